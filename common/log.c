@@ -1,0 +1,157 @@
+/* Logging: syslog or stderr. Signal handlers must not call these (they only set flags). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "log.h"
+
+static bool to_stderr = true;
+static int verbosity;
+static const char *log_ident = "recall";
+
+void log_init(const char *ident, bool foreground, int verbose)
+{
+	log_ident = ident;
+	to_stderr = foreground;
+	verbosity = verbose;
+	if (!foreground)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	tzset();
+}
+
+void log_verbose(int v)
+{
+	verbosity = v;
+}
+
+static void vlog(int pri, const char *fmt, va_list ap)
+{
+	if (to_stderr) {
+		fprintf(stderr, "%s: ", log_ident);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		fflush(stderr);
+	} else {
+		vsyslog(pri, fmt, ap);
+	}
+}
+
+static void logit(int pri, const char *fmt, ...) RC_PRINTF(2, 3);
+static void logit(int pri, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(pri, fmt, ap);
+	va_end(ap);
+}
+
+static void vwarn_errno(int pri, const char *fmt, va_list ap)
+{
+	int saved = errno;
+	char msg[1024];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	logit(pri, "%s: %s", msg, strerror(saved));
+	errno = saved;
+}
+
+void log_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vwarn_errno(LOG_ERR, fmt, ap);
+	va_end(ap);
+}
+
+void log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(LOG_ERR, fmt, ap);
+	va_end(ap);
+}
+
+void log_info(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void log_debug(const char *fmt, ...)
+{
+	if (verbosity < 1)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+void log_alert(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(LOG_ALERT, fmt, ap);
+	va_end(ap);
+}
+
+void fatal(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vwarn_errno(LOG_CRIT, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void fatalx(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void log_rate_init(struct log_rate *r, double per_sec, double burst)
+{
+	r->tokens = burst;
+	r->per_sec = per_sec;
+	r->burst = burst;
+	r->last_ms = now_ms();
+	r->suppressed = 0;
+}
+
+void log_warnx_rl(struct log_rate *r, const char *fmt, ...)
+{
+	uint64_t t = now_ms();
+	r->tokens += (double)(t - r->last_ms) / 1000.0 * r->per_sec;
+	if (r->tokens > r->burst)
+		r->tokens = r->burst;
+	r->last_ms = t;
+	if (r->tokens < 1.0) {
+		r->suppressed++;
+		return;
+	}
+	r->tokens -= 1.0;
+	if (r->suppressed) {
+		logit(LOG_WARNING, "%llu similar messages suppressed",
+		      (unsigned long long)r->suppressed);
+		r->suppressed = 0;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap);
+	va_end(ap);
+}
