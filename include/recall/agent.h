@@ -1,0 +1,251 @@
+/* The portable check-in core of recall-agent: the device-side state machine (docs/PORTING.md,
+ * WIRE "Agent state machine"). Driven only through callbacks: no OS calls, no heap, no threads;
+ * all state lives inline in struct rc_agent (fixed size). Not reentrant: never call rc_agent_*
+ * on the same agent from inside one of its callbacks. */
+#ifndef RECALL_AGENT_H
+#define RECALL_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recall/anchors.h"
+#include "recall/identity.h"
+#include "recall/msg.h"
+#include "recall/notice.h"
+
+#define RC_AGENT_RESPONDERS_MAX 4    /* check-in addresses (e.g. one IPv4, one IPv6 anycast) */
+#define RC_AGENT_OUTSTANDING    4    /* nonces of recent attempts still accepted */
+#define RC_AGENT_OVERRIDES_MAX  8    /* notice ids the owner overrode (oldest dropped) */
+#define RC_AGENT_STATE_MAX      2560 /* largest persisted state blob, bytes */
+#define RC_AGENT_NEVER          UINT64_MAX /* "no timer" from rc_agent_timeout_ms */
+
+/* Defaults (WIRE) and the bounds that configured values are clamped to. */
+#define RC_AGENT_PERIODIC_S     (30u * 86400u) /* periodic check-in, +/- 10% jitter */
+#define RC_AGENT_PERIODIC_MIN_S 86400u
+#define RC_AGENT_PERIODIC_MAX_S (365u * 86400u)
+#define RC_AGENT_RECHECK_S      3600u /* while quarantined, +/- 10% jitter */
+#define RC_AGENT_RECHECK_MIN_S  60u
+#define RC_AGENT_RECHECK_MAX_S  86400u
+#define RC_AGENT_TIMEOUT_MS     3000u /* wait for an answer per attempt */
+#define RC_AGENT_TIMEOUT_MIN_MS 500u
+#define RC_AGENT_TIMEOUT_MAX_MS 60000u
+#define RC_AGENT_BACKOFF_BASE_S 30u    /* retry delay: uniform in [0, min(cap, base * 2^n)] */
+#define RC_AGENT_BACKOFF_CAP_S  21600u /* 6 h */
+#define RC_AGENT_RETRIES        10u    /* unanswered attempts before waiting for the next trigger */
+#define RC_AGENT_DEBOUNCE_MS    2000u  /* attach events within this window become one check-in */
+#define RC_AGENT_LATER_MIN_S    60u    /* retry-later delays are clamped to [60 s, 24 h] */
+#define RC_AGENT_LATER_MAX_S    86400u
+
+/* Where a datagram goes to or came from. family 4: addr[0..3]; family 6: addr[0..15]. */
+struct rc_src {
+	uint8_t family; /* 4 or 6 */
+	uint8_t addr[16];
+	uint16_t port; /* host byte order */
+};
+
+/* Log levels: the syslog(3) priorities, so a POSIX glue can pass them through. */
+enum rc_log_level {
+	RC_LOG_ALERT = 1,
+	RC_LOG_ERR = 3,
+	RC_LOG_WARNING = 4,
+	RC_LOG_NOTICE = 5,
+	RC_LOG_INFO = 6,
+	RC_LOG_DEBUG = 7,
+};
+
+/* What the owner is told about (notify callback). n is the notice concerned (NULL for ROTATED). */
+enum rc_agent_event {
+	RC_AGENT_EV_RECALLED = 1,      /* valid recall, action quarantine: quarantine follows */
+	RC_AGENT_EV_NOTICE,            /* valid recall, action notify-only: no quarantine */
+	RC_AGENT_EV_OVERRIDDEN,        /* valid recall overridden by the owner: no quarantine */
+	RC_AGENT_EV_RELEASED_FIRMWARE, /* firmware build changed since the recall */
+	RC_AGENT_EV_RELEASED_CLEAR,    /* the responder answered clear for this build */
+	RC_AGENT_EV_RELEASED_EXPIRED,  /* the notice expired (trusted wall clock) */
+	RC_AGENT_EV_RELEASED_OPTOUT,   /* the owner switched check-ins off */
+	RC_AGENT_EV_ROTATED,           /* trust anchors rotated to a new epoch */
+};
+
+/* The glue: every interaction with the outside world. All members are required. */
+struct rc_agent_ops {
+	/* Send one datagram to `to` (one of the configured responders); 0 on success. */
+	int (*send)(void *ctx, const struct rc_src *to, const uint8_t *buf, size_t len);
+	/* Monotonic milliseconds (never jumps; any origin). */
+	uint64_t (*mono_ms)(void *ctx);
+	/* Wall clock, POSIX seconds; *trusted = the clock is known good (NTP/RTC synced). */
+	uint64_t (*wall)(void *ctx, bool *trusted);
+	/* Fill buf with n cryptographically random bytes. */
+	void (*random)(void *ctx, uint8_t *buf, size_t n);
+	/* Store the state blob atomically (a torn write must not replace the old blob); 0 on OK. */
+	int (*persist)(void *ctx, const uint8_t *state, size_t len);
+	/* Apply (on) or lift (!on) quarantine. on: n names the remedy endpoints to keep reachable;
+	 * calling on again replaces the previous notice. !on: n may be NULL ("make sure it is
+	 * off"). Must be idempotent; 0 on success. */
+	int (*quarantine)(void *ctx, const struct rc_notice *n, bool on);
+	/* Tell the owner (log at alert, hooks, LAN announcement). */
+	void (*notify)(void *ctx, enum rc_agent_event ev, const struct rc_notice *n);
+	/* One log line (no newline), rate-limited by the core for input-driven messages. */
+	void (*log)(void *ctx, enum rc_log_level level, const char *msg);
+};
+
+/* Configuration; zero interval fields mean the defaults above. Copied by rc_agent_init. */
+struct rc_agent_config {
+	struct rc_identity id;     /* views; the strings are copied */
+	struct rc_anchors anchors; /* anchors shipped with the firmware */
+	size_t nresponders;        /* 1..RC_AGENT_RESPONDERS_MAX; attempts rotate among them */
+	struct rc_src responders[RC_AGENT_RESPONDERS_MAX];
+	bool checkin_off; /* opt-out: never check in, lift any quarantine */
+	uint32_t periodic_s, recheck_s, timeout_ms, backoff_base_s, backoff_cap_s, retries,
+	    debounce_ms;
+};
+
+/* Agent condition, as reported by rc_agent_status (WIRE states plus NOTIFIED). */
+enum rc_agent_state {
+	RC_AGENT_IDLE = 0,    /* normal, nothing outstanding */
+	RC_AGENT_WAIT,        /* normal, check-in sent or being retried */
+	RC_AGENT_QUARANTINED, /* valid recall applied */
+	RC_AGENT_OVERRIDDEN,  /* valid recall, owner override */
+	RC_AGENT_NOTIFIED,    /* valid notify-only recall held */
+	RC_AGENT_OPTOUT,      /* check-ins switched off */
+};
+
+/* Counters since rc_agent_init (not persisted). */
+struct rc_agent_counters {
+	uint64_t checkins;    /* datagrams sent */
+	uint64_t send_errors; /* send callback failed */
+	uint64_t timeouts;    /* attempts without a valid answer in time */
+	uint64_t giveups;     /* episodes that ran out of retries */
+	uint64_t answers;     /* answers accepted (nonce + source matched, content valid) */
+	uint64_t clear, recalled, retry_later, unsupported, rotations;
+	uint64_t rx_garbage; /* undecodable datagrams */
+	uint64_t rx_source;  /* source is not the responder the nonce was sent to */
+	uint64_t rx_nonce;   /* no outstanding check-in with that nonce (late, duplicate, forged) */
+	uint64_t rx_invalid; /* recall or rotation that failed verification, or unexpected */
+	uint64_t rx_threshold;      /* ...of which: too few trusted signatures */
+	uint64_t rx_notcovered;     /* ...of which: notice does not cover this identity */
+	uint64_t rx_expired;        /* ...of which: outside validity (trusted clock) */
+	uint64_t releases;          /* quarantine or notice released (any reason) */
+	uint64_t persist_errors;    /* persist callback failed */
+	uint64_t state_corrupt;     /* rc_agent_restore rejected the saved blob */
+	uint64_t quarantine_errors; /* quarantine callback failed */
+	uint64_t log_suppressed;    /* log lines dropped by the rate limit */
+};
+
+struct rc_agent_status {
+	enum rc_agent_state state;
+	bool waiting;    /* a check-in is outstanding or a retry is scheduled */
+	bool has_notice; /* a notice is held (QUARANTINED, OVERRIDDEN, NOTIFIED) */
+	char notice_id[RC_NOTICE_ID_MAX + 1];
+	uint64_t notice_expiry; /* POSIX seconds */
+	uint8_t action, severity;
+	uint64_t anchor_epoch;
+	uint64_t next_ms;       /* ms until the next check-in (RC_AGENT_NEVER: none) */
+	uint8_t next_reason;    /* enum rc_reason of that check-in */
+	uint32_t attempt;       /* unanswered attempts in this episode */
+	uint64_t last_answer;   /* wall time of the last accepted answer (0: none) */
+	uint64_t next_periodic; /* wall time of the next periodic check-in (0: unknown) */
+	uint64_t feed_serial;   /* serial in the last clear answer */
+	size_t noverrides;
+	bool override_all;
+	struct rc_agent_counters c;
+};
+
+/* One outstanding check-in. */
+struct rc_agent_pending {
+	uint8_t nonce[RC_NONCE_LEN];
+	uint8_t responder; /* index into the configured responders */
+	bool used;
+};
+
+/* The whole agent. Treat as opaque; size is fixed (see docs/PORTING.md). */
+struct rc_agent {
+	const struct rc_agent_ops *ops;
+	void *ctx;
+	struct rc_agent_config cfg; /* identity views re-pointed at the arrays below */
+	char vendor[RC_NAME_MAX + 1], model[RC_NAME_MAX + 1], hwrev[RC_HWREV_MAX + 1],
+	    fwver[RC_FWVER_MAX + 1];
+	uint8_t fingerprint[32];   /* of the identity: detects a firmware change */
+	struct rc_anchors anchors; /* current (the firmware's, or a newer rotated set) */
+	/* Persisted condition. */
+	uint8_t mode; /* enum rc_agent_state: IDLE, QUARANTINED, OVERRIDDEN, NOTIFIED */
+	uint16_t notice_len;
+	uint8_t notice[RC_NOTICE_MAX];
+	uint8_t noverrides;
+	bool override_all;
+	char overrides[RC_AGENT_OVERRIDES_MAX][RC_NOTICE_ID_MAX + 1];
+	uint64_t last_answer, next_periodic, feed_serial;
+	/* Volatile. */
+	bool started, optout, release_fw, dirty, quarantine_on;
+	uint8_t reason; /* reason of the current episode */
+	uint8_t next_reason;
+	uint8_t rotations; /* rotations followed in this episode */
+	uint8_t rr;        /* next responder (round robin) */
+	bool waiting;      /* an attempt is outstanding (t_wait valid) */
+	uint32_t attempt;
+	uint64_t t_next, t_wait, t_attach; /* mono ms; RC_AGENT_NEVER: off */
+	struct rc_agent_pending pend[RC_AGENT_OUTSTANDING];
+	uint8_t pend_head;
+	uint64_t log_window;
+	uint32_t log_count;
+	struct rc_agent_counters c;
+	union { /* scratch: one check-in or one state blob at a time */
+		uint8_t dgram[RC_CHECKIN_SIZE];
+		uint8_t blob[RC_AGENT_STATE_MAX];
+	} buf;
+	struct rc_notice scratch; /* decoded notice (views into notice or an answer) */
+};
+
+/* Fill cfg with defaults (zero identity and anchors, no responders, check-ins on). */
+void rc_agent_config_default(struct rc_agent_config *cfg);
+
+/* Initialise: validate and copy cfg (identity, anchors, responders, clamped intervals). No
+ * callbacks are made. RC_OK or RC_ERR_INVALID/RC_ERR_SYNTAX. */
+int rc_agent_init(struct rc_agent *a, const struct rc_agent_config *cfg,
+		  const struct rc_agent_ops *ops, void *ctx);
+
+/* Load a saved state blob (before rc_agent_start). Only log may be called. On any error
+ * (torn, corrupt, unknown format) the agent keeps its empty state (fail open: the boot
+ * check-in follows at once) and the error is returned. */
+int rc_agent_restore(struct rc_agent *a, const uint8_t *saved, size_t len);
+
+/* Start: lift or re-apply the saved quarantine (before any check-in), release on a firmware
+ * change or opt-out, then send the boot check-in. */
+int rc_agent_start(struct rc_agent *a);
+
+/* A network attachment happened (default route or global address appeared); debounced. */
+void rc_agent_attach(struct rc_agent *a);
+
+/* A datagram arrived on the check-in socket from `from`. Invalid input is counted, logged
+ * (rate-limited) and ignored. Returns RC_OK if it was accepted as an answer, else the reason. */
+int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const struct rc_src *from);
+
+/* Milliseconds until rc_agent_tick has work (0: now; RC_AGENT_NEVER: no timer). */
+uint64_t rc_agent_timeout_ms(const struct rc_agent *a);
+
+/* Run due timers (answer timeouts, retries, periodic, recheck, attach, notice expiry). */
+void rc_agent_tick(struct rc_agent *a);
+
+/* Owner override of notice `id` (NULL or "all": every notice); lifts a matching quarantine.
+ * Persisted. RC_OK or RC_ERR_SYNTAX (bad id). */
+int rc_agent_override(struct rc_agent *a, const char *id);
+
+/* Remove every override; a held, still valid notice is applied again, then a check-in. */
+int rc_agent_override_clear(struct rc_agent *a);
+
+/* Switch check-ins on or off at run time (off = opt-out: lifts quarantine, stops timers). */
+void rc_agent_set_checkin(struct rc_agent *a, bool on);
+
+/* Current condition, next timer and counters. */
+void rc_agent_status(const struct rc_agent *a, struct rc_agent_status *st);
+
+/* Decode the held notice into n (views into the agent). RC_OK, or RC_ERR_MISSING if none. */
+int rc_agent_notice(const struct rc_agent *a, struct rc_notice *n);
+
+/* Serialise the persistent state (what persist receives). RC_OK or RC_ERR_BUFFER. */
+int rc_agent_state_encode(const struct rc_agent *a, uint8_t *out, size_t cap, size_t *len);
+
+/* Names for logs, hooks and status: "recalled", "released-clear", ...; "idle", "wait", ... */
+const char *rc_agent_event_name(unsigned ev);
+const char *rc_agent_state_name(unsigned st);
+
+#endif
