@@ -64,6 +64,7 @@ enum rc_agent_event {
 	RC_AGENT_EV_RELEASED_EXPIRED,  /* the notice expired (trusted wall clock) */
 	RC_AGENT_EV_RELEASED_OPTOUT,   /* the owner switched check-ins off */
 	RC_AGENT_EV_ROTATED,           /* trust anchors rotated to a new epoch */
+	RC_AGENT_EV_RELEASED_INVALID,  /* the held notice no longer verifies (anchors rotated) */
 };
 
 /* The glue: every interaction with the outside world. All members are required. */
@@ -161,7 +162,7 @@ struct rc_agent_pending {
 struct rc_agent {
 	const struct rc_agent_ops *ops;
 	void *ctx;
-	struct rc_agent_config cfg; /* identity views re-pointed at the arrays below */
+	struct rc_agent_config cfg; /* identity views point at the arrays below */
 	char vendor[RC_NAME_MAX + 1], model[RC_NAME_MAX + 1], hwrev[RC_HWREV_MAX + 1],
 	    fwver[RC_FWVER_MAX + 1];
 	uint8_t fingerprint[32];   /* of the identity: detects a firmware change */
@@ -169,6 +170,7 @@ struct rc_agent {
 	/* Persisted condition. */
 	uint8_t mode; /* enum rc_agent_state: IDLE, QUARANTINED, OVERRIDDEN, NOTIFIED */
 	uint16_t notice_len;
+	uint64_t notice_expiry; /* of the held notice (cached) */
 	uint8_t notice[RC_NOTICE_MAX];
 	uint8_t noverrides;
 	bool override_all;
