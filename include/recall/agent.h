@@ -140,9 +140,9 @@ struct rc_agent_status {
 	uint64_t notice_expiry; /* POSIX seconds */
 	uint8_t action, severity;
 	uint64_t anchor_epoch;
-	uint64_t next_ms;       /* ms until the next check-in (RC_AGENT_NEVER: none) */
-	uint8_t next_reason;    /* enum rc_reason of that check-in */
-	uint32_t attempt;       /* unanswered attempts in this episode */
+	uint64_t next_ms;    /* ms to the next check-in or answer deadline (RC_AGENT_NEVER: none) */
+	uint8_t next_reason; /* enum rc_reason of that check-in (retry while waiting) */
+	uint32_t attempt;    /* unanswered attempts in this episode */
 	uint64_t last_answer;   /* wall time of the last accepted answer (0: none) */
 	uint64_t next_periodic; /* wall time of the next periodic check-in (0: unknown) */
 	uint64_t feed_serial;   /* serial in the last clear answer */

@@ -1,0 +1,521 @@
+/* The agent's check-in state machine (WIRE "Agent state machine", docs/PORTING.md): triggers,
+ * retries with full-jitter backoff, answer acceptance, recall application and every release
+ * path. Callback-driven, no heap; fail open on everything except a valid recall. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "agent_state.h"
+#include "recall/cose.h"
+
+#define LOG_WINDOW_MS 60000u
+#define LOG_BURST     20u /* input-driven log lines per window */
+#define ROTATIONS_MAX 16u /* rotations followed in one episode */
+
+PRINTF(3, 4) void rc__agent_say(struct rc_agent *a, enum rc_log_level lv, const char *fmt, ...)
+{
+	char line[240];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	a->ops->log(a->ctx, lv, line);
+}
+
+/* Rate-limited log for lines that remote input can trigger. */
+static PRINTF(3, 4) void sayr(struct rc_agent *a, enum rc_log_level lv, const char *fmt, ...)
+{
+	uint64_t now = a->ops->mono_ms(a->ctx);
+	if (now - a->log_window >= LOG_WINDOW_MS) {
+		if (a->log_count > LOG_BURST)
+			rc__agent_say(a, RC_LOG_WARNING, "%u log lines suppressed",
+				      (unsigned)(a->log_count - LOG_BURST));
+		a->log_window = now;
+		a->log_count = 0;
+	}
+	if (++a->log_count > LOG_BURST) {
+		a->c.log_suppressed++;
+		return;
+	}
+	char line[240];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	a->ops->log(a->ctx, lv, line);
+}
+
+static uint64_t mono(const struct rc_agent *a)
+{
+	return a->ops->mono_ms(a->ctx);
+}
+
+static uint64_t rand_below(struct rc_agent *a, uint64_t n)
+{
+	uint64_t r = 0;
+	uint8_t b[8];
+	if (n <= 1)
+		return 0;
+	a->ops->random(a->ctx, b, sizeof(b));
+	for (int i = 0; i < 8; i++)
+		r = (r << 8) | b[i];
+	return r % n; /* bias below 2^-40 for any interval used here */
+}
+
+/* Uniform in [v - v/10, v + v/10]. */
+static uint64_t jitter10(struct rc_agent *a, uint64_t v)
+{
+	return v - v / 10 + rand_below(a, v / 5 + 1);
+}
+
+void rc__agent_identity(const struct rc_agent *a, struct rc_identity *id)
+{
+	*id = a->cfg.id;
+	id->vendor = rc_str_c(a->vendor);
+	id->model = rc_str_c(a->model);
+	id->hwrev = rc_str_c(a->hwrev);
+	id->fwver = rc_str_c(a->fwver);
+}
+
+void rc__agent_persist(struct rc_agent *a)
+{
+	size_t len;
+	if (rc_agent_state_encode(a, a->buf.blob, sizeof(a->buf.blob), &len) != RC_OK) {
+		a->c.persist_errors++;
+		rc__agent_say(a, RC_LOG_ERR, "state: cannot encode");
+		return;
+	}
+	if (a->ops->persist(a->ctx, a->buf.blob, len) != 0) {
+		a->c.persist_errors++;
+		rc__agent_say(a, RC_LOG_ERR, "state: persist failed (kept in memory)");
+		return;
+	}
+	a->dirty = false;
+}
+
+/* Decode the held notice without verifying (it was verified when it was accepted). */
+int rc__agent_held(const struct rc_agent *a, struct rc_notice *n)
+{
+	struct rc_cose_sign m;
+	if (a->mode == RC_AGENT_IDLE || a->notice_len == 0)
+		return RC_ERR_MISSING;
+	int err = rc_cose_decode(&m, a->notice, a->notice_len, NULL);
+	if (!err)
+		err = rc_notice_decode(n, m.payload, m.payload_len, NULL);
+	return err;
+}
+
+/* Verify the held notice now (anchors may have rotated, the clock may now be trusted). */
+int rc__agent_held_check(struct rc_agent *a)
+{
+	struct rc_identity id;
+	bool trusted = false;
+	uint64_t now = a->ops->wall(a->ctx, &trusted);
+	rc__agent_identity(a, &id);
+	return rc_notice_check(&a->scratch, a->notice, a->notice_len, &a->anchors, &id, now,
+			       trusted, NULL, NULL);
+}
+
+void rc__agent_quarantine(struct rc_agent *a, const struct rc_notice *n, bool on)
+{
+	if (a->ops->quarantine(a->ctx, n, on) != 0) {
+		a->c.quarantine_errors++;
+		rc__agent_say(a, RC_LOG_ERR, "quarantine: %s failed", on ? "apply" : "lift");
+		a->quarantine_on = !on ? a->quarantine_on : false;
+		return;
+	}
+	a->quarantine_on = on;
+}
+
+void rc__agent_release(struct rc_agent *a, enum rc_agent_event ev)
+{
+	struct rc_notice *n = rc__agent_held(a, &a->scratch) == RC_OK ? &a->scratch : NULL;
+	uint8_t old = a->mode;
+	if (old == RC_AGENT_IDLE)
+		return;
+	if (old == RC_AGENT_QUARANTINED || a->quarantine_on)
+		rc__agent_quarantine(a, n, false);
+	a->mode = RC_AGENT_IDLE;
+	a->c.releases++;
+	rc__agent_persist(
+	    a); /* the notice bytes stay in place until the next recall, so n stays valid */
+	a->notice_len = 0;
+	rc__agent_say(a, RC_LOG_NOTICE, "%s: notice %.*s released (%s)", rc_agent_state_name(old),
+		      n ? (int)n->id.n : 1, n ? n->id.p : "?", rc_agent_event_name(ev));
+	a->ops->notify(a->ctx, ev, n);
+}
+
+bool rc__agent_overridden(const struct rc_agent *a, struct rc_str id)
+{
+	if (a->override_all)
+		return true;
+	for (size_t i = 0; i < a->noverrides; i++)
+		if (rc_str_eq(rc_str_c(a->overrides[i]), id))
+			return true;
+	return false;
+}
+
+static uint8_t devstate(const struct rc_agent *a)
+{
+	if (a->mode == RC_AGENT_QUARANTINED)
+		return RC_STATE_QUARANTINED;
+	if (a->mode == RC_AGENT_OVERRIDDEN)
+		return RC_STATE_OVERRIDDEN;
+	return RC_STATE_NORMAL;
+}
+
+void rc__agent_clear_pending(struct rc_agent *a)
+{
+	memset(a->pend, 0, sizeof(a->pend));
+	a->pend_head = 0;
+}
+
+/* Send one check-in attempt and start waiting for its answer. */
+static void send_attempt(struct rc_agent *a, uint8_t reason)
+{
+	struct rc_checkin ci;
+	memset(&ci, 0, sizeof(ci));
+	a->ops->random(a->ctx, ci.nonce, sizeof(ci.nonce));
+	ci.reason = reason;
+	ci.state = devstate(a);
+	ci.anchor_epoch = a->anchors.epoch;
+	rc__agent_identity(a, &ci.id);
+	uint64_t now = mono(a);
+	a->waiting = true;
+	a->t_wait = now + a->cfg.timeout_ms;
+	a->t_next = RC_AGENT_NEVER;
+	int err = rc_checkin_encode(&ci, a->buf.dgram);
+	if (err) {
+		a->c.send_errors++;
+		rc__agent_say(a, RC_LOG_ERR, "check-in: cannot encode: %s", rc_strerror(err));
+		return;
+	}
+	uint8_t r = a->rr;
+	struct rc_agent_pending *p = &a->pend[a->pend_head];
+	memcpy(p->nonce, ci.nonce, RC_NONCE_LEN);
+	p->responder = r;
+	p->used = true;
+	a->pend_head = (uint8_t)((a->pend_head + 1) % RC_AGENT_OUTSTANDING);
+	a->c.checkins++;
+	if (a->ops->send(a->ctx, &a->cfg.responders[r], a->buf.dgram, RC_CHECKIN_SIZE) != 0) {
+		a->c.send_errors++;
+		sayr(a, RC_LOG_WARNING, "check-in (%s) to responder %u: send failed",
+		     rc_reason_name(reason), (unsigned)r);
+	} else {
+		rc__agent_say(a, RC_LOG_DEBUG, "check-in (%s, attempt %u) to responder %u",
+			      rc_reason_name(reason), (unsigned)a->attempt + 1, (unsigned)r);
+	}
+}
+
+/* A new episode: fresh nonces, attempt counter and rotation budget. */
+void rc__agent_begin(struct rc_agent *a, uint8_t reason)
+{
+	rc__agent_clear_pending(a);
+	a->attempt = 0;
+	a->rotations = 0;
+	a->reason = reason;
+	a->t_attach = RC_AGENT_NEVER;
+	send_attempt(a, reason);
+}
+
+/* Next regular check-in: recheck while quarantined, else periodic. */
+void rc__agent_schedule(struct rc_agent *a)
+{
+	bool q = a->mode == RC_AGENT_QUARANTINED;
+	uint64_t d = jitter10(a, (uint64_t)(q ? a->cfg.recheck_s : a->cfg.periodic_s) * 1000u);
+	a->waiting = false;
+	a->t_next = mono(a) + d;
+	a->next_reason = q ? RC_REASON_RECHECK : RC_REASON_PERIODIC;
+	if (!q) {
+		bool trusted;
+		a->next_periodic = a->ops->wall(a->ctx, &trusted) + d / 1000u;
+	}
+}
+
+static void on_timeout(struct rc_agent *a)
+{
+	a->waiting = false;
+	a->c.timeouts++;
+	a->attempt++;
+	a->rr = (uint8_t)((a->rr + 1) % a->cfg.nresponders);
+	if (a->attempt > a->cfg.retries) {
+		a->c.giveups++;
+		sayr(a, RC_LOG_WARNING, "no answer after %u attempts; next regular check-in later",
+		     (unsigned)a->attempt);
+		rc__agent_schedule(a);
+		return;
+	}
+	uint64_t ceil = (uint64_t)a->cfg.backoff_cap_s * 1000u;
+	unsigned shift = a->attempt - 1 > 30 ? 30 : a->attempt - 1;
+	uint64_t exp = ((uint64_t)a->cfg.backoff_base_s * 1000u) << shift;
+	a->t_next = mono(a) + rand_below(a, (exp < ceil ? exp : ceil) + 1);
+	a->next_reason = RC_REASON_RETRY;
+}
+
+/* An answer matched an outstanding check-in and is acted upon: the episode is over. */
+static void settle(struct rc_agent *a, uint8_t responder)
+{
+	bool trusted;
+	rc__agent_clear_pending(a);
+	a->c.answers++;
+	a->waiting = false;
+	a->attempt = 0;
+	a->rr = responder;
+	a->last_answer = a->ops->wall(a->ctx, &trusted);
+}
+
+void rc__agent_apply(struct rc_agent *a, uint8_t mode)
+{
+	uint8_t old = a->mode;
+	a->mode = mode;
+	rc__agent_persist(a);
+	struct rc_notice *n = &a->scratch;
+	rc__agent_say(a, RC_LOG_NOTICE, "notice %.*s (%s, %s): %s", (int)n->id.n, n->id.p,
+		      rc_severity_name(n->severity), rc_action_name(n->action),
+		      rc_agent_state_name(mode));
+	if (mode == RC_AGENT_QUARANTINED) {
+		a->ops->notify(a->ctx, RC_AGENT_EV_RECALLED, n);
+		rc__agent_quarantine(a, n, true);
+		return;
+	}
+	if (old == RC_AGENT_QUARANTINED || a->quarantine_on)
+		rc__agent_quarantine(a, n, false);
+	a->ops->notify(
+	    a->ctx, mode == RC_AGENT_OVERRIDDEN ? RC_AGENT_EV_OVERRIDDEN : RC_AGENT_EV_NOTICE, n);
+}
+
+static void count_reject(struct rc_agent *a, int err)
+{
+	a->c.rx_invalid++;
+	if (err == RC_ERR_THRESHOLD || err == RC_ERR_SIG)
+		a->c.rx_threshold++;
+	else if (err == RC_ERR_NOTCOVERED)
+		a->c.rx_notcovered++;
+	else if (err == RC_ERR_EXPIRED)
+		a->c.rx_expired++;
+}
+
+/* A recall answer: verify everything, then act. The episode settles only if it is valid. */
+static int on_recall(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder)
+{
+	struct rc_identity id;
+	struct rc_verdict v;
+	struct rc_diag d = {0, NULL};
+	bool trusted = false;
+	uint64_t now = a->ops->wall(a->ctx, &trusted);
+	rc__agent_identity(a, &id);
+	memset(&v, 0, sizeof(v));
+	int err = len > RC_NOTICE_MAX ? RC_ERR_TOOLONG
+				      : rc_notice_check(&a->scratch, blob, len, &a->anchors, &id,
+							now, trusted, &v, &d);
+	if (err) {
+		count_reject(a, err);
+		sayr(a, RC_LOG_WARNING,
+		     "recall ignored: %s (%s; %u valid of k=%u, %u bad, %u unknown signatures)",
+		     rc_strerror(err), d.field ? d.field : "notice", (unsigned)v.valid,
+		     (unsigned)a->anchors.k, (unsigned)v.bad, (unsigned)v.unknown);
+		return err;
+	}
+	settle(a, responder);
+	a->c.recalled++;
+	uint8_t mode = rc__agent_overridden(a, a->scratch.id)      ? RC_AGENT_OVERRIDDEN
+		       : a->scratch.action == RC_ACTION_QUARANTINE ? RC_AGENT_QUARANTINED
+								   : RC_AGENT_NOTIFIED;
+	bool same = a->mode == mode && a->notice_len == len && memcmp(a->notice, blob, len) == 0;
+	memcpy(a->notice, blob, len);
+	a->notice_len = (uint16_t)len;
+	a->notice_expiry = a->scratch.expiry;
+	rc__agent_held(a, &a->scratch); /* re-point the views at our own copy */
+	if (!same)
+		rc__agent_apply(a, mode);
+	else if (mode == RC_AGENT_QUARANTINED && !a->quarantine_on)
+		rc__agent_quarantine(a, &a->scratch, true); /* an earlier apply failed: try again */
+	rc__agent_schedule(a);
+	return RC_OK;
+}
+
+/* A rotation answer: verify with the current set, persist, check in again at once. */
+static int on_rotate(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder)
+{
+	struct rc_anchors next = a->anchors;
+	struct rc_verdict v;
+	memset(&v, 0, sizeof(v));
+	int err =
+	    a->rotations >= ROTATIONS_MAX ? RC_ERR_RANGE : rc_anchors_rotate(&next, blob, len, &v);
+	if (err) {
+		count_reject(a, err);
+		sayr(a, RC_LOG_WARNING, "rotation ignored: %s (%u valid of k=%u)", rc_strerror(err),
+		     (unsigned)v.valid, (unsigned)a->anchors.k);
+		return err;
+	}
+	uint8_t rot = a->rotations;
+	settle(a, responder);
+	a->c.rotations++;
+	a->anchors = next;
+	rc__agent_say(a, RC_LOG_NOTICE, "trust anchors rotated to epoch %llu (k=%u, n=%u)",
+		      (unsigned long long)next.epoch, (unsigned)next.k, (unsigned)next.n);
+	rc__agent_persist(a);
+	a->ops->notify(a->ctx, RC_AGENT_EV_ROTATED, NULL);
+	if (a->mode != RC_AGENT_IDLE && rc__agent_held_check(a) != RC_OK)
+		rc__agent_release(a, RC_AGENT_EV_RELEASED_INVALID);
+	uint8_t reason = a->reason;
+	rc__agent_begin(a, reason);
+	a->rotations = (uint8_t)(rot + 1);
+	return RC_OK;
+}
+
+static int find_responder(const struct rc_agent *a, const struct rc_src *from)
+{
+	for (size_t i = 0; from && i < a->cfg.nresponders; i++) {
+		const struct rc_src *r = &a->cfg.responders[i];
+		size_t alen = r->family == 4 ? 4 : 16;
+		if (r->family == from->family && r->port == from->port &&
+		    memcmp(r->addr, from->addr, alen) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const struct rc_src *from)
+{
+	if (!a->started || a->optout) {
+		a->c.rx_nonce++;
+		return RC_ERR_NONCE;
+	}
+	int r = find_responder(a, from);
+	if (r < 0) {
+		a->c.rx_source++;
+		sayr(a, RC_LOG_INFO, "datagram from an address that is not a responder ignored");
+		return RC_ERR_INVALID;
+	}
+	struct rc_answer ans;
+	struct rc_diag d = {0, NULL};
+	int err = buf ? rc_answer_decode(&ans, buf, len, &d) : RC_ERR_INVALID;
+	if (err) {
+		a->c.rx_garbage++;
+		sayr(a, RC_LOG_INFO, "answer ignored: %s at %s (offset %zu)", rc_strerror(err),
+		     d.field ? d.field : "answer", d.off);
+		return err;
+	}
+	struct rc_agent_pending *p = NULL;
+	for (size_t i = 0; i < RC_AGENT_OUTSTANDING; i++)
+		if (a->pend[i].used &&
+		    sodium_memcmp(a->pend[i].nonce, ans.nonce, RC_NONCE_LEN) == 0)
+			p = &a->pend[i];
+	if (!p) {
+		a->c.rx_nonce++;
+		sayr(a, RC_LOG_INFO, "%s answer ignored: no outstanding check-in with its nonce",
+		     rc_msg_type_name(ans.type));
+		return RC_ERR_NONCE;
+	}
+	if (p->responder != (uint8_t)r) {
+		a->c.rx_source++;
+		sayr(a, RC_LOG_INFO, "answer ignored: nonce was sent to another responder");
+		return RC_ERR_INVALID;
+	}
+	switch (ans.type) {
+	case RC_MSG_CLEAR:
+		settle(a, (uint8_t)r);
+		a->c.clear++;
+		a->feed_serial = ans.serial;
+		if (a->mode != RC_AGENT_IDLE)
+			rc__agent_release(a, RC_AGENT_EV_RELEASED_CLEAR);
+		rc__agent_schedule(a);
+		rc__agent_persist(a);
+		return RC_OK;
+	case RC_MSG_RECALLED:
+		return on_recall(a, ans.blob, ans.blob_len, (uint8_t)r);
+	case RC_MSG_ROTATE:
+		return on_rotate(a, ans.blob, ans.blob_len, (uint8_t)r);
+	case RC_MSG_RETRY: {
+		uint64_t s = ans.delay < RC_AGENT_LATER_MIN_S   ? RC_AGENT_LATER_MIN_S
+			     : ans.delay > RC_AGENT_LATER_MAX_S ? RC_AGENT_LATER_MAX_S
+								: ans.delay;
+		uint32_t attempt = a->attempt;
+		settle(a, (uint8_t)r);
+		a->attempt = attempt;
+		a->c.retry_later++;
+		a->t_next = mono(a) + s * 1000u;
+		a->next_reason = RC_REASON_RETRY;
+		sayr(a, RC_LOG_INFO, "responder asked to retry in %u s (waiting %llu s)",
+		     (unsigned)ans.delay, (unsigned long long)s);
+		return RC_OK;
+	}
+	case RC_MSG_UNSUPPORTED:
+		settle(a, (uint8_t)r);
+		a->c.unsupported++;
+		sayr(a, RC_LOG_WARNING, "responder does not speak version %d (highest %llu)",
+		     RC_VERSION, (unsigned long long)ans.max_version);
+		rc__agent_schedule(a);
+		return RC_OK;
+	default:
+		a->c.rx_invalid++;
+		return RC_ERR_TYPE;
+	}
+}
+
+static void check_expiry(struct rc_agent *a)
+{
+	bool trusted = false;
+	if (a->mode == RC_AGENT_IDLE)
+		return;
+	uint64_t now = a->ops->wall(a->ctx, &trusted);
+	if (trusted && now >= a->notice_expiry) {
+		bool q = a->mode == RC_AGENT_QUARANTINED;
+		rc__agent_release(a, RC_AGENT_EV_RELEASED_EXPIRED);
+		if (q && !a->waiting)
+			rc__agent_schedule(a); /* from the hourly recheck back to periodic */
+	}
+}
+
+void rc_agent_tick(struct rc_agent *a)
+{
+	if (!a->started || a->optout)
+		return;
+	uint64_t now = mono(a);
+	check_expiry(a);
+	if (a->t_attach <= now) {
+		rc__agent_begin(a, RC_REASON_ATTACH);
+		return;
+	}
+	if (a->waiting && now >= a->t_wait)
+		on_timeout(a);
+	if (!a->waiting && a->t_next <= now) {
+		uint8_t r = a->next_reason;
+		a->t_next = RC_AGENT_NEVER;
+		if (r == RC_REASON_RETRY)
+			send_attempt(a, r);
+		else
+			rc__agent_begin(a, r);
+	}
+}
+
+uint64_t rc_agent_timeout_ms(const struct rc_agent *a)
+{
+	if (!a->started || a->optout)
+		return RC_AGENT_NEVER;
+	uint64_t now = mono(a);
+	uint64_t t = a->waiting ? a->t_wait : a->t_next;
+	if (a->t_attach < t)
+		t = a->t_attach;
+	if (a->mode != RC_AGENT_IDLE) {
+		/* Expiry needs the wall clock: wake when it is due, or after a recheck interval if
+		 * the clock is not trusted yet (it may become trusted meanwhile). */
+		bool trusted = false;
+		uint64_t wall = a->ops->wall(a->ctx, &trusted);
+		uint64_t d = (uint64_t)a->cfg.recheck_s * 1000u;
+		if (trusted && a->notice_expiry <= wall)
+			d = 0;
+		else if (trusted && a->notice_expiry - wall < RC_AGENT_PERIODIC_MAX_S)
+			d = (a->notice_expiry - wall) * 1000u;
+		else if (trusted)
+			d = (uint64_t)RC_AGENT_PERIODIC_MAX_S * 1000u;
+		if (now + d < t)
+			t = now + d;
+	}
+	if (t == RC_AGENT_NEVER)
+		return RC_AGENT_NEVER;
+	return t <= now ? 0 : t - now;
+}
