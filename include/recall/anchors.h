@@ -38,6 +38,16 @@ int rc_anchors_encode(const struct rc_anchors *s, uint8_t *out, size_t cap, size
 /* Decode and validate (1 <= k <= n, distinct keys); fills kids. */
 int rc_anchors_decode(struct rc_anchors *s, const uint8_t *buf, size_t len, struct rc_diag *diag);
 
+/* Build a set from n public keys in any order: sorts them, fills kids, checks it is valid. */
+int rc_anchors_init(struct rc_anchors *s, uint64_t epoch, uint32_t k,
+		    const uint8_t (*pks)[RC_PK_LEN], size_t n);
+
+/* Anchors id: first 8 bytes of SHA-256 of the encoded set. */
+int rc_anchors_id(const struct rc_anchors *s, uint8_t id[static RC_KID_LEN]);
+
+/* Index of the anchor with this kid, or -1. */
+int rc_anchors_find(const struct rc_anchors *s, const uint8_t kid[static RC_KID_LEN]);
+
 /* Count distinct trusted signatures on m; RC_OK if at least k, else RC_ERR_THRESHOLD.
  * verdict (optional) says which keys signed. */
 int rc_anchors_verify(const struct rc_anchors *s, const struct rc_cose_sign *m,

@@ -15,6 +15,8 @@
 #define RC_SIG_LEN     64
 #define RC_SIG_MAX     16 /* signatures per COSE_Sign */
 #define RC_COSE_ALG_EDDSA (-8)
+#define RC_COSE_HDR_MAX     64   /* bytes of one protected header (bstr content) */
+#define RC_COSE_PAYLOAD_MAX 1160 /* payload bytes (= RC_NOTICE_MAX: a notice fits an answer) */
 
 /* Content types (COSE header label 3) from CoAP's experimental range: they keep a signature
  * over one kind of statement from being replayed as another. */
@@ -60,6 +62,9 @@ int rc_cose_merge(uint8_t *out, size_t cap, size_t *len, const uint8_t *a, size_
 
 /* Verify signature i of m against pk (kid not checked here). RC_OK or RC_ERR_SIG. */
 int rc_cose_verify_sig(const struct rc_cose_sign *m, size_t i, const uint8_t pk[static RC_PK_LEN]);
+
+/* Sig_structure (RFC 9052 section 4.4) of signature i of m: the bytes Ed25519 signs. */
+int rc_cose_tbs(const struct rc_cose_sign *m, size_t i, uint8_t *out, size_t cap, size_t *len);
 
 /* Raw Ed25519 verification as librecall does it (strict: rejects non-canonical S and
  * small-order keys as libsodium does). RC_OK or RC_ERR_SIG. */

@@ -78,6 +78,9 @@ struct rc_notice {
 /* Encode a notice payload (deterministic CBOR); validates every field first. */
 int rc_notice_encode(const struct rc_notice *n, uint8_t *out, size_t cap, size_t *len);
 
+/* Check every field of n exactly as rc_notice_encode does; diag names the first bad field. */
+int rc_notice_validate(const struct rc_notice *n, struct rc_diag *diag);
+
 /* Decode a notice payload strictly; views point into buf. */
 int rc_notice_decode(struct rc_notice *n, const uint8_t *buf, size_t len, struct rc_diag *diag);
 
