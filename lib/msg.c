@@ -165,21 +165,25 @@ static void rd_identity(struct rc_rd *r, struct rc_identity *id)
 	}
 }
 
-/* The pad: a byte string of zeros. Checked with a plain loop (hot path). */
+/* The pad: a byte string of zeros. Checked eight bytes at a time (hot path). */
 static void rd_pad(struct rc_rd *r)
 {
-	size_t n;
+	size_t n, i = 0;
 	r->field = "pad";
 	const uint8_t *p = rc_rd_bstr(r, &n, RC_CHECKIN_SIZE);
 	if (!p)
 		return;
-	uint8_t acc = 0;
-	for (size_t i = 0; i < n; i++)
+	uint64_t acc = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, sizeof(w));
+		acc |= w;
+	}
+	for (; i < n; i++)
 		acc |= p[i];
 	if (acc) {
-		size_t i = 0;
-		while (!p[i])
-			i++;
+		for (i = 0; !p[i]; i++)
+			;
 		r->off = (size_t)(p + i - r->p);
 		rc_rd_fail(r, RC_ERR_SYNTAX);
 	}

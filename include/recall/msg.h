@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "recall/error.h"
 #include "recall/identity.h"
 
 #define RC_PORT          7412 /* UDP; unassigned in the IANA registry (see PROTOCOL.md) */
