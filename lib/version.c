@@ -132,11 +132,10 @@ static int rpm_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 }
 
 /* ---- generic: firmware-oriented ----
- * Tokens as rpm but case-insensitive, and '^' is an ordinary separator. Three rewrites:
- * - a one-letter run "v"/"V" at the start of its part or right after a separator byte, directly
- *   followed by a digit, is dropped ("V5.5.0" == "5.5.0");
- * - the first letter run equal to "build" (any case) splits the string into a main part and a
- *   build part; the main parts are compared first, then the build parts (missing = empty);
+ * Tokens as rpm but letters compare case-insensitively and '^' is an ordinary separator. Two
+ * rewrites:
+ * - a one-letter run "v"/"V" at the start of the string or right after a separator byte,
+ *   directly followed by a digit, is dropped ("V5.5.0" == "5.5.0");
  * - a letter run equal to "alpha", "beta", "pre" or "rc" (any case) is preceded by an implied
  *   '~' unless the token before it is already '~' ("1.0rc1" == "1.0~rc1" < "1.0"). */
 struct gen_it {
@@ -212,7 +211,7 @@ static void gen_next(struct gen_it *it, struct tok *t)
 	}
 }
 
-static int gen_seq_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+static int gen_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
 	struct gen_it x = {.s = a, .n = an}, y = {.s = b, .n = bn};
 	for (;;) {
@@ -223,38 +222,6 @@ static int gen_seq_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 		if (r || tx.kind == TK_END)
 			return r;
 	}
-}
-
-/* Offset of the first letter run equal to "build" (*start) and of the byte after it (*end);
- * both n when there is none. */
-static void gen_build_split(const uint8_t *s, size_t n, size_t *start, size_t *end)
-{
-	size_t i = 0;
-	while (i < n) {
-		if (!is_alpha(s[i])) {
-			i++;
-			continue;
-		}
-		size_t e = span(s, n, i, is_alpha);
-		if (run_is(s + i, e - i, "build")) {
-			*start = i;
-			*end = e;
-			return;
-		}
-		i = e;
-	}
-	*start = *end = n;
-}
-
-static int gen_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
-{
-	size_t as, ae, bs, be;
-	gen_build_split(a, an, &as, &ae);
-	gen_build_split(b, bn, &bs, &be);
-	int r = gen_seq_cmp(a, as, b, bs);
-	if (r)
-		return r;
-	return gen_seq_cmp(a + ae, an - ae, b + be, bn - be);
 }
 
 /* ---- dpkg: Debian Policy 5.6.12 ----
