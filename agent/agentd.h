@@ -1,0 +1,109 @@
+/* recall-agent, the Linux daemon around the portable core (include/recall/agent.h):
+ * configuration, persisted state, owner notification (hooks, LAN announcement), the control
+ * socket shared by the daemon and its command-line subcommands. */
+#ifndef RECALL_AGENTD_H
+#define RECALL_AGENTD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "recall/agent.h"
+#include "system.h"
+
+#define AGENTD_CONF_DEF   "/etc/recall-agent.conf"
+#define AGENTD_STATE_FILE "state"
+#define AGENTD_LOCK_FILE  "lock"
+#define AGENTD_CTL_FILE   "control"
+#define AGENTD_ANN_PORT   7413 /* LAN announcements (docs/ANNOUNCE.md) */
+#define AGENTD_ANN_V4     "239.255.74.12"
+#define AGENTD_ANN_V6     "ff02::7412"
+#define AGENTD_ANN_MAX    1400 /* announcement datagram, bytes */
+#define AGENTD_HOOKS_MAX  32   /* hooks run per event (sorted by name) */
+
+enum { CLOCK_AUTO, CLOCK_TRUSTED, CLOCK_UNTRUSTED };
+enum { SYSTEM_LINUX, SYSTEM_DUMMY };
+
+/* recall-agent.conf(5), as parsed. */
+struct agentd_conf {
+	char *vendor, *model, *hwrev, *fwver, *image_digest, *identity_file;
+	uint64_t build_date;
+	struct conf_addr_list checkin_address;
+	uint64_t port;
+	char *anchors;
+	uint64_t periodic, recheck, timeout, backoff_base, backoff_cap, retries, debounce;
+	bool checkin;
+	unsigned wall_clock;
+	char *state_dir, *hooks_dir;
+	uint64_t hook_timeout;
+	bool announce;
+	struct conf_addr_list announce_to;
+	char *announce_interface;
+	uint64_t announce_interval;
+	unsigned system;
+	uint64_t table, rule_priority;
+	char *dummy_record;
+};
+
+/* The loaded configuration: parsed file, canonical identity, core configuration. */
+struct agentd {
+	struct agentd_conf c;
+	const char *path;
+	char vendor[RC_NAME_MAX + 1], model[RC_NAME_MAX + 1], hwrev[RC_HWREV_MAX + 1],
+	    fwver[RC_FWVER_MAX + 1];
+	struct rc_agent_config ac;
+	struct sys_params sp;
+	const struct sys_ops *sys;
+};
+
+/* Load and check path into d (identity, identity-file, anchors, addresses). 0, or -1 with a
+ * message naming file, line or key in err. */
+int agentd_config_load(struct agentd *d, const char *path, char *err, size_t cap);
+/* Release what agentd_config_load allocated. */
+void agentd_config_free(struct agentd *d);
+
+/* Open (creating, mode 0700) the state directory; returns a directory fd or -1. */
+int state_dir_open(const char *path);
+/* Take the daemon's exclusive lock in the state directory: fd, or -1 (errno EWOULDBLOCK: held
+ * by a running agent). */
+int state_lock(int dirfd);
+/* Write the state blob atomically: temporary file, fsync, rename, fsync of the directory. */
+int state_save(int dirfd, const uint8_t *blob, size_t len);
+/* Read and check the state file. 0: blob in buf; 1: no state file; -1: unreadable, torn or
+ * corrupt (why says what). */
+int state_load(int dirfd, uint8_t *buf, size_t cap, size_t *len, char *why, size_t whycap);
+
+/* Run the hooks in dir for an event in a child process (each with its own timeout); never
+ * blocks the caller. Returns the runner's pid or -1. */
+int hooks_run(const struct agentd *d, const char *event, const char *state,
+	      const struct rc_notice *n);
+
+/* Open the announcement sockets (if announce = yes). 0 or -1. */
+int announce_init(const struct agentd *d);
+/* Send one announcement of event/state (n: held notice or NULL) to every destination. */
+void announce_send(const struct agentd *d, const char *event, const char *state,
+		   const struct rc_notice *n);
+/* Format the announcement datagram; returns its length. */
+size_t announce_format(char *out, size_t cap, const struct agentd *d, const char *event,
+		       const char *state, const struct rc_notice *n);
+/* Append s (n bytes) to out as a JSON string body (escaped, without quotes); stops at a
+ * character boundary when out is full. Returns the new used length. */
+size_t json_escape(char *out, size_t cap, size_t used, const char *s, size_t n);
+
+/* State name that a notify event leads to ("quarantined", "normal", ...). */
+const char *agentd_event_state(enum rc_agent_event ev);
+
+/* Control socket (SOCK_SEQPACKET, <state-dir>/control): one request, one reply. */
+enum { CTL_STATUS = 'S', CTL_OVERRIDE = 'O', CTL_CLEAR = 'C' };
+#define CTL_MSG_MAX (1 + sizeof(struct rc_agent_status) + 2 + RC_NOTICE_MAX + 64)
+/* Send a request (op + NUL-terminated arg) to the daemon and read its reply into buf.
+ * Returns reply length, or -1 (errno ENOENT/ECONNREFUSED: daemon not running). */
+long ctl_request(const char *state_dir, char op, const char *arg, uint8_t *buf, size_t cap);
+
+/* Subcommands (main.c dispatches). Return the process exit status. */
+int cmd_run(struct agentd *d, bool foreground, int verbose);
+int cmd_status(struct agentd *d, bool json);
+int cmd_override(struct agentd *d, const char *id, bool clear);
+
+#endif

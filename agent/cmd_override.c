@@ -1,0 +1,34 @@
+/* `recall-agent override NOTICE|all` and `recall-agent override --clear`: the owner's control.
+ * Sent to the running daemon, which owns the state file and the quarantine: it lifts or
+ * re-applies the quarantine at once, persists the change and logs it. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agentd.h"
+
+int cmd_override(struct agentd *d, const char *id, bool clear)
+{
+	uint8_t buf[64];
+	long n = ctl_request(d->c.state_dir, clear ? CTL_CLEAR : CTL_OVERRIDE,
+			     clear || !strcmp(id, "all") ? "" : id, buf, sizeof(buf));
+	if (n < 0) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			fprintf(stderr, "recall-agent: the agent is not running (start it first; "
+					"the override is kept in its state)\n");
+		else
+			fprintf(stderr, "recall-agent: control socket in %s: %s\n", d->c.state_dir,
+				strerror(errno));
+		return 1;
+	}
+	if (buf[0] != RC_OK) {
+		fprintf(stderr, "recall-agent: override refused: %s\n",
+			buf[0] == RC_ERR_INVALID ? "permission denied" : rc_strerror(buf[0]));
+		return 1;
+	}
+	if (clear)
+		printf("overrides cleared; a held recall applies again\n");
+	else
+		printf("override of %s recorded\n", strcmp(id, "all") ? id : "all notices");
+	return 0;
+}

@@ -1,0 +1,241 @@
+/* `recall-agent status [--json]`: asks the running daemon over the control socket; when none
+ * runs, reads the saved state file (read-only) and says so. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agentd.h"
+
+struct view {
+	bool running;
+	struct rc_agent_status st;
+	struct rc_str text, url;
+};
+
+static uint64_t s_mono(void *c)
+{
+	(void)c;
+	return 0;
+}
+static uint64_t s_wall(void *c, bool *t)
+{
+	(void)c;
+	*t = false;
+	return (uint64_t)time(NULL);
+}
+static int s_send(void *c, const struct rc_src *to, const uint8_t *b, size_t l)
+{
+	(void)c, (void)to, (void)b, (void)l;
+	return -1;
+}
+static void s_random(void *c, uint8_t *b, size_t n)
+{
+	(void)c;
+	memset(b, 0, n);
+}
+static int s_persist(void *c, const uint8_t *s, size_t l)
+{
+	(void)c, (void)s, (void)l;
+	return -1;
+}
+static int s_quarantine(void *c, const struct rc_notice *n, bool on)
+{
+	(void)c, (void)n, (void)on;
+	return -1;
+}
+static void s_notify(void *c, enum rc_agent_event ev, const struct rc_notice *n)
+{
+	(void)c, (void)ev, (void)n;
+}
+static void s_log(void *c, enum rc_log_level lv, const char *msg)
+{
+	(void)c, (void)lv;
+	fprintf(stderr, "recall-agent: %s\n", msg);
+}
+
+static const struct rc_agent_ops offline_ops = {s_send,    s_mono,       s_wall,   s_random,
+						s_persist, s_quarantine, s_notify, s_log};
+
+/* No daemon: the saved state, decoded by the core. */
+static int offline(struct agentd *d, struct view *v)
+{
+	static struct rc_agent a;
+	static uint8_t blob[RC_AGENT_STATE_MAX];
+	size_t len;
+	char why[128];
+	if (rc_agent_init(&a, &d->ac, &offline_ops, NULL) != RC_OK)
+		return -1;
+	int dfd = open(d->c.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = dfd < 0 ? 1 : state_load(dfd, blob, sizeof(blob), &len, why, sizeof(why));
+	if (dfd >= 0)
+		close(dfd);
+	if (rc < 0)
+		fprintf(stderr, "recall-agent: %s/%s: %s (the agent will ignore it)\n",
+			d->c.state_dir, AGENTD_STATE_FILE, why);
+	if (rc == 0)
+		rc_agent_restore(&a, blob, len);
+	rc_agent_status(&a, &v->st);
+	struct rc_notice n;
+	if (rc_agent_notice(&a, &n) == RC_OK) {
+		v->text = n.text;
+		v->url = n.remedy_url;
+	}
+	return 0;
+}
+
+static int online(struct agentd *d, struct view *v)
+{
+	static uint8_t buf[CTL_MSG_MAX];
+	long n = ctl_request(d->c.state_dir, CTL_STATUS, "", buf, sizeof(buf));
+	if (n < 0)
+		return -1;
+	size_t off = 1 + sizeof(v->st);
+	if ((size_t)n < off + 4 || buf[0] != RC_OK) {
+		errno = EPROTO;
+		return -2;
+	}
+	memcpy(&v->st, buf + 1, sizeof(v->st));
+	struct rc_str *parts[2] = {&v->text, &v->url};
+	for (int i = 0; i < 2; i++) {
+		size_t l = (size_t)buf[off] << 8 | buf[off + 1];
+		off += 2;
+		if (off + l > (size_t)n) {
+			errno = EPROTO;
+			return -2;
+		}
+		parts[i]->p = (const char *)buf + off;
+		parts[i]->n = l;
+		off += l;
+	}
+	v->running = true;
+	return 0;
+}
+
+static void jstr(const char *key, const char *s, size_t n, bool comma)
+{
+	static char out[RC_TEXT_MAX * 6 + 1];
+	json_escape(out, sizeof(out), 0, s ? s : "", s ? n : 0);
+	printf("%s\"%s\":\"%s\"", comma ? "," : "", key, out);
+}
+
+static void jnum(const char *key, uint64_t v)
+{
+	printf(",\"%s\":%llu", key, (unsigned long long)v);
+}
+
+static void print_json(const struct agentd *d, const struct view *v)
+{
+	const struct rc_agent_status *s = &v->st;
+	const struct rc_agent_counters *c = &s->c;
+	printf("{\"running\":%s", v->running ? "true" : "false");
+	jstr("state", rc_agent_state_name(s->state), strlen(rc_agent_state_name(s->state)), true);
+	jstr("vendor", d->vendor, strlen(d->vendor), true);
+	jstr("model", d->model, strlen(d->model), true);
+	jstr("hwrev", d->hwrev, strlen(d->hwrev), true);
+	jstr("fwver", d->fwver, strlen(d->fwver), true);
+	printf(",\"checkin\":%s", d->c.checkin ? "true" : "false");
+	if (s->has_notice) {
+		printf(",\"notice\":{");
+		jstr("id", s->notice_id, strlen(s->notice_id), false);
+		jstr("action", rc_action_name(s->action), strlen(rc_action_name(s->action)), true);
+		jstr("severity", rc_severity_name(s->severity),
+		     strlen(rc_severity_name(s->severity)), true);
+		jnum("expiry", s->notice_expiry);
+		jstr("text", v->text.p, v->text.n, true);
+		jstr("url", v->url.p, v->url.n, true);
+		printf("}");
+	}
+	printf(",\"override_all\":%s", s->override_all ? "true" : "false");
+	jnum("overrides", s->noverrides);
+	jnum("anchor_epoch", s->anchor_epoch);
+	if (v->running && s->next_ms != RC_AGENT_NEVER) {
+		jnum("next_checkin_s", s->next_ms / 1000);
+		jstr("next_reason", rc_reason_name(s->next_reason),
+		     strlen(rc_reason_name(s->next_reason)), true);
+	}
+	jnum("attempt", s->attempt);
+	jnum("last_answer", s->last_answer);
+	jnum("next_periodic", s->next_periodic);
+	jnum("feed_serial", s->feed_serial);
+	printf(",\"counters\":{\"checkins\":%llu", (unsigned long long)c->checkins);
+	const uint64_t vals[] = {
+	    c->send_errors,   c->timeouts,       c->giveups,       c->answers,
+	    c->clear,         c->recalled,       c->retry_later,   c->unsupported,
+	    c->rotations,     c->rx_garbage,     c->rx_source,     c->rx_nonce,
+	    c->rx_invalid,    c->rx_threshold,   c->rx_notcovered, c->rx_expired,
+	    c->releases,      c->persist_errors, c->state_corrupt, c->quarantine_errors,
+	    c->log_suppressed};
+	static const char *const names[] = {
+	    "send_errors",   "timeouts",    "giveups",        "answers",       "clear",
+	    "recalled",      "retry_later", "unsupported",    "rotations",     "rx_garbage",
+	    "rx_source",     "rx_nonce",    "rx_invalid",     "rx_threshold",  "rx_notcovered",
+	    "rx_expired",    "releases",    "persist_errors", "state_corrupt", "quarantine_errors",
+	    "log_suppressed"};
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+		jnum(names[i], vals[i]);
+	printf("}}\n");
+}
+
+static void when(const char *label, uint64_t t)
+{
+	char b[64] = "never";
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (t && gmtime_r(&tt, &tm))
+		strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	printf("%-14s %s\n", label, b);
+}
+
+static void print_text(const struct agentd *d, const struct view *v)
+{
+	const struct rc_agent_status *s = &v->st;
+	printf("%-14s %s\n", "agent", v->running ? "running" : "not running (saved state)");
+	printf("%-14s %s %s %s %s\n", "identity", d->vendor, d->model, d->hwrev[0] ? d->hwrev : "-",
+	       d->fwver);
+	printf("%-14s %s%s\n", "state", rc_agent_state_name(s->state),
+	       s->state == RC_AGENT_QUARANTINED ? " (LAN only: Internet access blocked)" : "");
+	if (s->has_notice) {
+		printf("%-14s %s (%s, severity %s)\n", "notice", s->notice_id,
+		       rc_action_name(s->action), rc_severity_name(s->severity));
+		printf("%-14s %.*s\n", "what", (int)v->text.n, v->text.p ? v->text.p : "");
+		printf("%-14s %.*s\n", "remedy", (int)v->url.n, v->url.p ? v->url.p : "");
+		when("expires", s->notice_expiry);
+	}
+	if (s->override_all || s->noverrides)
+		printf("%-14s %s\n", "overrides",
+		       s->override_all ? "all notices" : "some notices (by id)");
+	if (v->running && s->next_ms != RC_AGENT_NEVER)
+		printf("%-14s in %llu s (%s)\n", "next check-in",
+		       (unsigned long long)(s->next_ms / 1000), rc_reason_name(s->next_reason));
+	when("last answer", s->last_answer);
+	printf("%-14s %llu\n", "anchor epoch", (unsigned long long)s->anchor_epoch);
+	if (v->running)
+		printf("%-14s %llu sent, %llu answered, %llu timed out, %llu rejected\n",
+		       "check-ins", (unsigned long long)s->c.checkins,
+		       (unsigned long long)s->c.answers, (unsigned long long)s->c.timeouts,
+		       (unsigned long long)(s->c.rx_garbage + s->c.rx_source + s->c.rx_nonce +
+					    s->c.rx_invalid));
+}
+
+int cmd_status(struct agentd *d, bool json)
+{
+	struct view v = {0};
+	int rc = online(d, &v);
+	if (rc == -2 || (rc < 0 && errno != ENOENT && errno != ECONNREFUSED)) {
+		fprintf(stderr, "recall-agent: control socket in %s: %s\n", d->c.state_dir,
+			strerror(errno));
+		return 1;
+	}
+	if (rc < 0 && offline(d, &v) < 0) {
+		fprintf(stderr, "recall-agent: configuration rejected by the core\n");
+		return 1;
+	}
+	if (json)
+		print_json(d, &v);
+	else
+		print_text(d, &v);
+	return 0;
+}

@@ -1,0 +1,68 @@
+/* recall-agent: device daemon and its owner commands (recall-agent(8)).
+ *   recall-agent [-c FILE] [-f] [-v] run
+ *   recall-agent [-c FILE] status [--json]
+ *   recall-agent [-c FILE] override NOTICE|all
+ *   recall-agent [-c FILE] override --clear
+ * Exit status: 0 success, 1 error (configuration, daemon, refused), 2 usage. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agentd.h"
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: recall-agent [-c config] [-f] [-v] run\n"
+			"       recall-agent [-c config] status [--json]\n"
+			"       recall-agent [-c config] override NOTICE|all\n"
+			"       recall-agent [-c config] override --clear\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	static struct agentd d;
+	const char *conf = AGENTD_CONF_DEF;
+	bool foreground = false;
+	int verbose = 0, c;
+	while ((c = getopt(argc, argv, "+c:fvh")) != -1) {
+		switch (c) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			return usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		return usage();
+	const char *cmd = argv[0];
+	bool json = argc == 2 && !strcmp(argv[1], "--json");
+	bool clear = argc == 2 && !strcmp(argv[1], "--clear");
+	if (!((!strcmp(cmd, "run") && argc == 1) ||
+	      (!strcmp(cmd, "status") && (argc == 1 || json)) ||
+	      (!strcmp(cmd, "override") && argc == 2)))
+		return usage();
+	char err[CONF_ERR_MAX];
+	if (agentd_config_load(&d, conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "recall-agent: %s\n", err);
+		return 1;
+	}
+	int rc;
+	if (!strcmp(cmd, "run"))
+		rc = cmd_run(&d, foreground, verbose);
+	else if (!strcmp(cmd, "status"))
+		rc = cmd_status(&d, json);
+	else
+		rc = cmd_override(&d, argv[1], clear);
+	agentd_config_free(&d);
+	return rc;
+}
