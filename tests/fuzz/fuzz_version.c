@@ -2,7 +2,8 @@
  * unknown scheme), then version a, a NUL byte, version b and optionally another NUL byte and a
  * third version c. Checks that the result is -1, 0 or 1, cmp(x, x) == 0, cmp(a, b) ==
  * -cmp(b, a), that a <= b <= c implies a <= c (with equality exactly when both steps are equal),
- * and for generic that ASCII case does not matter. Any violation aborts. */
+ * and the documented per-scheme rules that can be stated on one string (see edits()). Any
+ * violation aborts. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,45 @@ static size_t piece(const uint8_t **p, const uint8_t *end, const uint8_t **start
 	return n;
 }
 
+/* Invariants of single edits of a, each a rule of docs/PROTOCOL.md "Version ordering". */
+static void edits(enum rc_vscheme s, const uint8_t *a, size_t an)
+{
+	uint8_t e[1030];
+	if (an > 1024 || s >= RC_VS__COUNT)
+		return;
+	/* A '~' appended sorts before the end of the string, in every scheme. */
+	memcpy(e, a, an);
+	e[an] = '~';
+	check(cmp(s, e, an + 1, a, an) == -1, "appended '~' sorts first", s);
+	if (s == RC_VS_GENERIC || s == RC_VS_RPM) {
+		/* Separators only separate: a trailing one changes nothing. */
+		e[an] = '.';
+		check(cmp(s, e, an + 1, a, an) == 0, "trailing separator ignored", s);
+	}
+	if (s == RC_VS_GENERIC) {
+		/* Letters compare without case; "v" before a leading digit is dropped. */
+		for (size_t i = 0; i < an; i++)
+			e[i] = (a[i] >= 'a' && a[i] <= 'z') ? (uint8_t)(a[i] - 32) : a[i];
+		check(cmp(s, a, an, e, an) == 0, "generic case-insensitivity", s);
+		if (an > 0 && a[0] >= '0' && a[0] <= '9') {
+			e[0] = 'v';
+			memcpy(e + 1, a, an);
+			check(cmp(s, e, an + 1, a, an) == 0, "generic v prefix", s);
+		}
+	}
+	if (s == RC_VS_DPKG) {
+		/* A missing epoch is epoch 0 (when a has no epoch of its own). */
+		size_t d = 0;
+		while (d < an && a[d] >= '0' && a[d] <= '9')
+			d++;
+		if (!(d > 0 && d < an && a[d] == ':')) {
+			memcpy(e, "0:", 2);
+			memcpy(e + 2, a, an);
+			check(cmp(s, e, an + 2, a, an) == 0, "dpkg epoch 0", s);
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -60,12 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ab >= 0 && bc >= 0)
 			check(ac >= 0 && (ac == 0) == (ab == 0 && bc == 0), "transitivity", s);
 	}
-	if (s == RC_VS_GENERIC && an <= 1024) {
-		uint8_t up[1024];
-		for (size_t i = 0; i < an; i++)
-			up[i] = (a[i] >= 'a' && a[i] <= 'z') ? (uint8_t)(a[i] - 32) : a[i];
-		check(cmp(s, a, an, up, an) == 0, "generic case-insensitivity", s);
-		check(cmp(s, up, an, b, bn) == ab, "generic case-insensitivity", s);
-	}
+	edits(s, a, an);
+	edits(s, b, bn);
 	return 0;
 }
