@@ -1,0 +1,134 @@
+/* recall keygen: an Ed25519 key pair in NAME.key (secret, 0600, never overwritten) and NAME.pub. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cmds.h"
+#include "keyfile.h"
+#include "util.h"
+
+static const char usage[] =
+    "usage: recall keygen [-c COMMENT] NAME\n"
+    "\n"
+    "Make an Ed25519 key pair: NAME.key (the secret key, mode 0600) and NAME.pub (the public\n"
+    "key, to share). Existing files are never overwritten. Prints the key id (kid: first 8\n"
+    "bytes of SHA-256 of the public key, hex), which signatures carry.\n"
+    "\n"
+    "  -c, --comment TEXT  text appended to the public key line (e.g. who holds the key)\n"
+    "  -h, --help          this text\n";
+
+/* Create path exclusively with mode and write all of buf; on failure removes it. */
+static int write_new(const char *path, const char *buf, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0) {
+		warnx_("%s: %s", path,
+		       errno == EEXIST ? "already exists; not overwriting a key" : strerror(errno));
+		return -1;
+	}
+	size_t n = strlen(buf), done = 0;
+	int err = fchmod(fd, mode); /* the umask must not widen or narrow it */
+	while (!err && done < n) {
+		ssize_t w = write(fd, buf + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			err = -1;
+		else
+			done += (size_t)w;
+	}
+	if (!err)
+		err = fsync(fd);
+	if (close(fd) < 0)
+		err = -1;
+	if (err) {
+		warnx_("%s: write: %s", path, strerror(errno));
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_keygen(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"comment", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *comment = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			comment = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return usage_fail(usage, "keygen: give exactly one NAME");
+	const char *name = argv[optind];
+	if (!*name)
+		return usage_fail(usage, "keygen: NAME is empty");
+	if (comment) {
+		for (const char *p = comment; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return usage_fail(usage,
+						  "keygen: the comment has a control character");
+		if (strlen(comment) > 160)
+			return usage_fail(usage, "keygen: the comment is longer than 160 bytes");
+	}
+	size_t nl = strlen(name);
+	char *kpath = malloc(nl + 5), *ppath = malloc(nl + 5);
+	char *sec = sodium_malloc(KEY_LINE_MAX);
+	uint8_t *seed = sodium_malloc(32), *sk = sodium_malloc(RC_SK_LEN);
+	int ret = EXIT_FAIL;
+	if (!kpath || !ppath || !sec || !seed || !sk) {
+		warnx_("keygen: cannot allocate (protected) memory");
+		goto out;
+	}
+	snprintf(kpath, nl + 5, "%s.key", name);
+	snprintf(ppath, nl + 5, "%s.pub", name);
+
+	uint8_t pk[RC_PK_LEN], kid[RC_KID_LEN];
+	char pub[KEY_LINE_MAX], kidhex[2 * RC_KID_LEN + 1];
+	randombytes_buf(seed, 32);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	rc_kid(kid, pk);
+	key_format(sec, pub, seed, pk, comment);
+
+	/* Both names must be free before either is written; the secret goes first (O_EXCL). */
+	if (access(ppath, F_OK) == 0) {
+		warnx_("%s: already exists; not overwriting a key", ppath);
+		goto out;
+	}
+	if (write_new(kpath, sec, 0600) < 0)
+		goto out;
+	if (write_new(ppath, pub, 0644) < 0) {
+		unlink(kpath);
+		goto out;
+	}
+	printf("kid %s\nsecret key %s (keep it offline)\npublic key %s\n",
+	       hex(kidhex, kid, RC_KID_LEN), kpath, ppath);
+	ret = EXIT_OK;
+out:
+	free(kpath);
+	free(ppath);
+	sodium_free(sec);
+	sodium_free(seed);
+	sodium_free(sk);
+	return ret;
+}

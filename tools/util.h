@@ -1,0 +1,79 @@
+/* Shared helpers of the recall tool: messages, files, numbers, times, hex, subcommand tables. */
+#ifndef RECALL_TOOL_UTIL_H
+#define RECALL_TOOL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "log.h"
+
+/* Exit codes of every subcommand (recall(1), EXIT STATUS). */
+#define EXIT_OK    0
+#define EXIT_FAIL  1 /* bad input, failed verification, I/O error */
+#define EXIT_USAGE 2 /* bad command line */
+
+/* Largest file the tool reads whole (feeds are mapped instead). */
+#define TOOL_FILE_MAX ((size_t)1 << 30)
+
+/* "recall: " + message + newline on stderr. */
+void warnx_(const char *fmt, ...) RC_PRINTF(1, 2);
+
+/* Usage text on stderr and EXIT_USAGE. */
+int usage_fail(const char *usage, const char *fmt, ...) RC_PRINTF(2, 3);
+
+/* True if argv has -h or --help before any "--"; prints usage on stdout then. */
+bool help_requested(int argc, char **argv, const char *usage);
+
+/* A subcommand: name, handler (argv[0] is the subcommand name), one-line summary. */
+struct subcmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Run argv[1] from table t for command `cmd` (argv[0]); prints the table for help. */
+int subcmd_run(const char *cmd, const struct subcmd *t, int argc, char **argv);
+
+/* Whole file into a malloc'd buffer (NUL-terminated, at most max bytes); NULL with a message
+ * naming the file on error. */
+uint8_t *file_read(const char *path, size_t *len, size_t max);
+
+/* A read-only mapping of a whole file. */
+struct mapped {
+	uint8_t *p;
+	size_t len;
+};
+int file_map(const char *path, struct mapped *m);
+void file_unmap(struct mapped *m);
+
+/* Write a file atomically (temporary file, fsync, rename) with mode; with excl refuses to
+ * replace an existing file. Prints a message naming the file on error. */
+int file_write(const char *path, const void *p, size_t n, mode_t mode, bool excl);
+
+/* Numbers: decimal only, whole string, no sign. */
+int parse_u64(const char *s, uint64_t *v);
+
+/* Times: POSIX seconds, "YYYY-MM-DD" (midnight UTC) or RFC 3339 "YYYY-MM-DDTHH:MM:SS" with
+ * "Z" or "+HH:MM"/"-HH:MM". */
+int parse_time(const char *s, uint64_t *t);
+/* RFC 3339 UTC ("2024-05-01T00:00:00Z"); out must hold 32 bytes. */
+const char *fmt_time(char *out, uint64_t t);
+
+/* Durations: N with an optional unit s, m, h, d or w ("30d"). */
+int parse_duration(const char *s, uint64_t *secs);
+
+/* Lowercase hex of n bytes into out (2n+1 bytes). */
+const char *hex(char *out, const uint8_t *p, size_t n);
+/* Exactly n bytes from 2n hex digits; -1 on anything else. */
+int unhex(uint8_t *out, size_t n, const char *s);
+
+/* Current time (POSIX seconds). */
+uint64_t now_s(void);
+
+/* Milliseconds of a monotonic clock (for the tool's own timing reports). */
+double mono_ms(void);
+
+#endif
