@@ -20,8 +20,9 @@
 
 #include "system.h"
 
-#define ROUTES_MAX 96 /* per family and pass; larger tables converge over several passes */
-#define SEEN_MAX   24 /* default routes and global addresses remembered for attach events */
+#define ROUTES_MAX 96   /* per family and pass; larger tables converge over several passes */
+#define SEEN_MAX   24   /* default routes and global addresses remembered for attach events */
+#define V6_METRIC  1024 /* the kernel's default IPv6 metric: stated so a dump compares equal */
 
 struct route {
 	uint8_t family, dst_len, type, scope;
@@ -348,7 +349,10 @@ static int count_rules(uint8_t family, unsigned *count)
 
 static void add_allow(uint8_t family, const struct sys_prefix *p)
 {
-	struct route r = {.family = family, .dst_len = p->plen, .type = RTN_UNICAST};
+	struct route r = {.family = family,
+			  .dst_len = p->plen,
+			  .type = RTN_UNICAST,
+			  .prio = family == AF_INET6 ? V6_METRIC : 0};
 	memcpy(r.dst, p->addr, alen(family));
 	if (p->plen == 0 || !have_def)
 		return; /* a default would replace the unreachable one; no gateway: nothing to do */
@@ -368,7 +372,10 @@ static int apply_family(uint8_t family, const struct sys_quarantine *q)
 	have_def = false;
 	if (nl_dump(RTM_GETROUTE, family, main_cb, NULL) < 0)
 		return -1;
-	struct route unr = {.family = family, .type = RTN_UNREACHABLE, .scope = RT_SCOPE_UNIVERSE};
+	struct route unr = {.family = family,
+			    .type = RTN_UNREACHABLE,
+			    .scope = RT_SCOPE_UNIVERSE,
+			    .prio = family == AF_INET6 ? V6_METRIC : 0};
 	rset_add(&want, &unr);
 	for (size_t i = 0; i < lan.n; i++)
 		rset_add(&want, &lan.r[i]);

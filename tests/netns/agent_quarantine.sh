@@ -1,0 +1,195 @@
+#!/bin/sh
+# recall-agent with the real netlink backend, in two network namespaces this test creates and
+# deletes: "dev" (the device) and "gw" (its gateway, the responder on the anycast check-in
+# addresses, a remedy host and an off-LAN host, all addresses of gw's loopback).
+#   dev d0 192.0.2.10/24 2001:db8:1::10/64  <-veth->  gw g0 192.0.2.1/24 192.0.2.2/24 2001:db8:1::1/64
+#   gw lo: 198.51.100.74 2001:db8:74::74 (check-in), 198.51.100.80 (remedy), 203.0.113.5
+#          2001:db8:99::5 (off-LAN)
+# A valid recall quarantines (LAN and check-in address reachable, off-LAN not, IPv4 and
+# IPv6); forged, unsigned, below-threshold, wrong-identity, expired, nonce-mismatched and
+# garbage answers do not; a DHCP-style default route and a deleted rule do not undo it; it
+# survives an agent restart; every release path (override, clear, firmware change, opt-out,
+# expiry) removes every rule and route. Needs root; exit 77 (skip) otherwise.
+set -u
+B=${1:?usage: agent_quarantine.sh BUILD_DIR}
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+command -v ip >/dev/null && command -v ping >/dev/null || { echo "SKIP: needs ip and ping"; exit 77; }
+AGENT=$B/agent/recall-agent
+RESP=$B/agent/fake_responder
+[ -x "$AGENT" ] && [ -x "$RESP" ] || { echo "SKIP: agent not built"; exit 77; }
+
+DEV=rcagent-dev-$$
+GW=rcagent-gw-$$
+W=$(mktemp -d /tmp/agent_netns.XXXXXX)
+AP= RP4= RP6=
+cleanup() {
+	for p in $AP $RP4 $RP6; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	ip netns del "$DEV" 2>/dev/null
+	ip netns del "$GW" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+fails=0 passes=0
+ok() { passes=$((passes + 1)); echo "ok: $*"; }
+bad() { fails=$((fails + 1)); echo "FAIL: $*"; }
+indev() { ip netns exec "$DEV" "$@"; }
+reach() { indev ping -c1 -W1 -q "$1" >/dev/null 2>&1; }
+expect_reach() { if reach "$1"; then ok "$2: $1 reachable"; else bad "$2: $1 should be reachable"; fi; }
+expect_block() {
+	if reach "$1"; then
+		bad "$2: $1 should be blocked"
+		indev ip rule; indev ip -6 rule; indev ip route show table 7412; indev ip -6 route show table 7412
+	else ok "$2: $1 blocked"; fi
+}
+
+ip netns add "$DEV" && ip netns add "$GW" || { echo "SKIP: cannot create namespaces"; exit 77; }
+ip link add d0 netns "$DEV" type veth peer name g0 netns "$GW"
+indev ip link set lo up
+indev ip link set d0 up
+indev ip addr add 192.0.2.10/24 dev d0
+indev ip -6 addr add 2001:db8:1::10/64 dev d0 nodad
+ip netns exec "$GW" sh -e -c '
+	ip link set lo up; ip link set g0 up
+	ip addr add 192.0.2.1/24 dev g0; ip addr add 192.0.2.2/24 dev g0
+	ip -6 addr add 2001:db8:1::1/64 dev g0 nodad; ip -6 addr add 2001:db8:1::2/64 dev g0 nodad
+	for a in 198.51.100.74 198.51.100.80 203.0.113.5; do ip addr add $a/32 dev lo; done
+	for a in 2001:db8:74::74 2001:db8:99::5; do ip -6 addr add $a/128 dev lo nodad; done'
+indev ip route add default via 192.0.2.1
+indev ip -6 route add default via 2001:db8:1::1
+sleep 1
+
+"$RESP" anchors "$W/anchors.cbor" 3 2 || exit 1
+echo clear >"$W/mode"
+ip netns exec "$GW" "$RESP" serve 198.51.100.74 7412 "$W/mode" "$W/resp.log" 198.51.100.80/32 &
+RP4=$!
+ip netns exec "$GW" "$RESP" serve 2001:db8:74::74 7412 "$W/mode" "$W/resp.log" 198.51.100.80/32 &
+RP6=$!
+mkdir -p "$W/state"
+write_conf() { # fwver checkin
+	cat >"$W/agent.conf" <<EOF
+vendor = Acme
+model = Cam 1
+fwver = $1
+checkin-address = 198.51.100.74 [2001:db8:74::74]
+anchors = $W/anchors.cbor
+state-dir = $W/state
+hooks-dir =
+announce = no
+checkin = $2
+debounce = 100ms
+timeout = 1s
+backoff-base = 1s
+backoff-cap = 2s
+wall-clock = trusted
+EOF
+}
+start_agent() {
+	ip netns exec "$DEV" "$AGENT" -c "$W/agent.conf" -f run >>"$W/agent.log" 2>&1 &
+	AP=$!
+	sleep 1
+}
+stop_agent() { kill "$AP"; wait "$AP" 2>/dev/null; AP=; }
+state() { indev "$AGENT" -c "$W/agent.conf" status --json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
+lines() { wc -l <"$W/resp.log" 2>/dev/null || echo 0; }
+# Trigger a check-in (attach) and wait until the responder saw it, then let the agent act.
+checkin() {
+	n=$(lines)
+	kill -USR1 "$AP"
+	i=0
+	while [ "$(lines)" -le "$n" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.7
+}
+no_traces() {
+	if indev ip rule | grep -q "lookup 7412" || indev ip -6 rule | grep -q "lookup 7412" ||
+		[ -n "$(indev ip route show table 7412 2>/dev/null)" ] || [ -n "$(indev ip -6 route show table 7412 2>/dev/null)" ]; then
+		bad "$1: rules or routes left behind"; indev ip rule; indev ip route show table 7412
+	else ok "$1: no rule or route left"; fi
+}
+expect_quarantined() {
+	st=$(state)
+	[ "$st" = quarantined ] && ok "$1: state quarantined" || bad "$1: state $st, expected quarantined"
+	expect_block 203.0.113.5 "$1"
+	expect_block 2001:db8:99::5 "$1"
+	expect_reach 192.0.2.2 "$1 (LAN)"
+	expect_reach 2001:db8:1::2 "$1 (LAN v6)"
+	expect_reach 198.51.100.74 "$1 (check-in)"
+	expect_reach 2001:db8:74::74 "$1 (check-in v6)"
+	expect_reach 198.51.100.80 "$1 (remedy endpoint)"
+}
+expect_open() {
+	st=$(state)
+	[ "$st" != quarantined ] && ok "$1: state $st" || bad "$1: quarantined"
+	expect_reach 203.0.113.5 "$1"
+	expect_reach 2001:db8:99::5 "$1"
+	no_traces "$1"
+}
+
+write_conf 1.0.0 yes
+start_agent
+expect_open "clear at boot"
+
+for m in forged unsigned below wrongid expired nonce garbage; do
+	echo $m >"$W/mode"
+	checkin
+	expect_open "answer $m"
+done
+
+echo recall >"$W/mode"
+checkin
+expect_quarantined "valid recall"
+indev ip route replace default via 192.0.2.1 metric 5
+expect_block 203.0.113.5 "DHCP re-added a default route"
+indev ip rule del pref 74
+sleep 2.5
+expect_block 203.0.113.5 "rule deleted behind the agent's back"
+
+echo silent >"$W/mode"
+stop_agent
+expect_block 203.0.113.5 "agent stopped"
+start_agent
+expect_quarantined "agent restarted (re-applied from state)"
+
+indev "$AGENT" -c "$W/agent.conf" override all >/dev/null
+sleep 0.3
+expect_open "override all"
+echo recall >"$W/mode"
+indev "$AGENT" -c "$W/agent.conf" override --clear >/dev/null
+sleep 1
+expect_quarantined "override cleared"
+
+echo clear >"$W/mode"
+checkin
+expect_open "release by clear answer"
+
+echo recall >"$W/mode"
+checkin
+expect_quarantined "recall again"
+stop_agent
+write_conf 1.0.1 yes
+echo clear >"$W/mode"
+start_agent
+expect_open "release by firmware change"
+
+write_conf 1.0.1 yes
+echo recall >"$W/mode"
+checkin
+expect_quarantined "recall for 1.0.1"
+write_conf 1.0.1 no
+kill -HUP "$AP"
+sleep 1
+expect_open "release by opt-out (checkin = off)"
+
+echo short >"$W/mode"
+write_conf 1.0.1 yes
+kill -HUP "$AP"
+sleep 1.5
+expect_quarantined "short-lived recall (check-ins back on)"
+sleep 4.5
+expect_open "release by expiry"
+
+stop_agent
+echo "--- agent log (tail)"; tail -n 15 "$W/agent.log"
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
