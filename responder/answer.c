@@ -1,0 +1,198 @@
+/* One check-in in, at most one answer out: the whole per-packet logic, free of sockets so that
+ * it can be tested directly. No heap, no locks, no signing: a recall answer carries the
+ * notice bytes exactly as the authorities signed them. Every answer is encoded into at most
+ * as many bytes as the request had, and echoes its nonce. */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "rd.h"
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static bool exempt(const struct conf_prefix_list *l, int family, const uint8_t *addr)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (conf_prefix_match(&l->v[i], family, addr))
+			return true;
+	}
+	return false;
+}
+
+static void copy_str(char *dst, uint8_t *dlen, struct rc_str s, size_t max)
+{
+	size_t n = s.n < max ? s.n : max;
+	if (n)
+		memcpy(dst, s.p, n);
+	*dlen = (uint8_t)n;
+}
+
+static void log_hit(struct rd_ctx *x, const struct rd_state *st, int family, const uint8_t *addr,
+		    const struct rc_checkin *c, const struct rc_notice *n, unsigned action)
+{
+	if (!st->cfg->event_log || !st->cfg->event_log[0])
+		return;
+	struct rd_event *e = rd_ring_slot(&x->ring);
+	if (!e) {
+		rd_count(x->cnt, RD_C_EVENTS_LOST);
+		return;
+	}
+	e->time = x->now_s;
+	e->family = family == AF_INET ? 4 : 6;
+	memset(e->addr, 0, sizeof(e->addr));
+	memcpy(e->addr, addr, family == AF_INET ? 4 : 16);
+	e->action = (uint8_t)action;
+	e->severity = n->severity;
+	e->has_build_date = c->id.has_build_date;
+	e->build_date = c->id.build_date;
+	e->feed_serial = st->fm->feed.meta.serial;
+	copy_str(e->vendor, &e->vlen, c->id.vendor, sizeof(e->vendor));
+	copy_str(e->model, &e->mlen, c->id.model, sizeof(e->model));
+	copy_str(e->hwrev, &e->hlen, c->id.hwrev, sizeof(e->hwrev));
+	copy_str(e->fwver, &e->flen, c->id.fwver, sizeof(e->fwver));
+	copy_str(e->id, &e->idlen, n->id, sizeof(e->id));
+	rd_ring_push(&x->ring);
+}
+
+/* The first notice valid now that covers the device and that policy enforces; *monitored is
+ * set if a covering notice was found but policy only monitors it (n then holds it). */
+static bool find_notice(const struct rd_state *st, const struct rc_identity *id, uint64_t now,
+			const uint8_t **p, size_t *len, struct rc_notice *n, bool *monitored)
+{
+	const struct rc_feed *f = &st->fm->feed;
+	const struct rd_config *cfg = st->cfg;
+	struct rc_cose_sign m;
+	struct rc_notice cand;
+	*monitored = false;
+	if (!f->nnotices)
+		return false;
+	uint64_t h = rc_feed_hash(f->hashkey, id->vendor, id->model);
+	size_t b = (size_t)(h & (f->nbuckets - 1));
+	uint32_t lo = le32(f->buckets + 4 * b), hi = le32(f->buckets + 4 * (b + 1));
+	for (uint32_t i = lo; i < hi && i < f->nnotices; i++) {
+		const uint8_t *e = f->entries + (size_t)i * RC_FEED_ENTRY_LEN;
+		if (le64(e) != h)
+			continue;
+		const uint8_t *np = f->notices + le32(e + 8);
+		size_t nlen = le32(e + 12);
+		if (rc_cose_decode(&m, np, nlen, NULL) != RC_OK || m.content_type != RC_CT_NOTICE ||
+		    rc_notice_decode(&cand, m.payload, m.payload_len, NULL) != RC_OK)
+			continue; /* verified at load: cannot happen */
+		if (!(cand.not_before <= now && now < cand.expiry) || !rc_notice_covers(&cand, id))
+			continue;
+		if (rd_policy_action(&cfg->policy, cfg->default_action, &cand) == RD_ENFORCE) {
+			*n = cand;
+			*p = np;
+			*len = nlen;
+			return true;
+		}
+		if (!*monitored)
+			*n = cand;
+		*monitored = true;
+	}
+	return false;
+}
+
+size_t rd_answer(struct rd_ctx *x, const struct rd_state *st, int family, const uint8_t *addr,
+		 uint16_t port, const uint8_t *req, size_t len, uint8_t out[static RC_ANSWER_MAX])
+{
+	const struct rd_config *cfg = st->cfg;
+	struct rc_checkin c;
+	struct rc_answer a;
+	rd_count(x->cnt, RD_C_RX);
+	if (len < RC_CHECKIN_SIZE) {
+		rd_count(x->cnt, RD_C_DROP_SHORT);
+		return 0;
+	}
+	if (len > RC_CHECKIN_SIZE) {
+		rd_count(x->cnt, RD_C_DROP_OVERSIZED);
+		return 0;
+	}
+	if (port == 0) { /* nowhere to answer; also a classic reflection marker */
+		rd_count(x->cnt, RD_C_DROP_BADSRC);
+		return 0;
+	}
+	bool limited = false;
+	if (cfg->rl_enable && !exempt(&cfg->rl_exempt, family, addr) &&
+	    !rd_rl_allow(&x->rl, cfg, x->nworkers, family, addr, x->now_ms, x->cnt)) {
+		limited = true;
+		if (cfg->rl_action == RD_RL_DROP || (++x->rl.slip % cfg->rl_slip) != 0) {
+			rd_count(x->cnt, RD_C_RL_DROP);
+			rd_count(x->cnt, RD_C_DROP_RATELIMIT);
+			return 0;
+		}
+	}
+	memset(&a, 0, sizeof(a));
+	int err = rc_checkin_decode(&c, req, len, NULL);
+	if (err && err != RC_ERR_VERSION) {
+		rd_count(x->cnt, RD_C_DROP_MALFORMED);
+		return 0;
+	}
+	memcpy(a.nonce, c.nonce, RC_NONCE_LEN);
+	enum rd_ctr kind;
+	if (limited) {
+		rd_count(x->cnt, RD_C_RL_RETRY);
+		a.type = RC_MSG_RETRY;
+		a.delay = (uint32_t)(cfg->rl_delay_ms / 1000);
+		kind = RD_C_ANS_RETRY;
+	} else if (err == RC_ERR_VERSION) {
+		a.type = RC_MSG_UNSUPPORTED;
+		a.max_version = RC_VERSION;
+		kind = RD_C_ANS_UNSUPPORTED;
+	} else {
+		const struct rd_rotation_stmt *rot = NULL;
+		if (c.anchor_epoch < st->anchors.epoch)
+			rot = rd_state_rotation(st, c.anchor_epoch);
+		if (rot) {
+			a.type = RC_MSG_ROTATE;
+			a.blob = rot->bytes;
+			a.blob_len = rot->len;
+			kind = RD_C_ANS_ROTATE;
+		} else if (x->now_s >= st->fm->feed.meta.expiry) {
+			a.type = RC_MSG_RETRY; /* an expired feed is not used */
+			a.delay = (uint32_t)(cfg->expired_delay_ms / 1000);
+			kind = RD_C_ANS_RETRY;
+		} else {
+			struct rc_notice n;
+			bool mon;
+			const uint8_t *np = NULL;
+			size_t nlen = 0;
+			bool hit = find_notice(st, &c.id, x->now_s, &np, &nlen, &n, &mon);
+			if ((hit || mon) && exempt(&cfg->exempt, family, addr)) {
+				rd_count(x->cnt, RD_C_HIT_EXEMPT);
+				hit = false;
+			} else if (hit) {
+				rd_count(x->cnt, RD_C_HIT_ENFORCE);
+				log_hit(x, st, family, addr, &c, &n, RD_ENFORCE);
+			} else if (mon) {
+				rd_count(x->cnt, RD_C_HIT_MONITOR);
+				log_hit(x, st, family, addr, &c, &n, RD_MONITOR);
+			}
+			if (hit) {
+				a.type = RC_MSG_RECALLED;
+				a.blob = np;
+				a.blob_len = nlen;
+				kind = RD_C_ANS_RECALLED;
+			} else {
+				a.type = RC_MSG_CLEAR;
+				a.serial = st->fm->feed.meta.serial;
+				kind = RD_C_ANS_CLEAR;
+			}
+		}
+	}
+	size_t alen = 0;
+	/* cap = the request's length: no answer can be larger than what it answers */
+	if (rc_answer_encode(&a, out, len, &alen) != RC_OK || alen == 0 || alen > len) {
+		rd_count(x->cnt, RD_C_DROP_INTERNAL);
+		return 0;
+	}
+	rd_count(x->cnt, kind);
+	return alen;
+}

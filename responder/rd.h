@@ -1,0 +1,327 @@
+/* recalld internals: configuration, loaded state, per-worker context, counters. */
+#ifndef RECALLD_RD_H
+#define RECALLD_RD_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#include "conf.h"
+#include "recall/anchors.h"
+#include "recall/feed.h"
+#include "recall/msg.h"
+#include "recall/notice.h"
+
+#define RD_WORKERS_MAX   256
+#define RD_LISTEN_MAX    64
+#define RD_ROTATIONS_MAX 64
+#define RD_RX_BUF        (RC_CHECKIN_SIZE + 1) /* one byte more: detects oversized datagrams */
+#define RD_CACHELINE     64
+
+/* ---- policy (policy.c) ---- */
+
+enum rd_action { RD_ENFORCE = 0, RD_MONITOR = 1 };
+enum rd_rule_kind { RD_RULE_NOTICE, RD_RULE_VENDOR, RD_RULE_SEVERITY };
+enum rd_sev_op { RD_OP_EQ, RD_OP_LT, RD_OP_LE, RD_OP_GT, RD_OP_GE };
+
+struct rd_rule {
+	uint8_t action; /* enum rd_action */
+	uint8_t kind;   /* enum rd_rule_kind */
+	uint8_t op;     /* severity rules */
+	uint8_t severity;
+	char name[RC_NOTICE_ID_MAX + 1]; /* notice id or canonical vendor */
+	size_t name_len;
+};
+
+struct rd_policy {
+	size_t n;
+	struct rd_rule *v;
+};
+
+/* conf.h custom key parser/free for `policy = <enforce|monitor> <notice|vendor|severity> ...` */
+int rd_policy_parse(void *field, const char *value, char *err, size_t cap);
+void rd_policy_free(void *field);
+/* Action for a notice: notice-id rules first, then vendor, then severity, then dflt. */
+unsigned rd_policy_action(const struct rd_policy *p, unsigned dflt, const struct rc_notice *n);
+/* One rule as configuration text. */
+void rd_rule_format(const struct rd_rule *r, char *out, size_t cap);
+
+/* ---- configuration (config.c) ---- */
+
+enum rd_log_target { RD_LOG_AUTO, RD_LOG_SYSLOG, RD_LOG_STDERR };
+enum rd_rl_action { RD_RL_RETRY, RD_RL_DROP };
+
+struct rd_config {
+	struct conf_addr_list listen;
+	uint64_t port;
+	uint64_t workers; /* 0: one per CPU */
+	uint64_t batch;
+	uint64_t socket_buffer;
+	char *feed;
+	char *feed_key;
+	char *anchors;
+	struct conf_str_list rotation;
+	uint64_t feed_poll_ms;
+	char *user;
+	char *chroot;
+	char *pid_file;
+	unsigned log_target;
+	bool debug;
+	char *event_log;
+	uint64_t event_prefix4, event_prefix6;
+	uint64_t event_queue;
+	bool metrics;
+	struct conf_addr_list metrics_listen;
+	unsigned default_action;
+	struct rd_policy policy;
+	struct conf_prefix_list exempt;
+	bool rl_enable;
+	uint64_t rl_rate, rl_burst;
+	uint64_t rl_prefix4, rl_prefix6;
+	unsigned rl_action;
+	uint64_t rl_slip;
+	uint64_t rl_delay_ms;
+	uint64_t rl_table;
+	struct conf_prefix_list rl_exempt;
+	uint64_t expired_delay_ms;
+	unsigned refs; /* states using this configuration (main thread only) */
+};
+
+extern const struct conf_key rd_config_keys[];
+
+/* Parse a configuration file (defaults for everything unset) and check it as a whole.
+ * 0, or -1 with "file:line: key: reason" in err. cfg must be zeroed; free with rd_config_free
+ * either way. */
+int rd_config_load(struct rd_config *cfg, const char *path, char *err, size_t cap);
+/* The same from a buffer (tests, fuzzing). */
+int rd_config_load_buf(struct rd_config *cfg, const char *name, const char *buf, size_t len,
+		       char *err, size_t cap);
+void rd_config_free(struct rd_config *cfg);
+/* Path as seen by the daemon after chroot (path itself without chroot). */
+const char *rd_path(const struct rd_config *cfg, const char *path, bool chrooted);
+
+/* ---- counters (written by one worker each, read by the metrics thread) ---- */
+
+enum rd_ctr {
+	RD_C_RX,        /* datagrams received */
+	RD_C_ANS_CLEAR, /* answers by kind */
+	RD_C_ANS_RECALLED,
+	RD_C_ANS_RETRY,
+	RD_C_ANS_UNSUPPORTED,
+	RD_C_ANS_ROTATE,
+	RD_C_DROP_SHORT, /* drops by reason */
+	RD_C_DROP_OVERSIZED,
+	RD_C_DROP_MALFORMED,
+	RD_C_DROP_BADSRC,
+	RD_C_DROP_RATELIMIT,
+	RD_C_DROP_INTERNAL,
+	RD_C_DROP_SEND,
+	RD_C_RL_RETRY, /* rate-limited packets by outcome */
+	RD_C_RL_DROP,
+	RD_C_HIT_ENFORCE, /* policy decisions on check-ins covered by a notice */
+	RD_C_HIT_MONITOR,
+	RD_C_HIT_EXEMPT,
+	RD_C_EVENTS_LOST, /* event log queue full */
+	RD_C_RL_EVICT,    /* rate-limit table entries replaced */
+	RD_C__COUNT
+};
+
+struct rd_counters {
+	alignas(RD_CACHELINE) _Atomic uint64_t c[RD_C__COUNT];
+};
+
+/* One writer per counter set: a plain load and store, no locked instruction. */
+static inline void rd_count(struct rd_counters *k, enum rd_ctr i)
+{
+	uint64_t v = atomic_load_explicit(&k->c[i], memory_order_relaxed);
+	atomic_store_explicit(&k->c[i], v + 1, memory_order_relaxed);
+}
+
+/* ---- rate limiting (ratelimit.c) ---- */
+
+struct rd_rl_entry {
+	uint64_t k0, k1;  /* masked prefix (IPv4 mapped into IPv6) */
+	uint64_t utokens; /* millionths of a token */
+	uint64_t last_ms; /* 0: empty */
+};
+
+struct rd_ratelimit {
+	struct rd_rl_entry *t;
+	size_t mask; /* entries - 1 (a power of two) */
+	uint64_t seed0, seed1;
+	uint64_t slip;
+};
+
+/* Allocate a table of at least `entries` entries (rounded up to a power of two). */
+int rd_rl_init(struct rd_ratelimit *rl, size_t entries);
+void rd_rl_free(struct rd_ratelimit *rl);
+/* Take a token for the source's prefix at now_ms; true if the packet is within the limit. */
+bool rd_rl_allow(struct rd_ratelimit *rl, const struct rd_config *cfg, unsigned nworkers,
+		 int family, const uint8_t *addr, uint64_t now_ms, struct rd_counters *cnt);
+
+/* ---- event log (eventlog.c) ---- */
+
+struct rd_event {
+	uint64_t time;
+	uint8_t family;
+	uint8_t action; /* enum rd_action */
+	uint8_t severity;
+	uint8_t has_build_date;
+	uint8_t addr[16];
+	uint64_t build_date;
+	uint64_t feed_serial;
+	uint8_t vlen, mlen, hlen, flen, idlen;
+	char vendor[RC_NAME_MAX], model[RC_NAME_MAX], hwrev[RC_HWREV_MAX], fwver[RC_FWVER_MAX];
+	char id[RC_NOTICE_ID_MAX];
+};
+
+/* Single-producer single-consumer queue: a worker pushes, the main thread drains. */
+struct rd_ring {
+	alignas(RD_CACHELINE) _Atomic size_t head; /* consumer */
+	alignas(RD_CACHELINE) _Atomic size_t tail; /* producer */
+	size_t mask;
+	struct rd_event *ev;
+};
+
+int rd_ring_init(struct rd_ring *r, size_t entries);
+void rd_ring_free(struct rd_ring *r);
+/* Producer: a slot to fill, or NULL when full; then rd_ring_push(). */
+struct rd_event *rd_ring_slot(struct rd_ring *r);
+void rd_ring_push(struct rd_ring *r);
+/* Consumer: write every queued event to f as JSON lines; returns how many. */
+size_t rd_ring_drain(struct rd_ring *r, FILE *f, uint64_t prefix4, uint64_t prefix6);
+/* One event as a JSON object (no newline) into out; returns its length. */
+size_t rd_event_json(const struct rd_event *e, char *out, size_t cap, uint64_t prefix4,
+		     uint64_t prefix6);
+
+/* ---- loaded state (state.c): published to workers by an atomic pointer ---- */
+
+struct rd_rotation_stmt {
+	uint64_t from_epoch;
+	uint8_t *bytes;
+	size_t len;
+};
+
+/* A verified feed in a private read-only mapping; shared by states until none uses it. */
+struct rd_feedmap {
+	unsigned refs; /* main thread only */
+	uint8_t *map;
+	size_t len;    /* bytes read */
+	size_t maplen; /* bytes mapped */
+	struct rc_feed feed;
+	uint64_t loaded_at;
+};
+
+struct rd_state {
+	uint64_t gen; /* unique, increasing */
+	struct rd_config *cfg;
+	struct rd_feedmap *fm;
+	struct rc_anchors anchors;
+	size_t nrot;
+	struct rd_rotation_stmt rot[RD_ROTATIONS_MAX];
+};
+
+enum rd_load_err {
+	RD_LOAD_OK,
+	RD_LOAD_IO,        /* cannot read a file */
+	RD_LOAD_FORMAT,    /* truncated or malformed feed */
+	RD_LOAD_SIGNATURE, /* feed signature or key id */
+	RD_LOAD_EXPIRED,   /* feed expired */
+	RD_LOAD_STALE,     /* serial not above the current one */
+	RD_LOAD_ANCHORS,   /* anchors file bad, or feed made for other anchors */
+	RD_LOAD_NOTICE,    /* a notice fails verification */
+	RD_LOAD_ROTATION,  /* a rotation statement is bad */
+	RD_LOAD_CONFIG,    /* the configuration file does not parse (reload only) */
+	RD_LOAD__COUNT
+};
+const char *rd_load_err_name(int e);
+
+/* Load and verify everything named by cfg into a new state (gen given); cur (may be NULL) is
+ * the state held now, for the rollback check and to share an unchanged feed. On success the
+ * state holds a reference to cfg. On failure returns the reason and a message in err; *out
+ * is NULL. */
+int rd_state_load(struct rd_state **out, struct rd_config *cfg, const struct rd_state *cur,
+		  uint64_t gen, bool chrooted, uint64_t now, char *err, size_t cap);
+/* Free a state no worker can see any more; its configuration too when no other state uses it. */
+void rd_state_free(struct rd_state *st);
+/* Statement to answer a device at this anchor epoch, or NULL. */
+const struct rd_rotation_stmt *rd_state_rotation(const struct rd_state *st, uint64_t epoch);
+
+/* ---- answering (answer.c): one datagram in, at most one answer out ---- */
+
+struct rd_ctx {
+	unsigned id;
+	unsigned nworkers;
+	struct rd_counters *cnt;
+	struct rd_ratelimit rl;
+	struct rd_ring ring;
+	uint64_t now_s;  /* wall clock, seconds: notice validity, event times */
+	uint64_t now_ms; /* monotonic milliseconds: rate limiting */
+};
+
+/* Answer one request from (family, addr, port). Writes at most len bytes to out; returns the
+ * answer length, or 0 to drop. Counts everything. */
+size_t rd_answer(struct rd_ctx *x, const struct rd_state *st, int family, const uint8_t *addr,
+		 uint16_t port, const uint8_t *req, size_t len, uint8_t out[static RC_ANSWER_MAX]);
+
+/* ---- workers and sockets (worker.c) ---- */
+
+struct rd_server;
+
+struct rd_worker {
+	struct rd_ctx x;
+	struct rd_server *srv;
+	pthread_t thread;
+	bool started;
+	size_t nfds;
+	int fds[RD_LISTEN_MAX];
+	bool pktinfo[RD_LISTEN_MAX]; /* wildcard socket: answer from the address asked */
+	alignas(RD_CACHELINE) _Atomic uint64_t using_gen; /* state in use (0: none) */
+	struct rd_counters cnt;
+};
+
+struct rd_server {
+	_Atomic(struct rd_state *) cur;
+	atomic_bool stop;
+	unsigned nworkers;
+	unsigned batch;
+	struct rd_worker *w;
+	/* states replaced but maybe still in use by a worker; the main thread frees them */
+	size_t nretired;
+	struct rd_state *retired[8];
+	/* written by the main thread, read by the metrics thread */
+	_Atomic uint64_t feed_serial, feed_issued, feed_expiry, feed_loaded, notices, rotations;
+	_Atomic uint64_t anchor_epoch, start_time;
+	_Atomic uint64_t reloads[RD_LOAD__COUNT]; /* [RD_LOAD_OK]: successes; others: failures */
+	_Atomic uint64_t events_written;
+};
+
+/* ---- metrics (metrics.c): Prometheus text format over libmicrohttpd ---- */
+
+/* The whole exposition into a malloc'd buffer (*len bytes); NULL if out of memory. */
+char *rd_metrics_text(struct rd_server *srv, uint64_t now, size_t *len);
+/* Serve GET /metrics on every address; -1 with a message in err. */
+int rd_metrics_start(struct rd_server *srv, const struct conf_addr_list *addrs, char *err,
+		     size_t cap);
+void rd_metrics_stop(void);
+
+/* Open every worker's sockets (SO_REUSEPORT, one per listen address per worker) and allocate
+ * their buffers and tables. -1 with a message in err. */
+int rd_workers_open(struct rd_server *srv, const struct rd_config *cfg, unsigned nworkers,
+		    char *err, size_t cap);
+/* Start the worker threads (the first state must be published). */
+int rd_workers_start(struct rd_server *srv, char *err, size_t cap);
+/* Ask the workers to stop, join them and close their sockets. */
+void rd_workers_stop(struct rd_server *srv);
+/* Stop if running, then free everything of the workers (queues included). */
+void rd_workers_free(struct rd_server *srv);
+/* Make st the state workers answer from; the previous one is retired. Main thread only. */
+void rd_server_publish(struct rd_server *srv, struct rd_state *st);
+/* Free retired states no worker uses any more; wait (sleeping) until all are free if wait. */
+void rd_server_reclaim(struct rd_server *srv, bool wait);
+
+#endif

@@ -1,0 +1,362 @@
+/* recalld: the recall responder. See recalld(8) and recalld.conf(5).
+ * The main thread owns configuration, feed loading, the event log and signals; worker threads
+ * answer; libmicrohttpd serves metrics. Signal handlers only set flags. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "log.h"
+#include "rd.h"
+#include "system.h"
+
+#ifndef RECALL_VERSION_STRING
+#define RECALL_VERSION_STRING "0.1.0"
+#endif
+#define DEFAULT_CONFIG "/etc/recall/recalld.conf"
+#define TICK_MS        50
+
+static volatile sig_atomic_t sig_stop, sig_hup;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		sig_hup = 1;
+	else
+		sig_stop = 1;
+}
+
+struct main_ctx {
+	const char *config_path;
+	bool chrooted;
+	struct rd_server srv;
+	struct rd_state *cur;
+	uint64_t gen;
+	FILE *events;
+	char *events_path;
+	struct stat feed_st; /* the feed file as last seen by the change check */
+	bool feed_st_ok;
+	uint64_t next_poll_ms;
+	bool expired_warned;
+};
+
+static uint64_t wall_now(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void gauges(struct main_ctx *m)
+{
+	struct rd_server *s = &m->srv;
+	const struct rc_feed *f = &m->cur->fm->feed;
+	atomic_store(&s->feed_serial, f->meta.serial);
+	atomic_store(&s->feed_issued, f->meta.issued);
+	atomic_store(&s->feed_expiry, f->meta.expiry);
+	atomic_store(&s->feed_loaded, m->cur->fm->loaded_at);
+	atomic_store(&s->notices, f->nnotices);
+	atomic_store(&s->rotations, m->cur->nrot);
+	atomic_store(&s->anchor_epoch, m->cur->anchors.epoch);
+}
+
+static bool stat_feed(struct main_ctx *m, const struct rd_config *cfg, struct stat *st)
+{
+	return stat(rd_path(cfg, cfg->feed, m->chrooted), st) == 0;
+}
+
+static bool same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static void open_events(struct main_ctx *m, const struct rd_config *cfg)
+{
+	const char *path = cfg->event_log && cfg->event_log[0] ? cfg->event_log : NULL;
+	if (!path) {
+		if (m->events)
+			fclose(m->events);
+		m->events = NULL;
+		free(m->events_path);
+		m->events_path = NULL;
+		return;
+	}
+	FILE *f = fopen(rd_path(cfg, path, m->chrooted), "ae");
+	if (!f) {
+		log_warn("event-log %s (keeping the file open before)", path);
+		return;
+	}
+	if (m->events)
+		fclose(m->events);
+	m->events = f;
+	free(m->events_path);
+	m->events_path = strdup(path);
+}
+
+static void drain_events(struct main_ctx *m)
+{
+	const struct rd_config *cfg = m->cur->cfg;
+	for (unsigned i = 0; i < m->srv.nworkers; i++) {
+		size_t n = rd_ring_drain(&m->srv.w[i].x.ring, m->events, cfg->event_prefix4,
+					 cfg->event_prefix6);
+		atomic_fetch_add(&m->srv.events_written, m->events ? n : 0);
+	}
+}
+
+/* Load a new state from cfg (a new configuration, or the current one); publish it if good. */
+static void reload(struct main_ctx *m, struct rd_config *cfg, const char *why)
+{
+	char err[CONF_ERR_MAX + 256];
+	struct rd_state *st;
+	uint64_t old = m->cur->fm->feed.meta.serial;
+	int rc =
+	    rd_state_load(&st, cfg, m->cur, ++m->gen, m->chrooted, wall_now(), err, sizeof(err));
+	atomic_fetch_add(&m->srv.reloads[rc], 1);
+	if (rc != RD_LOAD_OK) {
+		log_warnx("reload (%s) failed, %s: %s; still serving feed serial %llu", why,
+			  rd_load_err_name(rc), err, (unsigned long long)old);
+		if (cfg->refs == 0) {
+			rd_config_free(cfg);
+			free(cfg);
+		}
+		return;
+	}
+	bool same_feed = st->fm == m->cur->fm;
+	m->cur = st;
+	rd_server_publish(&m->srv, st);
+	gauges(m);
+	m->expired_warned = false;
+	if (same_feed)
+		log_info("reload (%s): feed serial %llu unchanged", why, (unsigned long long)old);
+	else
+		log_info("reload (%s): feed serial %llu loaded (%u notices, %zu rotation "
+			 "statements; was %llu)",
+			 why, (unsigned long long)st->fm->feed.meta.serial, st->fm->feed.nnotices,
+			 st->nrot, (unsigned long long)old);
+}
+
+static void warn_restart_keys(const struct rd_config *a, const struct rd_config *b)
+{
+	if (a->port != b->port || a->workers != b->workers || a->batch != b->batch ||
+	    a->listen.n != b->listen.n ||
+	    memcmp(a->listen.v, b->listen.v, a->listen.n * sizeof(*a->listen.v)) ||
+	    a->metrics != b->metrics || a->rl_table != b->rl_table ||
+	    a->event_queue != b->event_queue || strcmp(a->user, b->user) ||
+	    strcmp(a->chroot, b->chroot))
+		log_warnx("reload: listen, port, workers, batch, metrics, user, chroot, "
+			  "ratelimit-table and event-queue changes take effect on restart");
+}
+
+static void on_hup(struct main_ctx *m)
+{
+	sys_notify("RELOADING=1");
+	const char *path = m->config_path;
+	struct rd_config *cfg = calloc(1, sizeof(*cfg));
+	char err[CONF_ERR_MAX];
+	if (m->chrooted && m->cur->cfg->chroot[0] && rd_path(m->cur->cfg, path, true) == path) {
+		log_warnx("reload: %s is outside the chroot; reloading the feed only", path);
+		free(cfg);
+		cfg = NULL;
+	} else if (!cfg || rd_config_load(cfg, rd_path(m->cur->cfg, path, m->chrooted), err,
+					  sizeof(err)) < 0) {
+		atomic_fetch_add(&m->srv.reloads[RD_LOAD_CONFIG], 1);
+		log_warnx("reload: %s; keeping the running configuration", cfg ? err : "no memory");
+		if (cfg)
+			rd_config_free(cfg);
+		free(cfg);
+		cfg = NULL;
+	}
+	if (cfg) {
+		warn_restart_keys(m->cur->cfg, cfg);
+		log_verbose(cfg->debug);
+		reload(m, cfg, "SIGHUP");
+	} else {
+		reload(m, m->cur->cfg, "SIGHUP");
+	}
+	open_events(m, m->cur->cfg); /* reopen: log rotation */
+	m->feed_st_ok = stat_feed(m, m->cur->cfg, &m->feed_st);
+	sys_notify("READY=1");
+}
+
+static void poll_feed(struct main_ctx *m)
+{
+	const struct rd_config *cfg = m->cur->cfg;
+	uint64_t now = mono_ms();
+	if (!cfg->feed_poll_ms || now < m->next_poll_ms)
+		return;
+	m->next_poll_ms = now + cfg->feed_poll_ms;
+	struct stat st;
+	if (!stat_feed(m, cfg, &st)) {
+		m->feed_st_ok = false;
+		return;
+	}
+	if (m->feed_st_ok && same_stat(&st, &m->feed_st))
+		return;
+	m->feed_st = st;
+	m->feed_st_ok = true;
+	reload(m, m->cur->cfg, "feed file changed");
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: recalld [-dftV] [-c config]\n"
+		   "  -c config  configuration file (default " DEFAULT_CONFIG ")\n"
+		   "  -d         debug logging\n"
+		   "  -f         stay in the foreground, log to stderr\n"
+		   "  -t         check the configuration and the files it names, then exit\n"
+		   "  -V         print the version\n");
+}
+
+static void signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	struct main_ctx m;
+	bool foreground = false, test = false, debug = false;
+	char err[CONF_ERR_MAX + 256];
+	int c;
+	memset(&m, 0, sizeof(m));
+	m.config_path = DEFAULT_CONFIG;
+	while ((c = getopt(argc, argv, "c:dftVh")) != -1) {
+		switch (c) {
+		case 'c':
+			m.config_path = optarg;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 't':
+			test = true;
+			break;
+		case 'V':
+			printf("recalld %s\n", RECALL_VERSION_STRING);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	struct rd_config *cfg = calloc(1, sizeof(*cfg));
+	if (!cfg || rd_config_load(cfg, m.config_path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "recalld: %s\n", cfg ? err : "out of memory");
+		return 1;
+	}
+	bool to_stderr = cfg->log_target == RD_LOG_STDERR ||
+			 (cfg->log_target == RD_LOG_AUTO && (foreground || test));
+	log_init("recalld", to_stderr, debug || cfg->debug);
+	if (sodium_init() < 0)
+		fatalx("libsodium failed to initialise");
+	int rc = rd_state_load(&m.cur, cfg, NULL, ++m.gen, false, wall_now(), err, sizeof(err));
+	if (rc != RD_LOAD_OK)
+		fatalx("%s (%s)", err, rd_load_err_name(rc));
+	unsigned nworkers = cfg->workers ? (unsigned)cfg->workers : sys_cpus();
+	if (nworkers > RD_WORKERS_MAX)
+		nworkers = RD_WORKERS_MAX;
+	if (test) {
+		printf("recalld: %s: configuration OK; feed serial %llu with %u notices, anchors "
+		       "epoch %llu, %zu rotation statements, %u workers\n",
+		       m.config_path, (unsigned long long)m.cur->fm->feed.meta.serial,
+		       m.cur->fm->feed.nnotices, (unsigned long long)m.cur->anchors.epoch,
+		       m.cur->nrot, nworkers);
+		rd_state_free(m.cur);
+		return 0;
+	}
+	if (!foreground && sys_daemonize() < 0)
+		fatal("cannot start in the background");
+	/* threads inherit this mask: only the main thread takes signals */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	signals();
+	if (rd_workers_open(&m.srv, cfg, nworkers, err, sizeof(err)) < 0)
+		fatalx("%s", err);
+	if (cfg->metrics && rd_metrics_start(&m.srv, &cfg->metrics_listen, err, sizeof(err)) < 0)
+		fatalx("%s", err);
+	if (cfg->pid_file[0] && sys_pidfile(cfg->pid_file) < 0)
+		fatal("pid-file %s", cfg->pid_file);
+	open_events(&m, cfg);
+	if (sys_drop(cfg->user, cfg->chroot, err, sizeof(err)) < 0)
+		fatalx("%s", err);
+	m.chrooted = cfg->chroot[0] != '\0';
+	atomic_store(&m.srv.start_time, wall_now());
+	atomic_store(&m.srv.reloads[RD_LOAD_OK], 1);
+	rd_server_publish(&m.srv, m.cur);
+	gauges(&m);
+	m.feed_st_ok = stat_feed(&m, cfg, &m.feed_st);
+	m.next_poll_ms = mono_ms() + cfg->feed_poll_ms;
+	if (rd_workers_start(&m.srv, err, sizeof(err)) < 0)
+		fatalx("%s", err);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	log_info("recalld %s started: %zu addresses, port %llu, %u workers, feed serial %llu "
+		 "(%u notices)",
+		 RECALL_VERSION_STRING, cfg->listen.n, (unsigned long long)cfg->port, nworkers,
+		 (unsigned long long)m.cur->fm->feed.meta.serial, m.cur->fm->feed.nnotices);
+	sys_ready();
+	while (!sig_stop) {
+		struct timespec ts = {0, TICK_MS * 1000000L};
+		nanosleep(&ts, NULL);
+		if (sig_hup) {
+			sig_hup = 0;
+			on_hup(&m);
+		}
+		poll_feed(&m);
+		drain_events(&m);
+		rd_server_reclaim(&m.srv, false);
+		if (!m.expired_warned && wall_now() >= m.cur->fm->feed.meta.expiry) {
+			log_warnx("feed serial %llu has expired: answering retry-later until a "
+				  "newer feed is loaded",
+				  (unsigned long long)m.cur->fm->feed.meta.serial);
+			m.expired_warned = true;
+		}
+	}
+	sys_notify("STOPPING=1");
+	log_info("stopping");
+	rd_workers_stop(&m.srv);
+	rd_metrics_stop();
+	drain_events(&m);
+	rd_server_reclaim(&m.srv, true);
+	rd_workers_free(&m.srv);
+	if (m.events)
+		fclose(m.events);
+	free(m.events_path);
+	const char *pidf =
+	    m.cur->cfg->pid_file[0] ? rd_path(m.cur->cfg, m.cur->cfg->pid_file, m.chrooted) : NULL;
+	if (pidf)
+		unlink(pidf);
+	rd_state_free(m.cur);
+	return 0;
+}

@@ -1,0 +1,342 @@
+/* Loading what recalld serves: the feed (read into a private read-only mapping, so that a file
+ * replaced or truncated on disk can never change or fault a feed in use), the feed public key,
+ * the trust anchors and the rotation statements; everything verified before it can be used. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "rd.h"
+
+#define RD_FEED_MAX ((size_t)1 << 31)
+#define KEY_TAG     "recall-ed25519-public"
+#define KEY_B64_LEN 44
+
+static const char *const load_err_names[] = {
+    "ok",    "io",      "format", "signature", "expired",
+    "stale", "anchors", "notice", "rotation",  "config",
+};
+
+const char *rd_load_err_name(int e)
+{
+	return e >= 0 && e < RD_LOAD__COUNT ? load_err_names[e] : "unknown";
+}
+
+static int fail(char *err, size_t cap, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t cap, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, cap, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* Read a whole regular file of at most max bytes. into_map: into an anonymous mapping that is
+ * then made read-only (free with munmap), else into malloc memory. -1 with errno on error;
+ * EFBIG when larger than max. */
+static int read_whole(const char *path, size_t max, bool into_map, uint8_t **out, size_t *len,
+		      size_t *maplen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if ((uint64_t)st.st_size > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	size_t n = (size_t)st.st_size, got = 0;
+	uint8_t *buf;
+	if (into_map) {
+		void *m = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+		buf = m == MAP_FAILED ? NULL : m;
+	} else {
+		buf = malloc(n ? n : 1);
+	}
+	if (!buf)
+		goto fail;
+	while (got < n) {
+		ssize_t r = read(fd, buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break; /* shrank while reading: the parser reports it truncated */
+		got += (size_t)r;
+	}
+	close(fd);
+	if (into_map)
+		mprotect(buf, n ? n : 1, PROT_READ);
+	*out = buf;
+	*len = got;
+	if (maplen)
+		*maplen = n ? n : 1;
+	return 0;
+fail : {
+	int e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+}
+
+/* Public key file of the recall tool: "recall-ed25519-public <base64 of 32 bytes> [comment]". */
+static int load_pubkey(const char *path, uint8_t pk[static RC_PK_LEN], char *err, size_t cap)
+{
+	uint8_t *buf;
+	size_t n;
+	if (read_whole(path, 4096, false, &buf, &n, NULL) < 0)
+		return fail(err, cap, RD_LOAD_IO, "feed-key %s: %s", path, strerror(errno));
+	size_t tl = strlen(KEY_TAG), bin = 0;
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	const char *why = NULL;
+	if (memchr(buf, '\n', n) || memchr(buf, '\0', n))
+		why = "more than one line";
+	else if (n < tl + 1 + KEY_B64_LEN || memcmp(buf, KEY_TAG, tl) || buf[tl] != ' ')
+		why = "not a recall public key (expected '" KEY_TAG " <base64>')";
+	else if ((n > tl + 1 + KEY_B64_LEN && buf[tl + 1 + KEY_B64_LEN] != ' ') ||
+		 sodium_base642bin(pk, RC_PK_LEN, (const char *)buf + tl + 1, KEY_B64_LEN, NULL,
+				   &bin, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+		 bin != RC_PK_LEN)
+		why = "the key is not base64 of 32 bytes";
+	free(buf);
+	if (why)
+		return fail(err, cap, RD_LOAD_SIGNATURE, "feed-key %s: line 1: %s", path, why);
+	return RD_LOAD_OK;
+}
+
+static int load_anchors(const char *path, struct rc_anchors *a, char *err, size_t cap)
+{
+	uint8_t *buf;
+	size_t n;
+	struct rc_diag d = {0, NULL};
+	if (read_whole(path, 4096, false, &buf, &n, NULL) < 0)
+		return fail(err, cap, RD_LOAD_IO, "anchors %s: %s", path, strerror(errno));
+	int e = rc_anchors_decode(a, buf, n, &d);
+	free(buf);
+	if (e)
+		return fail(err, cap, RD_LOAD_ANCHORS, "anchors %s: %s at byte %zu (%s)", path,
+			    rc_strerror(e), d.off, d.field ? d.field : "anchor set");
+	return RD_LOAD_OK;
+}
+
+static bool same_anchors(const struct rc_anchors *a, const struct rc_anchors *b)
+{
+	uint8_t x[RC_KID_LEN], y[RC_KID_LEN];
+	return rc_anchors_id(a, x) == RC_OK && rc_anchors_id(b, y) == RC_OK &&
+	       !memcmp(x, y, RC_KID_LEN);
+}
+
+static int cmp_rot(const void *a, const void *b)
+{
+	const struct rd_rotation_stmt *x = a, *y = b;
+	return x->from_epoch < y->from_epoch ? -1 : x->from_epoch > y->from_epoch;
+}
+
+/* Rotation statements: each decodes, fits an answer, and they form one chain of consecutive
+ * epochs whose last step leads to the configured anchors; every step after the first is
+ * signed by k of the set the step before introduced. */
+static int load_rotations(struct rd_state *st, const struct rd_config *cfg, bool chrooted,
+			  char *err, size_t cap)
+{
+	struct rc_anchors next[RD_ROTATIONS_MAX];
+	for (size_t i = 0; i < cfg->rotation.n; i++) {
+		const char *path = rd_path(cfg, cfg->rotation.v[i], chrooted);
+		struct rd_rotation_stmt *r = &st->rot[st->nrot];
+		struct rc_cose_sign m;
+		struct rc_rotation rot;
+		struct rc_diag d = {0, NULL};
+		if (read_whole(path, RC_NOTICE_MAX, false, &r->bytes, &r->len, NULL) < 0)
+			return fail(err, cap, errno == EFBIG ? RD_LOAD_ROTATION : RD_LOAD_IO,
+				    "rotation %s: %s", path,
+				    errno == EFBIG ? "too large for an answer" : strerror(errno));
+		st->nrot++;
+		int e = rc_cose_decode(&m, r->bytes, r->len, &d);
+		if (!e && m.content_type != RC_CT_ROTATION)
+			e = RC_ERR_TYPE, d.field = "content type";
+		if (!e)
+			e = rc_rotation_decode(&rot, m.payload, m.payload_len, &d);
+		if (e)
+			return fail(err, cap, RD_LOAD_ROTATION, "rotation %s: %s (%s)", path,
+				    rc_strerror(e), d.field ? d.field : "statement");
+		r->from_epoch = rot.from_epoch;
+	}
+	qsort(st->rot, st->nrot, sizeof(st->rot[0]), cmp_rot);
+	for (size_t i = 0; i < st->nrot; i++) {
+		struct rc_cose_sign m;
+		struct rc_rotation rot;
+		rc_cose_decode(&m, st->rot[i].bytes, st->rot[i].len, NULL);
+		rc_rotation_decode(&rot, m.payload, m.payload_len, NULL);
+		next[i] = rot.next;
+		if (i && st->rot[i].from_epoch != st->rot[i - 1].from_epoch + 1)
+			return fail(err, cap, RD_LOAD_ROTATION,
+				    "rotation: no statement from epoch %llu to %llu",
+				    (unsigned long long)st->rot[i - 1].from_epoch + 1,
+				    (unsigned long long)st->rot[i].from_epoch);
+		if (i) {
+			struct rc_anchors cur = next[i - 1];
+			int e = rc_anchors_rotate(&cur, st->rot[i].bytes, st->rot[i].len, NULL);
+			if (e)
+				return fail(
+				    err, cap, RD_LOAD_ROTATION,
+				    "rotation from epoch %llu: %s by the epoch %llu anchors",
+				    (unsigned long long)st->rot[i].from_epoch, rc_strerror(e),
+				    (unsigned long long)st->rot[i].from_epoch);
+		}
+	}
+	if (st->nrot && !same_anchors(&next[st->nrot - 1], &st->anchors))
+		return fail(err, cap, RD_LOAD_ROTATION,
+			    "rotation: the last statement (from epoch %llu) does not lead to the "
+			    "configured anchors (epoch %llu)",
+			    (unsigned long long)st->rot[st->nrot - 1].from_epoch,
+			    (unsigned long long)st->anchors.epoch);
+	uint8_t tmp[RC_ANSWER_MAX];
+	for (size_t i = 0; i < st->nrot; i++) {
+		struct rc_answer a = {
+		    .type = RC_MSG_ROTATE, .blob = st->rot[i].bytes, .blob_len = st->rot[i].len};
+		size_t len;
+		if (rc_answer_encode(&a, tmp, sizeof(tmp), &len) != RC_OK)
+			return fail(err, cap, RD_LOAD_ROTATION,
+				    "rotation from epoch %llu: does not fit in an answer",
+				    (unsigned long long)st->rot[i].from_epoch);
+	}
+	return RD_LOAD_OK;
+}
+
+static void feedmap_put(struct rd_feedmap *fm)
+{
+	if (!fm || --fm->refs)
+		return;
+	munmap(fm->map, fm->maplen);
+	free(fm);
+}
+
+void rd_state_free(struct rd_state *st)
+{
+	if (!st)
+		return;
+	feedmap_put(st->fm);
+	for (size_t i = 0; i < st->nrot; i++)
+		free(st->rot[i].bytes);
+	if (st->cfg && --st->cfg->refs == 0) {
+		rd_config_free(st->cfg);
+		free(st->cfg);
+	}
+	free(st);
+}
+
+const struct rd_rotation_stmt *rd_state_rotation(const struct rd_state *st, uint64_t epoch)
+{
+	for (size_t i = 0; i < st->nrot; i++) {
+		if (st->rot[i].from_epoch == epoch)
+			return &st->rot[i];
+	}
+	return NULL;
+}
+
+int rd_state_load(struct rd_state **out, struct rd_config *cfg, const struct rd_state *cur,
+		  uint64_t gen, bool chrooted, uint64_t now, char *err, size_t cap)
+{
+	uint8_t pk[RC_PK_LEN];
+	struct rd_feedmap *fm = NULL;
+	struct rd_state *st = calloc(1, sizeof(*st));
+	const char *feed = rd_path(cfg, cfg->feed, chrooted);
+	int rc;
+	*out = NULL;
+	if (!st)
+		return fail(err, cap, RD_LOAD_IO, "out of memory");
+	st->gen = gen;
+	st->cfg = cfg;
+	if ((rc = load_pubkey(rd_path(cfg, cfg->feed_key, chrooted), pk, err, cap)) ||
+	    (rc = load_anchors(rd_path(cfg, cfg->anchors, chrooted), &st->anchors, err, cap)))
+		goto out;
+	fm = calloc(1, sizeof(*fm));
+	if (!fm) {
+		rc = fail(err, cap, RD_LOAD_IO, "out of memory");
+		goto out;
+	}
+	fm->refs = 1;
+	if (read_whole(feed, RD_FEED_MAX, true, &fm->map, &fm->len, &fm->maplen) < 0) {
+		rc = fail(err, cap, RD_LOAD_IO, "feed %s: %s", feed, strerror(errno));
+		free(fm);
+		fm = NULL;
+		goto out;
+	}
+	struct rc_feed *f = &fm->feed;
+	struct rc_diag d = {0, NULL};
+	int e = rc_feed_open(f, fm->map, fm->len, pk, &d);
+	if (e) {
+		rc = fail(err, cap, e == RC_ERR_SIG ? RD_LOAD_SIGNATURE : RD_LOAD_FORMAT,
+			  "feed %s: %s at byte %zu (%s)", feed, rc_strerror(e), d.off,
+			  d.field ? d.field : "feed");
+		goto out;
+	}
+	if (rc_feed_check_time(f, now) != RC_OK) {
+		rc = fail(err, cap, RD_LOAD_EXPIRED, "feed %s: serial %llu expired at %llu", feed,
+			  (unsigned long long)f->meta.serial, (unsigned long long)f->meta.expiry);
+		goto out;
+	}
+	uint8_t aid[RC_KID_LEN];
+	if (rc_anchors_id(&st->anchors, aid) != RC_OK || memcmp(aid, f->meta.anchors_id, 8)) {
+		rc = fail(err, cap, RD_LOAD_ANCHORS,
+			  "feed %s: made for other trust anchors than %s", feed, cfg->anchors);
+		goto out;
+	}
+	bool same = false;
+	if (cur) {
+		const struct rc_feed *c = &cur->fm->feed;
+		if (f->meta.serial < c->meta.serial ||
+		    (f->meta.serial == c->meta.serial &&
+		     (fm->len != cur->fm->len || memcmp(fm->map, cur->fm->map, fm->len)))) {
+			rc = fail(err, cap, RD_LOAD_STALE,
+				  "feed %s: serial %llu is not above the serial %llu held", feed,
+				  (unsigned long long)f->meta.serial,
+				  (unsigned long long)c->meta.serial);
+			goto out;
+		}
+		same = f->meta.serial == c->meta.serial;
+	}
+	if (!same || !same_anchors(&st->anchors, &cur->anchors)) {
+		size_t bad = 0;
+		e = rc_feed_verify_notices(f, &st->anchors, &bad);
+		if (e) {
+			rc = fail(err, cap, RD_LOAD_NOTICE, "feed %s: notice %zu: %s", feed, bad,
+				  rc_strerror(e));
+			goto out;
+		}
+	}
+	if ((rc = load_rotations(st, cfg, chrooted, err, cap)))
+		goto out;
+	if (same) {
+		feedmap_put(fm);
+		fm = cur->fm;
+		fm->refs++;
+	} else {
+		fm->loaded_at = now;
+	}
+	st->fm = fm;
+	cfg->refs++;
+	*out = st;
+	return RD_LOAD_OK;
+out:
+	st->cfg = NULL;
+	st->fm = fm;
+	rd_state_free(st);
+	return rc;
+}

@@ -1,0 +1,145 @@
+/* What makes recalld a well-behaved daemon: background start with a readiness pipe, pid file,
+ * privilege drop (chroot optional), systemd readiness notification, CPU count. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "rd.h"
+#include "system.h"
+
+unsigned sys_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static int ready_fd = -1;
+
+int sys_daemonize(void)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		/* parent: exit with the child's startup result */
+		char c = 1;
+		close(p[1]);
+		ssize_t r;
+		do
+			r = read(p[0], &c, 1);
+		while (r < 0 && errno == EINTR);
+		_exit(r == 1 && c == 0 ? 0 : 1);
+	}
+	close(p[0]);
+	ready_fd = p[1];
+	if (setsid() < 0)
+		return -1;
+	if (chdir("/") < 0)
+		return -1;
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+void sys_ready(void)
+{
+	if (ready_fd >= 0) {
+		char c = 0;
+		ssize_t r = write(ready_fd, &c, 1);
+		(void)r;
+		close(ready_fd);
+		ready_fd = -1;
+	}
+	sys_notify("READY=1");
+}
+
+void sys_notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sa.sun_path))
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	size_t n = strlen(path);
+	memcpy(sa.sun_path, path, n);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0'; /* abstract socket */
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0)
+		log_debug("sd_notify: %s", strerror(errno));
+	close(fd);
+}
+
+int sys_pidfile(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -1;
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	ssize_t w = write(fd, buf, (size_t)n);
+	close(fd);
+	return w == n ? 0 : -1;
+}
+
+int sys_drop(const char *user, const char *root, char *err, size_t cap)
+{
+	struct passwd *pw = NULL;
+	if (user && user[0]) {
+		pw = getpwnam(user);
+		if (!pw) {
+			snprintf(err, cap, "user %s: no such user", user);
+			return -1;
+		}
+	}
+	if (root && root[0]) {
+		if (chdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0) {
+			snprintf(err, cap, "chroot %s: %s", root, strerror(errno));
+			return -1;
+		}
+	}
+	if (!pw) {
+		if (geteuid() == 0)
+			log_warnx("running as root: set user in the configuration");
+		return 0;
+	}
+	gid_t gid = pw->pw_gid;
+	uid_t uid = pw->pw_uid;
+	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0) {
+		snprintf(err, cap, "dropping privileges to %s: %s", user, strerror(errno));
+		return -1;
+	}
+	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+		snprintf(err, cap, "dropping privileges to %s: could regain root", user);
+		return -1;
+	}
+	log_info("running as %s (uid %u)%s%s", user, (unsigned)uid, root && root[0] ? " in " : "",
+		 root && root[0] ? root : "");
+	return 0;
+}

@@ -1,0 +1,169 @@
+/* recalld test worlds (rdfix.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "rdfix.h"
+
+void rdfix_defaults(struct rdfix_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->now = (uint64_t)time(NULL);
+	o->serial = 1;
+	o->nnotices = 3;
+	o->expiry_off = 30 * 86400;
+	o->epoch = 1;
+}
+
+int rdfix_anchors(struct rc_anchors *a, struct fx_key keys[RDFIX_N], uint64_t epoch)
+{
+	return fx_anchors(a, keys, RDFIX_N, RDFIX_K, epoch, (uint8_t)(0x40 + 3 * (epoch % 40)));
+}
+
+int rdfix_notice(uint8_t *out, size_t cap, size_t *len, unsigned i, uint64_t now, uint64_t epoch,
+		 unsigned nsign)
+{
+	struct rc_anchors a;
+	struct fx_key keys[RDFIX_N];
+	struct rc_notice n;
+	char id[32], model[32];
+	int err = rdfix_anchors(&a, keys, epoch);
+	if (err)
+		return err;
+	fx_notice(&n, now);
+	snprintf(id, sizeof(id), "RC-TEST-%u", i);
+	snprintf(model, sizeof(model), "cam-%u", i);
+	n.id = rc_str_c(id);
+	n.target.model = rc_str_c(model);
+	n.severity = i == 1 ? RC_SEV_HIGH : (uint8_t)(i % 5);
+	return fx_signed_notice(out, cap, len, &n, keys, nsign > RDFIX_N ? RDFIX_N : nsign);
+}
+
+int rdfix_feed(uint8_t **out, size_t *len, const struct rdfix_opts *o)
+{
+	size_t n = o->nnotices;
+	uint8_t *blob = malloc(n ? n * RC_NOTICE_MAX : 1);
+	const uint8_t **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
+	size_t *lens = calloc(n ? n : 1, sizeof(*lens));
+	int err = blob && ptrs && lens ? RC_OK : RC_ERR_NOMEM;
+	bool bad_notice = o->corrupt && !strcmp(o->corrupt, "notice");
+	for (size_t i = 0; !err && i < n; i++) {
+		ptrs[i] = blob + i * RC_NOTICE_MAX;
+		err =
+		    rdfix_notice(blob + i * RC_NOTICE_MAX, RC_NOTICE_MAX, &lens[i], (unsigned)i + 1,
+				 o->now, o->epoch, bad_notice && i == n / 2 ? 1 : RDFIX_K);
+	}
+	struct rc_feed_meta meta;
+	struct rc_anchors a;
+	struct fx_key keys[RDFIX_N], fk;
+	memset(&meta, 0, sizeof(meta));
+	meta.serial = o->serial;
+	meta.issued = o->now - 60;
+	meta.expiry = (uint64_t)((int64_t)o->now + o->expiry_off);
+	if (meta.expiry < meta.issued)
+		meta.issued = meta.expiry;
+	bool wrongkey = o->corrupt && !strcmp(o->corrupt, "wrongkey");
+	fx_key(&fk, wrongkey ? RDFIX_OTHER_SEED : RDFIX_FEED_SEED);
+	if (!err)
+		err = rdfix_anchors(&a, keys,
+				    o->corrupt && !strcmp(o->corrupt, "anchors") ? o->epoch + 7
+										 : o->epoch);
+	if (!err)
+		err = rc_anchors_id(&a, meta.anchors_id);
+	rc_kid(meta.key_id, fk.pk);
+	if (wrongkey) { /* claims the real feed key's id, signed by another key */
+		struct fx_key real;
+		fx_key(&real, RDFIX_FEED_SEED);
+		rc_kid(meta.key_id, real.pk);
+	}
+	if (!err)
+		err = rc_feed_build(out, len, &meta, ptrs, lens, n, fk.sk, NULL);
+	if (!err && wrongkey) {
+		/* rc_feed_build wrote fk's kid: put the real one back (signature now wrong) */
+		struct fx_key real;
+		fx_key(&real, RDFIX_FEED_SEED);
+		rc_kid(*out + 48, real.pk);
+	}
+	if (!err && o->corrupt && !strcmp(o->corrupt, "sig"))
+		(*out)[*len - 1] ^= 0x01;
+	if (!err && o->corrupt && !strcmp(o->corrupt, "truncate"))
+		*len -= *len / 3;
+	free(blob);
+	free(ptrs);
+	free(lens);
+	return err;
+}
+
+int rdfix_rotation(uint8_t *out, size_t cap, size_t *len, uint64_t from_epoch)
+{
+	struct rc_anchors from, next;
+	struct fx_key fkeys[RDFIX_N], nkeys[RDFIX_N];
+	int err = rdfix_anchors(&from, fkeys, from_epoch);
+	if (!err)
+		err = rdfix_anchors(&next, nkeys, from_epoch + 1);
+	if (!err)
+		err = fx_rotation(out, cap, len, &from, &next, fkeys, RDFIX_K);
+	return err;
+}
+
+void rdfix_publine(char out[128], const uint8_t pk[static RC_PK_LEN])
+{
+	char b64[64];
+	sodium_bin2base64(b64, sizeof(b64), pk, RC_PK_LEN, sodium_base64_VARIANT_ORIGINAL);
+	snprintf(out, 128, "recall-ed25519-public %s test feed key\n", b64);
+}
+
+static int write_file(const char *dir, const char *name, const void *p, size_t n)
+{
+	char path[4096], tmp[4200];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp%ld", dir, name, (long)getpid());
+	FILE *f = fopen(tmp, "wb");
+	if (!f || fwrite(p, 1, n, f) != n || fclose(f) != 0 || rename(tmp, path) != 0) {
+		fprintf(stderr, "rdfix: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int rdfix_write_dir(const char *dir, const struct rdfix_opts *o, bool rotations)
+{
+	uint8_t *feed;
+	size_t len;
+	int err = rdfix_feed(&feed, &len, o);
+	if (err) {
+		fprintf(stderr, "rdfix: feed: %s\n", rc_strerror(err));
+		return -1;
+	}
+	int rc = write_file(dir, "feed", feed, len);
+	free(feed);
+	struct fx_key fk;
+	char line[128];
+	fx_key(&fk, RDFIX_FEED_SEED);
+	rdfix_publine(line, fk.pk);
+	if (!rc)
+		rc = write_file(dir, "feed.pub", line, strlen(line));
+	struct rc_anchors a;
+	struct fx_key keys[RDFIX_N];
+	uint8_t buf[2048];
+	size_t n;
+	if (!rc &&
+	    (rdfix_anchors(&a, keys, o->epoch) || rc_anchors_encode(&a, buf, sizeof(buf), &n)))
+		rc = -1;
+	if (!rc)
+		rc = write_file(dir, "anchors", buf, n);
+	for (uint64_t e = 0; !rc && rotations && e < o->epoch; e++) {
+		char name[32];
+		snprintf(name, sizeof(name), "rot-%llu", (unsigned long long)e);
+		if (rdfix_rotation(buf, sizeof(buf), &n, e))
+			rc = -1;
+		else
+			rc = write_file(dir, name, buf, n);
+	}
+	return rc;
+}

@@ -1,0 +1,50 @@
+/* recalld test worlds: deterministic feed key, anchor sets per epoch, notices, feeds (good and
+ * deliberately bad), rotation statements; in memory or written to a directory. */
+#ifndef RECALL_RDFIX_H
+#define RECALL_RDFIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fixtures.h"
+#include "recall/feed.h"
+
+#define RDFIX_FEED_SEED  0xf0 /* feed signing key */
+#define RDFIX_OTHER_SEED 0xf1 /* a key that is not the feed key */
+#define RDFIX_K          2    /* anchors: 2 of 3 */
+#define RDFIX_N          3
+
+struct rdfix_opts {
+	uint64_t now; /* wall clock the validity windows are built around */
+	uint64_t serial;
+	unsigned nnotices;   /* notice i (1-based): id RC-TEST-i, acme / cam-i, fwver 1.2.3 */
+	int64_t expiry_off;  /* feed expiry relative to now (seconds; <= 0: expired) */
+	uint64_t epoch;      /* anchor epoch the notices are signed by */
+	const char *corrupt; /* NULL, "sig", "truncate", "wrongkey", "notice", "anchors" */
+};
+
+/* Defaults: now = time(NULL), serial 1, 3 notices, 30 days, epoch 1, not corrupt. */
+void rdfix_defaults(struct rdfix_opts *o);
+
+/* Anchor set of an epoch (2 of 3 keys, seeds from the epoch) and its keys. */
+int rdfix_anchors(struct rc_anchors *a, struct fx_key keys[RDFIX_N], uint64_t epoch);
+
+/* Notice i (1-based) of the test world, signed by nsign anchor keys of epoch. */
+int rdfix_notice(uint8_t *out, size_t cap, size_t *len, unsigned i, uint64_t now, uint64_t epoch,
+		 unsigned nsign);
+
+/* The feed bytes (malloc'd). */
+int rdfix_feed(uint8_t **out, size_t *len, const struct rdfix_opts *o);
+
+/* Rotation statement from epoch e to e + 1. */
+int rdfix_rotation(uint8_t *out, size_t cap, size_t *len, uint64_t from_epoch);
+
+/* Public key file text of a key ("recall-ed25519-public <base64>\n") into out (128 bytes). */
+void rdfix_publine(char out[128], const uint8_t pk[static RC_PK_LEN]);
+
+/* Write dir/feed (atomically: temporary file and rename), dir/feed.pub, dir/anchors (of
+ * o->epoch) and, when rotations, dir/rot-E for E in 0..epoch-1. 0 or -1 (message on stderr). */
+int rdfix_write_dir(const char *dir, const struct rdfix_opts *o, bool rotations);
+
+#endif

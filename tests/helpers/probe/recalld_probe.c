@@ -1,0 +1,358 @@
+/* recalld-probe: the integration tests' client for recalld (loopback only).
+ *   recalld-probe fixture DIR [-s serial] [-n notices] [-x expiry-seconds] [-E epoch] [-R]
+ *                              [-C sig|truncate|wrongkey|notice|anchors]
+ *   recalld-probe send [-6] -p PORT [-k checkin|short|oversized|garbage|version|empty]
+ *                      [-m model] [-f fwver] [-E epoch] [-n count] [-d seconds] [-w window]
+ *                      [-S sockets] [-x expected kinds,comma,separated|none] [-A anchors]
+ *                      [-r min-serial] [-t timeout-ms]
+ * send prints one line of counts and exits 0 only when every request got exactly one answer
+ * of an expected kind (or, with -x none, no answer at all), never larger than the request and
+ * echoing its nonce; with -A the notices of recalled answers must verify against the anchors
+ * and cover the device. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "rdfix.h"
+
+#define MAX_SOCKS  32
+#define MAX_WINDOW 4096
+
+struct req {
+	bool used;
+	uint8_t nonce[RC_NONCE_LEN];
+	uint64_t sent_ms;
+	size_t len;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int fixture(int argc, char **argv)
+{
+	struct rdfix_opts o;
+	bool rot = false;
+	int c;
+	rdfix_defaults(&o);
+	while ((c = getopt(argc, argv, "s:n:x:E:RC:")) != -1) {
+		switch (c) {
+		case 's':
+			o.serial = strtoull(optarg, NULL, 10);
+			break;
+		case 'n':
+			o.nnotices = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'x':
+			o.expiry_off = strtoll(optarg, NULL, 10);
+			break;
+		case 'E':
+			o.epoch = strtoull(optarg, NULL, 10);
+			break;
+		case 'R':
+			rot = true;
+			break;
+		case 'C':
+			o.corrupt = optarg;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "usage: recalld-probe fixture DIR [options]\n");
+		return 2;
+	}
+	return rdfix_write_dir(argv[optind], &o, rot) ? 1 : 0;
+}
+
+static const char *const kind_names[] = {"?",     "checkin",     "clear", "recalled",
+					 "retry", "unsupported", "rotate"};
+
+struct send_opts {
+	int family;
+	uint16_t port;
+	const char *kind, *model, *fwver, *expect, *anchors;
+	uint64_t epoch, count, min_serial;
+	double duration;
+	unsigned window, nsocks, timeout_ms;
+};
+
+static size_t make_request(const struct send_opts *o, uint8_t *buf, size_t cap, uint8_t *nonce)
+{
+	struct rc_checkin c;
+	memset(&c, 0, sizeof(c));
+	randombytes_buf(c.nonce, RC_NONCE_LEN);
+	memcpy(nonce, c.nonce, RC_NONCE_LEN);
+	c.reason = RC_REASON_PERIODIC;
+	c.anchor_epoch = o->epoch;
+	fx_identity(&c.id);
+	c.id.model = rc_str_c(o->model);
+	c.id.fwver = rc_str_c(o->fwver);
+	if (!strcmp(o->kind, "empty"))
+		return 0;
+	if (!strcmp(o->kind, "short") || !strcmp(o->kind, "garbage")) {
+		size_t n = o->kind[0] == 's' ? 200 : RC_CHECKIN_SIZE;
+		randombytes_buf(buf, n);
+		return n;
+	}
+	if (rc_checkin_encode(&c, buf) != RC_OK) {
+		fprintf(stderr, "recalld-probe: cannot encode the check-in\n");
+		exit(2);
+	}
+	if (!strcmp(o->kind, "version")) {
+		if (buf[3] != 0x01 || buf[4] != 0x01) {
+			fprintf(stderr, "recalld-probe: unexpected check-in layout\n");
+			exit(2);
+		}
+		buf[4] = 0x02; /* protocol version 2 */
+	}
+	if (!strcmp(o->kind, "oversized")) {
+		memset(buf + RC_CHECKIN_SIZE, 0, cap - RC_CHECKIN_SIZE);
+		return cap;
+	}
+	return RC_CHECKIN_SIZE;
+}
+
+static bool expected(const char *list, unsigned type)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), ",%s,", list);
+	char k[32];
+	snprintf(k, sizeof(k), ",%s,", type < 7 ? kind_names[type] : "?");
+	return strstr(buf, k) != NULL;
+}
+
+static int send_main(int argc, char **argv)
+{
+	struct send_opts o = {AF_INET, 0, "checkin", "cam-1", "9.9.9", "clear", NULL,
+			      1,       1, 0,         0,       32,      1,       2000};
+	int c;
+	while ((c = getopt(argc, argv, "6p:k:m:f:E:n:d:w:S:x:A:r:t:")) != -1) {
+		switch (c) {
+		case '6':
+			o.family = AF_INET6;
+			break;
+		case 'p':
+			o.port = (uint16_t)atoi(optarg);
+			break;
+		case 'k':
+			o.kind = optarg;
+			break;
+		case 'm':
+			o.model = optarg;
+			break;
+		case 'f':
+			o.fwver = optarg;
+			break;
+		case 'E':
+			o.epoch = strtoull(optarg, NULL, 10);
+			break;
+		case 'n':
+			o.count = strtoull(optarg, NULL, 10);
+			break;
+		case 'd':
+			o.duration = atof(optarg);
+			break;
+		case 'w':
+			o.window = (unsigned)atoi(optarg);
+			break;
+		case 'S':
+			o.nsocks = (unsigned)atoi(optarg);
+			break;
+		case 'x':
+			o.expect = optarg;
+			break;
+		case 'A':
+			o.anchors = optarg;
+			break;
+		case 'r':
+			o.min_serial = strtoull(optarg, NULL, 10);
+			break;
+		case 't':
+			o.timeout_ms = (unsigned)atoi(optarg);
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (!o.port || !o.window || o.window > MAX_WINDOW || !o.nsocks || o.nsocks > MAX_SOCKS ||
+	    o.duration > 600 || o.count > 100000000) {
+		fprintf(stderr,
+			"recalld-probe send: bad options (port, window, sockets, bounds)\n");
+		return 2;
+	}
+	struct rc_anchors anchors;
+	if (o.anchors) {
+		FILE *f = fopen(o.anchors, "rb");
+		uint8_t ab[4096];
+		size_t an = f ? fread(ab, 1, sizeof(ab), f) : 0;
+		if (f)
+			fclose(f);
+		if (!an || rc_anchors_decode(&anchors, ab, an, NULL) != RC_OK) {
+			fprintf(stderr, "recalld-probe: %s: not an anchor set\n", o.anchors);
+			return 2;
+		}
+	}
+	bool none = !strcmp(o.expect, "none");
+	int fds[MAX_SOCKS];
+	struct pollfd pfd[MAX_SOCKS];
+	for (unsigned i = 0; i < o.nsocks; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		memset(&ss, 0, sizeof(ss));
+		if (o.family == AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons(o.port);
+			s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			sl = sizeof(*s4);
+		} else {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons(o.port);
+			s6->sin6_addr = in6addr_loopback;
+			sl = sizeof(*s6);
+		}
+		fds[i] = socket(o.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fds[i] < 0 || connect(fds[i], (struct sockaddr *)&ss, sl) < 0) {
+			perror("recalld-probe: socket");
+			return 2;
+		}
+		int b = 1 << 22;
+		setsockopt(fds[i], SOL_SOCKET, SO_RCVBUF, &b, sizeof(b));
+		pfd[i].fd = fds[i];
+		pfd[i].events = POLLIN;
+	}
+	static struct req reqs[MAX_SOCKS][MAX_WINDOW];
+	unsigned per = o.window;
+	uint64_t sent = 0, answered = 0, lost = 0, wrong = 0, bigger = 0, badnonce = 0;
+	uint64_t kinds[8] = {0}, smin = UINT64_MAX, smax = 0, outstanding = 0, badnotice = 0;
+	uint64_t start = now_ms(), deadline = start + (uint64_t)(o.duration * 1000);
+	uint8_t buf[1500], ans[2048];
+	struct rc_identity id;
+	fx_identity(&id);
+	id.model = rc_str_c(o.model);
+	id.fwver = rc_str_c(o.fwver);
+	for (;;) {
+		uint64_t t = now_ms();
+		bool more = o.duration > 0 ? t < deadline : sent < o.count;
+		/* fill every free slot */
+		for (unsigned s = 0; more && s < o.nsocks; s++) {
+			for (unsigned j = 0; j < per && more; j++) {
+				struct req *r = &reqs[s][j];
+				if (r->used)
+					continue;
+				size_t n = make_request(&o, buf, sizeof(buf), r->nonce);
+				if (send(fds[s], buf, n, 0) < 0) {
+					if (errno == EAGAIN)
+						break;
+					perror("recalld-probe: send");
+					return 2;
+				}
+				r->used = true;
+				r->sent_ms = t;
+				r->len = n;
+				sent++;
+				outstanding++;
+				more = o.duration > 0 ? now_ms() < deadline : sent < o.count;
+			}
+		}
+		if (!more && !outstanding)
+			break;
+		int pr = poll(pfd, o.nsocks, 20);
+		if (pr < 0 && errno != EINTR)
+			return 2;
+		for (unsigned s = 0; s < o.nsocks; s++) {
+			for (;;) {
+				ssize_t n = recv(fds[s], ans, sizeof(ans), 0);
+				if (n < 0)
+					break;
+				struct rc_answer a;
+				int e = rc_answer_decode(&a, ans, (size_t)n, NULL);
+				struct req *r = NULL;
+				for (unsigned j = 0; !e && j < per; j++) {
+					if (reqs[s][j].used &&
+					    !memcmp(reqs[s][j].nonce, a.nonce, RC_NONCE_LEN))
+						r = &reqs[s][j];
+				}
+				if (e) {
+					wrong++;
+					continue;
+				}
+				if (!r) {
+					badnonce++;
+					continue;
+				}
+				r->used = false;
+				outstanding--;
+				answered++;
+				if ((size_t)n > r->len)
+					bigger++;
+				kinds[a.type < 7 ? a.type : 0]++;
+				if (a.type == RC_MSG_CLEAR) {
+					smin = a.serial < smin ? a.serial : smin;
+					smax = a.serial > smax ? a.serial : smax;
+					if (a.serial < o.min_serial)
+						wrong++;
+				}
+				if (a.type == RC_MSG_RECALLED && o.anchors) {
+					struct rc_notice nt;
+					if (rc_notice_check(&nt, a.blob, a.blob_len, &anchors, &id,
+							    (uint64_t)time(NULL), true, NULL,
+							    NULL) != RC_OK)
+						badnotice++;
+				}
+				if (none || !expected(o.expect, a.type))
+					wrong++;
+			}
+		}
+		t = now_ms();
+		for (unsigned s = 0; s < o.nsocks; s++) {
+			for (unsigned j = 0; j < per; j++) {
+				struct req *r = &reqs[s][j];
+				if (r->used && t - r->sent_ms > o.timeout_ms) {
+					r->used = false;
+					outstanding--;
+					lost++;
+				}
+			}
+		}
+	}
+	printf("sent=%llu answered=%llu lost=%llu wrong=%llu bigger=%llu badnonce=%llu "
+	       "badnotice=%llu clear=%llu recalled=%llu retry=%llu unsupported=%llu rotate=%llu "
+	       "serial_min=%llu serial_max=%llu ms=%llu\n",
+	       (unsigned long long)sent, (unsigned long long)answered, (unsigned long long)lost,
+	       (unsigned long long)wrong, (unsigned long long)bigger, (unsigned long long)badnonce,
+	       (unsigned long long)badnotice, (unsigned long long)kinds[2],
+	       (unsigned long long)kinds[3], (unsigned long long)kinds[4],
+	       (unsigned long long)kinds[5], (unsigned long long)kinds[6],
+	       (unsigned long long)(smin == UINT64_MAX ? 0 : smin), (unsigned long long)smax,
+	       (unsigned long long)(now_ms() - start));
+	bool ok = wrong == 0 && bigger == 0 && badnonce == 0 && badnotice == 0 &&
+		  (none ? answered == 0 : lost == 0 && answered == sent);
+	return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (sodium_init() < 0)
+		return 2;
+	if (argc >= 2 && !strcmp(argv[1], "fixture"))
+		return fixture(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "send"))
+		return send_main(argc - 1, argv + 1);
+	fprintf(stderr, "usage: recalld-probe fixture DIR [options] | send -p PORT [options]\n");
+	return 2;
+}
