@@ -1,0 +1,230 @@
+/* recall-agent's state file: atomic replacement, and every torn or corrupt file is refused
+ * (fail open) without crashing; a refused blob leaves the core empty. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "agentd.h"
+
+static char dir[64];
+static int dfd = -1;
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/agentd_state.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	dfd = state_dir_open(dir);
+	assert_true(dfd >= 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	close(dfd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static size_t file_read(const char *name, uint8_t *buf, size_t cap)
+{
+	int fd = openat(dfd, name, O_RDONLY);
+	assert_true(fd >= 0);
+	ssize_t n = read(fd, buf, cap);
+	close(fd);
+	assert_true(n >= 0);
+	return (size_t)n;
+}
+
+static void file_write(const char *name, const uint8_t *buf, size_t n)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, n), (ssize_t)n);
+	close(fd);
+}
+
+static void test_roundtrip(void **state)
+{
+	(void)state;
+	uint8_t blob[300], out[RC_AGENT_STATE_MAX];
+	size_t len = 0;
+	char why[128];
+	for (size_t i = 0; i < sizeof(blob); i++)
+		blob[i] = (uint8_t)(i * 7);
+	assert_int_equal(state_load(dfd, out, sizeof(out), &len, why, sizeof(why)), 1);
+	assert_int_equal(state_save(dfd, blob, sizeof(blob)), 0);
+	assert_int_equal(state_load(dfd, out, sizeof(out), &len, why, sizeof(why)), 0);
+	assert_int_equal(len, sizeof(blob));
+	assert_memory_equal(out, blob, sizeof(blob));
+	/* No temporary file is left behind. */
+	assert_true(faccessat(dfd, "state.tmp", F_OK, 0) < 0);
+	/* Empty blobs and the largest blob are fine too. */
+	assert_int_equal(state_save(dfd, blob, 0), 0);
+	assert_int_equal(state_load(dfd, out, sizeof(out), &len, why, sizeof(why)), 0);
+	assert_int_equal(len, 0);
+	static uint8_t big[RC_AGENT_STATE_MAX + 1];
+	assert_int_equal(state_save(dfd, big, RC_AGENT_STATE_MAX), 0);
+	assert_int_equal(state_save(dfd, big, RC_AGENT_STATE_MAX + 1), -1);
+}
+
+static void test_torn_and_corrupt(void **state)
+{
+	(void)state;
+	uint8_t blob[200], good[512], bad[512], out[RC_AGENT_STATE_MAX];
+	size_t len;
+	char why[128];
+	for (size_t i = 0; i < sizeof(blob); i++)
+		blob[i] = (uint8_t)(i ^ 0xa5);
+	assert_int_equal(state_save(dfd, blob, sizeof(blob)), 0);
+	size_t n = file_read(AGENTD_STATE_FILE, good, sizeof(good));
+	/* Every truncation is refused. */
+	for (size_t cut = 0; cut < n; cut++) {
+		file_write(AGENTD_STATE_FILE, good, cut);
+		assert_int_equal(state_load(dfd, out, sizeof(out), &len, why, sizeof(why)), -1);
+	}
+	/* Every single flipped bit is refused. */
+	for (size_t i = 0; i < n; i++) {
+		memcpy(bad, good, n);
+		bad[i] ^= (uint8_t)(1u << (i % 8));
+		file_write(AGENTD_STATE_FILE, bad, n);
+		assert_int_equal(state_load(dfd, out, sizeof(out), &len, why, sizeof(why)), -1);
+	}
+	/* Appended bytes and an oversized file are refused. */
+	memcpy(bad, good, n);
+	bad[n] = 0;
+	file_write(AGENTD_STATE_FILE, bad, n + 1);
+	assert_int_equal(state_load(dfd, out, sizeof(out), &len, why, sizeof(why)), -1);
+	static uint8_t huge[RC_AGENT_STATE_MAX + 200];
+	memcpy(huge, good, n);
+	file_write(AGENTD_STATE_FILE, huge, sizeof(huge));
+	assert_int_equal(state_load(dfd, out, sizeof(out), &len, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "longer"));
+	/* A crash during a write leaves state.tmp; the old file still loads. */
+	file_write(AGENTD_STATE_FILE, good, n);
+	file_write("state.tmp", good, n / 2);
+	assert_int_equal(state_load(dfd, out, sizeof(out), &len, why, sizeof(why)), 0);
+	assert_memory_equal(out, blob, sizeof(blob));
+	/* The next save replaces the leftover temporary file. */
+	assert_int_equal(state_save(dfd, blob, 10), 0);
+	assert_int_equal(state_load(dfd, out, sizeof(out), &len, why, sizeof(why)), 0);
+	assert_int_equal(len, 10);
+	/* A directory in place of the file is an error, not a crash. */
+	assert_int_equal(unlinkat(dfd, AGENTD_STATE_FILE, 0), 0);
+	assert_int_equal(mkdirat(dfd, AGENTD_STATE_FILE, 0700), 0);
+	assert_int_equal(state_load(dfd, out, sizeof(out), &len, why, sizeof(why)), -1);
+	assert_int_equal(unlinkat(dfd, AGENTD_STATE_FILE, AT_REMOVEDIR), 0);
+}
+
+static void test_lock(void **state)
+{
+	(void)state;
+	int a = state_lock(dfd);
+	assert_true(a >= 0);
+	errno = 0;
+	assert_int_equal(state_lock(dfd), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	close(a);
+	int b = state_lock(dfd);
+	assert_true(b >= 0);
+	close(b);
+}
+
+/* A frame that checks out but holds a blob the core cannot decode: the core stays empty. */
+static uint64_t mono(void *c)
+{
+	(void)c;
+	return 1000;
+}
+static uint64_t wall(void *c, bool *t)
+{
+	(void)c;
+	*t = true;
+	return 1800000000;
+}
+static int snd(void *c, const struct rc_src *to, const uint8_t *b, size_t l)
+{
+	(void)c, (void)to, (void)b, (void)l;
+	return 0;
+}
+static void rnd(void *c, uint8_t *b, size_t n)
+{
+	(void)c;
+	randombytes_buf(b, n);
+}
+static int per(void *c, const uint8_t *s, size_t l)
+{
+	(void)c, (void)s, (void)l;
+	return 0;
+}
+static int qua(void *c, const struct rc_notice *n, bool on)
+{
+	(void)c, (void)n, (void)on;
+	return 0;
+}
+static void ntf(void *c, enum rc_agent_event e, const struct rc_notice *n)
+{
+	(void)c, (void)e, (void)n;
+}
+static void lg(void *c, enum rc_log_level l, const char *m)
+{
+	(void)c, (void)l, (void)m;
+}
+
+static void test_core_refuses_garbage(void **state)
+{
+	(void)state;
+	static const struct rc_agent_ops ops = {snd, mono, wall, rnd, per, qua, ntf, lg};
+	static struct rc_agent a;
+	struct rc_agent_config cfg;
+	uint8_t sk[64], blob[64], out[RC_AGENT_STATE_MAX];
+	size_t len;
+	char why[64];
+	rc_agent_config_default(&cfg);
+	cfg.id.vendor = rc_str_c("acme");
+	cfg.id.model = rc_str_c("cam");
+	cfg.id.hwrev = rc_str_c("");
+	cfg.id.fwver = rc_str_c("1.0");
+	cfg.anchors.epoch = 1;
+	cfg.anchors.k = 1;
+	cfg.anchors.n = 1;
+	crypto_sign_keypair(cfg.anchors.a[0].pk, sk);
+	rc_kid(cfg.anchors.a[0].kid, cfg.anchors.a[0].pk);
+	cfg.nresponders = 1;
+	cfg.responders[0] = (struct rc_src){4, {127, 0, 0, 1}, 7412};
+	assert_int_equal(rc_agent_init(&a, &cfg, &ops, NULL), RC_OK);
+	randombytes_buf(blob, sizeof(blob));
+	assert_int_equal(state_save(dfd, blob, sizeof(blob)), 0);
+	assert_int_equal(state_load(dfd, out, sizeof(out), &len, why, sizeof(why)), 0);
+	assert_int_not_equal(rc_agent_restore(&a, out, len), RC_OK);
+	struct rc_agent_status st;
+	rc_agent_status(&a, &st);
+	assert_int_equal(st.state, RC_AGENT_IDLE);
+	assert_int_equal(st.c.state_corrupt, 1);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_torn_and_corrupt, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_core_refuses_garbage, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
