@@ -75,9 +75,8 @@ uint64_t rc_feed_hash(const uint8_t key[static RC_FEED_HASHKEY_LEN], struct rc_s
 	return get64(h);
 }
 
-int rc_feed_parse(struct rc_feed *f, const uint8_t *buf, size_t len, struct rc_diag *diag)
+static int parse(struct rc_feed *f, const uint8_t *buf, size_t len, struct rc_diag *diag)
 {
-	memset(f, 0, sizeof(*f));
 	if (!buf || len < RC_FEED_HDR_LEN + 4 + RC_FEED_SIG_LEN)
 		return fail(diag, RC_ERR_TRUNCATED, len, "feed");
 	if (memcmp(buf + H_MAGIC, RC_FEED_MAGIC, 8) != 0)
@@ -159,6 +158,15 @@ int rc_feed_parse(struct rc_feed *f, const uint8_t *buf, size_t len, struct rc_d
 	if (next != f->notices_len)
 		return fail(diag, RC_ERR_TRAILING, (size_t)(noff + next), "feed.notices");
 	return RC_OK;
+}
+
+int rc_feed_parse(struct rc_feed *f, const uint8_t *buf, size_t len, struct rc_diag *diag)
+{
+	memset(f, 0, sizeof(*f));
+	int err = parse(f, buf, len, diag);
+	if (err)
+		memset(f, 0, sizeof(*f)); /* a failed feed leaves nothing to look up in */
+	return err;
 }
 
 int rc_feed_open(struct rc_feed *f, const uint8_t *buf, size_t len,
