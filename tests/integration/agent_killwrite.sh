@@ -1,0 +1,83 @@
+#!/bin/sh
+# Kill recall-agent (SIGKILL) at random moments while it is writing its state file, many
+# times over (bounded: 40 rounds), and check after every kill that the state file is either
+# absent or whole (never torn), and that a restarted agent comes up and checks in. Loopback
+# and the dummy backend only.
+set -u
+B=${1:?usage: agent_killwrite.sh BUILD_DIR}
+AGENT=$B/agent/recall-agent
+RESP=$B/agent/fake_responder
+W=$(mktemp -d /tmp/agent_kw.XXXXXX)
+AP= RP=
+cleanup() {
+	for p in $AP $RP; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+PORT=$((20000 + ($$ + 7) % 20000))
+"$RESP" anchors "$W/anchors.cbor" 3 2 || exit 1
+mkdir -p "$W/state"
+cat >"$W/agent.conf" <<EOF
+vendor = Acme
+model = Cam 1
+fwver = 2.4.1
+checkin-address = 127.0.0.1:$PORT
+anchors = $W/anchors.cbor
+state-dir = $W/state
+hooks-dir =
+announce = no
+system = dummy
+debounce = 1ms
+timeout = 500ms
+wall-clock = trusted
+EOF
+echo recall >"$W/mode"
+"$RESP" serve 127.0.0.1 "$PORT" "$W/mode" "$W/resp.log" &
+RP=$!
+rnd() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }
+torn=0 rounds=0 dead=0
+while [ $rounds -lt 40 ]; do
+	rounds=$((rounds + 1))
+	"$AGENT" -c "$W/agent.conf" -f run >>"$W/agent.log" 2>&1 &
+	AP=$!
+	sleep 0.3 # SIGUSR1 before the daemon blocks it would end it
+	# Attach triggers flip the answer between recall and clear: every answer is a state write.
+	end=$(( $(rnd) % 25 + 1 ))
+	i=0
+	while [ $i -lt $end ]; do
+		if [ $((i % 2)) -eq 0 ]; then echo clear >"$W/mode"; else echo recall >"$W/mode"; fi
+		kill -USR1 "$AP" 2>/dev/null || { dead=$((dead + 1)); break; }
+		sleep 0.0$(( $(rnd) % 9 + 1 ))
+		i=$((i + 1))
+	done
+	kill -9 "$AP" 2>/dev/null
+	wait "$AP" 2>/dev/null
+	AP=
+	if "$AGENT" -c "$W/agent.conf" status 2>&1 >/dev/null | grep -q "will ignore it"; then
+		torn=$((torn + 1))
+		echo "round $rounds: state file damaged"
+		cp "$W/state/state" "$W/state.damaged.$rounds" 2>/dev/null
+	fi
+done
+writes=$(grep -c "checkin" "$W/resp.log")
+echo "rounds $rounds, check-ins answered $writes, damaged state files $torn, early deaths $dead"
+# The agent also must not have left garbage it would trip over.
+fails=0
+[ "$torn" -eq 0 ] || fails=$((fails + 1))
+[ "$dead" -eq 0 ] || fails=$((fails + 1))
+[ "$writes" -ge 40 ] || { echo "too few state writes exercised"; fails=$((fails + 1)); }
+"$AGENT" -c "$W/agent.conf" -f run >>"$W/agent.log" 2>&1 &
+AP=$!
+sleep 1
+n=$(grep -c "checkin" "$W/resp.log")
+[ "$n" -gt "$writes" ] || { echo "agent did not check in after the last kill"; fails=$((fails + 1)); }
+kill "$AP"
+wait "$AP" 2>/dev/null
+AP=
+if grep -q "ignored (fail open)" "$W/agent.log"; then
+	echo "an agent found a damaged state file"
+	fails=$((fails + 1))
+fi
+echo "$((6 - fails)) passed, $fails failed"
+[ "$fails" -eq 0 ]
