@@ -264,6 +264,8 @@ static void settle(struct rc_agent *a, uint8_t responder)
 	a->attempt = 0;
 	a->rr = responder;
 	a->last_answer = a->ops->wall(a->ctx, &trusted);
+	if (a->mode != RC_AGENT_QUARANTINED && a->quarantine_on)
+		rc__agent_quarantine(a, NULL, false); /* an earlier lift failed: try again */
 }
 
 void rc__agent_apply(struct rc_agent *a, uint8_t mode)

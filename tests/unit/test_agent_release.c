@@ -322,6 +322,17 @@ static void test_quarantine_failure_retried(void **state)
 	sim_advance(&W.s, &W.a, rc_agent_timeout_ms(&W.a));
 	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_RECALLED, 0, W.blob, W.blob_len), RC_OK);
 	assert_true(W.s.q_on);
+	/* Lifting fails on release: retried with the next accepted answer. */
+	sim_advance(&W.s, &W.a, rc_agent_timeout_ms(&W.a));
+	W.s.quarantine_fail = -1;
+	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_CLEAR, 1, NULL, 0), RC_OK);
+	assert_true(W.s.q_on);
+	assert_int_equal(state_of(), RC_AGENT_IDLE);
+	W.s.quarantine_fail = 0;
+	rc_agent_attach(&W.a);
+	sim_advance(&W.s, &W.a, RC_AGENT_DEBOUNCE_MS);
+	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_CLEAR, 1, NULL, 0), RC_OK);
+	assert_false(W.s.q_on);
 }
 
 int main(void)
