@@ -91,10 +91,10 @@ static int parse_rule(struct rd_rule *r, const char *value, char *err, size_t ca
 			if (!strncmp(level, ops[i], n)) {
 				r->op = (uint8_t)i;
 				level += n;
-				if (!*level && !word(&s, w[2], sizeof(w[2])))
-					more = false;
-				else if (!*level)
+				if (!*level) { /* "<= high": the level is the next word */
+					more = word(&s, w[2], sizeof(w[2]));
 					level = w[2];
+				}
 				break;
 			}
 		}

@@ -319,6 +319,9 @@ int rd_workers_start(struct rd_server *srv, char *err, size_t cap);
 void rd_workers_stop(struct rd_server *srv);
 /* Stop if running, then free everything of the workers (queues included). */
 void rd_workers_free(struct rd_server *srv);
+/* The current state, announced as in use by w until rd_worker_release (one batch). */
+const struct rd_state *rd_worker_acquire(struct rd_worker *w);
+void rd_worker_release(struct rd_worker *w);
 /* Make st the state workers answer from; the previous one is retired. Main thread only. */
 void rd_server_publish(struct rd_server *srv, struct rd_state *st);
 /* Free retired states no worker uses any more; wait (sleeping) until all are free if wait. */

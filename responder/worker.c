@@ -190,7 +190,7 @@ static size_t reply_ctl(struct msghdr *rh, uint8_t *ctl)
 	return 0;
 }
 
-static const struct rd_state *acquire(struct rd_worker *w)
+const struct rd_state *rd_worker_acquire(struct rd_worker *w)
 {
 	struct rd_state *st;
 	do {
@@ -198,6 +198,11 @@ static const struct rd_state *acquire(struct rd_worker *w)
 		atomic_store(&w->using_gen, st->gen);
 	} while (atomic_load(&w->srv->cur) != st);
 	return st;
+}
+
+void rd_worker_release(struct rd_worker *w)
+{
+	atomic_store(&w->using_gen, 0);
 }
 
 static void clocks(struct rd_ctx *x)
@@ -230,7 +235,7 @@ static int batch(struct rd_worker *w, struct wbufs *b, size_t s)
 	if (got <= 0)
 		return 0;
 	clocks(&w->x);
-	const struct rd_state *st = acquire(w);
+	const struct rd_state *st = rd_worker_acquire(w);
 	unsigned m = 0;
 	for (int i = 0; i < got; i++) {
 		struct msghdr *h = &b->rx[i].msg_hdr;
@@ -275,7 +280,7 @@ static int batch(struct rd_worker *w, struct wbufs *b, size_t s)
 		}
 		m++;
 	}
-	atomic_store(&w->using_gen, 0); /* answers hold copies: the state is no longer needed */
+	rd_worker_release(w); /* answers hold copies: the state is no longer needed */
 	unsigned sent = 0;
 	while (sent < m) {
 		int r = sendmmsg(w->fds[s], b->tx + sent, m - sent, 0);

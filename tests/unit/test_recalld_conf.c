@@ -39,17 +39,17 @@ static int parse_sum(void *field, const char *value, char *err, size_t cap)
 static const char *const modes[] = {"fast", "slow", NULL};
 
 static const struct conf_key keys[] = {
-	{"on", CONF_BOOL, offsetof(struct demo, on), 0, 0, "yes", NULL, NULL, NULL},
-	{"n", CONF_UINT, offsetof(struct demo, n), 2, 10, "5", NULL, NULL, NULL},
-	{"wait", CONF_DURATION, offsetof(struct demo, wait), 0, 86400000, "30s", NULL, NULL, NULL},
-	{"name", CONF_STRING, offsetof(struct demo, name), 0, 8, "x", NULL, NULL, NULL},
-	{"path", CONF_PATH, offsetof(struct demo, path), 1, 0, NULL, NULL, NULL, NULL},
-	{"mode", CONF_ENUM, offsetof(struct demo, mode), 0, 0, "slow", modes, NULL, NULL},
-	{"tag", CONF_STR_LIST, offsetof(struct demo, tags), 0, 3, NULL, NULL, NULL, NULL},
-	{"addr", CONF_ADDR_LIST, offsetof(struct demo, addrs), 0, 4, "127.0.0.1", NULL, NULL, NULL},
-	{"net", CONF_PREFIX_LIST, offsetof(struct demo, nets), 0, 0, NULL, NULL, NULL, NULL},
-	{"sum", CONF_CUSTOM, offsetof(struct demo, sum), 0, 0, NULL, NULL, parse_sum, NULL},
-	CONF_END,
+    {"on", CONF_BOOL, offsetof(struct demo, on), 0, 0, "yes", NULL, NULL, NULL},
+    {"n", CONF_UINT, offsetof(struct demo, n), 2, 10, "5", NULL, NULL, NULL},
+    {"wait", CONF_DURATION, offsetof(struct demo, wait), 0, 86400000, "30s", NULL, NULL, NULL},
+    {"name", CONF_STRING, offsetof(struct demo, name), 0, 8, "x", NULL, NULL, NULL},
+    {"path", CONF_PATH, offsetof(struct demo, path), 1, 0, NULL, NULL, NULL, NULL},
+    {"mode", CONF_ENUM, offsetof(struct demo, mode), 0, 0, "slow", modes, NULL, NULL},
+    {"tag", CONF_STR_LIST, offsetof(struct demo, tags), 0, 3, NULL, NULL, NULL, NULL},
+    {"addr", CONF_ADDR_LIST, offsetof(struct demo, addrs), 0, 4, "127.0.0.1", NULL, NULL, NULL},
+    {"net", CONF_PREFIX_LIST, offsetof(struct demo, nets), 0, 0, NULL, NULL, NULL, NULL},
+    {"sum", CONF_CUSTOM, offsetof(struct demo, sum), 0, 0, NULL, NULL, parse_sum, NULL},
+    CONF_END,
 };
 
 static int parse(struct demo *d, const char *text, char *err)
@@ -129,36 +129,36 @@ struct bad_case {
 };
 
 static const struct bad_case bad[] = {
-	{"path = /x\nbogus = 1\n", "t.conf:2: unknown key 'bogus'"},
-	{"path = /x\nn = 11\n", "t.conf:2: n: 11 is out of range 2..10"},
-	{"path = /x\nn = 1\n", "t.conf:2: n: 1 is out of range 2..10"},
-	{"path = /x\nn = -3\n", "t.conf:2: n: '-3' is not an unsigned decimal number"},
-	{"path = /x\nn = 99999999999999999999999\n", "out of range"},
-	{"path = /x\nn = 3\nn = 4\n", "t.conf:3: n: set twice (first at line 2)"},
-	{"path = /x\non = maybe\n", "t.conf:2: on: 'maybe' is not a boolean"},
-	{"path = /x\nwait = 2x\n", "t.conf:2: wait: '2x' is not a duration"},
-	{"path = /x\nwait = 2d\n", "t.conf:2: wait: duration 2d is out of range 0s..1d"},
-	{"path = /x\nwait = s\n", "not a duration"},
-	{"path = /x\nname = 123456789\n", "t.conf:2: name: longer than 8 bytes"},
-	{"path = relative\n", "t.conf:1: path: 'relative' is not an absolute path"},
-	{"n = 3\n", "t.conf: path: required but not set"},
-	{"path = /x\nmode = medium\n", "t.conf:2: mode: 'medium' is not one of: fast, slow"},
-	{"path = /x\ntag = a\ntag = b\ntag = c\ntag = d\n", "t.conf:5: tag: more than 3 entries"},
-	{"path = /x\naddr = 300.1.1.1\n", "t.conf:2: addr: '300.1.1.1' is not an IPv4 or IPv6"},
-	{"path = /x\naddr = 192.0.2.1:0\n", "addr: '0' is not a port"},
-	{"path = /x\naddr = [::1\n", "is not an IPv4 or IPv6"},
-	{"path = /x\nnet = 192.0.2.1/24\n",
-	 "t.conf:2: net: '192.0.2.1/24' has host bits set (did you mean 192.0.2.0/24?)"},
-	{"path = /x\nnet = 192.0.2.0/33\n", "prefix length must be 0..32"},
-	{"path = /x\nnet = 2001:db8::/129\n", "prefix length must be 0..128"},
-	{"path = /x\nsum = three\n", "t.conf:2: sum: 'three' is not one or two"},
-	{"path = /x\njust words\n", "t.conf:2: expected 'key = value'"},
-	{"path = /x\n= 3\n", "t.conf:2: expected 'key = value'"},
-	{"path = /x\nname = \"open\n", "t.conf:2: name: unterminated quoted value"},
-	{"path = /x\nname = \"a\" b\n", "t.conf:2: name: text after the closing quote"},
-	{"path = /x\nname = \"a\\nb\"\n", "only \\\" and \\\\ may be escaped"},
-	{"path = /x\nn =\n", "t.conf:2: n: missing value"},
-	{"path = /x\nname = a\tb\x01\n", "control character 0x01"},
+    {"path = /x\nbogus = 1\n", "t.conf:2: unknown key 'bogus'"},
+    {"path = /x\nn = 11\n", "t.conf:2: n: 11 is out of range 2..10"},
+    {"path = /x\nn = 1\n", "t.conf:2: n: 1 is out of range 2..10"},
+    {"path = /x\nn = -3\n", "t.conf:2: n: '-3' is not an unsigned decimal number"},
+    {"path = /x\nn = 99999999999999999999999\n", "out of range"},
+    {"path = /x\nn = 3\nn = 4\n", "t.conf:3: n: set twice (first at line 2)"},
+    {"path = /x\non = maybe\n", "t.conf:2: on: 'maybe' is not a boolean"},
+    {"path = /x\nwait = 2x\n", "t.conf:2: wait: '2x' is not a duration"},
+    {"path = /x\nwait = 2d\n", "t.conf:2: wait: duration 2d is out of range 0s..1d"},
+    {"path = /x\nwait = s\n", "not a duration"},
+    {"path = /x\nname = 123456789\n", "t.conf:2: name: longer than 8 bytes"},
+    {"path = relative\n", "t.conf:1: path: 'relative' is not an absolute path"},
+    {"n = 3\n", "t.conf: path: required but not set"},
+    {"path = /x\nmode = medium\n", "t.conf:2: mode: 'medium' is not one of: fast, slow"},
+    {"path = /x\ntag = a\ntag = b\ntag = c\ntag = d\n", "t.conf:5: tag: more than 3 entries"},
+    {"path = /x\naddr = 300.1.1.1\n", "t.conf:2: addr: '300.1.1.1' is not an IPv4 or IPv6"},
+    {"path = /x\naddr = 192.0.2.1:0\n", "addr: '0' is not a port"},
+    {"path = /x\naddr = [::1\n", "is not an IPv4 or IPv6"},
+    {"path = /x\nnet = 192.0.2.1/24\n",
+     "t.conf:2: net: '192.0.2.1/24' has host bits set (did you mean 192.0.2.0/24?)"},
+    {"path = /x\nnet = 192.0.2.0/33\n", "prefix length must be 0..32"},
+    {"path = /x\nnet = 2001:db8::/129\n", "prefix length must be 0..128"},
+    {"path = /x\nsum = three\n", "t.conf:2: sum: 'three' is not one or two"},
+    {"path = /x\njust words\n", "t.conf:2: expected 'key = value'"},
+    {"path = /x\n= 3\n", "t.conf:2: expected 'key = value'"},
+    {"path = /x\nname = \"open\n", "t.conf:2: name: unterminated quoted value"},
+    {"path = /x\nname = \"a\" b\n", "t.conf:2: name: text after the closing quote"},
+    {"path = /x\nname = \"a\\nb\"\n", "only \\\" and \\\\ may be escaped"},
+    {"path = /x\nn =\n", "t.conf:2: n: missing value"},
+    {"path = /x\nname = a\tb\x01\n", "control character 0x01"},
 };
 
 static void test_errors(void **state)
@@ -179,8 +179,8 @@ static void test_nul_and_long_lines(void **state)
 	char err[CONF_ERR_MAX];
 	const char text[] = "path = /x\nname = a\0b\n";
 	memset(&d, 0, sizeof(d));
-	assert_int_equal(conf_parse_buf(keys, &d, "t.conf", text, sizeof(text) - 1, err, sizeof(err)),
-			 -1);
+	assert_int_equal(
+	    conf_parse_buf(keys, &d, "t.conf", text, sizeof(text) - 1, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "t.conf:2: NUL byte"));
 	conf_free(keys, &d);
 	size_t n = CONF_LINE_MAX + 100;
@@ -215,9 +215,8 @@ static void test_value_parsers(void **state)
 	assert_int_equal(conf_parse_duration("7", 0, UINT64_MAX, &ms, err, sizeof(err)), 0);
 	assert_int_equal(ms, 7000);
 	assert_int_equal(conf_parse_duration("1h5", 0, UINT64_MAX, &ms, err, sizeof(err)), -1);
-	assert_int_equal(conf_parse_duration("99999999999999999w", 0, UINT64_MAX, &ms, err,
-					     sizeof(err)),
-			 -1);
+	assert_int_equal(
+	    conf_parse_duration("99999999999999999w", 0, UINT64_MAX, &ms, err, sizeof(err)), -1);
 	conf_duration_format(0, txt, sizeof(txt));
 	assert_string_equal(txt, "0s");
 
@@ -252,10 +251,10 @@ static void test_value_parsers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults_and_values),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_nul_and_long_lines),
-		cmocka_unit_test(test_value_parsers),
+	    cmocka_unit_test(test_defaults_and_values),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_nul_and_long_lines),
+	    cmocka_unit_test(test_value_parsers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
