@@ -471,7 +471,9 @@ static int anchors_verify(int argc, char **argv)
 			       rot.from_epoch, rot.next.epoch);
 		signers_report(&cur, &m, &v, sg);
 		struct rc_anchors before = cur;
-		err = rc_anchors_rotate(&cur, buf, n, &v);
+		/* Out of order first: its signers are judged against the wrong set otherwise. */
+		err = rot.from_epoch != cur.epoch ? RC_ERR_RANGE
+						  : rc_anchors_rotate(&cur, buf, n, &v);
 		free(buf);
 		const char *why = NULL;
 		char reason[160];

@@ -167,7 +167,7 @@ int feed_show(int argc, char **argv)
 							    "expiry", fmt_time(ta, r[i].expiry)));
 		}
 		if (!summary)
-			json_object_set_new(o, "vendors", vs);
+			json_object_set_new(o, "by_vendor", vs);
 		else
 			json_decref(vs);
 		json_print(o);

@@ -412,7 +412,8 @@ int jnotice_load(struct jnotice *j, const char *path, uint64_t now)
 	int err = rc_notice_validate(&j->n, &d);
 	if (err) {
 		warnx_("%s: %s: %s", path, d.field ? d.field : "notice",
-		       err == RC_ERR_TOOLONG ? "the encoded notice is too long for one answer"
+		       err == RC_ERR_TOOLONG ? "the encoded notice is too long for one answer; "
+					       "shorten text, refs or lists"
 					     : rc_strerror(err));
 		jnotice_free(j);
 		return -1;

@@ -54,12 +54,6 @@ int key_load_secret(const char *path, struct seckey *k)
 		close(fd);
 		return -1;
 	}
-	if (st.st_mode & 077) {
-		warnx_("%s: secret key is accessible by others (mode %04o); run chmod 600 on it",
-		       path, (unsigned)(st.st_mode & 07777));
-		close(fd);
-		return -1;
-	}
 	if (st.st_size > KEY_LINE_MAX) {
 		warnx_("%s: line 1: too long for a secret key file", path);
 		close(fd);
@@ -89,7 +83,11 @@ int key_load_secret(const char *path, struct seckey *k)
 	buf[n] = 0;
 	const char *why = parse_line(buf, n, KEY_SECRET_TAG, seed);
 	int ret = 0;
-	if (!why) {
+	if (why && (st.st_mode & 077)) {
+		warnx_("%s: secret key is accessible by others (mode %04o); run chmod 600 on it",
+		       path, (unsigned)(st.st_mode & 07777));
+		ret = -1;
+	} else if (!why) {
 		bool pub = n > strlen(KEY_PUBLIC_TAG) &&
 			   !memcmp(buf, KEY_PUBLIC_TAG, strlen(KEY_PUBLIC_TAG));
 		warnx_("%s: line 1: %s", path,
