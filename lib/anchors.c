@@ -183,6 +183,7 @@ int rc_anchors_decode(struct rc_anchors *s, const uint8_t *buf, size_t len, stru
 	struct rc_rd r;
 	rc_rd_init(&r, buf, len);
 	read_set(&r, s, &top_names);
+	r.field = "anchors";
 	rc_rd_finish(&r);
 	int err = rc_rd_diag(&r, diag);
 	if (err)
@@ -310,6 +311,7 @@ int rc_rotation_decode(struct rc_rotation *rot, const uint8_t *buf, size_t len,
 		r.field = !(seen & 2) ? "rotation.from_epoch" : "rotation.next";
 		rc_rd_fail(&r, RC_ERR_MISSING);
 	}
+	r.field = "rotation";
 	rc_rd_finish(&r);
 	if (!r.err) {
 		int e = rotation_relations(rot, &r.field);

@@ -196,6 +196,7 @@ static int decode(struct rc_cose_sign *m, struct sig_span *spans, const uint8_t 
 		}
 		m->nsig = i + 1;
 	}
+	r.field = "cose";
 	rc_rd_finish(&r);
 	int err = rc_rd_diag(&r, diag);
 	if (err)

@@ -7,7 +7,6 @@
 #include "recall/notice.h"
 
 _Static_assert(RC_COSE_PAYLOAD_MAX == RC_NOTICE_MAX, "a notice payload fits a signed notice");
-
 #define MAP_KEYS_MAX 32 /* known keys plus ignorable extensions */
 
 /* String kinds: the first four are checked here, the last three by the identity rules. */
@@ -314,6 +313,7 @@ int rc_notice_decode(struct rc_notice *n, const uint8_t *buf, size_t len, struct
 	for (int k = 1; k <= 10 && !r.err; k++)
 		if (k != 8 && !(seen & (1u << k)))
 			r.field = top_field[k], rc_rd_fail(&r, RC_ERR_MISSING);
+	r.field = "notice";
 	rc_rd_finish(&r);
 	if (!r.err && (n->issued > n->expiry || n->not_before >= n->expiry)) {
 		r.field = "notice.expiry";
@@ -360,7 +360,7 @@ static void wr_strs(struct rc_wr *w, uint64_t key, const struct rc_str *s, size_
 
 static void wr_bound(struct rc_wr *w, uint64_t key, const struct rc_bound *b)
 {
-	if (!b->v.p)
+	if (!b->v.p && !b->v.n) /* unbounded; a view with a length but no bytes is refused */
 		return;
 	rc_wr_uint(w, key);
 	rc_wr_array(w, 2);
@@ -383,7 +383,7 @@ static void wr_target(struct rc_wr *w, const struct rc_target *t)
 		rc_wr_array(w, t->nranges);
 		for (size_t i = 0; i < t->nranges; i++) {
 			const struct rc_range *g = &t->ranges[i];
-			rc_wr_map(w, 1 + !!g->lo.v.p + !!g->hi.v.p);
+			rc_wr_map(w, 1 + (g->lo.v.p || g->lo.v.n) + (g->hi.v.p || g->hi.v.n));
 			wr_kv(w, 1, g->scheme);
 			wr_bound(w, 2, &g->lo);
 			wr_bound(w, 3, &g->hi);
