@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+
 #include <sodium.h>
 
 #include "recall/feed.h"
@@ -387,6 +389,46 @@ static void test_hash(void **state)
 		    rc_feed_hash(k1, rc_str_c("a"), rc_str_c("bc")));
 }
 
+/* Lookups from several threads on one feed give the single-threaded answers. */
+struct worker {
+	const struct rc_feed *f;
+	unsigned wrong;
+};
+
+static void *lookups(void *arg)
+{
+	struct worker *w = arg;
+	static const char *const fw[] = {"1.0", "1.1", "2.0"};
+	for (int i = 0; i < 20000; i++) {
+		struct rc_identity id = ident("acme", i & 1 ? "cam-2" : "cam-1", fw[i % 3]);
+		struct rc_notice n;
+		bool hit = rc_feed_lookup(w->f, &id, NULL, NULL, &n);
+		bool want = (i & 1) ? i % 3 == 2 : i % 3 == 0;
+		if (hit != want || (hit && !rc_str_eq(n.id, rc_str_c(i & 1 ? "N-cam2" : "N-quar"))))
+			w->wrong++;
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	size_t len;
+	uint8_t *buf = sample_feed(&len);
+	struct rc_feed f;
+	assert_int_equal(rc_feed_open(&f, buf, len, fpk, NULL), RC_OK);
+	pthread_t t[4];
+	struct worker w[4];
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct worker){&f, 0};
+		assert_int_equal(pthread_create(&t[i], NULL, lookups, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(w[i].wrong, 0);
+	}
+	free(buf);
+}
+
 /* Seeds for fuzz_feed: feeds by the fixed feed key over notices by the fixed anchor keys. */
 static void write_seeds(const char *dir)
 {
@@ -425,6 +467,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_structure),
 	    cmocka_unit_test(test_verify_notices),
 	    cmocka_unit_test(test_hash),
+	    cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
