@@ -7,5 +7,7 @@ int cmd_keygen(int argc, char **argv);
 int cmd_anchors(int argc, char **argv);
 int cmd_notice(int argc, char **argv);
 int cmd_feed(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_query(int argc, char **argv);
 
 #endif

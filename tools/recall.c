@@ -13,6 +13,8 @@ static const struct subcmd commands[] = {
     {"anchors", cmd_anchors, "trust anchor sets and key rotation statements"},
     {"notice", cmd_notice, "write, sign, merge, verify and show recall notices"},
     {"feed", cmd_feed, "build, verify, show and search signed feeds"},
+    {"import", cmd_import, "notice drafts from NVD, CVE 5 and CISA KEV records"},
+    {"query", cmd_query, "send one check-in to a responder and show the answer"},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,507 @@
+/* recall query: a dig-like client. Sends ONE check-in for a given identity to a responder
+ * (numeric IPv4 or IPv6 address, no DNS), waits for the answer bound to its nonce, decodes it,
+ * verifies a recall or rotation against an anchor set, and prints it with the round-trip time. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cmds.h"
+#include "json_notice.h"
+#include "recall/msg.h"
+#include "signed.h"
+#include "util.h"
+
+/* Exit codes of recall query (recall(1)). */
+#define Q_CLEAR      0
+#define Q_ERROR      1
+#define Q_RECALLED   3 /* a valid recall for this identity, verified with --anchors */
+#define Q_UNVERIFIED 4 /* a recall that was not verified or is not valid for this identity */
+#define Q_OTHER      5 /* retry-later, unsupported or rotate */
+
+static const char query_usage[] =
+    "usage: recall query [-p PORT] [--vendor V --model M [--hwrev H] --fwver F\n"
+    "                    [--build-date T] [--digest HEX] | --identity FILE] [--anchors FILE]\n"
+    "                    [--epoch N] [--reason R] [--state S] [--timeout MS] [--json] ADDRESS\n"
+    "\n"
+    "Send one check-in to the responder at ADDRESS (a numeric IPv4 or IPv6 address; names are\n"
+    "not resolved) and show its answer: type, feed serial, the notice and who signed it,\n"
+    "round-trip time and sizes. With --anchors a recall is verified as a device would: k of\n"
+    "the anchors' keys, covers this identity, within its validity window.\n"
+    "Exit status: 0 clear, 3 valid recall, 4 recall not verified or not valid, 5 retry-later,\n"
+    "unsupported or rotate, 1 no answer or an error, 2 bad command line.\n"
+    "\n"
+    "  -p, --port PORT       UDP port (default 7412)\n"
+    "  -i, --identity FILE   identity in os-release style (RECALL_VENDOR, RECALL_MODEL,\n"
+    "                        RECALL_HWREV, RECALL_FWVER, RECALL_BUILD_DATE, RECALL_IMAGE_DIGEST)\n"
+    "      --vendor V        vendor (canonicalised: \"TP-Link\" -> tp-link)\n"
+    "      --model M         model\n"
+    "      --hwrev H         hardware revision (default: none)\n"
+    "      --fwver F         firmware version (sent as given)\n"
+    "      --build-date T    build date (POSIX seconds or UTC date)\n"
+    "      --digest HEX      SHA-256 of the firmware image (64 hex digits)\n"
+    "  -a, --anchors FILE    anchor set to verify recalls and rotations with\n"
+    "      --epoch N         anchor epoch in the check-in (default: the anchors', else 0)\n"
+    "      --reason R        boot (default), attach, periodic, retry or recheck\n"
+    "      --state S         normal (default), quarantined or overridden\n"
+    "  -t, --timeout MS      wait this long for the answer (default 3000)\n"
+    "  -j, --json            print JSON for programs\n"
+    "  -h, --help            this text\n";
+
+struct q {
+	char vendor[RC_NAME_MAX + 1], model[RC_NAME_MAX + 1], hwrev[RC_NAME_MAX + 1];
+	char fwver[RC_FWVER_MAX + 1];
+	const char *opt[6]; /* vendor model hwrev fwver build-date digest from options */
+	struct rc_checkin c;
+	struct rc_anchors anchors;
+	bool have_anchors, json;
+};
+
+/* Value of KEY=... in os-release text (quotes removed); false if absent. */
+static bool osrel(const char *text, const char *key, char *out, size_t cap)
+{
+	size_t kn = strlen(key);
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (strncmp(l, key, kn) || l[kn] != '=')
+			continue;
+		const char *v = l + kn + 1;
+		size_t n = strcspn(v, "\r\n");
+		if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+			v++;
+			n -= 2;
+		}
+		if (n >= cap)
+			return false;
+		memcpy(out, v, n);
+		out[n] = 0;
+		return true;
+	}
+	return false;
+}
+
+static int identity(struct q *q, const char *file)
+{
+	static const char *const keys[6][2] = {
+	    {"RECALL_VENDOR", "VENDOR_NAME"}, {"RECALL_MODEL", NULL},
+	    {"RECALL_HWREV", NULL},           {"RECALL_FWVER", "VERSION_ID"},
+	    {"RECALL_BUILD_DATE", NULL},      {"RECALL_IMAGE_DIGEST", NULL}};
+	static const char *const names[6] = {"vendor", "model",      "hwrev",
+					     "fwver",  "build date", "digest"};
+	char val[6][256] = {{0}};
+	const char *v[6];
+	char *text = NULL;
+	size_t len;
+	if (file && !(text = (char *)file_read(file, &len, 64 * 1024)))
+		return -1;
+	const char *src = file ? file : "--";
+	for (int i = 0; i < 6; i++) {
+		v[i] = q->opt[i];
+		if (!v[i] && text &&
+		    (osrel(text, keys[i][0], val[i], sizeof(val[i])) ||
+		     (keys[i][1] && osrel(text, keys[i][1], val[i], sizeof(val[i])))))
+			v[i] = val[i];
+	}
+	free(text);
+	char *out[3] = {q->vendor, q->model, q->hwrev};
+	for (int i = 0; i < 3; i++) {
+		int n = v[i] ? rc_name_canon(out[i], RC_NAME_MAX + 1, v[i], strlen(v[i])) : 0;
+		if (n < 0 || (i == 2 && n > RC_HWREV_MAX) || (i < 2 && n == 0)) {
+			warnx_("%s: %s: %s", src, names[i],
+			       !v[i] ? "missing (give --identity or --vendor, --model, --fwver)"
+				     : "empty or too long once canonicalised");
+			return -1;
+		}
+	}
+	if (!v[3] || strlen(v[3]) > RC_FWVER_MAX || !rc_fwver_valid(rc_str_c(v[3]))) {
+		warnx_("%s: fwver: %s", src,
+		       v[3] ? "1..64 printable ASCII bytes, no space at either end" : "missing");
+		return -1;
+	}
+	strcpy(q->fwver, v[3]);
+	struct rc_identity *id = &q->c.id;
+	id->vendor = rc_str_c(q->vendor);
+	id->model = rc_str_c(q->model);
+	id->hwrev = rc_str_c(q->hwrev);
+	id->fwver = rc_str_c(q->fwver);
+	if (v[4] && parse_time(v[4], &id->build_date) < 0) {
+		warnx_("%s: build date: not POSIX seconds or a UTC date: '%s'", src, v[4]);
+		return -1;
+	}
+	id->has_build_date = v[4] != NULL;
+	if (v[5] && unhex(id->digest, RC_DIGEST_LEN, v[5]) < 0) {
+		warnx_("%s: digest: expected 64 hex digits", src);
+		return -1;
+	}
+	id->has_digest = v[5] != NULL;
+	return 0;
+}
+
+/* A resolved numeric address; -1 with a message for names and garbage. */
+static int address(const char *addr, const char *port, struct sockaddr_storage *sa,
+		   socklen_t *salen)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+				 .ai_socktype = SOCK_DGRAM,
+				 .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+	struct addrinfo *res = NULL;
+	int e = getaddrinfo(addr, port, &hints, &res);
+	if (e) {
+		warnx_("%s: %s", addr,
+		       e == EAI_NONAME ? "not a numeric IPv4 or IPv6 address (names are not "
+					 "resolved)"
+				       : gai_strerror(e));
+		return -1;
+	}
+	memcpy(sa, res->ai_addr, res->ai_addrlen);
+	*salen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void addr_str(const struct sockaddr_storage *sa, socklen_t n, char *h, char *p)
+{
+	if (getnameinfo((const struct sockaddr *)sa, n, h, NI_MAXHOST, p, NI_MAXSERV,
+			NI_NUMERICHOST | NI_NUMERICSERV))
+		strcpy(h, "?"), strcpy(p, "?");
+}
+
+/* Send the check-in and wait for the answer to it: 0 with buf/len, or -1 (message printed). */
+static int exchange(const struct q *q, const struct sockaddr_storage *sa, socklen_t salen,
+		    const uint8_t *req, uint8_t *buf, size_t *len, double *rtt, unsigned timeout,
+		    struct rc_answer *a, unsigned *ignored)
+{
+	int fd = socket(sa->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (const struct sockaddr *)sa, salen) < 0) {
+		warnx_("socket: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	double t0 = mono_ms(), deadline = t0 + timeout;
+	if (send(fd, req, RC_CHECKIN_SIZE, 0) != RC_CHECKIN_SIZE) {
+		warnx_("send: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	const char *last = NULL;
+	for (;;) {
+		double left = deadline - mono_ms();
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		int r = left > 0 ? poll(&pf, 1, (int)left + 1) : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			warnx_("no answer within %u ms%s%s%s", timeout, last ? " (ignored: " : "",
+			       last ? last : "", last ? ")" : "");
+			close(fd);
+			return -1;
+		}
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, 65536, 0, (struct sockaddr *)&from, &fl);
+		*rtt = mono_ms() - t0;
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0) {
+			warnx_("%s", errno == ECONNREFUSED
+					 ? "port unreachable: no responder listens there"
+					 : strerror(errno));
+			close(fd);
+			return -1;
+		}
+		struct rc_diag d = {0, NULL};
+		int err;
+		if (fl != salen || memcmp(&from, sa, salen)) {
+			last = "an answer from another address";
+		} else if ((size_t)n > RC_ANSWER_MAX) {
+			last = "an answer larger than the check-in";
+		} else if ((err = rc_answer_decode(a, buf, (size_t)n, &d))) {
+			last = "an answer that does not decode";
+			if (!q->json)
+				warnx_("ignored a %zd-byte datagram: %s%s%s", n,
+				       d.field ? d.field : "", d.field ? ": " : "",
+				       rc_strerror(err));
+		} else if (sodium_memcmp(a->nonce, q->c.nonce, RC_NONCE_LEN)) {
+			last = "an answer to another check-in (nonce)";
+		} else {
+			*len = (size_t)n;
+			close(fd);
+			return 0;
+		}
+		(*ignored)++;
+	}
+}
+
+/* Verify and print a recalled answer's notice; returns the exit code. */
+static int recalled(struct q *q, const struct rc_answer *a, json_t *out)
+{
+	struct rc_cose_sign m;
+	struct rc_notice n;
+	struct rc_verdict v = {0};
+	struct rc_diag d = {0, NULL};
+	int shown = cose_view(&m, a->blob, a->blob_len, &d);
+	if (!shown && m.content_type != RC_CT_NOTICE)
+		shown = RC_ERR_TYPE;
+	if (!shown)
+		shown = rc_notice_decode(&n, m.payload, m.payload_len, &d);
+	json_t *sig = json_array();
+	if (shown) {
+		if (!q->json)
+			printf(";; notice (%zu bytes) does not decode: %s%s%s\n", a->blob_len,
+			       d.field ? d.field : "", d.field ? ": " : "", rc_strerror(shown));
+	} else if (q->json) {
+		json_object_set_new(out, "notice", notice_to_json(&n));
+	} else {
+		printf(";; NOTICE (%zu bytes):\n", a->blob_len);
+		notice_print(&n, "   ");
+		printf(";; SIGNATURES (%zu):\n", m.nsig);
+	}
+	if (!shown && q->have_anchors)
+		signers_report(&q->anchors, &m, &v, q->json ? sig : NULL);
+	else if (!shown)
+		kids_report(&m, q->json ? sig : NULL);
+	json_object_set_new(out, "signatures", sig);
+	if (!q->have_anchors) {
+		if (!q->json)
+			printf(";; VERDICT: not verified (give --anchors)\n");
+		json_object_set_new(out, "verdict", json_string("unverified"));
+		return Q_UNVERIFIED;
+	}
+	struct rc_notice chk;
+	struct rc_verdict cv;
+	d = (struct rc_diag){0, NULL};
+	int err = rc_notice_check(&chk, a->blob, a->blob_len, &q->anchors, &q->c.id, now_s(), true,
+				  &cv, &d);
+	const char *what = !err                       ? "valid recall for this identity"
+			   : err == RC_ERR_THRESHOLD  ? "NOT VALID: too few trusted signatures"
+			   : err == RC_ERR_NOTCOVERED ? "NOT VALID: does not cover this identity"
+			   : err == RC_ERR_EXPIRED    ? "NOT VALID: outside its validity window"
+						      : "NOT VALID: malformed notice";
+	if (q->json) {
+		json_object_set_new(out, "verdict", json_string(err ? "invalid" : "valid"));
+		json_object_set_new(out, "reason", json_string(err ? rc_strerror(err) : "ok"));
+		json_object_set_new(out, "trusted_signatures", json_integer(cv.valid));
+		json_object_set_new(out, "threshold", json_integer(q->anchors.k));
+	} else {
+		printf(";; VERDICT: %s (%u of %u anchor keys signed, %u needed; anchors epoch "
+		       "%" PRIu64 ")%s%s\n",
+		       what, cv.valid, q->anchors.n, q->anchors.k, q->anchors.epoch,
+		       err && d.field ? " at " : "", err && d.field ? d.field : "");
+	}
+	return err ? Q_UNVERIFIED : Q_RECALLED;
+}
+
+static int rotate(struct q *q, const struct rc_answer *a, json_t *out)
+{
+	if (!q->have_anchors) {
+		if (!q->json)
+			printf(";; ROTATION statement (%zu bytes): not verified (give --anchors)\n",
+			       a->blob_len);
+		json_object_set_new(out, "verdict", json_string("unverified"));
+		return Q_OTHER;
+	}
+	struct rc_anchors next = q->anchors;
+	struct rc_verdict v;
+	int err = rc_anchors_rotate(&next, a->blob, a->blob_len, &v);
+	if (q->json) {
+		json_object_set_new(out, "verdict", json_string(err ? "invalid" : "valid"));
+		if (!err)
+			json_object_set_new(out, "next_anchors", anchors_json(&next));
+	} else if (err) {
+		printf(";; ROTATION statement (%zu bytes): NOT VALID: %s\n", a->blob_len,
+		       rc_strerror(err));
+	} else {
+		printf(";; ROTATION statement (%zu bytes): valid, to anchor epoch %" PRIu64 ":\n",
+		       a->blob_len, next.epoch);
+		anchors_print(&next, "   ");
+	}
+	return Q_OTHER;
+}
+
+static int lookup(const char *const *names, unsigned n, const char *s)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(names[i], s))
+			return (int)i;
+	return -1;
+}
+
+enum { O_VENDOR = 256, O_MODEL, O_HWREV, O_FWVER, O_BUILD, O_DIGEST, O_EPOCH, O_REASON, O_STATE };
+
+int cmd_query(int argc, char **argv)
+{
+	static const struct option opts[] = {{"port", required_argument, NULL, 'p'},
+					     {"identity", required_argument, NULL, 'i'},
+					     {"vendor", required_argument, NULL, O_VENDOR},
+					     {"model", required_argument, NULL, O_MODEL},
+					     {"hwrev", required_argument, NULL, O_HWREV},
+					     {"fwver", required_argument, NULL, O_FWVER},
+					     {"build-date", required_argument, NULL, O_BUILD},
+					     {"digest", required_argument, NULL, O_DIGEST},
+					     {"anchors", required_argument, NULL, 'a'},
+					     {"epoch", required_argument, NULL, O_EPOCH},
+					     {"reason", required_argument, NULL, O_REASON},
+					     {"state", required_argument, NULL, O_STATE},
+					     {"timeout", required_argument, NULL, 't'},
+					     {"json", no_argument, NULL, 'j'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	static const char *const reasons[] = {"boot", "attach", "periodic", "retry", "recheck"};
+	static const char *const states[] = {"normal", "quarantined", "overridden"};
+	static struct q q;
+	memset(&q, 0, sizeof(q));
+	const char *port = "7412", *idfile = NULL, *anchors = NULL, *epoch = NULL;
+	uint64_t timeout = 3000, v;
+	int c, x;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:i:a:t:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_u64(optarg, &v) < 0 || v < 1 || v > 65535)
+				return usage_fail(query_usage, "--port: 1..65535");
+			port = optarg;
+			break;
+		case 'i':
+			idfile = optarg;
+			break;
+		case O_VENDOR:
+		case O_MODEL:
+		case O_HWREV:
+		case O_FWVER:
+		case O_BUILD:
+		case O_DIGEST:
+			q.opt[c - O_VENDOR] = optarg;
+			break;
+		case 'a':
+			anchors = optarg;
+			break;
+		case O_EPOCH:
+			epoch = optarg;
+			break;
+		case O_REASON:
+			if ((x = lookup(reasons, 5, optarg)) < 0)
+				return usage_fail(query_usage, "--reason: boot, attach, periodic, "
+							       "retry or recheck");
+			q.c.reason = (uint8_t)x;
+			break;
+		case O_STATE:
+			if ((x = lookup(states, 3, optarg)) < 0)
+				return usage_fail(query_usage,
+						  "--state: normal, quarantined or overridden");
+			q.c.state = (uint8_t)x;
+			break;
+		case 't':
+			if (parse_u64(optarg, &timeout) < 0 || timeout < 1 || timeout > 600000)
+				return usage_fail(query_usage, "--timeout: 1..600000 ms");
+			break;
+		case 'j':
+			q.json = true;
+			break;
+		case 'h':
+			fputs(query_usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(query_usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return usage_fail(query_usage, "query: give one ADDRESS");
+	const char *addr = argv[optind];
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	if (epoch && parse_u64(epoch, &q.c.anchor_epoch) < 0)
+		return usage_fail(query_usage, "--epoch: a number");
+	if (identity(&q, idfile) < 0 || address(addr, port, &sa, &salen) < 0)
+		return Q_ERROR;
+	if (anchors && anchors_load(anchors, &q.anchors) < 0)
+		return Q_ERROR;
+	q.have_anchors = anchors != NULL;
+	if (anchors && !epoch)
+		q.c.anchor_epoch = q.anchors.epoch;
+	randombytes_buf(q.c.nonce, RC_NONCE_LEN);
+	uint8_t req[RC_CHECKIN_SIZE];
+	static uint8_t buf[65536];
+	int err = rc_checkin_encode(&q.c, req);
+	if (err) {
+		warnx_("cannot encode the check-in: %s", rc_strerror(err));
+		return Q_ERROR;
+	}
+	char host[NI_MAXHOST], serv[NI_MAXSERV], nh[2 * RC_NONCE_LEN + 1];
+	addr_str(&sa, salen, host, serv);
+	hex(nh, q.c.nonce, RC_NONCE_LEN);
+	if (!q.json) {
+		printf("; recall query %s port %s\n", host, serv);
+		printf("; identity: vendor %s, model %s, hwrev \"%s\", fwver \"%s\"", q.vendor,
+		       q.model, q.hwrev, q.fwver);
+		if (q.c.id.has_build_date) {
+			char t[32];
+			printf(", built %s", fmt_time(t, q.c.id.build_date));
+		}
+		printf("%s\n", q.c.id.has_digest ? ", with image digest" : "");
+		printf("; check-in: %d bytes, reason %s, state %s, anchor epoch %" PRIu64
+		       ", nonce %s\n",
+		       RC_CHECKIN_SIZE, reasons[q.c.reason], states[q.c.state], q.c.anchor_epoch,
+		       nh);
+	}
+	struct rc_answer a;
+	size_t len = 0;
+	double rtt = 0;
+	unsigned ignored = 0;
+	if (exchange(&q, &sa, salen, req, buf, &len, &rtt, (unsigned)timeout, &a, &ignored) < 0)
+		return Q_ERROR;
+	json_t *out =
+	    json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:i, s:s, s:i, s:f, s:i}", "server",
+		      host, "port", serv, "identity", "vendor", q.vendor, "model", q.model, "hwrev",
+		      q.hwrev, "fwver", q.fwver, "nonce", nh, "request_bytes", RC_CHECKIN_SIZE,
+		      "answer", rc_msg_type_name(a.type), "answer_bytes", (json_int_t)len, "rtt_ms",
+		      rtt, "ignored", (json_int_t)ignored);
+	if (!q.json) {
+		printf("\n;; ANSWER: %s, %zu bytes from %s port %s, rtt %.3f ms",
+		       rc_msg_type_name(a.type), len, host, serv, rtt);
+		printf(ignored ? " (%u other datagrams ignored)\n" : "\n", ignored);
+	}
+	int ret = Q_OTHER;
+	switch (a.type) {
+	case RC_MSG_CLEAR:
+		ret = Q_CLEAR;
+		json_object_set_new(out, "serial", json_integer((json_int_t)a.serial));
+		if (!q.json)
+			printf(";; CLEAR: feed serial %" PRIu64 "\n", a.serial);
+		break;
+	case RC_MSG_RECALLED:
+		ret = recalled(&q, &a, out);
+		break;
+	case RC_MSG_RETRY:
+		json_object_set_new(out, "delay", json_integer(a.delay));
+		if (!q.json)
+			printf(";; RETRY-LATER: in %" PRIu32 " s\n", a.delay);
+		break;
+	case RC_MSG_UNSUPPORTED:
+		json_object_set_new(out, "max_version", json_integer((json_int_t)a.max_version));
+		if (!q.json)
+			printf(";; UNSUPPORTED: the responder speaks up to version %" PRIu64 "\n",
+			       a.max_version);
+		break;
+	case RC_MSG_ROTATE:
+		ret = rotate(&q, &a, out);
+		break;
+	default:
+		break;
+	}
+	json_object_set_new(out, "exit", json_integer(ret));
+	if (q.json)
+		json_print(out);
+	else
+		json_decref(out);
+	return ret;
+}
