@@ -143,6 +143,11 @@ static int check(struct rd_config *cfg, const char *name, char *err, size_t cap)
 			return -1;
 		}
 	}
+	if (cfg->feed_poll_ms && cfg->feed_poll_ms < 1000) {
+		snprintf(err, cap,
+			 "%s: feed-poll: at most once a second (1s or more, or 0 for off)", name);
+		return -1;
+	}
 	if (cfg->rl_delay_ms % 1000 || cfg->expired_delay_ms % 1000) {
 		snprintf(err, cap, "%s: %s: answers carry whole seconds", name,
 			 cfg->rl_delay_ms % 1000 ? "ratelimit-delay" : "expired-delay");

@@ -280,7 +280,8 @@ struct rd_worker {
 	size_t nfds;
 	int fds[RD_LISTEN_MAX];
 	bool pktinfo[RD_LISTEN_MAX]; /* wildcard socket: answer from the address asked */
-	alignas(RD_CACHELINE) _Atomic uint64_t using_gen; /* state in use (0: none) */
+	/* hazard pointer: the state in use (NULL: none); announced before it is dereferenced */
+	alignas(RD_CACHELINE) _Atomic(const struct rd_state *) using_st;
 	struct rd_counters cnt;
 };
 

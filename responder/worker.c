@@ -2,10 +2,10 @@
  * recvmmsg batches, answers out in sendmmsg batches, every buffer allocated at start.
  *
  * The state a worker answers from is published by an atomic pointer. A worker announces the
- * generation it uses in using_gen for the length of one batch (announce, then re-check the
- * pointer, so the main thread can never miss it) and clears it afterwards; the main thread
- * frees a replaced state once no worker announces it. No lock and no reference count is
- * touched per packet. */
+ * pointer it uses in using_st (a hazard pointer) for the length of one batch: it announces,
+ * then re-checks that the pointer is still current before dereferencing it, so the main thread
+ * (which swaps first, then scans) can never miss it. The main thread frees a replaced state
+ * once no worker announces it. No lock and no reference count is touched per packet. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -137,7 +137,7 @@ int rd_workers_open(struct rd_server *srv, const struct rd_config *cfg, unsigned
 		w->x.id = i;
 		w->x.nworkers = nworkers;
 		w->x.cnt = &w->cnt;
-		atomic_init(&w->using_gen, 0);
+		atomic_init(&w->using_st, NULL);
 		if (alloc_bufs(&bufs[i], srv->batch) < 0 ||
 		    rd_rl_init(&w->x.rl, (size_t)cfg->rl_table) < 0 ||
 		    rd_ring_init(&w->x.ring, (size_t)cfg->event_queue) < 0) {
@@ -195,14 +195,14 @@ const struct rd_state *rd_worker_acquire(struct rd_worker *w)
 	struct rd_state *st;
 	do {
 		st = atomic_load(&w->srv->cur);
-		atomic_store(&w->using_gen, st->gen);
+		atomic_store(&w->using_st, st); /* announce before the first dereference */
 	} while (atomic_load(&w->srv->cur) != st);
 	return st;
 }
 
 void rd_worker_release(struct rd_worker *w)
 {
-	atomic_store(&w->using_gen, 0);
+	atomic_store(&w->using_st, NULL);
 }
 
 static void clocks(struct rd_ctx *x)
@@ -369,10 +369,10 @@ void rd_server_publish(struct rd_server *srv, struct rd_state *st)
 	srv->retired[srv->nretired++] = old;
 }
 
-static bool in_use(const struct rd_server *srv, uint64_t gen)
+static bool in_use(const struct rd_server *srv, const struct rd_state *st)
 {
 	for (unsigned i = 0; i < srv->nworkers; i++) {
-		if (atomic_load(&srv->w[i].using_gen) == gen)
+		if (atomic_load(&srv->w[i].using_st) == st)
 			return true;
 	}
 	return false;
@@ -383,11 +383,11 @@ void rd_server_reclaim(struct rd_server *srv, bool wait)
 	size_t keep = 0;
 	for (size_t i = 0; i < srv->nretired; i++) {
 		struct rd_state *st = srv->retired[i];
-		while (wait && in_use(srv, st->gen)) {
+		while (wait && in_use(srv, st)) {
 			struct timespec ts = {0, 1000000};
 			nanosleep(&ts, NULL);
 		}
-		if (in_use(srv, st->gen))
+		if (in_use(srv, st))
 			srv->retired[keep++] = st;
 		else
 			rd_state_free(st);

@@ -58,7 +58,7 @@ static void test_publish_under_readers(void **state)
 	rd_server_publish(&srv, cur);
 	for (int i = 0; i < THREADS; i++) {
 		srv.w[i].srv = &srv;
-		atomic_init(&srv.w[i].using_gen, 0);
+		atomic_init(&srv.w[i].using_st, NULL);
 		rd[i] = (struct reader){&srv.w[i], &stop, 0, 0, 0};
 		assert_int_equal(pthread_create(&th[i], NULL, reader_main, &rd[i]), 0);
 	}
