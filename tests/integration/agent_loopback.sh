@@ -73,13 +73,16 @@ with open(sys.argv[2], "a") as f:
         f.flush()
 EOF
 LP=$!
-start_agent() {
+lines() { wc -l <"$W/resp.log" 2>/dev/null || echo 0; }
+start_agent() { # and wait (at most 10 s) for its boot check-in to reach the responder
+	n0=$(lines)
 	"$AGENT" -c "$W/agent.conf" -f run >>"$W/agent.log" 2>&1 &
 	AP=$!
-	sleep 1
+	i=0
+	while [ "$(lines)" -le "$n0" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.5
 }
 stop_agent() { kill "$AP"; wait "$AP" 2>/dev/null; AP=; }
-lines() { wc -l <"$W/resp.log" 2>/dev/null || echo 0; }
 checkin() {
 	n=$(lines)
 	kill -USR1 "$AP"
@@ -138,7 +141,8 @@ start_agent
 check '[ "$(sed -n 2p "$W/dummy.log" | cut -d" " -f1)" = apply ]' "re-applied at start"
 check '[ "$(state)" = quarantined ]' "still quarantined after restart"
 check '[ "$(lines)" -gt "$n" ]' "boot check-in after restart"
-check 'tail -n1 "$W/resp.log" | grep -q "boot quarantined"' "check-in reports quarantined state"
+check 'tail -n +$((n + 1)) "$W/resp.log" | grep -q "boot quarantined"' \
+	"check-in reports quarantined state"
 
 echo clear >"$W/mode"
 checkin

@@ -85,14 +85,17 @@ backoff-cap = 2s
 wall-clock = trusted
 EOF
 }
-start_agent() {
+lines() { wc -l <"$W/resp.log" 2>/dev/null || echo 0; }
+start_agent() { # and wait (at most 10 s) for its boot check-in to reach the responder
+	n0=$(lines)
 	ip netns exec "$DEV" "$AGENT" -c "$W/agent.conf" -f run >>"$W/agent.log" 2>&1 &
 	AP=$!
-	sleep 1
+	i=0
+	while [ "$(lines)" -le "$n0" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.5
 }
 stop_agent() { kill "$AP"; wait "$AP" 2>/dev/null; AP=; }
 state() { indev "$AGENT" -c "$W/agent.conf" status --json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
-lines() { wc -l <"$W/resp.log" 2>/dev/null || echo 0; }
 # Trigger a check-in (attach) and wait until the responder saw it, then let the agent act.
 checkin() {
 	n=$(lines)
