@@ -34,7 +34,7 @@ struct wbufs {
 static struct wbufs *bufs;
 
 static int open_socket(const struct conf_addr *a, uint16_t port, uint64_t sockbuf, bool *pktinfo,
-		       char *err, size_t cap)
+		       bool exclusive, char *err, size_t cap)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -55,7 +55,19 @@ static int open_socket(const struct conf_addr *a, uint16_t port, uint64_t sockbu
 	}
 	static const uint8_t zero[16];
 	*pktinfo = !memcmp(a->addr, zero, a->family == AF_INET ? 4 : 16);
-	int fd = socket(a->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = -1;
+	if (exclusive) {
+		/* a socket without SO_REUSEPORT: fails if anything (another recalld of the same
+		 * user, which SO_REUSEPORT would silently share with) holds the port */
+		fd = socket(a->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 ||
+		    (a->family == AF_INET6 &&
+		     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
+		    bind(fd, (struct sockaddr *)&ss, sl) < 0)
+			goto fail;
+		close(fd);
+	}
+	fd = socket(a->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
@@ -82,7 +94,8 @@ fail : {
 	struct conf_addr p = *a;
 	p.port = port;
 	conf_addr_format(&p, txt, sizeof(txt));
-	snprintf(err, cap, "listen %s: %s", txt, strerror(errno));
+	snprintf(err, cap, "listen %s: %s%s", txt, strerror(errno),
+		 errno == EADDRINUSE ? " (is another recalld running?)" : "");
 	if (fd >= 0)
 		close(fd);
 	return -1;
@@ -149,8 +162,9 @@ int rd_workers_open(struct rd_server *srv, const struct rd_config *cfg, unsigned
 	for (size_t a = 0; a < cfg->listen.n; a++) {
 		for (unsigned i = 0; i < nworkers; i++) {
 			struct rd_worker *w = &srv->w[i];
-			int fd = open_socket(&cfg->listen.v[a], (uint16_t)cfg->port,
-					     cfg->socket_buffer, &w->pktinfo[w->nfds], err, cap);
+			int fd =
+			    open_socket(&cfg->listen.v[a], (uint16_t)cfg->port, cfg->socket_buffer,
+					&w->pktinfo[w->nfds], i == 0, err, cap);
 			if (fd < 0)
 				return -1;
 			w->fds[w->nfds++] = fd;

@@ -27,9 +27,18 @@ fail() {
 # A port that is free now (UDP and TCP), from the kernel.
 free_port() {
 	python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
-t = socket.socket(); t.bind(("127.0.0.1", s.getsockname()[1]))
-print(s.getsockname()[1])'
+for _ in range(100):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    port = u.getsockname()[1]
+    try:
+        for fam, host, typ in ((socket.AF_INET, "127.0.0.1", socket.SOCK_STREAM),
+                               (socket.AF_INET6, "::1", socket.SOCK_DGRAM)):
+            socket.socket(fam, typ).bind((host, port))
+    except OSError:
+        continue
+    print(port)
+    break'
 }
 
 # write_conf EXTRA...: $T/recalld.conf over the fixtures in $T (listen on 127.0.0.1 and ::1).
