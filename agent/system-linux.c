@@ -1,12 +1,10 @@
-/* Linux backend: quarantine by policy routing over rtnetlink (libmnl), IPv4 and IPv6.
- *
- * Quarantine = one rule "from all lookup TABLE" at priority PREF (ahead of main, 32766), and
- * TABLE holding: copies of main's on-link routes (no gateway), host/prefix routes via main's
- * default gateway to the check-in addresses and remedy endpoints, and an unreachable default.
- * A DHCP client re-adding a default route to main changes nothing: main is never consulted.
- * apply() compares with what TABLE holds and writes only differences, so a converged apply
- * sends no netlink writes (and causes no events). Every request asks for an ACK; replies are
- * checked for sender (kernel), sequence and port; every attribute is validated. */
+/* Linux backend: quarantine by policy routing over rtnetlink (libmnl), IPv4 and IPv6. One rule
+ * "from all lookup TABLE" at priority PREF (ahead of main), TABLE holding copies of main's
+ * on-link routes, routes via main's default gateway to the check-in addresses and remedy
+ * endpoints, and an unreachable default: a default route re-added to main changes nothing.
+ * apply() writes only differences, so a converged apply sends nothing (and causes no events).
+ * Requests ask for an ACK; replies are checked for sender, sequence and port; attributes are
+ * validated. */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,9 +18,11 @@
 
 #include "system.h"
 
-#define ROUTES_MAX 96   /* per family and pass; larger tables converge over several passes */
-#define SEEN_MAX   24   /* default routes and global addresses remembered for attach events */
-#define V6_METRIC  1024 /* the kernel's default IPv6 metric: stated so a dump compares equal */
+#define ROUTES_MAX 96 /* per family and pass; larger tables converge over several passes */
+#define SEEN_MAX   24 /* default routes and global addresses remembered for attach events */
+/* IPv6 may be absent from the kernel: then only IPv4 is quarantined. */
+#define FAMILY_MISSING (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)
+#define V6_METRIC      1024 /* the kernel's default IPv6 metric: stated so a dump compares equal */
 
 struct route {
 	uint8_t family, dst_len, type, scope;
@@ -52,10 +52,7 @@ struct seen {
 static struct seen seen[SEEN_MAX];
 static size_t nseen;
 
-static size_t alen(uint8_t family)
-{
-	return family == AF_INET ? 4 : 16;
-}
+#define alen(family) ((size_t)((family) == AF_INET ? 4 : 16))
 
 /* Receive one buffer of netlink messages; only the kernel (port 0) may talk to us. */
 static ssize_t nl_recv(struct mnl_socket *s, int flags)
@@ -407,16 +404,11 @@ static int apply_family(uint8_t family, const struct sys_quarantine *q)
 	return 0;
 }
 
-static bool family_missing(void)
-{
-	return errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT;
-}
-
 static int lx_apply(const struct sys_quarantine *q)
 {
 	if (apply_family(AF_INET, q) < 0)
 		return -1;
-	if (apply_family(AF_INET6, q) < 0 && !family_missing())
+	if (apply_family(AF_INET6, q) < 0 && !FAMILY_MISSING)
 		return -1;
 	return 0;
 }
@@ -450,7 +442,7 @@ static int release_family(uint8_t family)
 static int lx_release(void)
 {
 	int rc = release_family(AF_INET);
-	if (release_family(AF_INET6) < 0 && !family_missing())
+	if (release_family(AF_INET6) < 0 && !FAMILY_MISSING)
 		rc = -1;
 	return rc;
 }
@@ -566,7 +558,6 @@ static int lx_monitor_fd(void)
 {
 	return mon ? mnl_socket_get_fd(mon) : -1;
 }
-
 static unsigned lx_monitor_read(void)
 {
 	unsigned ev = 0;
