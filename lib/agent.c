@@ -439,7 +439,9 @@ int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const str
 		settle(a, (uint8_t)r);
 		a->attempt = attempt;
 		a->c.retry_later++;
-		a->t_next = mono(a) + s * 1000u;
+		/* Wait at least what was asked, plus up to half again: devices told the same
+		 * delay by one responder must not come back together. */
+		a->t_next = mono(a) + s * 1000u + rand_below(a, s * 500u + 1);
 		a->next_reason = RC_REASON_RETRY;
 		sayr(a, RC_LOG_INFO, "responder asked to retry in %u s (waiting %llu s)",
 		     (unsigned)ans.delay, (unsigned long long)s);
