@@ -27,6 +27,7 @@ void log_verbose(int v)
 	verbosity = v;
 }
 
+static void vlog(int pri, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void vlog(int pri, const char *fmt, va_list ap)
 {
 	if (to_stderr) {
@@ -48,6 +49,7 @@ static void logit(int pri, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void vwarn_errno(int pri, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void vwarn_errno(int pri, const char *fmt, va_list ap)
 {
 	int saved = errno;
