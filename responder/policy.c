@@ -1,7 +1,8 @@
 /* Operator policy: which notices recalld enforces (answers "recalled") and which it only
  * monitors (answers "clear" and logs the hit). Rules:
  *   policy = <enforce|monitor> notice <notice id>
- *   policy = <enforce|monitor> vendor <vendor name>       (canonicalised like the protocol)
+ *   policy = <enforce|monitor> vendor <vendor name>  (canonical as in notices, or as the
+ *                                                      vendor writes it: canonicalised)
  *   policy = <enforce|monitor> severity [<|<=|=|>=|>] <none|low|medium|high|critical>
  * The most specific kind that matches decides (notice, then vendor, then severity); within a
  * kind the first matching rule in file order; otherwise default-action. */
@@ -73,6 +74,10 @@ static int parse_rule(struct rd_rule *r, const char *value, char *err, size_t ca
 			}
 			memcpy(r->name, w[2], n + 1);
 			r->name_len = n;
+		} else if (rc_name_valid(rc_str_c(w[2]), RC_NAME_MAX, false)) {
+			/* already canonical (as in notices): taken as is */
+			r->name_len = strlen(w[2]);
+			memcpy(r->name, w[2], r->name_len + 1);
 		} else {
 			int n = rc_name_canon(r->name, sizeof(r->name), w[2], strlen(w[2]));
 			if (n <= 0 || !rc_name_valid((struct rc_str){r->name, (size_t)n},
