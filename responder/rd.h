@@ -10,7 +10,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#include "../common/conf.h"
+#include "conf.h"
 #include "recall/anchors.h"
 #include "recall/feed.h"
 #include "recall/msg.h"

@@ -1,15 +1,12 @@
 /* libFuzzer target: recalld.conf (the generic parser of common/conf.c with recalld's key table
- * and policy rules). The fuzz build links librecall only, so the parser's sources are compiled
- * into this target. Properties: never crash or leak; a configuration that loads dumps to text
- * that loads again and dumps to the same text. */
+ * and policy rules, from recalld_core). Properties: never crash or leak; every error names
+ * where it is; a configuration that loads dumps to text that loads again and dumps to the
+ * same text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/conf.c"
-#include "../../common/conf_value.c"
-#include "../../responder/config.c"
-#include "../../responder/policy.c"
+#include "rd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
