@@ -467,9 +467,9 @@ int imp_main(const struct imp_source *src, int argc, char **argv)
 		o.report_path ? " (report: " : "", o.report_path ? o.report_path : "",
 		o.report_path ? ")" : "");
 	if (o.record_names)
-		warnx_("import %s: %u draft%s name vendor and model as the records do; check them "
+		warnx_("import %s: %u draft%s the records' vendor and model names; check them "
 		       "against what devices report (--map FILE)",
-		       src->name, o.record_names, o.record_names == 1 ? "" : "s");
+		       src->name, o.record_names, o.record_names == 1 ? " keeps" : "s keep");
 	if (o.bad_files)
 		warnx_("import %s: %u bad file%s", src->name, o.bad_files,
 		       o.bad_files == 1 ? "" : "s");

@@ -127,7 +127,17 @@ static bool range_eq(const struct imp_range *a, const struct imp_range *b)
 void imp_add_range(struct imp_rec *r, struct imp_draft *d, const struct imp_range *g,
 		   const char *match)
 {
-	(void)r;
+	if (g->has_lo && g->has_hi) {
+		int c = rc_version_cmp(g->scheme, g->lo, strlen(g->lo), g->hi, strlen(g->hi));
+		if (c > 0 || (c == 0 && !(g->lo_incl && g->hi_incl))) {
+			imp_report(
+			    r->o, r->cve, ST_UNMAPPED, r->file, NULL,
+			    "%s: an empty range (its start is not below its end under the %s "
+			    "scheme)",
+			    match, rc_vscheme_name(g->scheme));
+			return;
+		}
+	}
 	imp_draft_match(d, match);
 	for (size_t i = 0; i < d->nrng; i++)
 		if (range_eq(&d->rng[i], g))

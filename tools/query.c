@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,20 @@ static void addr_str(const struct sockaddr_storage *sa, socklen_t n, char *h, ch
 		strcpy(h, "?"), strcpy(p, "?");
 }
 
+/* Same family, address and port (connect() filters already; this says so explicitly). */
+static bool same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+	return a->ss_family == AF_INET6 && x->sin6_port == y->sin6_port &&
+	       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+}
+
 /* Send the check-in and wait for the answer to it: 0 with buf/len, or -1 (message printed). */
 static int exchange(const struct q *q, const struct sockaddr_storage *sa, socklen_t salen,
 		    const uint8_t *req, uint8_t *buf, size_t *len, double *rtt, unsigned timeout,
@@ -220,7 +235,7 @@ static int exchange(const struct q *q, const struct sockaddr_storage *sa, sockle
 		}
 		struct rc_diag d = {0, NULL};
 		int err;
-		if (fl != salen || memcmp(&from, sa, salen)) {
+		if (!same_peer(&from, sa)) {
 			last = "an answer from another address";
 		} else if ((size_t)n > RC_ANSWER_MAX) {
 			last = "an answer larger than the check-in";

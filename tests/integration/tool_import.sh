@@ -58,7 +58,7 @@ expect 0 "$R" import nvd --issued $ISSUED --valid 30d --action notify --severity
 f=mapped/CVE-2023-1389_tp-link_archer_20ax21.json
 eq "$(json $f '(d["target"]["vendor"], d["target"]["model"], d["action"], d["severity"], d["refs"], d["remedy"]["url"], d["expiry"])')" \
 	"('tp-link', 'archer%20ax21', 'notify', 'high', ['CVE-2023-1389'], 'https://example.com/fw', '2025-10-01T00:00:00Z')"
-lacks err "name vendor and model as the records do"
+lacks err "vendor and model names"
 
 # CVE 5: CNA data first, ADP when the CNA's names nothing; prose ranges reported.
 mkdir outc
@@ -136,6 +136,11 @@ has err "fewer than 13 fields"
 has keep/CVE-2020-7_acme_cam_28x_29.json '"model": "cam%28x%29"'
 expect 0 "$R" import kev --enrich "$K" keep/CVE-2020-7_acme_cam_28x_29.json
 has out "CVE-2020-7: not in the KEV catalogue; unchanged"
+# An empty range (start not below the end) is reported, not written.
+printf '{"id": "CVE-2020-9", "configurations": [{"nodes": [{"cpeMatch": [{"vulnerable": true, "criteria": "cpe:2.3:o:acme:cam_firmware:*:*:*:*:*:*:*:*", "versionStartIncluding": "5.0", "versionEndExcluding": "1.0"}, {"vulnerable": true, "criteria": "cpe:2.3:o:acme:cam_firmware:*:*:*:*:*:*:*:*", "versionStartIncluding": "1.0", "versionEndIncluding": "1.0"}]}]}]}' >er.json
+expect 0 "$R" import nvd --issued $ISSUED -o keep er.json
+has err "versionStartIncluding 5.0 versionEndExcluding 1.0: an empty range"
+has err "1 draft written, 1 unmapped"
 python3 - "$D/cve5/CVE-2024-8956.json" c1.json c2.json <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
