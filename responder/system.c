@@ -130,6 +130,13 @@ int sys_drop(const char *user, const char *root, char *err, size_t cap)
 	}
 	gid_t gid = pw->pw_gid;
 	uid_t uid = pw->pw_uid;
+	if (geteuid() != 0) {
+		/* started as that user already (systemd User=): nothing to drop */
+		if (geteuid() == uid && getegid() == gid)
+			return 0;
+		snprintf(err, cap, "user %s: cannot switch users without root", user);
+		return -1;
+	}
 	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
 	    setresuid(uid, uid, uid) < 0) {
 		snprintf(err, cap, "dropping privileges to %s: %s", user, strerror(errno));

@@ -1,7 +1,7 @@
 # Shell helpers for tests/integration/recalld_*.sh (sourced). Loopback only; every wait is
 # bounded. Sets: B (build dir), RECALLD, PROBE, T (scratch dir, removed on exit).
 set -eu
-B=${1:?usage: $0 BUILD_DIR}
+B=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
 RECALLD=$B/responder/recalld
 PROBE=$B/responder/recalld-probe
 T=$(mktemp -d /tmp/recalld-it.XXXXXX)
