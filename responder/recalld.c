@@ -96,7 +96,7 @@ static void open_events(struct main_ctx *m, const struct rd_config *cfg)
 	}
 	FILE *f = fopen(rd_path(cfg, path, m->chrooted), "ae");
 	if (!f) {
-		log_warn("event-log %s (keeping the file open before)", path);
+		log_warn("event-log %s (still writing to the file open before)", path);
 		return;
 	}
 	if (m->events)
@@ -273,6 +273,9 @@ int main(int argc, char **argv)
 	struct rd_config *cfg = calloc(1, sizeof(*cfg));
 	if (!cfg || rd_config_load(cfg, m.config_path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "recalld: %s\n", cfg ? err : "out of memory");
+		if (cfg)
+			rd_config_free(cfg);
+		free(cfg);
 		return 1;
 	}
 	bool to_stderr = cfg->log_target == RD_LOG_STDERR ||
@@ -309,6 +312,8 @@ int main(int argc, char **argv)
 	if (cfg->pid_file[0] && sys_pidfile(cfg->pid_file) < 0)
 		fatal("pid-file %s", cfg->pid_file);
 	open_events(&m, cfg);
+	if (m.events)
+		sys_give(fileno(m.events), cfg->user);
 	if (sys_drop(cfg->user, cfg->chroot, err, sizeof(err)) < 0)
 		fatalx("%s", err);
 	m.chrooted = cfg->chroot[0] != '\0';

@@ -107,6 +107,13 @@ int sys_pidfile(const char *path)
 	return w == n ? 0 : -1;
 }
 
+void sys_give(int fd, const char *user)
+{
+	struct passwd *pw = user && user[0] && geteuid() == 0 ? getpwnam(user) : NULL;
+	if (pw && fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
+		log_warn("chown to %s", user);
+}
+
 int sys_drop(const char *user, const char *root, char *err, size_t cap)
 {
 	struct passwd *pw = NULL;

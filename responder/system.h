@@ -15,6 +15,9 @@ void sys_ready(void);
 void sys_notify(const char *msg);
 /* Write our pid to path. */
 int sys_pidfile(const char *path);
+/* Hand a file opened as root to the user privileges will be dropped to (so that it can be
+ * reopened after the drop, e.g. on log rotation). */
+void sys_give(int fd, const char *user);
 /* chroot to root (if set) and switch to user (if set) for good. */
 int sys_drop(const char *user, const char *root, char *err, size_t cap);
 

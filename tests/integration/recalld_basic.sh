@@ -102,4 +102,12 @@ out=$($PROBE send -p $PORT -E 7 -n 300 -w 64 -t 300 -x clear) && fail "drop: all
 [ "$(metric recalld_drops_total 'reason="rate_limited"')" -ge 200 ] ||
 	fail "rate-limited drops not counted"
 stop_recalld
+# wildcard sockets answer from the address each check-in was sent to (IP_PKTINFO): the
+# probe's socket is connected to 127.0.0.2 and only accepts answers from there
+write_conf "ratelimit = no"
+sed -i 's/^listen = .*/listen = 0.0.0.0 ::/' "$T/recalld.conf"
+start_recalld
+$PROBE send -a 127.0.0.2 -p $PORT -E 7 -n 50 -x clear >"$T/out" || fail "wildcard v4: $(cat "$T/out")"
+$PROBE send -6 -p $PORT -E 7 -n 50 -x clear >"$T/out" || fail "wildcard v6: $(cat "$T/out")"
+stop_recalld
 echo "recalld_basic: ok"

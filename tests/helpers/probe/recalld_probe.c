@@ -1,10 +1,11 @@
 /* recalld-probe: the integration tests' client for recalld (loopback only).
  *   recalld-probe fixture DIR [-s serial] [-n notices] [-x expiry-seconds] [-E epoch] [-R]
  *                              [-C sig|truncate|wrongkey|notice|anchors]
- *   recalld-probe send [-6] -p PORT [-k checkin|short|oversized|garbage|version|empty]
+ *   recalld-probe send [-6] [-a ADDR] -p PORT [-k checkin|short|oversized|garbage|version|empty]
  *                      [-m model] [-f fwver] [-E epoch] [-n count] [-d seconds] [-w window]
  *                      [-S sockets] [-x expected kinds,comma,separated|none] [-A anchors]
  *                      [-r min-serial] [-t timeout-ms]
+ * SIGUSR1 ends a send early (it stops sending, waits for what is outstanding and reports).
  * send prints one line of counts and exits 0 only when every request got exactly one answer
  * of an expected kind (or, with -x none, no answer at all), never larger than the request and
  * echoing its nonce; with -A the notices of recalled answers must verify against the anchors
@@ -12,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,14 @@ struct req {
 	uint64_t sent_ms;
 	size_t len;
 };
+
+static volatile sig_atomic_t finish; /* SIGUSR1: stop sending, collect, report */
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	finish = 1;
+}
 
 static uint64_t now_ms(void)
 {
@@ -82,6 +92,7 @@ static const char *const kind_names[] = {"?",     "checkin",     "clear", "recal
 
 struct send_opts {
 	int family;
+	const char *addr; /* loopback address to send to (default 127.0.0.1 / ::1) */
 	uint16_t port;
 	const char *kind, *model, *fwver, *expect, *anchors;
 	uint64_t epoch, count, min_serial;
@@ -136,11 +147,14 @@ static bool expected(const char *list, unsigned type)
 
 static int send_main(int argc, char **argv)
 {
-	struct send_opts o = {AF_INET, 0, "checkin", "cam-1", "9.9.9", "clear", NULL,
-			      1,       1, 0,         0,       32,      1,       2000};
+	struct send_opts o = {AF_INET, NULL, 0, "checkin", "cam-1", "9.9.9", "clear", NULL,
+			      1,       1,    0, 0,         32,      1,       2000};
 	int c;
-	while ((c = getopt(argc, argv, "6p:k:m:f:E:n:d:w:S:x:A:r:t:")) != -1) {
+	while ((c = getopt(argc, argv, "6a:p:k:m:f:E:n:d:w:S:x:A:r:t:")) != -1) {
 		switch (c) {
+		case 'a':
+			o.addr = optarg;
+			break;
 		case '6':
 			o.family = AF_INET6;
 			break;
@@ -206,6 +220,7 @@ static int send_main(int argc, char **argv)
 		}
 	}
 	bool none = !strcmp(o.expect, "none");
+	signal(SIGUSR1, on_usr1);
 	int fds[MAX_SOCKS];
 	struct pollfd pfd[MAX_SOCKS];
 	for (unsigned i = 0; i < o.nsocks; i++) {
@@ -217,6 +232,11 @@ static int send_main(int argc, char **argv)
 			s4->sin_family = AF_INET;
 			s4->sin_port = htons(o.port);
 			s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			if (o.addr && (inet_pton(AF_INET, o.addr, &s4->sin_addr) != 1 ||
+				       ((const uint8_t *)&s4->sin_addr)[0] != 127)) {
+				fprintf(stderr, "recalld-probe: -a must be a 127.x.y.z address\n");
+				return 2;
+			}
 			sl = sizeof(*s4);
 		} else {
 			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
@@ -247,7 +267,7 @@ static int send_main(int argc, char **argv)
 	id.fwver = rc_str_c(o.fwver);
 	for (;;) {
 		uint64_t t = now_ms();
-		bool more = o.duration > 0 ? t < deadline : sent < o.count;
+		bool more = !finish && (o.duration > 0 ? t < deadline : sent < o.count);
 		/* fill every free slot */
 		for (unsigned s = 0; more && s < o.nsocks; s++) {
 			for (unsigned j = 0; j < per && more; j++) {
@@ -266,7 +286,8 @@ static int send_main(int argc, char **argv)
 				r->len = n;
 				sent++;
 				outstanding++;
-				more = o.duration > 0 ? now_ms() < deadline : sent < o.count;
+				more = !finish &&
+				       (o.duration > 0 ? now_ms() < deadline : sent < o.count);
 			}
 		}
 		if (!more && !outstanding)
