@@ -177,7 +177,9 @@ lab_home() {
 	lx gw ip addr add 2001:db8:10::2/64 dev gwr nodad
 	lx gw ip route add default via 100.64.10.1
 	lx gw ip -6 route add default via 2001:db8:10::1
-	lx gw ip link add br0 type bridge
+	# A fixed MAC: a bridge otherwise takes the lowest MAC of its ports, which changes when a
+	# device is unplugged, and the other devices' neighbour entries would go stale.
+	lx gw ip link add br0 address 02:00:00:00:50:01 type bridge
 	lx gw ip link set br0 up
 	lx gw ip addr add "$LAB_LAN4.1/24" dev br0
 	lx gw ip addr add "$LAB_LAN6::1/64" dev br0 nodad
@@ -224,8 +226,9 @@ lab_device_start() {
 	lab_addns "$d"
 	lx "$d" sysctl -qw net.ipv6.conf.all.accept_ra=2 "net.ipv6.conf.default.accept_ra=2"
 	lab_lan_port "$d"
-	LAB_DHCP_LOG="$LAB_DIR/$d.dhcp" ip netns exec "$LAB-$d" busybox udhcpc -f -i "${d}l" \
-		-s "$LAB_SRC/lab/udhcpc.script" -t 10 -T 1 -A 1 >>"$LAB_DIR/$d.udhcpc.log" 2>&1 &
+	# In a subshell: not a job of this shell, so a kill -9 (lab_unplug) is not reported.
+	(LAB_DHCP_LOG="$LAB_DIR/$d.dhcp" ip netns exec "$LAB-$d" busybox udhcpc -f -i "${d}l" \
+		-s "$LAB_SRC/lab/udhcpc.script" -t 10 -T 1 -A 1 >>"$LAB_DIR/$d.udhcpc.log" 2>&1 &)
 }
 lab_device_wait() {
 	local d=$1 t=0

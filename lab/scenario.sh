@@ -50,7 +50,7 @@ say_block() { sed 's/^/            | /'; }
 
 # Expectations: each is a command; its exit status decides. Recorded for the summary.
 sc_record() { # STATUS DESCRIPTION
-	printf '%s\t%s\t%s\n' "$SC_GROUP" "$1" "$2" >>"$SC_RESULTS"
+	printf '%s\t%s\t%s\n' "$SC_GROUP" "$1" "$(echo "$2" | tr '\t\n' '  ')" >>"$SC_RESULTS"
 	if [ "$1" = PASS ]; then
 		SC_PASS=$((SC_PASS + 1))
 		printf '[%6ss]   \033[32mok\033[0m   %s\n' "$(sc_t)" "$2"
@@ -219,7 +219,7 @@ EOF
 # Start the agent of device $1 in its namespace (log: dev-$1/agent.log).
 sc_agent_start() {
 	local d=$LAB_DIR/dev-$1
-	ip netns exec "$LAB-$1" "$AGENT" -c "$d/agent.conf" -f -v run >>"$d/agent.log" 2>&1 &
+	(ip netns exec "$LAB-$1" "$AGENT" -c "$d/agent.conf" -f -v run >>"$d/agent.log" 2>&1 &)
 	sc_wait 50 sc_agent_up "$1"
 }
 sc_agent_up() { [ -S "$LAB_DIR/dev-$1/state/control" ] && sc_status "$1" >/dev/null 2>&1; }
@@ -281,3 +281,78 @@ sc_probe_open() {
 	expect_not "$w: no quarantine rule left" sc_any_rule "$n"
 }
 sc_any_rule() { lx "$1" ip rule | grep -q 'lookup 7412' || lx "$1" ip -6 rule | grep -q 'lookup 7412'; }
+
+# ---------------------------------------------------------------------------------------------
+# The lab's devices and the notices that cover them (imported from tests/data by sc_authority).
+
+# vendor|model|hwrev|firmware of device $1, as its firmware reports them.
+sc_dev_ident() {
+	case $1 in
+	fw) echo "Zyxel|ATP100||V5.37(ABPS.0)" ;;     # patched: outside CVE-2023-28771's range
+	ap) echo "TP-Link|Archer AX21||1.1.3 Build 20221209" ;; # CVE-2023-1389
+	cam) echo "PTZOptics|PT30X-NDI||6.3.34" ;;    # CVE-2024-8956
+	old) echo "D-Link|DIR-605L|B1|2.06B01" ;;     # CVE-2014-8361 (Realtek SDK)
+	tv) echo "Acme|Living Room TV||3.2.1" ;;      # no notice names it
+	*) return 1 ;;
+	esac
+}
+# The id of the notice that recalls device $1 (empty: none). Notice ids allow no "%", so the
+# importer writes the canonical "%20" of "Archer AX21" as "_20".
+sc_dev_notice() {
+	case $1 in
+	ap) echo "CVE-2023-1389:tp-link:archer_20ax21" ;;
+	cam) echo "CVE-2024-8956:ptzoptics:pt30x-ndi" ;;
+	old) echo "CVE-2014-8361:d-link:dir-605l:b1" ;;
+	esac
+}
+
+# Set up device $1 (namespace already up): identity, agent configuration (check-in addresses
+# $2, optional). Does not start the agent.
+sc_dev_setup() {
+	local v m h f
+	IFS='|' read -r v m h f <<<"$(sc_dev_ident "$1")" || return 1
+	sc_identity "$1" "$v" "$m" "$h" "$f"
+	sc_agent_conf "$1" "${2:-}"
+}
+
+# The whole lab for a test: the authority and its feed, the ISP with recalld on a and b, the
+# home with the LAN host and devices $@ (DHCP done, agents configured, not started).
+sc_world() {
+	local d
+	say "authority: keys, imported notices, 2-of-3 signatures, feed"
+	sc_authority "$LAB_DIR/authority" || return 1
+	cp "$LAB_DIR/authority/anchors.cbor" "$LAB_DIR/device-anchors.cbor"
+	say "ISP: router, responder nodes a and b on the anycast addresses"
+	lab_isp
+	sc_recalld a "$LAB_DIR/authority" || return 1
+	sc_recalld b "$LAB_DIR/authority" || return 1
+	say "home: NAT gateway with dnsmasq, LAN host, devices: $*"
+	lab_home
+	for d in "$@"; do lab_device_start "$d"; done
+	for d in "$@"; do
+		lab_device_wait "$d" || return 1
+		sc_dev_setup "$d" || return 1
+	done
+}
+
+# End of a test: remove the lab, check that no namespace of it is left, print the summary.
+# Exits with 0 only if every expectation held.
+sc_test_end() {
+	SC_GROUP=cleanup
+	if [ -z "${LAB_KEEP:-}" ]; then
+		lab_down
+		expect "no namespace of this lab is left (ip netns list)" [ -z "$(lab_left)" ]
+	fi
+	sc_summary
+	exit $?
+}
+
+# Show the last lines of a device's agent log and the node logs (when something failed).
+sc_dump() {
+	local f
+	for f in "$LAB_DIR"/dev-*/agent.log "$LAB_DIR"/isp-*/recalld.log; do
+		[ -f "$f" ] || continue
+		echo "--- $f (tail)"
+		tail -n 15 "$f"
+	done
+}
