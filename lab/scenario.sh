@@ -120,7 +120,7 @@ sc_recalld() {
 	cp "$src/feed" "$src/feed.pub" "$src/anchors.cbor" "$d/"
 	{
 		echo "# recalld on lab node $n: the anycast addresses, metrics on the node's loopback"
-		echo "listen = $LAB_ANYCAST4 $LAB_ANYCAST6"
+		echo "listen = $LAB_ANYCAST4 $LAB_ANYCAST6${SC_LISTEN_EXTRA:+ $SC_LISTEN_EXTRA}"
 		echo "port = 7412"
 		echo "workers = ${SC_WORKERS:-1}"
 		echo "feed = $d/feed"
@@ -160,6 +160,24 @@ sc_answers() {
 			index($0, k) { s += $NF } END { print s + 0 }'
 	else
 		sc_metric "$1" "recalld_answers_total{"
+	fi
+}
+
+# A health check of node $1, as an anycast operator runs one next to each node: one check-in
+# from inside the node to its own anycast address must be answered within 500 ms.
+sc_node_healthy() {
+	lx "$1" "$RECALL" query --vendor lab --model health-check --fwver 0 --timeout 500 \
+		"$LAB_ANYCAST4" >/dev/null 2>&1
+}
+# Run the health check of node $1 once: withdraw its route if it fails, announce it if it
+# passes. Says which.
+sc_health_check() {
+	if sc_node_healthy "$1"; then
+		lab_anycast_announce "$1"
+		echo "node $1 healthy: route announced"
+	else
+		lab_anycast_withdraw "$1"
+		echo "node $1 failed its health check: route withdrawn"
 	fi
 }
 
