@@ -314,7 +314,11 @@ static void test_bad_structure(void **state)
 	EXPECT(put32(buf + 60, 0), RC_ERR_RANGE, "feed.nbuckets");
 	EXPECT(put32(buf + 60, 6), RC_ERR_RANGE, "feed.nbuckets");
 	EXPECT(put32(buf + 60, 1u << 25), RC_ERR_RANGE, "feed.nbuckets");
-	EXPECT(put32(buf + 60, 4), RC_ERR_RANGE, "feed.buckets"); /* table shifted */
+	/* Fewer buckets than built: the table and entries shift; where it fails depends on how the
+	 * random hash key spread the notices, but it fails. */
+	memcpy(buf, orig, len);
+	put32(buf + 60, 4);
+	assert_int_not_equal(reopen(buf, len, &d), RC_OK);
 	EXPECT(put32(buf + RC_FEED_HDR_LEN, 1), RC_ERR_RANGE, "feed.buckets");
 	EXPECT(put32(buf + RC_FEED_HDR_LEN + 4 * 8, 4), RC_ERR_RANGE, "feed.buckets");
 	/* A decreasing bucket table: find a bucket boundary above 0 and raise the one before. */
