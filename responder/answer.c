@@ -35,7 +35,7 @@ static void copy_str(char *dst, uint8_t *dlen, struct rc_str s, size_t max)
 }
 
 static void log_hit(struct rd_ctx *x, const struct rd_state *st, int family, const uint8_t *addr,
-		    const struct rc_checkin *c, const struct rc_notice *n, unsigned action)
+		    const struct rc_checkin *c, const struct rd_decision *d)
 {
 	if (!st->cfg->event_log || !st->cfg->event_log[0])
 		return;
@@ -48,8 +48,8 @@ static void log_hit(struct rd_ctx *x, const struct rd_state *st, int family, con
 	e->family = family == AF_INET ? 4 : 6;
 	memset(e->addr, 0, sizeof(e->addr));
 	memcpy(e->addr, addr, family == AF_INET ? 4 : 16);
-	e->action = (uint8_t)action;
-	e->severity = n->severity;
+	e->action = d->kind == RD_DEC_ENFORCE ? RD_ENFORCE : RD_MONITOR;
+	e->severity = d->severity;
 	e->has_build_date = c->id.has_build_date;
 	e->build_date = c->id.build_date;
 	e->feed_serial = st->fm->feed.meta.serial;
@@ -57,22 +57,35 @@ static void log_hit(struct rd_ctx *x, const struct rd_state *st, int family, con
 	copy_str(e->model, &e->mlen, c->id.model, sizeof(e->model));
 	copy_str(e->hwrev, &e->hlen, c->id.hwrev, sizeof(e->hwrev));
 	copy_str(e->fwver, &e->flen, c->id.fwver, sizeof(e->fwver));
-	copy_str(e->id, &e->idlen, n->id, sizeof(e->id));
+	memcpy(e->id, d->id, d->idlen);
+	e->idlen = d->idlen;
 	rd_ring_push(&x->ring);
 }
 
-/* The first notice valid now that covers the device and that policy enforces; *monitored is
- * set if a covering notice was found but policy only monitors it (n then holds it). */
-static bool find_notice(const struct rd_state *st, const struct rc_identity *id, uint64_t now,
-			const uint8_t **p, size_t *len, struct rc_notice *n, bool *monitored)
+static void note(struct rd_decision *d, uint8_t kind, const struct rc_notice *n)
+{
+	d->kind = kind;
+	d->severity = n->severity;
+	d->idlen = (uint8_t)(n->id.n < RC_NOTICE_ID_MAX ? n->id.n : RC_NOTICE_ID_MAX);
+	memcpy(d->id, n->id.p, d->idlen);
+}
+
+/* The decision for an identity: the first notice valid now that covers it and that policy
+ * enforces (ENFORCE); else the first covering valid one, only monitored (MONITOR); else NONE.
+ * It holds from now until valid_until, the first second at which a covering notice starts
+ * or ends. */
+static void decide(const struct rd_state *st, const struct rc_identity *id, uint64_t now,
+		   struct rd_decision *d)
 {
 	const struct rc_feed *f = &st->fm->feed;
 	const struct rd_config *cfg = st->cfg;
 	struct rc_cose_sign m;
-	struct rc_notice cand;
-	*monitored = false;
+	struct rc_notice n;
+	memset(d, 0, sizeof(*d));
+	d->valid_from = now;
+	d->valid_until = st->fm->feed.meta.expiry;
 	if (!f->nnotices)
-		return false;
+		return;
 	uint64_t h = rc_feed_hash(f->hashkey, id->vendor, id->model);
 	size_t b = (size_t)(h & (f->nbuckets - 1));
 	uint32_t lo = le32(f->buckets + 4 * b), hi = le32(f->buckets + 4 * (b + 1));
@@ -83,21 +96,28 @@ static bool find_notice(const struct rd_state *st, const struct rc_identity *id,
 		const uint8_t *np = f->notices + le32(e + 8);
 		size_t nlen = le32(e + 12);
 		if (rc_cose_decode(&m, np, nlen, NULL) != RC_OK || m.content_type != RC_CT_NOTICE ||
-		    rc_notice_decode(&cand, m.payload, m.payload_len, NULL) != RC_OK)
+		    rc_notice_decode(&n, m.payload, m.payload_len, NULL) != RC_OK)
 			continue; /* verified at load: cannot happen */
-		if (!(cand.not_before <= now && now < cand.expiry) || !rc_notice_covers(&cand, id))
+		if (!rc_notice_covers(&n, id))
 			continue;
-		if (rd_policy_action(&cfg->policy, cfg->default_action, &cand) == RD_ENFORCE) {
-			*n = cand;
-			*p = np;
-			*len = nlen;
-			return true;
+		if (now < n.not_before) {
+			if (n.not_before < d->valid_until)
+				d->valid_until = n.not_before;
+			continue;
 		}
-		if (!*monitored)
-			*n = cand;
-		*monitored = true;
+		if (now >= n.expiry)
+			continue;
+		if (n.expiry < d->valid_until)
+			d->valid_until = n.expiry;
+		if (rd_policy_action(&cfg->policy, cfg->default_action, &n) == RD_ENFORCE) {
+			note(d, RD_DEC_ENFORCE, &n);
+			d->notice = np;
+			d->len = nlen;
+			return;
+		}
+		if (d->kind == RD_DEC_NONE)
+			note(d, RD_DEC_MONITOR, &n);
 	}
-	return false;
 }
 
 size_t rd_answer(struct rd_ctx *x, const struct rd_state *st, int family, const uint8_t *addr,
@@ -160,25 +180,30 @@ size_t rd_answer(struct rd_ctx *x, const struct rd_state *st, int family, const 
 			a.delay = (uint32_t)(cfg->expired_delay_ms / 1000);
 			kind = RD_C_ANS_RETRY;
 		} else {
-			struct rc_notice n;
-			bool mon;
-			const uint8_t *np = NULL;
-			size_t nlen = 0;
-			bool hit = find_notice(st, &c.id, x->now_s, &np, &nlen, &n, &mon);
-			if ((hit || mon) && exempt(&cfg->exempt, family, addr)) {
+			uint8_t key[RD_CACHE_KEY] = {0};
+			struct rd_decision local;
+			const struct rd_decision *d = NULL;
+			if (x->cache.t) {
+				rd_cache_key(&x->cache, &c.id, key);
+				d = rd_cache_get(&x->cache, st->gen, key, x->now_s);
+			}
+			if (!d) {
+				decide(st, &c.id, x->now_s, &local);
+				rd_cache_put(&x->cache, st->gen, key, &local);
+				d = &local;
+			}
+			bool hit = d->kind == RD_DEC_ENFORCE;
+			if (d->kind != RD_DEC_NONE && exempt(&cfg->exempt, family, addr)) {
 				rd_count(x->cnt, RD_C_HIT_EXEMPT);
 				hit = false;
-			} else if (hit) {
-				rd_count(x->cnt, RD_C_HIT_ENFORCE);
-				log_hit(x, st, family, addr, &c, &n, RD_ENFORCE);
-			} else if (mon) {
-				rd_count(x->cnt, RD_C_HIT_MONITOR);
-				log_hit(x, st, family, addr, &c, &n, RD_MONITOR);
+			} else if (d->kind != RD_DEC_NONE) {
+				rd_count(x->cnt, hit ? RD_C_HIT_ENFORCE : RD_C_HIT_MONITOR);
+				log_hit(x, st, family, addr, &c, d);
 			}
 			if (hit) {
 				a.type = RC_MSG_RECALLED;
-				a.blob = np;
-				a.blob_len = nlen;
+				a.blob = d->notice;
+				a.blob_len = d->len;
 				kind = RD_C_ANS_RECALLED;
 			} else {
 				a.type = RC_MSG_CLEAR;

@@ -16,11 +16,12 @@
 #include "recall/msg.h"
 #include "recall/notice.h"
 
-#define RD_WORKERS_MAX   256
-#define RD_LISTEN_MAX    64
-#define RD_ROTATIONS_MAX 64
-#define RD_RX_BUF        (RC_CHECKIN_SIZE + 1) /* one byte more: detects oversized datagrams */
-#define RD_CACHELINE     64
+#define RD_WORKERS_MAX                        256
+#define RD_LISTEN_MAX                         64
+#define RD_ROTATIONS_MAX                      64
+#define RD_RX_BUF                             (RC_CHECKIN_SIZE + 1) /* one byte more: detects oversized datagrams */
+#define RD_CACHELINE                          64
+#define crypto_shorthash_siphashx24_KEYBYTES_ 16 /* libsodium's, without its header here */
 
 /* ---- policy (policy.c) ---- */
 
@@ -88,6 +89,7 @@ struct rd_config {
 	uint64_t rl_table;
 	struct conf_prefix_list rl_exempt;
 	uint64_t expired_delay_ms;
+	uint64_t cache_entries;
 	unsigned refs; /* states using this configuration (main thread only) */
 };
 
@@ -206,6 +208,8 @@ struct rd_rotation_stmt {
 	size_t len;
 };
 
+#define RD_DIGEST_LEN 32 /* BLAKE2b of a verified notice's bytes */
+
 /* A verified feed in a private read-only mapping; shared by states until none uses it. */
 struct rd_feedmap {
 	unsigned refs; /* main thread only */
@@ -214,12 +218,23 @@ struct rd_feedmap {
 	size_t maplen; /* bytes mapped */
 	struct rc_feed feed;
 	uint64_t loaded_at;
+	/* digests of its notices, sorted, all verified with the anchors of this id */
+	uint8_t (*digests)[RD_DIGEST_LEN];
+	size_t ndigests;
+	uint8_t anchors_id[RC_KID_LEN];
 };
+
+/* Verify every notice of fm's feed with the anchors (verify.c); notices identical to one of
+ * prev (verified with the same anchors) are not verified again. Records fm's digests. On
+ * failure *bad is the notice index. *reused counts notices whose verdict was kept. */
+int rd_verify_feed(struct rd_feedmap *fm, const struct rc_anchors *a, const struct rd_feedmap *prev,
+		   size_t *bad, size_t *reused);
 
 struct rd_state {
 	uint64_t gen; /* unique, increasing */
 	struct rd_config *cfg;
 	struct rd_feedmap *fm;
+	size_t reused; /* notices whose verification was carried over from the previous feed */
 	struct rc_anchors anchors;
 	size_t nrot;
 	struct rd_rotation_stmt rot[RD_ROTATIONS_MAX];
@@ -251,6 +266,48 @@ void rd_state_free(struct rd_state *st);
 /* Statement to answer a device at this anchor epoch, or NULL. */
 const struct rd_rotation_stmt *rd_state_rotation(const struct rd_state *st, uint64_t epoch);
 
+/* ---- decision cache (cache.c) ---- */
+
+enum rd_dec_kind { RD_DEC_NONE, RD_DEC_ENFORCE, RD_DEC_MONITOR };
+
+/* What the feed and the policy say about one identity. */
+struct rd_decision {
+	uint8_t kind; /* enum rd_dec_kind */
+	uint8_t severity;
+	uint8_t idlen;
+	char id[RC_NOTICE_ID_MAX];
+	const uint8_t *notice; /* ENFORCE: the signed notice in the feed */
+	size_t len;
+	uint64_t valid_from;  /* wall clock second it was made at (clocks may step back) */
+	uint64_t valid_until; /* wall clock second from which it may differ */
+};
+
+#define RD_CACHE_KEY 16
+
+struct rd_cache_entry {
+	uint64_t gen; /* state generation (0: empty) */
+	uint8_t key[RD_CACHE_KEY];
+	struct rd_decision d;
+};
+
+struct rd_cache {
+	struct rd_cache_entry *t; /* NULL: no cache */
+	size_t mask;
+	uint8_t key[crypto_shorthash_siphashx24_KEYBYTES_];
+};
+
+/* A table of at least `entries` entries (0: no cache). */
+int rd_cache_init(struct rd_cache *c, size_t entries);
+void rd_cache_free(struct rd_cache *c);
+/* The cache key of an identity. */
+void rd_cache_key(const struct rd_cache *c, const struct rc_identity *id,
+		  uint8_t key[static RD_CACHE_KEY]);
+/* The decision made for this key under state generation gen, if still valid at now. */
+const struct rd_decision *rd_cache_get(const struct rd_cache *c, uint64_t gen,
+				       const uint8_t key[static RD_CACHE_KEY], uint64_t now);
+void rd_cache_put(struct rd_cache *c, uint64_t gen, const uint8_t key[static RD_CACHE_KEY],
+		  const struct rd_decision *d);
+
 /* ---- answering (answer.c): one datagram in, at most one answer out ---- */
 
 struct rd_ctx {
@@ -259,6 +316,7 @@ struct rd_ctx {
 	struct rd_counters *cnt;
 	struct rd_ratelimit rl;
 	struct rd_ring ring;
+	struct rd_cache cache;
 	uint64_t now_s;  /* wall clock, seconds: notice validity, event times */
 	uint64_t now_ms; /* monotonic milliseconds: rate limiting */
 };

@@ -142,10 +142,10 @@ static void reload(struct main_ctx *m, struct rd_config *cfg, const char *why)
 	if (same_feed)
 		log_info("reload (%s): feed serial %llu unchanged", why, (unsigned long long)old);
 	else
-		log_info("reload (%s): feed serial %llu loaded (%u notices, %zu rotation "
-			 "statements; was %llu)",
+		log_info("reload (%s): feed serial %llu loaded (%u notices, %zu verified before; "
+			 "%zu rotation statements; was %llu)",
 			 why, (unsigned long long)st->fm->feed.meta.serial, st->fm->feed.nnotices,
-			 st->nrot, (unsigned long long)old);
+			 st->reused, st->nrot, (unsigned long long)old);
 }
 
 static void warn_restart_keys(const struct rd_config *a, const struct rd_config *b)
@@ -154,10 +154,11 @@ static void warn_restart_keys(const struct rd_config *a, const struct rd_config 
 	    a->listen.n != b->listen.n ||
 	    memcmp(a->listen.v, b->listen.v, a->listen.n * sizeof(*a->listen.v)) ||
 	    a->metrics != b->metrics || a->rl_table != b->rl_table ||
-	    a->event_queue != b->event_queue || strcmp(a->user, b->user) ||
-	    strcmp(a->chroot, b->chroot))
+	    a->cache_entries != b->cache_entries || a->event_queue != b->event_queue ||
+	    strcmp(a->user, b->user) || strcmp(a->chroot, b->chroot))
 		log_warnx("reload: listen, port, workers, batch, metrics, user, chroot, "
-			  "ratelimit-table and event-queue changes take effect on restart");
+			  "ratelimit-table, answer-cache and event-queue changes take effect on "
+			  "restart");
 }
 
 static void on_hup(struct main_ctx *m)

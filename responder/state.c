@@ -223,6 +223,7 @@ static void feedmap_put(struct rd_feedmap *fm)
 {
 	if (!fm || --fm->refs)
 		return;
+	free(fm->digests);
 	munmap(fm->map, fm->maplen);
 	free(fm);
 }
@@ -314,11 +315,14 @@ int rd_state_load(struct rd_state **out, struct rd_config *cfg, const struct rd_
 	}
 	if (!same || !same_anchors(&st->anchors, &cur->anchors)) {
 		size_t bad = 0;
-		e = rc_feed_verify_notices(f, &st->anchors, &bad);
+		e = rd_verify_feed(fm, &st->anchors, cur ? cur->fm : NULL, &bad, &st->reused);
 		if (e) {
 			rc = fail(err, cap, RD_LOAD_NOTICE, "feed %s: notice %zu: %s", feed, bad,
 				  rc_strerror(e));
 			goto out;
+		}
+		if (same) { /* every notice verified with the new anchors too */
+			memcpy(cur->fm->anchors_id, fm->anchors_id, RC_KID_LEN);
 		}
 	}
 	if ((rc = load_rotations(st, cfg, chrooted, err, cap)))

@@ -153,7 +153,8 @@ int rd_workers_open(struct rd_server *srv, const struct rd_config *cfg, unsigned
 		atomic_init(&w->using_st, NULL);
 		if (alloc_bufs(&bufs[i], srv->batch) < 0 ||
 		    rd_rl_init(&w->x.rl, (size_t)cfg->rl_table) < 0 ||
-		    rd_ring_init(&w->x.ring, (size_t)cfg->event_queue) < 0) {
+		    rd_ring_init(&w->x.ring, (size_t)cfg->event_queue) < 0 ||
+		    rd_cache_init(&w->x.cache, (size_t)cfg->cache_entries) < 0) {
 			snprintf(err, cap, "out of memory for worker %u", i);
 			return -1;
 		}
@@ -363,6 +364,7 @@ void rd_workers_free(struct rd_server *srv)
 	for (unsigned i = 0; srv->w && i < srv->nworkers; i++) {
 		rd_rl_free(&srv->w[i].x.rl);
 		rd_ring_free(&srv->w[i].x.ring);
+		rd_cache_free(&srv->w[i].x.cache);
 		if (bufs)
 			free_bufs(&bufs[i]);
 	}

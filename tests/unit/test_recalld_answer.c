@@ -331,6 +331,71 @@ static void test_policy(void **state)
 	assert_int_equal(rd_ring_drain(&w->x.ring, NULL, 24, 128), 0);
 }
 
+/* The decision cache gives the same answers as the lookup, for every kind, and an entry counts
+ * only for its state and until a notice it depends on starts or ends. */
+static void test_cache(void **state)
+{
+	struct world *w = *state;
+	uint8_t req[RC_CHECKIN_SIZE];
+	struct rc_answer a;
+	assert_int_equal(rd_cache_init(&w->x.cache, 64), 0);
+	w->o.expiry_off = 60 * 86400;
+	assert_int_equal(world_load(w,
+				    "ratelimit = no\nevent-log = /dev/null\n"
+				    "policy = monitor notice RC-TEST-2\n",
+				    NULL),
+			 0);
+	const struct {
+		const char *model, *fw;
+		uint8_t type;
+	} c[] = {{"cam-1", "1.2.3", RC_MSG_RECALLED},
+		 {"cam-1", "9.9.9", RC_MSG_CLEAR},
+		 {"cam-2", "1.2.3", RC_MSG_CLEAR},
+		 {"nomodel", "1.2.3", RC_MSG_CLEAR}};
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < 4; i++) {
+			world_checkin(req, c[i].model, c[i].fw, 2, (uint8_t)(round * 4 + i));
+			assert_true(ask(w, req, sizeof(req), &a, SRC4, AF_INET));
+			assert_int_equal(a.type, c[i].type);
+		}
+	}
+	/* hits are counted and logged from cached decisions too */
+	assert_int_equal(ctr(w, RD_C_HIT_ENFORCE), 3);
+	assert_int_equal(ctr(w, RD_C_HIT_MONITOR), 3);
+	char line[1024];
+	rd_event_json(&w->x.ring.ev[5], line, sizeof(line), 32, 128);
+	assert_non_null(strstr(line, "\"notice\":\"RC-TEST-2\""));
+	assert_non_null(strstr(line, "\"action\":\"monitored\""));
+	assert_int_equal(rd_ring_drain(&w->x.ring, NULL, 32, 128), 6);
+	/* past the notice's expiry the cached "recalled" no longer holds */
+	world_checkin(req, "cam-1", "1.2.3", 2, 99);
+	w->x.now_s = w->o.now + 30 * 86400;
+	assert_true(ask(w, req, sizeof(req), &a, SRC4, AF_INET));
+	assert_int_equal(a.type, RC_MSG_CLEAR);
+	/* before it starts, cached "clear" turns into "recalled" when it does */
+	w->x.now_s = w->o.now - 2 * 86400;
+	assert_true(ask(w, req, sizeof(req), &a, SRC4, AF_INET));
+	assert_int_equal(a.type, RC_MSG_CLEAR);
+	w->x.now_s = w->o.now - 86400;
+	assert_true(ask(w, req, sizeof(req), &a, SRC4, AF_INET));
+	assert_int_equal(a.type, RC_MSG_RECALLED);
+	/* a new state (policy: monitor everything) is never answered from old entries */
+	w->nowrite = true;
+	assert_int_equal(world_load(w, "ratelimit = no\ndefault-action = monitor\n", w->st), 0);
+	assert_true(ask(w, req, sizeof(req), &a, SRC4, AF_INET));
+	assert_int_equal(a.type, RC_MSG_CLEAR);
+	/* exemption is by source, after the cache */
+	assert_int_equal(world_load(w, "ratelimit = no\nexempt = 192.0.2.0/24\n", w->st), 0);
+	assert_true(ask(w, req, sizeof(req), &a, SRC4, AF_INET));
+	assert_int_equal(a.type, RC_MSG_CLEAR);
+	const uint8_t other[4] = {198, 51, 100, 1};
+	assert_true(ask(w, req, sizeof(req), &a, other, AF_INET));
+	assert_int_equal(a.type, RC_MSG_RECALLED);
+	assert_true(ask(w, req, sizeof(req), &a, SRC4, AF_INET));
+	assert_int_equal(a.type, RC_MSG_CLEAR);
+	rd_cache_free(&w->x.cache);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +407,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ratelimit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ratelimit_drop_and_slip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

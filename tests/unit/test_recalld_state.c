@@ -40,6 +40,7 @@ static void test_good_then_bad(void **state)
 	w->o.serial = 10;
 	assert_int_equal(world_load(w, "", NULL), 0);
 	assert_int_equal(w->st->fm->feed.meta.serial, 10);
+	assert_int_equal(w->st->reused, 0);
 	assert_int_equal(w->st->fm->feed.nnotices, 3);
 	assert_int_equal(w->st->nrot, 2);
 	assert_int_equal(w->st->anchors.epoch, 2);
@@ -76,6 +77,9 @@ static void test_good_then_bad(void **state)
 	w->o.expiry_off = 86400;
 	assert_int_equal(world_load(w, "", good), 0);
 	assert_int_equal(w->st->fm->feed.meta.serial, 11);
+	/* the same three notices (same bytes): their verification carried over */
+	assert_int_equal(w->st->reused, 3);
+	assert_int_equal(w->st->fm->ndigests, 3);
 	/* reloading the same bytes (a SIGHUP with a new policy) shares the mapping */
 	struct rd_state *cur = w->st;
 	struct rd_config *cfg = NULL;

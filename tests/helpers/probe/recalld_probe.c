@@ -1,6 +1,6 @@
 /* recalld-probe: the integration tests' client for recalld (loopback only).
  *   recalld-probe fixture DIR [-s serial] [-n notices] [-x expiry-seconds] [-E epoch] [-R]
- *                              [-C sig|truncate|wrongkey|notice|anchors]
+ *                              [-C sig|truncate|wrongkey|notice|anchors] [-T now]
  *   recalld-probe send [-6] [-a ADDR] -p PORT [-k checkin|short|oversized|garbage|version|empty]
  *                      [-m model] [-f fwver] [-E epoch] [-n count] [-d seconds] [-w window]
  *                      [-S sockets] [-x expected kinds,comma,separated|none] [-A anchors]
@@ -56,8 +56,11 @@ static int fixture(int argc, char **argv)
 	bool rot = false;
 	int c;
 	rdfix_defaults(&o);
-	while ((c = getopt(argc, argv, "s:n:x:E:RC:")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:x:E:RC:T:")) != -1) {
 		switch (c) {
+		case 'T':
+			o.now = strtoull(optarg, NULL, 10);
+			break;
 		case 's':
 			o.serial = strtoull(optarg, NULL, 10);
 			break;
