@@ -87,8 +87,10 @@ static int min_width(uint64_t v)
  * head plus content), 0 on error (recorded). */
 static size_t head_at(struct rc_rd *r, struct head *h)
 {
-	memset(h, 0, sizeof(*h));
 	h->major = -1;
+	h->indef = false;
+	h->n = 0;
+	h->val = 0;
 	if (r->err)
 		return 0;
 	if (r->off >= r->len) {
@@ -276,6 +278,13 @@ const uint8_t *rc_rd_bstr_exact(struct rc_rd *r, size_t want)
 static bool utf8_ok(const uint8_t *s, size_t n)
 {
 	size_t i = 0;
+	/* Identity strings are ASCII: skip eight such bytes at a time. */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, sizeof(w));
+		if (w & 0x8080808080808080ull)
+			break;
+	}
 	while (i < n) {
 		uint8_t c = s[i];
 		size_t len;
@@ -384,6 +393,19 @@ void rc_rd_skip(struct rc_rd *r)
 int64_t rc_rd_key(struct rc_rd *r, struct rc_keys *ks)
 {
 	size_t start = r->off;
+	/* Fast path for the one-byte keys every message uses (0..23, -1..-24). */
+	if (!r->err && start < r->len && (r->p[start] <= 0x17 || (r->p[start] >= 0x20 && r->p[start] <= 0x37)) &&
+	    ks->last_len <= 1) {
+		uint8_t b = r->p[start];
+		if (ks->last && ks->last[0] >= b) {
+			rc_rd_fail(r, RC_ERR_DUPKEY);
+			return 0;
+		}
+		ks->last = r->p + start;
+		ks->last_len = 1;
+		r->off++;
+		return b < 0x20 ? (int64_t)b : -1 - (int64_t)(b - 0x20);
+	}
 	int64_t k = rc_rd_int(r);
 	if (r->err)
 		return 0;
