@@ -79,7 +79,6 @@ static void decide(const struct rd_state *st, const struct rc_identity *id, uint
 {
 	const struct rc_feed *f = &st->fm->feed;
 	const struct rd_config *cfg = st->cfg;
-	struct rc_cose_sign m;
 	struct rc_notice n;
 	memset(d, 0, sizeof(*d));
 	d->valid_from = now;
@@ -95,9 +94,7 @@ static void decide(const struct rd_state *st, const struct rc_identity *id, uint
 			continue;
 		const uint8_t *np = f->notices + le32(e + 8);
 		size_t nlen = le32(e + 12);
-		if (rc_cose_decode(&m, np, nlen, NULL) != RC_OK || m.content_type != RC_CT_NOTICE ||
-		    rc_notice_decode(&n, m.payload, m.payload_len, NULL) != RC_OK)
-			continue; /* verified at load: cannot happen */
+		rd_nsum_notice(st->fm, i, &n); /* decoded at load */
 		if (!rc_notice_covers(&n, id))
 			continue;
 		if (now < n.not_before) {

@@ -210,6 +210,18 @@ struct rd_rotation_stmt {
 
 #define RD_DIGEST_LEN 32 /* BLAKE2b of a verified notice's bytes */
 
+/* What answering needs of one notice, decoded once at load: validity, id, severity and the
+ * target, as views into the feed (lists in the feedmap's arenas). */
+struct rd_nsum {
+	uint64_t not_before, expiry, built_from, built_before;
+	struct rc_str id, vendor, model;
+	uint32_t strs;   /* first of nhwrevs hwrevs then nversions versions in strs[] */
+	uint32_t ranges; /* first of nranges in ranges[] */
+	uint32_t digs;   /* first of ndigests in digs[] */
+	uint8_t nhwrevs, nversions, nranges, ndigests;
+	uint8_t severity, action, has_from, has_before;
+};
+
 /* A verified feed in a private read-only mapping; shared by states until none uses it. */
 struct rd_feedmap {
 	unsigned refs; /* main thread only */
@@ -222,7 +234,17 @@ struct rd_feedmap {
 	uint8_t (*digests)[RD_DIGEST_LEN];
 	size_t ndigests;
 	uint8_t anchors_id[RC_KID_LEN];
+	/* notice summaries by entry index, and their list arenas */
+	struct rd_nsum *sum;
+	struct rc_str *strs;
+	struct rc_range *ranges;
+	const uint8_t **digs;
+	size_t nstrs, nranges, ndigs;
 };
+
+/* The parts of notice i that answering uses (target, validity, id, severity, action) into n;
+ * its other fields are left as they are. */
+void rd_nsum_notice(const struct rd_feedmap *fm, uint32_t i, struct rc_notice *n);
 
 /* Verify every notice of fm's feed with the anchors (verify.c); notices identical to one of
  * prev (verified with the same anchors) are not verified again. Records fm's digests. On

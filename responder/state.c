@@ -224,6 +224,10 @@ static void feedmap_put(struct rd_feedmap *fm)
 	if (!fm || --fm->refs)
 		return;
 	free(fm->digests);
+	free(fm->sum);
+	free(fm->strs);
+	free(fm->ranges);
+	free(fm->digs);
 	munmap(fm->map, fm->maplen);
 	free(fm);
 }
