@@ -6,7 +6,7 @@
 #   - inside node a, at its loopback: garbage from recall-bench -m 0:0:1 (at most 10,000,000;
 #     recall-bench sends to loopback only).
 # Meanwhile, from a device behind the home's NAT, 20 `recall query` check-ins and two agent
-# check-ins. THE BOUND: every query is answered, each within 200 ms (round trip measured by
+# check-ins, 0.25 s apart. THE BOUND: every query is answered, each within 200 ms (round trip measured by
 # recall query), and each agent check-in is answered on its first attempt (no timeout); all of
 # them while both floods run (checked). Needs root (exit 77 otherwise). About 30 s.
 set -u
@@ -70,6 +70,7 @@ for i in $(seq 1 20); do
 	query >>"$LAB_DIR/rtt"
 	[ "$i" = 10 ] && kill -USR1 "$(lab_pid fw recall-agent)" "$(lab_pid ap recall-agent)"
 	[ "$i" = 12 ] && sleep 1 # the agents' check-ins are answered during the flood too
+	sleep 0.25               # the flood lasts at least 6 s
 done
 first() { [ "$(sc_field "$1" counters.answers)" -gt "$2" ] && [ "$(sc_field "$1" counters.timeouts)" = "$3" ]; }
 expect "fw: its check-in was answered on the first attempt" sc_wait 20 first fw "$fw_n0" "$fw_t0"
@@ -84,7 +85,7 @@ say "flood.py: $(cat "$LAB_DIR/flood.out")"
 req=$(($(sc_metric a recalld_requests_total) - req0))
 say "node a received $req datagrams during the flood; drops by reason:"
 sc_metrics a | grep -E '^recalld_drops_total' | grep -v ' 0$' | say_block
-expect "the flood reached node a (at least 500000 datagrams)" [ "$req" -ge 500000 ]
+expect "the flood reached node a (at least 300000 datagrams)" [ "$req" -ge 300000 ]
 answered_all() { ! grep -q lost "$LAB_DIR/rtt" && [ "$(wc -l <"$LAB_DIR/rtt")" = 20 ]; }
 expect "all 20 queries during the flood were answered" answered_all
 within() { python3 -c 'import sys
