@@ -25,7 +25,7 @@ done
 SC_GROUP=rogue
 say "the rogue: its own keys rogue1 and rogue2, and key 1 stolen from the authority"
 IFS='|' read -r v m h f <<<"$(sc_dev_ident fw)"
-IFS='|' read -r v2 m2 h2 f2 <<<"$(sc_dev_ident tv)"
+IFS="|" read -r v2 m2 _ f2 <<<"$(sc_dev_ident tv)"
 expect "rogue feed built: RG-FW (rogue1+rogue2) for fw, RG-TV (rogue1+stolen key 1) for tv" \
 	sc_rogue_authority "$LAB_DIR/rogue" "$LAB_DIR/authority/machine-1/key1.key" \
 	"RG-FW:$v:$m:$f" "RG-TV:$v2:$m2:$f2"
