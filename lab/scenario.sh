@@ -306,7 +306,7 @@ sc_any_rule() { lx "$1" ip rule | grep -q 'lookup 7412' || lx "$1" ip -6 rule | 
 # vendor|model|hwrev|firmware of device $1, as its firmware reports them.
 sc_dev_ident() {
 	case $1 in
-	fw) echo "Zyxel|ATP100||V5.37(ABPS.0)" ;;     # patched: outside CVE-2023-28771's range
+	fw) echo "Zyxel|ATP100||V5.36(ABPS.0)" ;;     # the fixed build: CVE-2023-28771 is [4.60, 5.36)
 	ap) echo "TP-Link|Archer AX21||1.1.3 Build 20221209" ;; # CVE-2023-1389
 	cam) echo "PTZOptics|PT30X-NDI||6.3.34" ;;    # CVE-2024-8956
 	old) echo "D-Link|DIR-605L|B1|2.06B01" ;;     # CVE-2014-8361 (Realtek SDK)
