@@ -105,10 +105,16 @@ void rd_nsum_notice(const struct rd_feedmap *fm, uint32_t i, struct rc_notice *n
 	t->has_built_before = s->has_before;
 	t->built_from = s->built_from;
 	t->built_before = s->built_before;
-	memcpy(t->hwrevs, fm->strs + s->strs, s->nhwrevs * sizeof(t->hwrevs[0]));
-	memcpy(t->versions, fm->strs + s->strs + s->nhwrevs, s->nversions * sizeof(t->versions[0]));
-	memcpy(t->ranges, fm->ranges + s->ranges, s->nranges * sizeof(t->ranges[0]));
-	memcpy((void *)t->digests, fm->digs + s->digs, s->ndigests * sizeof(t->digests[0]));
+	/* lists may be empty (and their arenas never allocated) */
+	if (s->nhwrevs)
+		memcpy(t->hwrevs, fm->strs + s->strs, s->nhwrevs * sizeof(t->hwrevs[0]));
+	if (s->nversions)
+		memcpy(t->versions, fm->strs + s->strs + s->nhwrevs,
+		       s->nversions * sizeof(t->versions[0]));
+	if (s->nranges)
+		memcpy(t->ranges, fm->ranges + s->ranges, s->nranges * sizeof(t->ranges[0]));
+	if (s->ndigests)
+		memcpy((void *)t->digests, fm->digs + s->digs, s->ndigests * sizeof(t->digests[0]));
 }
 
 static bool known(const struct rd_feedmap *prev, const uint8_t d[RD_DIGEST_LEN])
