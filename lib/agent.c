@@ -14,14 +14,19 @@
 #define LOG_BURST     20u /* input-driven log lines per window */
 #define ROTATIONS_MAX 16u /* rotations followed in one episode */
 
-PRINTF(3, 4) void rc__agent_say(struct rc_agent *a, enum rc_log_level lv, const char *fmt, ...)
+static PRINTF(3, 0) void vsay(struct rc_agent *a, enum rc_log_level lv, const char *fmt, va_list ap)
 {
 	char line[240];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	a->ops->log(a->ctx, lv, line);
+}
+
+PRINTF(3, 4) void rc__agent_say(struct rc_agent *a, enum rc_log_level lv, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsay(a, lv, fmt, ap);
 	va_end(ap);
-	a->ops->log(a->ctx, lv, line);
 }
 
 /* Rate-limited log for lines that remote input can trigger. */
@@ -39,12 +44,10 @@ static PRINTF(3, 4) void sayr(struct rc_agent *a, enum rc_log_level lv, const ch
 		a->c.log_suppressed++;
 		return;
 	}
-	char line[240];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsay(a, lv, fmt, ap);
 	va_end(ap);
-	a->ops->log(a->ctx, lv, line);
 }
 
 static uint64_t mono(const struct rc_agent *a)

@@ -16,6 +16,8 @@ struct head {
 	int simple; /* 20 false, 21 true, 22 null, 23 undefined, -1 float/other */
 };
 
+/* One line per callback: they read as the table they are. */
+/* clang-format off */
 #define H(ctx) ((struct head *)(ctx))
 static void u8(void *c, uint8_t v) { H(c)->major = RC_MT_UINT; H(c)->width = 1; H(c)->val = v; }
 static void u16(void *c, uint16_t v) { H(c)->major = RC_MT_UINT; H(c)->width = 2; H(c)->val = v; }
@@ -52,6 +54,7 @@ static const struct cbor_callbacks cbs = {
 	.tag = tag, .float2 = f2, .float4 = f2, .float8 = f8,
 	.undefined = undef, .null = null, .boolean = boolean, .indef_break = brk,
 };
+/* clang-format on */
 
 void rc_rd_init(struct rc_rd *r, const uint8_t *p, size_t len)
 {
@@ -337,6 +340,26 @@ const char *rc_rd_tstr(struct rc_rd *r, size_t *n, size_t max)
 	return (const char *)h.data;
 }
 
+/* Take the key encoded at start..r->off if it sorts after the previous one of its map
+ * (deterministic order: bytewise on the encoded keys); else RC_ERR_DUPKEY at the key. */
+static bool key_next(struct rc_rd *r, struct rc_keys *ks, size_t start)
+{
+	const uint8_t *k = r->p + start;
+	size_t kl = r->off - start;
+	if (ks->last) {
+		size_t m = kl < ks->last_len ? kl : ks->last_len;
+		int c = memcmp(ks->last, k, m);
+		if (c > 0 || (c == 0 && ks->last_len >= kl)) {
+			r->off = start;
+			rc_rd_fail(r, RC_ERR_DUPKEY);
+			return false;
+		}
+	}
+	ks->last = k;
+	ks->last_len = kl;
+	return true;
+}
+
 static void skip_depth(struct rc_rd *r, int depth)
 {
 	struct head h;
@@ -364,21 +387,8 @@ static void skip_depth(struct rc_rd *r, int depth)
 			/* Keys of skipped maps must still be ordered and unique. */
 			size_t start = r->off;
 			skip_depth(r, depth + 1);
-			if (r->err)
+			if (r->err || !key_next(r, &ks, start))
 				return;
-			const uint8_t *k = r->p + start;
-			size_t kl = r->off - start;
-			if (ks.last) {
-				size_t m = kl < ks.last_len ? kl : ks.last_len;
-				int c = memcmp(ks.last, k, m);
-				if (c > 0 || (c == 0 && ks.last_len >= kl)) {
-					r->off = start;
-					rc_rd_fail(r, RC_ERR_DUPKEY);
-					return;
-				}
-			}
-			ks.last = k;
-			ks.last_len = kl;
 		} else {
 			skip_depth(r, depth + 1);
 		}
@@ -394,7 +404,8 @@ int64_t rc_rd_key(struct rc_rd *r, struct rc_keys *ks)
 {
 	size_t start = r->off;
 	/* Fast path for the one-byte keys every message uses (0..23, -1..-24). */
-	if (!r->err && start < r->len && (r->p[start] <= 0x17 || (r->p[start] >= 0x20 && r->p[start] <= 0x37)) &&
+	if (!r->err && start < r->len &&
+	    (r->p[start] <= 0x17 || (r->p[start] >= 0x20 && r->p[start] <= 0x37)) &&
 	    ks->last_len <= 1) {
 		uint8_t b = r->p[start];
 		if (ks->last && ks->last[0] >= b) {
@@ -407,22 +418,8 @@ int64_t rc_rd_key(struct rc_rd *r, struct rc_keys *ks)
 		return b < 0x20 ? (int64_t)b : -1 - (int64_t)(b - 0x20);
 	}
 	int64_t k = rc_rd_int(r);
-	if (r->err)
+	if (r->err || !key_next(r, ks, start))
 		return 0;
-	const uint8_t *kp = r->p + start;
-	size_t kl = r->off - start;
-	if (ks->last) {
-		/* Deterministic order: bytewise lexicographic on the encoded keys. */
-		size_t m = kl < ks->last_len ? kl : ks->last_len;
-		int c = memcmp(ks->last, kp, m);
-		if (c > 0 || (c == 0 && ks->last_len >= kl)) {
-			r->off = start;
-			rc_rd_fail(r, RC_ERR_DUPKEY);
-			return 0;
-		}
-	}
-	ks->last = kp;
-	ks->last_len = kl;
 	return k;
 }
 

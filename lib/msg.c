@@ -90,6 +90,55 @@ int rc_checkin_encode(const struct rc_checkin *c, uint8_t out[static RC_CHECKIN_
 	return RC_OK;
 }
 
+/* Start decoding a datagram of min..max bytes into *out (size bytes, zeroed first): a reader
+ * over buf under field, or the error (also in diag) for bad arguments or a wrong size. */
+static int rd_begin(struct rc_rd *r, void *out, size_t size, const uint8_t *buf, size_t len,
+		    size_t min, size_t max, const char *field, struct rc_diag *diag)
+{
+	if (!out || (!buf && len)) {
+		if (diag)
+			*diag = (struct rc_diag){0, NULL};
+		return RC_ERR_INVALID;
+	}
+	memset(out, 0, size);
+	rc_rd_init(r, buf, len);
+	r->field = field;
+	if (len < min || len > max) {
+		r->off = len < min ? len : max;
+		rc_rd_fail(r, RC_ERR_SIZE);
+	}
+	return rc_rd_diag(r, diag);
+}
+
+/* RC_ERR_MISSING naming the first key of want (bits 0..last) that is not in seen. */
+static void rd_require(struct rc_rd *r, unsigned want, unsigned seen, const char *const *names,
+		       int last)
+{
+	for (int k = 0; k <= last && !r->err; k++) {
+		if (want & ~seen & 1u << k) {
+			r->field = names[k];
+			rc_rd_fail(r, RC_ERR_MISSING);
+		}
+	}
+}
+
+/* The next key of a datagram's map into *k; false (error recorded) at an error or when a key
+ * comes before the type (keys arrive in order, so the type precedes all it governs). */
+static bool rd_top_key(struct rc_rd *r, struct rc_keys *ks, unsigned seen, const char *field,
+		       int64_t *k)
+{
+	r->field = field;
+	*k = rc_rd_key(r, ks);
+	if (r->err)
+		return false;
+	if (*k > K_TYPE && !(seen & 1u << K_TYPE)) {
+		r->field = "type";
+		rc_rd_fail(r, RC_ERR_MISSING);
+		return false;
+	}
+	return true;
+}
+
 /* Read one identity name (tstr) that must be canonical. */
 static struct rc_str rd_name(struct rc_rd *r, size_t max, bool allow_empty)
 {
@@ -157,12 +206,8 @@ static void rd_identity(struct rc_rd *r, struct rc_identity *id)
 	}
 	static const char *const need[] = {NULL, "identity.vendor", "identity.model",
 					   "identity.hwrev", "identity.fwver"};
-	for (int k = ID_VENDOR; k <= ID_FWVER && !r->err; k++) {
-		if (!(seen & (1u << k))) {
-			r->field = need[k];
-			rc_rd_fail(r, RC_ERR_MISSING);
-		}
-	}
+	rd_require(r, 1u << ID_VENDOR | 1u << ID_MODEL | 1u << ID_HWREV | 1u << ID_FWVER, seen,
+		   need, ID_FWVER);
 }
 
 /* The pad: a byte string of zeros. Compared against a zero block with memcmp, which libc
@@ -188,34 +233,18 @@ static const char *const checkin_fields[] = {"type",  "version",  "nonce",      
 int rc_checkin_decode(struct rc_checkin *c, const uint8_t *buf, size_t len, struct rc_diag *diag)
 {
 	struct rc_rd r;
-	if (!c || (!buf && len)) {
-		if (diag)
-			*diag = (struct rc_diag){0, NULL};
-		return RC_ERR_INVALID;
-	}
-	memset(c, 0, sizeof(*c));
-	rc_rd_init(&r, buf, len);
-	r.field = "checkin";
-	if (len != RC_CHECKIN_SIZE) {
-		r.off = len < RC_CHECKIN_SIZE ? len : RC_CHECKIN_SIZE;
-		rc_rd_fail(&r, RC_ERR_SIZE);
-		return rc_rd_diag(&r, diag);
-	}
+	int err = rd_begin(&r, c, sizeof(*c), buf, len, RC_CHECKIN_SIZE, RC_CHECKIN_SIZE, "checkin",
+			   diag);
+	if (err)
+		return err;
 	struct rc_keys ks = {0};
 	unsigned seen = 0;
 	uint64_t version = RC_VERSION;
 	size_t n = rc_rd_map(&r, ENTRIES_MAX);
 	for (size_t i = 0; i < n && !r.err; i++) {
-		r.field = "checkin";
-		int64_t k = rc_rd_key(&r, &ks);
-		if (r.err)
+		int64_t k;
+		if (!rd_top_key(&r, &ks, seen, "checkin", &k))
 			break;
-		/* Keys arrive in order, so type and version precede everything they govern. */
-		if (k > K_TYPE && !(seen & 1u << K_TYPE)) {
-			r.field = "type";
-			rc_rd_fail(&r, RC_ERR_MISSING);
-			break;
-		}
 		if (k > K_VERSION && !(seen & 1u << K_VERSION)) {
 			r.field = "version";
 			rc_rd_fail(&r, RC_ERR_MISSING);
@@ -273,12 +302,7 @@ int rc_checkin_decode(struct rc_checkin *c, const uint8_t *buf, size_t len, stru
 		}
 		seen |= 1u << k;
 	}
-	for (int k = K_TYPE; k <= K_PAD && !r.err; k++) {
-		if (!(seen & (1u << k))) {
-			r.field = checkin_fields[k];
-			rc_rd_fail(&r, RC_ERR_MISSING);
-		}
-	}
+	rd_require(&r, (1u << (K_PAD + 1)) - 1, seen, checkin_fields, K_PAD);
 	r.field = "checkin";
 	rc_rd_finish(&r);
 	return rc_rd_diag(&r, diag);
@@ -353,32 +377,16 @@ static const char *const answer_fields[] = {"type",   "version", "nonce",       
 int rc_answer_decode(struct rc_answer *a, const uint8_t *buf, size_t len, struct rc_diag *diag)
 {
 	struct rc_rd r;
-	if (!a || (!buf && len)) {
-		if (diag)
-			*diag = (struct rc_diag){0, NULL};
-		return RC_ERR_INVALID;
-	}
-	memset(a, 0, sizeof(*a));
-	rc_rd_init(&r, buf, len);
-	r.field = "answer";
-	if (len > RC_ANSWER_MAX) {
-		r.off = RC_ANSWER_MAX;
-		rc_rd_fail(&r, RC_ERR_SIZE);
-		return rc_rd_diag(&r, diag);
-	}
+	int err = rd_begin(&r, a, sizeof(*a), buf, len, 0, RC_ANSWER_MAX, "answer", diag);
+	if (err)
+		return err;
 	struct rc_keys ks = {0};
 	unsigned seen = 0;
 	size_t n = rc_rd_map(&r, ENTRIES_MAX);
 	for (size_t i = 0; i < n && !r.err; i++) {
-		r.field = "answer";
-		int64_t k = rc_rd_key(&r, &ks);
-		if (r.err)
+		int64_t k;
+		if (!rd_top_key(&r, &ks, seen, "answer", &k))
 			break;
-		if (k > K_TYPE && !(seen & 1u << K_TYPE)) {
-			r.field = "type";
-			rc_rd_fail(&r, RC_ERR_MISSING);
-			break;
-		}
 		if (k >= K_TYPE && k <= K_ROTATION)
 			r.field = answer_fields[k];
 		/* Past the common keys, only the type's own key is known; negative keys are
@@ -431,17 +439,10 @@ int rc_answer_decode(struct rc_answer *a, const uint8_t *buf, size_t len, struct
 		}
 		seen |= 1u << k;
 	}
-	if (!r.err) {
-		unsigned want = 1u << K_TYPE | 1u << K_VERSION | 1u << K_NONCE;
-		if (answer_type_ok(a->type))
-			want |= 1u << answer_key[a->type];
-		for (int k = K_TYPE; k <= K_ROTATION && !r.err; k++) {
-			if ((want & ~seen) & (1u << k)) {
-				r.field = answer_fields[k];
-				rc_rd_fail(&r, RC_ERR_MISSING);
-			}
-		}
-	}
+	unsigned want = 1u << K_TYPE | 1u << K_VERSION | 1u << K_NONCE;
+	if (answer_type_ok(a->type))
+		want |= 1u << answer_key[a->type];
+	rd_require(&r, want, seen, answer_fields, K_ROTATION);
 	r.field = "answer";
 	rc_rd_finish(&r);
 	return rc_rd_diag(&r, diag);

@@ -4,6 +4,7 @@
  * of tokens and two strings compare lexicographically by token, with a fixed rank between token
  * kinds. Nothing allocates; nothing depends on locale; bytes >= 0x80 and NUL are ordinary bytes.
  * docs/PROTOCOL.md ("Version ordering") is the normative description of all three. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -17,6 +18,17 @@ static int is_digit(uint8_t c)
 static int is_alpha(uint8_t c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Separator bytes: no digit, letter or '~' (in rpm '^' is a token too). */
+static int gen_sep(uint8_t c)
+{
+	return !is_digit(c) && !is_alpha(c) && c != '~';
+}
+
+static int rpm_sep(uint8_t c)
+{
+	return gen_sep(c) && c != '^';
 }
 
 static uint8_t lower(uint8_t c)
@@ -90,22 +102,45 @@ static int tok_cmp(const struct tok *x, const struct tok *y, int fold)
  * Tokens: maximal ASCII digit runs (NUM), maximal ASCII letter runs (ALPHA), '~' (TILDE), '^'
  * (CARET); every other byte only separates. Ranks TILDE < END < CARET < ALPHA < NUM; letters
  * compare byte-wise (case-sensitive), digits by value. */
-struct rpm_it {
+/* A token reader over one version string (prev_tilde and defer: generic only). */
+struct tok_it {
 	const uint8_t *s;
 	size_t n, i;
+	int prev_tilde;   /* the previous token read was '~' */
+	struct tok defer; /* keyword waiting behind its implied '~' */
+	int has_defer;
 };
 
-static void rpm_next(struct rpm_it *it, struct tok *t)
+/* Skip separators; true, with an END token in t, at the end of the string. */
+static bool skip_seps(struct tok_it *it, struct tok *t, int (*sep)(uint8_t))
 {
-	while (it->i < it->n && !is_digit(it->s[it->i]) && !is_alpha(it->s[it->i]) &&
-	       it->s[it->i] != '~' && it->s[it->i] != '^')
+	while (it->i < it->n && sep(it->s[it->i]))
 		it->i++;
 	t->p = it->s + it->i;
 	t->n = 0;
-	if (it->i == it->n) {
-		t->kind = TK_END;
-		return;
+	t->kind = TK_END;
+	return it->i == it->n;
+}
+
+/* Compare two strings token by token with the scheme's reader. */
+static int seq_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn,
+		   void (*next)(struct tok_it *, struct tok *), int fold)
+{
+	struct tok_it x = {.s = a, .n = an}, y = {.s = b, .n = bn};
+	for (;;) {
+		struct tok tx, ty;
+		next(&x, &tx);
+		next(&y, &ty);
+		int r = tok_cmp(&tx, &ty, fold);
+		if (r || tx.kind == TK_END)
+			return r;
 	}
+}
+
+static void rpm_next(struct tok_it *it, struct tok *t)
+{
+	if (skip_seps(it, t, rpm_sep))
+		return;
 	uint8_t c = it->s[it->i];
 	if (c == '~' || c == '^') {
 		t->kind = c == '~' ? TK_TILDE : TK_CARET;
@@ -118,19 +153,6 @@ static void rpm_next(struct rpm_it *it, struct tok *t)
 	it->i = e;
 }
 
-static int rpm_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
-{
-	struct rpm_it x = {a, an, 0}, y = {b, bn, 0};
-	for (;;) {
-		struct tok tx, ty;
-		rpm_next(&x, &tx);
-		rpm_next(&y, &ty);
-		int r = tok_cmp(&tx, &ty, 0);
-		if (r || tx.kind == TK_END)
-			return r;
-	}
-}
-
 /* ---- generic: firmware-oriented ----
  * Tokens as rpm but letters compare case-insensitively and '^' is an ordinary separator. Two
  * rewrites:
@@ -138,19 +160,6 @@ static int rpm_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
  *   directly followed by a digit, is dropped ("V5.5.0" == "5.5.0");
  * - a letter run equal to "alpha", "beta", "pre" or "rc" (any case) is preceded by an implied
  *   '~' unless the token before it is already '~' ("1.0rc1" == "1.0~rc1" < "1.0"). */
-struct gen_it {
-	const uint8_t *s;
-	size_t n, i;
-	int prev_tilde;   /* the previous token read was '~' */
-	struct tok defer; /* keyword waiting behind its implied '~' */
-	int has_defer;
-};
-
-static int gen_sep(uint8_t c)
-{
-	return !is_digit(c) && !is_alpha(c) && c != '~';
-}
-
 static int run_is(const uint8_t *p, size_t n, const char *word)
 {
 	size_t wn = strlen(word);
@@ -163,7 +172,7 @@ static int gen_prerelease(const uint8_t *p, size_t n)
 	       run_is(p, n, "rc");
 }
 
-static void gen_next(struct gen_it *it, struct tok *t)
+static void gen_next(struct tok_it *it, struct tok *t)
 {
 	if (it->has_defer) {
 		*t = it->defer;
@@ -171,14 +180,8 @@ static void gen_next(struct gen_it *it, struct tok *t)
 		return;
 	}
 	for (;;) {
-		while (it->i < it->n && gen_sep(it->s[it->i]))
-			it->i++;
-		t->p = it->s + it->i;
-		t->n = 0;
-		if (it->i == it->n) {
-			t->kind = TK_END;
+		if (skip_seps(it, t, gen_sep))
 			return;
-		}
 		size_t i = it->i;
 		uint8_t c = it->s[i];
 		if (c == '~') {
@@ -208,19 +211,6 @@ static void gen_next(struct gen_it *it, struct tok *t)
 		}
 		it->prev_tilde = 0;
 		return;
-	}
-}
-
-static int gen_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
-{
-	struct gen_it x = {.s = a, .n = an}, y = {.s = b, .n = bn};
-	for (;;) {
-		struct tok tx, ty;
-		gen_next(&x, &tx);
-		gen_next(&y, &ty);
-		int r = tok_cmp(&tx, &ty, 1);
-		if (r || tx.kind == TK_END)
-			return r;
 	}
 }
 
@@ -325,11 +315,11 @@ int rc_version_cmp(enum rc_vscheme s, const char *a, size_t an, const char *b, s
 		bn = 0;
 	switch (s) {
 	case RC_VS_GENERIC:
-		return gen_cmp(x, an, y, bn);
+		return seq_cmp(x, an, y, bn, gen_next, 1);
 	case RC_VS_DPKG:
 		return dpkg_cmp(x, an, y, bn);
 	case RC_VS_RPM:
-		return rpm_cmp(x, an, y, bn);
+		return seq_cmp(x, an, y, bn, rpm_next, 0);
 	default:
 		/* Unknown scheme: plain byte order, so that the result is still a total order. */
 		return run_cmp(x, an, y, bn, 0);

@@ -86,10 +86,7 @@ static int anchors_create(int argc, char **argv)
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:e:o:h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(create_usage, stdout);
-			return EXIT_OK;
-		} else if (c == 't' && parse_u64(optarg, &k) < 0) {
+		if (c == 't' && parse_u64(optarg, &k) < 0) {
 			return usage_fail(create_usage, "anchors create: --k: not a number: %s",
 					  optarg);
 		} else if (c == 'e' && parse_u64(optarg, &epoch) < 0) {
@@ -98,8 +95,7 @@ static int anchors_create(int argc, char **argv)
 		} else if (c == 'o') {
 			out = optarg;
 		} else if (c != 't' && c != 'e') {
-			fputs(create_usage, stderr);
-			return EXIT_USAGE;
+			return usage_opt(c, create_usage);
 		}
 	}
 	int n = argc - optind;
@@ -203,12 +199,8 @@ static int anchors_rotate_cmd(int argc, char **argv)
 				return EXIT_FAIL;
 			rot.nrevoked++;
 			break;
-		case 'h':
-			fputs(rotate_usage, stdout);
-			return EXIT_OK;
 		default:
-			fputs(rotate_usage, stderr);
-			return EXIT_USAGE;
+			return usage_opt(c, rotate_usage);
 		}
 	}
 	if (!from || !to || !out || optind != argc)
@@ -332,12 +324,8 @@ static int anchors_show(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		if (c == 'j') {
 			json = true;
-		} else if (c == 'h') {
-			fputs(show_usage, stdout);
-			return EXIT_OK;
 		} else {
-			fputs(show_usage, stderr);
-			return EXIT_USAGE;
+			return usage_opt(c, show_usage);
 		}
 	}
 	if (argc - optind != 1)
@@ -369,48 +357,14 @@ static int anchors_show(int argc, char **argv)
 	return ret;
 }
 
-static int sign_or_merge(int argc, char **argv, bool merge)
-{
-	static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
-					     {"output", required_argument, NULL, 'o'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const char *usage = merge ? merge_usage : sign_usage;
-	const char *key = NULL, *out = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, merge ? "o:h" : "k:o:h", opts, NULL)) != -1) {
-		if (c == 'k') {
-			key = optarg;
-		} else if (c == 'o') {
-			out = optarg;
-		} else if (c == 'h') {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		} else {
-			fputs(usage, stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (merge) {
-		if (!out || optind >= argc)
-			return usage_fail(usage,
-					  "anchors merge: -o OUT and one or more STATEMENTs");
-		return signed_merge_files(out, RC_CT_ROTATION, argv + optind, argc - optind);
-	}
-	if (!key || argc - optind != 1)
-		return usage_fail(usage, "anchors sign: -k KEY.key and one STATEMENT");
-	return signed_sign_file(argv[optind], out, RC_CT_ROTATION, key);
-}
-
 static int anchors_sign(int argc, char **argv)
 {
-	return sign_or_merge(argc, argv, false);
+	return signed_cmd(argc, argv, sign_usage, false, RC_CT_ROTATION, "anchors", "STATEMENT");
 }
 
 static int anchors_merge(int argc, char **argv)
 {
-	return sign_or_merge(argc, argv, true);
+	return signed_cmd(argc, argv, merge_usage, true, RC_CT_ROTATION, "anchors", "STATEMENT");
 }
 
 static int anchors_verify(int argc, char **argv)
@@ -428,12 +382,8 @@ static int anchors_verify(int argc, char **argv)
 			json = true;
 		} else if (c == 'o') {
 			out = optarg;
-		} else if (c == 'h') {
-			fputs(verify_usage, stdout);
-			return EXIT_OK;
 		} else {
-			fputs(verify_usage, stderr);
-			return EXIT_USAGE;
+			return usage_opt(c, verify_usage);
 		}
 	}
 	if (optind >= argc)

@@ -388,12 +388,8 @@ static int feed_build(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
-		case 'h':
-			fputs(build_usage, stdout);
-			return EXIT_OK;
 		default:
-			fputs(build_usage, stderr);
-			return EXIT_USAGE;
+			return usage_opt(c, build_usage);
 		}
 		if (bad)
 			return usage_fail(build_usage, "feed build: -%c: cannot parse '%s'", c,

@@ -96,12 +96,8 @@ int feed_show(int argc, char **argv)
 			summary = true;
 		} else if (c == 'j') {
 			json = true;
-		} else if (c == 'h') {
-			fputs(show_usage, stdout);
-			return EXIT_OK;
 		} else {
-			fputs(show_usage, stderr);
-			return EXIT_USAGE;
+			return usage_opt(c, show_usage);
 		}
 	}
 	if (argc - optind != 1)
@@ -242,12 +238,8 @@ int feed_lookup(int argc, char **argv)
 		} else if (c == 'D') {
 			bad = unhex(id.digest, RC_DIGEST_LEN, optarg);
 			id.has_digest = true;
-		} else if (c == 'h') {
-			fputs(lookup_usage, stdout);
-			return EXIT_OK;
 		} else {
-			fputs(lookup_usage, stderr);
-			return EXIT_USAGE;
+			return usage_opt(c, lookup_usage);
 		}
 		if (bad)
 			return usage_fail(lookup_usage, "feed lookup: cannot parse '%s'", optarg);

@@ -135,13 +135,8 @@ int feed_verify(int argc, char **argv)
 			json = true;
 		else if (c == 'v')
 			verbose = true;
-		else if (c == 'h') {
-			fputs(verify_usage, stdout);
-			return EXIT_OK;
-		} else if (c != 't') {
-			fputs(verify_usage, stderr);
-			return EXIT_USAGE;
-		}
+		else if (c != 't')
+			return usage_opt(c, verify_usage);
 	}
 	if (!pub || !anchors || argc - optind != 1)
 		return usage_fail(verify_usage, "feed verify: -K, -a and one FEED are required");

@@ -10,6 +10,7 @@
 
 #include "cmds.h"
 #include "import.h"
+#include "json_notice.h"
 #include "util.h"
 
 static const struct subcmd import_cmds[] = {
@@ -62,6 +63,30 @@ const char *jget(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+const char *imp_basename(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+int imp_tags_rank(json_t *tags, const struct imp_tag *known)
+{
+	int rank = 3;
+	for (size_t i = 0; i < json_array_size(tags); i++) {
+		const char *t = json_string_value(json_array_get(tags, i));
+		int x = 3;
+		for (const struct imp_tag *k = known; t && k->tag; k++) {
+			if (!strcmp(t, k->tag)) {
+				x = k->rank;
+				break;
+			}
+		}
+		if (x < rank || (rank == 3 && x == 4))
+			rank = x;
+	}
+	return rank;
 }
 
 const char *imp_quote(const char *s)
@@ -440,14 +465,8 @@ int imp_main(const struct imp_source *src, int argc, char **argv)
 	if (o.report_path)
 		fputs("# cve\tstatus\tfile:where\treason\n", o.report);
 	for (int i = optind; i < argc; i++) {
-		json_error_t e;
-		json_t *root = json_load_file(argv[i], JSON_REJECT_DUPLICATES, &e);
+		json_t *root = json_load_path(argv[i]);
 		if (!root) {
-			if (e.line > 0)
-				warnx_("%s: line %d, column %d: %s", argv[i], e.line, e.column,
-				       e.text);
-			else
-				warnx_("%s: %s", argv[i], e.text);
 			o.bad_files++;
 			continue;
 		}

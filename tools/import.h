@@ -118,6 +118,15 @@ void imp_report(struct imp_opts *o, const char *cve, const char *status, const c
 int imp_bad(struct imp_opts *o, const char *file, const char *where, const char *fmt, ...)
     RC_PRINTF(4, 5);
 const char *jget(json_t *o, const char *key);
+/* The last component of a path. */
+const char *imp_basename(const char *path);
+/* A reference's rank (imp_ref) from its tags, given each known tag's rank (NULL-terminated):
+ * the best tag wins, except that an exploit (4) only outranks unknown tags (3). */
+struct imp_tag {
+	const char *tag;
+	int rank;
+};
+int imp_tags_rank(json_t *tags, const struct imp_tag *known);
 /* Parse a CPE 2.3 string; NULL on success, else the reason. */
 const char *cpe_parse(const char *s, struct cpe *c);
 /* Model from a firmware product name: strips "_firmware" / " firmware" (any case); false if
@@ -139,6 +148,8 @@ const char *imp_quote(const char *s);
 /* import_draft.c */
 void imp_rec_init(struct imp_rec *r, struct imp_opts *o, const char *file, const char *source,
 		  const char *cve);
+/* The record's description: the first English one of descs ([{lang, value}]). */
+void imp_rec_desc(struct imp_rec *r, json_t *descs);
 /* The draft for (vendor, model, hw) (canonical, hw sorted by the callee), created if new. */
 struct imp_draft *imp_draft_get(struct imp_rec *r, const char *vendor, const char *model,
 				char (*hw)[RC_HWREV_MAX + 1], size_t nhw);

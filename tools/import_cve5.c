@@ -37,12 +37,6 @@ struct ctx {
 	size_t nhs;
 };
 
-static const char *basename_(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
-
 /* 'a', 'o' or 'h' from the entry's cpes (o wins over h, h over a); 0 if none. */
 static char kind(json_t *e, char *cpe0, size_t cap)
 {
@@ -416,27 +410,16 @@ static int severity(json_t *metrics)
 
 static void refs(struct imp_rec *r, json_t *c)
 {
+	static const struct imp_tag known[] = {
+	    {"vendor-advisory", 0},     {"patch", 1},         {"third-party-advisory", 2},
+	    {"mitigation", 2},          {"release-notes", 2}, {"government-resource", 2},
+	    {"x_refsource_CONFIRM", 2}, {"exploit", 4},       {NULL, 0}};
 	json_t *a = json_object_get(c, "references");
 	for (size_t i = 0; i < json_array_size(a); i++) {
-		json_t *ref = json_array_get(a, i), *tags = json_object_get(ref, "tags");
-		int rank = 3;
-		for (size_t k = 0; k < json_array_size(tags); k++) {
-			const char *t = json_string_value(json_array_get(tags, k));
-			int x =
-			    !t                              ? 3
-			    : !strcmp(t, "vendor-advisory") ? 0
-			    : !strcmp(t, "patch")           ? 1
-			    : (!strcmp(t, "third-party-advisory") || !strcmp(t, "mitigation") ||
-			       !strcmp(t, "release-notes") || !strcmp(t, "government-resource") ||
-			       !strcmp(t, "x_refsource_CONFIRM"))
-				? 2
-			    : !strcmp(t, "exploit") ? 4
-						    : 3;
-			if (x < rank || (rank == 3 && x == 4))
-				rank = x;
-		}
+		json_t *ref = json_array_get(a, i);
 		if (jget(ref, "url"))
-			imp_ref(r, jget(ref, "url"), rank);
+			imp_ref(r, jget(ref, "url"),
+				imp_tags_rank(json_object_get(ref, "tags"), known));
 	}
 }
 
@@ -461,14 +444,8 @@ static int cve5_file(struct imp_opts *o, const char *path, json_t *root)
 		return imp_bad(o, path, "containers.adp", "expected an array");
 	struct imp_rec r;
 	struct ctx x = {.r = &r, .path = path};
-	imp_rec_init(&r, o, basename_(path), "cve5", id);
-	json_t *ds = json_object_get(cna, "descriptions");
-	for (size_t i = 0; i < json_array_size(ds); i++) {
-		const char *lang = jget(json_array_get(ds, i), "lang");
-		const char *v = jget(json_array_get(ds, i), "value");
-		if (lang && !strncmp(lang, "en", 2) && v && !r.desc)
-			r.desc = strdup(v);
-	}
+	imp_rec_init(&r, o, imp_basename(path), "cve5", id);
+	imp_rec_desc(&r, json_object_get(cna, "descriptions"));
 	r.severity = severity(json_object_get(cna, "metrics"));
 	refs(&r, cna);
 	for (size_t j = 0; j < json_array_size(adps); j++) {

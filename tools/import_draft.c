@@ -11,11 +11,8 @@
 #include "json_notice.h"
 #include "recall/cose.h"
 #include "recall/msg.h"
+#include "signed.h"
 #include "util.h"
-
-/* Bytes one Ed25519 COSE_Signature adds: array(3) head, protected bstr {1: -8} (4), unprotected
- * {4: kid} (11), signature bstr (66). */
-#define IMP_SIG_BYTES 82
 
 void imp_rec_init(struct imp_rec *r, struct imp_opts *o, const char *file, const char *source,
 		  const char *cve)
@@ -28,6 +25,16 @@ void imp_rec_init(struct imp_rec *r, struct imp_opts *o, const char *file, const
 	r->severity = -1;
 	r->refs = json_array();
 	o->records++;
+}
+
+void imp_rec_desc(struct imp_rec *r, json_t *descs)
+{
+	for (size_t i = 0; !r->desc && i < json_array_size(descs); i++) {
+		json_t *d = json_array_get(descs, i);
+		const char *lang = jget(d, "lang"), *v = jget(d, "value");
+		if (lang && !strncmp(lang, "en", 2) && v)
+			r->desc = strdup(v);
+	}
 }
 
 static int cmp_hw(const void *a, const void *b)
@@ -398,16 +405,13 @@ static json_t *draft_json(struct imp_rec *r, struct imp_draft *d, const char *id
 }
 
 /* Load the written draft back with the parser of 'recall notice create' and measure it. */
-static int check_draft(const char *path, uint64_t issued, size_t *len)
+static int check_draft(const char *path, uint64_t issued, size_t *len, size_t *room)
 {
 	struct jnotice j;
 	if (jnotice_load(&j, path, issued) < 0)
 		return -1;
-	uint8_t payload[RC_COSE_PAYLOAD_MAX], buf[RC_COSE_PAYLOAD_MAX + 64];
-	size_t plen;
-	int err = rc_notice_encode(&j.n, payload, sizeof(payload), &plen);
-	if (!err)
-		err = rc_cose_encode_unsigned(buf, sizeof(buf), len, RC_CT_NOTICE, payload, plen);
+	uint8_t buf[SIGNED_BUF];
+	int err = notice_unsigned(&j.n, buf, len, room);
 	jnotice_free(&j);
 	return err ? -1 : 0;
 }
@@ -429,10 +433,10 @@ static int write_draft(struct imp_rec *r, struct imp_draft *d, json_t *refs, con
 	size_t n = s ? strlen(s) : 0;
 	if (s)
 		s[n++] = '\n'; /* json_dumps leaves room for its NUL */
-	size_t len = 0;
+	size_t len = 0, room = 0;
 	int ret = s ? file_write(path, s, n, 0644, !o->force) : -1;
 	free(s);
-	if (ret == 0 && check_draft(path, o->issued, &len) < 0) {
+	if (ret == 0 && check_draft(path, o->issued, &len, &room) < 0) {
 		unlink(path);
 		imp_report(o, r->cve, ST_UNMAPPED, r->file, NULL,
 			   "%s: the draft does not load as a notice (message above)", name);
@@ -443,8 +447,6 @@ static int write_draft(struct imp_rec *r, struct imp_draft *d, json_t *refs, con
 		return -1;
 	}
 	o->drafts++;
-	size_t room =
-	    len + IMP_SIG_BYTES <= RC_NOTICE_MAX ? (RC_NOTICE_MAX - len) / IMP_SIG_BYTES : 0;
 	char hw[RC_HWREVS_MAX * (RC_HWREV_MAX + 1) + 16] = "";
 	for (size_t i = 0; i < d->nhw; i++)
 		snprintf(hw + strlen(hw), sizeof(hw) - strlen(hw), "%s%s", i ? "," : " hwrevs ",
@@ -453,7 +455,7 @@ static int write_draft(struct imp_rec *r, struct imp_draft *d, json_t *refs, con
 		   "%s: %s/%s%s, %zu version%s, %zu range%s; %zu bytes unsigned, room for %zu "
 		   "signatures",
 		   name, d->vendor, d->model, hw, d->nver, d->nver == 1 ? "" : "s", d->nrng,
-		   d->nrng == 1 ? "" : "s", len, room > RC_SIG_MAX ? RC_SIG_MAX : room);
+		   d->nrng == 1 ? "" : "s", len, room);
 	for (size_t i = 0; i < nreport; i++)
 		imp_report(o, r->cve, ST_NOTE, r->file, NULL, "%s: %s", name,
 			   json_string_value(json_array_get(d->notes, i)));

@@ -44,24 +44,12 @@ struct kev {
 	json_t *root, *v; /* the catalogue and its vulnerabilities[] */
 };
 
-static const char *basename_(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
-
 static int kev_load(struct kev *k, const char *path)
 {
-	json_error_t e;
 	k->path = path;
-	k->root = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
-	if (!k->root) {
-		if (e.line > 0)
-			warnx_("%s: line %d, column %d: %s", path, e.line, e.column, e.text);
-		else
-			warnx_("%s: %s", path, e.text);
+	k->root = json_load_path(path);
+	if (!k->root)
 		return -1;
-	}
 	k->v = json_object_get(k->root, "vulnerabilities");
 	k->version = jget(k->root, "catalogVersion");
 	if (!json_is_array(k->v))
@@ -149,12 +137,10 @@ static int drafts_for(const char *dir, const char *cve, json_t *out)
 	for (size_t i = 0; i < json_array_size(names); i++) {
 		const char *name = json_string_value(json_array_get(names, i));
 		char path[4096], buf[64];
-		json_error_t je;
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+		json_t *j = json_load_path(path);
 		const char *c = j ? draft_cve(j, buf, sizeof(buf)) : NULL;
 		if (!j) {
-			warnx_("%s: line %d: %s", path, je.line, je.text);
 			ret = -1;
 		} else if (c && !strcmp(c, cve)) {
 			size_t k = 0;
@@ -228,13 +214,10 @@ static int kev_list(const struct kev *k, char **cves, size_t ncve, const char *v
 static int enrich_one(const struct kev *k, const char *path, const char *outdir, bool force,
 		      size_t max_refs)
 {
-	json_error_t je;
-	json_t *d = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	json_t *d = json_load_path(path);
 	char buf[64], out[4096];
-	if (!d) {
-		warnx_("%s: line %d, column %d: %s", path, je.line, je.column, je.text);
+	if (!d)
 		return EXIT_FAIL;
-	}
 	const char *cve = json_is_object(d) ? draft_cve(d, buf, sizeof(buf)) : NULL;
 	json_t *x = cve ? kev_find(k, cve) : NULL;
 	json_t *refs = json_object_get(d, "refs"), *imp = json_object_get(d, "_import");
@@ -315,7 +298,7 @@ static int enrich_one(const struct kev *k, const char *path, const char *outdir,
 		free(t);
 	}
 	snprintf(out, sizeof(out), "%s%s%s", outdir ? outdir : "", outdir ? "/" : "",
-		 outdir ? basename_(path) : path);
+		 outdir ? imp_basename(path) : path);
 	char *s = json_dumps(d, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	size_t n = s ? strlen(s) : 0;
 	if (s)
@@ -393,12 +376,8 @@ int import_kev(int argc, char **argv)
 			if (parse_u64(optarg, &mr) < 0 || mr < 1 || mr > RC_REFS_MAX)
 				return usage_fail(kev_usage, "--max-refs: 1..%d", RC_REFS_MAX);
 			break;
-		case 'h':
-			fputs(kev_usage, stdout);
-			return EXIT_OK;
 		default:
-			fputs(kev_usage, stderr);
-			return EXIT_USAGE;
+			return usage_opt(c, kev_usage);
 		}
 	}
 	if (!enrich && (outdir || force))

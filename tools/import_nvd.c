@@ -27,12 +27,6 @@ struct hwgrp {
 
 #define HWGRP_MAX 32
 
-static const char *basename_(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
-
 /* "PFX.what" (or "what" at the top). */
 static const char *at(char *out, size_t cap, const char *pfx, const char *fmt, ...) RC_PRINTF(4, 5);
 static const char *at(char *out, size_t cap, const char *pfx, const char *fmt, ...)
@@ -70,21 +64,15 @@ static int nvd_severity(json_t *metrics)
 
 static int ref_rank(json_t *tags)
 {
-	int rank = 3;
-	for (size_t i = 0; i < json_array_size(tags); i++) {
-		const char *t = json_string_value(json_array_get(tags, i));
-		int x = !t                              ? 3
-			: !strcmp(t, "Vendor Advisory") ? 0
-			: !strcmp(t, "Patch")           ? 1
-			: (!strcmp(t, "Third Party Advisory") || !strcmp(t, "Mitigation") ||
-			   !strcmp(t, "Release Notes") || !strcmp(t, "US Government Resource"))
-			    ? 2
-			: !strcmp(t, "Exploit") ? 4
-						: 3;
-		if (x < rank || (rank == 3 && x == 4))
-			rank = x;
-	}
-	return rank;
+	static const struct imp_tag known[] = {{"Vendor Advisory", 0},
+					       {"Patch", 1},
+					       {"Third Party Advisory", 2},
+					       {"Mitigation", 2},
+					       {"Release Notes", 2},
+					       {"US Government Resource", 2},
+					       {"Exploit", 4},
+					       {NULL, 0}};
+	return imp_tags_rank(tags, known);
 }
 
 /* Type checks of one cpeMatch entry; -1 (bad file) if malformed. */
@@ -443,7 +431,7 @@ static int nvd_cve(struct imp_opts *o, const char *path, const char *pfx, json_t
 	if (!id || strncmp(id, "CVE-", 4) || strlen(id) >= 32)
 		return imp_bad(o, path, at(p, sizeof(p), pfx, "id"), "expected a CVE id");
 	struct imp_rec r;
-	imp_rec_init(&r, o, basename_(path), "nvd", id);
+	imp_rec_init(&r, o, imp_basename(path), "nvd", id);
 	const char *status = jget(cve, "vulnStatus");
 	json_t *descs = json_object_get(cve, "descriptions");
 	json_t *refs = json_object_get(cve, "references");
@@ -451,12 +439,7 @@ static int nvd_cve(struct imp_opts *o, const char *path, const char *pfx, json_t
 	if (descs && !json_is_array(descs))
 		r.bad =
 		    imp_bad(o, path, at(p, sizeof(p), pfx, "descriptions"), "expected an array");
-	for (size_t i = 0; !r.bad && i < json_array_size(descs); i++) {
-		json_t *d = json_array_get(descs, i);
-		const char *lang = jget(d, "lang"), *v = jget(d, "value");
-		if (lang && !strncmp(lang, "en", 2) && v && !r.desc)
-			r.desc = strdup(v);
-	}
+	imp_rec_desc(&r, descs);
 	json_t *metrics = json_object_get(cve, "metrics");
 	r.severity = json_is_object(metrics) ? nvd_severity(metrics) : -1;
 	if (refs && !json_is_array(refs))

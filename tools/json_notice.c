@@ -50,13 +50,9 @@ static int keys_ok(const struct jc *c, json_t *o, const char *const *allowed)
 	return 0;
 }
 
-/* A string member (NULL view if absent and optional). */
-static int get_str(const struct jc *c, json_t *o, const char *key, bool req, struct rc_str *s)
+/* v as a string: jansson allows NUL characters inside, a notice does not. */
+static int str_value(const struct jc *c, const char *key, json_t *v, struct rc_str *s)
 {
-	json_t *v = json_object_get(o, key);
-	*s = (struct rc_str){NULL, 0};
-	if (!v)
-		return req ? bad(c, key, "missing (required)") : 0;
 	if (!json_is_string(v))
 		return bad(c, key, "expected a string");
 	s->p = json_string_value(v);
@@ -64,6 +60,16 @@ static int get_str(const struct jc *c, json_t *o, const char *key, bool req, str
 	if (strlen(s->p) != s->n)
 		return bad(c, key, "contains a NUL character");
 	return 0;
+}
+
+/* A string member (NULL view if absent and optional). */
+static int get_str(const struct jc *c, json_t *o, const char *key, bool req, struct rc_str *s)
+{
+	json_t *v = json_object_get(o, key);
+	*s = (struct rc_str){NULL, 0};
+	if (!v)
+		return req ? bad(c, key, "missing (required)") : 0;
+	return str_value(c, key, v, s);
 }
 
 /* A time member: POSIX seconds or a date/time string. Returns 1 if present. */
@@ -101,14 +107,7 @@ static int elem_str(const struct jc *c, json_t *a, const char *key, size_t i, st
 {
 	char k[64];
 	snprintf(k, sizeof(k), "%s[%zu]", key, i);
-	json_t *v = json_array_get(a, i);
-	if (!json_is_string(v))
-		return bad(c, k, "expected a string");
-	s->p = json_string_value(v);
-	s->n = json_string_length(v);
-	if (strlen(s->p) != s->n)
-		return bad(c, k, "contains a NUL character");
-	return 0;
+	return str_value(c, k, json_array_get(a, i), s);
 }
 
 /* Text without control characters (tabs and line breaks allowed where tabs_ok). */
@@ -391,18 +390,23 @@ static int top(struct jnotice *j, const struct jc *c, json_t *o, uint64_t now)
 	return target(j, c, v);
 }
 
+json_t *json_load_path(const char *path)
+{
+	json_error_t e;
+	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+	if (!j && e.line > 0)
+		warnx_("%s: line %d, column %d: %s", path, e.line, e.column, e.text);
+	else if (!j)
+		warnx_("%s: %s", path, e.text);
+	return j;
+}
+
 int jnotice_load(struct jnotice *j, const char *path, uint64_t now)
 {
 	memset(j, 0, sizeof(*j));
-	json_error_t e;
-	j->root = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
-	if (!j->root) {
-		if (e.line > 0)
-			warnx_("%s: line %d, column %d: %s", path, e.line, e.column, e.text);
-		else
-			warnx_("%s: %s", path, e.text);
+	j->root = json_load_path(path);
+	if (!j->root)
 		return -1;
-	}
 	struct jc c = {path, ""};
 	if (top(j, &c, j->root, now) < 0) {
 		jnotice_free(j);

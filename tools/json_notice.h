@@ -18,6 +18,10 @@ struct jnotice {
 	struct rc_notice n;
 };
 
+/* Load a JSON file (duplicate keys rejected); NULL with a message naming the file, line and
+ * column on error. */
+json_t *json_load_path(const char *path);
+
 /* Parse the description in path (issued defaults to now). Prints "PATH: FIELD: reason" and
  * returns -1 on the first error. */
 int jnotice_load(struct jnotice *j, const char *path, uint64_t now);

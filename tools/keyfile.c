@@ -1,6 +1,5 @@
 /* Ed25519 key files: parsing and formatting (keyfile.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -43,17 +42,10 @@ static const char *parse_line(const char *buf, size_t n, const char *tag, uint8_
 int key_load_secret(const char *path, struct seckey *k)
 {
 	memset(k, 0, sizeof(*k));
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		warnx_("%s: %s", path, strerror(errno));
-		return -1;
-	}
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		warnx_("%s: not a regular file", path);
-		close(fd);
+	int fd = file_open(path, &st);
+	if (fd < 0)
 		return -1;
-	}
 	if (st.st_size > KEY_LINE_MAX) {
 		warnx_("%s: line 1: too long for a secret key file", path);
 		close(fd);

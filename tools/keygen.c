@@ -32,22 +32,7 @@ static int write_new(const char *path, const char *buf, mode_t mode)
 		       errno == EEXIST ? "already exists; not overwriting a key" : strerror(errno));
 		return -1;
 	}
-	size_t n = strlen(buf), done = 0;
-	int err = fchmod(fd, mode); /* the umask must not widen or narrow it */
-	while (!err && done < n) {
-		ssize_t w = write(fd, buf + done, n - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			err = -1;
-		else
-			done += (size_t)w;
-	}
-	if (!err)
-		err = fsync(fd);
-	if (close(fd) < 0)
-		err = -1;
-	if (err) {
+	if (fd_write_all(fd, buf, strlen(buf), mode) < 0) {
 		warnx_("%s: write: %s", path, strerror(errno));
 		unlink(path);
 		return -1;
@@ -70,12 +55,8 @@ int cmd_keygen(int argc, char **argv)
 		case 'c':
 			comment = optarg;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return EXIT_OK;
 		default:
-			fputs(usage, stderr);
-			return EXIT_USAGE;
+			return usage_opt(c, usage);
 		}
 	}
 	if (argc - optind != 1)

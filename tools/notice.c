@@ -11,9 +11,6 @@
 #include "signed.h"
 #include "util.h"
 
-/* Bytes one Ed25519 COSE_Signature adds to a notice. */
-#define SIG_ITEM_BYTES 82
-
 static const char create_usage[] =
     "usage: recall notice create [-o OUT] [--force] DESCRIPTION.json\n"
     "\n"
@@ -83,12 +80,8 @@ static int notice_create(int argc, char **argv)
 			out = optarg;
 		} else if (c == 'f') {
 			force = true;
-		} else if (c == 'h') {
-			fputs(create_usage, stdout);
-			return EXIT_OK;
 		} else {
-			fputs(create_usage, stderr);
-			return EXIT_USAGE;
+			return usage_opt(c, create_usage);
 		}
 	}
 	if (argc - optind != 1)
@@ -110,19 +103,13 @@ static int notice_create(int argc, char **argv)
 	int ret = EXIT_FAIL;
 	if (jnotice_load(&j, in, now_s()) < 0)
 		goto done;
-	uint8_t payload[RC_COSE_PAYLOAD_MAX], buf[SIGNED_BUF];
-	size_t plen, len;
-	int err = rc_notice_encode(&j.n, payload, sizeof(payload), &plen);
-	if (!err)
-		err = rc_cose_encode_unsigned(buf, sizeof(buf), &len, RC_CT_NOTICE, payload, plen);
-	if (err || len + SIG_ITEM_BYTES > RC_NOTICE_MAX) {
+	uint8_t buf[SIGNED_BUF];
+	size_t len, room;
+	if (notice_unsigned(&j.n, buf, &len, &room) || room == 0) {
 		warnx_("%s: the notice is too long to carry even one signature within %u bytes; "
 		       "shorten text or refs",
 		       in, RC_NOTICE_MAX);
 	} else if (file_write(out, buf, len, 0644, !force) == 0) {
-		size_t room = (RC_NOTICE_MAX - len) / SIG_ITEM_BYTES;
-		if (room > RC_SIG_MAX)
-			room = RC_SIG_MAX;
 		printf("%s: unsigned notice %.*s for %.*s/%.*s, %zu bytes (room for %zu "
 		       "signature%s)\n",
 		       out, (int)j.n.id.n, j.n.id.p, (int)j.n.target.vendor.n, j.n.target.vendor.p,
@@ -136,47 +123,14 @@ done:
 	return ret;
 }
 
-static int sign_or_merge(int argc, char **argv, bool merge)
-{
-	static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
-					     {"output", required_argument, NULL, 'o'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const char *usage = merge ? merge_usage : sign_usage;
-	const char *key = NULL, *out = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, merge ? "o:h" : "k:o:h", opts, NULL)) != -1) {
-		if (c == 'k') {
-			key = optarg;
-		} else if (c == 'o') {
-			out = optarg;
-		} else if (c == 'h') {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		} else {
-			fputs(usage, stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (merge) {
-		if (!out || optind >= argc)
-			return usage_fail(usage, "notice merge: -o OUT and one or more NOTICEs");
-		return signed_merge_files(out, RC_CT_NOTICE, argv + optind, argc - optind);
-	}
-	if (!key || argc - optind != 1)
-		return usage_fail(usage, "notice sign: -k KEY.key and one NOTICE");
-	return signed_sign_file(argv[optind], out, RC_CT_NOTICE, key);
-}
-
 static int notice_sign(int argc, char **argv)
 {
-	return sign_or_merge(argc, argv, false);
+	return signed_cmd(argc, argv, sign_usage, false, RC_CT_NOTICE, "notice", "NOTICE");
 }
 
 static int notice_merge(int argc, char **argv)
 {
-	return sign_or_merge(argc, argv, true);
+	return signed_cmd(argc, argv, merge_usage, true, RC_CT_NOTICE, "notice", "NOTICE");
 }
 
 /* What verify and show do with each notice in the files. */
@@ -318,12 +272,8 @@ static int verify_or_show(int argc, char **argv, bool verify)
 						  optarg);
 		} else if (c == 'j') {
 			e.json = true;
-		} else if (c == 'h') {
-			fputs(usage, stdout);
-			return EXIT_OK;
 		} else {
-			fputs(usage, stderr);
-			return EXIT_USAGE;
+			return usage_opt(c, usage);
 		}
 	}
 	if (optind >= argc || (verify && !anchors))

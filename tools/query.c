@@ -421,12 +421,8 @@ int cmd_query(int argc, char **argv)
 		case 'j':
 			q.json = true;
 			break;
-		case 'h':
-			fputs(query_usage, stdout);
-			return EXIT_OK;
 		default:
-			fputs(query_usage, stderr);
-			return EXIT_USAGE;
+			return usage_opt(c, query_usage);
 		}
 	}
 	if (argc - optind != 1)

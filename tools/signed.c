@@ -1,4 +1,5 @@
 /* Signed objects in files: reading, splitting sequences, signing, merging, signer reports. */
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,27 @@
 #include "recall/msg.h"
 #include "signed.h"
 #include "util.h"
+
+/* Bytes one Ed25519 COSE_Signature adds: array(3) head, protected bstr {1: -8} (4), unprotected
+ * {4: kid} (11), signature bstr (66). */
+#define SIG_ITEM_BYTES 82
+
+int notice_unsigned(const struct rc_notice *n, uint8_t buf[static SIGNED_BUF], size_t *len,
+		    size_t *room)
+{
+	uint8_t payload[RC_COSE_PAYLOAD_MAX];
+	size_t plen;
+	int err = rc_notice_encode(n, payload, sizeof(payload), &plen);
+	if (!err)
+		err = rc_cose_encode_unsigned(buf, SIGNED_BUF, len, RC_CT_NOTICE, payload, plen);
+	if (err)
+		return err;
+	*room =
+	    *len + SIG_ITEM_BYTES <= RC_NOTICE_MAX ? (RC_NOTICE_MAX - *len) / SIG_ITEM_BYTES : 0;
+	if (*room > RC_SIG_MAX)
+		*room = RC_SIG_MAX;
+	return RC_OK;
+}
 
 const char *ct_name(uint64_t ct)
 {
@@ -217,6 +239,34 @@ int signed_merge_files(const char *out, uint64_t ct, char **in, int n)
 	printf("%s: %zu signature%s merged from %d file%s (%zu bytes)\n", out, m.nsig,
 	       m.nsig == 1 ? "" : "s", n, n == 1 ? "" : "s", acc_len);
 	return EXIT_OK;
+}
+
+int signed_cmd(int argc, char **argv, const char *usage, bool merge, uint64_t ct, const char *cmd,
+	       const char *item)
+{
+	static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
+					     {"output", required_argument, NULL, 'o'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *key = NULL, *out = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, merge ? "o:h" : "k:o:h", opts, NULL)) != -1) {
+		if (c == 'k')
+			key = optarg;
+		else if (c == 'o')
+			out = optarg;
+		else
+			return usage_opt(c, usage);
+	}
+	if (merge) {
+		if (!out || optind >= argc)
+			return usage_fail(usage, "%s merge: -o OUT and one or more %ss", cmd, item);
+		return signed_merge_files(out, ct, argv + optind, argc - optind);
+	}
+	if (!key || argc - optind != 1)
+		return usage_fail(usage, "%s sign: -k KEY.key and one %s", cmd, item);
+	return signed_sign_file(argv[optind], out, ct, key);
 }
 
 int signers_report(const struct rc_anchors *a, const struct rc_cose_sign *m, struct rc_verdict *v,

@@ -12,11 +12,17 @@
 
 #include "recall/anchors.h"
 #include "recall/cose.h"
+#include "recall/notice.h"
 
 /* Largest file of signed objects the tool reads whole. */
 #define SIGNED_FILE_MAX ((size_t)1 << 30)
 /* Work buffer for one signed object (more than any valid one). */
 #define SIGNED_BUF 4096
+
+/* The unsigned COSE_Sign of notice n (what 'recall notice create' writes) into buf, and how many
+ * signatures would still fit in one answer (0: not even one). */
+int notice_unsigned(const struct rc_notice *n, uint8_t buf[static SIGNED_BUF], size_t *len,
+		    size_t *room);
 
 /* "notice" or "rotation statement" (or "object" for other content types). */
 const char *ct_name(uint64_t ct);
@@ -40,6 +46,11 @@ int signed_sign_file(const char *path, const char *out, uint64_t ct, const char 
 
 /* Merge the signatures of all files in[0..n) (same body and payload) into out. */
 int signed_merge_files(const char *out, uint64_t ct, char **in, int n);
+
+/* The "sign" (merge false) or "merge" subcommand of `cmd` ("notice", "anchors") for objects of
+ * content type ct, called ITEM in its messages ("NOTICE", "STATEMENT"). Returns an exit code. */
+int signed_cmd(int argc, char **argv, const char *usage, bool merge, uint64_t ct, const char *cmd,
+	       const char *item);
 
 /* Who signed m, judged against anchors a: one line per signature on stdout (people) or one
  * array element per signature (programs, when arr is not NULL). Returns the verdict of

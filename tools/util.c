@@ -13,13 +13,18 @@
 
 #include "util.h"
 
+static void vwarn(const char *fmt, va_list ap)
+{
+	fputs("recall: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void warnx_(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("recall: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vwarn(fmt, ap);
 	va_end(ap);
 }
 
@@ -27,25 +32,16 @@ int usage_fail(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("recall: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vwarn(fmt, ap);
 	va_end(ap);
 	fputs(usage, stderr);
 	return EXIT_USAGE;
 }
 
-bool help_requested(int argc, char **argv, const char *usage)
+int usage_opt(int c, const char *usage)
 {
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
-			return true;
-		}
-	}
-	return false;
+	fputs(usage, c == 'h' ? stdout : stderr);
+	return c == 'h' ? EXIT_OK : EXIT_USAGE;
 }
 
 static void subcmd_list(FILE *f, const char *cmd, const struct subcmd *t)
@@ -73,20 +69,31 @@ int subcmd_run(const char *cmd, const struct subcmd *t, int argc, char **argv)
 	return EXIT_USAGE;
 }
 
-uint8_t *file_read(const char *path, size_t *len, size_t max)
+int file_open(const char *path, struct stat *st)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		warnx_("%s: %s", path, strerror(errno));
-		return NULL;
+		return -1;
 	}
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		warnx_("%s: %s", path,
-		       S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+	const char *why = fstat(fd, st) < 0       ? strerror(errno)
+			  : S_ISDIR(st->st_mode)  ? "is a directory"
+			  : !S_ISREG(st->st_mode) ? "not a regular file"
+						  : NULL;
+	if (why) {
+		warnx_("%s: %s", path, why);
 		close(fd);
-		return NULL;
+		return -1;
 	}
+	return fd;
+}
+
+uint8_t *file_read(const char *path, size_t *len, size_t max)
+{
+	struct stat st;
+	int fd = file_open(path, &st);
+	if (fd < 0)
+		return NULL;
 	if ((uint64_t)st.st_size > max) {
 		warnx_("%s: %jd bytes, more than the %zu this command reads", path,
 		       (intmax_t)st.st_size, max);
@@ -124,17 +131,10 @@ int file_map(const char *path, struct mapped *m)
 {
 	m->p = NULL;
 	m->len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		warnx_("%s: %s", path, strerror(errno));
-		return -1;
-	}
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		warnx_("%s: not a regular file", path);
-		close(fd);
+	int fd = file_open(path, &st);
+	if (fd < 0)
 		return -1;
-	}
 	if (st.st_size == 0) {
 		close(fd);
 		m->p = (uint8_t *)"";
@@ -178,6 +178,24 @@ int file_write(const char *path, const void *p, size_t n, mode_t mode, bool excl
 		free(tmp);
 		return -1;
 	}
+	int err = fd_write_all(fd, p, n, mode);
+	/* link() fails if the target appeared meanwhile: excl holds without a race. */
+	if (!err)
+		err = excl ? link(tmp, path) : rename(tmp, path);
+	if (err) {
+		warnx_("%s: write: %s", path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	if (excl)
+		unlink(tmp);
+	free(tmp);
+	return 0;
+}
+
+int fd_write_all(int fd, const void *p, size_t n, mode_t mode)
+{
 	const uint8_t *b = p;
 	size_t done = 0;
 	int err = fchmod(fd, mode);
@@ -194,29 +212,27 @@ int file_write(const char *path, const void *p, size_t n, mode_t mode, bool excl
 		err = fsync(fd);
 	if (close(fd) < 0)
 		err = -1;
-	/* link() fails if the target appeared meanwhile: excl holds without a race. */
-	if (!err)
-		err = excl ? link(tmp, path) : rename(tmp, path);
-	if (err) {
-		warnx_("%s: write: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
+	return err;
+}
+
+/* The decimal number at the start of s (no sign, no space); end points after it. */
+static int leading_u64(const char *s, char **end, uint64_t *v)
+{
+	if (!s || *s < '0' || *s > '9')
 		return -1;
-	}
-	if (excl)
-		unlink(tmp);
-	free(tmp);
+	errno = 0;
+	unsigned long long x = strtoull(s, end, 10);
+	if (errno)
+		return -1;
+	*v = x;
 	return 0;
 }
 
 int parse_u64(const char *s, uint64_t *v)
 {
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
 	char *end;
-	unsigned long long x = strtoull(s, &end, 10);
-	if (errno || *end)
+	uint64_t x;
+	if (leading_u64(s, &end, &x) < 0 || *end)
 		return -1;
 	*v = x;
 	return 0;
@@ -301,13 +317,9 @@ const char *fmt_time(char *out, uint64_t t)
 
 int parse_duration(const char *s, uint64_t *secs)
 {
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
 	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	uint64_t mul = 1;
-	if (errno)
+	uint64_t v, mul = 1;
+	if (leading_u64(s, &end, &v) < 0)
 		return -1;
 	if (*end) {
 		if (end[1])

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "log.h"
@@ -24,8 +25,10 @@ void warnx_(const char *fmt, ...) RC_PRINTF(1, 2);
 /* Usage text on stderr and EXIT_USAGE. */
 int usage_fail(const char *usage, const char *fmt, ...) RC_PRINTF(2, 3);
 
-/* True if argv has -h or --help before any "--"; prints usage on stdout then. */
-bool help_requested(int argc, char **argv, const char *usage);
+/* The last branch of every option loop, for an option c that the loop does not handle itself:
+ * for 'h' (-h, --help) usage on stdout and EXIT_OK, for anything else usage on stderr and
+ * EXIT_USAGE. */
+int usage_opt(int c, const char *usage);
 
 /* A subcommand: name, handler (argv[0] is the subcommand name), one-line summary. */
 struct subcmd {
@@ -36,6 +39,9 @@ struct subcmd {
 
 /* Run argv[1] from table t for command `cmd` (argv[0]); prints the table for help. */
 int subcmd_run(const char *cmd, const struct subcmd *t, int argc, char **argv);
+
+/* Open a regular file for reading: the descriptor, or -1 with a message naming the file. */
+int file_open(const char *path, struct stat *st);
 
 /* Whole file into a malloc'd buffer (NUL-terminated, at most max bytes); NULL with a message
  * naming the file on error. */
@@ -52,6 +58,10 @@ void file_unmap(struct mapped *m);
 /* Write a file atomically (temporary file, fsync, rename) with mode; with excl refuses to
  * replace an existing file. Prints a message naming the file on error. */
 int file_write(const char *path, const void *p, size_t n, mode_t mode, bool excl);
+
+/* Set fd's mode (whatever the umask), write all n bytes of p, fsync and close fd (closed on
+ * error too). -1 with errno on error; the caller words the message. */
+int fd_write_all(int fd, const void *p, size_t n, mode_t mode);
 
 /* Numbers: decimal only, whole string, no sign. */
 int parse_u64(const char *s, uint64_t *v);

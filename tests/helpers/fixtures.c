@@ -60,6 +60,18 @@ void fx_notice(struct rc_notice *n, uint64_t now)
 	n->endpoints[0].plen = 32;
 }
 
+void fx_min_notice(struct rc_notice *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->id = rc_str_c("n1");
+	n->expiry = 10;
+	n->target.vendor = rc_str_c("acme");
+	n->target.model = rc_str_c("cam-1");
+	n->target.nversions = 1;
+	n->target.versions[0] = rc_str_c("1.0");
+	n->remedy_url = rc_str_c("https://x");
+}
+
 int fx_sign(uint8_t *out, size_t cap, size_t *len, uint64_t ct, const uint8_t *payload, size_t plen,
 	    const struct fx_key *keys, size_t nkeys)
 {

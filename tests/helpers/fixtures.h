@@ -35,6 +35,10 @@ void fx_identity(struct rc_identity *id);
  * remedy endpoint 192.0.2.80/32. Views point to static strings. */
 void fx_notice(struct rc_notice *n, uint64_t now);
 
+/* Only what a notice must have: id "n1", expiry 10, acme / cam-1 version "1.0", remedy URL
+ * "https://x". Views point to static strings. */
+void fx_min_notice(struct rc_notice *n);
+
 /* Wrap payload in COSE_Sign with content type ct and sign it with each of keys[0..nkeys). */
 int fx_sign(uint8_t *out, size_t cap, size_t *len, uint64_t ct, const uint8_t *payload, size_t plen,
 	    const struct fx_key *keys, size_t nkeys);

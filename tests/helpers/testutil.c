@@ -45,6 +45,20 @@ char *tu_read_data(const char *rel, size_t *len)
 	return b;
 }
 
+void tu_write_seed(const char *corpus, const char *name, const uint8_t *b, size_t n)
+{
+	const char *root = getenv("RECALL_WRITE_SEEDS");
+	if (!root)
+		return;
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s/%s", root, corpus, name);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(b, 1, n, f) != n || fclose(f) != 0) {
+		fprintf(stderr, "cannot write fuzz seed %s\n", path);
+		abort();
+	}
+}
+
 long tu_unhex(uint8_t *out, size_t cap, const char *hex)
 {
 	size_t n = 0;

@@ -12,6 +12,7 @@
 
 #include "cbor_io.h"
 #include "recall/anchors.h"
+#include "testutil.h"
 
 /* Keys A..E (index 0..4) from fixed seeds, plus 17 more for "too many" cases. */
 #define NKEYS 22
@@ -513,20 +514,6 @@ static void test_rotation_decode_rejects(void **state)
 /* ---- fuzz seeds (tests/fuzz/corpus/anchors and rotation): always checked, written when
  * RECALL_WRITE_SEEDS names the corpus root ---- */
 
-static void put_seed(const char *corpus, const char *name, const uint8_t *b, size_t n)
-{
-	const char *root = getenv("RECALL_WRITE_SEEDS");
-	if (!root)
-		return;
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s/%s", root, corpus, name);
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		fail_msg("cannot write %s", path);
-	assert_int_equal(fwrite(b, 1, n, f), n);
-	fclose(f);
-}
-
 static void test_seeds(void **state)
 {
 	struct rc_anchors s;
@@ -535,38 +522,38 @@ static void test_seeds(void **state)
 	size_t len;
 	make_set(&s, 1, 1, (const int[]){A}, 1);
 	assert_int_equal(rc_anchors_encode(&s, b, sizeof(b), &len), RC_OK);
-	put_seed("anchors", "one-key", b, len);
+	tu_write_seed("anchors", "one-key", b, len);
 	make_set(&s, 77, 3, (const int[]){A, B, C, D, E}, 5);
 	assert_int_equal(rc_anchors_encode(&s, b, sizeof(b), &len), RC_OK);
-	put_seed("anchors", "three-of-five", b, len);
+	tu_write_seed("anchors", "three-of-five", b, len);
 	struct aspec x = abase();
 	x.nkeys = 16, x.extra = -1;
 	struct rc_wr w;
 	rc_wr_init(&w, b, sizeof(b));
 	wr_aspec(&w, &x);
 	assert_int_equal(rc_anchors_decode(&s, b, w.len, NULL), RC_OK);
-	put_seed("anchors", "sixteen-ext", b, w.len);
+	tu_write_seed("anchors", "sixteen-ext", b, w.len);
 	x = abase(), x.swap_at = 2;
 	rc_wr_init(&w, b, sizeof(b));
 	wr_aspec(&w, &x);
 	assert_int_equal(rc_anchors_decode(&s, b, w.len, NULL), RC_ERR_NONCANONICAL);
-	put_seed("anchors", "bad-order", b, w.len);
+	tu_write_seed("anchors", "bad-order", b, w.len);
 	/* Rotation payloads, and the same wrapped as signed statements. */
 	make_set(&r.next, 6, 2, (const int[]){B, C, D}, 3);
 	r.from_epoch = 5;
 	assert_int_equal(rc_rotation_encode(&r, b, sizeof(b), &len), RC_OK);
-	put_seed("rotation", "plain", b, len);
+	tu_write_seed("rotation", "plain", b, len);
 	r.nrevoked = 2;
 	memset(r.revoked[0], 0x01, 8);
 	memset(r.revoked[1], 0xfe, 8);
 	assert_int_equal(rc_rotation_encode(&r, b, sizeof(b), &len), RC_OK);
 	assert_int_equal(rc_rotation_decode(&back, b, len, NULL), RC_OK);
-	put_seed("rotation", "revoked", b, len);
+	tu_write_seed("rotation", "revoked", b, len);
 	struct rc_anchors cur;
 	make_set(&cur, 5, 2, (const int[]){A, B, C}, 3);
 	len = rotation_stmt(b, RC_CT_ROTATION, &r, (const int[]){A, B}, 2);
 	assert_int_equal(rc_anchors_rotate(&cur, b, len, NULL), RC_OK);
-	put_seed("rotation", "signed-statement", b, len);
+	tu_write_seed("rotation", "signed-statement", b, len);
 }
 
 int main(void)

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "cbor_io.h"
+#include "fixtures.h"
 #include "recall/cose.h"
 #include "recall/msg.h"
 #include "recall/notice.h"
@@ -419,16 +420,6 @@ static struct rc_identity dev(const char *model, const char *hwrev, const char *
 	    .vendor = sv("acme"), .model = sv(model), .hwrev = sv(hwrev), .fwver = sv(fw)};
 }
 
-static void min_notice(struct rc_notice *n)
-{
-	memset(n, 0, sizeof(*n));
-	n->id = sv("n1");
-	n->expiry = 10;
-	n->target.vendor = sv("acme"), n->target.model = sv("cam-1");
-	n->target.nversions = 1, n->target.versions[0] = sv("1.0");
-	n->remedy_url = sv("https://x");
-}
-
 static int setup(void **state)
 {
 	for (int i = 0; i < 5; i++) {
@@ -470,7 +461,7 @@ static void test_check(void **state)
 	struct rc_diag d;
 	struct rc_identity id = dev("cam-1", "b", "1.0");
 	uint8_t b[2048];
-	min_notice(&n);
+	fx_min_notice(&n);
 	n.not_before = 1000, n.expiry = 2000;
 	size_t len = sign_notice(b, &n, RC_CT_NOTICE, (const int[]){0, 1}, 2);
 	assert_int_equal(rc_notice_check(&got, b, len, &a, &id, 1500, true, &v, &d), RC_OK);
@@ -531,54 +522,40 @@ static void test_check(void **state)
 /* ---- fuzz seeds (tests/fuzz/corpus/cose): always checked, written when
  * RECALL_WRITE_SEEDS names the corpus root ---- */
 
-static void put_seed(const char *corpus, const char *name, const uint8_t *b, size_t n)
-{
-	const char *root = getenv("RECALL_WRITE_SEEDS");
-	if (!root)
-		return;
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s/%s", root, corpus, name);
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		fail_msg("cannot write %s", path);
-	assert_int_equal(fwrite(b, 1, n, f), n);
-	fclose(f);
-}
-
 static void test_seeds(void **state)
 {
 	struct rc_notice n;
 	struct rc_cose_sign m;
 	uint8_t b[4096];
 	size_t len;
-	min_notice(&n);
+	fx_min_notice(&n);
 	len = sign_notice(b, &n, RC_CT_NOTICE, (const int[]){0, 1}, 2);
 	assert_int_equal(rc_cose_decode(&m, b, len, NULL), RC_OK);
-	put_seed("cose", "notice-2sig", b, len);
+	tu_write_seed("cose", "notice-2sig", b, len);
 	len = sign_notice(b, &n, RC_CT_NOTICE, (const int[]){0, 1, 2, 3, 4}, 5);
 	assert_int_equal(rc_cose_decode(&m, b, len, NULL), RC_OK);
-	put_seed("cose", "notice-5sig", b, len);
+	tu_write_seed("cose", "notice-5sig", b, len);
 	len = sign_payload(b, RC_CT_ROTATION, (const uint8_t *)"\xa0", 1, (const int[]){2}, 1);
 	assert_int_equal(rc_cose_decode(&m, b, len, NULL), RC_OK);
-	put_seed("cose", "rotation-1sig", b, len);
+	tu_write_seed("cose", "rotation-1sig", b, len);
 	struct spec sp = base();
 	static const uint8_t ext[] = {0xa2, 0x03, 0x00, 0x20, 0x00};
 	sp.bprot = ext, sp.bprot_len = sizeof(ext), sp.s[1].extra = -3;
 	len = build(&sp, b, sizeof(b));
 	assert_int_equal(rc_cose_decode(&m, b, len, NULL), RC_OK);
-	put_seed("cose", "extensions", b, len);
+	tu_write_seed("cose", "extensions", b, len);
 	sp = base();
 	sp.nsig = RC_SIG_MAX;
 	len = build(&sp, b, sizeof(b));
 	assert_int_equal(rc_cose_decode(&m, b, len, NULL), RC_OK);
-	put_seed("cose", "sixteen-sigs", b, len);
+	tu_write_seed("cose", "sixteen-sigs", b, len);
 	sp.s[3].kid0 = 3;
 	len = build(&sp, b, sizeof(b));
 	assert_int_equal(rc_cose_decode(&m, b, len, NULL), RC_ERR_DUPKEY);
-	put_seed("cose", "dup-kid", b, len);
+	tu_write_seed("cose", "dup-kid", b, len);
 	assert_int_equal(rc_cose_encode_unsigned(b, sizeof(b), &len, RC_CT_NOTICE, b, 0), RC_OK);
 	assert_int_equal(rc_cose_decode(&m, b, len, NULL), RC_ERR_MISSING);
-	put_seed("cose", "unsigned", b, len);
+	tu_write_seed("cose", "unsigned", b, len);
 }
 
 int main(void)

@@ -10,8 +10,10 @@
 #include <cmocka.h>
 
 #include "cbor_io.h"
+#include "fixtures.h"
 #include "recall/msg.h"
 #include "recall/notice.h"
+#include "testutil.h"
 
 static const uint8_t dig1[32] = {1, 2, 3};
 static const uint8_t dig2[32] = {9, 9, 9};
@@ -52,24 +54,13 @@ static void full_notice(struct rc_notice *n)
 	n->endpoints[1] = (struct rc_endpoint){6, {0x20, 0x01, 0x0d, 0xb8}, 32};
 }
 
-/* Only what is mandatory, one exact version. */
-static void min_notice(struct rc_notice *n)
-{
-	memset(n, 0, sizeof(*n));
-	n->id = sv("n1");
-	n->expiry = 10;
-	n->target.vendor = sv("acme"), n->target.model = sv("cam-1");
-	n->target.nversions = 1, n->target.versions[0] = sv("1.0");
-	n->remedy_url = sv("https://x");
-}
-
 static void test_roundtrip(void **state)
 {
 	struct rc_notice n, back;
 	uint8_t buf[RC_NOTICE_MAX], again[RC_NOTICE_MAX];
 	size_t len, len2, cnt;
 	for (int which = 0; which < 2; which++) {
-		which ? min_notice(&n) : full_notice(&n);
+		which ? fx_min_notice(&n) : full_notice(&n);
 		assert_int_equal(rc_notice_encode(&n, buf, sizeof(buf), &len), RC_OK);
 		assert_int_equal(buf[0], which ? 0xa9 : 0xaa);
 		assert_int_equal(rc_notice_decode(&back, buf, len, NULL), RC_OK);
@@ -432,7 +423,7 @@ static void test_covers(void **state)
 {
 	struct rc_notice n;
 	struct rc_identity id;
-	min_notice(&n); /* versions ["1.0"] */
+	fx_min_notice(&n); /* versions ["1.0"] */
 	assert_true(cov(&n, "1.0"));
 	assert_false(cov(&n, "1.0.0")); /* exact lists are byte-exact */
 	assert_false(cov(&n, "1.0 "));
@@ -518,20 +509,6 @@ static void test_names(void **state)
 /* ---- fuzz seeds (tests/fuzz/corpus/notice): always checked, written when
  * RECALL_WRITE_SEEDS names the corpus root ---- */
 
-static void put_seed(const char *corpus, const char *name, const uint8_t *b, size_t n)
-{
-	const char *root = getenv("RECALL_WRITE_SEEDS");
-	if (!root)
-		return;
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s/%s", root, corpus, name);
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		fail_msg("cannot write %s", path);
-	assert_int_equal(fwrite(b, 1, n, f), n);
-	fclose(f);
-}
-
 static void test_seeds(void **state)
 {
 	struct rc_notice n, back;
@@ -539,18 +516,18 @@ static void test_seeds(void **state)
 	size_t len;
 	full_notice(&n);
 	assert_int_equal(rc_notice_encode(&n, b, sizeof(b), &len), RC_OK);
-	put_seed("notice", "full", b, len);
-	min_notice(&n);
+	tu_write_seed("notice", "full", b, len);
+	fx_min_notice(&n);
 	assert_int_equal(rc_notice_encode(&n, b, sizeof(b), &len), RC_OK);
-	put_seed("notice", "minimal", b, len);
+	tu_write_seed("notice", "minimal", b, len);
 	n.target.nversions = 0, n.target.has_built_before = true, n.target.built_before = 5;
 	assert_int_equal(rc_notice_encode(&n, b, sizeof(b), &len), RC_OK);
-	put_seed("notice", "build-only", b, len);
+	tu_write_seed("notice", "build-only", b, len);
 	n.target.has_built_before = false, n.target.nranges = 1;
 	n.target.ranges[0] =
 	    (struct rc_range){RC_VS_RPM, {sv("1.0~rc1"), true}, {sv("1.0^1"), true}};
 	assert_int_equal(rc_notice_encode(&n, b, sizeof(b), &len), RC_OK);
-	put_seed("notice", "rpm-range", b, len);
+	tu_write_seed("notice", "rpm-range", b, len);
 	static const struct {
 		const char *name;
 		struct nspec x;
@@ -585,7 +562,7 @@ static void test_seeds(void **state)
 	for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++) {
 		len = build_raw(&raw[i].x, b, sizeof(b));
 		assert_int_equal(rc_notice_decode(&back, b, len, NULL), raw[i].err);
-		put_seed("notice", raw[i].name, b, len);
+		tu_write_seed("notice", raw[i].name, b, len);
 	}
 }
 
