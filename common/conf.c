@@ -427,7 +427,7 @@ int conf_parse_file(const struct conf_key *tab, void *obj, const char *path, cha
 		seterr(err, cap, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > CONF_FILE_MAX) {
+	if (!S_ISREG(st.st_mode) || st.st_size < 0 || (uintmax_t)st.st_size > CONF_FILE_MAX) {
 		seterr(err, cap, "%s: %s", path,
 		       S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
 		goto fail;
