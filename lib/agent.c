@@ -126,7 +126,10 @@ void rc__agent_quarantine(struct rc_agent *a, const struct rc_notice *n, bool on
 	if (a->ops->quarantine(a->ctx, n, on) != 0) {
 		a->c.quarantine_errors++;
 		rc__agent_say(a, RC_LOG_ERR, "quarantine: %s failed", on ? "apply" : "lift");
-		a->quarantine_on = !on ? a->quarantine_on : false;
+		/* Off after a failed apply, as it was after a failed lift: on_recall and settle
+		 * try each again. */
+		if (on)
+			a->quarantine_on = false;
 		return;
 	}
 	a->quarantine_on = on;
@@ -142,8 +145,8 @@ void rc__agent_release(struct rc_agent *a, enum rc_agent_event ev)
 		rc__agent_quarantine(a, n, false);
 	a->mode = RC_AGENT_IDLE;
 	a->c.releases++;
-	rc__agent_persist(
-	    a); /* the notice bytes stay in place until the next recall, so n stays valid */
+	/* The notice bytes stay in place until the next recall, so n stays valid. */
+	rc__agent_persist(a);
 	a->notice_len = 0;
 	rc__agent_say(a, RC_LOG_NOTICE, "%s: notice %.*s released (%s)", rc_agent_state_name(old),
 		      n ? (int)n->id.n : 1, n ? n->id.p : "?", rc_agent_event_name(ev));

@@ -62,12 +62,11 @@ int rc_agent_init(struct rc_agent *a, const struct rc_agent_config *cfg,
 	rc__agent_identity(a, &a->cfg.id);
 	if (rc_identity_check(&a->cfg.id) != RC_OK)
 		return RC_ERR_SYNTAX;
+	/* The set must be one that encodes: keys, threshold and each key's kid all valid. */
 	uint8_t tmp[RC_ANCHOR_MAX * (RC_PK_LEN + 2) + 32];
 	size_t tl;
 	if (rc_anchors_encode(&cfg->anchors, tmp, sizeof(tmp), &tl) != RC_OK)
 		return RC_ERR_INVALID;
-	for (uint32_t i = 0; i < a->cfg.anchors.n; i++)
-		rc_kid(a->cfg.anchors.a[i].kid, a->cfg.anchors.a[i].pk);
 	a->anchors = a->cfg.anchors;
 	struct rc_agent_config *c = &a->cfg;
 	c->periodic_s = clamp(c->periodic_s, RC_AGENT_PERIODIC_S, RC_AGENT_PERIODIC_MIN_S,

@@ -209,6 +209,12 @@ int rc_cose_decode(struct rc_cose_sign *m, const uint8_t *buf, size_t len, struc
 	return decode(m, NULL, buf, len, false, diag);
 }
 
+int rc_cose_decode_unsigned(struct rc_cose_sign *m, const uint8_t *buf, size_t len,
+			    struct rc_diag *diag)
+{
+	return decode(m, NULL, buf, len, true, diag);
+}
+
 /* 98([ body_prot, {}, payload, [ sigs... ] ]) from a body and whole signature items. */
 static int emit(uint8_t *out, size_t cap, size_t *len, const struct rc_cose_sign *m,
 		const struct sig_span *items, size_t n)

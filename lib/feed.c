@@ -27,23 +27,23 @@ enum {
 	H_RESERVED = 88,
 };
 
-static uint32_t get32(const uint8_t *p)
+static uint32_t get32(const uint8_t p[static 4])
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint64_t get64(const uint8_t *p)
+static uint64_t get64(const uint8_t p[static 8])
 {
 	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
-static void put32(uint8_t *p, uint32_t v)
+static void put32(uint8_t p[static 4], uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static void put64(uint8_t *p, uint64_t v)
+static void put64(uint8_t p[static 8], uint64_t v)
 {
 	put32(p, (uint32_t)v);
 	put32(p + 4, (uint32_t)(v >> 32));
@@ -295,6 +295,18 @@ struct slot {
 	char id[RC_NOTICE_ID_MAX];
 };
 
+/* By id, then input position. */
+static int id_order(const struct slot *a, const struct slot *b)
+{
+	size_t n = a->idlen < b->idlen ? a->idlen : b->idlen;
+	int c = memcmp(a->id, b->id, n);
+	if (c)
+		return c;
+	if (a->idlen != b->idlen)
+		return a->idlen < b->idlen ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
 static int cmp_slot(const void *pa, const void *pb)
 {
 	const struct slot *a = pa, *b = pb;
@@ -306,26 +318,13 @@ static int cmp_slot(const void *pa, const void *pb)
 		return a->action < b->action ? -1 : 1;
 	if (a->severity != b->severity)
 		return a->severity > b->severity ? -1 : 1;
-	size_t n = a->idlen < b->idlen ? a->idlen : b->idlen;
-	int c = memcmp(a->id, b->id, n);
-	if (c)
-		return c;
-	if (a->idlen != b->idlen)
-		return a->idlen < b->idlen ? -1 : 1;
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
+	return id_order(a, b);
 }
 
-/* Order by id, then input position, to find repeated ids. */
+/* Order pointers to slots by id, to find repeated ids. */
 static int cmp_id(const void *pa, const void *pb)
 {
-	const struct slot *const *a = pa, *const *b = pb;
-	size_t n = (*a)->idlen < (*b)->idlen ? (*a)->idlen : (*b)->idlen;
-	int c = memcmp((*a)->id, (*b)->id, n);
-	if (c)
-		return c;
-	if ((*a)->idlen != (*b)->idlen)
-		return (*a)->idlen < (*b)->idlen ? -1 : 1;
-	return (*a)->idx < (*b)->idx ? -1 : (*a)->idx > (*b)->idx;
+	return id_order(*(const struct slot *const *)pa, *(const struct slot *const *)pb);
 }
 
 static int check_ids(struct slot *s, size_t n, size_t *bad)

@@ -332,26 +332,22 @@ static int anchors_show(int argc, char **argv)
 		return usage_fail(show_usage, "anchors show: give one FILE");
 	const char *path = argv[optind];
 	size_t n;
-	uint8_t *buf = file_read(path, &n, 64 * 1024);
+	uint8_t *buf = file_read(path, &n, ANCHORS_FILE_MAX);
 	if (!buf)
 		return EXIT_FAIL;
-	int ret;
-	if (n > 1 && buf[0] == 0xd8 && buf[1] == 98) {
+	struct rc_anchors a;
+	int ret = EXIT_OK;
+	if (looks_signed(buf, n)) {
 		ret = show_rotation(path, buf, n, json);
+	} else if (anchors_parse(path, buf, n, &a) < 0) {
+		ret = EXIT_FAIL;
+	} else if (json) {
+		json_t *o = anchors_json(&a);
+		json_object_set_new(o, "type", json_string("anchors"));
+		json_print(o);
 	} else {
-		free(buf);
-		struct rc_anchors a;
-		if (anchors_load(path, &a) < 0)
-			return EXIT_FAIL;
-		if (json) {
-			json_t *o = anchors_json(&a);
-			json_object_set_new(o, "type", json_string("anchors"));
-			json_print(o);
-		} else {
-			printf("%s: anchor set\n", path);
-			anchors_print(&a, "  ");
-		}
-		return EXIT_OK;
+		printf("%s: anchor set\n", path);
+		anchors_print(&a, "  ");
 	}
 	free(buf);
 	return ret;

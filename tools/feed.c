@@ -13,8 +13,6 @@
 #include "recall/msg.h"
 #include "signed.h"
 
-#define MAX_REPORTED 20 /* problems printed before "... and N more" */
-
 static const char build_usage[] =
     "usage: recall feed build -k FEED.key -a ANCHORS -o OUT [--serial N] [--issued TIME]\n"
     "                         [--expiry TIME | --valid DURATION] [-v] NOTICES...\n"
@@ -36,16 +34,22 @@ static const char build_usage[] =
     "  -v, --verbose          print the time each step takes\n"
     "  -h, --help             this text\n";
 
-/* Every input notice: where it came from and its bytes (views into the file buffers). */
+/* Where an input notice came from, for messages. */
+struct origin {
+	uint32_t file; /* index into files */
+	uint32_t item; /* position in its file (0-based) */
+	bool single;   /* the file holds exactly this one notice */
+};
+
+/* Every input notice: its bytes (views into the file buffers, in the two arrays that
+ * rc_feed_build takes) and where it came from. */
 struct inputs {
 	char **files;
 	size_t nfiles, capfiles;
 	uint8_t **bufs;
 	const uint8_t **p;
 	size_t *len;
-	uint32_t *file;  /* index into files */
-	uint32_t *item;  /* position in its file (0-based) */
-	uint8_t *single; /* file holds exactly one notice */
+	struct origin *at;
 	size_t n, cap;
 };
 
@@ -125,24 +129,16 @@ static int add_item(struct inputs *in, const uint8_t *p, size_t len, uint32_t fi
 		size_t *nl = np ? realloc(in->len, nc * sizeof(*nl)) : NULL;
 		if (nl)
 			in->len = nl;
-		uint32_t *nf = nl ? realloc(in->file, nc * sizeof(*nf)) : NULL;
-		if (nf)
-			in->file = nf;
-		uint32_t *ni = nf ? realloc(in->item, nc * sizeof(*ni)) : NULL;
-		if (ni)
-			in->item = ni;
-		uint8_t *ns = ni ? realloc(in->single, nc) : NULL;
-		if (ns)
-			in->single = ns;
-		if (!ns)
+		struct origin *na = nl ? realloc(in->at, nc * sizeof(*na)) : NULL;
+		if (na)
+			in->at = na;
+		if (!na)
 			return -1;
 		in->cap = nc;
 	}
 	in->p[in->n] = p;
 	in->len[in->n] = len;
-	in->file[in->n] = file;
-	in->item[in->n] = item;
-	in->single[in->n] = 0;
+	in->at[in->n] = (struct origin){file, item, false};
 	in->n++;
 	return 0;
 }
@@ -183,7 +179,7 @@ static size_t load(struct inputs *in)
 			item++;
 		}
 		if (in->n == first + 1)
-			in->single[first] = 1;
+			in->at[first].single = true;
 	}
 	return problems;
 }
@@ -191,10 +187,11 @@ static size_t load(struct inputs *in)
 /* "FILE" or "FILE #3" for notice i. */
 static const char *where(const struct inputs *in, size_t i, char *buf, size_t cap)
 {
-	if (in->single[i])
-		snprintf(buf, cap, "%s", in->files[in->file[i]]);
+	const struct origin *o = &in->at[i];
+	if (o->single)
+		snprintf(buf, cap, "%s", in->files[o->file]);
 	else
-		snprintf(buf, cap, "%s #%" PRIu32, in->files[in->file[i]], in->item[i] + 1);
+		snprintf(buf, cap, "%s #%" PRIu32, in->files[o->file], o->item + 1);
 	return buf;
 }
 
@@ -280,9 +277,7 @@ static void inputs_free(struct inputs *in)
 	free(in->bufs);
 	free(in->p);
 	free(in->len);
-	free(in->file);
-	free(in->item);
-	free(in->single);
+	free(in->at);
 }
 
 static int build(const char *out, const char *keypath, const struct rc_anchors *a,
@@ -299,11 +294,11 @@ static int build(const char *out, const char *keypath, const struct rc_anchors *
 		goto done;
 	double t1 = mono_ms();
 	for (size_t i = 0; i < in.n; i++) {
-		if (!check(&in, i, a, meta->issued, problems < MAX_REPORTED))
+		if (!check(&in, i, a, meta->issued, problems < FEED_REPORT_MAX))
 			problems++;
 	}
-	if (problems > MAX_REPORTED)
-		warnx_("... and %zu more problems", problems - MAX_REPORTED);
+	if (problems > FEED_REPORT_MAX)
+		warnx_("... and %zu more problems", problems - FEED_REPORT_MAX);
 	if (problems) {
 		warnx_("%s: not written: %zu of %zu notices have problems", out, problems, in.n);
 		goto done;

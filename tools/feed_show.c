@@ -120,12 +120,9 @@ int feed_show(int argc, char **argv)
 	}
 	for (uint32_t b = 0; b < f.nbuckets; b++) {
 		const uint8_t *p = f.buckets + 4 * (size_t)b;
-		uint32_t lo = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-			      (uint32_t)p[3] << 24;
-		uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 |
-			      (uint32_t)p[7] << 24;
-		if (hi - lo > maxb)
-			maxb = hi - lo;
+		uint32_t size = (uint32_t)(get_le(p + 4, 4) - get_le(p, 4));
+		if (size > maxb)
+			maxb = size;
 	}
 	size_t index = (size_t)(f.notices - f.base) - RC_FEED_HDR_LEN;
 	char h[2 * RC_KID_LEN + 1], h2[2 * RC_KID_LEN + 1], ta[32], tb[32];

@@ -40,12 +40,14 @@ int feed_load(const char *path, const char *pubpath, struct mapped *m, struct rc
 	if (err) {
 		char h[2 * RC_KID_LEN + 1], h2[2 * RC_KID_LEN + 1];
 		uint8_t kid[RC_KID_LEN];
+		struct rc_feed other; /* the structure is sound: the header names its key */
 		if (pubpath)
 			rc_kid(kid, pk);
 		if (err == RC_ERR_SIG && d.field && !strcmp(d.field, "feed.key_id") &&
-		    m->len >= RC_FEED_HDR_LEN)
+		    rc_feed_parse(&other, m->p, m->len, NULL) == RC_OK)
 			warnx_("%s: signed by feed key kid %s, not by %s (kid %s)", path,
-			       hex(h, m->p + 48, RC_KID_LEN), pubpath, hex(h2, kid, RC_KID_LEN));
+			       hex(h, other.meta.key_id, RC_KID_LEN), pubpath,
+			       hex(h2, kid, RC_KID_LEN));
 		else if (err == RC_ERR_SIG)
 			warnx_("%s: feed signature does not verify with %s (tampered or damaged)",
 			       path, pubpath);
@@ -95,10 +97,7 @@ bool feed_notice_problem(const char *path, const struct rc_feed *f, uint32_t i,
 		return true;
 	}
 	uint64_t h = rc_feed_hash(f->hashkey, n.target.vendor, n.target.model);
-	uint64_t e = 0;
-	for (int b = 7; b >= 0; b--)
-		e = e << 8 | f->entries[(size_t)i * RC_FEED_ENTRY_LEN + (size_t)b];
-	if (h != e) {
+	if (h != get_le(f->entries + (size_t)i * RC_FEED_ENTRY_LEN, 8)) {
 		if (report)
 			warnx_("%s: notice %" PRIu32
 			       " (%.*s): index entry does not match its vendor and "
@@ -181,9 +180,9 @@ int feed_verify(int argc, char **argv)
 	double t2 = mono_ms();
 	int nbad = 0;
 	for (size_t i = bad; err && i < f.nnotices; i++)
-		nbad += feed_notice_problem(path, &f, (uint32_t)i, &a, nbad < 20);
-	if (nbad > 20)
-		warnx_("%s: ... and %d more bad notices", path, nbad - 20);
+		nbad += feed_notice_problem(path, &f, (uint32_t)i, &a, nbad < FEED_REPORT_MAX);
+	if (nbad > FEED_REPORT_MAX)
+		warnx_("%s: ... and %d more bad notices", path, nbad - FEED_REPORT_MAX);
 	if (err && nbad == 0) { /* a problem only the library's check names */
 		warnx_("%s: notice %zu: %s", path, bad, rc_strerror(err));
 		nbad = 1;
@@ -193,12 +192,13 @@ int feed_verify(int argc, char **argv)
 	uint32_t dups = 0, expired = 0;
 	for (uint32_t i = 0; r && i < f.nnotices; i++)
 		expired += r[i].expiry <= at;
-	if (r) { /* ids: sort a copy by id alone */
+	if (r) {
+		/* Repeated ids: with vendor and model blanked, feed_ref_cmp orders by id alone. */
 		for (uint32_t i = 0; i < f.nnotices; i++)
 			r[i].vendor = r[i].model = (struct rc_str){"", 0};
 		qsort(r, f.nnotices, sizeof(*r), feed_ref_cmp);
 		for (uint32_t i = 1; i < f.nnotices; i++)
-			if (rc_str_eq(r[i].id, r[i - 1].id) && dups++ < 20)
+			if (rc_str_eq(r[i].id, r[i - 1].id) && dups++ < FEED_REPORT_MAX)
 				warnx_("%s: notice id %.*s appears more than once", path,
 				       (int)r[i].id.n, r[i].id.p);
 	} else {

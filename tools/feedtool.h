@@ -7,6 +7,9 @@
 #include "recall/feed.h"
 #include "util.h"
 
+/* Problems named one by one before "... and N more": enough to act on, not a flood. */
+#define FEED_REPORT_MAX 20
+
 /* Map FEED and open it: with pubpath, structure and signature (rc_feed_open); without, the
  * structure only (rc_feed_parse). Prints a message naming the file on error. */
 int feed_load(const char *path, const char *pubpath, struct mapped *m, struct rc_feed *f);

@@ -46,7 +46,7 @@ void imp_report(struct imp_opts *o, const char *cve, const char *status, const c
 		o->notes++;
 }
 
-int imp_bad(struct imp_opts *o, const char *file, const char *where, const char *fmt, ...)
+int imp_bad(const char *file, const char *where, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -55,7 +55,6 @@ int imp_bad(struct imp_opts *o, const char *file, const char *where, const char 
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-	(void)o;
 	return -1;
 }
 

@@ -115,8 +115,8 @@ struct imp_source {
 int imp_main(const struct imp_source *src, int argc, char **argv);
 void imp_report(struct imp_opts *o, const char *cve, const char *status, const char *file,
 		const char *where, const char *fmt, ...) RC_PRINTF(6, 7);
-int imp_bad(struct imp_opts *o, const char *file, const char *where, const char *fmt, ...)
-    RC_PRINTF(4, 5);
+/* "recall: FILE: WHERE: reason" on stderr for a malformed input file; returns -1. */
+int imp_bad(const char *file, const char *where, const char *fmt, ...) RC_PRINTF(3, 4);
 const char *jget(json_t *o, const char *key);
 /* The last component of a path. */
 const char *imp_basename(const char *path);
@@ -155,7 +155,7 @@ struct imp_draft *imp_draft_get(struct imp_rec *r, const char *vendor, const cha
 				char (*hw)[RC_HWREV_MAX + 1], size_t nhw);
 void imp_draft_match(struct imp_draft *d, const char *match);
 void imp_draft_note(struct imp_draft *d, const char *fmt, ...) RC_PRINTF(2, 3);
-void imp_add_version(struct imp_rec *r, struct imp_draft *d, const char *v, const char *match);
+void imp_add_version(struct imp_draft *d, const char *v, const char *match);
 void imp_add_range(struct imp_rec *r, struct imp_draft *d, const struct imp_range *g,
 		   const char *match);
 /* A reference URL with a rank (0 vendor advisory, 1 patch, 2 advisory, 3 other, 4 exploit). */

@@ -59,41 +59,40 @@ static char kind(json_t *e, char *cpe0, size_t cap)
 static int check_entry(struct ctx *x, const char *w, json_t *e)
 {
 	char p[320];
-	struct imp_opts *o = x->r->o;
 	if (!json_is_object(e))
-		return imp_bad(o, x->path, w, "expected an object");
+		return imp_bad(x->path, w, "expected an object");
 	static const char *const strs[] = {"vendor", "product", "defaultStatus", NULL};
 	for (const char *const *k = strs; *k; k++)
 		if (json_object_get(e, *k) && !jget(e, *k))
-			return imp_bad(o, x->path, (snprintf(p, sizeof(p), "%s.%s", w, *k), p),
+			return imp_bad(x->path, (snprintf(p, sizeof(p), "%s.%s", w, *k), p),
 				       "expected a string");
 	json_t *cpes = json_object_get(e, "cpes"), *vs = json_object_get(e, "versions");
 	if (cpes && !json_is_array(cpes))
-		return imp_bad(o, x->path, (snprintf(p, sizeof(p), "%s.cpes", w), p),
+		return imp_bad(x->path, (snprintf(p, sizeof(p), "%s.cpes", w), p),
 			       "expected an array");
 	if (vs && !json_is_array(vs))
-		return imp_bad(o, x->path, (snprintf(p, sizeof(p), "%s.versions", w), p),
+		return imp_bad(x->path, (snprintf(p, sizeof(p), "%s.versions", w), p),
 			       "expected an array");
 	for (size_t i = 0; i < json_array_size(vs); i++) {
 		json_t *v = json_array_get(vs, i);
 		snprintf(p, sizeof(p), "%s.versions[%zu]", w, i);
 		if (!json_is_object(v))
-			return imp_bad(o, x->path, p, "expected an object");
+			return imp_bad(x->path, p, "expected an object");
 		if (!jget(v, "version"))
-			return imp_bad(o, x->path, p, "version: missing or not a string");
+			return imp_bad(x->path, p, "version: missing or not a string");
 		const char *st = jget(v, "status");
 		if (!st ||
 		    (strcmp(st, "affected") && strcmp(st, "unaffected") && strcmp(st, "unknown")))
 			return imp_bad(
-			    o, x->path, p,
+			    x->path, p,
 			    "status: expected \"affected\", \"unaffected\" or \"unknown\"");
 		static const char *const opt[] = {"lessThan", "lessThanOrEqual", "versionType",
 						  NULL};
 		for (const char *const *k = opt; *k; k++)
 			if (json_object_get(v, *k) && !jget(v, *k))
-				return imp_bad(o, x->path, p, "%s: expected a string", *k);
+				return imp_bad(x->path, p, "%s: expected a string", *k);
 		if (jget(v, "lessThan") && jget(v, "lessThanOrEqual"))
-			return imp_bad(o, x->path, p, "both lessThan and lessThanOrEqual");
+			return imp_bad(x->path, p, "both lessThan and lessThanOrEqual");
 	}
 	return 0;
 }
@@ -228,7 +227,7 @@ static void one_version(struct ctx *x, const char *w, json_t *v, const char *ven
 	if (hi) {
 		imp_add_range(r, *dp, &g, match);
 	} else {
-		imp_add_version(r, *dp, ver, match);
+		imp_add_version(*dp, ver, match);
 		if (from_cpe && strpbrk(ver, "abcdefghijklmnopqrstuvwxyz"))
 			imp_draft_note(
 			    *dp,
@@ -356,7 +355,7 @@ static int container(struct ctx *x, const char *w, json_t *c, size_t *made)
 		return 0;
 	snprintf(p, sizeof(p), "%s.affected", w);
 	if (!json_is_array(aff))
-		return imp_bad(x->r->o, x->path, p, "expected an array");
+		return imp_bad(x->path, p, "expected an array");
 	for (size_t i = 0; i < json_array_size(aff); i++) {
 		snprintf(p, sizeof(p), "%s.affected[%zu]", w, i);
 		if (check_entry(x, p, json_array_get(aff, i)) < 0)
@@ -431,17 +430,17 @@ static int cve5_file(struct imp_opts *o, const char *path, json_t *root)
 	const char *dv = jget(root, "dataVersion"), *dt = jget(root, "dataType");
 	const char *id = jget(meta, "cveId"), *state = jget(meta, "state");
 	if (!json_is_object(root))
-		return imp_bad(o, path, NULL, "expected a JSON object (a CVE JSON 5.x record)");
+		return imp_bad(path, NULL, "expected a JSON object (a CVE JSON 5.x record)");
 	if (dt && strcmp(dt, "CVE_RECORD"))
-		return imp_bad(o, path, "dataType", "expected \"CVE_RECORD\"");
+		return imp_bad(path, "dataType", "expected \"CVE_RECORD\"");
 	if (!dv || strncmp(dv, "5.", 2))
-		return imp_bad(o, path, "dataVersion", "expected \"5.x\" (a CVE JSON 5 record)");
+		return imp_bad(path, "dataVersion", "expected \"5.x\" (a CVE JSON 5 record)");
 	if (!id || strncmp(id, "CVE-", 4) || strlen(id) >= 32)
-		return imp_bad(o, path, "cveMetadata.cveId", "expected a CVE id");
+		return imp_bad(path, "cveMetadata.cveId", "expected a CVE id");
 	if (!json_is_object(cna) && !(state && !strcmp(state, "REJECTED")))
-		return imp_bad(o, path, "containers.cna", "expected an object");
+		return imp_bad(path, "containers.cna", "expected an object");
 	if (adps && !json_is_array(adps))
-		return imp_bad(o, path, "containers.adp", "expected an array");
+		return imp_bad(path, "containers.adp", "expected an array");
 	struct imp_rec r;
 	struct ctx x = {.r = &r, .path = path};
 	imp_rec_init(&r, o, imp_basename(path), "cve5", id);
@@ -470,7 +469,7 @@ static int cve5_file(struct imp_opts *o, const char *path, json_t *root)
 		json_t *a = json_array_get(adps, j);
 		snprintf(w, sizeof(w), "containers.adp[%zu]", j);
 		if (!json_is_object(a)) {
-			r.bad = imp_bad(o, path, w, "expected an object");
+			r.bad = imp_bad(path, w, "expected an object");
 			break;
 		}
 		json_t *aff = json_object_get(a, "affected");

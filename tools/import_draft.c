@@ -110,9 +110,8 @@ void imp_draft_match(struct imp_draft *d, const char *match)
 	json_array_append_new(d->matches, json_string(match));
 }
 
-void imp_add_version(struct imp_rec *r, struct imp_draft *d, const char *v, const char *match)
+void imp_add_version(struct imp_draft *d, const char *v, const char *match)
 {
-	(void)r;
 	imp_draft_match(d, match);
 	for (size_t i = 0; i < d->nver; i++)
 		if (!strcmp(d->ver[i], v))

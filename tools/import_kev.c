@@ -53,7 +53,7 @@ static int kev_load(struct kev *k, const char *path)
 	k->v = json_object_get(k->root, "vulnerabilities");
 	k->version = jget(k->root, "catalogVersion");
 	if (!json_is_array(k->v))
-		return imp_bad(NULL, path, "vulnerabilities",
+		return imp_bad(path, "vulnerabilities",
 			       "expected an array (is this the KEV catalogue?)");
 	static const char *const keys[] = {"cveID", "vendorProject", "product", "dateAdded", NULL};
 	for (size_t i = 0; i < json_array_size(k->v); i++) {
@@ -62,15 +62,15 @@ static int kev_load(struct kev *k, const char *path)
 		uint64_t t;
 		snprintf(w, sizeof(w), "vulnerabilities[%zu]", i);
 		if (!json_is_object(x))
-			return imp_bad(NULL, path, w, "expected an object");
+			return imp_bad(path, w, "expected an object");
 		for (const char *const *key = keys; *key; key++)
 			if (!jget(x, *key))
-				return imp_bad(NULL, path, w, "%s: missing or not a string", *key);
+				return imp_bad(path, w, "%s: missing or not a string", *key);
 		if (strncmp(jget(x, "cveID"), "CVE-", 4))
-			return imp_bad(NULL, path, w, "cveID: expected a CVE id, not '%s'",
+			return imp_bad(path, w, "cveID: expected a CVE id, not '%s'",
 				       imp_quote(jget(x, "cveID")));
 		if (parse_time(jget(x, "dateAdded"), &t) < 0)
-			return imp_bad(NULL, path, w, "dateAdded: expected YYYY-MM-DD, not '%s'",
+			return imp_bad(path, w, "dateAdded: expected YYYY-MM-DD, not '%s'",
 				       imp_quote(jget(x, "dateAdded")));
 	}
 	return 0;

@@ -76,22 +76,20 @@ static int ref_rank(json_t *tags)
 }
 
 /* Type checks of one cpeMatch entry; -1 (bad file) if malformed. */
-static int check_match(struct imp_rec *r, const char *path, const char *w, json_t *m)
+static int check_match(const char *path, const char *w, json_t *m)
 {
 	static const char *const vk[] = {"versionStartIncluding", "versionStartExcluding",
 					 "versionEndIncluding", "versionEndExcluding", NULL};
 	char p[256];
 	if (!json_is_object(m))
-		return imp_bad(r->o, path, w, "expected an object");
+		return imp_bad(path, w, "expected an object");
 	if (!jget(m, "criteria"))
-		return imp_bad(r->o, path, at(p, sizeof(p), w, "criteria"), "expected a string");
+		return imp_bad(path, at(p, sizeof(p), w, "criteria"), "expected a string");
 	if (!json_is_boolean(json_object_get(m, "vulnerable")))
-		return imp_bad(r->o, path, at(p, sizeof(p), w, "vulnerable"),
-			       "expected true or false");
+		return imp_bad(path, at(p, sizeof(p), w, "vulnerable"), "expected true or false");
 	for (const char *const *k = vk; *k; k++)
 		if (json_object_get(m, *k) && !jget(m, *k))
-			return imp_bad(r->o, path, at(p, sizeof(p), w, "%s", *k),
-				       "expected a string");
+			return imp_bad(path, at(p, sizeof(p), w, "%s", *k), "expected a string");
 	return 0;
 }
 
@@ -246,7 +244,7 @@ static void nvd_match(struct imp_rec *r, const char *w, json_t *m, const struct 
 					       c.vendor, c.product, grp[i].vendor, grp[i].model);
 		}
 		if (exact) {
-			imp_add_version(r, d, exact, match);
+			imp_add_version(d, exact, match);
 			if (strpbrk(exact, "abcdefghijklmnopqrstuvwxyz"))
 				imp_draft_note(
 				    d,
@@ -335,35 +333,33 @@ static int nvd_config(struct imp_rec *r, const char *path, const char *w, json_t
 	char p[256], q[320];
 	json_t *nodes = json_object_get(cfg, "nodes");
 	if (!json_is_object(cfg))
-		return imp_bad(r->o, path, w, "expected an object");
+		return imp_bad(path, w, "expected an object");
 	if (!json_is_array(nodes))
-		return imp_bad(r->o, path, at(p, sizeof(p), w, "nodes"), "expected an array");
+		return imp_bad(path, at(p, sizeof(p), w, "nodes"), "expected an array");
 	const char *op = jget(cfg, "operator");
 	if (json_object_get(cfg, "operator") && (!op || (strcmp(op, "AND") && strcmp(op, "OR"))))
-		return imp_bad(r->o, path, at(p, sizeof(p), w, "operator"), "expected AND or OR");
+		return imp_bad(path, at(p, sizeof(p), w, "operator"), "expected AND or OR");
 	json_t *neg = json_object_get(cfg, "negate");
 	if (neg && !json_is_boolean(neg))
-		return imp_bad(r->o, path, at(p, sizeof(p), w, "negate"), "expected true or false");
+		return imp_bad(path, at(p, sizeof(p), w, "negate"), "expected true or false");
 	size_t nv = 0, nn = json_array_size(nodes), fw = 0, hwn = 0;
 	for (size_t i = 0; i < nn; i++) {
 		json_t *node = json_array_get(nodes, i);
 		at(p, sizeof(p), w, "nodes[%zu]", i);
 		json_t *ms = json_object_get(node, "cpeMatch");
 		if (!json_is_object(node))
-			return imp_bad(r->o, path, p, "expected an object");
+			return imp_bad(path, p, "expected an object");
 		if (!json_is_array(ms))
-			return imp_bad(r->o, path, at(q, sizeof(q), p, "cpeMatch"),
-				       "expected an array");
+			return imp_bad(path, at(q, sizeof(q), p, "cpeMatch"), "expected an array");
 		const char *nop = jget(node, "operator");
 		if (nop && strcmp(nop, "AND") && strcmp(nop, "OR"))
-			return imp_bad(r->o, path, at(q, sizeof(q), p, "operator"),
-				       "expected AND or OR");
+			return imp_bad(path, at(q, sizeof(q), p, "operator"), "expected AND or OR");
 		json_t *nneg = json_object_get(node, "negate");
 		if (nneg && !json_is_boolean(nneg))
-			return imp_bad(r->o, path, at(q, sizeof(q), p, "negate"),
+			return imp_bad(path, at(q, sizeof(q), p, "negate"),
 				       "expected true or false");
 		for (size_t k = 0; k < json_array_size(ms); k++)
-			if (check_match(r, path, at(q, sizeof(q), p, "cpeMatch[%zu]", k),
+			if (check_match(path, at(q, sizeof(q), p, "cpeMatch[%zu]", k),
 					json_array_get(ms, k)) < 0)
 				return -1;
 		if (node_vulnerable(node)) {
@@ -429,7 +425,7 @@ static int nvd_cve(struct imp_opts *o, const char *path, const char *pfx, json_t
 	char p[256], q[320];
 	const char *id = jget(cve, "id");
 	if (!id || strncmp(id, "CVE-", 4) || strlen(id) >= 32)
-		return imp_bad(o, path, at(p, sizeof(p), pfx, "id"), "expected a CVE id");
+		return imp_bad(path, at(p, sizeof(p), pfx, "id"), "expected a CVE id");
 	struct imp_rec r;
 	imp_rec_init(&r, o, imp_basename(path), "nvd", id);
 	const char *status = jget(cve, "vulnStatus");
@@ -437,24 +433,22 @@ static int nvd_cve(struct imp_opts *o, const char *path, const char *pfx, json_t
 	json_t *refs = json_object_get(cve, "references");
 	json_t *cfgs = json_object_get(cve, "configurations");
 	if (descs && !json_is_array(descs))
-		r.bad =
-		    imp_bad(o, path, at(p, sizeof(p), pfx, "descriptions"), "expected an array");
+		r.bad = imp_bad(path, at(p, sizeof(p), pfx, "descriptions"), "expected an array");
 	imp_rec_desc(&r, descs);
 	json_t *metrics = json_object_get(cve, "metrics");
 	r.severity = json_is_object(metrics) ? nvd_severity(metrics) : -1;
 	if (refs && !json_is_array(refs))
-		r.bad = imp_bad(o, path, at(p, sizeof(p), pfx, "references"), "expected an array");
+		r.bad = imp_bad(path, at(p, sizeof(p), pfx, "references"), "expected an array");
 	for (size_t i = 0; !r.bad && i < json_array_size(refs); i++) {
 		json_t *ref = json_array_get(refs, i);
 		if (!jget(ref, "url"))
-			r.bad = imp_bad(o, path, at(p, sizeof(p), pfx, "references[%zu].url", i),
+			r.bad = imp_bad(path, at(p, sizeof(p), pfx, "references[%zu].url", i),
 					"expected a string");
 		else
 			imp_ref(&r, jget(ref, "url"), ref_rank(json_object_get(ref, "tags")));
 	}
 	if (cfgs && !json_is_array(cfgs))
-		r.bad =
-		    imp_bad(o, path, at(p, sizeof(p), pfx, "configurations"), "expected an array");
+		r.bad = imp_bad(path, at(p, sizeof(p), pfx, "configurations"), "expected an array");
 	if (!r.bad && status && !strcmp(status, "Rejected"))
 		imp_report(o, r.cve, ST_UNMAPPED, r.file, pfx, "the record is rejected");
 	else if (!r.bad && json_array_size(cfgs) == 0)
@@ -474,24 +468,24 @@ static int nvd_cve(struct imp_opts *o, const char *path, const char *pfx, json_t
 static int nvd_file(struct imp_opts *o, const char *path, json_t *root)
 {
 	if (!json_is_object(root))
-		return imp_bad(o, path, NULL,
+		return imp_bad(path, NULL,
 			       "expected a JSON object (an NVD API 2.0 response or a CVE record)");
 	json_t *v = json_object_get(root, "vulnerabilities");
 	if (!v && jget(root, "id"))
 		return nvd_cve(o, path, "", root);
 	if (!v)
-		return imp_bad(o, path, NULL,
+		return imp_bad(path, NULL,
 			       "neither an NVD API 2.0 response (\"vulnerabilities\") nor a CVE "
 			       "record (\"id\")");
 	if (!json_is_array(v))
-		return imp_bad(o, path, "vulnerabilities", "expected an array");
+		return imp_bad(path, "vulnerabilities", "expected an array");
 	int ret = 0;
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		char p[64];
 		snprintf(p, sizeof(p), "vulnerabilities[%zu].cve", i);
 		json_t *cve = json_object_get(json_array_get(v, i), "cve");
 		if (!json_is_object(cve))
-			ret = imp_bad(o, path, p, "expected an object");
+			ret = imp_bad(path, p, "expected an object");
 		else if (nvd_cve(o, path, p, cve) < 0)
 			ret = -1;
 	}

@@ -13,7 +13,7 @@
 
 /* Parse "TAG <base64 32 bytes>[ comment]\n?" from buf (NUL-terminated, n bytes) into out.
  * Returns NULL or the reason it is not such a line. */
-static const char *parse_line(const char *buf, size_t n, const char *tag, uint8_t out[32])
+static const char *parse_line(const char *buf, size_t n, const char *tag, uint8_t out[static 32])
 {
 	size_t tl = strlen(tag);
 	if (strlen(buf) != n)
@@ -129,8 +129,9 @@ int key_load_public(const char *path, uint8_t pk[static RC_PK_LEN])
 	return why && !*why ? 0 : -1;
 }
 
-void key_format(char *sec, char *pub, const uint8_t seed[static 32],
-		const uint8_t pk[static RC_PK_LEN], const char *comment)
+void key_format(char sec[static KEY_LINE_MAX], char pub[static KEY_LINE_MAX],
+		const uint8_t seed[static 32], const uint8_t pk[static RC_PK_LEN],
+		const char *comment)
 {
 	char b64[B64_32 + 1];
 	sodium_bin2base64(b64, sizeof(b64), seed, 32, sodium_base64_VARIANT_ORIGINAL);

@@ -28,10 +28,10 @@ void key_free(struct seckey *k);
 /* Load a public key file; a message naming the file and line on error. */
 int key_load_public(const char *path, uint8_t pk[static RC_PK_LEN]);
 
-/* The text lines of a key pair: sec and pub must hold KEY_LINE_MAX bytes; sec should be
- * sodium_malloc memory. */
+/* The text lines of a key pair; sec should be sodium_malloc memory. */
 #define KEY_LINE_MAX 256
-void key_format(char *sec, char *pub, const uint8_t seed[static 32],
-		const uint8_t pk[static RC_PK_LEN], const char *comment);
+void key_format(char sec[static KEY_LINE_MAX], char pub[static KEY_LINE_MAX],
+		const uint8_t seed[static 32], const uint8_t pk[static RC_PK_LEN],
+		const char *comment);
 
 #endif

@@ -168,7 +168,8 @@ static int address(const char *addr, const char *port, struct sockaddr_storage *
 	return 0;
 }
 
-static void addr_str(const struct sockaddr_storage *sa, socklen_t n, char *h, char *p)
+static void addr_str(const struct sockaddr_storage *sa, socklen_t n, char h[static NI_MAXHOST],
+		     char p[static NI_MAXSERV])
 {
 	if (getnameinfo((const struct sockaddr *)sa, n, h, NI_MAXHOST, p, NI_MAXSERV,
 			NI_NUMERICHOST | NI_NUMERICSERV))
@@ -342,10 +343,11 @@ static int rotate(struct q *q, const struct rc_answer *a, json_t *out)
 	return Q_OTHER;
 }
 
-static int lookup(const char *const *names, unsigned n, const char *s)
+/* The code whose name(code) is s (names end where name says "unknown"); -1 if none. */
+static int code_of(const char *(*name)(unsigned), const char *s)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (!strcmp(names[i], s))
+	for (unsigned i = 0; strcmp(name(i), "unknown"); i++)
+		if (!strcmp(name(i), s))
 			return (int)i;
 	return -1;
 }
@@ -370,8 +372,6 @@ int cmd_query(int argc, char **argv)
 					     {"json", no_argument, NULL, 'j'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	static const char *const reasons[] = {"boot", "attach", "periodic", "retry", "recheck"};
-	static const char *const states[] = {"normal", "quarantined", "overridden"};
 	static struct q q;
 	memset(&q, 0, sizeof(q));
 	const char *port = "7412", *idfile = NULL, *anchors = NULL, *epoch = NULL;
@@ -403,13 +403,13 @@ int cmd_query(int argc, char **argv)
 			epoch = optarg;
 			break;
 		case O_REASON:
-			if ((x = lookup(reasons, 5, optarg)) < 0)
+			if ((x = code_of(rc_reason_name, optarg)) < 0)
 				return usage_fail(query_usage, "--reason: boot, attach, periodic, "
 							       "retry or recheck");
 			q.c.reason = (uint8_t)x;
 			break;
 		case O_STATE:
-			if ((x = lookup(states, 3, optarg)) < 0)
+			if ((x = code_of(rc_devstate_name, optarg)) < 0)
 				return usage_fail(query_usage,
 						  "--state: normal, quarantined or overridden");
 			q.c.state = (uint8_t)x;
@@ -461,8 +461,8 @@ int cmd_query(int argc, char **argv)
 		printf("%s\n", q.c.id.has_digest ? ", with image digest" : "");
 		printf("; check-in: %d bytes, reason %s, state %s, anchor epoch %" PRIu64
 		       ", nonce %s\n",
-		       RC_CHECKIN_SIZE, reasons[q.c.reason], states[q.c.state], q.c.anchor_epoch,
-		       nh);
+		       RC_CHECKIN_SIZE, rc_reason_name(q.c.reason), rc_devstate_name(q.c.state),
+		       q.c.anchor_epoch, nh);
 	}
 	struct rc_answer a;
 	size_t len = 0;

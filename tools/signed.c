@@ -55,45 +55,11 @@ size_t seq_item(const uint8_t *buf, size_t len, size_t off, struct rc_diag *diag
 	return r.off;
 }
 
-/* The unsigned form 98([h'{3: ct}', {}, payload, []]): what create and rotate write before
- * anyone signs. The envelope rules are those of rc_cose_decode. */
-static int unsigned_view(struct rc_cose_sign *m, const uint8_t *p, size_t len)
-{
-	struct rc_rd r, h;
-	memset(m, 0, sizeof(*m));
-	rc_rd_init(&r, p, len);
-	if (rc_rd_tag(&r) != 98)
-		return RC_ERR_TYPE;
-	if (rc_rd_array(&r, 4) != 4)
-		return RC_ERR_MISSING;
-	m->body_prot = rc_rd_bstr(&r, &m->body_prot_len, RC_COSE_HDR_MAX);
-	rc_rd_map(&r, 0);
-	m->payload = rc_rd_bstr(&r, &m->payload_len, RC_COSE_PAYLOAD_MAX);
-	rc_rd_array(&r, 0);
-	if (rc_rd_finish(&r) || !m->body_prot)
-		return RC_ERR_TYPE;
-	rc_rd_init(&h, m->body_prot, m->body_prot_len);
-	size_t n = rc_rd_map(&h, 8);
-	struct rc_keys ks = {0};
-	bool have = false;
-	for (size_t i = 0; i < n && !h.err; i++) {
-		int64_t k = rc_rd_key(&h, &ks);
-		if (k == 3) {
-			m->content_type = rc_rd_uint(&h);
-			have = true;
-		} else {
-			rc_rd_unknown(&h, k);
-		}
-	}
-	if (rc_rd_finish(&h) || !have)
-		return RC_ERR_TYPE;
-	return RC_OK;
-}
-
 int cose_view(struct rc_cose_sign *m, const uint8_t *p, size_t len, struct rc_diag *diag)
 {
+	/* rc_cose_decode's diagnosis stands for everything but a valid object with no signature. */
 	int err = rc_cose_decode(m, p, len, diag);
-	if (err && unsigned_view(m, p, len) == RC_OK)
+	if (err && rc_cose_decode_unsigned(m, p, len, NULL) == RC_OK)
 		return RC_OK;
 	return err;
 }
@@ -317,22 +283,33 @@ void json_print(json_t *j)
 	json_decref(j);
 }
 
-int anchors_load(const char *path, struct rc_anchors *a)
+bool looks_signed(const uint8_t *buf, size_t n)
 {
-	size_t n;
-	uint8_t *buf = file_read(path, &n, 64 * 1024);
-	if (!buf)
-		return -1;
+	return n > 1 && buf[0] == 0xd8 && buf[1] == 98;
+}
+
+int anchors_parse(const char *path, const uint8_t *buf, size_t n, struct rc_anchors *a)
+{
 	struct rc_diag d = {0, NULL};
 	int err = n ? rc_anchors_decode(a, buf, n, &d) : RC_ERR_TRUNCATED;
-	if (err && n > 1 && buf[0] == 0xd8 && buf[1] == 98)
+	if (err && looks_signed(buf, n))
 		warnx_("%s: this is a signed object (rotation statement or notice), not an anchor "
 		       "set",
 		       path);
 	else if (err)
 		report_decode(path, -1, 0, err, n ? &d : NULL);
-	free(buf);
 	return err ? -1 : 0;
+}
+
+int anchors_load(const char *path, struct rc_anchors *a)
+{
+	size_t n;
+	uint8_t *buf = file_read(path, &n, ANCHORS_FILE_MAX);
+	if (!buf)
+		return -1;
+	int ret = anchors_parse(path, buf, n, a);
+	free(buf);
+	return ret;
 }
 
 void anchors_print(const struct rc_anchors *a, const char *in)

@@ -30,7 +30,7 @@ const char *ct_name(uint64_t ct);
 /* Length of the CBOR item at buf[off..len) (for splitting sequences); 0 and diag on error. */
 size_t seq_item(const uint8_t *buf, size_t len, size_t off, struct rc_diag *diag);
 
-/* Decode a COSE_Sign that may carry no signature yet (as written by create/rotate). */
+/* Decode a COSE_Sign that may carry no signature yet (as written by create and rotate). */
 int cose_view(struct rc_cose_sign *m, const uint8_t *p, size_t len, struct rc_diag *diag);
 
 /* Print "recall: FILE: [#i (byte off): ]field: reason" for a decode error. item < 0: no #i. */
@@ -61,7 +61,15 @@ int signers_report(const struct rc_anchors *a, const struct rc_cose_sign *m, str
 /* Signature kids of m (no anchors): one line each or a JSON array of hex strings. */
 void kids_report(const struct rc_cose_sign *m, json_t *arr);
 
-/* Read and decode an anchor set file; a message naming the file and field on error. */
+/* Largest anchor set or rotation statement file the tool reads. */
+#define ANCHORS_FILE_MAX (64 * 1024)
+
+/* True if buf starts with tag 98: a signed object (COSE_Sign), not an anchor set. */
+bool looks_signed(const uint8_t *buf, size_t n);
+
+/* Decode an anchor set read from path (anchors_load: read it too); a message naming the file
+ * and field on error. */
+int anchors_parse(const char *path, const uint8_t *buf, size_t n, struct rc_anchors *a);
 int anchors_load(const char *path, struct rc_anchors *a);
 
 /* An anchor set for people (indented lines) or programs (returns a JSON object). */

@@ -303,7 +303,7 @@ int parse_time(const char *s, uint64_t *t)
 	return 0;
 }
 
-const char *fmt_time(char *out, uint64_t t)
+const char *fmt_time(char out[static 32], uint64_t t)
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
@@ -383,6 +383,14 @@ int unhex(uint8_t *out, size_t n, const char *s)
 		out[i] = (uint8_t)(a << 4 | b);
 	}
 	return 0;
+}
+
+uint64_t get_le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
 }
 
 uint64_t now_s(void)

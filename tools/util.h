@@ -16,9 +16,6 @@
 #define EXIT_FAIL  1 /* bad input, failed verification, I/O error */
 #define EXIT_USAGE 2 /* bad command line */
 
-/* Largest file the tool reads whole (feeds are mapped instead). */
-#define TOOL_FILE_MAX ((size_t)1 << 30)
-
 /* "recall: " + message + newline on stderr. */
 void warnx_(const char *fmt, ...) RC_PRINTF(1, 2);
 
@@ -69,8 +66,8 @@ int parse_u64(const char *s, uint64_t *v);
 /* Times: POSIX seconds, "YYYY-MM-DD" (midnight UTC) or RFC 3339 "YYYY-MM-DDTHH:MM:SS" with
  * "Z" or "+HH:MM"/"-HH:MM". */
 int parse_time(const char *s, uint64_t *t);
-/* RFC 3339 UTC ("2024-05-01T00:00:00Z"); out must hold 32 bytes. */
-const char *fmt_time(char *out, uint64_t t);
+/* RFC 3339 UTC ("2024-05-01T00:00:00Z"), POSIX seconds after the year 9999. */
+const char *fmt_time(char out[static 32], uint64_t t);
 
 /* Durations: N with an optional unit s, m, h, d or w ("30d"). */
 int parse_duration(const char *s, uint64_t *secs);
@@ -79,6 +76,9 @@ int parse_duration(const char *s, uint64_t *secs);
 const char *hex(char *out, const uint8_t *p, size_t n);
 /* Exactly n bytes from 2n hex digits; -1 on anything else. */
 int unhex(uint8_t *out, size_t n, const char *s);
+
+/* The n-byte (at most 8) little-endian unsigned integer at p. */
+uint64_t get_le(const uint8_t *p, size_t n);
 
 /* Current time (POSIX seconds). */
 uint64_t now_s(void);

@@ -9,12 +9,12 @@
 
 #include "recall/error.h"
 
-#define RC_KID_LEN     8  /* key id: first 8 bytes of SHA-256(public key) */
-#define RC_PK_LEN      32
-#define RC_SK_LEN      64 /* libsodium secret key: seed || public key */
-#define RC_SIG_LEN     64
-#define RC_SIG_MAX     16 /* signatures per COSE_Sign */
-#define RC_COSE_ALG_EDDSA (-8)
+#define RC_KID_LEN          8 /* key id: first 8 bytes of SHA-256(public key) */
+#define RC_PK_LEN           32
+#define RC_SK_LEN           64 /* libsodium secret key: seed || public key */
+#define RC_SIG_LEN          64
+#define RC_SIG_MAX          16 /* signatures per COSE_Sign */
+#define RC_COSE_ALG_EDDSA   (-8)
 #define RC_COSE_HDR_MAX     64   /* bytes of one protected header (bstr content) */
 #define RC_COSE_PAYLOAD_MAX 1160 /* payload bytes (= RC_NOTICE_MAX: a notice fits an answer) */
 
@@ -45,6 +45,11 @@ void rc_kid(uint8_t kid[static RC_KID_LEN], const uint8_t pk[static RC_PK_LEN]);
 
 /* Decode a tagged COSE_Sign strictly; views point into buf. */
 int rc_cose_decode(struct rc_cose_sign *m, const uint8_t *buf, size_t len, struct rc_diag *diag);
+
+/* As rc_cose_decode, but no signature at all is accepted too: the form rc_cose_encode_unsigned
+ * writes, before anyone signs (tools that show or sign such objects). */
+int rc_cose_decode_unsigned(struct rc_cose_sign *m, const uint8_t *buf, size_t len,
+			    struct rc_diag *diag);
 
 /* Encode an unsigned COSE_Sign (no signatures yet) around payload. */
 int rc_cose_encode_unsigned(uint8_t *out, size_t cap, size_t *len, uint64_t content_type,

@@ -8,6 +8,25 @@ E="$D/import-expected"
 K="$D/kev/kev_known_exploited_vulnerabilities.json"
 ISSUED=2025-09-01
 
+# as_expected NAME DIR: NAME.report, the drafts in DIR and each draft are the ones in $E.
+as_expected() {
+	same "$1.report" "$E/$1.report"
+	ls "$2" >"$1.drafts"
+	same "$1.drafts" "$E/$1.drafts"
+	for f in "$E/$1"/*.json; do
+		same "$2/${f##*/}" "$f"
+	done
+}
+
+# all_create DIR: 'recall notice create' accepts every draft in DIR.
+all_create() {
+	for f in "$1"/*.json; do
+		"$R" notice create -o x.notice "$f" >/dev/null 2>e || fail "notice create $f: $(cat e)"
+		rm -f x.notice
+	done
+	checks=$((checks + 1))
+}
+
 # NVD: six records as published, two rebuilt from the cpeMatch extract (Realtek SDK, Zyxel).
 mkdir nvd outn
 cp "$D"/nvd/CVE-*.json nvd/
@@ -17,12 +36,7 @@ cd nvd || exit 1
 expect 0 "$R" import nvd --issued $ISSUED -o ../outn -r ../nvd.report CVE-*.json
 cd .. || exit 1
 has nvd/err "8 records, 42 drafts written, 17 unmapped, 1 held"
-same nvd.report "$E/nvd.report"
-ls outn >nvd.drafts
-same nvd.drafts "$E/nvd.drafts"
-for f in "$E"/nvd/*.json; do
-	same "outn/${f##*/}" "$f"
-done
+as_expected nvd outn
 # The report names what could not be mapped and why.
 has nvd.report "CVE-2018-10561	unmapped	CVE-2018-10561.json:configurations[0].nodes[0].cpeMatch[0]	CPE version '-' and no range"
 has nvd.report "CVE-2017-17215	unmapped"
@@ -30,12 +44,7 @@ has nvd.report "CPE update 'beta' qualifies version 1.3.1"
 has nvd.report "operating system CPE (mikrotik:routeros) without a hardware platform"
 has nvd.report "application CPE (realtek:realtek_sdk)"
 has nvd.report "zyxel/atp100w: inconsistent range: atp100w [4.60, 5.35), but 5 of 6 sibling models"
-# Every draft is a description that 'recall notice create' accepts.
-for f in outn/*.json; do
-	"$R" notice create -o x.notice "$f" >/dev/null 2>e || fail "notice create $f: $(cat e)"
-	rm -f x.notice
-done
-checks=$((checks + 1))
+all_create outn
 
 # --keep-inconsistent writes the held draft as recorded, with a note.
 mkdir keep
@@ -65,20 +74,11 @@ mkdir outc
 expect 0 "$R" import cve5 --issued $ISSUED -o outc -r cve5.report "$D"/cve5/CVE-*.json
 has err "17 records, 20 drafts written"
 (cd "$D/cve5" && "$R" import cve5 --issued $ISSUED -o "$T/outc" --force -r "$T/cve5.report" CVE-*.json 2>/dev/null)
-same cve5.report "$E/cve5.report"
-ls outc >cve5.drafts
-same cve5.drafts "$E/cve5.drafts"
-for f in "$E"/cve5/*.json; do
-	same "outc/${f##*/}" "$f"
-done
+as_expected cve5 outc
 has cve5.report "CVE-2021-33044	unmapped	CVE-2021-33044.json:containers.cna.affected[0]"
 has cve5.report "the range is only in prose, stated as build dates"
 has cve5.report "product 'VisiLogic': the ADP container names it an application"
-for f in outc/*.json; do
-	"$R" notice create -o x.notice "$f" >/dev/null 2>e || fail "notice create $f: $(cat e)"
-	rm -f x.notice
-done
-checks=$((checks + 1))
+all_create outc
 # --container adp: the ADP's D-Link entries (cpe a: in CVE-2024-3273) are applications.
 mkdir adp
 expect 0 "$R" import cve5 --issued $ISSUED --container adp -o adp "$D/cve5/CVE-2024-3273.json"

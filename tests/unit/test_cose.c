@@ -293,6 +293,15 @@ static void test_sign_verify(void **state)
 	assert_int_equal(rc_cose_encode_unsigned(buf, sizeof(buf), &n, RC_CT_NOTICE, payload, 3),
 			 RC_OK);
 	assert_int_equal(rc_cose_decode(&m, buf, n, NULL), RC_ERR_MISSING);
+	/* rc_cose_decode_unsigned takes it, and signed ones; the envelope rules stay. */
+	assert_int_equal(rc_cose_decode_unsigned(&m, buf, n, NULL), RC_OK);
+	assert_int_equal(m.nsig, 0);
+	assert_int_equal(m.content_type, RC_CT_NOTICE);
+	assert_int_equal(m.payload_len, 3);
+	assert_int_equal(rc_cose_decode_unsigned(&m, buf, n - 1, NULL), RC_ERR_TRUNCATED);
+	n = sign_n(buf, payload, sizeof(payload), (const uint8_t[]){7}, 1);
+	assert_int_equal(rc_cose_decode_unsigned(&m, buf, n, NULL), RC_OK);
+	assert_int_equal(m.nsig, 1);
 }
 
 static void test_kid_known(void **state)
