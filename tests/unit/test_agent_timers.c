@@ -1,6 +1,6 @@
 /* Agent triggers and timers on a simulated clock: retries with full-jitter exponential backoff
  * (bounds and distribution), giving up, retry-later clamping, periodic and recheck jitter,
- * attach debouncing, loss, delay and reordering of answers. */
+ * attach debouncing, loss, delay and reordering of answers, a fresh nonce per attempt. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -269,6 +269,27 @@ static void test_send_failure(void **state)
 	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_CLEAR, 1, NULL, 0), RC_OK);
 }
 
+/* Least disclosure: no value repeats across check-ins. Every attempt of an episode (the first
+ * and each retry) and the next episode carry a fresh nonce. */
+static void test_fresh_nonces(void **state)
+{
+	uint8_t seen[RC_AGENT_RETRIES + 2][RC_NONCE_LEN];
+	size_t n = 0;
+	rc_agent_start(&W.a);
+	for (int steps = 0; steps < 100 && n < RC_AGENT_RETRIES + 2; steps++) {
+		struct rc_checkin c;
+		assert_int_equal(sim_last_checkin(&W.s, &c), RC_OK);
+		if (n == W.s.nsent - 1) {
+			for (size_t j = 0; j < n; j++)
+				assert_memory_not_equal(seen[j], c.nonce, RC_NONCE_LEN);
+			memcpy(seen[n++], c.nonce, RC_NONCE_LEN);
+		}
+		if (n < RC_AGENT_RETRIES + 2 && sim_step(&W.s, &W.a) == RC_AGENT_NEVER)
+			break;
+	}
+	assert_int_equal(n, RC_AGENT_RETRIES + 2); /* the give-up, then the next episode */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +303,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_loss_and_late_answers, setup),
 	    cmocka_unit_test_setup(test_responder_rotation, setup),
 	    cmocka_unit_test_setup(test_send_failure, setup),
+	    cmocka_unit_test_setup(test_fresh_nonces, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
