@@ -315,10 +315,10 @@ sc_dev_ident() {
 	esac
 }
 # The id of the notice that recalls device $1 (empty: none). Notice ids allow no "%", so the
-# importer writes the canonical "%20" of "Archer AX21" as "_20".
+# importer writes the canonical "%20" of "Archer AX21" as "-".
 sc_dev_notice() {
 	case $1 in
-	ap) echo "CVE-2023-1389:tp-link:archer_20ax21" ;;
+	ap) echo "CVE-2023-1389:tp-link:archer-ax21" ;;
 	cam) echo "CVE-2024-8956:ptzoptics:pt30x-ndi" ;;
 	old) echo "CVE-2014-8361:d-link:dir-605l:b1" ;;
 	esac

@@ -1,5 +1,6 @@
 /* Notice drafts of one imported record: targets with their versions and ranges, the check of
  * sibling models' ranges, the draft JSON (docs/NOTICE-JSON.md) and its file. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,18 +349,28 @@ static json_t *range_json(const struct imp_range *g)
 	return o;
 }
 
-/* The notice id: CVE:vendor:model[:hwrevs], characters outside [A-Za-z0-9._:-] as '_', long ids
- * shortened with a hash. */
+/* The notice id: CVE:vendor:model[:hwrevs], escapes as '-', other characters outside
+ * [A-Za-z0-9._:-] as '_', long ids shortened with a hash. */
 static void make_id(char *id, const struct imp_rec *r, const struct imp_draft *d)
 {
 	char full[512];
 	int n = snprintf(full, sizeof(full), "%s:%s:%s", r->cve, d->vendor, d->model);
 	for (size_t i = 0; i < d->nhw; i++)
 		n += snprintf(full + n, sizeof(full) - (size_t)n, "%s%s", i ? "." : ":", d->hw[i]);
-	for (char *p = full; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || strchr("._:-", *p)))
-			*p = '_';
+	/* An escaped byte of a canonical name (%20 for a space) reads best as '-'. */
+	char *w = full;
+	for (const char *p = full; *p; p++) {
+		if (*p == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+			*w++ = '-';
+			p += 2;
+		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			   (*p >= '0' && *p <= '9') || strchr("._:-", *p)) {
+			*w++ = *p;
+		} else {
+			*w++ = '_';
+		}
+	}
+	*w = 0;
 	if (strlen(full) <= RC_NOTICE_ID_MAX) {
 		strcpy(id, full);
 		return;

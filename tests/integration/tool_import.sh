@@ -64,7 +64,7 @@ printf '# record\tvendor\tmodel\ntp-link/archer_ax21\tTP-Link\tArcher AX21\ndlin
 mkdir mapped
 expect 0 "$R" import nvd --issued $ISSUED --valid 30d --action notify --severity low \
 	--remedy-url https://example.com/fw --max-refs 1 -m names.map -o mapped nvd/CVE-2023-1389.json
-f=mapped/CVE-2023-1389_tp-link_archer_20ax21.json
+f=mapped/CVE-2023-1389_tp-link_archer-ax21.json
 eq "$(json $f '(d["target"]["vendor"], d["target"]["model"], d["action"], d["severity"], d["refs"], d["remedy"]["url"], d["expiry"])')" \
 	"('tp-link', 'archer%20ax21', 'notify', 'high', ['CVE-2023-1389'], 'https://example.com/fw', '2025-10-01T00:00:00Z')"
 lacks err "vendor and model names"
@@ -133,8 +133,8 @@ printf '{"id": "CVE-2020-7", "configurations": [{"nodes": [{"cpeMatch": [{"vulne
 expect 0 "$R" import nvd --issued $ISSUED -o keep w.json
 has err "wildcard inside a field"
 has err "fewer than 13 fields"
-has keep/CVE-2020-7_acme_cam_28x_29.json '"model": "cam%28x%29"'
-expect 0 "$R" import kev --enrich "$K" keep/CVE-2020-7_acme_cam_28x_29.json
+has keep/CVE-2020-7_acme_cam-x-.json '"model": "cam%28x%29"'
+expect 0 "$R" import kev --enrich "$K" keep/CVE-2020-7_acme_cam-x-.json
 has out "CVE-2020-7: not in the KEV catalogue; unchanged"
 # An empty range (start not below the end) is reported, not written.
 printf '{"id": "CVE-2020-9", "configurations": [{"nodes": [{"cpeMatch": [{"vulnerable": true, "criteria": "cpe:2.3:o:acme:cam_firmware:*:*:*:*:*:*:*:*", "versionStartIncluding": "5.0", "versionEndExcluding": "1.0"}, {"vulnerable": true, "criteria": "cpe:2.3:o:acme:cam_firmware:*:*:*:*:*:*:*:*", "versionStartIncluding": "1.0", "versionEndIncluding": "1.0"}]}]}]}' >er.json
@@ -164,7 +164,9 @@ expect 1 "$R" import kev "$D/nvd/CVE-2023-1389.json" && has err "vulnerabilities
 printf 'tp-link\n' >bad.map
 expect 1 "$R" import nvd -m bad.map -o keep nvd/CVE-2023-1389.json
 has err "bad.map: line 1: expected FROM<TAB>VENDOR[<TAB>MODEL]"
-expect 1 "$R" import nvd -o nodir nvd/CVE-2023-1389.json && has err "nodir"
+# A missing output directory is made (its parent must exist).
+expect 0 "$R" import nvd -o nodir nvd/CVE-2023-1389.json && [ -d nodir ] || fail "-o nodir not made"
+expect 1 "$R" import nvd -o no/such/dir nvd/CVE-2023-1389.json && has err "output directory no/such/dir"
 expect 1 "$R" import kev --enrich "$K" b5.json && has err "b5.json: names no CVE"
 # Bad command lines.
 expect 2 "$R" import nvd
