@@ -57,17 +57,17 @@ static void log_hit(struct rd_ctx *x, const struct rd_state *st, int family, con
 	copy_str(e->model, &e->mlen, c->id.model, sizeof(e->model));
 	copy_str(e->hwrev, &e->hlen, c->id.hwrev, sizeof(e->hwrev));
 	copy_str(e->fwver, &e->flen, c->id.fwver, sizeof(e->fwver));
-	memcpy(e->id, d->id, d->idlen);
-	e->idlen = d->idlen;
+	struct rc_str id = st->fm->sum[d->idx].id;
+	e->idlen = (uint8_t)(id.n < RC_NOTICE_ID_MAX ? id.n : RC_NOTICE_ID_MAX);
+	memcpy(e->id, id.p, e->idlen);
 	rd_ring_push(&x->ring);
 }
 
-static void note(struct rd_decision *d, uint8_t kind, const struct rc_notice *n)
+static void note(struct rd_decision *d, uint8_t kind, const struct rc_notice *n, uint32_t idx)
 {
 	d->kind = kind;
 	d->severity = n->severity;
-	d->idlen = (uint8_t)(n->id.n < RC_NOTICE_ID_MAX ? n->id.n : RC_NOTICE_ID_MAX);
-	memcpy(d->id, n->id.p, d->idlen);
+	d->idx = idx;
 }
 
 /* The decision for an identity: the first notice valid now that covers it and that policy
@@ -107,18 +107,46 @@ static void decide(const struct rd_state *st, const struct rc_identity *id, uint
 		if (n.expiry < d->valid_until)
 			d->valid_until = n.expiry;
 		if (rd_policy_action(&cfg->policy, cfg->default_action, &n) == RD_ENFORCE) {
-			note(d, RD_DEC_ENFORCE, &n);
+			note(d, RD_DEC_ENFORCE, &n, i);
 			d->notice = np;
-			d->len = nlen;
+			d->len = (uint32_t)nlen;
 			return;
 		}
 		if (d->kind == RD_DEC_NONE)
-			note(d, RD_DEC_MONITOR, &n);
+			note(d, RD_DEC_MONITOR, &n, i);
 	}
+}
+
+/* The decision for a check-in: the cached one if made under st and still valid at now, else a
+ * new one (kept in e when there is an entry). */
+static const struct rd_decision *decision(struct rd_ctx *x, const struct rd_state *st,
+					  struct rd_cache_entry *e, const struct rc_checkin *c,
+					  struct rd_decision *local)
+{
+	uint64_t now = x->now_s;
+	if (e && e->gen == st->gen && now >= e->d.valid_from && now < e->d.valid_until)
+		return &e->d;
+	rd_count(x->cnt, RD_C_LOOKUP);
+	decide(st, &c->id, now, local);
+	if (!e)
+		return local;
+	e->gen = st->gen;
+	e->d = *local;
+	e->alen = 0; /* the answer went with the old decision */
+	return &e->d;
 }
 
 size_t rd_answer(struct rd_ctx *x, const struct rd_state *st, int family, const uint8_t *addr,
 		 uint16_t port, const uint8_t *req, size_t len, uint8_t out[static RC_ANSWER_MAX])
+{
+	struct rd_cache_probe pr;
+	rd_cache_probe(&x->cache, req, len, &pr);
+	return rd_answer_probed(x, st, family, addr, port, req, len, &pr, out);
+}
+
+size_t rd_answer_probed(struct rd_ctx *x, const struct rd_state *st, int family,
+			const uint8_t *addr, uint16_t port, const uint8_t *req, size_t len,
+			const struct rd_cache_probe *pr, uint8_t out[static RC_ANSWER_MAX])
 {
 	const struct rd_config *cfg = st->cfg;
 	struct rc_checkin c;
@@ -146,14 +174,27 @@ size_t rd_answer(struct rd_ctx *x, const struct rd_state *st, int family, const 
 			return 0;
 		}
 	}
-	memset(&a, 0, sizeof(a));
-	int err = rc_checkin_decode(&c, req, len, NULL);
-	if (err && err != RC_ERR_VERSION) {
-		rd_count(x->cnt, RD_C_DROP_MALFORMED);
-		return 0;
+	/* a datagram equal to a check-in decoded before (but for the nonce) decodes alike */
+	struct rd_cache_entry *e = rd_cache_find(&x->cache, pr, req);
+	int err = RC_OK;
+	if (e) {
+		rd_count(x->cnt, RD_C_CACHE_HIT);
+		rd_cache_checkin(e, req, &c);
+	} else {
+		if (x->cache.t)
+			rd_count(x->cnt, RD_C_CACHE_MISS);
+		err = rc_checkin_decode(&c, req, len, NULL);
+		if (err && err != RC_ERR_VERSION) {
+			rd_count(x->cnt, RD_C_DROP_MALFORMED);
+			return 0;
+		}
+		if (!err)
+			e = rd_cache_add(&x->cache, pr, req, &c);
 	}
+	memset(&a, 0, sizeof(a));
 	memcpy(a.nonce, c.nonce, RC_NONCE_LEN);
 	enum rd_ctr kind;
+	const struct rd_decision *d = NULL;
 	if (limited) {
 		rd_count(x->cnt, RD_C_RL_RETRY);
 		a.type = RC_MSG_RETRY;
@@ -177,18 +218,8 @@ size_t rd_answer(struct rd_ctx *x, const struct rd_state *st, int family, const 
 			a.delay = (uint32_t)(cfg->expired_delay_ms / 1000);
 			kind = RD_C_ANS_RETRY;
 		} else {
-			uint8_t key[RD_CACHE_KEY] = {0};
 			struct rd_decision local;
-			const struct rd_decision *d = NULL;
-			if (x->cache.t) {
-				rd_cache_key(&x->cache, &c.id, key);
-				d = rd_cache_get(&x->cache, st->gen, key, x->now_s);
-			}
-			if (!d) {
-				decide(st, &c.id, x->now_s, &local);
-				rd_cache_put(&x->cache, st->gen, key, &local);
-				d = &local;
-			}
+			d = decision(x, st, e, &c, &local);
 			bool hit = d->kind == RD_DEC_ENFORCE;
 			if (d->kind != RD_DEC_NONE && exempt(&cfg->exempt, family, addr)) {
 				rd_count(x->cnt, RD_C_HIT_EXEMPT);
@@ -207,6 +238,11 @@ size_t rd_answer(struct rd_ctx *x, const struct rd_state *st, int family, const 
 				a.serial = st->fm->feed.meta.serial;
 				kind = RD_C_ANS_CLEAR;
 			}
+			/* the answer kept with the decision: the same bytes but the nonce */
+			if (e && d == &e->d && e->alen && e->atype == a.type) {
+				rd_count(x->cnt, kind);
+				return rd_cache_answer(e, req, out);
+			}
 		}
 	}
 	size_t alen = 0;
@@ -215,6 +251,8 @@ size_t rd_answer(struct rd_ctx *x, const struct rd_state *st, int family, const 
 		rd_count(x->cnt, RD_C_DROP_INTERNAL);
 		return 0;
 	}
+	if (e && d == &e->d)
+		rd_cache_set_answer(e, out, alen, &a);
 	rd_count(x->cnt, kind);
 	return alen;
 }

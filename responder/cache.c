@@ -1,9 +1,18 @@
-/* Per-worker decision cache: what the feed and the policy say about one device identity, so
- * that the many devices of one firmware build cost one notice lookup per state and validity
- * window instead of one per check-in. Direct-mapped, fixed size, allocated once. The key is a
- * 128-bit SipHash (libsodium crypto_shorthash_siphashx24) of the whole identity under a random
- * per-worker key; an entry counts only for the state generation that made it and until the
- * first time at which a notice it depends on starts or ends. */
+/* Per-worker check-in cache: the check-ins a worker has decoded, byte for byte, with what they
+ * decoded to and, once made, the decision and the answer for them under one state.
+ *
+ * Devices of one build send the same check-in but for the 16 nonce bytes, so a worker sees
+ * few distinct check-ins. A datagram that equals a cached one in every byte but the nonce's
+ * content decodes to the same check-in: the nonce is a byte string of fixed length whose
+ * content no rule looks at, so the strict decoder would accept it exactly as it accepted the
+ * cached one. The cache compares bytes, never a hash alone: anything else goes to the decoder.
+ *
+ * A check-in is stored as its bytes before the nonce's content, [0, 7), and after it up to its
+ * last non-zero byte, [23, z); bytes from z to the end must be zero (the pad), which is checked
+ * for every datagram. Allocated once: sets of two entries, and a check-in may be in either of
+ * two sets, which a keyed hash (random per worker) names, so that the table fills evenly and
+ * nobody can choose datagrams that evict others' entries. A new check-in takes the place of
+ * the oldest entry of its four. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,23 +20,31 @@
 
 #include "rd.h"
 
-_Static_assert(crypto_shorthash_siphashx24_KEYBYTES == crypto_shorthash_siphashx24_KEYBYTES_,
-	       "SipHash key size");
-_Static_assert(crypto_shorthash_siphashx24_BYTES == RD_CACHE_KEY, "SipHash-128 output size");
+#define NONCE_AT  7 /* map head, 0, type, 1, version, 2, bstr(16) head */
+#define NONCE_END (NONCE_AT + RC_NONCE_LEN)
+#define Z_MAX     (NONCE_END + RD_CACHE_BYTES - NONCE_AT)
+
+_Static_assert(Z_MAX % 8 == 0 && Z_MAX < RC_CHECKIN_SIZE, "cache byte capacity");
+_Static_assert(sizeof(struct rd_cache_entry) == 5 * RD_CACHELINE, "an entry is five lines");
+_Static_assert(offsetof(struct rd_cache_entry, d) + sizeof(struct rd_decision) <= RD_CACHELINE &&
+		   offsetof(struct rd_cache_entry, epoch) == RD_CACHELINE &&
+		   offsetof(struct rd_cache_entry, b) == 2 * RD_CACHELINE,
+	       "a hit's first reads in the first line");
 
 int rd_cache_init(struct rd_cache *c, size_t entries)
 {
 	memset(c, 0, sizeof(*c));
 	if (!entries)
 		return 0;
-	size_t n = 1;
+	size_t n = 2;
 	while (n < entries)
 		n <<= 1;
-	c->t = calloc(n, sizeof(*c->t));
+	c->t = aligned_alloc(RD_CACHELINE, n * sizeof(*c->t));
 	if (!c->t)
 		return -1;
-	c->mask = n - 1;
-	randombytes_buf(c->key, sizeof(c->key));
+	memset(c->t, 0, n * sizeof(*c->t));
+	c->set_mask = n / 2 - 1;
+	randombytes_buf(c->seed, sizeof(c->seed));
 	return 0;
 }
 
@@ -37,60 +54,213 @@ void rd_cache_free(struct rd_cache *c)
 	c->t = NULL;
 }
 
-static size_t put_str(uint8_t *p, struct rc_str s, size_t max)
+static uint64_t ld64(const uint8_t *p)
 {
-	size_t n = s.n < max ? s.n : max;
-	p[0] = (uint8_t)n;
-	if (n)
-		memcpy(p + 1, s.p, n);
-	return n + 1;
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
 }
 
-void rd_cache_key(const struct rd_cache *c, const struct rc_identity *id,
-		  uint8_t key[static RD_CACHE_KEY])
+static uint64_t mix(uint64_t h, uint64_t w)
 {
-	/* length-prefixed fields: no two identities serialise alike */
-	uint8_t buf[4 + RC_NAME_MAX * 2 + RC_HWREV_MAX + RC_FWVER_MAX + 1 + 8 + RC_DIGEST_LEN];
-	size_t n = 0;
-	n += put_str(buf + n, id->vendor, RC_NAME_MAX);
-	n += put_str(buf + n, id->model, RC_NAME_MAX);
-	n += put_str(buf + n, id->hwrev, RC_HWREV_MAX);
-	n += put_str(buf + n, id->fwver, RC_FWVER_MAX);
-	buf[n++] = (uint8_t)(id->has_build_date | id->has_digest << 1);
-	if (id->has_build_date) {
-		for (int i = 0; i < 8; i++)
-			buf[n++] = (uint8_t)(id->build_date >> (8 * i));
-	}
-	if (id->has_digest) {
-		memcpy(buf + n, id->digest, RC_DIGEST_LEN);
-		n += RC_DIGEST_LEN;
-	}
-	crypto_shorthash_siphashx24(key, buf, n, c->key);
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
 }
 
-const struct rd_decision *rd_cache_get(const struct rd_cache *c, uint64_t gen,
-				       const uint8_t key[static RD_CACHE_KEY], uint64_t now)
+/* The layout the cache relies on: a one-byte map head, key 0 and a one-byte type, key 1 and a
+ * one-byte version, key 2 and the head of a 16-byte byte string. */
+static bool layout_ok(const uint8_t *p)
 {
-	if (!c->t)
-		return NULL;
-	const struct rd_cache_entry *e =
-	    &c->t[(key[0] | (size_t)key[1] << 8 | (size_t)key[2] << 16 | (size_t)key[3] << 24) &
-		  c->mask];
-	if (e->gen != gen || now < e->d.valid_from || now >= e->d.valid_until ||
-	    memcmp(e->key, key, RD_CACHE_KEY))
-		return NULL;
-	return &e->d;
+	return p[0] >= 0xa0 && p[0] <= 0xb7 && p[1] == 0x00 && p[2] < 0x18 && p[3] == 0x01 &&
+	       p[4] < 0x18 && p[5] == 0x02 && p[6] == 0x50;
 }
 
-void rd_cache_put(struct rd_cache *c, uint64_t gen, const uint8_t key[static RD_CACHE_KEY],
-		  const struct rd_decision *d)
+bool rd_cache_probe(const struct rd_cache *c, const uint8_t *req, size_t len,
+		    struct rd_cache_probe *pr)
 {
-	if (!c->t)
+	pr->z = 0;
+	if (!c->t || len != RC_CHECKIN_SIZE || !layout_ok(req))
+		return false;
+	/* zeros from Z_MAX on (libc's vectorised compare), then the last non-zero byte */
+	static const uint8_t zero[RC_CHECKIN_SIZE - Z_MAX];
+	if (memcmp(req + Z_MAX, zero, sizeof(zero)))
+		return false;
+	size_t z = Z_MAX;
+	while (z > NONCE_END && !ld64(req + z - 8))
+		z -= 8;
+	while (z > NONCE_END && !req[z - 1])
+		z--;
+	if (z <= NONCE_END)
+		return false;
+	/* hash [0, 7) and [23, z) in words; the last word's bytes past z are zeros */
+	uint64_t w = 0;
+	memcpy(&w, req, NONCE_AT);
+	uint64_t h = mix(c->seed[0] ^ z, w);
+	for (size_t i = NONCE_END; i < z; i += 8)
+		h = mix(h, ld64(req + i));
+	h = mix(h ^ c->seed[1], h >> 32);
+	pr->z = (uint16_t)z;
+	pr->tag = h | 1; /* 0 marks an empty entry */
+	pr->set[0] = (size_t)h & c->set_mask;
+	pr->set[1] = (size_t)(h >> 32) & c->set_mask;
+	return true;
+}
+
+void rd_cache_prefetch(const struct rd_cache *c, const struct rd_cache_probe *pr, int stage)
+{
+	if (!pr->z)
 		return;
-	struct rd_cache_entry *e =
-	    &c->t[(key[0] | (size_t)key[1] << 8 | (size_t)key[2] << 16 | (size_t)key[3] << 24) &
-		  c->mask];
-	e->gen = gen;
-	memcpy(e->key, key, RD_CACHE_KEY);
-	e->d = *d;
+	const struct rd_cache_entry *s0 = &c->t[2 * pr->set[0]], *s1 = &c->t[2 * pr->set[1]];
+	if (stage == 0) {
+		__builtin_prefetch(s0);
+		__builtin_prefetch(s0 + 1);
+		__builtin_prefetch(s1);
+		__builtin_prefetch(s1 + 1);
+		return;
+	}
+	const struct rd_cache_entry *e = s0->tag == pr->tag     ? s0
+					 : s0[1].tag == pr->tag ? s0 + 1
+					 : s1->tag == pr->tag   ? s1
+					 : s1[1].tag == pr->tag ? s1 + 1
+								: NULL;
+	if (!e)
+		return;
+	const char *p = (const char *)e;
+	__builtin_prefetch(p + RD_CACHELINE);
+	size_t end = offsetof(struct rd_cache_entry, b) + pr->z - RC_NONCE_LEN; /* b's bytes */
+	for (size_t o = offsetof(struct rd_cache_entry, b); o < end; o += RD_CACHELINE)
+		__builtin_prefetch(p + o);
+	if (e->d.kind == RD_DEC_ENFORCE && e->d.notice) {
+		for (size_t o = 0; o < e->d.len; o += RD_CACHELINE)
+			__builtin_prefetch(e->d.notice + o);
+	}
+}
+
+static bool same(const struct rd_cache_entry *e, const struct rd_cache_probe *pr,
+		 const uint8_t *req)
+{
+	return e->tag == pr->tag && e->z == pr->z && !memcmp(e->b, req, NONCE_AT) &&
+	       !memcmp(e->b + NONCE_AT, req + NONCE_END, pr->z - NONCE_END);
+}
+
+struct rd_cache_entry *rd_cache_find(struct rd_cache *c, const struct rd_cache_probe *pr,
+				     const uint8_t *req)
+{
+	if (!pr->z)
+		return NULL;
+	for (int s = 0; s < 2; s++) {
+		struct rd_cache_entry *e = &c->t[2 * pr->set[s]];
+		if (same(e, pr, req))
+			return e;
+		if (same(e + 1, pr, req))
+			return e + 1;
+	}
+	return NULL;
+}
+
+/* The place for a new entry: an empty one of the four, else the oldest. */
+static struct rd_cache_entry *victim(struct rd_cache *c, const struct rd_cache_probe *pr)
+{
+	struct rd_cache_entry *v = NULL;
+	uint32_t oldest = 0;
+	for (int s = 0; s < 2; s++) {
+		for (int w = 0; w < 2; w++) {
+			struct rd_cache_entry *e = &c->t[2 * pr->set[s] + (size_t)w];
+			if (!e->tag)
+				return e;
+			uint32_t age = c->clock - e->stamp;
+			if (!v || age > oldest) {
+				v = e;
+				oldest = age;
+			}
+		}
+	}
+	return v;
+}
+
+static uint16_t off(const uint8_t *req, const void *p)
+{
+	return (uint16_t)((const uint8_t *)p - req);
+}
+
+struct rd_cache_entry *rd_cache_add(struct rd_cache *c, const struct rd_cache_probe *pr,
+				    const uint8_t *req, const struct rc_checkin *ck)
+{
+	if (!pr->z || memcmp(req + NONCE_AT, ck->nonce, RC_NONCE_LEN))
+		return NULL;
+	/* the identity's strings are views into req: kept as offsets */
+	const struct rc_str *s[4] = {&ck->id.vendor, &ck->id.model, &ck->id.hwrev, &ck->id.fwver};
+	for (int i = 0; i < 4; i++) {
+		if (s[i]->n &&
+		    (s[i]->p < (const char *)req || s[i]->p + s[i]->n > (const char *)req + pr->z))
+			return NULL;
+	}
+	const uint8_t *dig = NULL;
+	if (ck->id.has_digest) {
+		/* any place the bytes occur in req: a matching datagram has them there too */
+		dig = memmem(req + NONCE_END, pr->z - NONCE_END, ck->id.digest, RC_DIGEST_LEN);
+		if (!dig)
+			return NULL;
+	}
+	struct rd_cache_entry *e = victim(c, pr);
+	memset(e, 0, offsetof(struct rd_cache_entry, b));
+	e->tag = pr->tag;
+	e->stamp = c->clock++;
+	e->z = pr->z;
+	memcpy(e->b, req, NONCE_AT);
+	memcpy(e->b + NONCE_AT, req + NONCE_END, pr->z - NONCE_END);
+	for (int i = 0; i < 4; i++) {
+		e->soff[i] = s[i]->n ? off(req, s[i]->p) : 0;
+		e->slen[i] = (uint8_t)s[i]->n;
+	}
+	e->dig = dig ? off(req, dig) : 0;
+	e->has_digest = ck->id.has_digest;
+	e->has_build_date = ck->id.has_build_date;
+	e->build_date = ck->id.build_date;
+	e->epoch = ck->anchor_epoch;
+	e->reason = ck->reason;
+	e->state = ck->state;
+	return e;
+}
+
+void rd_cache_checkin(const struct rd_cache_entry *e, const uint8_t *req, struct rc_checkin *ck)
+{
+	struct rc_str *s[4] = {&ck->id.vendor, &ck->id.model, &ck->id.hwrev, &ck->id.fwver};
+	memcpy(ck->nonce, req + NONCE_AT, RC_NONCE_LEN);
+	ck->reason = e->reason;
+	ck->state = e->state;
+	ck->anchor_epoch = e->epoch;
+	for (int i = 0; i < 4; i++)
+		*s[i] = (struct rc_str){(const char *)req + e->soff[i], e->slen[i]};
+	ck->id.build_date = e->build_date;
+	ck->id.has_build_date = e->has_build_date;
+	ck->id.has_digest = e->has_digest;
+	if (e->has_digest)
+		memcpy(ck->id.digest, req + e->dig, RC_DIGEST_LEN);
+	else
+		memset(ck->id.digest, 0, RC_DIGEST_LEN);
+}
+
+void rd_cache_set_answer(struct rd_cache_entry *e, const uint8_t *out, size_t alen,
+			 const struct rc_answer *a)
+{
+	/* the answer without its blob, which stays in the feed; the nonce at the same place */
+	size_t hl = alen - (a->type == RC_MSG_RECALLED ? a->blob_len : 0);
+	e->alen = 0;
+	if (hl > sizeof(e->ans) || alen < NONCE_END || !layout_ok(out) ||
+	    (a->type == RC_MSG_RECALLED && memcmp(out + hl, a->blob, a->blob_len)))
+		return;
+	memcpy(e->ans, out, hl);
+	e->alen = (uint8_t)hl;
+	e->atype = a->type;
+}
+
+size_t rd_cache_answer(const struct rd_cache_entry *e, const uint8_t *req, uint8_t *out)
+{
+	memcpy(out, e->ans, e->alen);
+	memcpy(out + NONCE_AT, req + NONCE_AT, RC_NONCE_LEN);
+	if (e->atype != RC_MSG_RECALLED)
+		return e->alen;
+	memcpy(out + e->alen, e->d.notice, e->d.len);
+	return e->alen + e->d.len;
 }

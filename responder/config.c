@@ -48,7 +48,7 @@ const struct conf_key rd_config_keys[] = {
 	{"ratelimit-delay", CONF_DURATION, OFF(rl_delay_ms), MS(RC_RETRY_MIN), MS(RC_RETRY_MAX), "60s", NULL, NULL, NULL},
 	{"ratelimit-table", CONF_UINT, OFF(rl_table), 64, 1u << 24, "65536", NULL, NULL, NULL},
 	{"ratelimit-exempt", CONF_PREFIX_LIST, OFF(rl_exempt), 0, 4096, NULL, NULL, NULL, NULL},
-	{"answer-cache", CONF_UINT, OFF(cache_entries), 0, 1u << 20, "4096", NULL, NULL, NULL},
+	{"answer-cache", CONF_UINT, OFF(cache_entries), 0, 1u << 20, "16384", NULL, NULL, NULL},
 	{"expired-delay", CONF_DURATION, OFF(expired_delay_ms), MS(RC_RETRY_MIN), MS(RC_RETRY_MAX), "1h", NULL, NULL, NULL},
 	CONF_END,
 };

@@ -94,6 +94,14 @@ static const struct family families[] = {
      "Event log entries lost because the queue was full.",
      NULL,
      {{NULL, RD_C_EVENTS_LOST}}},
+    {"recalld_checkin_cache_total",
+     "Check-ins of full size found in the check-in cache (hit) or decoded (miss).",
+     "result",
+     {{"hit", RD_C_CACHE_HIT}, {"miss", RD_C_CACHE_MISS}}},
+    {"recalld_feed_lookups_total",
+     "Decisions made by a feed lookup (not taken from the check-in cache).",
+     NULL,
+     {{NULL, RD_C_LOOKUP}}},
 };
 
 static void gauge(struct buf *b, const char *name, const char *help, uint64_t v)

@@ -16,12 +16,11 @@
 #include "recall/msg.h"
 #include "recall/notice.h"
 
-#define RD_WORKERS_MAX                        256
-#define RD_LISTEN_MAX                         64
-#define RD_ROTATIONS_MAX                      64
-#define RD_RX_BUF                             (RC_CHECKIN_SIZE + 1) /* one byte more: detects oversized datagrams */
-#define RD_CACHELINE                          64
-#define crypto_shorthash_siphashx24_KEYBYTES_ 16 /* libsodium's, without its header here */
+#define RD_WORKERS_MAX   256
+#define RD_LISTEN_MAX    64
+#define RD_ROTATIONS_MAX 64
+#define RD_RX_BUF        (RC_CHECKIN_SIZE + 1) /* one byte more: detects oversized datagrams */
+#define RD_CACHELINE     64
 
 /* ---- policy (policy.c) ---- */
 
@@ -129,6 +128,9 @@ enum rd_ctr {
 	RD_C_HIT_EXEMPT,
 	RD_C_EVENTS_LOST, /* event log queue full */
 	RD_C_RL_EVICT,    /* rate-limit table entries replaced */
+	RD_C_CACHE_HIT,   /* check-ins found in the check-in cache */
+	RD_C_CACHE_MISS,  /* check-ins decoded */
+	RD_C_LOOKUP,      /* decisions made by a feed lookup */
 	RD_C__COUNT
 };
 
@@ -288,47 +290,81 @@ void rd_state_free(struct rd_state *st);
 /* Statement to answer a device at this anchor epoch, or NULL. */
 const struct rd_rotation_stmt *rd_state_rotation(const struct rd_state *st, uint64_t epoch);
 
-/* ---- decision cache (cache.c) ---- */
+/* ---- check-in cache (cache.c) ---- */
 
 enum rd_dec_kind { RD_DEC_NONE, RD_DEC_ENFORCE, RD_DEC_MONITOR };
 
 /* What the feed and the policy say about one identity. */
 struct rd_decision {
+	const uint8_t *notice; /* ENFORCE: the signed notice in the feed */
+	uint64_t valid_from;   /* wall clock second it was made at (clocks may step back) */
+	uint64_t valid_until;  /* wall clock second from which it may differ */
+	uint32_t idx;          /* ENFORCE, MONITOR: the notice's entry in the feed */
+	uint32_t len;
 	uint8_t kind; /* enum rd_dec_kind */
 	uint8_t severity;
-	uint8_t idlen;
-	char id[RC_NOTICE_ID_MAX];
-	const uint8_t *notice; /* ENFORCE: the signed notice in the feed */
-	size_t len;
-	uint64_t valid_from;  /* wall clock second it was made at (clocks may step back) */
-	uint64_t valid_until; /* wall clock second from which it may differ */
 };
 
-#define RD_CACHE_KEY 16
+#define RD_CACHE_BYTES 192 /* check-in bytes an entry holds: up to byte 208 of a check-in */
+#define RD_CACHE_ANS   30  /* answer bytes an entry holds (a recalled one without its notice) */
 
+/* One decoded check-in (its bytes but the nonce's content), and the decision and answer for it
+ * under state generation gen. Five cache lines: what a hit reads first, then the check-in's
+ * fields and the answer, then the bytes. */
 struct rd_cache_entry {
-	uint64_t gen; /* state generation (0: empty) */
-	uint8_t key[RD_CACHE_KEY];
+	alignas(RD_CACHELINE) uint64_t tag; /* hash of the bytes (0: empty) */
+	uint16_t z;          /* check-in bytes [0, 7) and [23, z) are b; the rest are zeros */
+	uint8_t alen, atype; /* ans: answer bytes (0: none) and type */
+	uint32_t stamp;      /* when it was stored (the oldest of a key's places goes first) */
+	uint64_t gen;        /* state generation of d and ans (0: none yet) */
 	struct rd_decision d;
+	uint64_t epoch, build_date;
+	uint16_t soff[4]; /* vendor, model, hwrev, fwver: offsets and lengths in the check-in */
+	uint8_t slen[4];
+	uint16_t dig; /* offset of the digest (has_digest) */
+	uint8_t has_digest, has_build_date, reason, state;
+	uint8_t ans[RD_CACHE_ANS];
+	uint8_t b[RD_CACHE_BYTES];
 };
 
+/* Sets of two entries; a check-in may be in either of two sets (its hash names both). */
 struct rd_cache {
 	struct rd_cache_entry *t; /* NULL: no cache */
-	size_t mask;
-	uint8_t key[crypto_shorthash_siphashx24_KEYBYTES_];
+	size_t set_mask;
+	uint32_t clock; /* entries stored so far */
+	uint64_t seed[2];
+};
+
+/* Where a datagram would be in the cache (z = 0: it cannot be). */
+struct rd_cache_probe {
+	uint64_t tag;
+	size_t set[2];
+	uint16_t z;
 };
 
 /* A table of at least `entries` entries (0: no cache). */
 int rd_cache_init(struct rd_cache *c, size_t entries);
 void rd_cache_free(struct rd_cache *c);
-/* The cache key of an identity. */
-void rd_cache_key(const struct rd_cache *c, const struct rc_identity *id,
-		  uint8_t key[static RD_CACHE_KEY]);
-/* The decision made for this key under state generation gen, if still valid at now. */
-const struct rd_decision *rd_cache_get(const struct rd_cache *c, uint64_t gen,
-				       const uint8_t key[static RD_CACHE_KEY], uint64_t now);
-void rd_cache_put(struct rd_cache *c, uint64_t gen, const uint8_t key[static RD_CACHE_KEY],
-		  const struct rd_decision *d);
+/* Hash a datagram; false if it cannot be a cached check-in. */
+bool rd_cache_probe(const struct rd_cache *c, const uint8_t *req, size_t len,
+		    struct rd_cache_probe *pr);
+/* Start loading what looking pr up will read: stage 0 the set's first lines, stage 1 (some
+ * time after stage 0) the rest of the entry whose tag matches and the notice it answers with. */
+void rd_cache_prefetch(const struct rd_cache *c, const struct rd_cache_probe *pr, int stage);
+/* The entry holding the datagram's bytes (all but the nonce's content), or NULL. */
+struct rd_cache_entry *rd_cache_find(struct rd_cache *c, const struct rd_cache_probe *pr,
+				     const uint8_t *req);
+/* Store a datagram that rc_checkin_decode accepted as ck (no decision yet); NULL if it cannot
+ * be stored. */
+struct rd_cache_entry *rd_cache_add(struct rd_cache *c, const struct rd_cache_probe *pr,
+				    const uint8_t *req, const struct rc_checkin *ck);
+/* The check-in a datagram matching e decodes to (views into req). */
+void rd_cache_checkin(const struct rd_cache_entry *e, const uint8_t *req, struct rc_checkin *ck);
+/* Keep the answer out (alen bytes, encoded from a) for e's decision, if it fits. */
+void rd_cache_set_answer(struct rd_cache_entry *e, const uint8_t *out, size_t alen,
+			 const struct rc_answer *a);
+/* Write e's answer with the nonce of req into out; returns its length. */
+size_t rd_cache_answer(const struct rd_cache_entry *e, const uint8_t *req, uint8_t *out);
 
 /* ---- answering (answer.c): one datagram in, at most one answer out ---- */
 
@@ -347,6 +383,10 @@ struct rd_ctx {
  * answer length, or 0 to drop. Counts everything. */
 size_t rd_answer(struct rd_ctx *x, const struct rd_state *st, int family, const uint8_t *addr,
 		 uint16_t port, const uint8_t *req, size_t len, uint8_t out[static RC_ANSWER_MAX]);
+/* The same with the request's cache probe made beforehand (rd_cache_probe on x->cache). */
+size_t rd_answer_probed(struct rd_ctx *x, const struct rd_state *st, int family,
+			const uint8_t *addr, uint16_t port, const uint8_t *req, size_t len,
+			const struct rd_cache_probe *pr, uint8_t out[static RC_ANSWER_MAX]);
 
 /* ---- workers and sockets (worker.c) ---- */
 

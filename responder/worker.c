@@ -21,6 +21,7 @@
 #define SLOT_RX  1216 /* RD_RX_BUF rounded up to 64 bytes */
 #define CTRL_LEN 64   /* room for one IP_PKTINFO or IPV6_PKTINFO message */
 #define IDLE_MS  200  /* poll timeout: how quickly an idle worker notices a stop */
+#define AHEAD    4    /* datagrams between a cache prefetch's stages and the answer */
 
 struct wbufs {
 	struct mmsghdr *rx, *tx;
@@ -28,6 +29,7 @@ struct wbufs {
 	struct sockaddr_storage *names;
 	uint8_t *rbuf, *tbuf;
 	uint8_t *rctl, *tctl;
+	struct rd_cache_probe *probe;
 };
 
 /* Buffers of each worker, indexed like srv->w. */
@@ -113,8 +115,9 @@ static int alloc_bufs(struct wbufs *b, unsigned n)
 	b->tbuf = calloc(n, RC_ANSWER_MAX);
 	b->rctl = calloc(n, CTRL_LEN);
 	b->tctl = calloc(n, CTRL_LEN);
+	b->probe = calloc(n, sizeof(*b->probe));
 	if (!b->rx || !b->tx || !b->riov || !b->tiov || !b->names || !b->rbuf || !b->tbuf ||
-	    !b->rctl || !b->tctl)
+	    !b->rctl || !b->tctl || !b->probe)
 		return -1;
 	return 0;
 }
@@ -130,6 +133,7 @@ static void free_bufs(struct wbufs *b)
 	free(b->tbuf);
 	free(b->rctl);
 	free(b->tctl);
+	free(b->probe);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -250,17 +254,33 @@ static int batch(struct rd_worker *w, struct wbufs *b, size_t s)
 	if (got <= 0)
 		return 0;
 	clocks(&w->x);
+	/* first pass: hash every datagram for the check-in cache */
+	struct rd_cache *cache = &w->x.cache;
+	for (int i = 0; i < got; i++) {
+		if (b->rx[i].msg_hdr.msg_flags & MSG_TRUNC)
+			b->rx[i].msg_len = RD_RX_BUF;
+		rd_cache_probe(cache, b->rbuf + (size_t)i * SLOT_RX, b->rx[i].msg_len,
+			       &b->probe[i]);
+	}
 	const struct rd_state *st = rd_worker_acquire(w);
 	unsigned m = 0;
+	/* second pass: answer each datagram while the cache lines of those a few places ahead
+	 * are on their way (one lookup's memory latency is far longer than one answer) */
+	for (int i = 0; i < got && i < 2 * AHEAD; i++)
+		rd_cache_prefetch(cache, &b->probe[i], 0);
+	for (int i = 0; i < got && i < AHEAD; i++)
+		rd_cache_prefetch(cache, &b->probe[i], 1);
 	for (int i = 0; i < got; i++) {
+		if (i + 2 * AHEAD < got)
+			rd_cache_prefetch(cache, &b->probe[i + 2 * AHEAD], 0);
+		if (i + AHEAD < got)
+			rd_cache_prefetch(cache, &b->probe[i + AHEAD], 1);
 		struct msghdr *h = &b->rx[i].msg_hdr;
 		const struct sockaddr_storage *ss = &b->names[i];
 		size_t len = b->rx[i].msg_len;
 		int fam = ss->ss_family;
 		const uint8_t *addr;
 		uint16_t port;
-		if (h->msg_flags & MSG_TRUNC)
-			len = RD_RX_BUF;
 		if (fam == AF_INET) {
 			const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
 			addr = (const uint8_t *)&s4->sin_addr;
@@ -274,7 +294,8 @@ static int batch(struct rd_worker *w, struct wbufs *b, size_t s)
 		}
 		uint8_t *out = b->tbuf + (size_t)m * RC_ANSWER_MAX;
 		size_t alen =
-		    rd_answer(&w->x, st, fam, addr, port, b->rbuf + (size_t)i * SLOT_RX, len, out);
+		    rd_answer_probed(&w->x, st, fam, addr, port, b->rbuf + (size_t)i * SLOT_RX, len,
+				     &b->probe[i], out);
 		if (!alen)
 			continue;
 		struct msghdr *t = &b->tx[m].msg_hdr;
