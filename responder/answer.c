@@ -117,17 +117,33 @@ static void decide(const struct rd_state *st, const struct rc_identity *id, uint
 	}
 }
 
+/* The check-in being answered: decoded, or made from its cache entry when first needed. */
+struct req {
+	const uint8_t *p;
+	struct rd_cache_entry *e;
+	struct rc_checkin c;
+	bool have; /* c is filled */
+};
+
+static const struct rc_checkin *checkin(struct req *q)
+{
+	if (!q->have)
+		rd_cache_checkin(q->e, q->p, &q->c);
+	q->have = true;
+	return &q->c;
+}
+
 /* The decision for a check-in: the cached one if made under st and still valid at now, else a
- * new one (kept in e when there is an entry). */
+ * new one (kept in its entry when there is one). */
 static const struct rd_decision *decision(struct rd_ctx *x, const struct rd_state *st,
-					  struct rd_cache_entry *e, const struct rc_checkin *c,
-					  struct rd_decision *local)
+					  struct req *q, struct rd_decision *local)
 {
 	uint64_t now = x->now_s;
+	struct rd_cache_entry *e = q->e;
 	if (e && e->gen == st->gen && now >= e->d.valid_from && now < e->d.valid_until)
 		return &e->d;
 	rd_count(x->cnt, RD_C_LOOKUP);
-	decide(st, &c->id, now, local);
+	decide(st, &checkin(q)->id, now, local);
 	if (!e)
 		return local;
 	e->gen = st->gen;
@@ -149,7 +165,10 @@ size_t rd_answer_probed(struct rd_ctx *x, const struct rd_state *st, int family,
 			const struct rd_cache_probe *pr, uint8_t out[static RC_ANSWER_MAX])
 {
 	const struct rd_config *cfg = st->cfg;
-	struct rc_checkin c;
+	struct req q; /* q.c is filled only when needed */
+	q.p = req;
+	q.e = NULL;
+	q.have = false;
 	struct rc_answer a;
 	rd_count(x->cnt, RD_C_RX);
 	if (len < RC_CHECKIN_SIZE) {
@@ -177,22 +196,25 @@ size_t rd_answer_probed(struct rd_ctx *x, const struct rd_state *st, int family,
 	/* a datagram equal to a check-in decoded before (but for the nonce) decodes alike */
 	struct rd_cache_entry *e = rd_cache_find(&x->cache, pr, req);
 	int err = RC_OK;
+	uint64_t epoch;
 	if (e) {
 		rd_count(x->cnt, RD_C_CACHE_HIT);
-		rd_cache_checkin(e, req, &c);
+		epoch = e->epoch;
 	} else {
 		if (x->cache.t)
 			rd_count(x->cnt, RD_C_CACHE_MISS);
-		err = rc_checkin_decode(&c, req, len, NULL);
+		err = rc_checkin_decode(&q.c, req, len, NULL);
 		if (err && err != RC_ERR_VERSION) {
 			rd_count(x->cnt, RD_C_DROP_MALFORMED);
 			return 0;
 		}
+		q.have = true;
+		epoch = q.c.anchor_epoch;
 		if (!err)
-			e = rd_cache_add(&x->cache, pr, req, &c);
+			e = rd_cache_add(&x->cache, pr, req, &q.c);
 	}
+	q.e = e;
 	memset(&a, 0, sizeof(a));
-	memcpy(a.nonce, c.nonce, RC_NONCE_LEN);
 	enum rd_ctr kind;
 	const struct rd_decision *d = NULL;
 	if (limited) {
@@ -206,8 +228,8 @@ size_t rd_answer_probed(struct rd_ctx *x, const struct rd_state *st, int family,
 		kind = RD_C_ANS_UNSUPPORTED;
 	} else {
 		const struct rd_rotation_stmt *rot = NULL;
-		if (c.anchor_epoch < st->anchors.epoch)
-			rot = rd_state_rotation(st, c.anchor_epoch);
+		if (epoch < st->anchors.epoch)
+			rot = rd_state_rotation(st, epoch);
 		if (rot) {
 			a.type = RC_MSG_ROTATE;
 			a.blob = rot->bytes;
@@ -219,14 +241,15 @@ size_t rd_answer_probed(struct rd_ctx *x, const struct rd_state *st, int family,
 			kind = RD_C_ANS_RETRY;
 		} else {
 			struct rd_decision local;
-			d = decision(x, st, e, &c, &local);
+			d = decision(x, st, &q, &local);
 			bool hit = d->kind == RD_DEC_ENFORCE;
 			if (d->kind != RD_DEC_NONE && exempt(&cfg->exempt, family, addr)) {
 				rd_count(x->cnt, RD_C_HIT_EXEMPT);
 				hit = false;
 			} else if (d->kind != RD_DEC_NONE) {
 				rd_count(x->cnt, hit ? RD_C_HIT_ENFORCE : RD_C_HIT_MONITOR);
-				log_hit(x, st, family, addr, &c, d);
+				if (cfg->event_log && cfg->event_log[0])
+					log_hit(x, st, family, addr, checkin(&q), d);
 			}
 			if (hit) {
 				a.type = RC_MSG_RECALLED;
@@ -245,6 +268,7 @@ size_t rd_answer_probed(struct rd_ctx *x, const struct rd_state *st, int family,
 			}
 		}
 	}
+	memcpy(a.nonce, q.have ? q.c.nonce : req + RD_CACHE_NONCE_AT, RC_NONCE_LEN);
 	size_t alen = 0;
 	/* cap = the request's length: no answer can be larger than what it answers */
 	if (rc_answer_encode(&a, out, len, &alen) != RC_OK || alen == 0 || alen > len) {

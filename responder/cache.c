@@ -7,10 +7,10 @@
  * content no rule looks at, so the strict decoder would accept it exactly as it accepted the
  * cached one. The cache compares bytes, never a hash alone: anything else goes to the decoder.
  *
- * A check-in is stored as its bytes before the nonce's content, [0, 7), and after it up to its
- * last non-zero byte, [23, z); bytes from z to the end must be zero (the pad), which is checked
- * for every datagram. Allocated once: sets of two entries, and a check-in may be in either of
- * two sets, which a keyed hash (random per worker) names, so that the table fills evenly and
+ * A check-in is kept as its bytes before the nonce's content, [0, 7), and after it up to a fixed
+ * end, [23, 207); it fits if its bytes from 207 on are zero (the pad), which is checked for
+ * every datagram. Allocated once: sets of two entries, and a check-in may be in either of two
+ * sets, which a keyed hash (random per worker) names, so that the table fills evenly and
  * nobody can choose datagrams that evict others' entries. A new check-in takes the place of
  * the oldest entry of its four. */
 #include <stdlib.h>
@@ -20,11 +20,13 @@
 
 #include "rd.h"
 
-#define NONCE_AT  7 /* map head, 0, type, 1, version, 2, bstr(16) head */
+#define NONCE_AT  RD_CACHE_NONCE_AT /* map head, 0, type, 1, version, 2, bstr(16) head */
 #define NONCE_END (NONCE_AT + RC_NONCE_LEN)
-#define Z_MAX     (NONCE_END + RD_CACHE_BYTES - NONCE_AT)
+#define KEPT      (RD_CACHE_BYTES - 8) /* bytes kept after the nonce: whole words */
+#define END       (NONCE_END + KEPT)   /* bytes from here on must be zero */
 
-_Static_assert(Z_MAX % 8 == 0 && Z_MAX < RC_CHECKIN_SIZE, "cache byte capacity");
+_Static_assert(KEPT % 16 == 8 && NONCE_AT + KEPT <= RD_CACHE_BYTES && END < RC_CHECKIN_SIZE,
+	       "cache byte capacity");
 _Static_assert(sizeof(struct rd_cache_entry) == 5 * RD_CACHELINE, "an entry is five lines");
 _Static_assert(offsetof(struct rd_cache_entry, d) + sizeof(struct rd_decision) <= RD_CACHELINE &&
 		   offsetof(struct rd_cache_entry, epoch) == RD_CACHELINE &&
@@ -78,28 +80,25 @@ static bool layout_ok(const uint8_t *p)
 bool rd_cache_probe(const struct rd_cache *c, const uint8_t *req, size_t len,
 		    struct rd_cache_probe *pr)
 {
-	pr->z = 0;
+	pr->ok = false;
 	if (!c->t || len != RC_CHECKIN_SIZE || !layout_ok(req))
 		return false;
-	/* zeros from Z_MAX on (libc's vectorised compare), then the last non-zero byte */
-	static const uint8_t zero[RC_CHECKIN_SIZE - Z_MAX];
-	if (memcmp(req + Z_MAX, zero, sizeof(zero)))
+	/* zeros from END on (libc's vectorised compare) */
+	static const uint8_t zero[RC_CHECKIN_SIZE - END];
+	if (memcmp(req + END, zero, sizeof(zero)))
 		return false;
-	size_t z = Z_MAX;
-	while (z > NONCE_END && !ld64(req + z - 8))
-		z -= 8;
-	while (z > NONCE_END && !req[z - 1])
-		z--;
-	if (z <= NONCE_END)
-		return false;
-	/* hash [0, 7) and [23, z) in words; the last word's bytes past z are zeros */
+	/* hash [0, 7) and [23, END) in words, two at a time */
 	uint64_t w = 0;
 	memcpy(&w, req, NONCE_AT);
-	uint64_t h = mix(c->seed[0] ^ z, w);
-	for (size_t i = NONCE_END; i < z; i += 8)
-		h = mix(h, ld64(req + i));
-	h = mix(h ^ c->seed[1], h >> 32);
-	pr->z = (uint16_t)z;
+	uint64_t h0 = mix(c->seed[0], w), h1 = c->seed[1];
+	size_t i = NONCE_END;
+	for (; i + 16 <= END; i += 16) {
+		h0 = mix(h0, ld64(req + i));
+		h1 = mix(h1, ld64(req + i + 8));
+	}
+	uint64_t h = mix(h0 ^ (h1 >> 32 | h1 << 32), ld64(req + i));
+	h = mix(h, h >> 32);
+	pr->ok = true;
 	pr->tag = h | 1; /* 0 marks an empty entry */
 	pr->set[0] = (size_t)h & c->set_mask;
 	pr->set[1] = (size_t)(h >> 32) & c->set_mask;
@@ -108,7 +107,7 @@ bool rd_cache_probe(const struct rd_cache *c, const uint8_t *req, size_t len,
 
 void rd_cache_prefetch(const struct rd_cache *c, const struct rd_cache_probe *pr, int stage)
 {
-	if (!pr->z)
+	if (!pr->ok)
 		return;
 	const struct rd_cache_entry *s0 = &c->t[2 * pr->set[0]], *s1 = &c->t[2 * pr->set[1]];
 	if (stage == 0) {
@@ -125,11 +124,8 @@ void rd_cache_prefetch(const struct rd_cache *c, const struct rd_cache_probe *pr
 								: NULL;
 	if (!e)
 		return;
-	const char *p = (const char *)e;
-	__builtin_prefetch(p + RD_CACHELINE);
-	size_t end = offsetof(struct rd_cache_entry, b) + pr->z - RC_NONCE_LEN; /* b's bytes */
-	for (size_t o = offsetof(struct rd_cache_entry, b); o < end; o += RD_CACHELINE)
-		__builtin_prefetch(p + o);
+	for (size_t o = RD_CACHELINE; o < sizeof(*e); o += RD_CACHELINE)
+		__builtin_prefetch((const char *)e + o);
 	if (e->d.kind == RD_DEC_ENFORCE && e->d.notice) {
 		for (size_t o = 0; o < e->d.len; o += RD_CACHELINE)
 			__builtin_prefetch(e->d.notice + o);
@@ -139,14 +135,14 @@ void rd_cache_prefetch(const struct rd_cache *c, const struct rd_cache_probe *pr
 static bool same(const struct rd_cache_entry *e, const struct rd_cache_probe *pr,
 		 const uint8_t *req)
 {
-	return e->tag == pr->tag && e->z == pr->z && !memcmp(e->b, req, NONCE_AT) &&
-	       !memcmp(e->b + NONCE_AT, req + NONCE_END, pr->z - NONCE_END);
+	return e->tag == pr->tag && !memcmp(e->b, req, NONCE_AT) &&
+	       !memcmp(e->b + NONCE_AT, req + NONCE_END, KEPT);
 }
 
 struct rd_cache_entry *rd_cache_find(struct rd_cache *c, const struct rd_cache_probe *pr,
 				     const uint8_t *req)
 {
-	if (!pr->z)
+	if (!pr->ok)
 		return NULL;
 	for (int s = 0; s < 2; s++) {
 		struct rd_cache_entry *e = &c->t[2 * pr->set[s]];
@@ -186,19 +182,19 @@ static uint16_t off(const uint8_t *req, const void *p)
 struct rd_cache_entry *rd_cache_add(struct rd_cache *c, const struct rd_cache_probe *pr,
 				    const uint8_t *req, const struct rc_checkin *ck)
 {
-	if (!pr->z || memcmp(req + NONCE_AT, ck->nonce, RC_NONCE_LEN))
+	if (!pr->ok || memcmp(req + NONCE_AT, ck->nonce, RC_NONCE_LEN))
 		return NULL;
 	/* the identity's strings are views into req: kept as offsets */
 	const struct rc_str *s[4] = {&ck->id.vendor, &ck->id.model, &ck->id.hwrev, &ck->id.fwver};
 	for (int i = 0; i < 4; i++) {
 		if (s[i]->n &&
-		    (s[i]->p < (const char *)req || s[i]->p + s[i]->n > (const char *)req + pr->z))
+		    (s[i]->p < (const char *)req || s[i]->p + s[i]->n > (const char *)req + END))
 			return NULL;
 	}
 	const uint8_t *dig = NULL;
 	if (ck->id.has_digest) {
 		/* any place the bytes occur in req: a matching datagram has them there too */
-		dig = memmem(req + NONCE_END, pr->z - NONCE_END, ck->id.digest, RC_DIGEST_LEN);
+		dig = memmem(req + NONCE_END, KEPT, ck->id.digest, RC_DIGEST_LEN);
 		if (!dig)
 			return NULL;
 	}
@@ -206,9 +202,8 @@ struct rd_cache_entry *rd_cache_add(struct rd_cache *c, const struct rd_cache_pr
 	memset(e, 0, offsetof(struct rd_cache_entry, b));
 	e->tag = pr->tag;
 	e->stamp = c->clock++;
-	e->z = pr->z;
 	memcpy(e->b, req, NONCE_AT);
-	memcpy(e->b + NONCE_AT, req + NONCE_END, pr->z - NONCE_END);
+	memcpy(e->b + NONCE_AT, req + NONCE_END, KEPT);
 	for (int i = 0; i < 4; i++) {
 		e->soff[i] = s[i]->n ? off(req, s[i]->p) : 0;
 		e->slen[i] = (uint8_t)s[i]->n;

@@ -305,18 +305,18 @@ struct rd_decision {
 	uint8_t severity;
 };
 
-#define RD_CACHE_BYTES 192 /* check-in bytes an entry holds: up to byte 208 of a check-in */
-#define RD_CACHE_ANS   30  /* answer bytes an entry holds (a recalled one without its notice) */
+#define RD_CACHE_BYTES    192 /* check-in bytes an entry holds: up to byte 207 of a check-in */
+#define RD_CACHE_NONCE_AT 7   /* where the nonce's content starts in a cached check-in */
+#define RD_CACHE_ANS      30  /* answer bytes an entry holds (a recalled one without its notice) */
 
 /* One decoded check-in (its bytes but the nonce's content), and the decision and answer for it
  * under state generation gen. Five cache lines: what a hit reads first, then the check-in's
  * fields and the answer, then the bytes. */
 struct rd_cache_entry {
 	alignas(RD_CACHELINE) uint64_t tag; /* hash of the bytes (0: empty) */
-	uint16_t z;          /* check-in bytes [0, 7) and [23, z) are b; the rest are zeros */
-	uint8_t alen, atype; /* ans: answer bytes (0: none) and type */
-	uint32_t stamp;      /* when it was stored (the oldest of a key's places goes first) */
-	uint64_t gen;        /* state generation of d and ans (0: none yet) */
+	uint8_t alen, atype;                /* ans: answer bytes (0: none) and type */
+	uint32_t stamp; /* when it was stored (the oldest of a key's places goes first) */
+	uint64_t gen;   /* state generation of d and ans (0: none yet) */
 	struct rd_decision d;
 	uint64_t epoch, build_date;
 	uint16_t soff[4]; /* vendor, model, hwrev, fwver: offsets and lengths in the check-in */
@@ -324,7 +324,7 @@ struct rd_cache_entry {
 	uint16_t dig; /* offset of the digest (has_digest) */
 	uint8_t has_digest, has_build_date, reason, state;
 	uint8_t ans[RD_CACHE_ANS];
-	uint8_t b[RD_CACHE_BYTES];
+	uint8_t b[RD_CACHE_BYTES]; /* check-in bytes [0, 7) and [23, 207); the rest are zeros */
 };
 
 /* Sets of two entries; a check-in may be in either of two sets (its hash names both). */
@@ -335,11 +335,11 @@ struct rd_cache {
 	uint64_t seed[2];
 };
 
-/* Where a datagram would be in the cache (z = 0: it cannot be). */
+/* Where a datagram would be in the cache (ok: it can be). */
 struct rd_cache_probe {
 	uint64_t tag;
 	size_t set[2];
-	uint16_t z;
+	bool ok;
 };
 
 /* A table of at least `entries` entries (0: no cache). */
