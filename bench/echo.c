@@ -1,7 +1,8 @@
 /* recall-bench-echo: the smallest UDP server built like recalld (one SO_REUSEPORT socket per
  * worker thread, recvmmsg/sendmmsg batches, buffers allocated once, non-blocking receive with
- * poll when idle), echoing every datagram unchanged. Its answers per CPU-second are what the
- * kernel allows on this machine: the ceiling recalld is measured against.
+ * poll when idle), echoing every datagram unchanged, or only its first bytes (-r) so that its
+ * answers can be as large as recalld's. Its answers per CPU-second are what the kernel allows
+ * on this machine: the ceiling recalld is measured against.
  *
  * It binds loopback only (an echo server elsewhere would be a reflector) and stops on SIGINT or
  * SIGTERM, or after --max-time seconds at the latest. */
@@ -27,13 +28,14 @@
 
 static const char usage_text[] =
     "usage: recall-bench-echo [-a ADDR] [-p PORT] [-t THREADS] [-b BATCH] [-B BYTES]\n"
-    "                         [--max-time SECONDS]\n"
+    "                         [-r BYTES] [--max-time SECONDS]\n"
     "Echo every UDP datagram back to its sender, with recalld's batching and threads.\n"
     "  -a, --address ADDR  loopback address to bind: 127.0.0.0/8 or ::1 (default 127.0.0.1)\n"
     "  -p, --port PORT     UDP port (default 7412)\n"
     "  -t, --threads N     worker threads, one socket each (default: one per CPU)\n"
     "  -b, --batch N       datagrams per recvmmsg/sendmmsg (default 64, as recalld)\n"
     "  -B, --sockbuf N     socket buffer bytes (default 4194304, as recalld)\n"
+    "  -r, --reply N       send back only the first N bytes of each datagram (default: all)\n"
     "  -m, --max-time S    exit after S seconds at the latest (default 3600)\n";
 
 static atomic_bool stop;
@@ -42,6 +44,7 @@ struct worker {
 	pthread_t th;
 	int fd;
 	unsigned batch;
+	size_t reply; /* bytes sent back at most (0: all) */
 	struct mmsghdr *msg;
 	struct iovec *iov;
 	struct sockaddr_storage *names;
@@ -96,9 +99,11 @@ static int batch(struct worker *w)
 	int got = recvmmsg(w->fd, w->msg, w->batch, MSG_DONTWAIT, NULL);
 	if (got <= 0)
 		return 0;
-	/* the same headers go back out: name = sender, iov length = bytes received */
-	for (int i = 0; i < got; i++)
-		w->iov[i].iov_len = w->msg[i].msg_len;
+	/* the same headers go back out: name = sender, iov length = bytes received (or -r) */
+	for (int i = 0; i < got; i++) {
+		size_t n = w->msg[i].msg_len;
+		w->iov[i].iov_len = w->reply && w->reply < n ? w->reply : n;
+	}
 	int sent = 0;
 	while (sent < got) {
 		int r = sendmmsg(w->fd, w->msg + sent, (unsigned)(got - sent), 0);
@@ -155,17 +160,22 @@ static bool unum(const char *s, unsigned long lo, unsigned long hi, unsigned lon
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"address", required_argument, NULL, 'a'}, {"port", required_argument, NULL, 'p'},
-	    {"threads", required_argument, NULL, 't'}, {"batch", required_argument, NULL, 'b'},
-	    {"sockbuf", required_argument, NULL, 'B'}, {"max-time", required_argument, NULL, 'm'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	    {"address", required_argument, NULL, 'a'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"batch", required_argument, NULL, 'b'},
+	    {"sockbuf", required_argument, NULL, 'B'},
+	    {"max-time", required_argument, NULL, 'm'},
+	    {"reply", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *addr = "127.0.0.1";
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned long port = 7412, threads = ncpu > 0 ? (unsigned long)ncpu : 1, nb = 64;
-	unsigned long sockbuf = 4194304, max_time = 3600;
+	unsigned long sockbuf = 4194304, max_time = 3600, reply = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "a:p:t:b:B:m:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:p:t:b:B:m:r:h", lo, NULL)) != -1) {
 		bool ok = true;
 		switch (c) {
 		case 'a':
@@ -185,6 +195,9 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			ok = unum(optarg, 1, 86400, &max_time);
+			break;
+		case 'r':
+			ok = unum(optarg, 1, SLOT, &reply);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -219,6 +232,7 @@ int main(int argc, char **argv)
 		return 1;
 	for (unsigned long i = 0; i < threads; i++) {
 		w[i].batch = (unsigned)nb;
+		w[i].reply = reply;
 		w[i].msg = calloc(nb, sizeof(*w[i].msg));
 		w[i].iov = calloc(nb, sizeof(*w[i].iov));
 		w[i].names = calloc(nb, sizeof(*w[i].names));
@@ -244,8 +258,11 @@ int main(int argc, char **argv)
 		}
 	}
 	alarm((unsigned)max_time);
-	fprintf(stderr, "recall-bench-echo: %s port %lu, %lu thread(s), batch %lu\n", addr, port,
-		threads, nb);
+	char what[48] = "whole datagrams";
+	if (reply)
+		snprintf(what, sizeof(what), "the first %lu bytes", reply);
+	fprintf(stderr, "recall-bench-echo: %s port %lu, %lu thread(s), batch %lu, echoing %s\n",
+		addr, port, threads, nb, what);
 	while (!atomic_load(&stop))
 		sigsuspend(&old); /* atomically unblocks and waits: no signal is missed */
 	uint64_t total = 0;

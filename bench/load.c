@@ -235,7 +235,7 @@ static unsigned send_batch(struct thr *t, struct sock *s, uint64_t now, bool *ex
 	return sent;
 }
 
-static void answered(struct thr *t, struct sock *s, const uint8_t *nonce, unsigned type,
+static void answered(struct thr *t, struct sock *s, const uint8_t *nonce, unsigned type, size_t len,
 		     uint64_t now)
 {
 	const struct bench_cfg *cfg = t->cfg;
@@ -253,6 +253,7 @@ static void answered(struct thr *t, struct sock *s, const uint8_t *nonce, unsign
 			    : (sl->kind == BK_CLEAR ? type != BA_CLEAR : type != BA_RECALLED))
 		t->c.wrong++;
 	t->c.answers[type]++;
+	t->c.ans_bytes += len;
 	hist_add(&t->c.lat, now - sl->t_ns);
 	release(s, (uint32_t)si);
 	t->t_last = now;
@@ -262,11 +263,12 @@ static void one_answer(struct thr *t, struct sock *s, const uint8_t *p, size_t l
 {
 	const struct bench_cfg *cfg = t->cfg;
 	if (cfg->echo) {
-		if (len != RC_CHECKIN_SIZE) {
+		/* the whole request or its first bytes (recall-bench-echo -r), nonce included */
+		if (len < cfg->nonce_off + RC_NONCE_LEN || len > RC_CHECKIN_SIZE) {
 			t->c.unmatched++;
 			return;
 		}
-		answered(t, s, p + cfg->nonce_off, BA_ECHO, now);
+		answered(t, s, p + cfg->nonce_off, BA_ECHO, len, now);
 		return;
 	}
 	struct rc_answer a;
@@ -274,7 +276,7 @@ static void one_answer(struct thr *t, struct sock *s, const uint8_t *p, size_t l
 		t->c.malformed++;
 		return;
 	}
-	answered(t, s, a.nonce, (unsigned)(a.type - RC_MSG_CLEAR), now);
+	answered(t, s, a.nonce, (unsigned)(a.type - RC_MSG_CLEAR), len, now);
 }
 
 static unsigned recv_batch(struct thr *t, struct sock *s)
@@ -438,6 +440,7 @@ static void add_counts(struct bench_counts *into, const struct bench_counts *c)
 	into->malformed += c->malformed;
 	into->unmatched += c->unmatched;
 	into->send_err += c->send_err;
+	into->ans_bytes += c->ans_bytes;
 	hist_merge(&into->lat, &c->lat);
 }
 

@@ -39,6 +39,7 @@ struct bench_counts {
 	uint64_t malformed; /* answer that does not decode */
 	uint64_t unmatched; /* answer carrying no nonce we sent (echoed garbage, strays) */
 	uint64_t send_err;  /* requests the kernel refused (buffer full, port unreachable) */
+	uint64_t ans_bytes; /* bytes of the answers counted in answers[] */
 	struct bench_hist lat;
 };
 
@@ -61,7 +62,7 @@ struct bench_cfg {
 	uint64_t timeout_ns;
 	uint64_t rate; /* requests per second, all threads (0: as fast as answers come) */
 	unsigned mix[BK__COUNT];
-	bool echo;        /* the server echoes: an answer is the request itself */
+	bool echo;        /* the server echoes: an answer is the request (or its first bytes) */
 	size_t nonce_off; /* where a check-in carries its nonce */
 	const struct bench_tpl *tpl[BK__COUNT];
 	size_t ntpl[BK__COUNT];

@@ -356,12 +356,13 @@ static void report(const struct opts *o, const struct bench_result *r, struct sr
 		       ",\"rotate\":%" PRIu64 ",\"echo\":%" PRIu64 "},",
 		       ans, c->answers[BA_CLEAR], c->answers[BA_RECALLED], c->answers[BA_RETRY],
 		       c->answers[BA_UNSUPPORTED], c->answers[BA_ROTATE], c->answers[BA_ECHO]);
-		printf("\"lost\":%" PRIu64 ",\"late\":%" PRIu64 ",\"wrong\":%" PRIu64
-		       ",\"malformed\":%" PRIu64 ",\"unmatched\":%" PRIu64
-		       ",\"send_errors\":%" PRIu64
-		       ",\"elapsed_s\":%.3f,\"send_s\":%.3f,\"answers_per_s\":%.0f,",
-		       c->lost, c->late, c->wrong, c->malformed, c->unmatched, c->send_err, el,
-		       (double)r->send_ns / 1e9, rate);
+		printf(
+		    "\"lost\":%" PRIu64 ",\"late\":%" PRIu64 ",\"wrong\":%" PRIu64
+		    ",\"malformed\":%" PRIu64 ",\"unmatched\":%" PRIu64 ",\"send_errors\":%" PRIu64
+		    ",\"elapsed_s\":%.3f,\"send_s\":%.3f,\"answers_per_s\":%.0f,"
+		    "\"answer_bytes_mean\":%.1f,",
+		    c->lost, c->late, c->wrong, c->malformed, c->unmatched, c->send_err, el,
+		    (double)r->send_ns / 1e9, rate, ans ? (double)c->ans_bytes / (double)ans : 0);
 		printf("\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p99.9\":%.1f,"
 		       "\"max\":%.1f}",
 		       us[0], us[1], us[2], us[3], us[4]);
@@ -387,7 +388,8 @@ static void report(const struct opts *o, const struct bench_result *r, struct sr
 	printf("lost       %12" PRIu64 "  (late %" PRIu64 ", wrong kind %" PRIu64
 	       ", malformed %" PRIu64 ", unmatched %" PRIu64 ", send errors %" PRIu64 ")\n",
 	       c->lost, c->late, c->wrong, c->malformed, c->unmatched, c->send_err);
-	printf("rate       %12.0f  answers/s over %.2f s\n", rate, el);
+	printf("rate       %12.0f  answers/s over %.2f s, %.1f bytes per answer\n", rate, el,
+	       ans ? (double)c->ans_bytes / (double)ans : 0);
 	printf("latency us    p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n", us[0], us[1],
 	       us[2], us[3], us[4]);
 	if (cpu >= 0)
