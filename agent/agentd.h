@@ -60,6 +60,17 @@ struct agentd {
 /* Load and check path into d (identity, identity-file, anchors, addresses). 0, or -1 with a
  * message naming file, line or key in err. */
 int agentd_config_load(struct agentd *d, const char *path, char *err, size_t cap);
+/* agentd_config_load() of len bytes of configuration text at buf, named `name` in messages
+ * (the identity file and the anchors it names are still read from their paths). */
+int agentd_config_load_buf(struct agentd *d, const char *name, const char *buf, size_t len,
+			   char *err, size_t cap);
+/* Fill the identity fields that d->c leaves unset from os-release-style text (NUL-terminated;
+ * RECALL_VENDOR, VENDOR_NAME, ...: recall-agent.conf(5)). 0, or -1 with "NAME: reason" in err. */
+int agentd_identity_text(struct agentd *d, const char *name, const char *text, char *err,
+			 size_t cap);
+/* The core's identity from d->c (the identity file read first when set): canonical names,
+ * firmware version and digest checked. 0, or -1 with "key: reason" in err. */
+int agentd_identity(struct agentd *d, char *err, size_t cap);
 /* Release what agentd_config_load allocated. */
 void agentd_config_free(struct agentd *d);
 
@@ -97,9 +108,18 @@ const char *agentd_event_state(enum rc_agent_event ev);
 /* Control socket (SOCK_SEQPACKET, <state-dir>/control): one request, one reply. */
 enum { CTL_STATUS = 'S', CTL_OVERRIDE = 'O', CTL_CLEAR = 'C' };
 #define CTL_MSG_MAX (1 + sizeof(struct rc_agent_status) + 2 + RC_NOTICE_MAX + 64)
+#define CTL_REQ_MAX (RC_NOTICE_ID_MAX + 7) /* longest request the daemon reads, bytes */
 /* Send a request (op + NUL-terminated arg) to the daemon and read its reply into buf.
  * Returns reply length, or -1 (errno ENOENT/ECONNREFUSED: daemon not running). */
 long ctl_request(const char *state_dir, char op, const char *arg, uint8_t *buf, size_t cap);
+/* The daemon's side: the reply to request req (n >= 1 bytes followed by a NUL) from a peer with
+ * uid (owner: root or the agent's own user; others may only ask for the status) into out;
+ * returns the reply length. Overrides are logged. */
+size_t ctl_handle(struct rc_agent *a, const char *req, size_t n, bool owner, unsigned uid,
+		  uint8_t out[static CTL_MSG_MAX]);
+/* A status reply: 0 with st and views of the notice text and URL in buf, -1 if malformed. */
+int ctl_status_decode(const uint8_t *buf, size_t n, struct rc_agent_status *st, struct rc_str *text,
+		      struct rc_str *url);
 
 /* Subcommands (main.c dispatches). Return the process exit status. */
 int cmd_run(struct agentd *d, bool foreground, int verbose);

@@ -92,23 +92,9 @@ static int online(struct agentd *d, struct view *v)
 	long n = ctl_request(d->c.state_dir, CTL_STATUS, "", buf, sizeof(buf));
 	if (n < 0)
 		return -1;
-	size_t off = 1 + sizeof(v->st);
-	if ((size_t)n < off + 4 || buf[0] != RC_OK) {
+	if (ctl_status_decode(buf, (size_t)n, &v->st, &v->text, &v->url) < 0) {
 		errno = EPROTO;
 		return -2;
-	}
-	memcpy(&v->st, buf + 1, sizeof(v->st));
-	struct rc_str *parts[2] = {&v->text, &v->url};
-	for (int i = 0; i < 2; i++) {
-		size_t l = (size_t)buf[off] << 8 | buf[off + 1];
-		off += 2;
-		if (off + l > (size_t)n) {
-			errno = EPROTO;
-			return -2;
-		}
-		parts[i]->p = (const char *)buf + off;
-		parts[i]->n = l;
-		off += l;
 	}
 	v->running = true;
 	return 0;

@@ -116,32 +116,39 @@ static bool osrel_get(const char *text, const char *key, char *out, size_t cap)
 	return false;
 }
 
-/* Fill identity fields the configuration left unset from the identity file. */
-static int identity_file(struct agentd *d, char *err, size_t cap)
+int agentd_identity_text(struct agentd *d, const char *name, const char *text, char *err,
+			 size_t cap)
 {
 	static const char *const names[][2] = {
 	    {"RECALL_VENDOR", "VENDOR_NAME"}, {"RECALL_MODEL", NULL},        {"RECALL_HWREV", NULL},
 	    {"RECALL_FWVER", "VERSION_ID"},   {"RECALL_IMAGE_DIGEST", NULL},
 	};
 	char **fields[] = {&d->c.vendor, &d->c.model, &d->c.hwrev, &d->c.fwver, &d->c.image_digest};
-	char text[8192], v[512];
-	const char *path = d->c.identity_file;
-	if (read_small(path, text, sizeof(text)) < 0)
-		return fail(err, cap, "%s: %s", path, strerror(errno));
+	char v[512];
 	for (size_t i = 0; i < 5; i++) {
 		if (*fields[i])
 			continue;
 		if (osrel_get(text, names[i][0], v, sizeof(v)) ||
 		    (names[i][1] && osrel_get(text, names[i][1], v, sizeof(v))))
 			if (!(*fields[i] = strdup(v)))
-				return fail(err, cap, "%s: %s", path, strerror(errno));
+				return fail(err, cap, "%s: %s", name, strerror(errno));
 	}
 	if (!d->c.build_date && osrel_get(text, "RECALL_BUILD_DATE", v, sizeof(v))) {
 		char e[CONF_ERR_MAX];
 		if (conf_parse_uint(v, 0, UINT64_MAX, &d->c.build_date, e, sizeof(e)) < 0)
-			return fail(err, cap, "%s: RECALL_BUILD_DATE: %s", path, e);
+			return fail(err, cap, "%s: RECALL_BUILD_DATE: %s", name, e);
 	}
 	return 0;
+}
+
+/* Fill identity fields the configuration left unset from the identity file. */
+static int identity_file(struct agentd *d, char *err, size_t cap)
+{
+	char text[8192];
+	const char *path = d->c.identity_file;
+	if (read_small(path, text, sizeof(text)) < 0)
+		return fail(err, cap, "%s: %s", path, strerror(errno));
+	return agentd_identity_text(d, path, text, err, cap);
 }
 
 static int canon(char *out, size_t cap, const char *in, const char *key, bool empty_ok, char *err,
@@ -159,7 +166,7 @@ static int canon(char *out, size_t cap, const char *in, const char *key, bool em
 	return 0;
 }
 
-static int identity(struct agentd *d, char *err, size_t cap)
+int agentd_identity(struct agentd *d, char *err, size_t cap)
 {
 	struct rc_identity *id = &d->ac.id;
 	if (d->c.identity_file && *d->c.identity_file && identity_file(d, err, cap) < 0)
@@ -216,14 +223,11 @@ static int anchors(struct agentd *d, char *err, size_t cap)
 	return 0;
 }
 
-int agentd_config_load(struct agentd *d, const char *path, char *err, size_t cap)
+/* The checks and translations after parsing (errors name path). */
+static int finish(struct agentd *d, const char *path, char *err, size_t cap)
 {
-	memset(d, 0, sizeof(*d));
-	d->path = path;
-	if (conf_parse_file(keys, &d->c, path, err, cap) < 0)
-		return -1;
 	rc_agent_config_default(&d->ac);
-	if (identity(d, err, cap) < 0 || anchors(d, err, cap) < 0)
+	if (agentd_identity(d, err, cap) < 0 || anchors(d, err, cap) < 0)
 		goto prefix;
 	if (d->c.checkin_address.n == 0) {
 		fail(err, cap, "checkin-address: %s%s", "required (the responder's address)", "");
@@ -261,6 +265,25 @@ prefix:
 		snprintf(err, cap, "%s", tmp);
 	}
 	return -1;
+}
+
+int agentd_config_load(struct agentd *d, const char *path, char *err, size_t cap)
+{
+	memset(d, 0, sizeof(*d));
+	d->path = path;
+	if (conf_parse_file(keys, &d->c, path, err, cap) < 0)
+		return -1;
+	return finish(d, path, err, cap);
+}
+
+int agentd_config_load_buf(struct agentd *d, const char *name, const char *buf, size_t len,
+			   char *err, size_t cap)
+{
+	memset(d, 0, sizeof(*d));
+	d->path = name;
+	if (conf_parse_buf(keys, &d->c, name, buf, len, err, cap) < 0)
+		return -1;
+	return finish(d, name, err, cap);
 }
 
 void agentd_config_free(struct agentd *d)

@@ -1,5 +1,5 @@
-/* The client side of the control socket (<state-dir>/control, SOCK_SEQPACKET): the
- * subcommands send one request and read one reply. */
+/* The control socket (<state-dir>/control, SOCK_SEQPACKET): the subcommands send one request
+ * and read one reply; the daemon answers each request with ctl_handle. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,11 +8,12 @@
 #include <unistd.h>
 
 #include "agentd.h"
+#include "log.h"
 
 long ctl_request(const char *state_dir, char op, const char *arg, uint8_t *buf, size_t cap)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	char req[RC_NOTICE_ID_MAX + 8];
+	char req[CTL_REQ_MAX + 1];
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", state_dir,
 			     AGENTD_CTL_FILE) >= sizeof(sa.sun_path) ||
 	    strlen(arg) > RC_NOTICE_ID_MAX) {
@@ -37,4 +38,61 @@ long ctl_request(const char *state_dir, char op, const char *arg, uint8_t *buf, 
 		return -1;
 	}
 	return (long)r;
+}
+
+size_t ctl_handle(struct rc_agent *a, const char *req, size_t n, bool owner, unsigned uid,
+		  uint8_t out[static CTL_MSG_MAX])
+{
+	size_t len = 1;
+	out[0] = RC_OK;
+	if (n < 1 || (req[0] != CTL_STATUS && !owner)) {
+		out[0] = RC_ERR_INVALID;
+	} else if (req[0] == CTL_STATUS) {
+		struct rc_agent_status st;
+		struct rc_notice nt;
+		rc_agent_status(a, &st);
+		memcpy(out + len, &st, sizeof(st));
+		len += sizeof(st);
+		struct rc_str parts[2] = {{NULL, 0}, {NULL, 0}};
+		if (rc_agent_notice(a, &nt) == RC_OK) {
+			parts[0] = nt.text;
+			parts[1] = nt.remedy_url;
+		}
+		for (int i = 0; i < 2; i++) {
+			out[len++] = (uint8_t)(parts[i].n >> 8);
+			out[len++] = (uint8_t)parts[i].n;
+			if (parts[i].n)
+				memcpy(out + len, parts[i].p, parts[i].n);
+			len += parts[i].n;
+		}
+	} else if (req[0] == CTL_OVERRIDE) {
+		log_info("control: override %s (uid %u)", req[1] ? req + 1 : "all", uid);
+		out[0] = (uint8_t)rc_agent_override(a, req[1] ? req + 1 : NULL);
+	} else if (req[0] == CTL_CLEAR) {
+		log_info("control: override --clear (uid %u)", uid);
+		out[0] = (uint8_t)rc_agent_override_clear(a);
+	} else {
+		out[0] = RC_ERR_INVALID;
+	}
+	return len;
+}
+
+int ctl_status_decode(const uint8_t *buf, size_t n, struct rc_agent_status *st, struct rc_str *text,
+		      struct rc_str *url)
+{
+	size_t off = 1 + sizeof(*st);
+	if (n < off + 4 || buf[0] != RC_OK)
+		return -1;
+	memcpy(st, buf + 1, sizeof(*st));
+	struct rc_str *parts[2] = {text, url};
+	for (int i = 0; i < 2; i++) {
+		size_t l = (size_t)buf[off] << 8 | buf[off + 1];
+		off += 2;
+		if (off + l > n)
+			return -1;
+		parts[i]->p = (const char *)buf + off;
+		parts[i]->n = l;
+		off += l;
+	}
+	return 0;
 }

@@ -227,7 +227,7 @@ static void udp_input(int fd)
 	}
 }
 
-/* One control request: status, override NOTICE|all, override --clear. */
+/* One control request: status, override NOTICE|all, override --clear (ctl_handle). */
 static void ctl_serve(void)
 {
 	int c = accept4(ctlfd, NULL, NULL, SOCK_CLOEXEC);
@@ -235,47 +235,17 @@ static void ctl_serve(void)
 		return;
 	struct timeval tv = {1, 0};
 	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	char req[RC_NOTICE_ID_MAX + 8];
+	char req[CTL_REQ_MAX + 1];
 	ssize_t n = recv(c, req, sizeof(req) - 1, 0);
 	struct ucred cr;
 	socklen_t cl = sizeof(cr);
-	size_t len = 1;
-	ctlbuf[0] = RC_OK;
 	if (n < 1 || getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0) {
 		close(c);
 		return;
 	}
 	req[n] = 0;
-	if (req[0] != CTL_STATUS && cr.uid != 0 && cr.uid != geteuid()) {
-		ctlbuf[0] = RC_ERR_INVALID;
-	} else if (req[0] == CTL_STATUS) {
-		struct rc_agent_status st;
-		struct rc_notice nt;
-		rc_agent_status(&agent, &st);
-		memcpy(ctlbuf + len, &st, sizeof(st));
-		len += sizeof(st);
-		struct rc_str parts[2] = {{NULL, 0}, {NULL, 0}};
-		if (rc_agent_notice(&agent, &nt) == RC_OK) {
-			parts[0] = nt.text;
-			parts[1] = nt.remedy_url;
-		}
-		for (int i = 0; i < 2; i++) {
-			ctlbuf[len++] = (uint8_t)(parts[i].n >> 8);
-			ctlbuf[len++] = (uint8_t)parts[i].n;
-			if (parts[i].n)
-				memcpy(ctlbuf + len, parts[i].p, parts[i].n);
-			len += parts[i].n;
-		}
-	} else if (req[0] == CTL_OVERRIDE) {
-		log_info("control: override %s (uid %u)", req[1] ? req + 1 : "all",
-			 (unsigned)cr.uid);
-		ctlbuf[0] = (uint8_t)rc_agent_override(&agent, req[1] ? req + 1 : NULL);
-	} else if (req[0] == CTL_CLEAR) {
-		log_info("control: override --clear (uid %u)", (unsigned)cr.uid);
-		ctlbuf[0] = (uint8_t)rc_agent_override_clear(&agent);
-	} else {
-		ctlbuf[0] = RC_ERR_INVALID;
-	}
+	bool owner = cr.uid == 0 || cr.uid == geteuid();
+	size_t len = ctl_handle(&agent, req, (size_t)n, owner, (unsigned)cr.uid, ctlbuf);
 	send(c, ctlbuf, len, MSG_NOSIGNAL);
 	close(c);
 }

@@ -58,6 +58,13 @@ int imp_bad(const char *file, const char *where, const char *fmt, ...)
 	return -1;
 }
 
+bool imp_cve_id(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	return n >= 10 && n <= 28 && !strncmp(s, "CVE-", 4) && strspn(s + 4, "0123456789") == 4 &&
+	       s[8] == '-' && strspn(s + 9, "0123456789") == n - 9;
+}
+
 const char *jget(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
@@ -255,14 +262,8 @@ bool imp_map_apply(const struct imp_opts *o, char *vendor, char *model)
 	return true;
 }
 
-/* --map FILE: "FROM<TAB>VENDOR[<TAB>MODEL]" lines; FROM is "vendor" or "vendor/model". */
-static int map_load(struct imp_opts *o, const char *path)
+int imp_map_parse(struct imp_opts *o, const char *name, char *text)
 {
-	size_t len;
-	char *text = (char *)file_read(path, &len, 1 << 20);
-	if (!text)
-		return -1;
-	int ret = 0;
 	unsigned lineno = 0;
 	for (char *line = text, *next; line && *line; line = next) {
 		lineno++;
@@ -280,8 +281,8 @@ static int map_load(struct imp_opts *o, const char *path)
 			*cr = 0;
 		struct imp_map *m = realloc(o->map, (o->nmap + 1) * sizeof(*m));
 		if (!m) {
-			ret = -1;
-			break;
+			warnx_("%s: line %u: out of memory", name, lineno);
+			return -1;
 		}
 		o->map = m;
 		m = &o->map[o->nmap];
@@ -301,12 +302,22 @@ static int map_load(struct imp_opts *o, const char *path)
 		if (!why && f[2])
 			why = imp_canon(f[2], m->model, RC_NAME_MAX);
 		if (why) {
-			warnx_("%s: line %u: %s", path, lineno, why);
-			ret = -1;
-			break;
+			warnx_("%s: line %u: %s", name, lineno, why);
+			return -1;
 		}
 		o->nmap++;
 	}
+	return 0;
+}
+
+/* --map FILE */
+static int map_load(struct imp_opts *o, const char *path)
+{
+	size_t len;
+	char *text = (char *)file_read(path, &len, 1 << 20);
+	if (!text)
+		return -1;
+	int ret = imp_map_parse(o, path, text);
 	free(text);
 	return ret;
 }
@@ -444,15 +455,21 @@ static int options(struct imp_opts *o, const struct imp_source *src, int argc, c
 	return 0;
 }
 
+void imp_opts_init(struct imp_opts *o)
+{
+	*o = (struct imp_opts){.out_dir = ".",
+			       .container = "auto",
+			       .action = RC_ACTION_QUARANTINE,
+			       .severity = RC_SEV_HIGH,
+			       .max_refs = 4,
+			       .text_max = 256,
+			       .report = stderr};
+}
+
 int imp_main(const struct imp_source *src, int argc, char **argv)
 {
-	struct imp_opts o = {.out_dir = ".",
-			     .container = "auto",
-			     .action = RC_ACTION_QUARANTINE,
-			     .severity = RC_SEV_HIGH,
-			     .max_refs = 4,
-			     .text_max = 256,
-			     .report = stderr};
+	struct imp_opts o;
+	imp_opts_init(&o);
 	int r = options(&o, src, argc, argv);
 	if (r) {
 		free(o.map);

@@ -43,6 +43,7 @@ struct imp_opts {
 	/* totals over all files */
 	unsigned records, drafts, unmapped, held, notes, bad_files, failed;
 	unsigned record_names; /* drafts whose names did not go through --map */
+	json_t *sink; /* not NULL: drafts go into this object (file name: draft), not out_dir */
 };
 
 struct imp_range {
@@ -113,11 +114,19 @@ struct imp_source {
 
 /* import.c */
 int imp_main(const struct imp_source *src, int argc, char **argv);
+/* The options before the command line: what imp_main starts from. */
+void imp_opts_init(struct imp_opts *o);
+/* The --map text (NUL-terminated, changed in place) into o->map; -1 with "recall: NAME: line N:
+ * reason" on the first bad line (entries before it stay in o->map, which the caller frees). */
+int imp_map_parse(struct imp_opts *o, const char *name, char *text);
 void imp_report(struct imp_opts *o, const char *cve, const char *status, const char *file,
 		const char *where, const char *fmt, ...) RC_PRINTF(6, 7);
 /* "recall: FILE: WHERE: reason" on stderr for a malformed input file; returns -1. */
 int imp_bad(const char *file, const char *where, const char *fmt, ...) RC_PRINTF(3, 4);
 const char *jget(json_t *o, const char *key);
+/* True if s reads as a CVE id: "CVE-", four digits (the year), "-", 1 to 19 digits (real ids
+ * have at least 4; tests use short ones). */
+bool imp_cve_id(const char *s);
 /* The last component of a path. */
 const char *imp_basename(const char *path);
 /* A reference's rank (imp_ref) from its tags, given each known tag's rank (NULL-terminated):
@@ -163,8 +172,31 @@ void imp_ref(struct imp_rec *r, const char *url, int rank);
 /* Check siblings, write drafts, report them; frees the record. Returns -1 if a write failed. */
 int imp_rec_finish(struct imp_rec *r);
 
-/* The importers. */
+/* The importers: each subcommand, and its source (src.file(o, path, root) imports one parsed
+ * input file into drafts and report lines, as the subcommand does for each file it is given). */
+extern const struct imp_source imp_nvd, imp_cve5;
 int import_nvd(int argc, char **argv);
+
+/* import_kev.c: the CISA KEV catalogue (root) and its vulnerabilities[]. */
+struct kev {
+	const char *path, *version;
+	json_t *root, *v;
+};
+/* Check a loaded catalogue (k->root = root: the caller's reference). 0, or -1 with
+ * "recall: PATH: WHERE: reason" on stderr. */
+int kev_check(struct kev *k, const char *path, json_t *root);
+/* What kev_enrich did (for its report line). */
+struct kev_enriched {
+	const char *cve; /* the draft's CVE */
+	json_t *entry;   /* its KEV entry (in k->root) */
+	size_t added;    /* references added */
+	char cvebuf[64], sevmsg[64], remhint[RC_REF_MAX + 96];
+	const char *textmsg;
+};
+/* Add KEV's facts to draft d in place (--enrich). 0 done, 1 its CVE is not in the catalogue
+ * (d unchanged), -1 d is no draft (message naming path). */
+int kev_enrich(const struct kev *k, json_t *d, const char *path, size_t max_refs,
+	       struct kev_enriched *e);
 int import_cve5(int argc, char **argv);
 int import_kev(int argc, char **argv);
 

@@ -435,8 +435,8 @@ static int cve5_file(struct imp_opts *o, const char *path, json_t *root)
 		return imp_bad(path, "dataType", "expected \"CVE_RECORD\"");
 	if (!dv || strncmp(dv, "5.", 2))
 		return imp_bad(path, "dataVersion", "expected \"5.x\" (a CVE JSON 5 record)");
-	if (!id || strncmp(id, "CVE-", 4) || strlen(id) >= 32)
-		return imp_bad(path, "cveMetadata.cveId", "expected a CVE id");
+	if (!imp_cve_id(id))
+		return imp_bad(path, "cveMetadata.cveId", "expected a CVE id (CVE-YYYY-N...)");
 	if (!json_is_object(cna) && !(state && !strcmp(state, "REJECTED")))
 		return imp_bad(path, "containers.cna", "expected an object");
 	if (adps && !json_is_array(adps))
@@ -494,8 +494,9 @@ static int cve5_file(struct imp_opts *o, const char *path, json_t *root)
 	return bad ? -1 : 0;
 }
 
+const struct imp_source imp_cve5 = {"cve5", cve5_usage, true, cve5_file};
+
 int import_cve5(int argc, char **argv)
 {
-	static const struct imp_source src = {"cve5", cve5_usage, true, cve5_file};
-	return imp_main(&src, argc, argv);
+	return imp_main(&imp_cve5, argc, argv);
 }

@@ -284,8 +284,8 @@ out:
 	free(why);
 }
 
-/* Owner-facing text: the CVE id and the record's description, whitespace collapsed, cut at a
- * word boundary to text_max bytes. */
+/* Owner-facing text: the CVE id and the record's description, whitespace and control
+ * characters collapsed into single spaces, cut at a word boundary to text_max bytes. */
 static char *make_text(struct imp_rec *r)
 {
 	size_t max = r->o->text_max;
@@ -298,7 +298,7 @@ static char *make_text(struct imp_rec *r)
 	size_t n = (size_t)snprintf(t, max + 1, "%s: ", r->cve);
 	bool space = false, cut = false;
 	for (const char *p = src; *p; p++) {
-		bool ws = *p == ' ' || (*p >= '\t' && *p <= '\r');
+		bool ws = (unsigned char)*p <= ' ' || *p == 0x7f; /* a notice's text has none */
 		if (ws) {
 			space = n > 0 && t[n - 1] != ' ';
 			continue;
@@ -414,16 +414,45 @@ static json_t *draft_json(struct imp_rec *r, struct imp_draft *d, const char *id
 			 "remedy", "url", remedy, "target", t);
 }
 
-/* Load the written draft back with the parser of 'recall notice create' and measure it. */
-static int check_draft(const char *path, uint64_t issued, size_t *len, size_t *room)
+/* Load the draft back with the parser of 'recall notice create' and measure it; messages name
+ * the draft `name`. */
+static int check_draft(json_t *root, const char *name, uint64_t issued, size_t *len, size_t *room)
 {
 	struct jnotice j;
-	if (jnotice_load(&j, path, issued) < 0)
+	if (!root || jnotice_parse(&j, root, name, issued) < 0)
 		return -1;
 	uint8_t buf[SIGNED_BUF];
 	int err = notice_unsigned(&j.n, buf, len, room);
 	jnotice_free(&j);
 	return err ? -1 : 0;
+}
+
+/* The draft text s (n bytes) as the file name in out_dir would hold it, or into o->sink:
+ * 0 written and checked, -1 not written, -2 written but it does not load (removed again). */
+static int put_draft(struct imp_opts *o, const char *name, const char *path, const char *s,
+		     size_t n, size_t *len, size_t *room)
+{
+	if (!o->sink) {
+		if (file_write(path, s, n, 0644, !o->force) < 0)
+			return -1;
+		json_t *root = json_load_path(path);
+		int bad = check_draft(root, path, o->issued, len, room);
+		json_decref(root);
+		if (bad)
+			unlink(path);
+		return bad ? -2 : 0;
+	}
+	if (!o->force && json_object_get(o->sink, name)) {
+		warnx_("%s: already exists; not overwriting it", name);
+		return -1;
+	}
+	json_t *root = json_load_buf(name, s, n);
+	if (check_draft(root, name, o->issued, len, room) < 0) {
+		json_decref(root);
+		return -2;
+	}
+	json_object_set_new(o->sink, name, root);
+	return 0;
 }
 
 static int write_draft(struct imp_rec *r, struct imp_draft *d, json_t *refs, const char *text,
@@ -444,10 +473,9 @@ static int write_draft(struct imp_rec *r, struct imp_draft *d, json_t *refs, con
 	if (s)
 		s[n++] = '\n'; /* json_dumps leaves room for its NUL */
 	size_t len = 0, room = 0;
-	int ret = s ? file_write(path, s, n, 0644, !o->force) : -1;
+	int ret = s ? put_draft(o, name, path, s, n, &len, &room) : -1;
 	free(s);
-	if (ret == 0 && check_draft(path, o->issued, &len, &room) < 0) {
-		unlink(path);
+	if (ret == -2) {
 		imp_report(o, r->cve, ST_UNMAPPED, r->file, NULL,
 			   "%s: the draft does not load as a notice (message above)", name);
 		ret = -1;

@@ -39,17 +39,10 @@ static const char kev_usage[] =
 
 #define KEV_CVES_MAX 256
 
-struct kev {
-	const char *path, *version;
-	json_t *root, *v; /* the catalogue and its vulnerabilities[] */
-};
-
-static int kev_load(struct kev *k, const char *path)
+int kev_check(struct kev *k, const char *path, json_t *root)
 {
 	k->path = path;
-	k->root = json_load_path(path);
-	if (!k->root)
-		return -1;
+	k->root = root;
 	k->v = json_object_get(k->root, "vulnerabilities");
 	k->version = jget(k->root, "catalogVersion");
 	if (!json_is_array(k->v))
@@ -66,7 +59,7 @@ static int kev_load(struct kev *k, const char *path)
 		for (const char *const *key = keys; *key; key++)
 			if (!jget(x, *key))
 				return imp_bad(path, w, "%s: missing or not a string", *key);
-		if (strncmp(jget(x, "cveID"), "CVE-", 4))
+		if (!imp_cve_id(jget(x, "cveID")))
 			return imp_bad(path, w, "cveID: expected a CVE id, not '%s'",
 				       imp_quote(jget(x, "cveID")));
 		if (parse_time(jget(x, "dateAdded"), &t) < 0)
@@ -74,6 +67,14 @@ static int kev_load(struct kev *k, const char *path)
 				       imp_quote(jget(x, "dateAdded")));
 	}
 	return 0;
+}
+
+static int kev_load(struct kev *k, const char *path)
+{
+	json_t *root = json_load_path(path);
+	if (!root)
+		return -1;
+	return kev_check(k, path, root);
 }
 
 static json_t *kev_find(const struct kev *k, const char *cve)
@@ -210,31 +211,25 @@ static int kev_list(const struct kev *k, char **cves, size_t ncve, const char *v
 	return ret;
 }
 
-/* Add KEV's facts to one draft; returns an exit code. */
-static int enrich_one(const struct kev *k, const char *path, const char *outdir, bool force,
-		      size_t max_refs)
+int kev_enrich(const struct kev *k, json_t *d, const char *path, size_t max_refs,
+	       struct kev_enriched *e)
 {
-	json_t *d = json_load_path(path);
-	char buf[64], out[4096];
-	if (!d)
-		return EXIT_FAIL;
-	const char *cve = json_is_object(d) ? draft_cve(d, buf, sizeof(buf)) : NULL;
-	json_t *x = cve ? kev_find(k, cve) : NULL;
+	memset(e, 0, sizeof(*e));
+	strcpy(e->sevmsg, "unchanged");
+	e->cve = json_is_object(d) ? draft_cve(d, e->cvebuf, sizeof(e->cvebuf)) : NULL;
+	json_t *x = e->cve ? kev_find(k, e->cve) : NULL;
 	json_t *refs = json_object_get(d, "refs"), *imp = json_object_get(d, "_import");
 	const char *sev = jget(d, "severity"), *text = jget(d, "text");
-	int ret = EXIT_FAIL;
-	if (!cve) {
+	if (!e->cve) {
 		warnx_("%s: names no CVE (_import.cve, refs or id)", path);
-		goto done;
+		return -1;
 	}
-	if (!x) {
-		printf("%s: %s: not in the KEV catalogue; unchanged\n", path, cve);
-		ret = EXIT_OK;
-		goto done;
-	}
+	if (!x)
+		return 1;
+	e->entry = x;
 	if ((refs && !json_is_array(refs)) || (imp && !json_is_object(imp)) || !sev || !text) {
 		warnx_("%s: not a notice draft (refs, _import, severity, text)", path);
-		goto done;
+		return -1;
 	}
 	if (!refs)
 		json_object_set_new(d, "refs", refs = json_array());
@@ -249,30 +244,31 @@ static int enrich_one(const struct kev *k, const char *path, const char *outdir,
 		      jget(x, "knownRansomwareCampaignUse"), "vulnerabilityName",
 		      jget(x, "vulnerabilityName")));
 	/* References: URLs in KEV's notes ("url; url"), as long as there is room. */
-	size_t added = 0;
 	char *notes = strdup(jget(x, "notes") ? jget(x, "notes") : "");
 	for (char *save = NULL, *tok = strtok_r(notes, "; \t", &save); tok;
 	     tok = strtok_r(NULL, "; \t", &save)) {
+		/* a reference must be printable ASCII (imp_ref's rule), a URL has no spaces */
 		bool dup = strncmp(tok, "http", 4) != 0 || strlen(tok) > RC_REF_MAX;
+		for (const char *c = tok; !dup && *c; c++)
+			dup = (unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f;
 		for (size_t i = 0; !dup && i < json_array_size(refs); i++)
 			dup = json_is_string(json_array_get(refs, i)) &&
 			      !strcmp(json_string_value(json_array_get(refs, i)), tok);
 		if (!dup && json_array_size(refs) < max_refs) {
 			json_array_append_new(refs, json_string(tok));
-			added++;
+			e->added++;
 		}
 	}
 	free(notes);
 	/* A placeholder remedy (the CVE record) and a vendor-looking URL in KEV's notes: say so,
 	 * but do not decide that it is the fix. */
 	const char *rem = jget(json_object_get(d, "remedy"), "url");
-	char remhint[RC_REF_MAX + 96] = "";
 	for (size_t i = 0; rem && strstr(rem, "cve.org/CVERecord") && i < json_array_size(refs);
 	     i++) {
 		const char *u = json_string_value(json_array_get(refs, i));
-		if (u && !strncmp(u, "http", 4) && !strstr(u, "nvd.nist.gov") && !*remhint &&
+		if (u && !strncmp(u, "http", 4) && !strstr(u, "nvd.nist.gov") && !*e->remhint &&
 		    strstr(jget(x, "notes") ? jget(x, "notes") : "", u))
-			snprintf(remhint, sizeof(remhint),
+			snprintf(e->remhint, sizeof(e->remhint),
 				 "; KEV's notes name %s: if that is the vendor's fix, make it "
 				 "remedy.url",
 				 u);
@@ -281,9 +277,9 @@ static int enrich_one(const struct kev *k, const char *path, const char *outdir,
 	const char *ransom = jget(x, "knownRansomwareCampaignUse");
 	int hint = ransom && !strcmp(ransom, "Known") ? RC_SEV_CRITICAL : RC_SEV_HIGH;
 	int cur = rc_severity_parse(sev);
-	char sevmsg[64] = "unchanged";
 	if (cur < hint) {
-		snprintf(sevmsg, sizeof(sevmsg), "%s -> %s", sev, rc_severity_name((unsigned)hint));
+		snprintf(e->sevmsg, sizeof(e->sevmsg), "%s -> %s", sev,
+			 rc_severity_name((unsigned)hint));
 		json_object_set_new(d, "severity", json_string(rc_severity_name((unsigned)hint)));
 	}
 	char sentence[96], *t = NULL;
@@ -291,11 +287,32 @@ static int enrich_one(const struct kev *k, const char *path, const char *outdir,
 		 jget(x, "dateAdded"));
 	bool has = strstr(text, "CISA KEV") != NULL;
 	bool fits = strlen(text) + strlen(sentence) <= RC_TEXT_MAX;
+	e->textmsg = has ? "already says so" : fits ? "+ KEV sentence" : "full (unchanged)";
 	if (!has && fits && (t = malloc(strlen(text) + sizeof(sentence)))) {
 		strcpy(t, text);
 		strcat(t, sentence);
 		json_object_set_new(d, "text", json_string(t));
 		free(t);
+	}
+	return 0;
+}
+
+/* Add KEV's facts to one draft; returns an exit code. */
+static int enrich_one(const struct kev *k, const char *path, const char *outdir, bool force,
+		      size_t max_refs)
+{
+	json_t *d = json_load_path(path);
+	char out[4096];
+	struct kev_enriched e;
+	if (!d)
+		return EXIT_FAIL;
+	int ret = EXIT_FAIL, r = kev_enrich(k, d, path, max_refs, &e);
+	if (r < 0)
+		goto done;
+	if (r > 0) {
+		printf("%s: %s: not in the KEV catalogue; unchanged\n", path, e.cve);
+		ret = EXIT_OK;
+		goto done;
 	}
 	snprintf(out, sizeof(out), "%s%s%s", outdir ? outdir : "", outdir ? "/" : "",
 		 outdir ? imp_basename(path) : path);
@@ -303,19 +320,21 @@ static int enrich_one(const struct kev *k, const char *path, const char *outdir,
 	size_t n = s ? strlen(s) : 0;
 	if (s)
 		s[n++] = '\n';
-	if (s && file_write(out, s, n, 0644, outdir && !force) == 0) {
-		struct jnotice j;
-		if (jnotice_load(&j, out, now_s()) == 0) {
-			jnotice_free(&j);
-			printf("%s: %s (KEV %s, %s): %zu ref%s added, severity %s, text %s%s\n",
-			       out, cve, jget(x, "dateAdded"), jget(x, "vendorProject"), added,
-			       added == 1 ? "" : "s", sevmsg,
-			       has    ? "already says so"
-			       : fits ? "+ KEV sentence"
-				      : "full (unchanged)",
-			       remhint);
-			ret = EXIT_OK;
-		}
+	/* The enriched draft must still load (it may have grown too long for one answer):
+	 * checked before it replaces anything. */
+	json_t *back = s ? json_load_buf(out, s, n) : NULL;
+	struct jnotice j;
+	bool loads = back && jnotice_parse(&j, back, out, now_s()) == 0;
+	if (loads)
+		jnotice_free(&j);
+	json_decref(back);
+	if (s && !loads)
+		warnx_("%s: not written: the enriched draft would not load (message above)", out);
+	if (loads && file_write(out, s, n, 0644, outdir && !force) == 0) {
+		printf("%s: %s (KEV %s, %s): %zu ref%s added, severity %s, text %s%s\n", out, e.cve,
+		       jget(e.entry, "dateAdded"), jget(e.entry, "vendorProject"), e.added,
+		       e.added == 1 ? "" : "s", e.sevmsg, e.textmsg, e.remhint);
+		ret = EXIT_OK;
 	}
 	free(s);
 done:

@@ -424,8 +424,9 @@ static int nvd_cve(struct imp_opts *o, const char *path, const char *pfx, json_t
 {
 	char p[256], q[320];
 	const char *id = jget(cve, "id");
-	if (!id || strncmp(id, "CVE-", 4) || strlen(id) >= 32)
-		return imp_bad(path, at(p, sizeof(p), pfx, "id"), "expected a CVE id");
+	if (!imp_cve_id(id))
+		return imp_bad(path, at(p, sizeof(p), pfx, "id"),
+			       "expected a CVE id (CVE-YYYY-N...)");
 	struct imp_rec r;
 	imp_rec_init(&r, o, imp_basename(path), "nvd", id);
 	const char *status = jget(cve, "vulnStatus");
@@ -492,8 +493,9 @@ static int nvd_file(struct imp_opts *o, const char *path, json_t *root)
 	return ret;
 }
 
+const struct imp_source imp_nvd = {"nvd", nvd_usage, false, nvd_file};
+
 int import_nvd(int argc, char **argv)
 {
-	static const struct imp_source src = {"nvd", nvd_usage, false, nvd_file};
-	return imp_main(&src, argc, argv);
+	return imp_main(&imp_nvd, argc, argv);
 }

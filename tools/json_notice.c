@@ -14,16 +14,38 @@ struct jc {
 	const char *path; /* "" at the top */
 };
 
+static void warn_line(const char *fmt, ...) RC_PRINTF(1, 2);
+
+/* "recall: " + message + newline on stderr, as warnx_ writes it, but always one line: keys,
+ * values and JSON tokens quoted from a file may hold line breaks and other control bytes,
+ * which are written as \xNN. */
+static void warn_line(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fputs("recall: ", stderr);
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	fputc('\n', stderr);
+}
+
 static int bad(const struct jc *c, const char *key, const char *fmt, ...) RC_PRINTF(3, 4);
 
 static int bad(const struct jc *c, const char *key, const char *fmt, ...)
 {
+	char reason[768];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "recall: %s: %s%s%s: ", c->file, c->path, *c->path && *key ? "." : "", key);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	warn_line("%s: %s%s%s: %s", c->file, c->path, *c->path && *key ? "." : "", key, reason);
 	return -1;
 }
 
@@ -235,8 +257,10 @@ static int target(struct jnotice *j, const struct jc *c0, json_t *o)
 		if (range(&c, json_array_get(a, i), i, &t->ranges[i]) < 0)
 			return -1;
 	int r1 = get_time(&c, o, "built_from", false, &t->built_from);
+	if (r1 < 0)
+		return -1; /* one message: the first bad field */
 	int r2 = get_time(&c, o, "built_before", false, &t->built_before);
-	if (r1 < 0 || r2 < 0)
+	if (r2 < 0)
 		return -1;
 	t->has_built_from = r1 > 0;
 	t->has_built_before = r2 > 0;
@@ -395,19 +419,28 @@ json_t *json_load_path(const char *path)
 	json_error_t e;
 	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
 	if (!j && e.line > 0)
-		warnx_("%s: line %d, column %d: %s", path, e.line, e.column, e.text);
+		warn_line("%s: line %d, column %d: %s", path, e.line, e.column, e.text);
 	else if (!j)
-		warnx_("%s: %s", path, e.text);
+		warn_line("%s: %s", path, e.text);
 	return j;
 }
 
-int jnotice_load(struct jnotice *j, const char *path, uint64_t now)
+json_t *json_load_buf(const char *name, const void *buf, size_t len)
+{
+	json_error_t e;
+	json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
+	if (!j && e.line > 0)
+		warn_line("%s: line %d, column %d: %s", name, e.line, e.column, e.text);
+	else if (!j)
+		warn_line("%s: %s", name, e.text);
+	return j;
+}
+
+int jnotice_parse(struct jnotice *j, json_t *root, const char *name, uint64_t now)
 {
 	memset(j, 0, sizeof(*j));
-	j->root = json_load_path(path);
-	if (!j->root)
-		return -1;
-	struct jc c = {path, ""};
+	j->root = json_incref(root);
+	struct jc c = {name, ""};
 	if (top(j, &c, j->root, now) < 0) {
 		jnotice_free(j);
 		return -1;
@@ -415,7 +448,7 @@ int jnotice_load(struct jnotice *j, const char *path, uint64_t now)
 	struct rc_diag d = {0, NULL};
 	int err = rc_notice_validate(&j->n, &d);
 	if (err) {
-		warnx_("%s: %s: %s", path, d.field ? d.field : "notice",
+		warnx_("%s: %s: %s", name, d.field ? d.field : "notice",
 		       err == RC_ERR_TOOLONG ? "the encoded notice is too long for one answer; "
 					       "shorten text, refs or lists"
 					     : rc_strerror(err));
@@ -423,6 +456,17 @@ int jnotice_load(struct jnotice *j, const char *path, uint64_t now)
 		return -1;
 	}
 	return 0;
+}
+
+int jnotice_load(struct jnotice *j, const char *path, uint64_t now)
+{
+	memset(j, 0, sizeof(*j));
+	json_t *root = json_load_path(path);
+	if (!root)
+		return -1;
+	int r = jnotice_parse(j, root, path, now);
+	json_decref(root);
+	return r;
 }
 
 void jnotice_free(struct jnotice *j)

@@ -3,6 +3,7 @@
 #ifndef RECALL_TOOL_JSON_NOTICE_H
 #define RECALL_TOOL_JSON_NOTICE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -22,9 +23,15 @@ struct jnotice {
  * column on error. */
 json_t *json_load_path(const char *path);
 
+/* json_load_path() of len bytes of JSON text at buf; messages name the text `name`. */
+json_t *json_load_buf(const char *name, const void *buf, size_t len);
+
 /* Parse the description in path (issued defaults to now). Prints "PATH: FIELD: reason" and
  * returns -1 on the first error. */
 int jnotice_load(struct jnotice *j, const char *path, uint64_t now);
+
+/* jnotice_load() of a loaded JSON value (j keeps a reference to root); messages name `name`. */
+int jnotice_parse(struct jnotice *j, json_t *root, const char *name, uint64_t now);
 
 /* Release what jnotice_load holds. */
 void jnotice_free(struct jnotice *j);
