@@ -13,6 +13,7 @@
 
 #include "util.h"
 
+static void vwarn(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static void vwarn(const char *fmt, va_list ap)
 {
 	fputs("recall: ", stderr);
