@@ -1,8 +1,8 @@
 /* recall-bench-echo: the smallest UDP server built like recalld (one SO_REUSEPORT socket per
- * worker thread, recvmmsg/sendmmsg batches, buffers allocated once, non-blocking receive with
- * poll when idle), echoing every datagram unchanged, or only its first bytes (-r) so that its
- * answers can be as large as recalld's. Its answers per CPU-second are what the kernel allows
- * on this machine: the ceiling recalld is measured against.
+ * worker thread, recvmmsg/sendmmsg batches, buffers allocated once, a receive that sleeps until
+ * the first datagram and then takes what else is waiting), echoing every datagram unchanged, or
+ * only its first bytes (-r) so that its answers can be as large as recalld's. Its answers per
+ * CPU-second are what the kernel allows on this machine: the ceiling recalld is measured against.
  *
  * It binds loopback only (an echo server elsewhere would be a reflector) and stops on SIGINT or
  * SIGTERM, or after --max-time seconds at the latest. */
@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -20,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,6 +73,10 @@ static int open_socket(const struct sockaddr_storage *ss, socklen_t sl, int sock
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sockbuf, sizeof(sockbuf));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sockbuf, sizeof(sockbuf)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sockbuf, sizeof(sockbuf));
+	/* as recalld: an idle receive wakes after IDLE_MS to notice a stop */
+	struct timeval idle = {0, IDLE_MS * 1000};
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle)) < 0)
+		goto fail;
 	if (bind(fd, (const struct sockaddr *)ss, sl) < 0)
 		goto fail;
 	return fd;
@@ -81,7 +85,8 @@ fail:
 	return -1;
 }
 
-/* One batch: receive what is waiting, send it all back; returns datagrams received. */
+/* One batch: wait for a datagram (IDLE_MS at most), take what else is waiting, send it all
+ * back; returns datagrams received. */
 static int batch(struct worker *w)
 {
 	for (unsigned i = 0; i < w->batch; i++) {
@@ -96,7 +101,7 @@ static int batch(struct worker *w)
 		h->msg_controllen = 0;
 		h->msg_flags = 0;
 	}
-	int got = recvmmsg(w->fd, w->msg, w->batch, MSG_DONTWAIT, NULL);
+	int got = recvmmsg(w->fd, w->msg, w->batch, MSG_WAITFORONE, NULL);
 	if (got <= 0)
 		return 0;
 	/* the same headers go back out: name = sender, iov length = bytes received (or -r) */
@@ -118,11 +123,8 @@ static int batch(struct worker *w)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct pollfd pfd = {.fd = w->fd, .events = POLLIN};
-	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
-		if (!batch(w))
-			poll(&pfd, 1, IDLE_MS);
-	}
+	while (!atomic_load_explicit(&stop, memory_order_relaxed))
+		batch(w);
 	return NULL;
 }
 

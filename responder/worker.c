@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -175,6 +176,17 @@ int rd_workers_open(struct rd_server *srv, const struct rd_config *cfg, unsigned
 			w->fds[w->nfds++] = fd;
 		}
 	}
+	/* A worker with one socket sleeps in recvmmsg itself (see worker_main), woken at the
+	 * latest after IDLE_MS to notice a stop. */
+	struct timeval idle = {0, IDLE_MS * 1000};
+	for (unsigned i = 0; i < nworkers; i++) {
+		struct rd_worker *w = &srv->w[i];
+		if (w->nfds == 1 &&
+		    setsockopt(w->fds[0], SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle)) < 0) {
+			snprintf(err, cap, "worker %u: SO_RCVTIMEO: %s", i, strerror(errno));
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -233,8 +245,9 @@ static void clocks(struct rd_ctx *x)
 	x->now_ms = (uint64_t)m.tv_sec * 1000 + (uint64_t)m.tv_nsec / 1000000;
 }
 
-/* One batch from one socket; returns datagrams received (0: none waiting). */
-static int batch(struct rd_worker *w, struct wbufs *b, size_t s)
+/* One batch from one socket; returns datagrams received (0: none waiting). wait: block until
+ * one datagram comes (or the socket's receive timeout), then take what else is waiting. */
+static int batch(struct rd_worker *w, struct wbufs *b, size_t s, bool wait)
 {
 	unsigned n = w->srv->batch;
 	bool pi = w->pktinfo[s];
@@ -250,7 +263,7 @@ static int batch(struct rd_worker *w, struct wbufs *b, size_t s)
 		h->msg_controllen = pi ? CTRL_LEN : 0;
 		h->msg_flags = 0;
 	}
-	int got = recvmmsg(w->fds[s], b->rx, n, MSG_DONTWAIT, NULL);
+	int got = recvmmsg(w->fds[s], b->rx, n, wait ? MSG_WAITFORONE : MSG_DONTWAIT, NULL);
 	if (got <= 0)
 		return 0;
 	clocks(&w->x);
@@ -342,11 +355,14 @@ static void *worker_main(void *arg)
 		pfd[i].fd = w->fds[i];
 		pfd[i].events = POLLIN;
 	}
+	/* One socket: one system call per batch, sleeping in it when idle (MSG_WAITFORONE),
+	 * rather than a receive that finds nothing, then poll, then the receive. */
+	bool one = w->nfds == 1;
 	while (!atomic_load_explicit(&w->srv->stop, memory_order_relaxed)) {
 		int any = 0;
 		for (size_t i = 0; i < w->nfds; i++)
-			any += batch(w, b, i);
-		if (!any)
+			any += batch(w, b, i, one);
+		if (!any && !one)
 			poll(pfd, w->nfds, IDLE_MS);
 	}
 	return NULL;
