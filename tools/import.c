@@ -441,8 +441,8 @@ static int options(struct imp_opts *o, const struct imp_source *src, int argc, c
 		return usage_fail(u, "--expiry must be after --issued");
 	struct stat st;
 	/* Like mkdir(1) without -p: the output directory may be new, its parent must exist. */
-	if (stat(o->out_dir, &st) < 0 && (errno != ENOENT || mkdir(o->out_dir, 0755) < 0 ||
-					  stat(o->out_dir, &st) < 0)) {
+	if (stat(o->out_dir, &st) < 0 &&
+	    (errno != ENOENT || mkdir(o->out_dir, 0755) < 0 || stat(o->out_dir, &st) < 0)) {
 		warnx_("output directory %s: %s", o->out_dir, strerror(errno));
 		return EXIT_FAIL;
 	}

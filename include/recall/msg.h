@@ -9,14 +9,14 @@
 #include "recall/error.h"
 #include "recall/identity.h"
 
-#define RC_PORT          7412 /* UDP; unassigned in the IANA registry (see PROTOCOL.md) */
-#define RC_VERSION       1    /* protocol version this library speaks */
-#define RC_CHECKIN_SIZE  1200 /* every check-in datagram is exactly this long */
-#define RC_NONCE_LEN     16
-#define RC_ANSWER_MAX    RC_CHECKIN_SIZE /* no answer is larger than a check-in */
-#define RC_NOTICE_MAX    1160 /* largest signed notice (COSE_Sign) that fits in an answer */
-#define RC_RETRY_MIN     1     /* retry-later delay bounds, seconds */
-#define RC_RETRY_MAX     86400
+#define RC_PORT         7412 /* UDP; unassigned in the IANA registry (see PROTOCOL.md) */
+#define RC_VERSION      1    /* protocol version this library speaks */
+#define RC_CHECKIN_SIZE 1200 /* every check-in datagram is exactly this long */
+#define RC_NONCE_LEN    16
+#define RC_ANSWER_MAX   RC_CHECKIN_SIZE /* no answer is larger than a check-in */
+#define RC_NOTICE_MAX   1160 /* largest signed notice (COSE_Sign) that fits in an answer */
+#define RC_RETRY_MIN    1    /* retry-later delay bounds, seconds */
+#define RC_RETRY_MAX    86400
 
 enum rc_msg_type {
 	RC_MSG_CHECKIN = 1,
@@ -52,8 +52,8 @@ struct rc_checkin {
 struct rc_answer {
 	uint8_t type; /* enum rc_msg_type, not RC_MSG_CHECKIN */
 	uint8_t nonce[RC_NONCE_LEN];
-	uint64_t serial;      /* CLEAR: serial of the feed the responder holds */
-	const uint8_t *blob;  /* RECALLED: signed notice; ROTATE: rotation statement (verbatim) */
+	uint64_t serial;     /* CLEAR: serial of the feed the responder holds */
+	const uint8_t *blob; /* RECALLED: signed notice; ROTATE: rotation statement (verbatim) */
 	size_t blob_len;
 	uint32_t delay;       /* RETRY: seconds, RC_RETRY_MIN..RC_RETRY_MAX */
 	uint64_t max_version; /* UNSUPPORTED: highest protocol version the responder speaks */

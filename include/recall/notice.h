@@ -10,16 +10,16 @@
 #include "recall/identity.h"
 #include "recall/version.h"
 
-#define RC_NOTICE_ID_MAX  64
-#define RC_TEXT_MAX       512
-#define RC_URL_MAX        256
-#define RC_REF_MAX        128 /* bytes per reference */
-#define RC_REFS_MAX       16
-#define RC_HWREVS_MAX     8
-#define RC_VERSIONS_MAX   16
-#define RC_RANGES_MAX     8
-#define RC_DIGESTS_MAX    8
-#define RC_ENDPOINTS_MAX  8
+#define RC_NOTICE_ID_MAX 64
+#define RC_TEXT_MAX      512
+#define RC_URL_MAX       256
+#define RC_REF_MAX       128 /* bytes per reference */
+#define RC_REFS_MAX      16
+#define RC_HWREVS_MAX    8
+#define RC_VERSIONS_MAX  16
+#define RC_RANGES_MAX    8
+#define RC_DIGESTS_MAX   8
+#define RC_ENDPOINTS_MAX 8
 
 enum rc_action { RC_ACTION_QUARANTINE = 0, RC_ACTION_NOTIFY = 1 };
 enum rc_severity {
