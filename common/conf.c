@@ -10,9 +10,7 @@
 
 #include "conf.h"
 
-static void seterr(char *err, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t cap, const char *fmt, ...)
+void conf_err(char *err, size_t cap, const char *fmt, ...)
 {
 	if (!err || !cap)
 		return;
@@ -92,7 +90,7 @@ static bool text_ok(const char *v, char *err, size_t cap)
 {
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
 		if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
-			seterr(err, cap, "control character 0x%02x in value", *p);
+			conf_err(err, cap, "control character 0x%02x in value", *p);
 			return false;
 		}
 	}
@@ -103,7 +101,7 @@ static int set_string(char **dst, const char *v, char *err, size_t cap)
 {
 	char *s = strdup(v);
 	if (!s) {
-		seterr(err, cap, "out of memory");
+		conf_err(err, cap, "out of memory");
 		return -1;
 	}
 	free(*dst);
@@ -116,7 +114,7 @@ static int grow(void **v, size_t n, size_t size, char *err, size_t cap)
 {
 	void *nv = realloc(*v, (n + 1) * size);
 	if (!nv) {
-		seterr(err, cap, "out of memory");
+		conf_err(err, cap, "out of memory");
 		return -1;
 	}
 	*v = nv;
@@ -126,7 +124,7 @@ static int grow(void **v, size_t n, size_t size, char *err, size_t cap)
 static int list_full(const struct conf_key *k, size_t n, char *err, size_t cap)
 {
 	if (k->max && n >= k->max) {
-		seterr(err, cap, "more than %llu entries", (unsigned long long)k->max);
+		conf_err(err, cap, "more than %llu entries", (unsigned long long)k->max);
 		return -1;
 	}
 	return 0;
@@ -170,18 +168,18 @@ static int set_value(const struct conf_key *k, void *obj, const char *v, unsigne
 	case CONF_STRING: {
 		size_t max = k->max ? k->max : CONF_LINE_MAX;
 		if (strlen(v) > max) {
-			seterr(err, cap, "longer than %zu bytes", max);
+			conf_err(err, cap, "longer than %zu bytes", max);
 			return -1;
 		}
 		return set_string(f, v, err, cap);
 	}
 	case CONF_PATH:
 		if (v[0] && v[0] != '/') {
-			seterr(err, cap, "'%s' is not an absolute path", v);
+			conf_err(err, cap, "'%s' is not an absolute path", v);
 			return -1;
 		}
 		if (strlen(v) >= CONF_LINE_MAX) {
-			seterr(err, cap, "path too long");
+			conf_err(err, cap, "path too long");
 			return -1;
 		}
 		return set_string(f, v, err, cap);
@@ -201,7 +199,7 @@ static int set_value(const struct conf_key *k, void *obj, const char *v, unsigne
 				if (n > 0)
 					used += (size_t)n;
 			}
-			seterr(err, cap, "'%s' is not one of: %s", v, list);
+			conf_err(err, cap, "'%s' is not one of: %s", v, list);
 		}
 		return -1;
 	case CONF_STR_LIST: {
@@ -239,7 +237,7 @@ static int set_value(const struct conf_key *k, void *obj, const char *v, unsigne
 	case CONF_CUSTOM:
 		return k->parse(f, v, err, cap);
 	}
-	seterr(err, cap, "bad key type");
+	conf_err(err, cap, "bad key type");
 	return -1;
 }
 
@@ -251,7 +249,7 @@ int conf_defaults(const struct conf_key *tab, void *obj, char *err, size_t cap)
 		char e[CONF_ERR_MAX];
 		if (set_value(k, obj, k->def ? k->def : "", 0, e, sizeof(e)) < 0 &&
 		    (k->def || !(k->type == CONF_CUSTOM || is_list(k)))) {
-			seterr(err, cap, "default of %s: %s", k->name, e);
+			conf_err(err, cap, "default of %s: %s", k->name, e);
 			return -1;
 		}
 	}
@@ -274,7 +272,7 @@ static int split_line(char *s, char **key, char **val, char *err, size_t cap)
 	while (is_space(*s))
 		s++;
 	if (kend == *key || *s != '=') {
-		seterr(err, cap, "expected 'key = value'");
+		conf_err(err, cap, "expected 'key = value'");
 		return -1;
 	}
 	*kend = '\0';
@@ -287,7 +285,7 @@ static int split_line(char *s, char **key, char **val, char *err, size_t cap)
 		s++;
 		for (;;) {
 			if (*s == '\0') {
-				seterr(err, cap, "%s: unterminated quoted value", *key);
+				conf_err(err, cap, "%s: unterminated quoted value", *key);
 				return -1;
 			}
 			if (*s == '"')
@@ -295,7 +293,7 @@ static int split_line(char *s, char **key, char **val, char *err, size_t cap)
 			if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
 				s++;
 			else if (*s == '\\') {
-				seterr(err, cap, "%s: only \\\" and \\\\ may be escaped", *key);
+				conf_err(err, cap, "%s: only \\\" and \\\\ may be escaped", *key);
 				return -1;
 			}
 			*w++ = *s++;
@@ -305,7 +303,7 @@ static int split_line(char *s, char **key, char **val, char *err, size_t cap)
 		while (is_space(*s))
 			s++;
 		if (*s != '\0' && *s != '#') {
-			seterr(err, cap, "%s: text after the closing quote", *key);
+			conf_err(err, cap, "%s: text after the closing quote", *key);
 			return -1;
 		}
 		return 1;
@@ -332,7 +330,7 @@ int conf_parse_buf(const struct conf_key *tab, void *obj, const char *name, cons
 		return -1;
 	unsigned *seen = calloc(nkeys + 1, sizeof(unsigned));
 	if (!seen) {
-		seterr(err, cap, "%s: out of memory", name);
+		conf_err(err, cap, "%s: out of memory", name);
 		return -1;
 	}
 	char *line = malloc(CONF_LINE_MAX + 1);
@@ -341,7 +339,7 @@ int conf_parse_buf(const struct conf_key *tab, void *obj, const char *name, cons
 	int rc = -1;
 	char e[CONF_ERR_MAX];
 	if (!line) {
-		seterr(err, cap, "%s: out of memory", name);
+		conf_err(err, cap, "%s: out of memory", name);
 		goto out;
 	}
 	while (pos < len) {
@@ -352,13 +350,13 @@ int conf_parse_buf(const struct conf_key *tab, void *obj, const char *name, cons
 		const char *start = buf + pos;
 		pos += n + 1;
 		if (memchr(start, '\0', n)) {
-			seterr(err, cap, "%s:%u: NUL byte in line", name, lineno);
+			conf_err(err, cap, "%s:%u: NUL byte in line", name, lineno);
 			goto out;
 		}
 		if (n && start[n - 1] == '\r') /* CRLF line ends */
 			n--;
 		if (n > CONF_LINE_MAX) {
-			seterr(err, cap, "%s:%u: line longer than %u bytes", name, lineno,
+			conf_err(err, cap, "%s:%u: line longer than %u bytes", name, lineno,
 			       CONF_LINE_MAX);
 			goto out;
 		}
@@ -367,7 +365,7 @@ int conf_parse_buf(const struct conf_key *tab, void *obj, const char *name, cons
 		char *key, *val;
 		int r = split_line(line, &key, &val, e, sizeof(e));
 		if (r < 0) {
-			seterr(err, cap, "%s:%u: %s", name, lineno, e);
+			conf_err(err, cap, "%s:%u: %s", name, lineno, e);
 			goto out;
 		}
 		if (r == 0)
@@ -376,24 +374,24 @@ int conf_parse_buf(const struct conf_key *tab, void *obj, const char *name, cons
 		for (i = 0; i < nkeys && strcmp(tab[i].name, key); i++)
 			;
 		if (i == nkeys) {
-			seterr(err, cap, "%s:%u: unknown key '%s'", name, lineno, key);
+			conf_err(err, cap, "%s:%u: unknown key '%s'", name, lineno, key);
 			goto out;
 		}
 		const struct conf_key *k = &tab[i];
 		if (seen[i] && !is_list(k)) {
-			seterr(err, cap, "%s:%u: %s: set twice (first at line %u)", name, lineno,
+			conf_err(err, cap, "%s:%u: %s: set twice (first at line %u)", name, lineno,
 			       key, seen[i]);
 			goto out;
 		}
 		if (!val[0] && !is_list(k) && k->type != CONF_STRING && k->type != CONF_PATH) {
-			seterr(err, cap, "%s:%u: %s: missing value", name, lineno, key);
+			conf_err(err, cap, "%s:%u: %s: missing value", name, lineno, key);
 			goto out;
 		}
 		if (!seen[i] && is_list(k))
 			free_field(k, obj); /* the file's entries replace the default */
 		seen[i] = lineno;
 		if (set_value(k, obj, val, lineno, e, sizeof(e)) < 0) {
-			seterr(err, cap, "%s:%u: %s: %s", name, lineno, key, e);
+			conf_err(err, cap, "%s:%u: %s: %s", name, lineno, key, e);
 			goto out;
 		}
 	}
@@ -401,7 +399,7 @@ int conf_parse_buf(const struct conf_key *tab, void *obj, const char *name, cons
 		const struct conf_key *k = &tab[i];
 		char *const *s = cfield(obj, k);
 		if (k->type == CONF_PATH && k->min && (!*s || !**s)) {
-			seterr(err, cap, "%s: %s: required but not set", name, k->name);
+			conf_err(err, cap, "%s: %s: required but not set", name, k->name);
 			goto out;
 		}
 	}
@@ -416,7 +414,7 @@ int conf_parse_file(const struct conf_key *tab, void *obj, const char *path, cha
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		seterr(err, cap, "%s: %s", path, strerror(errno));
+		conf_err(err, cap, "%s: %s", path, strerror(errno));
 		conf_defaults(tab, obj, NULL, 0);
 		return -1;
 	}
@@ -424,17 +422,17 @@ int conf_parse_file(const struct conf_key *tab, void *obj, const char *path, cha
 	char *buf = NULL;
 	size_t len = 0;
 	if (fstat(fd, &st) < 0) {
-		seterr(err, cap, "%s: %s", path, strerror(errno));
+		conf_err(err, cap, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size < 0 || (uintmax_t)st.st_size > CONF_FILE_MAX) {
-		seterr(err, cap, "%s: %s", path,
+		conf_err(err, cap, "%s: %s", path,
 		       S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
 		goto fail;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
-		seterr(err, cap, "%s: out of memory", path);
+		conf_err(err, cap, "%s: out of memory", path);
 		goto fail;
 	}
 	while (len < (size_t)st.st_size) {
@@ -442,7 +440,7 @@ int conf_parse_file(const struct conf_key *tab, void *obj, const char *path, cha
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			seterr(err, cap, "%s: %s", path, strerror(errno));
+			conf_err(err, cap, "%s: %s", path, strerror(errno));
 			goto fail;
 		}
 		if (r == 0)

@@ -115,6 +115,9 @@ int conf_parse_duration(const char *s, uint64_t min, uint64_t max, uint64_t *ms,
 int conf_parse_addr(const char *s, struct conf_addr *a, char *err, size_t cap);
 int conf_parse_prefix(const char *s, struct conf_prefix *p, char *err, size_t cap);
 
+/* Write a reason into err (cap bytes; nothing if err is NULL): what every parser above uses. */
+void conf_err(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* True if addr (4 or 16 bytes of the given family) lies in prefix p. */
 bool conf_prefix_match(const struct conf_prefix *p, int family, const uint8_t *addr);
 

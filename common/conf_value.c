@@ -7,18 +7,6 @@
 
 #include "conf.h"
 
-static void value_err(char *err, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void value_err(char *err, size_t cap, const char *fmt, ...)
-{
-	if (!err || !cap)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, cap, fmt, ap);
-	va_end(ap);
-}
-
 int conf_parse_bool(const char *s, bool *out, char *err, size_t cap)
 {
 	static const char *const yes[] = {"yes", "true", "on", "1"};
@@ -33,7 +21,7 @@ int conf_parse_bool(const char *s, bool *out, char *err, size_t cap)
 			return 0;
 		}
 	}
-	value_err(err, cap, "'%s' is not a boolean (yes/no, true/false, on/off, 1/0)", s);
+	conf_err(err, cap, "'%s' is not a boolean (yes/no, true/false, on/off, 1/0)", s);
 	return -1;
 }
 
@@ -62,12 +50,12 @@ int conf_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out, ch
 	uint64_t v;
 	int r = digits(&p, &v);
 	if (r == -2 || (r == 0 && *p == '\0' && (v < min || v > max))) {
-		value_err(err, cap, "%s is out of range %llu..%llu", s, (unsigned long long)min,
+		conf_err(err, cap, "%s is out of range %llu..%llu", s, (unsigned long long)min,
 			  (unsigned long long)max);
 		return -1;
 	}
 	if (r < 0 || *p != '\0') {
-		value_err(err, cap, "'%s' is not an unsigned decimal number", s);
+		conf_err(err, cap, "'%s' is not an unsigned decimal number", s);
 		return -1;
 	}
 	*out = v;
@@ -124,11 +112,11 @@ range : {
 	char a[32], b[32];
 	conf_duration_format(min, a, sizeof(a));
 	conf_duration_format(max, b, sizeof(b));
-	value_err(err, cap, "duration %s is out of range %s..%s", s, a, b);
+	conf_err(err, cap, "duration %s is out of range %s..%s", s, a, b);
 	return -1;
 }
 bad:
-	value_err(err, cap, "'%s' is not a duration (e.g. 30s, 500ms, 1h30m, 2d, 1w)", s);
+	conf_err(err, cap, "'%s' is not a duration (e.g. 30s, 500ms, 1h30m, 2d, 1w)", s);
 	return -1;
 }
 
@@ -194,14 +182,14 @@ int conf_parse_addr(const char *s, struct conf_addr *a, char *err, size_t cap)
 	if (port) {
 		uint64_t v;
 		if (conf_parse_uint(port, 1, 65535, &v, NULL, 0) < 0) {
-			value_err(err, cap, "'%s' is not a port (1..65535)", port);
+			conf_err(err, cap, "'%s' is not a port (1..65535)", port);
 			return -1;
 		}
 		a->port = (uint16_t)v;
 	}
 	return 0;
 bad:
-	value_err(err, cap, "'%s' is not an IPv4 or IPv6 address (with an optional :port)", s);
+	conf_err(err, cap, "'%s' is not an IPv4 or IPv6 address (with an optional :port)", s);
 	return -1;
 }
 
@@ -227,7 +215,7 @@ int conf_parse_prefix(const char *s, struct conf_prefix *p, char *err, size_t ca
 	}
 	uint64_t len = maxlen;
 	if (slash && conf_parse_uint(slash + 1, 0, maxlen, &len, NULL, 0) < 0) {
-		value_err(err, cap, "'%s': prefix length must be 0..%u", s, maxlen);
+		conf_err(err, cap, "'%s': prefix length must be 0..%u", s, maxlen);
 		return -1;
 	}
 	p->plen = (uint8_t)len;
@@ -238,13 +226,13 @@ int conf_parse_prefix(const char *s, struct conf_prefix *p, char *err, size_t ca
 				fixed.addr[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
 			char txt[64];
 			conf_prefix_format(&fixed, txt, sizeof(txt));
-			value_err(err, cap, "'%s' has host bits set (did you mean %s?)", s, txt);
+			conf_err(err, cap, "'%s' has host bits set (did you mean %s?)", s, txt);
 			return -1;
 		}
 	}
 	return 0;
 bad:
-	value_err(err, cap, "'%s' is not an address prefix (e.g. 192.0.2.0/24, 2001:db8::/32)", s);
+	conf_err(err, cap, "'%s' is not an address prefix (e.g. 192.0.2.0/24, 2001:db8::/32)", s);
 	return -1;
 }
 
