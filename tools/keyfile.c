@@ -33,6 +33,11 @@ static const char *parse_line(const char *buf, size_t n, const char *tag, uint8_
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    bin_len != 32)
 		return "the key is not valid base64 of 32 bytes";
+	/* libsodium stops at a stray byte without saying so: accept only the canonical text. */
+	char canon[B64_32 + 1];
+	sodium_bin2base64(canon, sizeof(canon), out, 32, sodium_base64_VARIANT_ORIGINAL);
+	if (memcmp(canon, b, B64_32) != 0)
+		return "the key is not valid base64 of 32 bytes";
 	for (size_t i = B64_32; i < rest; i++)
 		if ((unsigned char)b[i] < 0x20 || b[i] == 0x7f)
 			return "control character in the comment";
