@@ -58,6 +58,9 @@ expect 1 "$R" notice sign -k two.key n.notice && has err "two.key: line 1: more 
 sed 's/ [A-Za-z0-9+/=]*$/ !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!=/' alice.key >bad64.key
 chmod 600 bad64.key
 expect 1 "$R" notice sign -k bad64.key n.notice && has err "bad64.key: line 1: the key is not valid base64"
+# One stray byte inside otherwise valid base64: refused, not decoded into another key.
+python3 -c 'import sys; s=open("alice.pub","rb").read(); i=s.index(b" ")+10; sys.stdout.buffer.write(s[:i]+b"\xeb"+s[i+1:])' >stray.pub
+expect 1 "$R" anchors create --k 1 -o x.cbor stray.pub && has err "stray.pub: line 1: the key is not valid base64"
 expect 1 "$R" notice sign -k missing.key n.notice && has err "missing.key: No such file"
 expect 1 "$R" anchors create --k 1 -o x.cbor alice.key && has err "alice.key: line 1: this is a secret key"
 expect 1 "$R" anchors create --k 1 -o x.cbor n.json && has err "n.json: line 1: not a recall public key"
