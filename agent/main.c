@@ -10,13 +10,14 @@
 
 #include "agentd.h"
 
-static int usage(void)
+static int usage(FILE *f, int status)
 {
-	fprintf(stderr, "usage: recall-agent [-c config] [-f] [-v] run\n"
+	fprintf(f, "usage: recall-agent [-c config] [-f] [-v] run\n"
 			"       recall-agent [-c config] status [--json]\n"
 			"       recall-agent [-c config] override NOTICE|all\n"
-			"       recall-agent [-c config] override --clear\n");
-	return 2;
+			"       recall-agent [-c config] override --clear\n"
+			"See recall-agent(8) and recall-agent.conf(5).\n");
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -25,6 +26,8 @@ int main(int argc, char **argv)
 	const char *conf = AGENTD_CONF_DEF;
 	bool foreground = false;
 	int verbose = 0, c;
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")))
+		return usage(stdout, 0);
 	while ((c = getopt(argc, argv, "+c:fvh")) != -1) {
 		switch (c) {
 		case 'c':
@@ -36,21 +39,23 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose++;
 			break;
+		case 'h':
+			return usage(stdout, 0);
 		default:
-			return usage();
+			return usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		return usage();
+		return usage(stderr, 2);
 	const char *cmd = argv[0];
 	bool json = argc == 2 && !strcmp(argv[1], "--json");
 	bool clear = argc == 2 && !strcmp(argv[1], "--clear");
 	if (!((!strcmp(cmd, "run") && argc == 1) ||
 	      (!strcmp(cmd, "status") && (argc == 1 || json)) ||
 	      (!strcmp(cmd, "override") && argc == 2)))
-		return usage();
+		return usage(stderr, 2);
 	char err[CONF_ERR_MAX];
 	if (agentd_config_load(&d, conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "recall-agent: %s\n", err);
