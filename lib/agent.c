@@ -110,15 +110,86 @@ int rc__agent_held(const struct rc_agent *a, struct rc_notice *n)
 	return err;
 }
 
-/* Verify the held notice now (anchors may have rotated, the clock may now be trusted). */
-int rc__agent_held_check(struct rc_agent *a)
+void rc__agent_floor(struct rc_agent *a, uint64_t t)
+{
+	if (t > a->floor)
+		a->floor = t;
+}
+
+/* The clock as the core may use it, without side effects: *trusted = the glue calls it trusted
+ * and it is not below the time floor; returns the time validity is judged by: the reading when
+ * trusted, else the floor (the true time is at least that). */
+static uint64_t clock_view(const struct rc_agent *a, bool *trusted, uint8_t *verdict)
+{
+	bool t = false;
+	uint64_t w = a->ops->wall(a->ctx, &t);
+	uint8_t v = t ? 1 : 2;
+	if (t && w < a->floor)
+		v = 3;
+	*trusted = v == 1;
+	if (verdict)
+		*verdict = v;
+	return v == 1 ? w : a->floor;
+}
+
+/* clock_view, and a trusted reading raises the floor (persisted with the next write). A change
+ * of verdict is logged. */
+static uint64_t clock_now(struct rc_agent *a, bool *trusted)
+{
+	uint8_t v;
+	bool t;
+	uint64_t now = clock_view(a, &t, &v);
+	if (t)
+		a->floor = now;
+	if (v != a->clock) {
+		if (v == 3) {
+			bool raw;
+			rc__agent_say(a, RC_LOG_WARNING,
+				      "wall clock %llu is below the time floor %llu: not trusted",
+				      (unsigned long long)a->ops->wall(a->ctx, &raw),
+				      (unsigned long long)a->floor);
+		} else if (a->clock != 0 || v != 1) {
+			rc__agent_say(a, RC_LOG_INFO, "wall clock %s (time floor %llu)",
+				      v == 1 ? "trusted" : "not trusted",
+				      (unsigned long long)a->floor);
+		}
+		a->clock = v;
+	}
+	*trusted = t;
+	return now;
+}
+
+/* rc_notice_check at the current time: with a trusted clock the whole of 9.4; without one the
+ * notice is still expired if its expiry is at or below the time floor. A notice whose
+ * signatures verified raises the floor to its issued time. */
+static int check_notice(struct rc_agent *a, const uint8_t *blob, size_t len, struct rc_verdict *v,
+			struct rc_diag *d)
 {
 	struct rc_identity id;
 	bool trusted = false;
-	uint64_t now = a->ops->wall(a->ctx, &trusted);
+	uint64_t now = clock_now(a, &trusted);
 	rc__agent_identity(a, &id);
-	return rc_notice_check(&a->scratch, a->notice, a->notice_len, &a->anchors, &id, now,
-			       trusted, NULL, NULL);
+	int err = rc_notice_check(&a->scratch, blob, len, &a->anchors, &id, now, trusted, v, d);
+	if (err == RC_OK || err == RC_ERR_NOTCOVERED || err == RC_ERR_EXPIRED) {
+		/* Authentic (k signatures, payload decoded): the true time is past issued. */
+		rc__agent_floor(a, a->scratch.issued);
+		if (!trusted)
+			now = a->floor;
+	}
+	if (err == RC_OK && !trusted && a->scratch.expiry <= now) {
+		err = RC_ERR_EXPIRED;
+		if (d) {
+			d->field = "notice.expiry";
+			d->off = 0;
+		}
+	}
+	return err;
+}
+
+/* Verify the held notice now (anchors may have rotated, the clock may now be trusted). */
+int rc__agent_held_check(struct rc_agent *a)
+{
+	return check_notice(a, a->notice, a->notice_len, NULL, NULL);
 }
 
 void rc__agent_quarantine(struct rc_agent *a, const struct rc_notice *n, bool on)
@@ -270,6 +341,7 @@ static void settle(struct rc_agent *a, uint8_t responder)
 	a->attempt = 0;
 	a->rr = responder;
 	a->last_answer = a->ops->wall(a->ctx, &trusted);
+	clock_now(a, &trusted); /* a trusted reading raises the floor, saved with this answer */
 	if (a->mode != RC_AGENT_QUARANTINED && a->quarantine_on)
 		rc__agent_quarantine(a, NULL, false); /* an earlier lift failed: try again */
 }
@@ -308,16 +380,10 @@ static void count_reject(struct rc_agent *a, int err)
 /* A recall answer: verify everything, then act. The episode settles only if it is valid. */
 static int on_recall(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder)
 {
-	struct rc_identity id;
 	struct rc_verdict v;
 	struct rc_diag d = {0, NULL};
-	bool trusted = false;
-	uint64_t now = a->ops->wall(a->ctx, &trusted);
-	rc__agent_identity(a, &id);
 	memset(&v, 0, sizeof(v));
-	int err = len > RC_NOTICE_MAX ? RC_ERR_TOOLONG
-				      : rc_notice_check(&a->scratch, blob, len, &a->anchors, &id,
-							now, trusted, &v, &d);
+	int err = len > RC_NOTICE_MAX ? RC_ERR_TOOLONG : check_notice(a, blob, len, &v, &d);
 	if (err) {
 		count_reject(a, err);
 		sayr(a, RC_LOG_WARNING,
@@ -361,9 +427,19 @@ static int on_rotate(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_
 	uint8_t rot = a->rotations;
 	settle(a, responder);
 	a->c.rotations++;
+	/* The statement itself is saved, never the set: a restart re-derives the set from the
+	 * firmware's by verifying the chain again. */
+	bool saved = rc__agent_chain_append(a, blob, len);
 	a->anchors = next;
 	rc__agent_say(a, RC_LOG_NOTICE, "trust anchors rotated to epoch %llu (k=%u, n=%u)",
 		      (unsigned long long)next.epoch, (unsigned)next.k, (unsigned)next.n);
+	if (!saved)
+		rc__agent_say(a, RC_LOG_NOTICE,
+			      "rotation to epoch %llu kept in memory only: the saved chain is full "
+			      "(%u statements, %u bytes); after a restart the responders offer it "
+			      "again",
+			      (unsigned long long)next.epoch, (unsigned)a->nchain,
+			      (unsigned)a->chain_used);
 	rc__agent_persist(a);
 	a->ops->notify(a->ctx, RC_AGENT_EV_ROTATED, NULL);
 	if (a->mode != RC_AGENT_IDLE && rc__agent_held_check(a) != RC_OK)
@@ -466,18 +542,36 @@ int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const str
 	}
 }
 
+/* Release the held notice if it has expired: by the trusted clock, or, without one, because its
+ * expiry is at or below the time floor. */
 static void check_expiry(struct rc_agent *a)
 {
 	bool trusted = false;
 	if (a->mode == RC_AGENT_IDLE)
 		return;
-	uint64_t now = a->ops->wall(a->ctx, &trusted);
-	if (trusted && now >= a->notice_expiry) {
+	uint64_t now = clock_now(a, &trusted);
+	if (now >= a->notice_expiry) {
 		bool q = a->mode == RC_AGENT_QUARANTINED;
 		rc__agent_release(a, RC_AGENT_EV_RELEASED_EXPIRED);
 		if (q && !a->waiting)
 			rc__agent_schedule(a); /* from the hourly recheck back to periodic */
 	}
+}
+
+void rc_agent_clock_changed(struct rc_agent *a)
+{
+	if (!a->started || a->optout)
+		return;
+	check_expiry(a);
+}
+
+bool rc_agent_clock_wait(const struct rc_agent *a)
+{
+	bool trusted;
+	if (!a->started || a->optout || a->mode == RC_AGENT_IDLE)
+		return false;
+	clock_view(a, &trusted, NULL);
+	return !trusted;
 }
 
 void rc_agent_tick(struct rc_agent *a)
@@ -514,9 +608,9 @@ uint64_t rc_agent_timeout_ms(const struct rc_agent *a)
 		/* Expiry needs the wall clock: wake when it is due, or after a recheck interval if
 		 * the clock is not trusted yet (it may become trusted meanwhile). */
 		bool trusted = false;
-		uint64_t wall = a->ops->wall(a->ctx, &trusted);
+		uint64_t wall = clock_view(a, &trusted, NULL);
 		uint64_t d = (uint64_t)a->cfg.recheck_s * 1000u;
-		if (trusted && a->notice_expiry <= wall)
+		if (a->notice_expiry <= wall) /* by the trusted clock, or by the floor */
 			d = 0;
 		else if (trusted && a->notice_expiry - wall < RC_AGENT_PERIODIC_MAX_S)
 			d = (a->notice_expiry - wall) * 1000u;

@@ -81,6 +81,8 @@ int rc_agent_init(struct rc_agent *a, const struct rc_agent_config *cfg,
 	c->retries = clamp(c->retries, RC_AGENT_RETRIES, 1, 100);
 	c->debounce_ms = clamp(c->debounce_ms, RC_AGENT_DEBOUNCE_MS, 1, 60000);
 	rc__agent_fingerprint(a->fingerprint, &a->cfg.id);
+	/* The firmware cannot be older than its build: the first time floor. */
+	a->floor = a->cfg.id.has_build_date ? a->cfg.id.build_date : 0;
 	a->mode = RC_AGENT_IDLE;
 	a->optout = cfg->checkin_off;
 	a->t_next = a->t_wait = a->t_attach = RC_AGENT_NEVER;
@@ -98,7 +100,10 @@ static void reset_saved(struct rc_agent *a)
 	a->override_all = false;
 	memset(a->overrides, 0, sizeof(a->overrides));
 	a->anchors = a->cfg.anchors;
+	a->nchain = 0;
+	a->chain_used = 0;
 	a->last_answer = a->next_periodic = a->feed_serial = 0;
+	a->floor = a->cfg.id.has_build_date ? a->cfg.id.build_date : 0;
 	a->release_fw = false;
 }
 
@@ -106,10 +111,11 @@ int rc_agent_restore(struct rc_agent *a, const uint8_t *saved, size_t len)
 {
 	if (a->started)
 		return RC_ERR_INVALID;
-	uint8_t fp[32];
+	struct rc_agent_saved sv;
 	struct rc_diag d = {0, NULL};
 	reset_saved(a);
-	int err = rc__agent_state_decode(a, saved, len, fp, &d);
+	uint64_t built = a->floor;
+	int err = rc__agent_state_decode(a, saved, len, &sv, &d);
 	if (!err && a->mode != RC_AGENT_IDLE) {
 		err = rc__agent_held(a, &a->scratch);
 		d.field = "state.notice";
@@ -125,10 +131,32 @@ int rc_agent_restore(struct rc_agent *a, const uint8_t *saved, size_t len)
 			      rc_strerror(err), d.field ? d.field : "state", d.off);
 		return err;
 	}
-	if (a->anchors.epoch <= a->cfg.anchors.epoch)
-		a->anchors = a->cfg.anchors; /* the firmware ships a set at least as new */
+	rc__agent_floor(a, built); /* the saved floor never lowers the build date */
 	a->dirty = false;
-	if (memcmp(fp, a->fingerprint, sizeof(fp)) != 0) {
+	if (sv.format != RC_AGENT_STATE_FORMAT) {
+		a->dirty = true; /* rewritten in the current format at start */
+		if (sv.v1_anchors)
+			rc__agent_say(
+			    a, RC_LOG_NOTICE,
+			    "state: format %u: its saved anchor set is ignored (using the "
+			    "firmware's, epoch %llu; the responders offer the rotations again)",
+			    sv.format, (unsigned long long)a->cfg.anchors.epoch);
+	}
+	/* Never trust a stored set: re-derive it from the firmware's through the saved chain. */
+	size_t at = 0;
+	unsigned n = a->nchain;
+	err = rc__agent_chain_derive(a, &at);
+	if (err) {
+		a->c.state_corrupt++;
+		a->dirty = true;
+		rc__agent_say(a, RC_LOG_WARNING,
+			      "state: rotation chain refused at statement %zu of %u: %s: using the "
+			      "firmware's anchors (epoch %llu)",
+			      at + 1, n, rc_strerror(err), (unsigned long long)a->anchors.epoch);
+	} else if (a->nchain != n) {
+		a->dirty = true;
+	}
+	if (memcmp(sv.fp, a->fingerprint, sizeof(sv.fp)) != 0) {
 		a->dirty = true;
 		a->release_fw = a->mode != RC_AGENT_IDLE;
 	}
@@ -280,6 +308,10 @@ void rc_agent_status(const struct rc_agent *a, struct rc_agent_status *st)
 		st->severity = n.severity;
 	}
 	st->anchor_epoch = a->anchors.epoch;
+	bool synced = false;
+	uint64_t w = a->ops->wall(a->ctx, &synced);
+	st->clock_trusted = synced && w >= a->floor;
+	st->time_floor = a->floor;
 	st->next_ms = RC_AGENT_NEVER;
 	if (a->started && !a->optout) {
 		uint64_t now = a->ops->mono_ms(a->ctx);

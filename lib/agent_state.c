@@ -1,11 +1,14 @@
 /* The agent's persisted state: a deterministic CBOR map followed by a 16-byte BLAKE2b check
  * (libsodium crypto_generichash) over it, so a torn or corrupted write is detected and the
- * agent fails open. Layout (docs/PORTING.md, "State blob"):
- *   { 0: format (1), 1: mode uint (0 idle, 2 quarantined, 3 overridden, 4 notified),
+ * agent fails open. Layout, format 2 (docs/PORTING.md, "State blob"):
+ *   { 0: format (2), 1: mode uint (0 idle, 2 quarantined, 3 overridden, 4 notified),
  *     2: identity fingerprint bstr .size 32, ? 3: held notice bstr (iff mode != 0),
- *     ? 4: anchor set bstr (only when newer than the firmware's), ? 5: [+ overridden id tstr],
- *     ? 6: true (override all), 7: last answer uint, 8: next periodic uint, 9: feed serial uint }
- * Negative keys are ignorable extensions; unknown non-negative keys are rejected. */
+ *     ? 4: [1*8 rotation statement bstr] (the chain from the firmware's anchor set),
+ *     ? 5: [+ overridden id tstr], ? 6: true (override all), 7: last answer uint,
+ *     8: next periodic uint, 9: feed serial uint, 10: time floor uint }
+ * The chain is never trusted as stored: rc_agent_restore verifies it statement by statement
+ * from the firmware's set. Format 1 (key 4 an anchor set, no key 10) is still read, its anchor
+ * set ignored. Negative keys are ignorable extensions; unknown non-negative keys are rejected. */
 #include <string.h>
 
 #include <sodium.h>
@@ -13,7 +16,7 @@
 #include "agent_state.h"
 #include "cbor_io.h"
 
-#define ANCHORS_ENC_MAX 640
+#define ANCHORS_ENC_MAX 640 /* format 1 key 4 */
 
 void rc__agent_fingerprint(uint8_t fp[static 32], const struct rc_identity *id)
 {
@@ -64,12 +67,10 @@ int rc_agent_state_encode(const struct rc_agent *a, uint8_t *out, size_t cap, si
 	if (!a || !out || !len || cap < RC_AGENT_CHECK_LEN)
 		return RC_ERR_INVALID;
 	bool has_notice = a->mode != RC_AGENT_IDLE && a->notice_len > 0;
-	bool has_anchors = a->anchors.epoch > a->cfg.anchors.epoch;
-	uint8_t anc[ANCHORS_ENC_MAX];
-	size_t anc_len = 0;
-	if (has_anchors && rc_anchors_encode(&a->anchors, anc, sizeof(anc), &anc_len) != RC_OK)
+	bool has_chain = a->nchain > 0;
+	if (a->nchain > RC_AGENT_CHAIN_MAX || a->chain_used > RC_AGENT_CHAIN_BYTES)
 		return RC_ERR_INVALID;
-	size_t n = 6 + has_notice + has_anchors + (a->noverrides > 0) + a->override_all;
+	size_t n = 7 + has_notice + has_chain + (a->noverrides > 0) + a->override_all;
 	struct rc_wr w;
 	rc_wr_init(&w, out, cap - RC_AGENT_CHECK_LEN);
 	rc_wr_map(&w, n);
@@ -83,9 +84,11 @@ int rc_agent_state_encode(const struct rc_agent *a, uint8_t *out, size_t cap, si
 		rc_wr_uint(&w, 3);
 		rc_wr_bstr(&w, a->notice, a->notice_len);
 	}
-	if (has_anchors) {
+	if (has_chain) {
 		rc_wr_uint(&w, 4);
-		rc_wr_bstr(&w, anc, anc_len);
+		rc_wr_array(&w, a->nchain);
+		for (size_t i = 0, off = 0; i < a->nchain; off += a->chain_len[i++])
+			rc_wr_bstr(&w, a->chain + off, a->chain_len[i]);
 	}
 	if (a->noverrides) {
 		rc_wr_uint(&w, 5);
@@ -103,6 +106,8 @@ int rc_agent_state_encode(const struct rc_agent *a, uint8_t *out, size_t cap, si
 	rc_wr_uint(&w, a->next_periodic);
 	rc_wr_uint(&w, 9);
 	rc_wr_uint(&w, a->feed_serial);
+	rc_wr_uint(&w, 10);
+	rc_wr_uint(&w, a->floor);
 	if (w.err)
 		return RC_ERR_BUFFER;
 	crypto_generichash(out + w.len, RC_AGENT_CHECK_LEN, out, w.len, NULL, 0);
@@ -132,23 +137,56 @@ static void read_overrides(struct rc_rd *r, struct rc_agent *a)
 	}
 }
 
-/* Key 4: a rotated anchor set, itself strict CBOR inside the byte string. */
-static void read_anchors(struct rc_rd *r, struct rc_agent *a)
+/* Format 1, key 4: a rotated anchor set. Checked for form, then ignored: a stored set cannot be
+ * re-derived from the firmware's (the responders offer the rotations again). */
+static void read_anchors_v1(struct rc_rd *r, struct rc_agent_saved *sv)
 {
 	r->field = "state.anchors";
 	size_t l;
 	const uint8_t *p = rc_rd_bstr(r, &l, ANCHORS_ENC_MAX);
 	if (r->err)
 		return;
-	struct rc_diag d;
-	int err = rc_anchors_decode(&a->anchors, p, l, &d);
+	struct rc_anchors ignored;
+	int err = rc_anchors_decode(&ignored, p, l, NULL);
 	if (err)
 		rc_rd_fail(r, err);
+	sv->v1_anchors = true;
+}
+
+/* Format 2, key 4: the rotation chain, 1..RC_AGENT_CHAIN_MAX statements of 1..RC_NOTICE_MAX
+ * bytes within RC_AGENT_CHAIN_BYTES. Only copied here; rc__agent_chain_derive verifies it. */
+static void read_chain(struct rc_rd *r, struct rc_agent *a)
+{
+	r->field = "state.chain";
+	size_t at = r->off;
+	size_t n = rc_rd_array(r, RC_AGENT_CHAIN_MAX);
+	if (!r->err && n == 0) {
+		r->off = at;
+		rc_rd_fail(r, RC_ERR_MISSING); /* an empty chain is spelled by leaving key 4 out */
+	}
+	r->field = "state.chain.statement";
+	for (size_t i = 0; i < n && !r->err; i++) {
+		size_t l;
+		at = r->off;
+		const uint8_t *p = rc_rd_bstr(r, &l, RC_NOTICE_MAX);
+		if (r->err)
+			break;
+		if (l == 0 || l > (size_t)RC_AGENT_CHAIN_BYTES - a->chain_used) {
+			r->off = at;
+			rc_rd_fail(r, l == 0 ? RC_ERR_MISSING : RC_ERR_TOOLONG);
+			break;
+		}
+		memcpy(a->chain + a->chain_used, p, l);
+		a->chain_len[i] = (uint16_t)l;
+		a->chain_used = (uint16_t)(a->chain_used + l);
+		a->nchain = (uint8_t)(i + 1);
+	}
 }
 
 int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
-			   uint8_t fp[static 32], struct rc_diag *diag)
+			   struct rc_agent_saved *sv, struct rc_diag *diag)
 {
+	memset(sv, 0, sizeof(*sv));
 	struct rc_rd r;
 	if (!buf || len <= RC_AGENT_CHECK_LEN || len > RC_AGENT_STATE_MAX) {
 		if (diag) {
@@ -169,8 +207,8 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 	}
 	rc_rd_init(&r, buf, body);
 	struct rc_keys ks = {0};
-	bool seen[10] = {false};
-	uint64_t mode = 0;
+	bool seen[11] = {false};
+	uint64_t mode = 0, format = 0;
 	r.field = "state";
 	size_t n = rc_rd_map(&r, 16);
 	for (size_t i = 0; i < n && !r.err; i++) {
@@ -178,15 +216,21 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 		int64_t key = rc_rd_key(&r, &ks);
 		if (r.err)
 			break;
-		if (key >= 0 && key <= 9)
+		if (key >= 0 && key <= 10)
 			seen[key] = true;
+		if (key > 0 && format == 0) {
+			rc_rd_fail(&r, RC_ERR_MISSING); /* the format comes first */
+			break;
+		}
 		size_t l;
 		const uint8_t *p;
 		switch (key) {
 		case 0:
 			r.field = "state.format";
-			if (rc_rd_uint(&r) != RC_AGENT_STATE_FORMAT)
+			format = rc_rd_uint(&r);
+			if (!r.err && format != RC_AGENT_STATE_FORMAT && format != 1)
 				rc_rd_fail(&r, RC_ERR_VERSION);
+			sv->format = (unsigned)format;
 			break;
 		case 1:
 			r.field = "state.mode";
@@ -198,7 +242,7 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 			r.field = "state.fingerprint";
 			p = rc_rd_bstr_exact(&r, 32);
 			if (p)
-				memcpy(fp, p, 32);
+				memcpy(sv->fp, p, 32);
 			break;
 		case 3:
 			r.field = "state.notice";
@@ -211,7 +255,10 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 			}
 			break;
 		case 4:
-			read_anchors(&r, a);
+			if (format == 1)
+				read_anchors_v1(&r, sv);
+			else
+				read_chain(&r, a);
 			break;
 		case 5:
 			read_overrides(&r, a);
@@ -234,6 +281,13 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 			r.field = "state.feed_serial";
 			a->feed_serial = rc_rd_uint(&r);
 			break;
+		case 10:
+			r.field = "state.floor";
+			if (format == 1)
+				rc_rd_unknown(&r, key);
+			else
+				a->floor = rc_rd_uint(&r);
+			break;
 		default:
 			rc_rd_unknown(&r, key);
 		}
@@ -241,11 +295,86 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 	rc_rd_finish(&r);
 	if (!r.err) {
 		r.field = "state";
-		if (!seen[0] || !seen[1] || !seen[2] || !seen[7] || !seen[8] || !seen[9])
+		if (!seen[0] || !seen[1] || !seen[2] || !seen[7] || !seen[8] || !seen[9] ||
+		    (format != 1 && !seen[10]))
 			rc_rd_fail(&r, RC_ERR_MISSING);
 		else if ((mode != RC_AGENT_IDLE) != seen[3])
 			rc_rd_fail(&r, RC_ERR_MISSING);
 	}
 	a->mode = (uint8_t)mode;
 	return rc_rd_diag(&r, diag);
+}
+
+/* The from-epoch of a statement, read without verifying it (only to recognise a statement
+ * older than the firmware's set; nothing else of it is used). */
+static int stmt_from_epoch(const uint8_t *p, size_t l, uint64_t *from)
+{
+	struct rc_cose_sign m;
+	struct rc_rotation rot;
+	int err = rc_cose_decode(&m, p, l, NULL);
+	if (!err && m.content_type != RC_CT_ROTATION)
+		err = RC_ERR_TYPE;
+	if (!err)
+		err = rc_rotation_decode(&rot, m.payload, m.payload_len, NULL);
+	if (!err)
+		*from = rot.from_epoch;
+	return err;
+}
+
+int rc__agent_chain_derive(struct rc_agent *a, size_t *at)
+{
+	struct rc_anchors cur = a->cfg.anchors;
+	size_t applied = 0, skip = 0, skip_bytes = 0, off = 0;
+	int err = RC_OK;
+	*at = 0;
+	for (size_t i = 0; i < a->nchain; off += a->chain_len[i++]) {
+		const uint8_t *p = a->chain + off;
+		size_t l = a->chain_len[i];
+		struct rc_anchors next = cur;
+		err = rc_anchors_rotate(&next, p, l, NULL);
+		if (err == RC_OK) {
+			cur = next;
+			applied++;
+			continue;
+		}
+		uint64_t from;
+		/* Before the first applied statement, one that leads away from an epoch below the
+		 * firmware's is stale (the firmware shipped a newer set): dropped. */
+		if (applied == 0 && stmt_from_epoch(p, l, &from) == RC_OK && from < cur.epoch) {
+			skip++;
+			skip_bytes += l;
+			err = RC_OK;
+			continue;
+		}
+		*at = i;
+		break;
+	}
+	if (err) {
+		a->anchors = a->cfg.anchors;
+		a->nchain = 0;
+		a->chain_used = 0;
+		return err;
+	}
+	a->anchors = cur;
+	if (skip) {
+		memmove(a->chain, a->chain + skip_bytes, a->chain_used - skip_bytes);
+		memmove(a->chain_len, a->chain_len + skip,
+			(a->nchain - skip) * sizeof(a->chain_len[0]));
+		a->nchain = (uint8_t)(a->nchain - skip);
+		a->chain_used = (uint16_t)(a->chain_used - skip_bytes);
+	}
+	return RC_OK;
+}
+
+bool rc__agent_chain_append(struct rc_agent *a, const uint8_t *stmt, size_t len)
+{
+	/* Contiguous from the firmware's set, within both bounds. */
+	if (a->anchors.epoch != a->cfg.anchors.epoch + a->nchain ||
+	    a->nchain >= RC_AGENT_CHAIN_MAX || len == 0 || len > RC_NOTICE_MAX ||
+	    len > (size_t)RC_AGENT_CHAIN_BYTES - a->chain_used)
+		return false;
+	memcpy(a->chain + a->chain_used, stmt, len);
+	a->chain_len[a->nchain++] = (uint16_t)len;
+	a->chain_used = (uint16_t)(a->chain_used + len);
+	return true;
 }

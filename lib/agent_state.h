@@ -4,7 +4,7 @@
 
 #include "recall/agent.h"
 
-#define RC_AGENT_STATE_FORMAT 1
+#define RC_AGENT_STATE_FORMAT 2  /* 1: key 4 was an anchor set (ignored when read) */
 #define RC_AGENT_CHECK_LEN    16 /* BLAKE2b-128 of the CBOR part, appended */
 
 /* Fingerprint of an identity (all fields): a firmware change changes it. */
@@ -13,11 +13,28 @@ void rc__agent_fingerprint(uint8_t fp[static 32], const struct rc_identity *id);
 /* True if s is a syntactically valid notice id (1..64 of [A-Za-z0-9._:-]). */
 bool rc__agent_id_valid(const char *s, size_t n);
 
-/* Decode a blob into a's persisted fields (mode, notice, anchors, overrides, times);
- * fp receives the saved identity fingerprint. On error the fields are garbage: the caller
- * resets them. */
+/* What a decoded blob says besides the agent's fields. */
+struct rc_agent_saved {
+	uint8_t fp[32];  /* the saved identity fingerprint */
+	unsigned format; /* 1 or RC_AGENT_STATE_FORMAT */
+	bool v1_anchors; /* format 1 with an anchor set (ignored) */
+};
+
+/* Decode a blob into a's persisted fields (mode, notice, chain, overrides, times, floor); the
+ * chain is copied, not verified. On error the fields are garbage: the caller resets them. */
 int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
-			   uint8_t fp[static 32], struct rc_diag *diag);
+			   struct rc_agent_saved *sv, struct rc_diag *diag);
+
+/* Re-derive a->anchors from the firmware's set (a->cfg.anchors) by applying a->chain statement
+ * by statement (rc_anchors_rotate). Statements older than the firmware's set are dropped from
+ * the front (the firmware shipped a newer set). On success the chain holds exactly the applied
+ * statements; on failure a->anchors is the firmware's set, the chain is emptied, *at is the
+ * index of the statement that failed and its error is returned. */
+int rc__agent_chain_derive(struct rc_agent *a, size_t *at);
+
+/* Append a verified statement that moved the anchors from epoch cfg + nchain: true if it fits
+ * the chain's bounds (else the rotation lives in memory only). */
+bool rc__agent_chain_append(struct rc_agent *a, const uint8_t *stmt, size_t len);
 
 /* Shared between agent.c (the state machine) and agent_ctl.c (lifecycle and owner control). */
 #if defined(__GNUC__)
@@ -35,6 +52,8 @@ void rc__agent_persist(struct rc_agent *a);
 int rc__agent_held(const struct rc_agent *a, struct rc_notice *n);
 /* Verify the held notice now into a->scratch (anchors, identity, validity). */
 int rc__agent_held_check(struct rc_agent *a);
+/* Raise the time floor to t (never lowers it). */
+void rc__agent_floor(struct rc_agent *a, uint64_t t);
 /* Call the quarantine callback and track whether quarantine is on. */
 void rc__agent_quarantine(struct rc_agent *a, const struct rc_notice *n, bool on);
 /* Lift and forget the held notice; persist; notify ev. */

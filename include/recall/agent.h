@@ -14,11 +14,20 @@
 #include "recall/msg.h"
 #include "recall/notice.h"
 
-#define RC_AGENT_RESPONDERS_MAX 4    /* check-in addresses (e.g. one IPv4, one IPv6 anycast) */
-#define RC_AGENT_OUTSTANDING    4    /* nonces of recent attempts still accepted */
-#define RC_AGENT_OVERRIDES_MAX  8    /* notice ids the owner overrode (oldest dropped) */
-#define RC_AGENT_STATE_MAX      2560 /* largest persisted state blob, bytes */
-#define RC_AGENT_NEVER          UINT64_MAX /* "no timer" from rc_agent_timeout_ms */
+#define RC_AGENT_RESPONDERS_MAX 4 /* check-in addresses (e.g. one IPv4, one IPv6 anycast) */
+#define RC_AGENT_OUTSTANDING    4 /* nonces of recent attempts still accepted */
+#define RC_AGENT_OVERRIDES_MAX  8 /* notice ids the owner overrode (oldest dropped) */
+/* Rotation chain persisted in the state: the signed statements from the firmware's anchor set to
+ * the current one (docs/PROTOCOL.md 10.3). Rotations beyond either bound are followed in memory
+ * only and offered again by the responders after a restart. A port may lower the byte budget. */
+#define RC_AGENT_CHAIN_MAX 8 /* statements */
+#ifndef RC_AGENT_CHAIN_BYTES
+#define RC_AGENT_CHAIN_BYTES 4096 /* bytes of statements */
+#endif
+/* Largest persisted state blob, bytes: 1920 for everything else (held notice, overrides, times),
+ * plus the chain (tests/unit/test_agent_state.c checks the worst case fits). */
+#define RC_AGENT_STATE_MAX (1920 + RC_AGENT_CHAIN_BYTES + 3 * RC_AGENT_CHAIN_MAX)
+#define RC_AGENT_NEVER     UINT64_MAX /* "no timer" from rc_agent_timeout_ms */
 
 /* Defaults (WIRE) and the bounds that configured values are clamped to. */
 #define RC_AGENT_PERIODIC_S     (30u * 86400u) /* periodic check-in, +/- 10% jitter */
@@ -73,7 +82,8 @@ struct rc_agent_ops {
 	int (*send)(void *ctx, const struct rc_src *to, const uint8_t *buf, size_t len);
 	/* Monotonic milliseconds (never jumps; any origin). */
 	uint64_t (*mono_ms)(void *ctx);
-	/* Wall clock, POSIX seconds; *trusted = the clock is known good (NTP/RTC synced). */
+	/* Wall clock, POSIX seconds; *trusted = the clock is known good (NTP/RTC synced). The core
+	 * also distrusts a reading below its time floor (docs/PROTOCOL.md 9.4). */
 	uint64_t (*wall)(void *ctx, bool *trusted);
 	/* Fill buf with n cryptographically random bytes. */
 	void (*random)(void *ctx, uint8_t *buf, size_t n);
@@ -127,7 +137,7 @@ struct rc_agent_counters {
 	uint64_t rx_expired;        /* ...of which: outside validity (trusted clock) */
 	uint64_t releases;          /* quarantine or notice released (any reason) */
 	uint64_t persist_errors;    /* persist callback failed */
-	uint64_t state_corrupt;     /* rc_agent_restore rejected the saved blob */
+	uint64_t state_corrupt;     /* rc_agent_restore rejected the saved blob or its chain */
 	uint64_t quarantine_errors; /* quarantine callback failed */
 	uint64_t log_suppressed;    /* log lines dropped by the rate limit */
 };
@@ -140,6 +150,8 @@ struct rc_agent_status {
 	uint64_t notice_expiry; /* POSIX seconds */
 	uint8_t action, severity;
 	uint64_t anchor_epoch;
+	bool clock_trusted;  /* the wall clock is trusted and not below the time floor */
+	uint64_t time_floor; /* POSIX seconds the true time is known to be at or after */
 	uint64_t next_ms;    /* ms to the next check-in or answer deadline (RC_AGENT_NEVER: none) */
 	uint8_t next_reason; /* enum rc_reason of that check-in (retry while waiting) */
 	uint32_t attempt;    /* unanswered attempts in this episode */
@@ -167,6 +179,11 @@ struct rc_agent {
 	    fwver[RC_FWVER_MAX + 1];
 	uint8_t fingerprint[32];   /* of the identity: detects a firmware change */
 	struct rc_anchors anchors; /* current (the firmware's, or a newer rotated set) */
+	/* Rotation statements from cfg.anchors to anchors, as verified (persisted). */
+	uint8_t nchain;
+	uint16_t chain_used;
+	uint16_t chain_len[RC_AGENT_CHAIN_MAX];
+	uint8_t chain[RC_AGENT_CHAIN_BYTES];
 	/* Persisted condition. */
 	uint8_t mode; /* enum rc_agent_state: IDLE, QUARANTINED, OVERRIDDEN, NOTIFIED */
 	uint16_t notice_len;
@@ -176,8 +193,11 @@ struct rc_agent {
 	bool override_all;
 	char overrides[RC_AGENT_OVERRIDES_MAX][RC_NOTICE_ID_MAX + 1];
 	uint64_t last_answer, next_periodic, feed_serial;
+	uint64_t floor; /* time floor: build date, verified issued times, trusted readings */
 	/* Volatile. */
 	bool started, optout, release_fw, dirty, quarantine_on;
+	uint8_t clock;  /* last clock verdict, for logging changes: 0 unknown, 1 trusted, 2 not,
+			   3 below the floor */
 	uint8_t reason; /* reason of the current episode */
 	uint8_t next_reason;
 	uint8_t rotations; /* rotations followed in this episode */
@@ -220,6 +240,15 @@ void rc_agent_attach(struct rc_agent *a);
 /* A datagram arrived on the check-in socket from `from`. Invalid input is counted, logged
  * (rate-limited) and ignored. Returns RC_OK if it was accepted as an answer, else the reason. */
 int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const struct rc_src *from);
+
+/* The wall clock was set (stepped) or may have become trusted (e.g. NTP synchronised): judge
+ * the held notice's validity again now; an expired one is released at once. Cheap: call it on
+ * every clock change event and, while rc_agent_clock_wait() is true, poll it every second. */
+void rc_agent_clock_changed(struct rc_agent *a);
+
+/* True while a notice is held and the wall clock is not trusted: the moment the clock becomes
+ * trusted, expiry must be judged (rc_agent_clock_changed). */
+bool rc_agent_clock_wait(const struct rc_agent *a);
 
 /* Milliseconds until rc_agent_tick has work (0: now; RC_AGENT_NEVER: no timer). */
 uint64_t rc_agent_timeout_ms(const struct rc_agent *a);

@@ -113,16 +113,25 @@ static void test_worst_case_size(void **state)
 		W.a.overrides[i][RC_NOTICE_ID_MAX] = '\0';
 	}
 	W.a.override_all = true;
-	assert_int_equal(fx_anchors(&W.a.anchors, keys, RC_ANCHOR_MAX, 16, UINT64_MAX, 1), 0);
-	W.a.last_answer = W.a.next_periodic = W.a.feed_serial = UINT64_MAX;
+	(void)keys;
+	/* A full chain: as many statements as fit the byte budget, the last one filling it. */
+	W.a.nchain = RC_AGENT_CHAIN_MAX;
+	W.a.chain_used = RC_AGENT_CHAIN_BYTES;
+	for (int i = 0; i < RC_AGENT_CHAIN_MAX; i++)
+		W.a.chain_len[i] = RC_AGENT_CHAIN_BYTES / RC_AGENT_CHAIN_MAX;
+	W.a.chain_len[RC_AGENT_CHAIN_MAX - 1] +=
+	    RC_AGENT_CHAIN_BYTES - RC_AGENT_CHAIN_MAX * (RC_AGENT_CHAIN_BYTES / RC_AGENT_CHAIN_MAX);
+	memset(W.a.chain, 0xee, sizeof(W.a.chain));
+	W.a.last_answer = W.a.next_periodic = W.a.feed_serial = W.a.floor = UINT64_MAX;
 	uint8_t blob[RC_AGENT_STATE_MAX];
 	size_t len;
 	assert_int_equal(rc_agent_state_encode(&W.a, blob, sizeof(blob), &len), RC_OK);
 	print_message("worst-case state blob: %zu of %d bytes\n", len, RC_AGENT_STATE_MAX);
 	/* It decodes; the fake notice bytes are then refused as a notice (fail open). */
-	uint8_t fp[32];
+	struct rc_agent_saved sv;
 	struct rc_diag d;
-	assert_int_equal(rc__agent_state_decode(&W2.a, blob, len, fp, &d), RC_OK);
+	assert_int_equal(rc__agent_state_decode(&W2.a, blob, len, &sv, &d), RC_OK);
+	assert_int_equal(W2.a.nchain, RC_AGENT_CHAIN_MAX);
 	assert_int_not_equal(restore2(blob, len), RC_OK);
 }
 
@@ -184,14 +193,14 @@ static int sealed(struct body *b)
 	return err;
 }
 
-enum { F_FORMAT = 1, F_MODE = 2, F_FP = 4, F_TIMES = 8 };
+enum { F_FORMAT = 1, F_MODE = 2, F_FP = 4, F_TIMES = 8, F_FLOOR = 16 };
 
 /* Writes the map head and the mandatory keys, with optional replacements. */
 static void body(struct body *b, size_t extra, uint64_t format, uint64_t mode, unsigned omit)
 {
 	rc_wr_init(&b->w, b->buf, sizeof(b->buf) - RC_AGENT_CHECK_LEN);
-	size_t n = 6 + extra - !!(omit & F_FORMAT) - !!(omit & F_MODE) - !!(omit & F_FP) -
-		   3 * !!(omit & F_TIMES);
+	size_t n = 6 + (format != 1) + extra - !!(omit & F_FORMAT) - !!(omit & F_MODE) -
+		   !!(omit & F_FP) - (3 + (format != 1)) * !!(omit & F_TIMES) - !!(omit & F_FLOOR);
 	rc_wr_map(&b->w, n);
 	if (!(omit & F_FORMAT)) {
 		rc_wr_uint(&b->w, 0);
@@ -207,81 +216,128 @@ static void body(struct body *b, size_t extra, uint64_t format, uint64_t mode, u
 	}
 }
 
-static void times(struct body *b)
+/* Keys 7..9 (format 1) or 7..10 (format 2): count them as 3 in body(); format 2 adds one. */
+static void times_v(struct body *b, unsigned last)
 {
-	for (unsigned k = 7; k <= 9; k++) {
+	for (unsigned k = 7; k <= last; k++) {
 		rc_wr_uint(&b->w, k);
 		rc_wr_uint(&b->w, 1000 * k);
 	}
 }
 
+static void times(struct body *b)
+{
+	times_v(b, 10);
+}
+
 static void test_malformed(void **state)
 {
 	struct body b;
-	body(&b, 0, 1, 0, 0);
-	times(&b);
-	assert_int_equal(sealed(&b), RC_OK); /* the minimal valid blob */
 	body(&b, 0, 2, 0, 0);
 	times(&b);
+	assert_int_equal(sealed(&b), RC_OK); /* the minimal valid blob */
+	body(&b, 0, 3, 0, 0);
+	times(&b);
 	assert_int_equal(sealed(&b), RC_ERR_VERSION);
-	body(&b, 0, 1, RC_AGENT_WAIT, 0);
+	body(&b, 0, 2, RC_AGENT_WAIT, 0);
 	times(&b);
 	assert_int_equal(sealed(&b), RC_ERR_RANGE);
-	body(&b, 0, 1, RC_AGENT_QUARANTINED, 0); /* quarantined without a notice */
+	body(&b, 0, 2, RC_AGENT_QUARANTINED, 0); /* quarantined without a notice */
 	times(&b);
 	assert_int_equal(sealed(&b), RC_ERR_MISSING);
-	body(&b, 0, 1, 0, F_FP);
+	body(&b, 0, 2, 0, F_FP);
 	times(&b);
 	assert_int_equal(sealed(&b), RC_ERR_MISSING);
-	body(&b, 0, 1, 0, F_TIMES);
+	body(&b, 0, 2, 0, F_TIMES);
 	assert_int_equal(sealed(&b), RC_ERR_MISSING);
-	body(&b, 1, 1, 0, 0); /* idle with a notice */
+	body(&b, 1, 2, 0, 0); /* idle with a notice */
 	rc_wr_uint(&b.w, 3);
 	rc_wr_bstr(&b.w, "x", 1);
 	times(&b);
 	assert_int_equal(sealed(&b), RC_ERR_MISSING);
-	body(&b, 1, 1, RC_AGENT_QUARANTINED, 0); /* a notice that is not COSE */
+	body(&b, 1, 2, RC_AGENT_QUARANTINED, 0); /* a notice that is not COSE */
 	rc_wr_uint(&b.w, 3);
 	rc_wr_bstr(&b.w, "xyz", 3);
 	times(&b);
 	assert_int_not_equal(sealed(&b), RC_OK);
-	body(&b, 1, 1, 0, 0);
+	body(&b, 1, 2, 0, 0);
 	rc_wr_uint(&b.w, 5);
 	rc_wr_array(&b.w, 1);
 	rc_wr_tstr(&b.w, "no spaces", 9);
 	times(&b);
 	assert_int_equal(sealed(&b), RC_ERR_SYNTAX);
-	body(&b, 1, 1, 0, 0);
+	body(&b, 1, 2, 0, 0);
 	rc_wr_uint(&b.w, 5);
 	rc_wr_array(&b.w, 0);
 	times(&b);
 	assert_int_equal(sealed(&b), RC_ERR_MISSING);
-	body(&b, 1, 1, 0, 0);
+	body(&b, 1, 2, 0, 0);
 	rc_wr_uint(&b.w, 6);
 	rc_wr_bool(&b.w, false);
 	times(&b);
 	assert_int_equal(sealed(&b), RC_ERR_RANGE);
-	body(&b, 1, 1, 0, 0);
+	body(&b, 1, 2, 0, 0); /* format 2: key 4 is a chain, not an anchor set */
 	rc_wr_uint(&b.w, 4);
 	rc_wr_bstr(&b.w, "\xa0", 1);
 	times(&b);
 	assert_int_not_equal(sealed(&b), RC_OK);
-	body(&b, 1, 1, 0, 0); /* unknown critical key */
+	body(&b, 1, 2, 0, 0); /* an empty chain */
+	rc_wr_uint(&b.w, 4);
+	rc_wr_array(&b.w, 0);
 	times(&b);
-	rc_wr_uint(&b.w, 10);
+	assert_int_equal(sealed(&b), RC_ERR_MISSING);
+	body(&b, 1, 2, 0, 0); /* an empty statement */
+	rc_wr_uint(&b.w, 4);
+	rc_wr_array(&b.w, 1);
+	rc_wr_bstr(&b.w, "", 0);
+	times(&b);
+	assert_int_equal(sealed(&b), RC_ERR_MISSING);
+	body(&b, 1, 2, 0, 0); /* too many statements */
+	rc_wr_uint(&b.w, 4);
+	rc_wr_array(&b.w, RC_AGENT_CHAIN_MAX + 1);
+	for (int i = 0; i < RC_AGENT_CHAIN_MAX + 1; i++)
+		rc_wr_bstr(&b.w, "x", 1);
+	times(&b);
+	assert_int_equal(sealed(&b), RC_ERR_TOOLONG);
+	body(&b, 1, 2, 0, 0); /* statements over the byte budget */
+	rc_wr_uint(&b.w, 4);
+	rc_wr_array(&b.w, RC_AGENT_CHAIN_BYTES / RC_NOTICE_MAX + 1);
+	static uint8_t big[RC_NOTICE_MAX];
+	for (int i = 0; i < RC_AGENT_CHAIN_BYTES / RC_NOTICE_MAX + 1; i++)
+		rc_wr_bstr(&b.w, big, sizeof(big));
+	times(&b);
+	assert_int_equal(sealed(&b), RC_ERR_TOOLONG);
+	body(&b, 0, 2, 0, F_FLOOR); /* format 2 without the time floor */
+	times_v(&b, 9);
+	assert_int_equal(sealed(&b), RC_ERR_MISSING);
+	/* Format 1 (no key 10, key 4 an anchor set) is read; key 10 is unknown there. */
+	body(&b, 0, 1, 0, 0);
+	times_v(&b, 9);
+	assert_int_equal(sealed(&b), RC_OK);
+	body(&b, 1, 1, 0, 0);
+	times_v(&b, 10);
+	assert_int_equal(sealed(&b), RC_ERR_CRITICAL);
+	body(&b, 1, 1, 0, 0);
+	rc_wr_uint(&b.w, 4);
+	rc_wr_bstr(&b.w, "\xa0", 1);
+	times_v(&b, 9);
+	assert_int_not_equal(sealed(&b), RC_OK);
+	body(&b, 1, 2, 0, 0); /* unknown critical key */
+	times(&b);
+	rc_wr_uint(&b.w, 11);
 	rc_wr_uint(&b.w, 0);
 	assert_int_equal(sealed(&b), RC_ERR_CRITICAL);
-	body(&b, 1, 1, 0, 0); /* an extension (negative key) is skipped */
+	body(&b, 1, 2, 0, 0); /* an extension (negative key) is skipped */
 	times(&b);
 	rc_wr_int(&b.w, -1);
 	rc_wr_tstr(&b.w, "ext", 3);
 	assert_int_equal(sealed(&b), RC_OK);
-	body(&b, 1, 1, 0, 0); /* keys out of order */
+	body(&b, 1, 2, 0, 0); /* keys out of order */
 	rc_wr_uint(&b.w, 8);
 	rc_wr_uint(&b.w, 1);
 	times(&b);
 	assert_int_equal(sealed(&b), RC_ERR_DUPKEY);
-	body(&b, 0, 1, 0, 0); /* trailing bytes inside the checked part */
+	body(&b, 0, 2, 0, 0); /* trailing bytes inside the checked part */
 	times(&b);
 	rc_wr_uint(&b.w, 0);
 	assert_int_equal(sealed(&b), RC_ERR_TRAILING);
