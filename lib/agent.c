@@ -134,7 +134,7 @@ static uint64_t clock_view(const struct rc_agent *a, bool *trusted, uint8_t *ver
 
 /* clock_view, and a trusted reading raises the floor (persisted with the next write). A change
  * of verdict is logged. */
-static uint64_t clock_now(struct rc_agent *a, bool *trusted)
+uint64_t rc__agent_clock(struct rc_agent *a, bool *trusted)
 {
 	uint8_t v;
 	bool t;
@@ -167,7 +167,7 @@ static int check_notice(struct rc_agent *a, const uint8_t *blob, size_t len, str
 {
 	struct rc_identity id;
 	bool trusted = false;
-	uint64_t now = clock_now(a, &trusted);
+	uint64_t now = rc__agent_clock(a, &trusted);
 	rc__agent_identity(a, &id);
 	int err = rc_notice_check(&a->scratch, blob, len, &a->anchors, &id, now, trusted, v, d);
 	if (err == RC_OK || err == RC_ERR_NOTCOVERED || err == RC_ERR_EXPIRED) {
@@ -341,7 +341,8 @@ static void settle(struct rc_agent *a, uint8_t responder)
 	a->attempt = 0;
 	a->rr = responder;
 	a->last_answer = a->ops->wall(a->ctx, &trusted);
-	clock_now(a, &trusted); /* a trusted reading raises the floor, saved with this answer */
+	rc__agent_clock(a,
+			&trusted); /* a trusted reading raises the floor, saved with this answer */
 	if (a->mode != RC_AGENT_QUARANTINED && a->quarantine_on)
 		rc__agent_quarantine(a, NULL, false); /* an earlier lift failed: try again */
 }
@@ -549,7 +550,7 @@ static void check_expiry(struct rc_agent *a)
 	bool trusted = false;
 	if (a->mode == RC_AGENT_IDLE)
 		return;
-	uint64_t now = clock_now(a, &trusted);
+	uint64_t now = rc__agent_clock(a, &trusted);
 	if (now >= a->notice_expiry) {
 		bool q = a->mode == RC_AGENT_QUARANTINED;
 		rc__agent_release(a, RC_AGENT_EV_RELEASED_EXPIRED);
@@ -560,8 +561,10 @@ static void check_expiry(struct rc_agent *a)
 
 void rc_agent_clock_changed(struct rc_agent *a)
 {
+	bool trusted;
 	if (!a->started || a->optout)
 		return;
+	rc__agent_clock(a, &trusted); /* a trusted reading raises the floor */
 	check_expiry(a);
 }
 

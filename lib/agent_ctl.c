@@ -168,6 +168,8 @@ int rc_agent_start(struct rc_agent *a)
 	if (a->started)
 		return RC_ERR_INVALID;
 	a->started = true;
+	bool trusted;
+	rc__agent_clock(a, &trusted); /* log a clock below the floor; a trusted one raises it */
 	if (a->release_fw) {
 		a->release_fw = false;
 		rc__agent_release(a, RC_AGENT_EV_RELEASED_FIRMWARE);

@@ -52,6 +52,10 @@ void rc__agent_persist(struct rc_agent *a);
 int rc__agent_held(const struct rc_agent *a, struct rc_notice *n);
 /* Verify the held notice now into a->scratch (anchors, identity, validity). */
 int rc__agent_held_check(struct rc_agent *a);
+/* Read the wall clock as the core uses it: *trusted = the glue calls it trusted and it is not
+ * below the time floor; returns the reading when trusted, else the floor. A trusted reading
+ * raises the floor; a change of verdict is logged. */
+uint64_t rc__agent_clock(struct rc_agent *a, bool *trusted);
 /* Raise the time floor to t (never lowers it). */
 void rc__agent_floor(struct rc_agent *a, uint64_t t);
 /* Call the quarantine callback and track whether quarantine is on. */
