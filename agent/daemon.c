@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/timex.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -22,12 +23,13 @@
 #include "agentd.h"
 #include "log.h"
 
-#define NEVER      RC_AGENT_NEVER
-#define REAPPLY_MS 1000 /* routing changed while quarantined: refresh after this quiet time */
+#define NEVER         RC_AGENT_NEVER
+#define REAPPLY_MS    1000 /* routing changed while quarantined: refresh after this quiet time */
+#define CLOCK_POLL_MS 1000 /* notice held, clock untrusted: look at the clock this often */
 
 static struct rc_agent agent;
 static struct agentd *D;
-static int dirfd = -1, udp4 = -1, udp6 = -1, ctlfd = -1, sigfd = -1;
+static int dirfd = -1, udp4 = -1, udp6 = -1, ctlfd = -1, sigfd = -1, clockfd = -1;
 static struct sys_quarantine curq;
 static bool q_on;
 static uint64_t t_reapply = NEVER, t_announce = NEVER;
@@ -289,6 +291,27 @@ static void reload(void)
 		agentd_config_free(old);
 }
 
+/* A timer that never expires but is cancelled whenever CLOCK_REALTIME is set (stepped): the
+ * moment to judge a held notice's expiry again. */
+static void clock_arm(void)
+{
+	struct itimerspec its = {0};
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	its.it_value.tv_sec = now.tv_sec + 10 * 365 * 86400;
+	if (timerfd_settime(clockfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0)
+		log_warn("clock change timer");
+}
+
+static void clock_event(void)
+{
+	uint64_t n;
+	if (read(clockfd, &n, sizeof(n)) < 0 && errno == ECANCELED)
+		log_info("wall clock was set");
+	clock_arm();
+	rc_agent_clock_changed(&agent);
+}
+
 static int setup(bool foreground, int verbose)
 {
 	sigset_t set;
@@ -314,6 +337,10 @@ static int setup(bool foreground, int verbose)
 		sys_dummy_record_to(D->c.dummy_record);
 	if (D->sys->init(&D->sp) < 0)
 		fatal("%s backend: cannot open the kernel interface", D->sys->name);
+	if ((clockfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
+		log_warn("clock change timer: polling the clock instead");
+	else
+		clock_arm();
 	udp4 = udp_open(AF_INET);
 	udp6 = udp_open(AF_INET6);
 	if ((ctlfd = ctl_open()) < 0)
@@ -365,11 +392,12 @@ int cmd_run(struct agentd *d, bool foreground, int verbose)
 		 d->model, d->hwrev[0] ? d->hwrev : "-", d->fwver, d->ac.nresponders, d->sys->name,
 		 d->c.checkin ? "on" : "off");
 	rc_agent_start(&agent);
-	struct pollfd pf[5] = {{sigfd, POLLIN, 0},
+	struct pollfd pf[6] = {{sigfd, POLLIN, 0},
 			       {ctlfd, POLLIN, 0},
 			       {udp4, POLLIN, 0},
 			       {udp6, POLLIN, 0},
-			       {D->sys->monitor_fd(), POLLIN, 0}};
+			       {D->sys->monitor_fd(), POLLIN, 0},
+			       {clockfd, POLLIN, 0}};
 	bool stop = false;
 	while (!stop) {
 		uint64_t now = g_mono(NULL);
@@ -377,9 +405,19 @@ int cmd_run(struct agentd *d, bool foreground, int verbose)
 		t = u < t ? u : t;
 		u = until(t_announce, now);
 		t = u < t ? u : t;
+		/* A notice held while the clock is untrusted: the clock may become trusted (NTP
+		 * sync, no step) at any moment; look every second so that expiry is judged at once.
+		 */
+		bool clock_wait = rc_agent_clock_wait(&agent);
+		if (clock_wait && t > CLOCK_POLL_MS)
+			t = CLOCK_POLL_MS;
 		int ms = t == NEVER ? -1 : t > 3600000 ? 3600000 : (int)t;
-		if (poll(pf, 5, ms) < 0 && errno != EINTR)
+		if (poll(pf, 6, ms) < 0 && errno != EINTR)
 			fatal("poll");
+		if (pf[5].revents)
+			clock_event();
+		else if (clock_wait)
+			rc_agent_clock_changed(&agent);
 		if (pf[0].revents)
 			on_signal(&stop);
 		if (pf[1].revents)

@@ -7,7 +7,8 @@
  * agree without key files; "forged" signs with keys 100+ that no anchor set contains. serve
  * answers each check-in per the first word of MODEFILE (re-read for every datagram, so a test
  * switches modes by rewriting it): clear, recall, notify, forged, unsigned, below, wrongid,
- * expired, short (valid for 4 s), nonce (wrong nonce), garbage, retry, silent. It appends one
+ * expired, short (valid for 4 s), nonce (wrong nonce), garbage, retry, silent, file (answers
+ * recalled with the signed notice in the file MODEFILE.cose, verbatim). It appends one
  * line per check-in to LOG: "checkin REASON STATE FWVER -> MODE". Notices cover exactly the
  * identity in the check-in (vendor, model, fwver) and name the ENDPOINTs as remedy routes.
  * Runs until killed or 10 minutes pass (bounded, as every test load must be). */
@@ -204,6 +205,18 @@ static int cmd_serve(const char *addr, int port, const char *modefile, const cha
 		} else if (!strcmp(mode, "retry")) {
 			a.type = RC_MSG_RETRY;
 			a.delay = 60;
+		} else if (!strcmp(mode, "file")) {
+			char path[4096];
+			snprintf(path, sizeof(path), "%s.cose", modefile);
+			FILE *nf = fopen(path, "rb");
+			size_t nl = nf ? fread(notice, 1, RC_NOTICE_MAX, nf) : 0;
+			if (nf)
+				fclose(nf);
+			if (nl == 0)
+				continue;
+			a.type = RC_MSG_RECALLED;
+			a.blob = notice;
+			a.blob_len = nl;
 		} else if (!strcmp(mode, "garbage")) {
 			randombytes_buf(out, 200);
 			len = 200;

@@ -1,0 +1,186 @@
+#!/bin/sh
+# recall-agent and a wall clock stepped back a year, in two network namespaces this test creates
+# and deletes ("dev", the device; "gw", the responder on its loopback), as agent_quarantine.sh:
+#   dev d0 192.0.2.10/24  <-veth->  gw g0 192.0.2.1/24; gw lo: 198.51.100.74 (check-in),
+#   203.0.113.5 (off-LAN)
+# The authority is made with the recall tool (three keys, k = 2); its notice for the device is
+# genuine but expired a year ago (issued 400 days ago, expiry 365 days ago). The agent runs under
+# libfaketime 380 days in the past, with wall-clock = trusted, so its clock is "synchronised"
+# and inside the notice's validity. Shown:
+#   1. build-date = a month ago: the clock is below the time floor; no quarantine;
+#   2. no build date, but an earlier run at the right time saved its last trusted time: after
+#      the restart with the clock stepped back, no quarantine;
+#   3. build-date = 370 days ago: the notice (expiry after the floor) is taken with the
+#      untrusted clock and quarantines; the moment the clock is right again (trusted, past the
+#      expiry) the quarantine is released (within 10 s, not at the next hourly recheck).
+# Needs root, ip, ping and libfaketime; exit 77 (skip) otherwise.
+set -u
+B=${1:?usage: agent_clock.sh BUILD_DIR}
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+command -v ip >/dev/null && command -v ping >/dev/null || { echo "SKIP: needs ip and ping"; exit 77; }
+AGENT=$B/agent/recall-agent
+RESP=$B/agent/fake_responder
+R=$B/tools/recall
+[ -x "$AGENT" ] && [ -x "$RESP" ] && [ -x "$R" ] || { echo "SKIP: agent, responder or tool not built"; exit 77; }
+FT=$(ls /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+[ -n "$FT" ] || { echo "SKIP: needs libfaketime (scripts/deps)"; exit 77; }
+
+DEV=rcclock-dev-$$
+GW=rcclock-gw-$$
+W=$(mktemp -d /tmp/agent_clock.XXXXXX)
+AP= RP=
+cleanup() {
+	for p in $AP $RP; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	ip netns del "$DEV" 2>/dev/null
+	ip netns del "$GW" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+fails=0 passes=0
+ok() { passes=$((passes + 1)); echo "ok: $*"; }
+bad() { fails=$((fails + 1)); echo "FAIL: $*"; }
+indev() { ip netns exec "$DEV" "$@"; }
+reach() { indev ping -c1 -W1 -q "$1" >/dev/null 2>&1; }
+
+ip netns add "$DEV" && ip netns add "$GW" || { echo "SKIP: cannot create namespaces"; exit 77; }
+ip link add d0 netns "$DEV" type veth peer name g0 netns "$GW"
+indev ip link set lo up
+indev ip link set d0 up
+indev ip addr add 192.0.2.10/24 dev d0
+ip netns exec "$GW" sh -e -c '
+	ip link set lo up; ip link set g0 up
+	ip addr add 192.0.2.1/24 dev g0
+	for a in 198.51.100.74 203.0.113.5; do ip addr add $a/32 dev lo; done'
+indev ip route add default via 192.0.2.1
+sleep 1
+
+# The authority and its genuine notice, expired a year ago.
+cd "$W" || exit 1
+for k in alice bob carol; do "$R" keygen "$k" >/dev/null || { echo "keygen failed"; exit 1; }; done
+"$R" anchors create --k 2 -o anchors.cbor alice.pub bob.pub carol.pub >/dev/null || exit 1
+NOW=$(date +%s)
+DAY=86400
+cat >old.json <<EOF
+{
+  "id": "RC-OLD-1",
+  "issued": $((NOW - 400 * DAY)),
+  "expiry": $((NOW - 365 * DAY)),
+  "action": "quarantine",
+  "severity": "critical",
+  "text": "A recall that expired a year ago.",
+  "remedy": {"url": "https://vendor.example/firmware"},
+  "target": {"vendor": "Acme", "model": "Cam 1", "versions": ["1.0.0"]}
+}
+EOF
+"$R" notice create -o mode.cose old.json >/dev/null || exit 1
+for k in alice bob; do "$R" notice sign -k "$k.key" mode.cose >/dev/null || exit 1; done
+"$R" notice verify -a anchors.cbor mode.cose >/dev/null || { echo "notice does not verify"; exit 1; }
+
+echo clear >"$W/mode"
+: >"$W/resp.log"
+ip netns exec "$GW" "$RESP" serve 198.51.100.74 7412 "$W/mode" "$W/resp.log" &
+RP=$!
+
+write_conf() { # state-dir build-date
+	cat >"$W/agent.conf" <<EOF
+vendor = Acme
+model = Cam 1
+fwver = 1.0.0
+build-date = $2
+checkin-address = 198.51.100.74
+anchors = $W/anchors.cbor
+state-dir = $1
+hooks-dir =
+announce = no
+debounce = 100ms
+timeout = 1s
+backoff-base = 1s
+backoff-cap = 2s
+recheck = 1h
+wall-clock = trusted
+EOF
+	mkdir -p "$1"
+}
+lines() { wc -l <"$W/resp.log" 2>/dev/null || echo 0; }
+# start_agent FAKETIME-SPEC|-: the agent under libfaketime reading the spec from $W/faketime
+# (re-read every second), or at the real time.
+start_agent() {
+	n0=$(lines)
+	if [ "$1" = - ]; then
+		ip netns exec "$DEV" "$AGENT" -c "$W/agent.conf" -f -v run >>"$W/agent.log" 2>&1 &
+	else
+		echo "$1" >"$W/faketime"
+		ip netns exec "$DEV" env LD_PRELOAD="$FT" FAKETIME_TIMESTAMP_FILE="$W/faketime" \
+			FAKETIME_CACHE_DURATION=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
+			"$AGENT" -c "$W/agent.conf" -f -v run >>"$W/agent.log" 2>&1 &
+	fi
+	AP=$!
+	i=0
+	while [ "$(lines)" -le "$n0" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 1
+}
+stop_agent() { kill "$AP"; wait "$AP" 2>/dev/null; AP=; }
+state() { indev "$AGENT" -c "$W/agent.conf" status --json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
+expect_open() {
+	st=$(state)
+	[ "$st" != quarantined ] && ok "$1: state $st" || bad "$1: quarantined"
+	if reach 203.0.113.5; then ok "$1: off-LAN reachable"; else bad "$1: off-LAN blocked"; fi
+}
+expect_quarantined() {
+	st=$(state)
+	[ "$st" = quarantined ] && ok "$1: state quarantined" || bad "$1: state $st, expected quarantined"
+	if reach 203.0.113.5; then bad "$1: off-LAN reachable"; else ok "$1: off-LAN blocked"; fi
+}
+# The agent saw its clock: date as the faked process sees it.
+echo "real time $(date -u +%FT%TZ); agent clock $(env LD_PRELOAD="$FT" FAKETIME=-380d date -u +%FT%TZ)"
+
+# 1. Build date a month ago, clock 380 days back: below the floor, the old notice is refused.
+write_conf "$W/s1" $((NOW - 30 * DAY))
+echo file >"$W/mode"
+start_agent -380d
+expect_open "build-date floor, clock stepped back 380 days"
+sed -n '/^--- phase/h; /^--- phase/!H; ${x;p}' "$W/agent.log" | grep -q "below the time floor" && ok "logged: clock below the floor" ||
+	bad "no log line about the clock below the floor"
+stop_agent
+
+# 2. No build date; a run at the right time saves its last trusted time; then the clock is
+# stepped back 380 days and the agent restarted.
+write_conf "$W/s2" 0
+echo clear >"$W/mode"
+start_agent -
+expect_open "first run at the right time"
+stop_agent
+echo file >"$W/mode"
+echo "--- phase" >>"$W/agent.log"
+start_agent -380d
+expect_open "saved floor, restarted with the clock stepped back 380 days"
+sed -n '/^--- phase/h; /^--- phase/!H; ${x;p}' "$W/agent.log" | grep -q "below the time floor" && ok "logged: clock below the floor" ||
+	bad "no log line about the clock below the floor"
+stop_agent
+
+# 3. Build date 370 days ago: the clock (380 days back) is below it, so untrusted; the notice's
+# expiry is after the floor, so it is taken and quarantines. Then the clock is put right.
+write_conf "$W/s3" $((NOW - 370 * DAY))
+echo file >"$W/mode"
+echo "--- phase" >>"$W/agent.log"
+start_agent -380d
+expect_quarantined "untrusted clock, notice expiry after the floor"
+echo silent >"$W/mode"
+echo "+0" >"$W/faketime"
+t0=$(date +%s.%N)
+i=0
+while [ "$(state)" = quarantined ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+t1=$(date +%s.%N)
+dt=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+if [ $i -lt 100 ]; then ok "released ${dt} s after the clock became trusted"; else
+	bad "still quarantined ${dt} s after the clock became trusted"; fi
+expect_open "clock trusted, notice expired"
+grep -q "released-expired" "$W/agent.log" && ok "logged: released-expired" ||
+	bad "no released-expired in the log"
+stop_agent
+
+echo "--- agent log"; cat "$W/agent.log"
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
