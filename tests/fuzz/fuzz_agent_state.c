@@ -1,7 +1,9 @@
 /* libFuzzer target: the agent's persisted state blob (rc_agent_restore, then rc_agent_start).
  * First input byte: bit 0 clear = the rest is the raw blob; set = the rest is the CBOR body
  * and the harness appends the valid check, so the fuzzer reaches the decoder behind it.
- * Properties: never crash; a blob that restores re-encodes to one that restores again. */
+ * Properties: never crash; a blob that restores re-encodes to one that restores again; the
+ * restored anchors are the firmware's set moved on by exactly the chain's statements (a stored
+ * set is never trusted). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
+	if (w.a.anchors.epoch != base.a.cfg.anchors.epoch + w.a.nchain ||
+	    (w.a.nchain == 0 && memcmp(&w.a.anchors, &base.a.cfg.anchors, sizeof(w.a.anchors))))
+		abort();
 	if (rc_agent_start(&w.a) != RC_OK)
 		abort();
 	struct rc_agent_status st;
