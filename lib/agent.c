@@ -118,8 +118,9 @@ void rc__agent_floor(struct rc_agent *a, uint64_t t)
 
 /* The clock as the core may use it, without side effects: *trusted = the glue calls it trusted
  * and it is not below the time floor; returns the time validity is judged by: the reading when
- * trusted, else the floor (the true time is at least that). */
-static uint64_t clock_view(const struct rc_agent *a, bool *trusted, uint8_t *verdict)
+ * trusted, else the floor (the true time is at least that). *verdict (optional): 1 trusted,
+ * 2 not trusted by the glue, 3 below the floor; *raw (optional): the reading. */
+static uint64_t clock_view(const struct rc_agent *a, bool *trusted, uint8_t *verdict, uint64_t *raw)
 {
 	bool t = false;
 	uint64_t w = a->ops->wall(a->ctx, &t);
@@ -129,30 +130,28 @@ static uint64_t clock_view(const struct rc_agent *a, bool *trusted, uint8_t *ver
 	*trusted = v == 1;
 	if (verdict)
 		*verdict = v;
+	if (raw)
+		*raw = w;
 	return v == 1 ? w : a->floor;
 }
 
-/* clock_view, and a trusted reading raises the floor (persisted with the next write). A change
- * of verdict is logged. */
 uint64_t rc__agent_clock(struct rc_agent *a, bool *trusted)
 {
 	uint8_t v;
 	bool t;
-	uint64_t now = clock_view(a, &t, &v);
+	uint64_t w;
+	uint64_t now = clock_view(a, &t, &v, &w);
 	if (t)
 		a->floor = now;
 	if (v != a->clock) {
-		if (v == 3) {
-			bool raw;
-			rc__agent_say(a, RC_LOG_WARNING,
-				      "wall clock %llu is below the time floor %llu: not trusted",
-				      (unsigned long long)a->ops->wall(a->ctx, &raw),
-				      (unsigned long long)a->floor);
-		} else if (a->clock != 0 || v != 1) {
-			rc__agent_say(a, RC_LOG_INFO, "wall clock %s (time floor %llu)",
-				      v == 1 ? "trusted" : "not trusted",
-				      (unsigned long long)a->floor);
-		}
+		/* Rate-limited: a flapping time source must not flood the log. */
+		if (v == 3)
+			sayr(a, RC_LOG_WARNING,
+			     "wall clock %llu is below the time floor %llu: not trusted",
+			     (unsigned long long)w, (unsigned long long)a->floor);
+		else if (a->clock != 0 || v != 1)
+			sayr(a, RC_LOG_INFO, "wall clock %s (time floor %llu)",
+			     v == 1 ? "trusted" : "not trusted", (unsigned long long)a->floor);
 		a->clock = v;
 	}
 	*trusted = t;
@@ -573,7 +572,7 @@ bool rc_agent_clock_wait(const struct rc_agent *a)
 	bool trusted;
 	if (!a->started || a->optout || a->mode == RC_AGENT_IDLE)
 		return false;
-	clock_view(a, &trusted, NULL);
+	clock_view(a, &trusted, NULL, NULL);
 	return !trusted;
 }
 
@@ -611,7 +610,7 @@ uint64_t rc_agent_timeout_ms(const struct rc_agent *a)
 		/* Expiry needs the wall clock: wake when it is due, or after a recheck interval if
 		 * the clock is not trusted yet (it may become trusted meanwhile). */
 		bool trusted = false;
-		uint64_t wall = clock_view(a, &trusted, NULL);
+		uint64_t wall = clock_view(a, &trusted, NULL, NULL);
 		uint64_t d = (uint64_t)a->cfg.recheck_s * 1000u;
 		if (a->notice_expiry <= wall) /* by the trusted clock, or by the floor */
 			d = 0;
