@@ -227,7 +227,9 @@ int rc_agent_init(struct rc_agent *a, const struct rc_agent_config *cfg,
 
 /* Load a saved state blob (before rc_agent_start). Only log may be called. On any error
  * (torn, corrupt, unknown format) the agent keeps its empty state (fail open: the boot
- * check-in follows at once) and the error is returned. */
+ * check-in follows at once) and the error is returned. The anchor set is re-derived from
+ * cfg.anchors by verifying the saved rotation chain; a chain that does not verify is dropped
+ * (logged, counted in state_corrupt, the rest of the state kept, RC_OK returned). */
 int rc_agent_restore(struct rc_agent *a, const uint8_t *saved, size_t len);
 
 /* Start: lift or re-apply the saved quarantine (before any check-in), release on a firmware
