@@ -1,6 +1,7 @@
 /* The agent's persisted state blob: round trip, worst-case size, and fail-open on every torn,
  * corrupted or malformed blob. With RECALL_AGENT_CORPUS=dir set it also writes the seed corpus
- * of fuzz_agent_state (first byte 0: raw blob; 1: CBOR body, the fuzzer appends the check). */
+ * of fuzz_agent_state (first byte 0: raw blob; 1: CBOR body, the fuzzer appends the check);
+ * test_agent_trust adds the chain seeds (trust-*). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,12 +1,14 @@
 /* Trust anchors across restarts: the state saves the chain of rotation statements, never a set,
  * and rc_agent_restore re-derives the set from the firmware's by verifying the chain. A planted
  * state (an attacker's set, a forged, tampered, truncated or reordered chain) never makes the
- * agent trust another key; a genuine chain restores; a chain over its bound is re-learnt. */
+ * agent trust another key; a genuine chain restores; a chain over its bound is re-learnt.
+ * With RECALL_AGENT_CORPUS=dir set it adds these blobs to fuzz_agent_state's seed corpus. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -17,6 +19,21 @@
 #include "sim.h"
 
 static struct world W, W2;
+
+/* A raw-blob seed (first byte 0) for fuzz_agent_state. */
+static void seed(const char *name, const uint8_t *p, size_t n)
+{
+	const char *dir = getenv("RECALL_AGENT_CORPUS");
+	if (!dir)
+		return;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	fputc(0, f);
+	fwrite(p, 1, n, f);
+	fclose(f);
+}
 
 static int setup(void **state)
 {
@@ -75,6 +92,7 @@ static void test_planted_anchor_set(void **state)
 {
 	uint8_t blob[RC_AGENT_STATE_MAX];
 	size_t len = planted_v1(blob, sizeof(blob));
+	seed("trust-planted-v1", blob, len);
 	assert_int_equal(rc_agent_restore(&W.a, blob, len), RC_OK);
 	assert_int_equal(rc_agent_start(&W.a), RC_OK);
 	struct rc_checkin c;
@@ -131,6 +149,7 @@ static void test_genuine_chain_restores(void **state)
 	uint8_t blob[RC_AGENT_STATE_MAX];
 	size_t len = W.s.state_len;
 	memcpy(blob, W.s.state, len);
+	seed("trust-chain-genuine", blob, len);
 	assert_int_equal(restore2(blob, len), RC_OK);
 	assert_int_equal(W2.a.anchors.epoch, 3);
 	assert_memory_equal(&W2.a.anchors, &A3, sizeof(A3));
@@ -231,6 +250,7 @@ static void test_bad_chains_refused(void **state)
 	/* Reordered, and a statement repeated. */
 	len = with_chain(blob, sizeof(blob), (const uint8_t *const[]){S2, S1},
 			 (size_t[]){S2len, S1len}, 2);
+	seed("trust-chain-reordered", blob, len);
 	assert_refused(blob, len);
 	len = with_chain(blob, sizeof(blob), (const uint8_t *const[]){S1, S2, S1},
 			 (size_t[]){S1len, S2len, S1len}, 3);
