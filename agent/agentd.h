@@ -89,9 +89,12 @@ int state_save(int dirfd, const uint8_t *blob, size_t len);
 int state_load(int dirfd, uint8_t *buf, size_t cap, size_t *len, char *why, size_t whycap);
 
 /* Run the hooks in dir for an event in a child process (each with its own timeout); never
- * blocks the caller. Returns the runner's pid or -1. */
+ * blocks the caller. Returns the runner's pid, 0 if there is no hooks directory, or -1 (the
+ * directory refused: not owned by root or the agent's user, or writable by others). */
 int hooks_run(const struct agentd *d, const char *event, const char *state,
 	      const struct rc_notice *n);
+/* Hooks and hook directories refused so far (owner or mode unsafe, not a regular file). */
+uint64_t hooks_refused(void);
 
 /* Open the announcement sockets (if announce = yes). 0 or -1. */
 int announce_init(const struct agentd *d);
