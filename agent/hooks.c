@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -192,6 +193,9 @@ static void run_one(const struct agentd *d, const char *path, const char *event,
 			_exit(127);
 		snprintf(a1, sizeof(a1), "%s", event);
 		char *const argv[] = {a0, a1, NULL};
+		/* Hooks notify; they do not need the agent's CAP_NET_ADMIN (a non-root agent holds
+		 * it as an ambient capability, which execve would pass on). */
+		prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 		execve(path, argv, env);
 		_exit(127);
 	}
