@@ -131,7 +131,10 @@ static void test_files(void **state)
 	assert_int_equal(mkfifo(q, 0755), 0);
 	hook(hooks, "80-not-executable", 0644);
 	/* The hook "target" in safe/ writes its own name: the link that ran it is 40. */
+	uint64_t before = hooks_refused();
 	assert_string_equal(run(), "10-good\ntarget\n");
+	/* Counted across the runner child: 20, 30, 50, 60 and 70. */
+	assert_int_equal(hooks_refused() - before, 5);
 	assert_true(logged("20-group-writable: owned by uid"));
 	assert_true(logged("with mode 0775: must be owned by root"));
 	assert_true(logged("30-world-writable: owned by uid"));
