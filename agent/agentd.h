@@ -74,11 +74,14 @@ int agentd_identity(struct agentd *d, char *err, size_t cap);
 /* Release what agentd_config_load allocated. */
 void agentd_config_free(struct agentd *d);
 
-/* Open (creating, mode 0700) the state directory; returns a directory fd or -1. */
-int state_dir_open(const char *path);
-/* Take the daemon's exclusive lock in the state directory: fd, or -1 (errno EWOULDBLOCK: held
- * by a running agent). */
-int state_lock(int dirfd);
+/* Open (creating, mode 0700) the state directory; returns a directory fd, or -1 with a message
+ * in err: a symbolic link (not followed), or a directory not owned by the effective user or
+ * writable by group or others, is refused. */
+int state_dir_open(const char *path, char *err, size_t cap);
+/* Take the daemon's exclusive lock in the state directory: fd, or -1 with a message in err
+ * (errno EWOULDBLOCK: held by a running agent). A symbolic link, a file that is not regular,
+ * not ours or writable by others is refused. */
+int state_lock(int dirfd, char *err, size_t cap);
 /* Write the state blob atomically: temporary file, fsync, rename, fsync of the directory. */
 int state_save(int dirfd, const uint8_t *blob, size_t len);
 /* Read and check the state file. 0: blob in buf; 1: no state file; -1: unreadable, torn or
@@ -86,9 +89,12 @@ int state_save(int dirfd, const uint8_t *blob, size_t len);
 int state_load(int dirfd, uint8_t *buf, size_t cap, size_t *len, char *why, size_t whycap);
 
 /* Run the hooks in dir for an event in a child process (each with its own timeout); never
- * blocks the caller. Returns the runner's pid or -1. */
+ * blocks the caller. Returns the runner's pid, 0 if there is no hooks directory, or -1 (the
+ * directory refused: not owned by root or the agent's user, or writable by others). */
 int hooks_run(const struct agentd *d, const char *event, const char *state,
 	      const struct rc_notice *n);
+/* Hooks and hook directories refused so far (owner or mode unsafe, not a regular file). */
+uint64_t hooks_refused(void);
 
 /* Open the announcement sockets (if announce = yes). 0 or -1. */
 int announce_init(const struct agentd *d);
@@ -112,6 +118,10 @@ enum { CTL_STATUS = 'S', CTL_OVERRIDE = 'O', CTL_CLEAR = 'C' };
 /* Send a request (op + NUL-terminated arg) to the daemon and read its reply into buf.
  * Returns reply length, or -1 (errno ENOENT/ECONNREFUSED: daemon not running). */
 long ctl_request(const char *state_dir, char op, const char *arg, uint8_t *buf, size_t cap);
+/* The daemon's listening socket, bound as `control` inside the state directory dirfd (not
+ * through its path: nothing between can be swapped); a stale socket is removed first. fd or
+ * -1. */
+int ctl_listen(int dirfd);
 /* The daemon's side: the reply to request req (n >= 1 bytes followed by a NUL) from a peer with
  * uid (owner: root or the agent's own user; others may only ask for the status) into out;
  * returns the reply length. Overrides are logged. */

@@ -42,7 +42,7 @@ static const struct conf_key keys[] = {
     {"state-dir", CONF_PATH, F(state_dir), 1, 0, "/var/lib/recall-agent", NULL, NULL, NULL},
     {"hooks-dir", CONF_PATH, F(hooks_dir), 0, 0, "/etc/recall-agent/hooks.d", NULL, NULL, NULL},
     {"hook-timeout", CONF_DURATION, F(hook_timeout), 100, 600000, "10s", NULL, NULL, NULL},
-    {"announce", CONF_BOOL, F(announce), 0, 0, "yes", NULL, NULL, NULL},
+    {"announce", CONF_BOOL, F(announce), 0, 0, "no", NULL, NULL, NULL},
     {"announce-to", CONF_ADDR_LIST, F(announce_to), 0, 4, AGENTD_ANN_V4 " [" AGENTD_ANN_V6 "]",
      NULL, NULL, NULL},
     {"announce-interface", CONF_STRING, F(announce_interface), 0, 15, NULL, NULL, NULL, NULL},

@@ -1,6 +1,7 @@
 /* The control socket (<state-dir>/control, SOCK_SEQPACKET): the subcommands send one request
  * and read one reply; the daemon answers each request with ctl_handle. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -38,6 +39,37 @@ long ctl_request(const char *state_dir, char op, const char *arg, uint8_t *buf, 
 		return -1;
 	}
 	return (long)r;
+}
+
+int ctl_listen(int dirfd)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", AGENTD_CTL_FILE);
+	/* Stale: we hold the lock, so no other agent owns it. unlinkat removes a link itself. */
+	if (unlinkat(dirfd, AGENTD_CTL_FILE, 0) < 0 && errno != ENOENT)
+		return -1;
+	/* There is no bindat(): bind a relative name from inside the directory, then return. */
+	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0)
+		return -1;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int rc = -1, e = 0;
+	if (fd >= 0 && fchdir(dirfd) == 0) {
+		rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+		e = errno;
+		if (fchdir(cwd) < 0)
+			fatal("cannot return to the working directory");
+		if (rc == 0)
+			rc = listen(fd, 4);
+		else
+			errno = e;
+	}
+	e = errno;
+	close(cwd);
+	if (rc < 0 && fd >= 0)
+		close(fd);
+	errno = e;
+	return rc < 0 ? -1 : fd;
 }
 
 size_t ctl_handle(struct rc_agent *a, const char *req, size_t n, bool owner, unsigned uid,

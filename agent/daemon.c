@@ -252,21 +252,6 @@ static void ctl_serve(void)
 	close(c);
 }
 
-static int ctl_open(void)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", D->c.state_dir,
-			     AGENTD_CTL_FILE) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	unlink(sa.sun_path); /* stale: we hold the lock, so no other agent owns it */
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0)
-		return -1;
-	return fd;
-}
-
 /* SIGHUP: re-read the file; check-in on/off, hooks and announcements take effect now. */
 static void reload(void)
 {
@@ -328,11 +313,11 @@ static int setup(bool foreground, int verbose)
 	log_init("recall-agent", foreground, verbose);
 	if (sodium_init() < 0)
 		fatalx("libsodium: cannot initialise");
-	if ((dirfd = state_dir_open(D->c.state_dir)) < 0)
-		fatal("state-dir %s", D->c.state_dir);
-	if (state_lock(dirfd) < 0)
-		fatal("%s/%s: another recall-agent holds the lock", D->c.state_dir,
-		      AGENTD_LOCK_FILE);
+	char err[512];
+	if ((dirfd = state_dir_open(D->c.state_dir, err, sizeof(err))) < 0)
+		fatalx("%s", err);
+	if (state_lock(dirfd, err, sizeof(err)) < 0)
+		fatalx("%s/%s", D->c.state_dir, err);
 	if (D->c.dummy_record && *D->c.dummy_record)
 		sys_dummy_record_to(D->c.dummy_record);
 	if (D->sys->init(&D->sp) < 0)
@@ -343,7 +328,7 @@ static int setup(bool foreground, int verbose)
 		clock_arm();
 	udp4 = udp_open(AF_INET);
 	udp6 = udp_open(AF_INET6);
-	if ((ctlfd = ctl_open()) < 0)
+	if ((ctlfd = ctl_listen(dirfd)) < 0)
 		fatal("control socket in %s", D->c.state_dir);
 	announce_init(D);
 	int rc = rc_agent_init(&agent, &D->ac, &ops, NULL);
@@ -453,8 +438,6 @@ int cmd_run(struct agentd *d, bool foreground, int verbose)
 	log_info("stopping (a quarantine in force stays in force)");
 	D->sys->done();
 	close(ctlfd);
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 16];
-	snprintf(path, sizeof(path), "%s/%s", D->c.state_dir, AGENTD_CTL_FILE);
-	unlink(path);
+	unlinkat(dirfd, AGENTD_CTL_FILE, 0);
 	return 0;
 }

@@ -5,6 +5,7 @@
  * (torn by a broken disk, edited, truncated) is reported and ignored: fail open. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -24,23 +25,79 @@
 
 static uint8_t frame[FRAME_MAX];
 
-int state_dir_open(const char *path)
+static int fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t cap, const char *fmt, ...)
 {
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -1;
-	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int e = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, cap, fmt, ap);
+	va_end(ap);
+	errno = e;
+	return -1;
 }
 
-int state_lock(int dirfd)
+int state_dir_open(const char *path, char *err, size_t cap)
 {
-	int fd = openat(dirfd, AGENTD_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	struct stat st;
+	unsigned me = (unsigned)geteuid();
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return fail(err, cap, "state-dir %s: cannot create: %s", path, strerror(errno));
+	/* The last component is not followed: a symbolic link here could point anywhere. */
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			return fail(
+			    err, cap,
+			    "state-dir %s: not a directory (a symbolic link is not followed): "
+			    "set state-dir to the real directory",
+			    path);
+		return fail(err, cap, "state-dir %s: %s", path, strerror(errno));
+	}
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return fail(err, cap, "state-dir %s: %s", path, strerror(errno));
+	}
+	/* Whoever else can write here can plant links to files we would write as root. */
+	if ((unsigned)st.st_uid != me || (st.st_mode & 022)) {
+		close(fd);
+		errno = EPERM;
+		return fail(
+		    err, cap,
+		    "state-dir %s: owned by uid %u with mode %04o: refused, it must be owned "
+		    "by the agent's user (uid %u) and not writable by group or others "
+		    "(chown %u %s && chmod 0700 %s, or remove it to have it created)",
+		    path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), me, me, path, path);
+	}
+	return fd;
+}
+
+int state_lock(int dirfd, char *err, size_t cap)
+{
+	struct stat st = {0};
+	int fd = openat(dirfd, AGENTD_LOCK_FILE,
+			O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return -1;
+		return fail(err, cap, "%s: %s%s", AGENTD_LOCK_FILE, strerror(errno),
+			    errno == ELOOP ? " (a symbolic link is not followed: remove it)" : "");
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022)) {
+		close(fd);
+		errno = EPERM;
+		return fail(err, cap,
+			    "%s: not a regular file owned by uid %u and writable by it alone "
+			    "(uid %u, mode %06o): refused, remove it",
+			    AGENTD_LOCK_FILE, (unsigned)geteuid(), (unsigned)st.st_uid,
+			    (unsigned)st.st_mode);
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 		close(fd);
 		errno = e;
-		return -1;
+		return fail(err, cap, "%s: %s", AGENTD_LOCK_FILE,
+			    e == EWOULDBLOCK ? "another recall-agent holds the lock" : strerror(e));
 	}
 	return fd;
 }
@@ -72,7 +129,12 @@ int state_save(int dirfd, const uint8_t *blob, size_t len)
 	crypto_hash_sha256(frame + HDR_LEN + len, frame, HDR_LEN + len);
 	size_t total = HDR_LEN + len + SUM_LEN;
 
-	int fd = openat(dirfd, TMP_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* A fresh file: whatever has this name (a link planted to a file elsewhere, a leftover of
+	 * a crash) is removed first and never opened. */
+	if (unlinkat(dirfd, TMP_FILE, 0) < 0 && errno != ENOENT)
+		return -1;
+	int fd =
+	    openat(dirfd, TMP_FILE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
 	if (write_all(fd, frame, total) < 0 || fsync(fd) < 0) {
@@ -90,10 +152,16 @@ int state_save(int dirfd, const uint8_t *blob, size_t len)
 int state_load(int dirfd, uint8_t *buf, size_t cap, size_t *len, char *why, size_t whycap)
 {
 	uint8_t sum[SUM_LEN];
-	int fd = openat(dirfd, AGENTD_STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	int fd = openat(dirfd, AGENTD_STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(why, whycap, "%s", strerror(errno));
 		return errno == ENOENT ? 1 : -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whycap, "not a regular file");
+		close(fd);
+		return -1;
 	}
 	size_t n = 0;
 	for (;;) {

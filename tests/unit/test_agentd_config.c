@@ -99,6 +99,12 @@ static void test_good(void **state)
 	assert_ptr_equal(d.sys, &sys_linux);
 	assert_int_equal(d.sp.table, SYS_TABLE_DEF);
 	assert_int_equal(d.sp.pref, SYS_PREF_DEF);
+	/* LAN announcements tell every LAN host which unpatched bug this device has: off unless
+	 * the owner asks for them (recall-agent.conf(5), docs/ANNOUNCE.md). */
+	assert_false(d.c.announce);
+	agentd_config_free(&d);
+	assert_int_equal(load(BASE, "announce = yes\n"), 0);
+	assert_true(d.c.announce);
 	agentd_config_free(&d);
 	assert_int_equal(load(BASE, "checkin = off\nsystem = dummy\nperiodic = 2d\n"), 0);
 	assert_true(d.ac.checkin_off);

@@ -1,5 +1,7 @@
 /* recall-agent's state file: atomic replacement, and every torn or corrupt file is refused
- * (fail open) without crashing; a refused blob leaves the core empty. */
+ * (fail open) without crashing; a refused blob leaves the core empty. The state directory,
+ * the lock and the temporary file are opened without following links planted in them, and a
+ * directory that others could write to is refused. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -18,13 +20,14 @@
 
 static char dir[64];
 static int dfd = -1;
+static char err[512];
 
 static int setup(void **state)
 {
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/agentd_state.XXXXXX");
 	assert_non_null(mkdtemp(dir));
-	dfd = state_dir_open(dir);
+	dfd = state_dir_open(dir, err, sizeof(err));
 	assert_true(dfd >= 0);
 	return 0;
 }
@@ -132,15 +135,117 @@ static void test_torn_and_corrupt(void **state)
 static void test_lock(void **state)
 {
 	(void)state;
-	int a = state_lock(dfd);
+	int a = state_lock(dfd, err, sizeof(err));
 	assert_true(a >= 0);
 	errno = 0;
-	assert_int_equal(state_lock(dfd), -1);
+	assert_int_equal(state_lock(dfd, err, sizeof(err)), -1);
 	assert_int_equal(errno, EWOULDBLOCK);
+	assert_non_null(strstr(err, "another recall-agent holds the lock"));
 	close(a);
-	int b = state_lock(dfd);
+	int b = state_lock(dfd, err, sizeof(err));
 	assert_true(b >= 0);
 	close(b);
+}
+
+static void file_text(const char *name, const char *text)
+{
+	file_write(name, (const uint8_t *)text, strlen(text));
+}
+
+static bool file_is(const char *name, const char *text)
+{
+	uint8_t buf[256];
+	size_t n = file_read(name, buf, sizeof(buf));
+	return n == strlen(text) && memcmp(buf, text, n) == 0;
+}
+
+/* Links planted in the state directory are never followed: state.tmp pointing at a victim
+ * file leaves it unchanged, a linked, foreign or shared lock is refused, and nothing is
+ * created through a dangling link. */
+static void test_links_not_followed(void **state)
+{
+	(void)state;
+	uint8_t blob[40] = {1, 2, 3}, out[RC_AGENT_STATE_MAX];
+	size_t len;
+	char why[128];
+	file_text("victim", "precious\n");
+	assert_int_equal(symlinkat("victim", dfd, "state.tmp"), 0);
+	assert_int_equal(state_save(dfd, blob, sizeof(blob)), 0);
+	assert_true(file_is("victim", "precious\n"));
+	assert_int_equal(state_load(dfd, out, sizeof(out), &len, why, sizeof(why)), 0);
+	assert_int_equal(len, sizeof(blob));
+	/* A dangling state.tmp link: the save creates nothing at its target. */
+	assert_int_equal(symlinkat("created-by-tmp", dfd, "state.tmp"), 0);
+	assert_int_equal(state_save(dfd, blob, sizeof(blob)), 0);
+	assert_true(faccessat(dfd, "created-by-tmp", F_OK, AT_SYMLINK_NOFOLLOW) < 0);
+
+	/* lock: a link (to a victim or dangling) is refused and creates nothing. */
+	assert_int_equal(symlinkat("created-by-lock", dfd, AGENTD_LOCK_FILE), 0);
+	assert_int_equal(state_lock(dfd, err, sizeof(err)), -1);
+	assert_int_equal(errno, ELOOP);
+	assert_non_null(strstr(err, "symbolic link"));
+	assert_true(faccessat(dfd, "created-by-lock", F_OK, AT_SYMLINK_NOFOLLOW) < 0);
+	assert_int_equal(unlinkat(dfd, AGENTD_LOCK_FILE, 0), 0);
+	assert_int_equal(symlinkat("victim", dfd, AGENTD_LOCK_FILE), 0);
+	assert_int_equal(state_lock(dfd, err, sizeof(err)), -1);
+	assert_true(file_is("victim", "precious\n"));
+	assert_int_equal(unlinkat(dfd, AGENTD_LOCK_FILE, 0), 0);
+	/* A lock others may write to, or a FIFO, is refused too. */
+	file_text(AGENTD_LOCK_FILE, "");
+	assert_int_equal(fchmodat(dfd, AGENTD_LOCK_FILE, 0666, 0), 0);
+	assert_int_equal(state_lock(dfd, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "refused"));
+	assert_int_equal(unlinkat(dfd, AGENTD_LOCK_FILE, 0), 0);
+	assert_int_equal(mkfifoat(dfd, AGENTD_LOCK_FILE, 0600), 0);
+	assert_int_equal(state_lock(dfd, err, sizeof(err)), -1);
+	assert_int_equal(unlinkat(dfd, AGENTD_LOCK_FILE, 0), 0);
+
+	/* state: a FIFO (or any non-regular file) is refused at once, never waited on. */
+	assert_int_equal(unlinkat(dfd, AGENTD_STATE_FILE, 0), 0);
+	assert_int_equal(mkfifoat(dfd, AGENTD_STATE_FILE, 0600), 0);
+	assert_int_equal(state_load(dfd, out, sizeof(out), &len, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "not a regular file"));
+	assert_int_equal(unlinkat(dfd, AGENTD_STATE_FILE, 0), 0);
+}
+
+/* A state directory that is a link, is shared with group or others, or belongs to another
+ * user is refused, and the message names the path, the owner and mode and the remedy. */
+static void test_dir_refused(void **state)
+{
+	(void)state;
+	char sub[128], link[128];
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	int fd = state_dir_open(sub, err, sizeof(err)); /* created, mode 0700 */
+	assert_true(fd >= 0);
+	close(fd);
+	static const mode_t bad[] = {0770, 0707, 0720, 0702, 0777};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(chmod(sub, bad[i]), 0);
+		err[0] = 0;
+		assert_int_equal(state_dir_open(sub, err, sizeof(err)), -1);
+		char want[16];
+		snprintf(want, sizeof(want), "mode %04o", (unsigned)bad[i]);
+		assert_non_null(strstr(err, sub));
+		assert_non_null(strstr(err, want));
+		assert_non_null(strstr(err, "chmod 0700"));
+	}
+	assert_int_equal(chmod(sub, 0750), 0); /* readable by others is fine */
+	fd = state_dir_open(sub, err, sizeof(err));
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(symlink(sub, link), 0);
+	assert_int_equal(state_dir_open(link, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "symbolic link"));
+	if (geteuid() != 0) {
+		print_message("not root: the foreign-owner case is not run\n");
+		return;
+	}
+	assert_int_equal(chmod(sub, 0700), 0);
+	assert_int_equal(chown(sub, 65534, 65534), 0);
+	assert_int_equal(state_dir_open(sub, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "owned by uid 65534"));
+	assert_non_null(strstr(err, "chown 0"));
 }
 
 /* A frame that checks out but holds a blob the core cannot decode: the core stays empty. */
@@ -224,6 +329,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_torn_and_corrupt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_links_not_followed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dir_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_core_refuses_garbage, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,121 @@
+#!/bin/sh
+# recall-agent's state directory is its own (loopback, dummy backend): links planted in it are
+# not followed (state.tmp, lock, control pointing at a victim file leave it unchanged and
+# create nothing), and a state directory that is a link, writable by group or others, or
+# owned by another user (root only: chown nobody) is refused at start with exit status 1 and
+# a message naming the path, owner, mode and the remedy. Exit 77 (skip) when not root, after
+# the other cases passed.
+set -u
+B=${1:?usage: agent_statedir.sh BUILD_DIR}
+AGENT=$B/agent/recall-agent
+RESP=$B/agent/fake_responder
+W=$(mktemp -d /tmp/agent_sd.XXXXXX)
+AP= RP=
+cleanup() {
+	for p in $AP $RP; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+fails=0 passes=0
+ok() { passes=$((passes + 1)); echo "ok: $*"; }
+bad() { fails=$((fails + 1)); echo "FAIL: $*"; }
+check() { if eval "$1"; then ok "$2"; else bad "$2"; fi; }
+
+PORT=$((20000 + ($$ + 11) % 20000))
+"$RESP" anchors "$W/anchors.cbor" 3 2 || exit 1
+echo clear >"$W/mode"
+write_conf() { # state-dir
+	cat >"$W/agent.conf" <<EOC
+vendor = Acme
+model = Cam 1
+fwver = 2.4.1
+checkin-address = 127.0.0.1:$PORT
+anchors = $W/anchors.cbor
+state-dir = $1
+hooks-dir =
+announce = no
+system = dummy
+debounce = 100ms
+timeout = 500ms
+wall-clock = trusted
+EOC
+}
+"$RESP" serve 127.0.0.1 "$PORT" "$W/mode" "$W/resp.log" &
+RP=$!
+lines() { if [ -f "$W/resp.log" ]; then wc -l <"$W/resp.log"; else echo 0; fi; }
+# Start the agent, wait for its boot check-in to be answered and its state to be written.
+start_agent() {
+	n0=$(lines)
+	"$AGENT" -c "$W/agent.conf" -f run >>"$W/agent.log" 2>&1 &
+	AP=$!
+	i=0
+	while [ "$(lines)" -le "$n0" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.5
+}
+stop_agent() { kill "$AP"; wait "$AP" 2>/dev/null; AP=; }
+# Run the agent expecting a refusal at start: exit status in $rc, messages in $W/err.
+refused_run() {
+	timeout 5 "$AGENT" -c "$W/agent.conf" -f run >"$W/err" 2>&1
+	rc=$?
+}
+
+# Links planted in a good state directory.
+S=$W/state
+mkdir -m 0700 "$S"
+echo precious >"$W/victim"
+ln -s "$W/victim" "$S/state.tmp"
+ln -s "$W/victim" "$S/control"
+write_conf "$S"
+start_agent
+check 'grep -qx precious "$W/victim"' "state.tmp link to a victim file: victim unchanged"
+check '[ -f "$S/state" ] && [ ! -L "$S/state" ]' "state written as a regular file of its own"
+check '[ -S "$S/control" ]' "control link replaced by the agent's own socket"
+check '"$AGENT" -c "$W/agent.conf" status | grep -q "^agent *running$"' "status through the socket"
+stop_agent
+check 'grep -qx precious "$W/victim"' "victim unchanged after the agent stopped"
+
+rm -f "$S/lock"
+ln -s "$W/created" "$S/lock"
+refused_run
+check '[ $rc -eq 1 ]' "lock link: refused, exit 1 (got $rc)"
+check '[ ! -e "$W/created" ]' "lock link: nothing created at its target"
+check 'grep -q "$S/lock: .*symbolic link" "$W/err"' "lock link: the message names lock and why"
+rm -f "$S/lock"
+ln -s "$W/victim" "$S/lock"
+refused_run
+check '[ $rc -eq 1 ] && grep -qx precious "$W/victim"' "lock link to a victim: refused, victim unchanged"
+rm -f "$S/lock"
+
+# A state directory shared with others, or a link to one.
+for m in 0770 0707 0777 1777; do
+	chmod "$m" "$S"
+	refused_run
+	check '[ $rc -eq 1 ]' "state-dir mode $m: refused, exit 1 (got $rc)"
+	check 'grep -q "state-dir $S: owned by uid [0-9]* with mode $m: refused" "$W/err" && grep -q "chmod 0700" "$W/err"' \
+		"state-dir mode $m: the message names path, owner, mode and remedy"
+done
+chmod 0700 "$S"
+ln -s "$S" "$W/state-link"
+write_conf "$W/state-link"
+refused_run
+check '[ $rc -eq 1 ] && grep -q "symbolic link" "$W/err"' "state-dir given as a link: refused"
+write_conf "$S"
+start_agent
+check 'kill -0 "$AP" 2>/dev/null' "state-dir 0700 of ours: accepted"
+stop_agent
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "$passes passed, $fails failed; not root: the foreign-owner case is skipped"
+	[ "$fails" -eq 0 ] || exit 1
+	exit 77
+fi
+chown nobody "$S"
+refused_run
+check '[ $rc -eq 1 ]' "state-dir owned by nobody: refused, exit 1 (got $rc)"
+check 'grep -q "state-dir $S: owned by uid $(id -u nobody) with mode 0700: refused" "$W/err" && grep -q "chown 0 $S" "$W/err"' \
+	"foreign owner: the message names owner and remedy"
+chown 0 "$S"
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
