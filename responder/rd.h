@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "conf.h"
+#include "log.h"
 #include "recall/anchors.h"
 #include "recall/feed.h"
 #include "recall/msg.h"
@@ -376,12 +377,29 @@ struct rd_ctx {
 	unsigned id;
 	unsigned nworkers;
 	struct rd_counters *cnt;
+	struct log_rate lograte; /* this worker's lines about bad input (zeroed: none) */
 	struct rd_ratelimit rl;
 	struct rd_ring ring;
 	struct rd_cache cache;
 	uint64_t now_s;  /* wall clock, seconds: notice validity, event times */
 	uint64_t now_ms; /* monotonic milliseconds: rate limiting */
 };
+
+/* Why a datagram's source cannot be answered (checked before anything else is looked at). */
+enum rd_src {
+	RD_SRC_OK,
+	RD_SRC_PORT0,       /* source port 0 */
+	RD_SRC_UNSPECIFIED, /* 0.0.0.0/8, :: */
+	RD_SRC_MULTICAST,   /* 224.0.0.0/4, ff00::/8 */
+	RD_SRC_BROADCAST,   /* 255.255.255.255 */
+	RD_SRC_RESERVED,    /* 240.0.0.0/4 but the limited broadcast */
+	RD_SRC_MAPPED,      /* ::ffff:0:0/96 (never a source on the wire; the IPv4 form decides
+			       the reason when it is itself bad) */
+	RD_SRC__COUNT
+};
+/* Classify a source (family AF_INET: 4 address bytes, AF_INET6: 16). Pure, no state. */
+enum rd_src rd_src_check(int family, const uint8_t *addr, uint16_t port);
+const char *rd_src_name(enum rd_src s);
 
 /* Answer one request from (family, addr, port). Writes at most len bytes to out; returns the
  * answer length, or 0 to drop. Counts everything. */
