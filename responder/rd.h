@@ -128,7 +128,8 @@ enum rd_ctr {
 	RD_C_HIT_MONITOR,
 	RD_C_HIT_EXEMPT,
 	RD_C_EVENTS_LOST, /* event log queue full */
-	RD_C_RL_EVICT,    /* rate-limit table entries replaced */
+	RD_C_RL_EVICT,    /* rate-limit table entries replaced (idle ones only) */
+	RD_C_RL_OVERFLOW, /* check-ins charged to a set's shared bucket (no idle entry) */
 	RD_C_CACHE_HIT,   /* check-ins found in the check-in cache */
 	RD_C_CACHE_MISS,  /* check-ins decoded */
 	RD_C_LOOKUP,      /* decisions made by a feed lookup */
@@ -154,9 +155,17 @@ struct rd_rl_entry {
 	uint64_t last_ms; /* 0: empty */
 };
 
+/* A set's shared bucket for prefixes that find no entry to take (see ratelimit.c). */
+struct rd_rl_bucket {
+	uint64_t utokens;
+	uint64_t last_ms; /* 0: never used (full) */
+};
+
 struct rd_ratelimit {
 	struct rd_rl_entry *t;
-	size_t mask; /* entries - 1 (a power of two) */
+	struct rd_rl_bucket *over; /* one per set */
+	struct log_rate *log;      /* where to say that sets overflow (NULL: nowhere) */
+	size_t mask;               /* entries - 1 (a power of two) */
 	uint64_t seed0, seed1;
 	uint64_t slip;
 };

@@ -164,6 +164,7 @@ int rd_workers_open(struct rd_server *srv, const struct rd_config *cfg, unsigned
 			snprintf(err, cap, "out of memory for worker %u", i);
 			return -1;
 		}
+		w->x.rl.log = &w->x.lograte;
 	}
 	/* bind in worker order per address so the kernel's reuseport groups fill evenly */
 	for (size_t a = 0; a < cfg->listen.n; a++) {

@@ -50,12 +50,14 @@ static void test_ratelimit_table(void **state)
 	for (int i = 0; i < 10; i++)
 		ok += rd_rl_allow(&rl, &c, 2, AF_INET, b, t, &cnt);
 	assert_int_equal(ok, 2); /* burst 5 / 2 workers = 2.5 tokens */
-	/* many prefixes through a small table: old entries are replaced and counted */
+	/* many prefixes through a small table, each seen once per 100 ms (the time one token
+	 * takes to come back): idle entries are replaced and counted */
 	for (unsigned i = 0; i < 1000; i++) {
 		uint8_t x[4] = {172, (uint8_t)(i >> 8), (uint8_t)i, 1};
-		assert_true(rd_rl_allow(&rl, &c, 1, AF_INET, x, t + 200000 + i, &cnt));
+		assert_true(rd_rl_allow(&rl, &c, 1, AF_INET, x, t + 200000 + 100 * i, &cnt));
 	}
 	assert_true(atomic_load(&cnt.c[RD_C_RL_EVICT]) >= 1000 - 64);
+	assert_int_equal(atomic_load(&cnt.c[RD_C_RL_OVERFLOW]), 0);
 	/* prefix length 0: every IPv4 source shares one bucket */
 	struct rd_config all = rl_cfg(1, 1, 0, 0);
 	uint8_t y[4] = {1, 2, 3, 4}, z[4] = {200, 1, 1, 1};
@@ -64,6 +66,47 @@ static void test_ratelimit_table(void **state)
 	/* ... but IPv4 and IPv6 never share */
 	uint8_t v6[16] = {0x20, 0x01};
 	assert_true(rd_rl_allow(&rl, &all, 1, AF_INET6, v6, 900000, &cnt));
+	rd_rl_free(&rl);
+}
+
+/* Eviction does not reward the attacker: a victim prefix at its limit stays limited however
+ * many other (spoofed) prefixes go through its worker's table meanwhile; it gets tokens only
+ * as its own bucket refills. (Only rd_rl_allow and counters: the same test runs on old code.) */
+static void test_ratelimit_eviction_no_reset(void **state)
+{
+	struct rd_ratelimit rl;
+	struct rd_counters cnt;
+	memset(&cnt, 0, sizeof(cnt));
+	assert_int_equal(rd_rl_init(&rl, 64), 0);
+	struct rd_config c = rl_cfg(10, 5, 24, 56); /* a token per 100 ms, burst 5 */
+	const uint8_t victim[4] = {198, 51, 100, 7};
+	const uint8_t victim6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0x42, [15] = 1};
+	uint64_t t = 5000;
+	for (int i = 0; i < 5; i++) {
+		assert_true(rd_rl_allow(&rl, &c, 1, AF_INET, victim, t, &cnt));
+		assert_true(rd_rl_allow(&rl, &c, 1, AF_INET6, victim6, t, &cnt));
+	}
+	assert_false(rd_rl_allow(&rl, &c, 1, AF_INET, victim, t, &cnt));
+	assert_false(rd_rl_allow(&rl, &c, 1, AF_INET6, victim6, t, &cnt));
+	/* a flood from 20000 other prefixes (every set of the 64-entry table many times over),
+	 * within 50 ms: not enough for the victim to earn a token back */
+	for (unsigned i = 0; i < 20000; i++) {
+		uint8_t x[4] = {10, (uint8_t)(i >> 8), (uint8_t)i, 9};
+		rd_rl_allow(&rl, &c, 1, AF_INET, x, t + i / 400, &cnt);
+		uint8_t y[16] = {0x20, 0x01, 0x0d, 0xb8, (uint8_t)(i >> 8), (uint8_t)i};
+		rd_rl_allow(&rl, &c, 1, AF_INET6, y, t + i / 400, &cnt);
+		if (i % 1000 == 999) { /* still limited throughout */
+			assert_false(rd_rl_allow(&rl, &c, 1, AF_INET, victim, t + i / 400, &cnt));
+			assert_false(rd_rl_allow(&rl, &c, 1, AF_INET6, victim6, t + i / 400, &cnt));
+		}
+	}
+	assert_false(rd_rl_allow(&rl, &c, 1, AF_INET, victim, t + 50, &cnt));
+	assert_false(rd_rl_allow(&rl, &c, 1, AF_INET6, victim6, t + 50, &cnt));
+	/* ... and gets exactly what its own bucket earned: one token 100 ms after the last */
+	assert_true(rd_rl_allow(&rl, &c, 1, AF_INET, victim, t + 150, &cnt));
+	assert_false(rd_rl_allow(&rl, &c, 1, AF_INET, victim, t + 150, &cnt));
+	/* the flood itself was limited: its prefixes shared each set's bucket, counted */
+	assert_true(atomic_load(&cnt.c[RD_C_RL_OVERFLOW]) > 30000);
 	rd_rl_free(&rl);
 }
 
@@ -170,6 +213,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ratelimit_table),
+	    cmocka_unit_test(test_ratelimit_eviction_no_reset),
 	    cmocka_unit_test(test_ring_and_json),
 	    cmocka_unit_test(test_metrics_text),
 	};
