@@ -17,11 +17,12 @@
 #include "recall/msg.h"
 #include "recall/notice.h"
 
-#define RD_WORKERS_MAX   256
-#define RD_LISTEN_MAX    64
-#define RD_ROTATIONS_MAX 64
-#define RD_RX_BUF        (RC_CHECKIN_SIZE + 1) /* one byte more: detects oversized datagrams */
-#define RD_CACHELINE     64
+#define RD_WORKERS_MAX       256
+#define RD_LISTEN_MAX        64
+#define RD_ROTATIONS_MAX     64
+#define RD_RX_BUF            (RC_CHECKIN_SIZE + 1) /* one byte more: detects oversized datagrams */
+#define RD_CACHELINE         64
+#define RD_METRICS_CONNS_MAX 1024 /* metrics-connections at most */
 
 /* ---- policy (policy.c) ---- */
 
@@ -77,6 +78,9 @@ struct rd_config {
 	uint64_t event_queue;
 	bool metrics;
 	struct conf_addr_list metrics_listen;
+	uint64_t metrics_conns;      /* connections at once, all clients */
+	uint64_t metrics_per_client; /* connections at once from one address */
+	uint64_t metrics_timeout_ms; /* per request, idle time before it included */
 	unsigned default_action;
 	struct rd_policy policy;
 	struct conf_prefix_list exempt;
@@ -450,15 +454,19 @@ struct rd_server {
 	_Atomic uint64_t anchor_epoch, start_time;
 	_Atomic uint64_t reloads[RD_LOAD__COUNT]; /* [RD_LOAD_OK]: successes; others: failures */
 	_Atomic uint64_t events_written;
+	/* metrics endpoint: connections refused (per client, total) and cut for slowness */
+	_Atomic uint64_t http_refused_client, http_refused_total, http_timed_out;
 };
 
 /* ---- metrics (metrics.c): Prometheus text format over libmicrohttpd ---- */
 
 /* The whole exposition into a malloc'd buffer (*len bytes); NULL if out of memory. */
 char *rd_metrics_text(struct rd_server *srv, uint64_t now, size_t *len);
-/* Serve GET /metrics on every address; -1 with a message in err. */
-int rd_metrics_start(struct rd_server *srv, const struct conf_addr_list *addrs, char *err,
-		     size_t cap);
+/* Serve GET /metrics on every metrics-listen address, with cfg's connection limits and
+ * timeout; -1 with a message in err. */
+int rd_metrics_start(struct rd_server *srv, const struct rd_config *cfg, char *err, size_t cap);
+/* Close connections whose request has taken longer than the timeout (main thread, each tick). */
+void rd_metrics_sweep(struct rd_server *srv);
 void rd_metrics_stop(void);
 
 /* Open every worker's sockets (SO_REUSEPORT, one per listen address per worker) and allocate

@@ -163,12 +163,15 @@ static void warn_restart_keys(const struct rd_config *a, const struct rd_config 
 	if (a->port != b->port || a->workers != b->workers || a->batch != b->batch ||
 	    a->listen.n != b->listen.n ||
 	    memcmp(a->listen.v, b->listen.v, a->listen.n * sizeof(*a->listen.v)) ||
-	    a->metrics != b->metrics || a->rl_table != b->rl_table ||
+	    a->metrics != b->metrics || a->metrics_conns != b->metrics_conns ||
+	    a->metrics_per_client != b->metrics_per_client ||
+	    a->metrics_timeout_ms != b->metrics_timeout_ms || a->rl_table != b->rl_table ||
 	    a->cache_entries != b->cache_entries || a->event_queue != b->event_queue ||
 	    strcmp(a->user, b->user) || strcmp(a->chroot, b->chroot))
-		log_warnx("reload: listen, port, workers, batch, metrics, user, chroot, "
-			  "ratelimit-table, answer-cache and event-queue changes take effect on "
-			  "restart");
+		log_warnx(
+		    "reload: listen, port, workers, batch, metrics (and its limits), user, chroot, "
+		    "ratelimit-table, answer-cache and event-queue changes take effect on "
+		    "restart");
 }
 
 static void on_hup(struct main_ctx *m)
@@ -320,7 +323,7 @@ int main(int argc, char **argv)
 	signals();
 	if (rd_workers_open(&m.srv, cfg, nworkers, err, sizeof(err)) < 0)
 		fatalx("%s", err);
-	if (cfg->metrics && rd_metrics_start(&m.srv, &cfg->metrics_listen, err, sizeof(err)) < 0)
+	if (cfg->metrics && rd_metrics_start(&m.srv, cfg, err, sizeof(err)) < 0)
 		fatalx("%s", err);
 	if (open_events(&m, cfg, cfg->user, err, sizeof(err)) < 0)
 		fatalx("%s", err);
@@ -352,6 +355,7 @@ int main(int argc, char **argv)
 		}
 		poll_feed(&m);
 		drain_events(&m);
+		rd_metrics_sweep(&m.srv);
 		rd_server_reclaim(&m.srv, false);
 		if (!m.expired_warned && wall_now() >= m.cur->fm->feed.meta.expiry) {
 			log_warnx("feed serial %llu has expired: answering retry-later until a "
