@@ -310,7 +310,9 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)cls, (void)con_cls, (void)toe;
+	(void)cls;
+	(void)con_cls;
+	(void)toe;
 	const union MHD_ConnectionInfo *si =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	struct mconn *m = si ? si->socket_context : NULL;

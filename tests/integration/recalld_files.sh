@@ -46,7 +46,7 @@ wait_metric 'recalld_feed_reloads_total{result="io"}' 1
 grep -q "reload (SIGHUP) failed, io: feed $T/feed: not a regular file" "$T/log" ||
 	fail "no reload failure logged"
 [ "$(metric recalld_feed_serial)" -eq 8 ] || fail "feed serial changed"
-$PROBE send -p $PORT -n 10 -x clear -r 8 >"$T/out" || fail "answers after the FIFO: $(cat "$T/out")"
+$PROBE send -p "$PORT" -n 10 -x clear -r 8 >"$T/out" || fail "answers after the FIFO: $(cat "$T/out")"
 # the main thread is not stuck: a second SIGHUP is acted on (counted) within 5 s
 kill -HUP "$RD_PID"
 wait_metric 'recalld_feed_reloads_total{result="io"}' 2
@@ -113,7 +113,7 @@ rm "$L/events.jsonl"
 start_recalld
 [ "$(stat -c '%U %a' "$L/events.jsonl")" = "nobody 640" ] ||
 	fail "event log is $(stat -c '%U %a' "$L/events.jsonl")"
-$PROBE send -p $PORT -n 3 -m cam-1 -f 1.2.3 -x recalled >"$T/out" || fail "$(cat "$T/out")"
+$PROBE send -p "$PORT" -n 3 -m cam-1 -f 1.2.3 -x recalled >"$T/out" || fail "$(cat "$T/out")"
 # rotation to a planted link: SIGHUP refuses it, logs, keeps writing to the file open before
 su nobody -s /bin/sh -c "mv '$L/events.jsonl' '$L/events.jsonl.1' && ln -s '$T/victim' '$L/events.jsonl'" ||
 	fail "plant symlink after rotation"
@@ -125,7 +125,7 @@ until grep -q "event-log $L/events.jsonl: is a symbolic link.*; still writing to
 	[ $_w -lt 100 ] || fail "no log line for the refused reopen"
 	sleep 0.05
 done
-$PROBE send -p $PORT -n 2 -m cam-1 -f 1.2.3 -x recalled >"$T/out" || fail "$(cat "$T/out")"
+$PROBE send -p "$PORT" -n 2 -m cam-1 -f 1.2.3 -x recalled >"$T/out" || fail "$(cat "$T/out")"
 wait_metric recalld_events_written_total 5
 [ "$(wc -l <"$L/events.jsonl.1")" -eq 5 ] || fail "events not in the old log"
 victim_ok "SIGHUP"

@@ -370,6 +370,12 @@ static int send_main(int argc, char **argv)
 	return ok ? 0 : 1;
 }
 
+static void put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
 /* Internet checksum over a pseudo-header and the UDP datagram (RFC 768, RFC 8200 8.1). */
 static uint16_t csum(const uint8_t *pseudo, size_t plen, const uint8_t *d, size_t n)
 {
@@ -436,14 +442,14 @@ static int raw_main(int argc, char **argv)
 		memset(pkt, 0, sizeof(pkt));
 		uint8_t *u = pkt + hl;
 		make_request(&o, u + 8, RC_CHECKIN_SIZE, nonce);
-		u[0] = (uint8_t)(sport >> 8), u[1] = (uint8_t)sport;
-		u[2] = (uint8_t)(port >> 8), u[3] = (uint8_t)port;
-		u[4] = (uint8_t)(ulen >> 8), u[5] = (uint8_t)ulen;
+		put16(u + 0, (unsigned)sport);
+		put16(u + 2, (unsigned)port);
+		put16(u + 4, (unsigned)ulen);
 		memset(pseudo, 0, sizeof(pseudo));
 		if (fam == AF_INET) {
 			uint8_t dst[4] = {127, 0, 0, 1};
 			pkt[0] = 0x45;
-			pkt[2] = (uint8_t)((hl + ulen) >> 8), pkt[3] = (uint8_t)(hl + ulen);
+			put16(pkt + 2, (unsigned)(hl + ulen));
 			pkt[8] = 64;
 			pkt[9] = IPPROTO_UDP;
 			memcpy(pkt + 12, a, 4);
@@ -451,25 +457,25 @@ static int raw_main(int argc, char **argv)
 			memcpy(pseudo, a, 4);
 			memcpy(pseudo + 4, dst, 4);
 			pseudo[9] = IPPROTO_UDP;
-			pseudo[10] = (uint8_t)(ulen >> 8), pseudo[11] = (uint8_t)ulen;
+			put16(pseudo + 10, (unsigned)ulen);
 			uint16_t k = csum(pseudo, 12, u, ulen);
-			u[6] = (uint8_t)(k >> 8), u[7] = (uint8_t)k;
+			put16(u + 6, (unsigned)k);
 			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 			s4->sin_family = AF_INET;
 			memcpy(&s4->sin_addr, dst, 4);
 			sl = sizeof(*s4);
 		} else {
 			pkt[0] = 0x60;
-			pkt[4] = (uint8_t)(ulen >> 8), pkt[5] = (uint8_t)ulen;
+			put16(pkt + 4, (unsigned)ulen);
 			pkt[6] = IPPROTO_UDP;
 			pkt[7] = 64;
 			memcpy(pkt + 8, a, 16);
 			pkt[24 + 15] = 1; /* ::1 */
 			memcpy(pseudo, pkt + 8, 32);
-			pseudo[34] = (uint8_t)(ulen >> 8), pseudo[35] = (uint8_t)ulen;
+			put16(pseudo + 34, (unsigned)ulen);
 			pseudo[39] = IPPROTO_UDP;
 			uint16_t k = csum(pseudo, 40, u, ulen);
-			u[6] = (uint8_t)(k >> 8), u[7] = (uint8_t)k;
+			put16(u + 6, (unsigned)k);
 			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 			s6->sin6_family = AF_INET6;
 			s6->sin6_addr = in6addr_loopback;
