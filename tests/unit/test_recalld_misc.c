@@ -6,11 +6,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "rd.h"
+#include "system.h"
 
 static struct rd_config rl_cfg(uint64_t rate, uint64_t burst, uint64_t p4, uint64_t p6)
 {
@@ -108,6 +113,86 @@ static void test_ratelimit_eviction_no_reset(void **state)
 	/* the flood itself was limited: its prefixes shared each set's bucket, counted */
 	assert_true(atomic_load(&cnt.c[RD_C_RL_OVERFLOW]) > 30000);
 	rd_rl_free(&rl);
+}
+
+/* Files recalld writes (event log, pid file): never through a link (dangling ones included),
+ * never a FIFO (and never blocking on one), never a file with another link; a file is handed
+ * to the run user only if made just now or already root's or the user's. */
+static void test_files_written(void **state)
+{
+	char dir[] = "/tmp/recalld-files-XXXXXX", p[128], victim[128], err[512];
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/events", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	FILE *f = fopen(victim, "w");
+	assert_non_null(f);
+	fputs("secret\n", f);
+	fclose(f);
+	alarm(20); /* a blocked open kills the test */
+	assert_int_equal(symlink(victim, p), 0);
+	assert_int_equal(sys_open_log("event-log", p, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "is a symbolic link"));
+	assert_int_equal(sys_pidfile(p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "pid-file"));
+	unlink(p);
+	char dangling[160];
+	snprintf(dangling, sizeof(dangling), "%s/nothing", dir);
+	assert_int_equal(symlink(dangling, p), 0);
+	assert_int_equal(sys_open_log("event-log", p, NULL, err, sizeof(err)), -1);
+	assert_int_equal(access(dangling, F_OK), -1); /* not created through the link */
+	unlink(p);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_int_equal(sys_open_log("event-log", p, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_int_equal(sys_pidfile(p, err, sizeof(err)), -1);
+	unlink(p);
+	assert_int_equal(link(victim, p), 0);
+	assert_int_equal(sys_open_log("event-log", p, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "more than one hard link"));
+	assert_int_equal(sys_pidfile(p, err, sizeof(err)), -1);
+	unlink(p);
+	struct stat st;
+	assert_int_equal(stat(victim, &st), 0);
+	assert_int_equal(st.st_size, 7); /* not truncated */
+	/* a new file: 0640 (less with a stricter umask), appended to */
+	mode_t um = umask(022);
+	int fd = sys_open_log("event-log", p, NULL, err, sizeof(err));
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_APPEND, O_APPEND);
+	close(fd);
+	fd = sys_open_log("event-log", p, NULL, err, sizeof(err)); /* it exists now: fine too */
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(sys_pidfile(victim, err, sizeof(err)), 0);
+	umask(um);
+	struct passwd *pw = getpwnam("nobody");
+	if (geteuid() == 0 && pw) {
+		/* root: made now or root's: handed over; another user's: refused */
+		unlink(p);
+		fd = sys_open_log("event-log", p, "nobody", err, sizeof(err));
+		assert_true(fd >= 0);
+		close(fd);
+		assert_int_equal(stat(p, &st), 0);
+		assert_int_equal(st.st_uid, pw->pw_uid);
+		assert_int_equal(chown(p, 0, 0), 0);
+		fd = sys_open_log("event-log", p, "nobody", err, sizeof(err));
+		assert_true(fd >= 0);
+		close(fd);
+		assert_int_equal(chown(p, 4242, 4242), 0);
+		assert_int_equal(sys_open_log("event-log", p, "nobody", err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "owned by uid 4242, neither root nor nobody"));
+		assert_int_equal(stat(p, &st), 0);
+		assert_int_equal(st.st_uid, 4242);
+		assert_int_equal(sys_open_log("event-log", p, "no-such-user-x", err, sizeof(err)),
+				 -1);
+		assert_non_null(strstr(err, "no such user"));
+	}
+	alarm(0);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 static void test_ring_and_json(void **state)
@@ -214,6 +299,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ratelimit_table),
 	    cmocka_unit_test(test_ratelimit_eviction_no_reset),
+	    cmocka_unit_test(test_files_written),
 	    cmocka_unit_test(test_ring_and_json),
 	    cmocka_unit_test(test_metrics_text),
 	};
