@@ -357,7 +357,7 @@ int conf_parse_buf(const struct conf_key *tab, void *obj, const char *name, cons
 			n--;
 		if (n > CONF_LINE_MAX) {
 			conf_err(err, cap, "%s:%u: line longer than %u bytes", name, lineno,
-			       CONF_LINE_MAX);
+				 CONF_LINE_MAX);
 			goto out;
 		}
 		memcpy(line, start, n);
@@ -380,7 +380,7 @@ int conf_parse_buf(const struct conf_key *tab, void *obj, const char *name, cons
 		const struct conf_key *k = &tab[i];
 		if (seen[i] && !is_list(k)) {
 			conf_err(err, cap, "%s:%u: %s: set twice (first at line %u)", name, lineno,
-			       key, seen[i]);
+				 key, seen[i]);
 			goto out;
 		}
 		if (!val[0] && !is_list(k) && k->type != CONF_STRING && k->type != CONF_PATH) {
@@ -412,7 +412,9 @@ out:
 
 int conf_parse_file(const struct conf_key *tab, void *obj, const char *path, char *err, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO at the path is refused below (not a regular file) instead of
+	 * blocking the caller until something writes to it */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		conf_err(err, cap, "%s: %s", path, strerror(errno));
 		conf_defaults(tab, obj, NULL, 0);
@@ -427,7 +429,7 @@ int conf_parse_file(const struct conf_key *tab, void *obj, const char *path, cha
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size < 0 || (uintmax_t)st.st_size > CONF_FILE_MAX) {
 		conf_err(err, cap, "%s: %s", path,
-		       S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
+			 S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
 		goto fail;
 	}
 	buf = malloc((size_t)st.st_size + 1);

@@ -2,6 +2,7 @@
  * it can be tested directly. No heap, no locks, no signing: a recall answer carries the
  * notice bytes exactly as the authorities signed them. Every answer is encoded into at most
  * as many bytes as the request had, and echoes its nonce. */
+#include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -152,6 +153,72 @@ static const struct rd_decision *decision(struct rd_ctx *x, const struct rd_stat
 	return &e->d;
 }
 
+static enum rd_src src4(const uint8_t a[4])
+{
+	if (a[0] == 0)
+		return RD_SRC_UNSPECIFIED; /* 0.0.0.0/8: "this network", never a reply address */
+	if ((a[0] & 0xf0) == 0xe0)
+		return RD_SRC_MULTICAST;
+	if (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255)
+		return RD_SRC_BROADCAST;
+	if ((a[0] & 0xf0) == 0xf0)
+		return RD_SRC_RESERVED;
+	return RD_SRC_OK;
+}
+
+enum rd_src rd_src_check(int family, const uint8_t *addr, uint16_t port)
+{
+	static const uint8_t zero[16], mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	enum rd_src r = RD_SRC_OK;
+	if (family == AF_INET) {
+		r = src4(addr);
+	} else if (family != AF_INET6) {
+		return RD_SRC_UNSPECIFIED;
+	} else if (!memcmp(addr, zero, 16)) {
+		r = RD_SRC_UNSPECIFIED;
+	} else if (addr[0] == 0xff) {
+		r = RD_SRC_MULTICAST;
+	} else if (!memcmp(addr, mapped, 12)) {
+		/* IPv6 sockets are IPV6_V6ONLY: IPv4 never arrives in this form */
+		r = src4(addr + 12);
+		if (r == RD_SRC_OK)
+			r = RD_SRC_MAPPED;
+	}
+	/* the address's reason first: it says more */
+	return r == RD_SRC_OK && port == 0 ? RD_SRC_PORT0 : r;
+}
+
+const char *rd_src_name(enum rd_src s)
+{
+	static const char *const names[RD_SRC__COUNT] = {"ok",
+							 "source port 0",
+							 "unspecified source address",
+							 "multicast source address",
+							 "broadcast source address",
+							 "reserved source address (240.0.0.0/4)",
+							 "IPv4-mapped IPv6 source address"};
+	return (unsigned)s < RD_SRC__COUNT ? names[s] : "bad source";
+}
+
+/* Drop and count a datagram whose source is no place to answer to (multicast, broadcast,
+ * unspecified, port 0: reflection towards a group or a network, or nowhere); one line per
+ * worker now and then, rate limited. */
+static bool bad_source(struct rd_ctx *x, int family, const uint8_t *addr, uint16_t port)
+{
+	enum rd_src why = rd_src_check(family, addr, port);
+	if (why == RD_SRC_OK)
+		return false;
+	rd_count(x->cnt, RD_C_DROP_BADSRC);
+	if (x->lograte.per_sec > 0) {
+		char a[INET6_ADDRSTRLEN] = "?";
+		inet_ntop(family, addr, a, sizeof(a));
+		log_warnx_rl(&x->lograte, "worker %u: dropped a datagram from %s%s%s port %u: %s",
+			     x->id, family == AF_INET6 ? "[" : "", a, family == AF_INET6 ? "]" : "",
+			     (unsigned)port, rd_src_name(why));
+	}
+	return true;
+}
+
 size_t rd_answer(struct rd_ctx *x, const struct rd_state *st, int family, const uint8_t *addr,
 		 uint16_t port, const uint8_t *req, size_t len, uint8_t out[static RC_ANSWER_MAX])
 {
@@ -171,16 +238,14 @@ size_t rd_answer_probed(struct rd_ctx *x, const struct rd_state *st, int family,
 	q.have = false;
 	struct rc_answer a;
 	rd_count(x->cnt, RD_C_RX);
+	if (bad_source(x, family, addr, port))
+		return 0;
 	if (len < RC_CHECKIN_SIZE) {
 		rd_count(x->cnt, RD_C_DROP_SHORT);
 		return 0;
 	}
 	if (len > RC_CHECKIN_SIZE) {
 		rd_count(x->cnt, RD_C_DROP_OVERSIZED);
-		return 0;
-	}
-	if (port == 0) { /* nowhere to answer; also a classic reflection marker */
-		rd_count(x->cnt, RD_C_DROP_BADSRC);
 		return 0;
 	}
 	bool limited = false;

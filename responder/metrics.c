@@ -1,8 +1,12 @@
 /* Prometheus metrics (text exposition format 0.0.4) over HTTP with libmicrohttpd, on its own
  * thread. Per-worker counters are read with relaxed atomic loads; gauges come from the main
  * thread. Only GET /metrics is served. */
+#include <arpa/inet.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -83,9 +87,14 @@ static const struct family families[] = {
      "outcome",
      {{"retry_later", RD_C_RL_RETRY}, {"dropped", RD_C_RL_DROP}}},
     {"recalld_ratelimit_evictions_total",
-     "Rate-limit table entries replaced by another prefix.",
+     "Idle rate-limit table entries replaced by another prefix.",
      NULL,
      {{NULL, RD_C_RL_EVICT}}},
+    {"recalld_ratelimit_overflow_total",
+     "Check-ins whose prefix found its rate-limit table set full of active prefixes and took "
+     "from the set's shared bucket.",
+     NULL,
+     {{NULL, RD_C_RL_OVERFLOW}}},
     {"recalld_policy_hits_total",
      "Check-ins covered by a notice, by policy decision.",
      "decision",
@@ -138,6 +147,19 @@ char *rd_metrics_text(struct rd_server *srv, uint64_t now, size_t *len)
 		    r == RD_LOAD_OK ? "ok" : rd_load_err_name(r),
 		    (unsigned long long)ld(&srv->reloads[r]));
 	put(&b,
+	    "# HELP recalld_metrics_connections_refused_total Connections to this endpoint "
+	    "refused, by limit.\n"
+	    "# TYPE recalld_metrics_connections_refused_total counter\n"
+	    "recalld_metrics_connections_refused_total{limit=\"per_client\"} %llu\n"
+	    "recalld_metrics_connections_refused_total{limit=\"total\"} %llu\n"
+	    "# HELP recalld_metrics_connections_timed_out_total Connections to this endpoint "
+	    "closed for taking longer than metrics-timeout.\n"
+	    "# TYPE recalld_metrics_connections_timed_out_total counter\n"
+	    "recalld_metrics_connections_timed_out_total %llu\n",
+	    (unsigned long long)ld(&srv->http_refused_client),
+	    (unsigned long long)ld(&srv->http_refused_total),
+	    (unsigned long long)ld(&srv->http_timed_out));
+	put(&b,
 	    "# HELP recalld_events_written_total Event log lines written.\n"
 	    "# TYPE recalld_events_written_total counter\n"
 	    "recalld_events_written_total %llu\n",
@@ -171,6 +193,158 @@ char *rd_metrics_text(struct rd_server *srv, uint64_t now, size_t *len)
 
 static struct MHD_Daemon *daemons[MAX_DAEMONS];
 static size_t ndaemons;
+
+/* Connections of the metrics endpoint, all daemons together: a fixed table under a mutex (the
+ * daemons' threads add and remove, the main thread's sweep cuts slow ones). A connection is
+ * refused (closed at once, counted) when its client already holds metrics-connections-per-
+ * client of them or metrics-connections are open; one whose request (with the idle time before
+ * it) takes longer than metrics-timeout is cut: idle, a slowly dribbled header, a client that
+ * does not read. libmicrohttpd notifies a close before it closes the socket, so a socket in
+ * the table is always still the connection's. */
+struct mconn {
+	bool used, cut;
+	uint8_t addr[16]; /* IPv4 as ::ffff:a.b.c.d */
+	int fd;
+	uint64_t deadline_ms;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct mconn c[RD_METRICS_CONNS_MAX];
+	size_t open;
+	unsigned max, per_client;
+	uint64_t timeout_ms;
+	struct log_rate log;
+} mc = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void addr16(const struct sockaddr *sa, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (sa && sa->sa_family == AF_INET) {
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	}
+}
+
+static void addr_text(const uint8_t a[16], char *out, size_t cap)
+{
+	static const uint8_t v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	if (!memcmp(a, v4, 12))
+		inet_ntop(AF_INET, a + 12, out, (socklen_t)cap);
+	else
+		inet_ntop(AF_INET6, a, out, (socklen_t)cap);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct rd_server *srv = cls;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		struct mconn *m = *socket_context;
+		if (m) {
+			pthread_mutex_lock(&mc.lock);
+			m->used = false;
+			mc.open--;
+			pthread_mutex_unlock(&mc.lock);
+		}
+		*socket_context = NULL;
+		return;
+	}
+	const union MHD_ConnectionInfo *fi =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *ai =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	uint8_t a[16];
+	addr16(ai ? ai->client_addr : NULL, a);
+	*socket_context = NULL;
+	if (!fi)
+		return;
+	int fd = fi->connect_fd;
+	size_t same = 0;
+	struct mconn *slot = NULL;
+	pthread_mutex_lock(&mc.lock);
+	for (size_t i = 0; i < RD_METRICS_CONNS_MAX; i++) {
+		if (mc.c[i].used && !memcmp(mc.c[i].addr, a, 16))
+			same++;
+		else if (!mc.c[i].used && !slot)
+			slot = &mc.c[i];
+	}
+	const char *why = NULL;
+	if (same >= mc.per_client) {
+		why = "connections per client (metrics-connections-per-client)";
+		atomic_fetch_add(&srv->http_refused_client, 1);
+	} else if (mc.open >= mc.max || !slot) {
+		why = "connections (metrics-connections)";
+		atomic_fetch_add(&srv->http_refused_total, 1);
+	} else {
+		slot->used = true;
+		slot->cut = false;
+		memcpy(slot->addr, a, 16);
+		slot->fd = fd;
+		slot->deadline_ms = mono_ms() + mc.timeout_ms;
+		mc.open++;
+		*socket_context = slot;
+	}
+	if (why) {
+		char txt[INET6_ADDRSTRLEN] = "?";
+		addr_text(a, txt, sizeof(txt));
+		log_warnx_rl(&mc.log, "metrics: refused a connection from %s: too many %s", txt,
+			     why);
+		/* libmicrohttpd sees the end of the stream and closes it */
+		shutdown(fd, SHUT_RDWR);
+	}
+	pthread_mutex_unlock(&mc.lock);
+}
+
+/* A request is done: the connection may wait (idle) for the next one, anew within the
+ * timeout. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)con_cls;
+	(void)toe;
+	const union MHD_ConnectionInfo *si =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct mconn *m = si ? si->socket_context : NULL;
+	if (!m)
+		return;
+	pthread_mutex_lock(&mc.lock);
+	m->deadline_ms = mono_ms() + mc.timeout_ms;
+	pthread_mutex_unlock(&mc.lock);
+}
+
+void rd_metrics_sweep(struct rd_server *srv)
+{
+	if (!ndaemons)
+		return;
+	uint64_t now = mono_ms();
+	pthread_mutex_lock(&mc.lock);
+	for (size_t i = 0; mc.open && i < RD_METRICS_CONNS_MAX; i++) {
+		struct mconn *m = &mc.c[i];
+		if (!m->used || m->cut || now < m->deadline_ms)
+			continue;
+		m->cut = true;
+		atomic_fetch_add(&srv->http_timed_out, 1);
+		char txt[INET6_ADDRSTRLEN] = "?";
+		addr_text(m->addr, txt, sizeof(txt));
+		log_warnx_rl(&mc.log,
+			     "metrics: closed a connection from %s: no complete request "
+			     "within metrics-timeout",
+			     txt);
+		shutdown(m->fd, SHUT_RDWR);
+	}
+	pthread_mutex_unlock(&mc.lock);
+}
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *text)
 {
@@ -210,9 +384,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	return ret;
 }
 
-int rd_metrics_start(struct rd_server *srv, const struct conf_addr_list *addrs, char *err,
-		     size_t cap)
+int rd_metrics_start(struct rd_server *srv, const struct rd_config *cfg, char *err, size_t cap)
 {
+	const struct conf_addr_list *addrs = &cfg->metrics_listen;
+	mc.max = (unsigned)cfg->metrics_conns;
+	mc.per_client = (unsigned)cfg->metrics_per_client;
+	mc.timeout_ms = cfg->metrics_timeout_ms;
+	log_rate_init(&mc.log, 0.2, 3);
+	/* libmicrohttpd's own idle timeout (whole seconds) only backs the sweep up: a second
+	 * longer, so that the sweep cuts (and counts) first; its connection limit is above ours,
+	 * so that ours sees (and counts) every connection it refuses */
+	unsigned idle_s = (unsigned)((cfg->metrics_timeout_ms + 999) / 1000) + 1;
+	unsigned mhd_limit = mc.max + 16;
 	for (size_t i = 0; i < addrs->n && i < MAX_DAEMONS; i++) {
 		const struct conf_addr *a = &addrs->v[i];
 		struct sockaddr_in s4;
@@ -233,10 +416,11 @@ int rd_metrics_start(struct rd_server *srv, const struct conf_addr_list *addrs, 
 			sa = (const struct sockaddr *)&s6;
 			flags |= MHD_USE_IPv6;
 		}
-		struct MHD_Daemon *d =
-		    MHD_start_daemon(flags, a->port, NULL, NULL, handler, srv, MHD_OPTION_SOCK_ADDR,
-				     sa, MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
-				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+		struct MHD_Daemon *d = MHD_start_daemon(
+		    flags, a->port, NULL, NULL, handler, srv, MHD_OPTION_SOCK_ADDR, sa,
+		    MHD_OPTION_CONNECTION_LIMIT, mhd_limit, MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
+		    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_NOTIFY_COMPLETED,
+		    on_completed, srv, MHD_OPTION_END);
 		if (!d) {
 			char txt[80];
 			conf_addr_format(a, txt, sizeof(txt));

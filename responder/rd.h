@@ -11,16 +11,18 @@
 #include <stdio.h>
 
 #include "conf.h"
+#include "log.h"
 #include "recall/anchors.h"
 #include "recall/feed.h"
 #include "recall/msg.h"
 #include "recall/notice.h"
 
-#define RD_WORKERS_MAX   256
-#define RD_LISTEN_MAX    64
-#define RD_ROTATIONS_MAX 64
-#define RD_RX_BUF        (RC_CHECKIN_SIZE + 1) /* one byte more: detects oversized datagrams */
-#define RD_CACHELINE     64
+#define RD_WORKERS_MAX       256
+#define RD_LISTEN_MAX        64
+#define RD_ROTATIONS_MAX     64
+#define RD_RX_BUF            (RC_CHECKIN_SIZE + 1) /* one byte more: detects oversized datagrams */
+#define RD_CACHELINE         64
+#define RD_METRICS_CONNS_MAX 1024 /* metrics-connections at most */
 
 /* ---- policy (policy.c) ---- */
 
@@ -76,6 +78,9 @@ struct rd_config {
 	uint64_t event_queue;
 	bool metrics;
 	struct conf_addr_list metrics_listen;
+	uint64_t metrics_conns;      /* connections at once, all clients */
+	uint64_t metrics_per_client; /* connections at once from one address */
+	uint64_t metrics_timeout_ms; /* per request, idle time before it included */
 	unsigned default_action;
 	struct rd_policy policy;
 	struct conf_prefix_list exempt;
@@ -127,7 +132,8 @@ enum rd_ctr {
 	RD_C_HIT_MONITOR,
 	RD_C_HIT_EXEMPT,
 	RD_C_EVENTS_LOST, /* event log queue full */
-	RD_C_RL_EVICT,    /* rate-limit table entries replaced */
+	RD_C_RL_EVICT,    /* rate-limit table entries replaced (idle ones only) */
+	RD_C_RL_OVERFLOW, /* check-ins charged to a set's shared bucket (no idle entry) */
 	RD_C_CACHE_HIT,   /* check-ins found in the check-in cache */
 	RD_C_CACHE_MISS,  /* check-ins decoded */
 	RD_C_LOOKUP,      /* decisions made by a feed lookup */
@@ -153,9 +159,17 @@ struct rd_rl_entry {
 	uint64_t last_ms; /* 0: empty */
 };
 
+/* A set's shared bucket for prefixes that find no entry to take (see ratelimit.c). */
+struct rd_rl_bucket {
+	uint64_t utokens;
+	uint64_t last_ms; /* 0: never used (full) */
+};
+
 struct rd_ratelimit {
 	struct rd_rl_entry *t;
-	size_t mask; /* entries - 1 (a power of two) */
+	struct rd_rl_bucket *over; /* one per set */
+	struct log_rate *log;      /* where to say that sets overflow (NULL: nowhere) */
+	size_t mask;               /* entries - 1 (a power of two) */
 	uint64_t seed0, seed1;
 	uint64_t slip;
 };
@@ -376,12 +390,29 @@ struct rd_ctx {
 	unsigned id;
 	unsigned nworkers;
 	struct rd_counters *cnt;
+	struct log_rate lograte; /* this worker's lines about bad input (zeroed: none) */
 	struct rd_ratelimit rl;
 	struct rd_ring ring;
 	struct rd_cache cache;
 	uint64_t now_s;  /* wall clock, seconds: notice validity, event times */
 	uint64_t now_ms; /* monotonic milliseconds: rate limiting */
 };
+
+/* Why a datagram's source cannot be answered (checked before anything else is looked at). */
+enum rd_src {
+	RD_SRC_OK,
+	RD_SRC_PORT0,       /* source port 0 */
+	RD_SRC_UNSPECIFIED, /* 0.0.0.0/8, :: */
+	RD_SRC_MULTICAST,   /* 224.0.0.0/4, ff00::/8 */
+	RD_SRC_BROADCAST,   /* 255.255.255.255 */
+	RD_SRC_RESERVED,    /* 240.0.0.0/4 but the limited broadcast */
+	RD_SRC_MAPPED,      /* ::ffff:0:0/96 (never a source on the wire; the IPv4 form decides
+			       the reason when it is itself bad) */
+	RD_SRC__COUNT
+};
+/* Classify a source (family AF_INET: 4 address bytes, AF_INET6: 16). Pure, no state. */
+enum rd_src rd_src_check(int family, const uint8_t *addr, uint16_t port);
+const char *rd_src_name(enum rd_src s);
 
 /* Answer one request from (family, addr, port). Writes at most len bytes to out; returns the
  * answer length, or 0 to drop. Counts everything. */
@@ -423,15 +454,19 @@ struct rd_server {
 	_Atomic uint64_t anchor_epoch, start_time;
 	_Atomic uint64_t reloads[RD_LOAD__COUNT]; /* [RD_LOAD_OK]: successes; others: failures */
 	_Atomic uint64_t events_written;
+	/* metrics endpoint: connections refused (per client, total) and cut for slowness */
+	_Atomic uint64_t http_refused_client, http_refused_total, http_timed_out;
 };
 
 /* ---- metrics (metrics.c): Prometheus text format over libmicrohttpd ---- */
 
 /* The whole exposition into a malloc'd buffer (*len bytes); NULL if out of memory. */
 char *rd_metrics_text(struct rd_server *srv, uint64_t now, size_t *len);
-/* Serve GET /metrics on every address; -1 with a message in err. */
-int rd_metrics_start(struct rd_server *srv, const struct conf_addr_list *addrs, char *err,
-		     size_t cap);
+/* Serve GET /metrics on every metrics-listen address, with cfg's connection limits and
+ * timeout; -1 with a message in err. */
+int rd_metrics_start(struct rd_server *srv, const struct rd_config *cfg, char *err, size_t cap);
+/* Close connections whose request has taken longer than the timeout (main thread, each tick). */
+void rd_metrics_sweep(struct rd_server *srv);
 void rd_metrics_stop(void);
 
 /* Open every worker's sockets (SO_REUSEPORT, one per listen address per worker) and allocate

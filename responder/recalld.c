@@ -2,6 +2,7 @@
  * The main thread owns configuration, feed loading, the event log and signals; worker threads
  * answer; libmicrohttpd serves metrics. Signal handlers only set flags. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -83,7 +84,11 @@ static bool same_stat(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-static void open_events(struct main_ctx *m, const struct rd_config *cfg)
+/* Open the event log (see sys_open_log: no links followed, regular files only, handed to the
+ * run user only when safe). At start (user set: still root, hand it over) a failure is fatal;
+ * on SIGHUP it is logged and the log open before is kept. */
+static int open_events(struct main_ctx *m, const struct rd_config *cfg, const char *give_to,
+		       char *err, size_t cap)
 {
 	const char *path = cfg->event_log && cfg->event_log[0] ? cfg->event_log : NULL;
 	if (!path) {
@@ -92,18 +97,23 @@ static void open_events(struct main_ctx *m, const struct rd_config *cfg)
 		m->events = NULL;
 		free(m->events_path);
 		m->events_path = NULL;
-		return;
+		return 0;
 	}
-	FILE *f = fopen(rd_path(cfg, path, m->chrooted), "ae");
+	int fd = sys_open_log("event-log", rd_path(cfg, path, m->chrooted), give_to, err, cap);
+	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
 	if (!f) {
-		log_warn("event-log %s (still writing to the file open before)", path);
-		return;
+		if (fd >= 0) {
+			snprintf(err, cap, "event-log %s: %s", path, strerror(errno));
+			close(fd);
+		}
+		return -1;
 	}
 	if (m->events)
 		fclose(m->events);
 	m->events = f;
 	free(m->events_path);
 	m->events_path = strdup(path);
+	return 0;
 }
 
 static void drain_events(struct main_ctx *m)
@@ -153,12 +163,15 @@ static void warn_restart_keys(const struct rd_config *a, const struct rd_config 
 	if (a->port != b->port || a->workers != b->workers || a->batch != b->batch ||
 	    a->listen.n != b->listen.n ||
 	    memcmp(a->listen.v, b->listen.v, a->listen.n * sizeof(*a->listen.v)) ||
-	    a->metrics != b->metrics || a->rl_table != b->rl_table ||
+	    a->metrics != b->metrics || a->metrics_conns != b->metrics_conns ||
+	    a->metrics_per_client != b->metrics_per_client ||
+	    a->metrics_timeout_ms != b->metrics_timeout_ms || a->rl_table != b->rl_table ||
 	    a->cache_entries != b->cache_entries || a->event_queue != b->event_queue ||
 	    strcmp(a->user, b->user) || strcmp(a->chroot, b->chroot))
-		log_warnx("reload: listen, port, workers, batch, metrics, user, chroot, "
-			  "ratelimit-table, answer-cache and event-queue changes take effect on "
-			  "restart");
+		log_warnx(
+		    "reload: listen, port, workers, batch, metrics (and its limits), user, chroot, "
+		    "ratelimit-table, answer-cache and event-queue changes take effect on "
+		    "restart");
 }
 
 static void on_hup(struct main_ctx *m)
@@ -166,7 +179,7 @@ static void on_hup(struct main_ctx *m)
 	sys_notify("RELOADING=1");
 	const char *path = m->config_path;
 	struct rd_config *cfg = calloc(1, sizeof(*cfg));
-	char err[CONF_ERR_MAX];
+	char err[CONF_ERR_MAX + 256];
 	if (m->chrooted && m->cur->cfg->chroot[0] && rd_path(m->cur->cfg, path, true) == path) {
 		log_warnx("reload: %s is outside the chroot; reloading the feed only", path);
 		free(cfg);
@@ -187,7 +200,9 @@ static void on_hup(struct main_ctx *m)
 	} else {
 		reload(m, m->cur->cfg, "SIGHUP");
 	}
-	open_events(m, m->cur->cfg); /* reopen: log rotation */
+	/* reopen: log rotation */
+	if (open_events(m, m->cur->cfg, NULL, err, sizeof(err)) < 0)
+		log_warnx("%s; still writing to the event log open before", err);
 	m->feed_st_ok = stat_feed(m, m->cur->cfg, &m->feed_st);
 	sys_notify("READY=1");
 }
@@ -308,13 +323,12 @@ int main(int argc, char **argv)
 	signals();
 	if (rd_workers_open(&m.srv, cfg, nworkers, err, sizeof(err)) < 0)
 		fatalx("%s", err);
-	if (cfg->metrics && rd_metrics_start(&m.srv, &cfg->metrics_listen, err, sizeof(err)) < 0)
+	if (cfg->metrics && rd_metrics_start(&m.srv, cfg, err, sizeof(err)) < 0)
 		fatalx("%s", err);
-	if (cfg->pid_file[0] && sys_pidfile(cfg->pid_file) < 0)
-		fatal("pid-file %s", cfg->pid_file);
-	open_events(&m, cfg);
-	if (m.events)
-		sys_give(fileno(m.events), cfg->user);
+	if (open_events(&m, cfg, cfg->user, err, sizeof(err)) < 0)
+		fatalx("%s", err);
+	if (cfg->pid_file[0] && sys_pidfile(cfg->pid_file, err, sizeof(err)) < 0)
+		fatalx("%s", err);
 	if (sys_drop(cfg->user, cfg->chroot, err, sizeof(err)) < 0)
 		fatalx("%s", err);
 	m.chrooted = cfg->chroot[0] != '\0';
@@ -341,6 +355,7 @@ int main(int argc, char **argv)
 		}
 		poll_feed(&m);
 		drain_events(&m);
+		rd_metrics_sweep(&m.srv);
 		rd_server_reclaim(&m.srv, false);
 		if (!m.expired_warned && wall_now() >= m.cur->fm->feed.meta.expiry) {
 			log_warnx("feed serial %llu has expired: answering retry-later until a "

@@ -18,6 +18,7 @@
 #define RD_FEED_MAX ((size_t)1 << 31)
 #define KEY_TAG     "recall-ed25519-public"
 #define KEY_B64_LEN 44
+#define RD_ENOTREG  (-1) /* errno value of read_whole: not a regular file */
 
 static const char *const load_err_names[] = {
     "ok",    "io",      "format", "signature", "expired",
@@ -40,20 +41,30 @@ static int fail(char *err, size_t cap, int code, const char *fmt, ...)
 	return code;
 }
 
+/* What went wrong reading a file (errno as read_whole leaves it). */
+static const char *read_err(int e)
+{
+	return e == RD_ENOTREG ? "not a regular file (a FIFO, device or directory is refused)"
+			       : strerror(e);
+}
+
 /* Read a whole regular file of at most max bytes. into_map: into an anonymous mapping that is
  * then made read-only (free with munmap), else into malloc memory. -1 with errno on error;
- * EFBIG when larger than max. */
+ * EFBIG when larger than max, RD_ENOTREG when not a regular file (read_err names both).
+ * Opened with O_NONBLOCK: a FIFO (or a device) at the path must not block the main thread in
+ * open(2) or read(2) until someone writes to it; it is refused after fstat. Symbolic links are
+ * followed (a feed published through a link is legitimate); the file is only read. */
 static int read_whole(const char *path, size_t max, bool into_map, uint8_t **out, size_t *len,
 		      size_t *maplen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		goto fail;
 	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
+		errno = RD_ENOTREG;
 		goto fail;
 	}
 	if ((uint64_t)st.st_size > max) {
@@ -123,7 +134,7 @@ static int load_pubkey(const char *path, uint8_t pk[static RC_PK_LEN], char *err
 	uint8_t *buf;
 	size_t n;
 	if (read_whole(path, 4096, false, &buf, &n, NULL) < 0)
-		return fail(err, cap, RD_LOAD_IO, "feed-key %s: %s", path, strerror(errno));
+		return fail(err, cap, RD_LOAD_IO, "feed-key %s: %s", path, read_err(errno));
 	const char *why = rd_pubkey_parse(buf, n, pk);
 	free(buf);
 	if (why)
@@ -137,7 +148,7 @@ static int load_anchors(const char *path, struct rc_anchors *a, char *err, size_
 	size_t n;
 	struct rc_diag d = {0, NULL};
 	if (read_whole(path, 4096, false, &buf, &n, NULL) < 0)
-		return fail(err, cap, RD_LOAD_IO, "anchors %s: %s", path, strerror(errno));
+		return fail(err, cap, RD_LOAD_IO, "anchors %s: %s", path, read_err(errno));
 	int e = rc_anchors_decode(a, buf, n, &d);
 	free(buf);
 	if (e)
@@ -175,7 +186,7 @@ static int load_rotations(struct rd_state *st, const struct rd_config *cfg, bool
 		if (read_whole(path, RC_NOTICE_MAX, false, &r->bytes, &r->len, NULL) < 0)
 			return fail(err, cap, errno == EFBIG ? RD_LOAD_ROTATION : RD_LOAD_IO,
 				    "rotation %s: %s", path,
-				    errno == EFBIG ? "too large for an answer" : strerror(errno));
+				    errno == EFBIG ? "too large for an answer" : read_err(errno));
 		st->nrot++;
 		int e = rc_cose_decode(&m, r->bytes, r->len, &d);
 		if (!e && m.content_type != RC_CT_ROTATION)
@@ -288,7 +299,7 @@ int rd_state_load(struct rd_state **out, struct rd_config *cfg, const struct rd_
 	}
 	fm->refs = 1;
 	if (read_whole(feed, RD_FEED_MAX, true, &fm->map, &fm->len, &fm->maplen) < 0) {
-		rc = fail(err, cap, RD_LOAD_IO, "feed %s: %s", feed, strerror(errno));
+		rc = fail(err, cap, RD_LOAD_IO, "feed %s: %s", feed, read_err(errno));
 		free(fm);
 		fm = NULL;
 		goto out;

@@ -95,23 +95,108 @@ void sys_notify(const char *msg)
 	close(fd);
 }
 
-int sys_pidfile(const char *path)
+/* Open path for writing without following a symbolic link in its last component and without
+ * blocking (a FIFO without a reader fails with ENXIO, one with a reader is refused below); only
+ * a regular file with one link is accepted. create: create it (mode) if missing; *created says
+ * whether this call made it. -1 with "what: why" in err. */
+static int open_checked(const char *what, const char *path, int flags, mode_t mode, bool create,
+			bool *created, struct stat *st, char *err, size_t cap)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	const int base = O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags;
+	int fd = -1;
+	*created = false;
+	/* bounded: the file may be removed between the two opens */
+	for (int tries = 0; fd < 0 && tries < 3; tries++) {
+		if (create) {
+			/* O_EXCL never follows a link, even a dangling one */
+			fd = open(path, base | O_CREAT | O_EXCL, mode);
+			if (fd >= 0) {
+				*created = true;
+				break;
+			}
+			if (errno != EEXIST)
+				break;
+		}
+		fd = open(path, base);
+		if (fd < 0 && (errno != ENOENT || !create))
+			break;
+	}
+	if (fd < 0) {
+		int e = errno;
+		struct stat lst;
+		if (e == ELOOP && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+			snprintf(err, cap,
+				 "%s %s: is a symbolic link (refused: recalld does not "
+				 "follow links to files it writes)",
+				 what, path);
+		else if (e == ENXIO)
+			snprintf(err, cap, "%s %s: not a regular file (refused)", what, path);
+		else
+			snprintf(err, cap, "%s %s: %s", what, path, strerror(e));
+		return -1;
+	}
+	const char *why = NULL;
+	if (fstat(fd, st) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st->st_mode))
+		why = "not a regular file (refused)";
+	else if (st->st_nlink != 1)
+		why = "has more than one hard link (refused)";
+	if (why) {
+		snprintf(err, cap, "%s %s: %s", what, path, why);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int sys_pidfile(const char *path, char *err, size_t cap)
+{
+	/* no O_TRUNC at open: nothing is changed before the checks */
+	struct stat st;
+	bool created;
+	int fd = open_checked("pid-file", path, 0, 0644, true, &created, &st, err, cap);
 	if (fd < 0)
 		return -1;
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	ssize_t w = write(fd, buf, (size_t)n);
+	ssize_t w = ftruncate(fd, 0) == 0 ? write(fd, buf, (size_t)n) : -1;
+	if (w != n)
+		snprintf(err, cap, "pid-file %s: %s", path,
+			 w < 0 ? strerror(errno) : "short write");
 	close(fd);
 	return w == n ? 0 : -1;
 }
 
-void sys_give(int fd, const char *user)
+int sys_open_log(const char *what, const char *path, const char *user, char *err, size_t cap)
 {
-	struct passwd *pw = user && user[0] && geteuid() == 0 ? getpwnam(user) : NULL;
-	if (pw && fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
-		log_warn("chown to %s", user);
+	struct passwd *pw = NULL;
+	if (user && user[0] && geteuid() == 0) {
+		pw = getpwnam(user);
+		if (!pw) {
+			snprintf(err, cap, "user %s: no such user", user);
+			return -1;
+		}
+	}
+	struct stat st;
+	bool created;
+	int fd = open_checked(what, path, O_APPEND, 0640, true, &created, &st, err, cap);
+	if (fd < 0 || !pw)
+		return fd;
+	/* Hand it over only if that cannot give the user a file it could not write before: one
+	 * made just now, or one already the user's or root's (one link, not a link: checked). */
+	if (!created && st.st_uid != 0 && st.st_uid != pw->pw_uid) {
+		snprintf(err, cap, "%s %s: owned by uid %u, neither root nor %s (refused)", what,
+			 path, (unsigned)st.st_uid, user);
+		close(fd);
+		return -1;
+	}
+	if (fchown(fd, pw->pw_uid, pw->pw_gid) < 0) {
+		snprintf(err, cap, "%s %s: chown to %s: %s", what, path, user, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int sys_drop(const char *user, const char *root, char *err, size_t cap)

@@ -2,6 +2,7 @@
 #ifndef RECALLD_SYSTEM_H
 #define RECALLD_SYSTEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* CPUs this process may run on. */
@@ -13,11 +14,16 @@ int sys_daemonize(void);
 void sys_ready(void);
 /* Send a state line to systemd's $NOTIFY_SOCKET, if any ("RELOADING=1", "STOPPING=1"). */
 void sys_notify(const char *msg);
-/* Write our pid to path. */
-int sys_pidfile(const char *path);
-/* Hand a file opened as root to the user privileges will be dropped to (so that it can be
- * reopened after the drop, e.g. on log rotation). */
-void sys_give(int fd, const char *user);
+/* Write our pid to path: never through a symbolic link, only into a regular file with one
+ * link, truncated only after those checks. -1 with the reason in err. */
+int sys_pidfile(const char *path, char *err, size_t cap);
+/* Open a file to append to (the event log), creating it with mode 0640, safely while root:
+ * never through a symbolic link (O_NOFOLLOW), never blocking (O_NONBLOCK), only a regular file
+ * with one link. When running as root and user is set, the file is handed to that user (so it
+ * can be reopened after the privilege drop) if it was created by this call or is already owned
+ * by root or that user; a file owned by anyone else is refused. what names the key in errors.
+ * The descriptor, or -1 with "what path: reason" in err. */
+int sys_open_log(const char *what, const char *path, const char *user, char *err, size_t cap);
 /* chroot to root (if set) and switch to user (if set) for good. */
 int sys_drop(const char *user, const char *root, char *err, size_t cap);
 

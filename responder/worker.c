@@ -155,6 +155,7 @@ int rd_workers_open(struct rd_server *srv, const struct rd_config *cfg, unsigned
 		w->x.id = i;
 		w->x.nworkers = nworkers;
 		w->x.cnt = &w->cnt;
+		log_rate_init(&w->x.lograte, 0.2, 3); /* bad input: a line per 5 s per worker */
 		atomic_init(&w->using_st, NULL);
 		if (alloc_bufs(&bufs[i], srv->batch) < 0 ||
 		    rd_rl_init(&w->x.rl, (size_t)cfg->rl_table) < 0 ||
@@ -163,6 +164,7 @@ int rd_workers_open(struct rd_server *srv, const struct rd_config *cfg, unsigned
 			snprintf(err, cap, "out of memory for worker %u", i);
 			return -1;
 		}
+		w->x.rl.log = &w->x.lograte;
 	}
 	/* bind in worker order per address so the kernel's reuseport groups fill evenly */
 	for (size_t a = 0; a < cfg->listen.n; a++) {

@@ -396,6 +396,103 @@ static void test_cache(void **state)
 	rd_cache_free(&w->x.cache);
 }
 
+/* Datagrams from multicast, broadcast, unspecified, reserved or IPv4-mapped sources, or from
+ * port 0, are dropped and counted before anything else, whatever they hold; a good check-in
+ * from each gets no answer. (Only rd_answer and counters: the same test runs on old code.) */
+static void test_bad_source_dropped(void **state)
+{
+	struct world *w = *state;
+	uint8_t req[RC_CHECKIN_SIZE], out[RC_ANSWER_MAX];
+	assert_int_equal(world_load(w, "ratelimit = no\n", NULL), 0);
+	world_checkin(req, "cam-1", "1.2.3", 2, 4);
+	static const uint8_t bad4[][4] = {
+	    {224, 0, 0, 1}, {239, 255, 255, 250}, {255, 255, 255, 255}, {0, 0, 0, 0},
+	    {0, 1, 2, 3},   {240, 0, 0, 1},       {254, 1, 1, 1},
+	};
+	static const uint8_t bad6[][16] = {
+	    {0},                                              /* :: */
+	    {0xff, 0x02, [15] = 1},                           /* ff02::1 */
+	    {0xff, 0x0e, [15] = 0x42},                        /* ff0e::42 */
+	    {[10] = 0xff, [11] = 0xff, [12] = 224, [15] = 1}, /* ::ffff:224.0.0.1 */
+	    {[10] = 0xff, [11] = 0xff, 255, 255, 255, 255},   /* ::ffff:255.255.255.255 */
+	    {[10] = 0xff, [11] = 0xff, [12] = 0, [15] = 0},   /* ::ffff:0.0.0.0 */
+	    {[10] = 0xff, [11] = 0xff, [12] = 192, 0, 2, 1},  /* ::ffff:192.0.2.1 */
+	};
+	uint64_t n = 0;
+	for (size_t i = 0; i < sizeof(bad4) / sizeof(bad4[0]); i++, n++)
+		assert_int_equal(
+		    rd_answer(&w->x, w->st, AF_INET, bad4[i], 40000, req, sizeof(req), out), 0);
+	for (size_t i = 0; i < sizeof(bad6) / sizeof(bad6[0]); i++, n++)
+		assert_int_equal(
+		    rd_answer(&w->x, w->st, AF_INET6, bad6[i], 40000, req, sizeof(req), out), 0);
+	const uint8_t good6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	assert_int_equal(rd_answer(&w->x, w->st, AF_INET, SRC4, 0, req, sizeof(req), out), 0);
+	assert_int_equal(rd_answer(&w->x, w->st, AF_INET6, good6, 0, req, sizeof(req), out), 0);
+	n += 2;
+	/* before the length checks too: a short datagram from a bad source is a bad source */
+	assert_int_equal(rd_answer(&w->x, w->st, AF_INET, bad4[0], 40000, req, 10, out), 0);
+	n++;
+	assert_int_equal(ctr(w, RD_C_DROP_BADSRC), n);
+	assert_int_equal(ctr(w, RD_C_RX), n);
+	assert_int_equal(
+	    ctr(w, RD_C_DROP_SHORT) + ctr(w, RD_C_ANS_RECALLED) + ctr(w, RD_C_CACHE_MISS), 0);
+	/* good sources still answered */
+	assert_true(rd_answer(&w->x, w->st, AF_INET, SRC4, 40000, req, sizeof(req), out) > 0);
+	assert_true(rd_answer(&w->x, w->st, AF_INET6, good6, 1, req, sizeof(req), out) > 0);
+	assert_int_equal(ctr(w, RD_C_ANS_RECALLED), 2);
+}
+
+/* The classifier itself: each reason, the boundaries around each range, mapped forms. */
+static void test_src_classifier(void **state)
+{
+	(void)state;
+	static const struct {
+		uint8_t a[4];
+		uint16_t port;
+		enum rd_src want;
+	} v4[] = {
+	    {{192, 0, 2, 1}, 1, RD_SRC_OK},
+	    {{127, 0, 0, 1}, 7412, RD_SRC_OK},
+	    {{1, 0, 0, 0}, 53, RD_SRC_OK},
+	    {{223, 255, 255, 255}, 9, RD_SRC_OK},
+	    {{192, 0, 2, 1}, 0, RD_SRC_PORT0},
+	    {{0, 0, 0, 0}, 9, RD_SRC_UNSPECIFIED},
+	    {{0, 255, 255, 255}, 9, RD_SRC_UNSPECIFIED},
+	    {{224, 0, 0, 0}, 9, RD_SRC_MULTICAST},
+	    {{239, 255, 255, 255}, 9, RD_SRC_MULTICAST},
+	    {{240, 0, 0, 0}, 9, RD_SRC_RESERVED},
+	    {{255, 255, 255, 254}, 9, RD_SRC_RESERVED},
+	    {{255, 255, 255, 255}, 9, RD_SRC_BROADCAST},
+	    {{255, 255, 255, 255}, 0, RD_SRC_BROADCAST}, /* the address is the worse reason */
+	};
+	for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++)
+		assert_int_equal(rd_src_check(AF_INET, v4[i].a, v4[i].port), v4[i].want);
+	static const struct {
+		uint8_t a[16];
+		uint16_t port;
+		enum rd_src want;
+	} v6[] = {
+	    {{0x20, 0x01, 0x0d, 0xb8, [15] = 1}, 1, RD_SRC_OK},
+	    {{[15] = 1}, 7412, RD_SRC_OK}, /* ::1 */
+	    {{0xfe, 0x80, [15] = 1}, 1, RD_SRC_OK},
+	    {{0xfe, 0xff, [15] = 1}, 1, RD_SRC_OK},
+	    {{0x20, 0x01, 0x0d, 0xb8, [15] = 1}, 0, RD_SRC_PORT0},
+	    {{0}, 1, RD_SRC_UNSPECIFIED},
+	    {{0xff, 0x02, [15] = 1}, 1, RD_SRC_MULTICAST},
+	    {{0xff}, 1, RD_SRC_MULTICAST},
+	    {{[10] = 0xff, [11] = 0xff, 224, 0, 0, 1}, 1, RD_SRC_MULTICAST},
+	    {{[10] = 0xff, [11] = 0xff, 255, 255, 255, 255}, 1, RD_SRC_BROADCAST},
+	    {{[10] = 0xff, [11] = 0xff, 0, 0, 0, 0}, 1, RD_SRC_UNSPECIFIED},
+	    {{[10] = 0xff, [11] = 0xff, 192, 0, 2, 1}, 1, RD_SRC_MAPPED},
+	    {{[10] = 0xff, [11] = 0xfe, 192, 0, 2, 1}, 1, RD_SRC_OK}, /* not mapped */
+	};
+	for (size_t i = 0; i < sizeof(v6) / sizeof(v6[0]); i++)
+		assert_int_equal(rd_src_check(AF_INET6, v6[i].a, v6[i].port), v6[i].want);
+	assert_int_equal(rd_src_check(AF_UNIX, v6[0].a, 1), RD_SRC_UNSPECIFIED);
+	for (int r = 0; r < RD_SRC__COUNT; r++)
+		assert_non_null(strstr(rd_src_name((enum rd_src)r), r ? "source" : "ok"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +505,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ratelimit_drop_and_slip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_source_dropped, setup, teardown),
+	    cmocka_unit_test(test_src_classifier),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,11 +6,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "rd.h"
+#include "system.h"
 
 static struct rd_config rl_cfg(uint64_t rate, uint64_t burst, uint64_t p4, uint64_t p6)
 {
@@ -50,12 +55,14 @@ static void test_ratelimit_table(void **state)
 	for (int i = 0; i < 10; i++)
 		ok += rd_rl_allow(&rl, &c, 2, AF_INET, b, t, &cnt);
 	assert_int_equal(ok, 2); /* burst 5 / 2 workers = 2.5 tokens */
-	/* many prefixes through a small table: old entries are replaced and counted */
+	/* many prefixes through a small table, each seen once per 100 ms (the time one token
+	 * takes to come back): idle entries are replaced and counted */
 	for (unsigned i = 0; i < 1000; i++) {
 		uint8_t x[4] = {172, (uint8_t)(i >> 8), (uint8_t)i, 1};
-		assert_true(rd_rl_allow(&rl, &c, 1, AF_INET, x, t + 200000 + i, &cnt));
+		assert_true(rd_rl_allow(&rl, &c, 1, AF_INET, x, t + 200000 + 100 * i, &cnt));
 	}
 	assert_true(atomic_load(&cnt.c[RD_C_RL_EVICT]) >= 1000 - 64);
+	assert_int_equal(atomic_load(&cnt.c[RD_C_RL_OVERFLOW]), 0);
 	/* prefix length 0: every IPv4 source shares one bucket */
 	struct rd_config all = rl_cfg(1, 1, 0, 0);
 	uint8_t y[4] = {1, 2, 3, 4}, z[4] = {200, 1, 1, 1};
@@ -65,6 +72,127 @@ static void test_ratelimit_table(void **state)
 	uint8_t v6[16] = {0x20, 0x01};
 	assert_true(rd_rl_allow(&rl, &all, 1, AF_INET6, v6, 900000, &cnt));
 	rd_rl_free(&rl);
+}
+
+/* Eviction does not reward the attacker: a victim prefix at its limit stays limited however
+ * many other (spoofed) prefixes go through its worker's table meanwhile; it gets tokens only
+ * as its own bucket refills. (Only rd_rl_allow and counters: the same test runs on old code.) */
+static void test_ratelimit_eviction_no_reset(void **state)
+{
+	struct rd_ratelimit rl;
+	struct rd_counters cnt;
+	memset(&cnt, 0, sizeof(cnt));
+	assert_int_equal(rd_rl_init(&rl, 64), 0);
+	struct rd_config c = rl_cfg(10, 5, 24, 56); /* a token per 100 ms, burst 5 */
+	const uint8_t victim[4] = {198, 51, 100, 7};
+	const uint8_t victim6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0x42, [15] = 1};
+	uint64_t t = 5000;
+	for (int i = 0; i < 5; i++) {
+		assert_true(rd_rl_allow(&rl, &c, 1, AF_INET, victim, t, &cnt));
+		assert_true(rd_rl_allow(&rl, &c, 1, AF_INET6, victim6, t, &cnt));
+	}
+	assert_false(rd_rl_allow(&rl, &c, 1, AF_INET, victim, t, &cnt));
+	assert_false(rd_rl_allow(&rl, &c, 1, AF_INET6, victim6, t, &cnt));
+	/* a flood from 20000 other prefixes (every set of the 64-entry table many times over),
+	 * within 50 ms: not enough for the victim to earn a token back */
+	for (unsigned i = 0; i < 20000; i++) {
+		uint8_t x[4] = {10, (uint8_t)(i >> 8), (uint8_t)i, 9};
+		rd_rl_allow(&rl, &c, 1, AF_INET, x, t + i / 400, &cnt);
+		uint8_t y[16] = {0x20, 0x01, 0x0d, 0xb8, (uint8_t)(i >> 8), (uint8_t)i};
+		rd_rl_allow(&rl, &c, 1, AF_INET6, y, t + i / 400, &cnt);
+		if (i % 1000 == 999) { /* still limited throughout */
+			assert_false(rd_rl_allow(&rl, &c, 1, AF_INET, victim, t + i / 400, &cnt));
+			assert_false(rd_rl_allow(&rl, &c, 1, AF_INET6, victim6, t + i / 400, &cnt));
+		}
+	}
+	assert_false(rd_rl_allow(&rl, &c, 1, AF_INET, victim, t + 50, &cnt));
+	assert_false(rd_rl_allow(&rl, &c, 1, AF_INET6, victim6, t + 50, &cnt));
+	/* ... and gets exactly what its own bucket earned: one token 100 ms after the last */
+	assert_true(rd_rl_allow(&rl, &c, 1, AF_INET, victim, t + 150, &cnt));
+	assert_false(rd_rl_allow(&rl, &c, 1, AF_INET, victim, t + 150, &cnt));
+	/* the flood itself was limited: its prefixes shared each set's bucket, counted */
+	assert_true(atomic_load(&cnt.c[RD_C_RL_OVERFLOW]) > 30000);
+	rd_rl_free(&rl);
+}
+
+/* Files recalld writes (event log, pid file): never through a link (dangling ones included),
+ * never a FIFO (and never blocking on one), never a file with another link; a file is handed
+ * to the run user only if made just now or already root's or the user's. */
+static void test_files_written(void **state)
+{
+	char dir[] = "/tmp/recalld-files-XXXXXX", p[128], victim[128], err[512];
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/events", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	FILE *f = fopen(victim, "w");
+	assert_non_null(f);
+	fputs("secret\n", f);
+	fclose(f);
+	alarm(20); /* a blocked open kills the test */
+	assert_int_equal(symlink(victim, p), 0);
+	assert_int_equal(sys_open_log("event-log", p, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "is a symbolic link"));
+	assert_int_equal(sys_pidfile(p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "pid-file"));
+	unlink(p);
+	char dangling[160];
+	snprintf(dangling, sizeof(dangling), "%s/nothing", dir);
+	assert_int_equal(symlink(dangling, p), 0);
+	assert_int_equal(sys_open_log("event-log", p, NULL, err, sizeof(err)), -1);
+	assert_int_equal(access(dangling, F_OK), -1); /* not created through the link */
+	unlink(p);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_int_equal(sys_open_log("event-log", p, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_int_equal(sys_pidfile(p, err, sizeof(err)), -1);
+	unlink(p);
+	assert_int_equal(link(victim, p), 0);
+	assert_int_equal(sys_open_log("event-log", p, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "more than one hard link"));
+	assert_int_equal(sys_pidfile(p, err, sizeof(err)), -1);
+	unlink(p);
+	struct stat st;
+	assert_int_equal(stat(victim, &st), 0);
+	assert_int_equal(st.st_size, 7); /* not truncated */
+	/* a new file: 0640 (less with a stricter umask), appended to */
+	mode_t um = umask(022);
+	int fd = sys_open_log("event-log", p, NULL, err, sizeof(err));
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_APPEND, O_APPEND);
+	close(fd);
+	fd = sys_open_log("event-log", p, NULL, err, sizeof(err)); /* it exists now: fine too */
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(sys_pidfile(victim, err, sizeof(err)), 0);
+	umask(um);
+	struct passwd *pw = getpwnam("nobody");
+	if (geteuid() == 0 && pw) {
+		/* root: made now or root's: handed over; another user's: refused */
+		unlink(p);
+		fd = sys_open_log("event-log", p, "nobody", err, sizeof(err));
+		assert_true(fd >= 0);
+		close(fd);
+		assert_int_equal(stat(p, &st), 0);
+		assert_int_equal(st.st_uid, pw->pw_uid);
+		assert_int_equal(chown(p, 0, 0), 0);
+		fd = sys_open_log("event-log", p, "nobody", err, sizeof(err));
+		assert_true(fd >= 0);
+		close(fd);
+		assert_int_equal(chown(p, 4242, 4242), 0);
+		assert_int_equal(sys_open_log("event-log", p, "nobody", err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "owned by uid 4242, neither root nor nobody"));
+		assert_int_equal(stat(p, &st), 0);
+		assert_int_equal(st.st_uid, 4242);
+		assert_int_equal(sys_open_log("event-log", p, "no-such-user-x", err, sizeof(err)),
+				 -1);
+		assert_non_null(strstr(err, "no such user"));
+	}
+	alarm(0);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 static void test_ring_and_json(void **state)
@@ -170,6 +298,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ratelimit_table),
+	    cmocka_unit_test(test_ratelimit_eviction_no_reset),
+	    cmocka_unit_test(test_files_written),
 	    cmocka_unit_test(test_ring_and_json),
 	    cmocka_unit_test(test_metrics_text),
 	};

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
 #include "probe/rdworld.h"
 
 static int setup(void **state)
@@ -134,6 +136,41 @@ static void test_files(void **state)
 	assert_int_equal(w->st->fm->feed.meta.serial, 3);
 }
 
+/* A FIFO, a directory or a device where a file to read should be is refused at once with
+ * the reason, at every file loading reads, and the state held stays (alarm: never blocks). */
+static void test_not_regular(void **state)
+{
+	struct world *w = *state;
+	assert_int_equal(world_load(w, "", NULL), 0);
+	struct rd_state *good = w->st;
+	w->nowrite = true;
+	alarm(20); /* a blocked open or read kills the test */
+	const char *names[] = {"feed", "feed.pub", "anchors", "rot-0", "rot-1"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char path[256], keep[280], cmd[600];
+		snprintf(path, sizeof(path), "%s/%s", w->dir, names[i]);
+		snprintf(keep, sizeof(keep), "%s.keep", path);
+		assert_int_equal(rename(path, keep), 0);
+		for (int kind = 0; kind < 3; kind++) {
+			if (kind == 0)
+				assert_int_equal(mkfifo(path, 0600), 0);
+			else if (kind == 1)
+				assert_int_equal(mkdir(path, 0700), 0);
+			else
+				assert_int_equal(symlink("/dev/zero", path), 0);
+			assert_int_equal(world_load(w, "", good), RD_LOAD_IO);
+			assert_non_null(strstr(w->err, names[i]));
+			assert_non_null(strstr(w->err, "not a regular file"));
+			assert_ptr_equal(w->st, good);
+			snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+			assert_int_equal(system(cmd), 0);
+		}
+		assert_int_equal(rename(keep, path), 0);
+	}
+	alarm(0);
+	assert_int_equal(world_load(w, "", good), 0); /* the same files again: fine */
+}
+
 static void test_rotations(void **state)
 {
 	struct world *w = *state;
@@ -242,6 +279,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_good_then_bad, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_regular, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rotations, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_checks, setup, teardown),
 	};

@@ -5,6 +5,7 @@
  *                      [-m model] [-f fwver] [-E epoch] [-n count] [-d seconds] [-w window]
  *                      [-S sockets] [-x expected kinds,comma,separated|none] [-A anchors]
  *                      [-r min-serial] [-t timeout-ms]
+ *   recalld-probe raw -p PORT -s SOURCE [-P source-port] [-n count]   (root: forged source)
  * SIGUSR1 ends a send early (it stops sending, waits for what is outstanding and reports).
  * send prints one line of counts and exits 0 only when every request got exactly one answer
  * of an expected kind (or, with -x none, no answer at all), never larger than the request and
@@ -369,6 +370,127 @@ static int send_main(int argc, char **argv)
 	return ok ? 0 : 1;
 }
 
+static void put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Internet checksum over a pseudo-header and the UDP datagram (RFC 768, RFC 8200 8.1). */
+static uint16_t csum(const uint8_t *pseudo, size_t plen, const uint8_t *d, size_t n)
+{
+	uint32_t sum = 0;
+	for (size_t i = 0; i + 1 < plen; i += 2)
+		sum += (uint32_t)pseudo[i] << 8 | pseudo[i + 1];
+	for (size_t i = 0; i < n; i += 2)
+		sum += (uint32_t)d[i] << 8 | (i + 1 < n ? d[i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	uint16_t c = (uint16_t)~sum;
+	return c ? c : 0xffff;
+}
+
+/* raw -p PORT -s SOURCE [-P source-port] [-n count]: send check-ins to 127.0.0.1 (IPv4 source)
+ * or ::1 (IPv6 source) from a forged source through a raw socket (root), to show what recalld
+ * does with sources a real socket cannot have: multicast, broadcast, unspecified, mapped.
+ * Loopback only: the destination is fixed. Exit 77 without the privilege. */
+static int raw_main(int argc, char **argv)
+{
+	const char *src = NULL;
+	unsigned port = 0, sport = 40000, count = 1;
+	int c;
+	while ((c = getopt(argc, argv, "p:s:P:n:")) != -1) {
+		switch (c) {
+		case 'p':
+			port = (unsigned)atoi(optarg);
+			break;
+		case 's':
+			src = optarg;
+			break;
+		case 'P':
+			sport = (unsigned)atoi(optarg);
+			break;
+		case 'n':
+			count = (unsigned)atoi(optarg);
+			break;
+		default:
+			return 2;
+		}
+	}
+	uint8_t a[16];
+	int fam = src && inet_pton(AF_INET, src, a) == 1    ? AF_INET
+		  : src && inet_pton(AF_INET6, src, a) == 1 ? AF_INET6
+							    : 0;
+	if (!fam || !port || port > 65535 || sport > 65535 || !count || count > 1000) {
+		fprintf(stderr,
+			"usage: recalld-probe raw -p PORT -s SOURCE [-P sport] [-n 1..1000]\n");
+		return 2;
+	}
+	int fd = socket(fam, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW); /* header included */
+	if (fd < 0) {
+		perror("recalld-probe raw: socket");
+		return errno == EPERM || errno == EACCES ? 77 : 2;
+	}
+	static uint8_t pkt[40 + 8 + RC_CHECKIN_SIZE];
+	uint8_t nonce[RC_NONCE_LEN], pseudo[40];
+	struct send_opts o = {.kind = "checkin", .model = "cam-1", .fwver = "1.2.3", .epoch = 1};
+	size_t hl = fam == AF_INET ? 20 : 40, ulen = 8 + RC_CHECKIN_SIZE;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	socklen_t sl;
+	for (unsigned i = 0; i < count; i++) {
+		memset(pkt, 0, sizeof(pkt));
+		uint8_t *u = pkt + hl;
+		make_request(&o, u + 8, RC_CHECKIN_SIZE, nonce);
+		put16(u + 0, (unsigned)sport);
+		put16(u + 2, (unsigned)port);
+		put16(u + 4, (unsigned)ulen);
+		memset(pseudo, 0, sizeof(pseudo));
+		if (fam == AF_INET) {
+			uint8_t dst[4] = {127, 0, 0, 1};
+			pkt[0] = 0x45;
+			put16(pkt + 2, (unsigned)(hl + ulen));
+			pkt[8] = 64;
+			pkt[9] = IPPROTO_UDP;
+			memcpy(pkt + 12, a, 4);
+			memcpy(pkt + 16, dst, 4);
+			memcpy(pseudo, a, 4);
+			memcpy(pseudo + 4, dst, 4);
+			pseudo[9] = IPPROTO_UDP;
+			put16(pseudo + 10, (unsigned)ulen);
+			uint16_t k = csum(pseudo, 12, u, ulen);
+			put16(u + 6, (unsigned)k);
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+			s4->sin_family = AF_INET;
+			memcpy(&s4->sin_addr, dst, 4);
+			sl = sizeof(*s4);
+		} else {
+			pkt[0] = 0x60;
+			put16(pkt + 4, (unsigned)ulen);
+			pkt[6] = IPPROTO_UDP;
+			pkt[7] = 64;
+			memcpy(pkt + 8, a, 16);
+			pkt[24 + 15] = 1; /* ::1 */
+			memcpy(pseudo, pkt + 8, 32);
+			put16(pseudo + 34, (unsigned)ulen);
+			pseudo[39] = IPPROTO_UDP;
+			uint16_t k = csum(pseudo, 40, u, ulen);
+			put16(u + 6, (unsigned)k);
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+			s6->sin6_family = AF_INET6;
+			s6->sin6_addr = in6addr_loopback;
+			sl = sizeof(*s6);
+		}
+		if (sendto(fd, pkt, hl + ulen, 0, (struct sockaddr *)&ss, sl) < 0) {
+			perror("recalld-probe raw: sendto");
+			close(fd);
+			return 1;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (sodium_init() < 0)
@@ -377,6 +499,8 @@ int main(int argc, char **argv)
 		return fixture(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "send"))
 		return send_main(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "raw"))
+		return raw_main(argc - 1, argv + 1);
 	fprintf(stderr, "usage: recalld-probe fixture DIR [options] | send -p PORT [options]\n");
 	return 2;
 }
