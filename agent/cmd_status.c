@@ -53,8 +53,11 @@ static void s_notify(void *c, enum rc_agent_event ev, const struct rc_notice *n)
 }
 static void s_log(void *c, enum rc_log_level lv, const char *msg)
 {
+	char safe[RC_TEXT_SAFE_CAP(512)];
 	(void)c, (void)lv;
-	fprintf(stderr, "recall-agent: %s\n", msg);
+	/* Core messages may quote the saved notice: escaped like every log line. */
+	rc_text_safe(safe, sizeof(safe), msg, strlen(msg), RC_TEXT_ONELINE);
+	fprintf(stderr, "recall-agent: %s\n", safe);
 }
 
 static const struct rc_agent_ops offline_ops = {s_send,    s_mono,       s_wall,   s_random,
