@@ -30,11 +30,13 @@ void log_verbose(int v)
 
 /* Every line goes through rc_text_safe (one line): arguments may carry notice text, names from
  * a datagram or a file, and none of them may forge a line or reach a terminal as control
- * sequences (journalctl and tail -f show syslog raw). */
+ * sequences (journalctl and tail -f show syslog raw). Buffers are sized for the agent's alert
+ * with a full notice text; a longer line (mostly escapes) is cut at a character boundary
+ * rather than growing the agent's budgeted stack (docs/PERFORMANCE.md). */
 static void vlog(int pri, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void vlog(int pri, const char *fmt, va_list ap)
 {
-	char raw[2048], safe[RC_TEXT_SAFE_CAP(sizeof(raw))];
+	char raw[2048], safe[2560];
 	int n = vsnprintf(raw, sizeof(raw), fmt, ap);
 	size_t len = n < 0 ? 0 : (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1;
 	rc_text_safe(safe, sizeof(safe), raw, len, RC_TEXT_ONELINE);
