@@ -298,6 +298,8 @@ static int recalled(struct q *q, const struct rc_answer *a, json_t *out)
 	else if (!shown)
 		kids_report(&m, q->json ? sig : NULL);
 	json_object_set_new(out, "signatures", sig);
+	if (!shown) /* whether the notice's words are the authorities' (see above) */
+		json_object_set_new(out, "authentic", json_boolean(signed_ok));
 	if (!q->have_anchors) {
 		if (!q->json)
 			printf(";; VERDICT: not verified (give --anchors)\n");

@@ -109,7 +109,9 @@ lacks out "[unverified]"
 has out "   text       Update now."
 query 4 hostile.notice --json
 safe out err
-eq "$(json out '(d["verdict"], "\u202e" in d["notice"]["text"])')" "('unverified', True)"
+eq "$(json out '(d["verdict"], d["authentic"], "\u202e" in d["notice"]["text"])')" "('unverified', False, True)"
+query 3 hostile.notice -a anchors.cbor --json
+eq "$(json out '(d["verdict"], d["authentic"])')" "('valid', True)"
 
 # --- Importers: records with hostile fields.
 python3 - "$D/nvd/CVE-2023-1389.json" "$D/kev/kev_known_exploited_vulnerabilities.json" <<'PY'
