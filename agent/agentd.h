@@ -104,8 +104,9 @@ void announce_send(const struct agentd *d, const char *event, const char *state,
 /* Format the announcement datagram; returns its length. */
 size_t announce_format(char *out, size_t cap, const struct agentd *d, const char *event,
 		       const char *state, const struct rc_notice *n);
-/* Append s (n bytes) to out as a JSON string body (escaped, without quotes); stops at a
- * character boundary when out is full. Returns the new used length. */
+/* Append s (n bytes) to out as a JSON string body (rc_text_safe's RC_TEXT_JSON: controls, C1,
+ * bidi and invisible characters as \u escapes; no quotes); stops at a character boundary when
+ * out is full. Returns the new used length. */
 size_t json_escape(char *out, size_t cap, size_t used, const char *s, size_t n);
 
 /* State name that a notify event leads to ("quarantined", "normal", ...). */

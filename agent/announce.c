@@ -13,38 +13,18 @@
 
 #include "agentd.h"
 #include "log.h"
+#include "recall/text.h"
 
 static int fd4 = -1, fd6 = -1;
 static char msg[AGENTD_ANN_MAX];
 
 size_t json_escape(char *out, size_t cap, size_t used, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char e[8];
-		size_t el = 1;
-		e[0] = (char)c;
-		if (c == '"' || c == '\\') {
-			e[0] = '\\';
-			e[1] = (char)c;
-			el = 2;
-		} else if (c < 0x20 || c == 0x7f) {
-			el = (size_t)snprintf(e, sizeof(e), "\\u%04x", c);
-		}
-		if (used + el >= cap) {
-			/* Full: do not leave half a UTF-8 sequence behind. */
-			while (used > 0 && ((unsigned char)out[used - 1] & 0xc0) == 0x80)
-				used--;
-			if (used > 0 && (unsigned char)out[used - 1] >= 0xc0)
-				used--;
-			break;
-		}
-		memcpy(out + used, e, el);
-		used += el;
-	}
-	if (used < cap)
-		out[used] = 0;
-	return used;
+	/* rc_text_safe's JSON mode: control, C1, bidi and invisible characters as \u escapes, so
+	 * the datagram (or status --json) is harmless on a terminal and lossless to a reader. */
+	if (used >= cap)
+		return used;
+	return used + rc_text_safe(out + used, cap - used, s, n, RC_TEXT_JSON);
 }
 
 static size_t put(char *out, size_t cap, size_t used, const char *key, const char *v, size_t n)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "agentd.h"
+#include "recall/text.h"
 
 struct view {
 	bool running;
@@ -52,8 +53,11 @@ static void s_notify(void *c, enum rc_agent_event ev, const struct rc_notice *n)
 }
 static void s_log(void *c, enum rc_log_level lv, const char *msg)
 {
+	char safe[RC_TEXT_SAFE_CAP(512)];
 	(void)c, (void)lv;
-	fprintf(stderr, "recall-agent: %s\n", msg);
+	/* Core messages may quote the saved notice: escaped like every log line. */
+	rc_text_safe(safe, sizeof(safe), msg, strlen(msg), RC_TEXT_ONELINE);
+	fprintf(stderr, "recall-agent: %s\n", safe);
 }
 
 static const struct rc_agent_ops offline_ops = {s_send,    s_mono,       s_wall,   s_random,
@@ -186,8 +190,13 @@ static void print_text(const struct agentd *d, const struct view *v)
 	if (s->has_notice) {
 		printf("%-14s %s (%s, severity %s)\n", "notice", s->notice_id,
 		       rc_action_name(s->action), rc_severity_name(s->severity));
-		printf("%-14s %.*s\n", "what", (int)v->text.n, v->text.p ? v->text.p : "");
-		printf("%-14s %.*s\n", "remedy", (int)v->url.n, v->url.p ? v->url.p : "");
+		/* Signed, but words from a CVE record: one line (a newline must not forge a
+		 * field), hostile characters as visible escapes. */
+		static char safe[RC_TEXT_SAFE_CAP(RC_TEXT_MAX)];
+		rc_text_safe(safe, sizeof(safe), v->text.p, v->text.n, RC_TEXT_ONELINE);
+		printf("%-14s %s\n", "what", safe);
+		rc_text_safe(safe, sizeof(safe), v->url.p, v->url.n, RC_TEXT_ONELINE);
+		printf("%-14s %s\n", "remedy", safe);
 		when("expires", s->notice_expiry);
 	}
 	if (s->override_all || s->noverrides)

@@ -22,6 +22,7 @@
 
 #include "agentd.h"
 #include "log.h"
+#include "recall/text.h"
 
 #define NEVER         RC_AGENT_NEVER
 #define REAPPLY_MS    1000 /* routing changed while quarantined: refresh after this quiet time */
@@ -134,14 +135,11 @@ const char *agentd_event_state(enum rc_agent_event ev)
 	}
 }
 
-/* Notice text for a log line: control characters shown as spaces. */
+/* Notice text for a log line: one line, hostile characters as visible escapes. */
 static const char *clean(struct rc_str s)
 {
-	static char out[RC_TEXT_MAX + 1];
-	size_t n = s.n < RC_TEXT_MAX ? s.n : RC_TEXT_MAX;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (unsigned char)s.p[i] < 0x20 || s.p[i] == 0x7f ? ' ' : s.p[i];
-	out[n] = 0;
+	static char out[RC_TEXT_SAFE_CAP(RC_TEXT_MAX)];
+	rc_text_safe(out, sizeof(out), s.p, s.n < RC_TEXT_MAX ? s.n : RC_TEXT_MAX, RC_TEXT_ONELINE);
 	return out;
 }
 

@@ -29,6 +29,7 @@
 
 #include "agentd.h"
 #include "log.h"
+#include "recall/text.h"
 
 #define ENV_MAX        20
 #define REFUSED_LOGGED 8 /* refusal lines per event at most */
@@ -154,14 +155,12 @@ static bool name_ok(const char *s)
 	return true;
 }
 
-/* "KEY=" + value with control characters (and NUL) replaced by spaces. */
+/* "KEY=" + value escaped by rc_text_safe (line breaks and tabs kept): hooks pass it on to
+ * terminals, mail and displays. */
 static char *env_put(char *slot, size_t cap, const char *key, const char *v, size_t n)
 {
 	size_t k = (size_t)snprintf(slot, cap, "%s=", key);
-	for (size_t i = 0; i < n && k + 1 < cap; i++)
-		slot[k++] =
-		    ((unsigned char)v[i] < 0x20 && v[i] != '\n') || v[i] == 0x7f ? ' ' : v[i];
-	slot[k] = 0;
+	rc_text_safe(slot + k, cap - k, v, n, 0);
 	return slot;
 }
 

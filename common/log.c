@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "recall/text.h"
 
 static bool to_stderr = true;
 static int verbosity;
@@ -27,16 +28,23 @@ void log_verbose(int v)
 	verbosity = v;
 }
 
+/* Every line goes through rc_text_safe (one line): arguments may carry notice text, names from
+ * a datagram or a file, and none of them may forge a line or reach a terminal as control
+ * sequences (journalctl and tail -f show syslog raw). Buffers are sized for the agent's alert
+ * with a full notice text; a longer line (mostly escapes) is cut at a character boundary
+ * rather than growing the agent's budgeted stack (docs/PERFORMANCE.md). */
 static void vlog(int pri, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void vlog(int pri, const char *fmt, va_list ap)
 {
+	char raw[2048], safe[2560];
+	int n = vsnprintf(raw, sizeof(raw), fmt, ap);
+	size_t len = n < 0 ? 0 : (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1;
+	rc_text_safe(safe, sizeof(safe), raw, len, RC_TEXT_ONELINE);
 	if (to_stderr) {
-		fprintf(stderr, "%s: ", log_ident);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		fprintf(stderr, "%s: %s\n", log_ident, safe);
 		fflush(stderr);
 	} else {
-		vsyslog(pri, fmt, ap);
+		syslog(pri, "%s", safe);
 	}
 }
 

@@ -1,5 +1,7 @@
 /* Logging for the daemons and tools: syslog or stderr, printf-style, with rate limiting for
- * messages that network input can trigger. OpenBSD-style names. */
+ * messages that network input can trigger. OpenBSD-style names. Each message is formatted (at
+ * most 2047 bytes) and escaped by rc_text_safe onto one line (at most 2559 bytes), so arguments
+ * may be untrusted. */
 #ifndef RECALL_LOG_H
 #define RECALL_LOG_H
 

@@ -11,6 +11,7 @@
 #include "cmds.h"
 #include "import.h"
 #include "json_notice.h"
+#include "recall/text.h"
 #include "util.h"
 
 static const struct subcmd import_cmds[] = {
@@ -33,11 +34,13 @@ void imp_report(struct imp_opts *o, const char *cve, const char *status, const c
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	/* Reasons quote record fields: tabs and line breaks would split the report's columns and
+	 * lines (spaces, as always), anything else hostile is escaped. */
 	for (char *p = reason; *p; p++)
 		if (*p == '\t' || *p == '\n' || *p == '\r')
 			*p = ' ';
-	fprintf(o->report, "%s\t%s\t%s%s%s\t%s\n", cve && *cve ? cve : "-", status, file,
-		where && *where ? ":" : "", where ? where : "", reason);
+	fprintf(o->report, "%s\t%s\t%s%s%s\t%s\n", cve && *cve ? tsafe(cve) : "-", status,
+		tsafe(file), where && *where ? ":" : "", where ? tsafe(where) : "", tsafe(reason));
 	if (!strcmp(status, ST_UNMAPPED))
 		o->unmapped++;
 	else if (!strcmp(status, ST_HELD))
@@ -48,13 +51,12 @@ void imp_report(struct imp_opts *o, const char *cve, const char *status, const c
 
 int imp_bad(const char *file, const char *where, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "recall: %s: %s%s", file, where && *where ? where : "",
-		where && *where ? ": " : "");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	warnx_("%s: %s%s%s", file, where && *where ? where : "", where && *where ? ": " : "", msg);
 	return -1;
 }
 
@@ -99,12 +101,11 @@ const char *imp_quote(const char *s)
 {
 	static char buf[4][100];
 	static unsigned turn;
-	char *b = buf[turn++ % 4];
-	size_t n = 0, max = sizeof(buf[0]) - 4;
-	for (; s && *s && n < max; s++)
-		b[n++] = (unsigned char)*s < 0x20 ? ' ' : *s;
-	b[n] = 0;
-	if (s && *s)
+	char *b = buf[turn++ % 4], more[sizeof(buf[0]) + 16];
+	size_t len = s ? strlen(s) : 0, max = sizeof(buf[0]) - 3;
+	/* Escaped (rc_text_safe) and cut at a character boundary; "..." if something was cut. */
+	size_t n = rc_text_safe(b, max, s, len, RC_TEXT_ONELINE);
+	if (rc_text_safe(more, sizeof(more), s, len, RC_TEXT_ONELINE) > n)
 		strcpy(b + n, "...");
 	return b;
 }

@@ -151,7 +151,8 @@ const char *imp_version_problem(const char *v);
 int imp_severity_word(const char *s);
 /* Apply --map to canonical names (in place); true if an entry applied. */
 bool imp_map_apply(const struct imp_opts *o, char *vendor, char *model);
-/* Shortened copy of a record string for report lines (static buffer, one at a time). */
+/* Escaped (rc_text_safe, one line), shortened copy of a record string for report lines (4
+ * rotating static buffers). */
 const char *imp_quote(const char *s);
 
 /* import_draft.c */

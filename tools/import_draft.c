@@ -12,6 +12,7 @@
 #include "json_notice.h"
 #include "recall/cose.h"
 #include "recall/msg.h"
+#include "recall/text.h"
 #include "signed.h"
 #include "util.h"
 
@@ -295,6 +296,23 @@ static char *make_text(struct imp_rec *r)
 	const char *src = r->desc;
 	if (!src || !*src)
 		src = "a known vulnerability affects this firmware build.";
+	/* The record's words become a signed notice's text: C0 controls collapse into spaces
+	 * below; C1, bidi and invisible characters and invalid UTF-8 go in as visible escapes,
+	 * which the reviewer sees (rc_text_safe). */
+	size_t sl = strlen(src);
+	char *sp = strdup(src), *esc = malloc(RC_TEXT_SAFE_CAP(sl));
+	if (!sp || !esc) {
+		free(sp);
+		free(esc);
+		free(t);
+		return NULL;
+	}
+	for (char *p = sp; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = ' ';
+	rc_text_safe(esc, RC_TEXT_SAFE_CAP(sl), sp, sl, 0);
+	free(sp);
+	src = esc;
 	size_t n = (size_t)snprintf(t, max + 1, "%s: ", r->cve);
 	bool space = false, cut = false;
 	for (const char *p = src; *p; p++) {
@@ -323,6 +341,7 @@ static char *make_text(struct imp_rec *r)
 		n += 3;
 	}
 	t[n] = 0;
+	free(esc);
 	return t;
 }
 

@@ -181,16 +181,18 @@ static int kev_list(const struct kev *k, char **cves, size_t ncve, const char *v
 		if (dir)
 			json_object_set(o, "drafts", dr);
 		if (!js) {
-			printf("%-16s %s  ransomware:%-7s %s | %s", cve, jget(x, "dateAdded"),
+			/* Every field is the catalogue's: shown escaped (rc_text_safe). */
+			printf("%-16s %s  ransomware:%-7s %s | %s", tsafe(cve),
+			       tsafe(jget(x, "dateAdded")),
 			       jget(x, "knownRansomwareCampaignUse")
-				   ? jget(x, "knownRansomwareCampaignUse")
+				   ? tsafe(jget(x, "knownRansomwareCampaignUse"))
 				   : "?",
-			       jget(x, "vendorProject"), jget(x, "product"));
+			       tsafe(jget(x, "vendorProject")), tsafe(jget(x, "product")));
 			if (dir && !json_array_size(dr))
 				printf(" | no draft (import its NVD or CVE 5 record)");
 			for (size_t d = 0; d < json_array_size(dr); d++)
 				printf("%s%s", d ? ", " : " | drafts: ",
-				       json_string_value(json_array_get(dr, d)));
+				       tsafe(json_string_value(json_array_get(dr, d))));
 			putchar('\n');
 		}
 		json_decref(dr);
@@ -204,9 +206,9 @@ static int kev_list(const struct kev *k, char **cves, size_t ncve, const char *v
 	else
 		json_decref(arr);
 	fprintf(stderr, "recall: import kev: catalogue %s, %zu entries, %zu selected",
-		k->version ? k->version : "(no version)", json_array_size(k->v), nsel);
+		k->version ? tsafe(k->version) : "(no version)", json_array_size(k->v), nsel);
 	if (dir)
-		fprintf(stderr, ", %zu with drafts in %s", nwith, dir);
+		fprintf(stderr, ", %zu with drafts in %s", nwith, tsafe(dir));
 	fputc('\n', stderr);
 	return ret;
 }
@@ -284,7 +286,7 @@ int kev_enrich(const struct kev *k, json_t *d, const char *path, size_t max_refs
 	}
 	char sentence[96], *t = NULL;
 	snprintf(sentence, sizeof(sentence), " Exploited in the wild (CISA KEV, %s).",
-		 jget(x, "dateAdded"));
+		 tsafe(jget(x, "dateAdded")));
 	bool has = strstr(text, "CISA KEV") != NULL;
 	bool fits = strlen(text) + strlen(sentence) <= RC_TEXT_MAX;
 	e->textmsg = has ? "already says so" : fits ? "+ KEV sentence" : "full (unchanged)";
@@ -310,7 +312,7 @@ static int enrich_one(const struct kev *k, const char *path, const char *outdir,
 	if (r < 0)
 		goto done;
 	if (r > 0) {
-		printf("%s: %s: not in the KEV catalogue; unchanged\n", path, e.cve);
+		printf("%s: %s: not in the KEV catalogue; unchanged\n", tsafe(path), tsafe(e.cve));
 		ret = EXIT_OK;
 		goto done;
 	}
@@ -331,9 +333,10 @@ static int enrich_one(const struct kev *k, const char *path, const char *outdir,
 	if (s && !loads)
 		warnx_("%s: not written: the enriched draft would not load (message above)", out);
 	if (loads && file_write(out, s, n, 0644, outdir && !force) == 0) {
-		printf("%s: %s (KEV %s, %s): %zu ref%s added, severity %s, text %s%s\n", out, e.cve,
-		       jget(e.entry, "dateAdded"), jget(e.entry, "vendorProject"), e.added,
-		       e.added == 1 ? "" : "s", e.sevmsg, e.textmsg, e.remhint);
+		printf("%s: %s (KEV %s, %s): %zu ref%s added, severity %s, text %s%s\n", tsafe(out),
+		       tsafe(e.cve), tsafe(jget(e.entry, "dateAdded")),
+		       tsafe(jget(e.entry, "vendorProject")), e.added, e.added == 1 ? "" : "s",
+		       tsafe(e.sevmsg), e.textmsg, tsafe(e.remhint));
 		ret = EXIT_OK;
 	}
 	free(s);

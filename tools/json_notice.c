@@ -14,28 +14,6 @@ struct jc {
 	const char *path; /* "" at the top */
 };
 
-static void warn_line(const char *fmt, ...) RC_PRINTF(1, 2);
-
-/* "recall: " + message + newline on stderr, as warnx_ writes it, but always one line: keys,
- * values and JSON tokens quoted from a file may hold line breaks and other control bytes,
- * which are written as \xNN. */
-static void warn_line(const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fputs("recall: ", stderr);
-	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(stderr, "\\x%02x", *p);
-		else
-			fputc(*p, stderr);
-	}
-	fputc('\n', stderr);
-}
-
 static int bad(const struct jc *c, const char *key, const char *fmt, ...) RC_PRINTF(3, 4);
 
 static int bad(const struct jc *c, const char *key, const char *fmt, ...)
@@ -45,7 +23,8 @@ static int bad(const struct jc *c, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	warn_line("%s: %s%s%s: %s", c->file, c->path, *c->path && *key ? "." : "", key, reason);
+	/* Keys and values quoted from the file: warnx_ keeps them on one line, escaped. */
+	warnx_("%s: %s%s%s: %s", c->file, c->path, *c->path && *key ? "." : "", key, reason);
 	return -1;
 }
 
@@ -419,9 +398,9 @@ json_t *json_load_path(const char *path)
 	json_error_t e;
 	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
 	if (!j && e.line > 0)
-		warn_line("%s: line %d, column %d: %s", path, e.line, e.column, e.text);
+		warnx_("%s: line %d, column %d: %s", path, e.line, e.column, e.text);
 	else if (!j)
-		warn_line("%s: %s", path, e.text);
+		warnx_("%s: %s", path, e.text);
 	return j;
 }
 
@@ -430,9 +409,9 @@ json_t *json_load_buf(const char *name, const void *buf, size_t len)
 	json_error_t e;
 	json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
 	if (!j && e.line > 0)
-		warn_line("%s: line %d, column %d: %s", name, e.line, e.column, e.text);
+		warnx_("%s: line %d, column %d: %s", name, e.line, e.column, e.text);
 	else if (!j)
-		warn_line("%s: %s", name, e.text);
+		warnx_("%s: %s", name, e.text);
 	return j;
 }
 

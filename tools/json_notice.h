@@ -39,7 +39,8 @@ void jnotice_free(struct jnotice *j);
 /* The description of a decoded notice, in the same schema (create accepts it back). */
 json_t *notice_to_json(const struct rc_notice *n);
 
-/* A notice for people, one field per line, each line starting with indent. */
+/* A notice for people, one field per line, each line starting with indent (the text's own
+ * line breaks too); untrusted strings are escaped by rc_text_safe. */
 void notice_print(const struct rc_notice *n, const char *indent);
 
 #endif

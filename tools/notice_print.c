@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json_notice.h"
+#include "recall/text.h"
 #include "util.h"
 
 static json_t *jstr(struct rc_str s)
@@ -106,7 +107,7 @@ static void list(const char *in, const char *label, const struct rc_str *s, size
 		return;
 	printf("%s%-10s ", in, label);
 	for (size_t i = 0; i < n; i++)
-		printf("%s%.*s", i ? ", " : "", (int)s[i].n, s[i].p);
+		printf("%s%s", i ? ", " : "", tsafen(s[i].p, s[i].n));
 	putchar('\n');
 }
 
@@ -139,14 +140,18 @@ void notice_print(const struct rc_notice *n, const char *in)
 	printf("%s%-10s %s to %s (issued %s)\n", in, "valid", fmt_time(a, n->not_before),
 	       fmt_time(b, n->expiry), fmt_time(c, n->issued));
 	list(in, "refs", n->refs, n->nrefs);
+	/* The text keeps its line breaks, each continued under the label with the same prefix
+	 * (query's "[unverified]" included); everything else hostile is escaped. */
+	static char text[RC_TEXT_SAFE_CAP(RC_TEXT_MAX)];
+	rc_text_safe(text, sizeof(text), n->text.p, n->text.n, 0);
 	printf("%s%-10s ", in, "text");
-	for (size_t i = 0; i < n->text.n; i++) {
-		putchar(n->text.p[i]);
-		if (n->text.p[i] == '\n')
+	for (const char *p = text; *p; p++) {
+		putchar(*p);
+		if (*p == '\n')
 			printf("%s%-10s ", in, "");
 	}
 	putchar('\n');
-	printf("%s%-10s %.*s\n", in, "remedy", (int)n->remedy_url.n, n->remedy_url.p);
+	printf("%s%-10s %s\n", in, "remedy", tsafen(n->remedy_url.p, n->remedy_url.n));
 	for (size_t i = 0; i < n->nendpoints; i++)
 		printf("%s%-10s %s\n", in, "reachable",
 		       endpoint_str(d, sizeof(d), &n->endpoints[i]));

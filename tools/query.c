@@ -269,6 +269,17 @@ static int recalled(struct q *q, const struct rc_answer *a, json_t *out)
 		shown = RC_ERR_TYPE;
 	if (!shown)
 		shown = rc_notice_decode(&n, m.payload, m.payload_len, &d);
+	/* Checked before anything is shown: the words of a notice whose signatures were not
+	 * checked (no --anchors) or fell short are anyone's, and every line shown says so.
+	 * (rc_notice_check tests coverage and validity only after k trusted signatures.) */
+	struct rc_notice chk;
+	struct rc_verdict cv = {0};
+	struct rc_diag cd = {0, NULL};
+	int err = !q->have_anchors ? RC_ERR_THRESHOLD
+				   : rc_notice_check(&chk, a->blob, a->blob_len, &q->anchors,
+						     &q->c.id, now_s(), true, &cv, &cd);
+	bool signed_ok =
+	    q->have_anchors && (!err || err == RC_ERR_NOTCOVERED || err == RC_ERR_EXPIRED);
 	json_t *sig = json_array();
 	if (shown) {
 		if (!q->json)
@@ -277,8 +288,9 @@ static int recalled(struct q *q, const struct rc_answer *a, json_t *out)
 	} else if (q->json) {
 		json_object_set_new(out, "notice", notice_to_json(&n));
 	} else {
-		printf(";; NOTICE (%zu bytes):\n", a->blob_len);
-		notice_print(&n, "   ");
+		printf(";; NOTICE (%zu bytes)%s:\n", a->blob_len,
+		       signed_ok ? "" : ", UNVERIFIED: anyone may have written it");
+		notice_print(&n, signed_ok ? "   " : "   [unverified] ");
 		printf(";; SIGNATURES (%zu):\n", m.nsig);
 	}
 	if (!shown && q->have_anchors)
@@ -286,17 +298,15 @@ static int recalled(struct q *q, const struct rc_answer *a, json_t *out)
 	else if (!shown)
 		kids_report(&m, q->json ? sig : NULL);
 	json_object_set_new(out, "signatures", sig);
+	if (!shown) /* whether the notice's words are the authorities' (see above) */
+		json_object_set_new(out, "authentic", json_boolean(signed_ok));
 	if (!q->have_anchors) {
 		if (!q->json)
 			printf(";; VERDICT: not verified (give --anchors)\n");
 		json_object_set_new(out, "verdict", json_string("unverified"));
 		return Q_UNVERIFIED;
 	}
-	struct rc_notice chk;
-	struct rc_verdict cv;
-	d = (struct rc_diag){0, NULL};
-	int err = rc_notice_check(&chk, a->blob, a->blob_len, &q->anchors, &q->c.id, now_s(), true,
-				  &cv, &d);
+	d = cd;
 	const char *what = !err                       ? "valid recall for this identity"
 			   : err == RC_ERR_THRESHOLD  ? "NOT VALID: too few trusted signatures"
 			   : err == RC_ERR_NOTCOVERED ? "NOT VALID: does not cover this identity"

@@ -9,6 +9,7 @@
 #include "cbor_io.h"
 #include "keyfile.h"
 #include "recall/msg.h"
+#include "recall/text.h"
 #include "signed.h"
 #include "util.h"
 
@@ -276,10 +277,28 @@ void kids_report(const struct rc_cose_sign *m, json_t *arr)
 void json_print(json_t *j)
 {
 	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (s) {
-		puts(s);
-		free(s);
+	size_t len = s ? strlen(s) : 0;
+	char *esc = s ? malloc(RC_TEXT_SAFE_CAP(len)) : NULL;
+	/* Strings may hold notice text or record fields. jansson escapes C0 only; each run of
+	 * DEL and non-ASCII bytes (inside strings, where no quote or backslash can be) goes through
+	 * rc_text_safe's JSON mode, so C1, bidi and invisible characters become \u escapes: the
+	 * same document for a program, harmless on a terminal. */
+	for (size_t i = 0, k; esc && i < len; i = k) {
+		for (k = i; k < len && (unsigned char)s[k] >= 0x7f; k++)
+			;
+		if (k == i) {
+			putchar(s[k++]);
+			continue;
+		}
+		rc_text_safe(esc, RC_TEXT_SAFE_CAP(len), s + i, k - i, RC_TEXT_JSON);
+		fputs(esc, stdout);
 	}
+	if (esc)
+		putchar('\n');
+	else
+		warnx_("out of memory");
+	free(esc);
+	free(s);
 	json_decref(j);
 }
 

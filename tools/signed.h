@@ -76,7 +76,8 @@ int anchors_load(const char *path, struct rc_anchors *a);
 void anchors_print(const struct rc_anchors *a, const char *indent);
 json_t *anchors_json(const struct rc_anchors *a);
 
-/* Print a JSON value on stdout (indented) and free it. */
+/* Print a JSON value on stdout (indented) and free it; C1, bidi and invisible characters in
+ * strings are written as \u escapes (rc_text_safe). */
 void json_print(json_t *j);
 
 #endif

@@ -11,14 +11,33 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "recall/text.h"
 #include "util.h"
 
+/* Messages often echo what a file or a record said: the whole line goes through the
+ * sanitiser, so no argument can colour, move or forge lines on the terminal. */
 static void vwarn(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static void vwarn(const char *fmt, va_list ap)
 {
-	fputs("recall: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char raw[2048], safe[RC_TEXT_SAFE_CAP(sizeof(raw))];
+	int n = vsnprintf(raw, sizeof(raw), fmt, ap);
+	size_t len = n < 0 ? 0 : (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1;
+	rc_text_safe(safe, sizeof(safe), raw, len, RC_TEXT_ONELINE);
+	fprintf(stderr, "recall: %s\n", safe);
+}
+
+const char *tsafen(const char *s, size_t n)
+{
+	static char ring[8][RC_TEXT_SAFE_CAP(512)];
+	static unsigned next;
+	char *out = ring[next++ % 8];
+	rc_text_safe(out, sizeof(ring[0]), s, n, RC_TEXT_ONELINE);
+	return out;
+}
+
+const char *tsafe(const char *s)
+{
+	return s ? tsafen(s, strlen(s)) : NULL;
 }
 
 void warnx_(const char *fmt, ...)

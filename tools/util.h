@@ -16,8 +16,16 @@
 #define EXIT_FAIL  1 /* bad input, failed verification, I/O error */
 #define EXIT_USAGE 2 /* bad command line */
 
-/* "recall: " + message + newline on stderr. */
+/* "recall: " + message + newline on stderr; the whole message goes through rc_text_safe
+ * (one line), so arguments may be untrusted. */
 void warnx_(const char *fmt, ...) RC_PRINTF(1, 2);
+
+/* Untrusted text (a field of a downloaded record, a notice's words) for one line of output:
+ * rc_text_safe(RC_TEXT_ONELINE) of s (cut at a character boundary beyond 3 KiB escaped),
+ * in one of 8 rotating static buffers so that one printf may show several. NULL for NULL. */
+const char *tsafe(const char *s);
+/* tsafe() of n bytes at s (a view: need not be NUL-terminated). */
+const char *tsafen(const char *s, size_t n);
 
 /* Usage text on stderr and EXIT_USAGE. */
 int usage_fail(const char *usage, const char *fmt, ...) RC_PRINTF(2, 3);

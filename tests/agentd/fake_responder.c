@@ -8,7 +8,9 @@
  * answers each check-in per the first word of MODEFILE (re-read for every datagram, so a test
  * switches modes by rewriting it): clear, recall, notify, forged, unsigned, below, wrongid,
  * expired, short (valid for 4 s), nonce (wrong nonce), garbage, retry, silent, file (answers
- * recalled with the signed notice in the file MODEFILE.cose, verbatim). It appends one
+ * recalled with the signed notice in the file MODEFILE.cose, verbatim), hostile (a valid
+ * recall whose text and reference hold a newline that forges a status line, a C1 CSI, a bidi
+ * override and a tag character, all of which the notice decoder accepts). It appends one
  * line per check-in to LOG: "checkin REASON STATE FWVER -> MODE". Notices cover exactly the
  * identity in the check-in (vendor, model, fwver) and name the ENDPOINTs as remedy routes.
  * Runs until killed or 10 minutes pass (bounded, as every test load must be). */
@@ -91,6 +93,14 @@ static int make_notice(uint8_t *out, size_t cap, size_t *len, const struct rc_ch
 	n.nrefs = 1;
 	n.refs[0] = rc_str_c("CVE-2026-0001");
 	n.text = rc_str_c("Test recall: remote code execution in the web interface. Update now.");
+	if (!strcmp(mode, "hostile")) {
+		n.refs[0] = rc_str_c("CVE-2026-0001\xe2\x80\xae");
+		n.text = rc_str_c("Update now.\nstate          idle (forged)\n\xc2\x9b"
+				  "2J\xc2\x9b"
+				  "31mred \xe2\x80\xae"
+				  "exe.txt\xf3\xa0\x80\x81\xe2\x80\xa8"
+				  "end");
+	}
 	n.remedy_url = rc_str_c("https://vendor.example/firmware");
 	n.nendpoints = neps;
 	memcpy(n.endpoints, eps, neps * sizeof(*eps));

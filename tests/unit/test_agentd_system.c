@@ -117,6 +117,11 @@ static void test_json_escape_utf8(void **state)
 	assert_memory_equal(out, "a\xc3\xa9", 3);
 	n = json_escape(out, sizeof(out), 0, "\"", 1);
 	assert_string_equal(out, "\\\"");
+	/* A bidi override and a C1 CSI leave as escapes; one that does not fit is left out. */
+	char big[32];
+	json_escape(big, sizeof(big), 0, "a\xe2\x80\xae\xc2\x9b", 6);
+	assert_string_equal(big, "a\\u202e\\u009b");
+	assert_int_equal(json_escape(big, 7, 0, "a\xe2\x80\xae", 4), 1);
 }
 
 static char dir[64];
@@ -155,7 +160,7 @@ static void test_hooks(void **state)
 	put_hook("16-bad.name", "#!/bin/sh\necho dot >> \"$(dirname \"$0\")/order.out\"\n", 0755);
 	struct rc_notice n = {0};
 	n.id = rc_str_c("N-7");
-	n.text = rc_str_c("Bad \x01 thing\nsecond line");
+	n.text = rc_str_c("Bad \x01 thing \xe2\x80\xae\nsecond line");
 	n.remedy_url = rc_str_c("https://fix.example/");
 	n.severity = RC_SEV_HIGH;
 	n.nrefs = 2;
@@ -185,7 +190,9 @@ static void test_hooks(void **state)
 	assert_non_null(strstr(out, "RECALL_URL=https://fix.example/\n"));
 	assert_non_null(strstr(out, "RECALL_SEVERITY=high\n"));
 	assert_non_null(strstr(out, "RECALL_REFS=CVE-1 CVE-2\n"));
-	assert_non_null(strstr(out, "RECALL_TEXT=Bad   thing\n"));
+	/* Escaped by rc_text_safe (a control byte and a bidi override); the line break kept
+	 * (the hook's grep drops the second line). */
+	assert_non_null(strstr(out, "RECALL_TEXT=Bad \\x01 thing \\u202e\n"));
 	assert_non_null(strstr(out, "RECALL_MODEL=cam%20\"x\"\n"));
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
