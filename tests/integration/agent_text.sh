@@ -45,6 +45,7 @@ state-dir = $W/state
 hooks-dir = $W/hooks
 system = dummy
 dummy-record = $W/dummy.log
+announce = yes
 announce-to = 127.0.0.1:$APORT
 timeout = 500ms
 wall-clock = trusted
