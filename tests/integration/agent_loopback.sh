@@ -47,6 +47,7 @@ system = dummy
 dummy-record = $W/dummy.log
 announce-to = 127.0.0.1:$APORT
 debounce = 100ms
+attach-interval = 100ms
 timeout = 500ms
 backoff-base = 1s
 backoff-cap = 2s
