@@ -38,6 +38,9 @@ static const struct conf_key keys[] = {
     {"backoff-cap", CONF_DURATION, F(backoff_cap), 1000, 7 * DAY, "6h", NULL, NULL, NULL},
     {"retries", CONF_UINT, F(retries), 1, 1000, "10", NULL, NULL, NULL},
     {"debounce", CONF_DURATION, F(debounce), 0, 600000, "2s", NULL, NULL, NULL},
+    {"attach-interval", CONF_DURATION, F(attach_interval), 1, 3600000, "1m", NULL, NULL, NULL},
+    {"timing-write-interval", CONF_DURATION, F(timing_write_interval), 1000, DAY, "10m", NULL, NULL,
+     NULL},
     {"wall-clock", CONF_ENUM, F(wall_clock), 0, 0, "auto", clock_names, NULL, NULL},
     {"state-dir", CONF_PATH, F(state_dir), 1, 0, "/var/lib/recall-agent", NULL, NULL, NULL},
     {"hooks-dir", CONF_PATH, F(hooks_dir), 0, 0, "/etc/recall-agent/hooks.d", NULL, NULL, NULL},
@@ -249,6 +252,8 @@ static int finish(struct agentd *d, const char *path, char *err, size_t cap)
 	d->ac.backoff_cap_s = (uint32_t)(d->c.backoff_cap / 1000);
 	d->ac.retries = (uint32_t)d->c.retries;
 	d->ac.debounce_ms = (uint32_t)d->c.debounce;
+	d->ac.attach_interval_ms = (uint32_t)d->c.attach_interval;
+	d->ac.timing_write_s = (uint32_t)(d->c.timing_write_interval / 1000);
 	d->sp.table = (uint32_t)d->c.table;
 	d->sp.pref = (uint32_t)d->c.rule_priority;
 	d->sys = d->c.system == SYSTEM_DUMMY ? &sys_dummy : &sys_linux;

@@ -433,6 +433,7 @@ int cmd_run(struct agentd *d, bool foreground, int verbose)
 			t_announce = held ? now + D->c.announce_interval : NEVER;
 		}
 	}
+	rc_agent_flush(&agent); /* a deferred timing-only state write */
 	log_info("stopping (a quarantine in force stays in force)");
 	D->sys->done();
 	close(ctlfd);

@@ -174,6 +174,21 @@ int sys_prefix_parse(struct sys_prefix *p, const char *s)
 	return 0;
 }
 
+void sys_lan_bound(struct sys_prefix *out, const struct sys_prefix *addr)
+{
+	unsigned max = addr->family == 4 ? 32 : 128,
+		 min = addr->family == 4 ? SYS_LAN4_MIN : SYS_LAN6_MIN;
+	unsigned plen = addr->plen < min ? min : addr->plen > max ? max : addr->plen;
+	memset(out, 0, sizeof(*out));
+	out->family = addr->family;
+	out->plen = (uint8_t)plen;
+	for (unsigned i = 0; i < max / 8 && plen; i++) {
+		unsigned take = plen > 8 ? 8 : plen;
+		out->addr[i] = (uint8_t)(addr->addr[i] & (0xff << (8 - take)));
+		plen -= take;
+	}
+}
+
 const char *sys_prefix_str(const struct sys_prefix *p, char *out, size_t cap)
 {
 	char a[INET6_ADDRSTRLEN] = "?";

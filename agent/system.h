@@ -12,6 +12,12 @@
 #define SYS_TABLE_DEF 7412 /* routing table holding the quarantine routes */
 #define SYS_PREF_DEF  74   /* priority of the policy rule (lower runs earlier) */
 #define SYS_RTPROT    74   /* rtm_protocol of the routes we install */
+/* Shortest LAN prefix a quarantined device keeps around each of its addresses. IPv4: no real
+ * link holds more than a /16 of hosts, and every common home or office netmask (/24../16)
+ * stays whole; a /8 or a netmask a DHCP server made up is cut to the /16 around the address.
+ * IPv6: a subnet is a /64 (RFC 4291, SLAAC); a shorter on-link prefix is someone's claim. */
+#define SYS_LAN4_MIN 16
+#define SYS_LAN6_MIN 64
 
 /* Events from the monitor. */
 #define SYS_EV_ATTACH  1u /* a default route or a global address appeared */
@@ -24,7 +30,8 @@ struct sys_prefix {
 	uint8_t addr[16];
 };
 
-/* What stays reachable through the gateway while quarantined (on-link LAN routes always do). */
+/* What stays reachable through the gateway while quarantined. The LAN always does: the prefixes
+ * of the device's own addresses (sys_lan_bound), not what a LAN host advertises as on-link. */
 struct sys_quarantine {
 	size_t nallow;
 	struct sys_prefix allow[SYS_ALLOW_MAX];
@@ -71,6 +78,9 @@ void sys_dummy_fail(unsigned n);
 
 /* Parse "a.b.c.d[/len]" or IPv6 "x::y[/len]" into p (default len: host). 0 or -1. */
 int sys_prefix_parse(struct sys_prefix *p, const char *s);
+/* The LAN kept for one of the device's own addresses (family, address, its prefix length): the
+ * prefix lengthened to at least SYS_LAN4_MIN / SYS_LAN6_MIN, host bits cleared. */
+void sys_lan_bound(struct sys_prefix *out, const struct sys_prefix *addr);
 /* Format p as text into out (at least 50 bytes). */
 const char *sys_prefix_str(const struct sys_prefix *p, char *out, size_t cap);
 

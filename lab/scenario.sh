@@ -13,6 +13,7 @@ SC_RESULTS=
 # recall-agent settings for the lab: fast retries, and a wall clock it trusts (the namespaces
 # share the host's clock, which no NTP daemon vouches for).
 SC_AGENT_TUNING='debounce = 200ms
+attach-interval = 200ms
 timeout = 1s
 backoff-base = 1s
 backoff-cap = 2s

@@ -96,6 +96,18 @@ void rc__agent_persist(struct rc_agent *a)
 		return;
 	}
 	a->dirty = false;
+	a->c.persists++;
+	a->t_written = mono(a);
+	a->t_flush = RC_AGENT_NEVER; /* every write carries the timing fields too */
+}
+
+void rc__agent_persist_timing(struct rc_agent *a)
+{
+	uint64_t next = a->t_written + (uint64_t)a->cfg.timing_write_s * 1000u;
+	if (a->t_written == RC_AGENT_NEVER || mono(a) >= next)
+		rc__agent_persist(a);
+	else if (a->t_flush == RC_AGENT_NEVER)
+		a->t_flush = next;
 }
 
 /* Decode the held notice without verifying (it was verified when it was accepted). */
@@ -505,9 +517,9 @@ int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const str
 		a->c.clear++;
 		a->feed_serial = ans.serial;
 		if (a->mode != RC_AGENT_IDLE)
-			rc__agent_release(a, RC_AGENT_EV_RELEASED_CLEAR);
+			rc__agent_release(a, RC_AGENT_EV_RELEASED_CLEAR); /* written at once */
 		rc__agent_schedule(a);
-		rc__agent_persist(a);
+		rc__agent_persist_timing(a);
 		return RC_OK;
 	case RC_MSG_RECALLED:
 		return on_recall(a, ans.blob, ans.blob_len, (uint8_t)r);
@@ -582,7 +594,12 @@ void rc_agent_tick(struct rc_agent *a)
 		return;
 	uint64_t now = mono(a);
 	check_expiry(a);
+	if (a->t_flush <= now) {
+		a->t_flush = RC_AGENT_NEVER; /* a failed write waits for the next change */
+		rc__agent_persist(a);
+	}
 	if (a->t_attach <= now) {
+		a->t_attach_last = now;
 		rc__agent_begin(a, RC_REASON_ATTACH);
 		return;
 	}
@@ -606,6 +623,8 @@ uint64_t rc_agent_timeout_ms(const struct rc_agent *a)
 	uint64_t t = a->waiting ? a->t_wait : a->t_next;
 	if (a->t_attach < t)
 		t = a->t_attach;
+	if (a->t_flush < t)
+		t = a->t_flush;
 	if (a->mode != RC_AGENT_IDLE) {
 		/* Expiry needs the wall clock: wake when it is due, or after a recheck interval if
 		 * the clock is not trusted yet (it may become trusted meanwhile). */

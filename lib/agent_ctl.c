@@ -14,6 +14,8 @@ void rc_agent_config_default(struct rc_agent_config *cfg)
 	cfg->backoff_cap_s = RC_AGENT_BACKOFF_CAP_S;
 	cfg->retries = RC_AGENT_RETRIES;
 	cfg->debounce_ms = RC_AGENT_DEBOUNCE_MS;
+	cfg->attach_interval_ms = RC_AGENT_ATTACH_INTERVAL_MS;
+	cfg->timing_write_s = RC_AGENT_TIMING_WRITE_S;
 }
 
 static uint32_t clamp(uint32_t v, uint32_t def, uint32_t lo, uint32_t hi)
@@ -80,12 +82,17 @@ int rc_agent_init(struct rc_agent *a, const struct rc_agent_config *cfg,
 	    clamp(c->backoff_cap_s, RC_AGENT_BACKOFF_CAP_S, c->backoff_base_s, 86400);
 	c->retries = clamp(c->retries, RC_AGENT_RETRIES, 1, 100);
 	c->debounce_ms = clamp(c->debounce_ms, RC_AGENT_DEBOUNCE_MS, 1, 60000);
+	c->attach_interval_ms = clamp(c->attach_interval_ms, RC_AGENT_ATTACH_INTERVAL_MS, 1,
+				      RC_AGENT_ATTACH_INTERVAL_MAX_MS);
+	c->timing_write_s =
+	    clamp(c->timing_write_s, RC_AGENT_TIMING_WRITE_S, 1, RC_AGENT_TIMING_WRITE_MAX_S);
 	rc__agent_fingerprint(a->fingerprint, &a->cfg.id);
 	/* The firmware cannot be older than its build: the first time floor. */
 	a->floor = a->cfg.id.has_build_date ? a->cfg.id.build_date : 0;
 	a->mode = RC_AGENT_IDLE;
 	a->optout = cfg->checkin_off;
 	a->t_next = a->t_wait = a->t_attach = RC_AGENT_NEVER;
+	a->t_attach_last = a->t_written = a->t_flush = RC_AGENT_NEVER;
 	a->log_window = ops->mono_ms(ctx);
 	a->dirty = true;
 	return RC_OK;
@@ -206,7 +213,15 @@ void rc_agent_attach(struct rc_agent *a)
 {
 	if (!a->started || a->optout || a->t_attach != RC_AGENT_NEVER)
 		return;
-	a->t_attach = a->ops->mono_ms(a->ctx) + a->cfg.debounce_ms;
+	uint64_t t = a->ops->mono_ms(a->ctx) + a->cfg.debounce_ms;
+	uint64_t earliest = a->t_attach_last + a->cfg.attach_interval_ms;
+	a->t_attach = a->t_attach_last != RC_AGENT_NEVER && t < earliest ? earliest : t;
+}
+
+void rc_agent_flush(struct rc_agent *a)
+{
+	if (a->t_flush != RC_AGENT_NEVER)
+		rc__agent_persist(a);
 }
 
 int rc_agent_override(struct rc_agent *a, const char *id)
@@ -286,6 +301,7 @@ void rc_agent_set_checkin(struct rc_agent *a, bool on)
 	a->waiting = false;
 	a->t_next = a->t_wait = a->t_attach = RC_AGENT_NEVER;
 	rc__agent_clear_pending(a);
+	rc_agent_flush(a); /* no timers run while opted out */
 	if (a->mode != RC_AGENT_IDLE)
 		rc__agent_release(a, RC_AGENT_EV_RELEASED_OPTOUT);
 }

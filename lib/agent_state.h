@@ -48,6 +48,9 @@ PRINTF(3, 4) void rc__agent_say(struct rc_agent *a, enum rc_log_level lv, const 
 void rc__agent_identity(const struct rc_agent *a, struct rc_identity *id);
 /* Encode the state and hand it to the persist callback (errors counted and logged). */
 void rc__agent_persist(struct rc_agent *a);
+/* The same for a change of timing fields only: at most one write per timing_write_s, a later
+ * one deferred to then (a crash loses at most that much timing: a boot check-in follows). */
+void rc__agent_persist_timing(struct rc_agent *a);
 /* Decode the held notice without verifying it. */
 int rc__agent_held(const struct rc_agent *a, struct rc_notice *n);
 /* Verify the held notice now into a->scratch (anchors, identity, validity). */

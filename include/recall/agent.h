@@ -46,6 +46,15 @@
 #define RC_AGENT_LATER_MIN_S    60u    /* retry-later delays are clamped to [60 s, 24 h] */
 #define RC_AGENT_LATER_MAX_S    86400u
 
+/* Attach check-ins at least this far apart; events meanwhile become one check-in at its end (a
+ * LAN host flapping its router lifetime must not drive check-ins and state writes). */
+#define RC_AGENT_ATTACH_INTERVAL_MS     60000u
+#define RC_AGENT_ATTACH_INTERVAL_MAX_MS 3600000u
+/* State writes that change only timing fields (last answer, next periodic, feed serial) at most
+ * this often; mode, notice, override and anchor changes are written at once. */
+#define RC_AGENT_TIMING_WRITE_S     600u
+#define RC_AGENT_TIMING_WRITE_MAX_S 86400u
+
 /* Where a datagram goes to or came from. family 4: addr[0..3]; family 6: addr[0..15]. */
 struct rc_src {
 	uint8_t family; /* 4 or 6 */
@@ -108,6 +117,8 @@ struct rc_agent_config {
 	bool checkin_off; /* opt-out: never check in, lift any quarantine */
 	uint32_t periodic_s, recheck_s, timeout_ms, backoff_base_s, backoff_cap_s, retries,
 	    debounce_ms;
+	uint32_t attach_interval_ms; /* RC_AGENT_ATTACH_INTERVAL_MS, clamped to 1 ms..1 h */
+	uint32_t timing_write_s;     /* RC_AGENT_TIMING_WRITE_S, clamped to 1 s..24 h */
 };
 
 /* Agent condition, as reported by rc_agent_status (WIRE states plus NOTIFIED). */
@@ -136,6 +147,7 @@ struct rc_agent_counters {
 	uint64_t rx_notcovered;     /* ...of which: notice does not cover this identity */
 	uint64_t rx_expired;        /* ...of which: outside validity (trusted clock) */
 	uint64_t releases;          /* quarantine or notice released (any reason) */
+	uint64_t persists;          /* state writes (persist callback succeeded) */
 	uint64_t persist_errors;    /* persist callback failed */
 	uint64_t state_corrupt;     /* rc_agent_restore rejected the saved blob or its chain */
 	uint64_t quarantine_errors; /* quarantine callback failed */
@@ -205,6 +217,9 @@ struct rc_agent {
 	bool waiting;      /* an attempt is outstanding (t_wait valid) */
 	uint32_t attempt;
 	uint64_t t_next, t_wait, t_attach; /* mono ms; RC_AGENT_NEVER: off */
+	uint64_t t_attach_last;            /* mono ms of the last attach check-in (rate limit) */
+	uint64_t t_written; /* mono ms of the last state write (RC_AGENT_NEVER: none) */
+	uint64_t t_flush;   /* a deferred timing-only write is due (RC_AGENT_NEVER: none) */
 	struct rc_agent_pending pend[RC_AGENT_OUTSTANDING];
 	uint8_t pend_head;
 	uint64_t log_window;
@@ -236,8 +251,12 @@ int rc_agent_restore(struct rc_agent *a, const uint8_t *saved, size_t len);
  * change or opt-out, then send the boot check-in. */
 int rc_agent_start(struct rc_agent *a);
 
-/* A network attachment happened (default route or global address appeared); debounced. */
+/* A network attachment happened (default route or global address appeared); debounced, and
+ * attach check-ins are at least attach_interval_ms apart (later events coalesce into one). */
 void rc_agent_attach(struct rc_agent *a);
+
+/* Write a deferred timing-only state change now (at shutdown); nothing if none is pending. */
+void rc_agent_flush(struct rc_agent *a);
 
 /* A datagram arrived on the check-in socket from `from`. Invalid input is counted, logged
  * (rate-limited) and ignored. Returns RC_OK if it was accepted as an answer, else the reason. */

@@ -29,6 +29,7 @@ hooks-dir =
 announce = no
 system = dummy
 debounce = 1ms
+attach-interval = 1ms
 timeout = 500ms
 wall-clock = trusted
 EOF

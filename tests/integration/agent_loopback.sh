@@ -48,6 +48,7 @@ dummy-record = $W/dummy.log
 announce = yes
 announce-to = 127.0.0.1:$APORT
 debounce = 100ms
+attach-interval = 100ms
 timeout = 500ms
 backoff-base = 1s
 backoff-cap = 2s

@@ -79,6 +79,7 @@ hooks-dir =
 announce = no
 checkin = $2
 debounce = 100ms
+attach-interval = 100ms
 timeout = 1s
 backoff-base = 1s
 backoff-cap = 2s

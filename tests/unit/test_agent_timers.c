@@ -1,6 +1,7 @@
 /* Agent triggers and timers on a simulated clock: retries with full-jitter exponential backoff
  * (bounds and distribution), giving up, retry-later clamping, periodic and recheck jitter,
- * attach debouncing, loss, delay and reordering of answers, a fresh nonce per attempt. */
+ * attach debouncing and rate limit, bounded timing-only state writes, loss, delay and reordering of
+ * answers, a fresh nonce per attempt. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,18 +111,20 @@ static void test_periodic_jitter(void **state)
 		W.s.rng = seed * 7919;
 		rc_agent_start(&W.a);
 		assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_CLEAR, 1, NULL, 0), RC_OK);
-		uint64_t d = rc_agent_timeout_ms(&W.a);
+		struct rc_agent_status st;
+		rc_agent_status(&W.a, &st); /* next check-in (a timing write may wake first) */
+		uint64_t d = st.next_ms;
 		assert_in_range(d, 27 * DAY, 33 * DAY);
 		lo = d < lo ? d : lo;
 		hi = d > hi ? d : hi;
-		struct rc_agent_status st;
-		rc_agent_status(&W.a, &st);
 		assert_int_equal(st.next_periodic, FX_NOW + d / 1000);
 	}
 	assert_true(lo < 27 * DAY + DAY / 4);
 	assert_true(hi > 33 * DAY - DAY / 4);
 	/* The periodic check-in itself, and again after its answer. */
-	sim_advance(&W.s, &W.a, rc_agent_timeout_ms(&W.a));
+	struct rc_agent_status st;
+	rc_agent_status(&W.a, &st);
+	sim_advance(&W.s, &W.a, st.next_ms);
 	assert_int_equal(W.s.nsent, 2);
 	assert_int_equal(reason(1), RC_REASON_PERIODIC);
 }
@@ -139,7 +142,9 @@ static void test_interval_bounds(void **state)
 	assert_int_equal(W.a.cfg.backoff_cap_s, 60);
 	rc_agent_start(&W.a);
 	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_CLEAR, 1, NULL, 0), RC_OK);
-	assert_in_range(rc_agent_timeout_ms(&W.a), 86400 * SEC * 9 / 10, 86400 * SEC * 11 / 10);
+	struct rc_agent_status st;
+	rc_agent_status(&W.a, &st);
+	assert_in_range(st.next_ms, 86400 * SEC * 9 / 10, 86400 * SEC * 11 / 10);
 }
 
 static void test_retry_later(void **state)
@@ -194,13 +199,112 @@ static void test_attach_debounce(void **state)
 	assert_int_equal(W.s.nsent, 2);
 	assert_int_equal(reason(1), RC_REASON_ATTACH);
 	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_CLEAR, 1, NULL, 0), RC_OK);
+	/* The next attach check-in comes no sooner than 60 s after the last one (sent at 2 s). */
 	rc_agent_attach(&W.a);
-	sim_advance(&W.s, &W.a, 2000);
+	sim_advance(&W.s, &W.a, 59999);
+	assert_int_equal(W.s.nsent, 2);
+	sim_advance(&W.s, &W.a, 1);
 	assert_int_equal(W.s.nsent, 3);
+	assert_int_equal(reason(2), RC_REASON_ATTACH);
 	/* Not before start, not when opted out. */
 	world_init(&W, 1);
 	rc_agent_attach(&W.a);
 	assert_int_equal(rc_agent_timeout_ms(&W.a), RC_AGENT_NEVER);
+}
+
+/* Advance by ms; answer "clear" to every check-in sent meanwhile. */
+static void advance_answering(uint64_t ms, size_t *answered)
+{
+	for (uint64_t t = 0; t < ms; t += 100) {
+		sim_advance(&W.s, &W.a, 100);
+		if (W.s.nsent > *answered) {
+			assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_CLEAR, 1, NULL, 0), RC_OK);
+			*answered = W.s.nsent;
+		}
+	}
+}
+
+/* A LAN host flapping its router lifetime: an attach event every 2.5 s for 20 s, each check-in
+ * answered clear. At most one attach check-in per 60 s; the later events become exactly one
+ * check-in at the end of that interval (not lost); the timing-only state writes wait for the
+ * 10 min bound and then are one write carrying the latest values. */
+static void test_attach_storm(void **state)
+{
+	size_t answered = 1;
+	rc_agent_start(&W.a);
+	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_CLEAR, 1, NULL, 0), RC_OK);
+	unsigned w0 = W.s.npersist; /* the start's write */
+	assert_int_equal(w0, 1);
+	for (int i = 0; i < 8; i++) {
+		rc_agent_attach(&W.a);
+		advance_answering(2500, &answered);
+	}
+	assert_int_equal(W.s.nsent, 2); /* boot, one attach */
+	assert_int_equal(reason(1), RC_REASON_ATTACH);
+	assert_int_equal(W.s.npersist, w0);
+	struct rc_agent_status st;
+	rc_agent_status(&W.a, &st);
+	assert_int_equal(st.next_reason, RC_REASON_ATTACH); /* the coalesced one */
+	assert_in_range(st.next_ms, 41 * SEC, 42 * SEC);
+	advance_answering(60 * SEC, &answered);
+	assert_int_equal(W.s.nsent, 3);
+	assert_int_equal(reason(2), RC_REASON_ATTACH);
+	assert_int_equal(W.s.sent[2].t - W.s.sent[1].t, 60 * SEC);
+	advance_answering(300 * SEC, &answered);
+	assert_int_equal(W.s.nsent, 3);
+	assert_int_equal(W.s.npersist, w0);
+	/* 600 s after the start's write: one write, holding the last answer. */
+	sim_advance(&W.s, &W.a, 600 * SEC - W.s.mono);
+	assert_int_equal(W.s.npersist, w0 + 1);
+	uint8_t blob[RC_AGENT_STATE_MAX];
+	size_t len;
+	assert_int_equal(rc_agent_state_encode(&W.a, blob, sizeof(blob), &len), RC_OK);
+	assert_int_equal(len, W.s.state_len);
+	assert_memory_equal(blob, W.s.state, len);
+	rc_agent_status(&W.a, &st);
+	assert_int_equal(st.c.persists, W.s.npersist);
+	assert_int_equal(st.last_answer, FX_NOW + W.s.sent[2].t / 1000);
+	sim_advance(&W.s, &W.a, 3600 * SEC);
+	assert_int_equal(W.s.npersist, w0 + 1);
+}
+
+/* Mode changes are written at once even while a timing write is deferred; rc_agent_flush
+ * writes a deferred one; a failing deferred write does not spin. */
+static void test_timing_writes(void **state)
+{
+	rc_agent_start(&W.a);
+	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_CLEAR, 1, NULL, 0), RC_OK);
+	unsigned w = W.s.npersist;
+	rc_agent_attach(&W.a);
+	sim_advance(&W.s, &W.a, 2000);
+	world_notice(&W, NULL, 2);
+	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_RECALLED, 0, W.blob, W.blob_len), RC_OK);
+	assert_true(W.s.q_on);
+	assert_int_equal(W.s.npersist, w + 1);
+	rc_agent_attach(&W.a);
+	sim_advance(&W.s, &W.a, 60 * SEC);
+	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_CLEAR, 2, NULL, 0), RC_OK);
+	assert_false(W.s.q_on);
+	assert_int_equal(W.s.npersist, w + 2); /* the release; its timing write is deferred */
+	rc_agent_flush(&W.a);
+	assert_int_equal(W.s.npersist, w + 3);
+	rc_agent_flush(&W.a);
+	assert_int_equal(W.s.npersist, w + 3);
+	/* A deferred write that fails is retried with the next change, not in a loop. */
+	rc_agent_attach(&W.a);
+	sim_advance(&W.s, &W.a, 60 * SEC);
+	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_CLEAR, 3, NULL, 0), RC_OK);
+	W.s.persist_fail = -1;
+	sim_advance(&W.s, &W.a, 600 * SEC);
+	struct rc_agent_status st;
+	rc_agent_status(&W.a, &st);
+	assert_int_equal(st.c.persist_errors, 1);
+	assert_true(rc_agent_timeout_ms(&W.a) > 0);
+	W.s.persist_fail = 0;
+	rc_agent_attach(&W.a);
+	sim_advance(&W.s, &W.a, 2000);
+	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_CLEAR, 4, NULL, 0), RC_OK);
+	assert_int_equal(W.s.npersist, w + 4);
 }
 
 /* Loss and delay: the first answers are lost; a late answer to an earlier attempt is still
@@ -300,6 +404,8 @@ int main(void)
 	    cmocka_unit_test_setup(test_retry_later, setup),
 	    cmocka_unit_test_setup(test_recheck_jitter, setup),
 	    cmocka_unit_test_setup(test_attach_debounce, setup),
+	    cmocka_unit_test_setup(test_attach_storm, setup),
+	    cmocka_unit_test_setup(test_timing_writes, setup),
 	    cmocka_unit_test_setup(test_loss_and_late_answers, setup),
 	    cmocka_unit_test_setup(test_responder_rotation, setup),
 	    cmocka_unit_test_setup(test_send_failure, setup),

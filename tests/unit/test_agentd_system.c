@@ -64,6 +64,29 @@ static void test_prefix(void **state)
 		assert_int_equal(sys_prefix_parse(&p, bad[i]), -1);
 }
 
+/* The LAN a quarantined device keeps: its address's prefix, never shorter than /16 (IPv4) or
+ * /64 (IPv6), host bits cleared. */
+static void test_lan_bound(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+	    {"192.0.2.10/24", "192.0.2.0/24"},        {"10.1.2.3/8", "10.1.0.0/16"},
+	    {"172.20.9.9/12", "172.20.0.0/16"},       {"10.1.2.3/16", "10.1.0.0/16"},
+	    {"192.0.2.10/1", "192.0.0.0/16"},         {"192.0.2.10/0", "192.0.0.0/16"},
+	    {"192.0.2.10/31", "192.0.2.10/31"},       {"192.0.2.10/32", "192.0.2.10/32"},
+	    {"2001:db8:1::10/64", "2001:db8:1::/64"}, {"2001:db8:2:3::10/48", "2001:db8:2:3::/64"},
+	    {"2001:db8::1/3", "2001:db8::/64"},       {"fe80::1:2/64", "fe80::/64"},
+	    {"2001:db8::10/120", "2001:db8::/120"},   {"2001:db8::10/128", "2001:db8::10/128"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sys_prefix a, n;
+		char b[64];
+		assert_int_equal(sys_prefix_parse(&a, cases[i][0]), 0);
+		sys_lan_bound(&n, &a);
+		assert_string_equal(sys_prefix_str(&n, b, sizeof(b)), cases[i][1]);
+	}
+}
+
 static struct agentd ad;
 
 static void init_agentd(void)
@@ -206,8 +229,11 @@ static void test_hooks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_dummy),         cmocka_unit_test(test_prefix),
-	    cmocka_unit_test(test_announce_json), cmocka_unit_test(test_json_escape_utf8),
+	    cmocka_unit_test(test_dummy),
+	    cmocka_unit_test(test_prefix),
+	    cmocka_unit_test(test_lan_bound),
+	    cmocka_unit_test(test_announce_json),
+	    cmocka_unit_test(test_json_escape_utf8),
 	    cmocka_unit_test(test_hooks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
