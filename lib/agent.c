@@ -352,7 +352,7 @@ static void settle(struct rc_agent *a, uint8_t responder)
 	a->attempt = 0;
 	a->rr = responder;
 	a->last_answer = a->ops->wall(a->ctx, &trusted);
-	/* A trusted reading raises the time floor, saved with this answer's write. */
+	/* A trusted reading raises the time floor, saved with the next write. */
 	rc__agent_clock(a, &trusted);
 	if (a->mode != RC_AGENT_QUARANTINED && a->quarantine_on)
 		rc__agent_quarantine(a, NULL, false); /* an earlier lift failed: try again */
