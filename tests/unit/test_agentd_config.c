@@ -95,6 +95,8 @@ static void test_good(void **state)
 	assert_int_equal(d.ac.responders[1].port, 9000);
 	assert_int_equal(d.ac.periodic_s, 30 * 86400);
 	assert_int_equal(d.ac.recheck_s, 3600);
+	assert_int_equal(d.ac.attach_interval_ms, RC_AGENT_ATTACH_INTERVAL_MS);
+	assert_int_equal(d.ac.timing_write_s, RC_AGENT_TIMING_WRITE_S);
 	assert_false(d.ac.checkin_off);
 	assert_ptr_equal(d.sys, &sys_linux);
 	assert_int_equal(d.sp.table, SYS_TABLE_DEF);
@@ -110,6 +112,10 @@ static void test_good(void **state)
 	assert_true(d.ac.checkin_off);
 	assert_ptr_equal(d.sys, &sys_dummy);
 	assert_int_equal(d.ac.periodic_s, 2 * 86400);
+	agentd_config_free(&d);
+	assert_int_equal(load(BASE, "attach-interval = 5m\ntiming-write-interval = 1h\n"), 0);
+	assert_int_equal(d.ac.attach_interval_ms, 300000);
+	assert_int_equal(d.ac.timing_write_s, 3600);
 	agentd_config_free(&d);
 }
 
@@ -150,6 +156,10 @@ static void test_errors(void **state)
 	    {"bogus = 1\n", "unknown key 'bogus'"},
 	    {"port = 70000\n", "port"},
 	    {"periodic = 1h\n", "periodic"},
+	    {"attach-interval = 0\n", "attach-interval"},
+	    {"attach-interval = 2h\n", "attach-interval"},
+	    {"timing-write-interval = 500ms\n", "timing-write-interval"},
+	    {"timing-write-interval = 2d\n", "timing-write-interval"},
 	    {"image-digest = 00zz\n", "image-digest"},
 	    {"image-digest = 0011\n", "image-digest"},
 	    {"system = bsd\n", "system"},
