@@ -3,39 +3,14 @@
 # times over (bounded: 40 rounds), and check after every kill that the state file is either
 # absent or whole (never torn), and that a restarted agent comes up and checks in. Loopback
 # and the dummy backend only.
-set -u
-B=${1:?usage: agent_killwrite.sh BUILD_DIR}
-AGENT=$B/agent/recall-agent
-RESP=$B/agent/fake_responder
-W=$(mktemp -d /tmp/agent_kw.XXXXXX)
-AP= RP=
-cleanup() {
-	for p in $AP $RP; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
+cleanup_signal=KILL
+# shellcheck source=tests/integration/agent_common
+. "$(dirname "$0")/agent_common"
 PORT=$((20000 + ($$ + 7) % 20000))
-"$RESP" anchors "$W/anchors.cbor" 3 2 || exit 1
 mkdir -p "$W/state"
-cat >"$W/agent.conf" <<EOF
-vendor = Acme
-model = Cam 1
-fwver = 2.4.1
-checkin-address = 127.0.0.1:$PORT
-anchors = $W/anchors.cbor
-state-dir = $W/state
-hooks-dir =
-announce = no
-system = dummy
-debounce = 1ms
-attach-interval = 1ms
-timeout = 500ms
-wall-clock = trusted
-EOF
-echo recall >"$W/mode"
-"$RESP" serve 127.0.0.1 "$PORT" "$W/mode" "$W/resp.log" &
-RP=$!
+agent_conf "$W/state" "hooks-dir =" "announce = no" \
+	"debounce = 1ms" "attach-interval = 1ms" "timeout = 500ms"
+start_responder recall
 rnd() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }
 torn=0 rounds=0 dead=0
 while [ $rounds -lt 40 ]; do
@@ -73,9 +48,7 @@ AP=$!
 sleep 1
 n=$(grep -c "checkin" "$W/resp.log")
 [ "$n" -gt "$writes" ] || { echo "agent did not check in after the last kill"; fails=$((fails + 1)); }
-kill "$AP"
-wait "$AP" 2>/dev/null
-AP=
+stop_agent
 if grep -q "ignored (fail open)" "$W/agent.log"; then
 	echo "an agent found a damaged state file"
 	fails=$((fails + 1))

@@ -5,86 +5,23 @@
 # status and status --json, override / override --clear, re-applied from state on restart
 # before the first check-in, release by a clear answer, opt-out, a torn state file (fail open,
 # immediate check-in), and config errors (exit 1, file and key named).
-set -u
-B=${1:?usage: agent_loopback.sh BUILD_DIR}
-AGENT=$B/agent/recall-agent
-RESP=$B/agent/fake_responder
-W=$(mktemp -d /tmp/agent_lo.XXXXXX)
-AP= RP= LP=
-cleanup() {
-	for p in $AP $RP $LP; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
-fails=0 passes=0
-ok() { passes=$((passes + 1)); echo "ok: $*"; }
-bad() { fails=$((fails + 1)); echo "FAIL: $*"; }
-check() { if eval "$1"; then ok "$2"; else bad "$2"; fi; }
+# shellcheck source=tests/integration/agent_common
+. "$(dirname "$0")/agent_common"
 
 # Ports from the PID keep parallel runs apart (loopback only).
 PORT=$((20000 + $$ % 20000))
 APORT=$((PORT + 1))
-"$RESP" anchors "$W/anchors.cbor" 3 2 || exit 1
-echo clear >"$W/mode"
-mkdir -p "$W/hooks" "$W/state"
-cat >"$W/hooks/50-record" <<'EOF'
-#!/bin/sh
-env | grep '^RECALL_' | sort >"$(dirname "$0")/../hook.$1"
-EOF
-chmod +x "$W/hooks/50-record"
+start_responder clear 198.51.100.80/32
+record_hooks
+mkdir -p "$W/state"
 write_conf() { # checkin
-	cat >"$W/agent.conf" <<EOF
-# recall-agent.conf for the loopback test
-vendor = Acme
-model = Cam 1
-fwver = 2.4.1
-checkin-address = 127.0.0.1:$PORT
-anchors = $W/anchors.cbor
-state-dir = $W/state
-hooks-dir = $W/hooks
-system = dummy
-dummy-record = $W/dummy.log
-announce = yes
-announce-to = 127.0.0.1:$APORT
-debounce = 100ms
-attach-interval = 100ms
-timeout = 500ms
-backoff-base = 1s
-backoff-cap = 2s
-wall-clock = trusted
-checkin = $1
-EOF
+	agent_conf "$W/state" "hooks-dir = $W/hooks" "dummy-record = $W/dummy.log" \
+		"announce = yes" "announce-to = 127.0.0.1:$APORT" \
+		"debounce = 100ms" "attach-interval = 100ms" "timeout = 500ms" \
+		"backoff-base = 1s" "backoff-cap = 2s" "checkin = $1"
 }
 write_conf yes
-"$RESP" serve 127.0.0.1 "$PORT" "$W/mode" "$W/resp.log" 198.51.100.80/32 &
-RP=$!
-python3 - "$APORT" "$W/announce.log" <<'EOF' &
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.settimeout(1.0)
-end = time.time() + 300
-with open(sys.argv[2], "a") as f:
-    while time.time() < end:
-        try:
-            data = s.recv(2048)
-        except socket.timeout:
-            continue
-        f.write(data.decode() + "\n")
-        f.flush()
-EOF
-LP=$!
-lines() { wc -l <"$W/resp.log" 2>/dev/null || echo 0; }
-start_agent() { # and wait (at most 10 s) for its boot check-in to reach the responder
-	n0=$(lines)
-	"$AGENT" -c "$W/agent.conf" -f run >>"$W/agent.log" 2>&1 &
-	AP=$!
-	i=0
-	while [ "$(lines)" -le "$n0" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	sleep 0.5
-}
-stop_agent() { kill "$AP"; wait "$AP" 2>/dev/null; AP=; }
+listen_announcements
 checkin() {
 	n=$(lines)
 	kill -USR1 "$AP"

@@ -5,55 +5,14 @@
 # owned by another user (root only: chown nobody) is refused at start with exit status 1 and
 # a message naming the path, owner, mode and the remedy. Exit 77 (skip) when not root, after
 # the other cases passed.
-set -u
-B=${1:?usage: agent_statedir.sh BUILD_DIR}
-AGENT=$B/agent/recall-agent
-RESP=$B/agent/fake_responder
-W=$(mktemp -d /tmp/agent_sd.XXXXXX)
-AP= RP=
-cleanup() {
-	for p in $AP $RP; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
-fails=0 passes=0
-ok() { passes=$((passes + 1)); echo "ok: $*"; }
-bad() { fails=$((fails + 1)); echo "FAIL: $*"; }
-check() { if eval "$1"; then ok "$2"; else bad "$2"; fi; }
+# shellcheck source=tests/integration/agent_common
+. "$(dirname "$0")/agent_common"
 
 PORT=$((20000 + ($$ + 11) % 20000))
-"$RESP" anchors "$W/anchors.cbor" 3 2 || exit 1
-echo clear >"$W/mode"
+start_responder clear
 write_conf() { # state-dir
-	cat >"$W/agent.conf" <<EOC
-vendor = Acme
-model = Cam 1
-fwver = 2.4.1
-checkin-address = 127.0.0.1:$PORT
-anchors = $W/anchors.cbor
-state-dir = $1
-hooks-dir =
-announce = no
-system = dummy
-debounce = 100ms
-timeout = 500ms
-wall-clock = trusted
-EOC
+	agent_conf "$1" "hooks-dir =" "announce = no" "debounce = 100ms" "timeout = 500ms"
 }
-"$RESP" serve 127.0.0.1 "$PORT" "$W/mode" "$W/resp.log" &
-RP=$!
-lines() { if [ -f "$W/resp.log" ]; then wc -l <"$W/resp.log"; else echo 0; fi; }
-# Start the agent, wait for its boot check-in to be answered and its state to be written.
-start_agent() {
-	n0=$(lines)
-	"$AGENT" -c "$W/agent.conf" -f run >>"$W/agent.log" 2>&1 &
-	AP=$!
-	i=0
-	while [ "$(lines)" -le "$n0" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	sleep 0.5
-}
-stop_agent() { kill "$AP"; wait "$AP" 2>/dev/null; AP=; }
 # Run the agent expecting a refusal at start: exit status in $rc, messages in $W/err.
 refused_run() {
 	timeout 5 "$AGENT" -c "$W/agent.conf" -f run >"$W/err" 2>&1

@@ -5,72 +5,20 @@
 # (text and --json, daemon running and from the saved state), the alert log line, the hook
 # environment and the LAN announcement must show them only as visible escapes. Loopback, dummy
 # backend, no root.
-set -u
-B=${1:?usage: agent_text.sh BUILD_DIR}
-AGENT=$B/agent/recall-agent
-RESP=$B/agent/fake_responder
+# shellcheck source=tests/integration/agent_common
+. "$(dirname "$0")/agent_common"
 SAFE="$(cd "$(dirname "$0")" && pwd)/terminal_safe.py"
-W=$(mktemp -d /tmp/agent_text.XXXXXX)
-AP= RP= LP=
-cleanup() {
-	for p in $AP $RP $LP; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
-fails=0 passes=0
-ok() { passes=$((passes + 1)); echo "ok: $*"; }
-bad() { fails=$((fails + 1)); echo "FAIL: $*"; }
-check() { if eval "$1"; then ok "$2"; else bad "$2"; fi; }
 # raw FILE: FILE holds none of the hostile bytes (ESC, CSI U+009B, U+202E, tag U+E0001, U+2028).
 raw() { LC_ALL=C grep -q "$(printf '\033\\|\302\233\\|\342\200\256\\|\363\240\200\201\\|\342\200\250')" "$1"; }
 
 PORT=$((20000 + ($$ + 7919) % 20000))
 APORT=$((PORT + 1))
-"$RESP" anchors "$W/anchors.cbor" 3 2 || exit 1
-echo hostile >"$W/mode"
-mkdir -p "$W/hooks" "$W/state"
-cat >"$W/hooks/50-record" <<'HOOK'
-#!/bin/sh
-env | grep '^RECALL_' | sort >"$(dirname "$0")/../hook.$1"
-HOOK
-chmod +x "$W/hooks/50-record"
-cat >"$W/agent.conf" <<CONF
-vendor = Acme
-model = Cam 1
-fwver = 2.4.1
-checkin-address = 127.0.0.1:$PORT
-anchors = $W/anchors.cbor
-state-dir = $W/state
-hooks-dir = $W/hooks
-system = dummy
-dummy-record = $W/dummy.log
-announce = yes
-announce-to = 127.0.0.1:$APORT
-timeout = 500ms
-wall-clock = trusted
-CONF
-"$RESP" serve 127.0.0.1 "$PORT" "$W/mode" "$W/resp.log" &
-RP=$!
-python3 - "$APORT" "$W/announce.log" <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.settimeout(1.0)
-open(sys.argv[2], "wb").close()  # bound: the agent may start
-end = time.time() + 120
-with open(sys.argv[2], "ab") as f:
-    while time.time() < end:
-        try:
-            data = s.recv(2048)
-        except socket.timeout:
-            continue
-        f.write(data + b"\n")
-        f.flush()
-PY
-LP=$!
-i=0
-while [ ! -e "$W/announce.log" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+start_responder hostile
+record_hooks
+mkdir -p "$W/state"
+agent_conf "$W/state" "hooks-dir = $W/hooks" "dummy-record = $W/dummy.log" \
+	"announce = yes" "announce-to = 127.0.0.1:$APORT" "timeout = 500ms"
+listen_announcements
 "$AGENT" -c "$W/agent.conf" -f run >>"$W/agent.log" 2>&1 &
 AP=$!
 i=0
@@ -101,9 +49,7 @@ check 'python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1]) if
 	"announcements are valid JSON"
 
 # The daemon stopped: status reads the saved state and must be just as careful.
-kill "$AP"
-wait "$AP" 2>/dev/null
-AP=
+stop_agent
 "$AGENT" -c "$W/agent.conf" status >"$W/status2.txt" 2>&1
 "$AGENT" -c "$W/agent.conf" status --json >"$W/status2.json" 2>&1
 check 'grep -q "not running (saved state)" "$W/status2.txt"' "status from saved state"
