@@ -11,42 +11,18 @@
 # check in and fsync its state 8 times); the events are not lost: one attach check-in is still
 # scheduled, and it arrives when the attach interval (1 min) has passed; the deferred state
 # write is done when the agent stops. Needs root, ip and radvd; exit 77 (skip) otherwise.
-set -u
-B=${1:?usage: agent_attach_storm.sh BUILD_DIR}
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-for c in ip radvd stat; do command -v $c >/dev/null || { echo "SKIP: needs $c"; exit 77; }; done
-AGENT=$B/agent/recall-agent
-RESP=$B/agent/fake_responder
-[ -x "$AGENT" ] && [ -x "$RESP" ] || { echo "SKIP: agent not built"; exit 77; }
+# shellcheck source=tests/netns/agent_common
+. "$(dirname "$0")/agent_common"
+need ip radvd stat
 
-DEV=rcstorm-dev-$$
-GW=rcstorm-gw-$$
-W=$(mktemp -d /tmp/agent_storm.XXXXXX)
-AP= RP= RA=
-# Background processes are started with "ip netns exec" itself (it execs): $! is the process.
-cleanup() {
-	for p in $AP $RP $RA; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	ip netns del "$DEV" 2>/dev/null
-	ip netns del "$GW" 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
-
-fails=0 passes=0
-ok() { passes=$((passes + 1)); echo "ok: $*"; }
-bad() { fails=$((fails + 1)); echo "FAIL: $*"; }
-indev() { ip netns exec "$DEV" "$@"; }
-
-ip netns add "$DEV" && ip netns add "$GW" || { echo "SKIP: cannot create namespaces"; exit 77; }
-ip link add d0 netns "$DEV" type veth peer name g0 netns "$GW"
+dev_gw rcstorm
 indev sh -e -c '
 	sysctl -qw net.ipv6.conf.all.forwarding=0 net.ipv6.conf.default.accept_ra=2
 	ip link set lo up; ip link set d0 up
 	sysctl -qw net.ipv6.conf.d0.accept_ra=2 net.ipv6.conf.d0.accept_ra_defrtr=1
 	ip addr add 192.0.2.10/24 dev d0; ip -6 addr add 2001:db8:1::10/64 dev d0 nodad
 	ip route add default via 192.0.2.1'
-ip netns exec "$GW" sh -e -c '
+ingw sh -e -c '
 	sysctl -qw net.ipv6.conf.all.forwarding=1
 	ip link set lo up; ip link set g0 up
 	ip addr add 192.0.2.1/24 dev g0; ip -6 addr add 2001:db8:1::1/64 dev g0 nodad
@@ -75,35 +51,17 @@ while [ "$(defrt)" -eq 0 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 [ "$(defrt)" -gt 0 ] && ok "RA from radvd: IPv6 default route on d0" ||
 	{ bad "no default route from the RA"; cat "$W/radvd.log"; }
 
-"$RESP" anchors "$W/anchors.cbor" 3 2 || exit 1
+make_anchors
 echo clear >"$W/mode"
-ip netns exec "$GW" "$RESP" serve 198.51.100.74 7412 "$W/mode" "$W/resp.log" &
-RP=$!
+serve 198.51.100.74
 mkdir -p "$W/state"
 # Default debounce, attach interval and timing writes (the settings under test).
-cat >"$W/agent.conf" <<EOF
-vendor = Acme
-model = Cam 1
-fwver = 1.0.0
-checkin-address = 198.51.100.74
-anchors = $W/anchors.cbor
-state-dir = $W/state
-hooks-dir =
-announce = no
-timeout = 1s
-backoff-base = 1s
-backoff-cap = 2s
-wall-clock = trusted
-EOF
-lines() { wc -l 2>/dev/null <"$W/resp.log" || echo 0; }
+agent_conf "fwver = 1.0.0" "checkin-address = 198.51.100.74" "state-dir = $W/state"
 # The state file is replaced by rename: a new inode or modification time is a new write.
 sig() { stat -c '%i %.9Y' "$W/state/state" 2>/dev/null || echo none; }
 status() { indev "$AGENT" -c "$W/agent.conf" status --json; }
-ip netns exec "$DEV" "$AGENT" -c "$W/agent.conf" -f run >>"$W/agent.log" 2>&1 &
-AP=$!
-i=0
-while [ "$(lines)" -lt 1 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-sleep 1
+start_agent
+sleep 0.5
 [ "$(lines)" -eq 1 ] && ok "boot check-in answered" || bad "boot check-in: $(lines) lines at the responder"
 
 n0=$(lines)
@@ -142,8 +100,7 @@ case $st in
 *) bad "no attach check-in scheduled: $st" ;;
 esac
 n1=$(lines)
-i=0
-while [ "$(lines)" -le "$n1" ] && [ $i -lt 750 ]; do sleep 0.1; i=$((i + 1)); done
+wait_lines "$n1" 750
 if [ "$(lines)" -gt "$n1" ] && tail -n 1 "$W/resp.log" | grep -q '^checkin attach '; then
 	ok "the coalesced attach check-in arrived"
 else bad "no coalesced attach check-in within 75 s"; tail -n 3 "$W/resp.log"; fi
@@ -153,7 +110,7 @@ total=$(($(lines) - n0))
 
 # The deferred timing write is done at shutdown: the saved state holds the last answer.
 la=$(status | sed -n 's/.*"last_answer":\([0-9]*\).*/\1/p')
-kill "$AP"; wait "$AP" 2>/dev/null; AP=
+stop_agent
 saved=$(indev "$AGENT" -c "$W/agent.conf" status --json | sed -n 's/.*"last_answer":\([0-9]*\).*/\1/p')
 [ -n "$la" ] && [ "$saved" = "$la" ] && ok "state saved at stop holds the last answer ($la)" ||
 	bad "saved last_answer '$saved', running agent had '$la'"

@@ -14,42 +14,19 @@
 #      untrusted clock (notify-only, then quarantine); the moment the clock is right again
 #      (trusted, past the expiry) it is released (within 10 s, not at the next hourly recheck).
 # Needs root, ip, ping and libfaketime; exit 77 (skip) otherwise.
-set -u
-B=${1:?usage: agent_clock.sh BUILD_DIR}
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-command -v ip >/dev/null && command -v ping >/dev/null || { echo "SKIP: needs ip and ping"; exit 77; }
-AGENT=$B/agent/recall-agent
-RESP=$B/agent/fake_responder
+# shellcheck source=tests/netns/agent_common
+. "$(dirname "$0")/agent_common"
+need ip ping
 R=$B/tools/recall
-[ -x "$AGENT" ] && [ -x "$RESP" ] && [ -x "$R" ] || { echo "SKIP: agent, responder or tool not built"; exit 77; }
+[ -x "$R" ] || { echo "SKIP: tool not built"; exit 77; }
 FT=$(ls /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
 [ -n "$FT" ] || { echo "SKIP: needs libfaketime (scripts/deps)"; exit 77; }
 
-DEV=rcclock-dev-$$
-GW=rcclock-gw-$$
-W=$(mktemp -d /tmp/agent_clock.XXXXXX)
-AP= RP=
-cleanup() {
-	for p in $AP $RP; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	ip netns del "$DEV" 2>/dev/null
-	ip netns del "$GW" 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
-
-fails=0 passes=0
-ok() { passes=$((passes + 1)); echo "ok: $*"; }
-bad() { fails=$((fails + 1)); echo "FAIL: $*"; }
-indev() { ip netns exec "$DEV" "$@"; }
-reach() { indev ping -c1 -W1 -q "$1" >/dev/null 2>&1; }
-
-ip netns add "$DEV" && ip netns add "$GW" || { echo "SKIP: cannot create namespaces"; exit 77; }
-ip link add d0 netns "$DEV" type veth peer name g0 netns "$GW"
+dev_gw rcclock
 indev ip link set lo up
 indev ip link set d0 up
 indev ip addr add 192.0.2.10/24 dev d0
-ip netns exec "$GW" sh -e -c '
+ingw sh -e -c '
 	ip link set lo up; ip link set g0 up
 	ip addr add 192.0.2.1/24 dev g0
 	for a in 198.51.100.74 203.0.113.5; do ip addr add $a/32 dev lo; done'
@@ -84,30 +61,13 @@ cp old.cose mode.cose
 
 echo clear >"$W/mode"
 : >"$W/resp.log"
-ip netns exec "$GW" "$RESP" serve 198.51.100.74 7412 "$W/mode" "$W/resp.log" &
-RP=$!
+serve 198.51.100.74
 
 write_conf() { # state-dir build-date
-	cat >"$W/agent.conf" <<EOF
-vendor = Acme
-model = Cam 1
-fwver = 1.0.0
-build-date = $2
-checkin-address = 198.51.100.74
-anchors = $W/anchors.cbor
-state-dir = $1
-hooks-dir =
-announce = no
-debounce = 100ms
-timeout = 1s
-backoff-base = 1s
-backoff-cap = 2s
-recheck = 1h
-wall-clock = trusted
-EOF
+	agent_conf "fwver = 1.0.0" "build-date = $2" "checkin-address = 198.51.100.74" \
+		"state-dir = $1" "debounce = 100ms" "recheck = 1h"
 	mkdir -p "$1"
 }
-lines() { wc -l <"$W/resp.log" 2>/dev/null || echo 0; }
 # start_agent FAKETIME-SPEC|-: the agent under libfaketime reading the spec from $W/faketime
 # (re-read every second), or at the real time.
 start_agent() {
@@ -121,12 +81,9 @@ start_agent() {
 			"$AGENT" -c "$W/agent.conf" -f -v run >>"$W/agent.log" 2>&1 &
 	fi
 	AP=$!
-	i=0
-	while [ "$(lines)" -le "$n0" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	wait_lines "$n0" 100
 	sleep 1
 }
-stop_agent() { kill "$AP"; wait "$AP" 2>/dev/null; AP=; }
-state() { indev "$AGENT" -c "$W/agent.conf" status --json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
 expect_open() {
 	st=$(state)
 	[ "$st" != quarantined ] && ok "$1: state $st" || bad "$1: quarantined"

@@ -13,51 +13,20 @@
 # addresses and the remedy endpoint stay reachable. Also: an address configured /8 gives a /16
 # LAN, an IPv6 /48 a /64; a refresh that changes nothing writes nothing to the table.
 # Needs root, ip, ping and radvd; exit 77 (skip) otherwise.
-set -u
-B=${1:?usage: agent_lan_bound.sh BUILD_DIR}
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-for c in ip ping radvd; do command -v $c >/dev/null || { echo "SKIP: needs $c"; exit 77; }; done
-AGENT=$B/agent/recall-agent
-RESP=$B/agent/fake_responder
-[ -x "$AGENT" ] && [ -x "$RESP" ] || { echo "SKIP: agent not built"; exit 77; }
+# shellcheck source=tests/netns/agent_common
+. "$(dirname "$0")/agent_common"
+need ip ping radvd
 
-DEV=rclan-dev-$$
-GW=rclan-gw-$$
-NET=rclan-inet-$$
-W=$(mktemp -d /tmp/agent_lan.XXXXXX)
-AP= RP4= RP6= RA= MON=
-# Background processes are started with "ip netns exec" itself (it execs), never through a shell
-# function, so that $! is the process to kill.
-cleanup() {
-	for p in $AP $RP4 $RP6 $RA $MON; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	for n in "$DEV" "$GW" "$NET"; do ip netns del "$n" 2>/dev/null; done
-	rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
-
-fails=0 passes=0
-ok() { passes=$((passes + 1)); echo "ok: $*"; }
-bad() { fails=$((fails + 1)); echo "FAIL: $*"; }
-indev() { ip netns exec "$DEV" "$@"; }
-ingw() { ip netns exec "$GW" "$@"; }
 # Reachable: any of three echo requests answered (neighbour resolution through a proxy may
 # take the first one).
 reach() {
 	for _ in 1 2 3; do indev ping -c1 -W1 -q "$1" >/dev/null 2>&1 && return 0; done
 	return 1
 }
-table() { indev ip route show table 7412; indev ip -6 route show table 7412; }
-expect_reach() { if reach "$1"; then ok "$2: $1 reachable"; else bad "$2: $1 should be reachable"; fi; }
-expect_block() {
-	if reach "$1"; then
-		bad "$2: $1 should be blocked"
-		table
-	else ok "$2: $1 blocked"; fi
-}
 
-for n in "$DEV" "$GW" "$NET"; do ip netns add "$n" || { echo "SKIP: cannot create namespaces"; exit 77; }; done
-ip link add d0 netns "$DEV" type veth peer name g0 netns "$GW"
+dev_gw rclan
+NET=rclan-inet-$$
+add_netns "$NET"
 ip link add i0 netns "$GW" type veth peer name n0 netns "$NET"
 indev sh -e -c '
 	sysctl -qw net.ipv6.conf.all.forwarding=0 net.ipv6.conf.default.accept_ra=2
@@ -119,42 +88,14 @@ for a in 203.0.113.5 2001:db8:99::5; do
 	else bad "before the recall: $a not reached on-link"; indev ip neigh; fi
 done
 
-"$RESP" anchors "$W/anchors.cbor" 3 2 || exit 1
+make_anchors
 echo clear >"$W/mode"
-ip netns exec "$GW" "$RESP" serve 198.51.100.74 7412 "$W/mode" "$W/resp.log" 198.51.100.80/32 &
-RP4=$!
-ip netns exec "$GW" "$RESP" serve 2001:db8:74::74 7412 "$W/mode" "$W/resp.log" 198.51.100.80/32 &
-RP6=$!
+serve 198.51.100.74 198.51.100.80/32
+serve 2001:db8:74::74 198.51.100.80/32
 mkdir -p "$W/state"
-cat >"$W/agent.conf" <<EOF
-vendor = Acme
-model = Cam 1
-fwver = 1.0.0
-checkin-address = 198.51.100.74 [2001:db8:74::74]
-anchors = $W/anchors.cbor
-state-dir = $W/state
-hooks-dir =
-announce = no
-debounce = 100ms
-timeout = 1s
-backoff-base = 1s
-backoff-cap = 2s
-wall-clock = trusted
-EOF
-lines() { wc -l 2>/dev/null <"$W/resp.log" || echo 0; }
-state() { indev "$AGENT" -c "$W/agent.conf" status --json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
-checkin() {
-	n=$(lines)
-	kill -USR1 "$AP"
-	i=0
-	while [ "$(lines)" -le "$n" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	sleep 0.7
-}
-ip netns exec "$DEV" "$AGENT" -c "$W/agent.conf" -f run >>"$W/agent.log" 2>&1 &
-AP=$!
-i=0
-while [ "$(lines)" -lt 1 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-sleep 0.5
+agent_conf "fwver = 1.0.0" "checkin-address = 198.51.100.74 [2001:db8:74::74]" \
+	"state-dir = $W/state" "debounce = 100ms"
+start_agent
 
 echo recall >"$W/mode"
 checkin
@@ -210,7 +151,7 @@ if indev ip rule | grep -q "lookup 7412" || indev ip -6 rule | grep -q "lookup 7
 	bad "release: rules or routes left behind"; table
 else ok "release by override: no rule or route left"; fi
 
-kill "$AP"; wait "$AP" 2>/dev/null; AP=
+stop_agent
 echo "--- agent log (tail)"; tail -n 10 "$W/agent.log"
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

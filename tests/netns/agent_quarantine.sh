@@ -10,47 +10,16 @@
 # garbage answers do not; a DHCP-style default route and a deleted rule do not undo it; it
 # survives an agent restart; every release path (override, clear, firmware change, opt-out,
 # expiry) removes every rule and route. Needs root; exit 77 (skip) otherwise.
-set -u
-B=${1:?usage: agent_quarantine.sh BUILD_DIR}
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-command -v ip >/dev/null && command -v ping >/dev/null || { echo "SKIP: needs ip and ping"; exit 77; }
-AGENT=$B/agent/recall-agent
-RESP=$B/agent/fake_responder
-[ -x "$AGENT" ] && [ -x "$RESP" ] || { echo "SKIP: agent not built"; exit 77; }
+# shellcheck source=tests/netns/agent_common
+. "$(dirname "$0")/agent_common"
+need ip ping
 
-DEV=rcagent-dev-$$
-GW=rcagent-gw-$$
-W=$(mktemp -d /tmp/agent_netns.XXXXXX)
-AP= RP4= RP6=
-cleanup() {
-	for p in $AP $RP4 $RP6; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	ip netns del "$DEV" 2>/dev/null
-	ip netns del "$GW" 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
-
-fails=0 passes=0
-ok() { passes=$((passes + 1)); echo "ok: $*"; }
-bad() { fails=$((fails + 1)); echo "FAIL: $*"; }
-indev() { ip netns exec "$DEV" "$@"; }
-reach() { indev ping -c1 -W1 -q "$1" >/dev/null 2>&1; }
-expect_reach() { if reach "$1"; then ok "$2: $1 reachable"; else bad "$2: $1 should be reachable"; fi; }
-expect_block() {
-	if reach "$1"; then
-		bad "$2: $1 should be blocked"
-		indev ip rule; indev ip -6 rule; indev ip route show table 7412; indev ip -6 route show table 7412
-	else ok "$2: $1 blocked"; fi
-}
-
-ip netns add "$DEV" && ip netns add "$GW" || { echo "SKIP: cannot create namespaces"; exit 77; }
-ip link add d0 netns "$DEV" type veth peer name g0 netns "$GW"
+dev_gw rcagent
 indev ip link set lo up
 indev ip link set d0 up
 indev ip addr add 192.0.2.10/24 dev d0
 indev ip -6 addr add 2001:db8:1::10/64 dev d0 nodad
-ip netns exec "$GW" sh -e -c '
+ingw sh -e -c '
 	ip link set lo up; ip link set g0 up
 	ip addr add 192.0.2.1/24 dev g0; ip addr add 192.0.2.2/24 dev g0
 	ip -6 addr add 2001:db8:1::1/64 dev g0 nodad; ip -6 addr add 2001:db8:1::2/64 dev g0 nodad
@@ -60,50 +29,14 @@ indev ip route add default via 192.0.2.1
 indev ip -6 route add default via 2001:db8:1::1
 sleep 1
 
-"$RESP" anchors "$W/anchors.cbor" 3 2 || exit 1
+make_anchors
 echo clear >"$W/mode"
-ip netns exec "$GW" "$RESP" serve 198.51.100.74 7412 "$W/mode" "$W/resp.log" 198.51.100.80/32 &
-RP4=$!
-ip netns exec "$GW" "$RESP" serve 2001:db8:74::74 7412 "$W/mode" "$W/resp.log" 198.51.100.80/32 &
-RP6=$!
+serve 198.51.100.74 198.51.100.80/32
+serve 2001:db8:74::74 198.51.100.80/32
 mkdir -p "$W/state"
 write_conf() { # fwver checkin
-	cat >"$W/agent.conf" <<EOF
-vendor = Acme
-model = Cam 1
-fwver = $1
-checkin-address = 198.51.100.74 [2001:db8:74::74]
-anchors = $W/anchors.cbor
-state-dir = $W/state
-hooks-dir =
-announce = no
-checkin = $2
-debounce = 100ms
-attach-interval = 100ms
-timeout = 1s
-backoff-base = 1s
-backoff-cap = 2s
-wall-clock = trusted
-EOF
-}
-lines() { wc -l <"$W/resp.log" 2>/dev/null || echo 0; }
-start_agent() { # and wait (at most 10 s) for its boot check-in to reach the responder
-	n0=$(lines)
-	ip netns exec "$DEV" "$AGENT" -c "$W/agent.conf" -f run >>"$W/agent.log" 2>&1 &
-	AP=$!
-	i=0
-	while [ "$(lines)" -le "$n0" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	sleep 0.5
-}
-stop_agent() { kill "$AP"; wait "$AP" 2>/dev/null; AP=; }
-state() { indev "$AGENT" -c "$W/agent.conf" status --json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
-# Trigger a check-in (attach) and wait until the responder saw it, then let the agent act.
-checkin() {
-	n=$(lines)
-	kill -USR1 "$AP"
-	i=0
-	while [ "$(lines)" -le "$n" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	sleep 0.7
+	agent_conf "fwver = $1" "checkin-address = 198.51.100.74 [2001:db8:74::74]" \
+		"state-dir = $W/state" "checkin = $2" "debounce = 100ms" "attach-interval = 100ms"
 }
 no_traces() {
 	if indev ip rule | grep -q "lookup 7412" || indev ip -6 rule | grep -q "lookup 7412" ||
