@@ -57,16 +57,20 @@ elif mode == "slowloris":  # one header byte every 0.3 s, at most SECONDS; when 
     print("cut=%s" % ("%.1f" % cut if cut is not None else "never"), flush=True)
 PY
 py() { python3 "$T/clients.py" "$MPORT" "$@"; }
+# wait_refused LIMIT MIN: until at least MIN connections were refused for LIMIT (at most 5 s).
+wait_refused() {
+	_w=0
+	while [ "$(metric recalld_metrics_connections_refused_total "limit=\"$1\"")" -lt "$2" ]; do
+		_w=$((_w + 1))
+		[ $_w -lt 100 ] || fail "$1 refusals: $(metric recalld_metrics_connections_refused_total)"
+		sleep 0.05
+	done
+}
 
 # 1. one client, 40 idle connections: 2 kept, 38 refused; another client is served at once
 py idle 127.0.0.2 40 5 >"$T/idle.out" &
 IDLE=$!
-_w=0
-while [ "$(metric recalld_metrics_connections_refused_total 'limit="per_client"')" -lt 38 ]; do
-	_w=$((_w + 1))
-	[ $_w -lt 100 ] || fail "per-client refusals: $(metric recalld_metrics_connections_refused_total)"
-	sleep 0.05
-done
+wait_refused per_client 38
 curl -sf -m 2 "http://127.0.0.1:$MPORT/metrics" >/dev/null || fail "another client not served"
 wait $IDLE || fail "idle client"
 grep -q '^refused=38$' "$T/idle.out" || fail "idle: $(cat "$T/idle.out")"
@@ -89,12 +93,7 @@ while [ $i -lt 22 ]; do
 	PIDS="$PIDS $!"
 	i=$((i + 1))
 done
-_w=0
-while [ "$(metric recalld_metrics_connections_refused_total 'limit="total"')" -lt 3 ]; do
-	_w=$((_w + 1))
-	[ $_w -lt 100 ] || fail "total refusals: $(metric recalld_metrics_connections_refused_total)"
-	sleep 0.05
-done
+wait_refused total 3
 start=$(date +%s)
 until curl -sf -m 1 "http://127.0.0.1:$MPORT/metrics" >/dev/null 2>&1; do
 	[ $(($(date +%s) - start)) -lt 5 ] || fail "no scrape within 5 s of a full table"
