@@ -79,6 +79,10 @@ void agentd_config_free(struct agentd *d);
  * in err: a symbolic link (not followed), or a directory not owned by the effective user or
  * writable by group or others, is refused. */
 int state_dir_open(const char *path, char *err, size_t cap);
+/* The same for a reader (status, override): never creates it (errno ENOENT: it does not exist);
+ * a symbolic link, or a directory writable by group or others, is refused with the same
+ * message; as root any owner is accepted (the daemon's user), else only root or this user. */
+int state_dir_open_ro(const char *path, char *err, size_t cap);
 /* Take the daemon's exclusive lock in the state directory: fd, or -1 with a message in err
  * (errno EWOULDBLOCK: held by a running agent). A symbolic link, a file that is not regular,
  * not ours or writable by others is refused. */
@@ -117,9 +121,11 @@ const char *agentd_event_state(enum rc_agent_event ev);
 enum { CTL_STATUS = 'S', CTL_OVERRIDE = 'O', CTL_CLEAR = 'C' };
 #define CTL_MSG_MAX (1 + sizeof(struct rc_agent_status) + 2 + RC_NOTICE_MAX + 64)
 #define CTL_REQ_MAX (RC_NOTICE_ID_MAX + 7) /* longest request the daemon reads, bytes */
-/* Send a request (op + NUL-terminated arg) to the daemon and read its reply into buf.
- * Returns reply length, or -1 (errno ENOENT/ECONNREFUSED: daemon not running). */
-long ctl_request(const char *state_dir, char op, const char *arg, uint8_t *buf, size_t cap);
+/* Send a request (op + NUL-terminated arg) to the daemon through the control socket in the
+ * state directory dirfd (from state_dir_open_ro: connected relative to it, never by path) and
+ * read its reply into buf. Returns reply length, or -1 (errno ENOENT/ECONNREFUSED: daemon not
+ * running). */
+long ctl_request(int dirfd, char op, const char *arg, uint8_t *buf, size_t cap);
 /* The daemon's listening socket, bound as `control` inside the state directory dirfd (not
  * through its path: nothing between can be swapped); a stale socket is removed first. fd or
  * -1. */

@@ -1,7 +1,6 @@
 /* `recall-agent status [--json]`: asks the running daemon over the control socket; when none
  * runs, reads the saved state file (read-only) and says so. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -63,8 +62,9 @@ static void s_log(void *c, enum rc_log_level lv, const char *msg)
 static const struct rc_agent_ops offline_ops = {s_send,    s_mono,       s_wall,   s_random,
 						s_persist, s_quarantine, s_notify, s_log};
 
-/* No daemon: the saved state, decoded by the core. */
-static int offline(struct agentd *d, struct view *v)
+/* No daemon: the saved state in the checked directory dfd (-1: there is none), decoded by
+ * the core. */
+static int offline(struct agentd *d, int dfd, struct view *v)
 {
 	static struct rc_agent a;
 	static uint8_t blob[RC_AGENT_STATE_MAX];
@@ -72,10 +72,7 @@ static int offline(struct agentd *d, struct view *v)
 	char why[128];
 	if (rc_agent_init(&a, &d->ac, &offline_ops, NULL) != RC_OK)
 		return -1;
-	int dfd = open(d->c.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = dfd < 0 ? 1 : state_load(dfd, blob, sizeof(blob), &len, why, sizeof(why));
-	if (dfd >= 0)
-		close(dfd);
 	if (rc < 0)
 		fprintf(stderr, "recall-agent: %s/%s: %s (the agent will ignore it)\n",
 			d->c.state_dir, AGENTD_STATE_FILE, why);
@@ -90,10 +87,10 @@ static int offline(struct agentd *d, struct view *v)
 	return 0;
 }
 
-static int online(struct agentd *d, struct view *v)
+static int online(int dfd, struct view *v)
 {
 	static uint8_t buf[CTL_MSG_MAX];
-	long n = ctl_request(d->c.state_dir, CTL_STATUS, "", buf, sizeof(buf));
+	long n = ctl_request(dfd, CTL_STATUS, "", buf, sizeof(buf));
 	if (n < 0)
 		return -1;
 	if (ctl_status_decode(buf, (size_t)n, &v->st, &v->text, &v->url) < 0) {
@@ -218,16 +215,29 @@ static void print_text(const struct agentd *d, const struct view *v)
 int cmd_status(struct agentd *d, bool json)
 {
 	struct view v = {0};
-	int rc = online(d, &v);
-	if (rc == -2 || (rc < 0 && errno != ENOENT && errno != ECONNREFUSED)) {
+	char err[512];
+	/* The directory checked as the daemon checks it (never created): a state file or socket
+	 * planted by someone else is never read. None yet: nothing saved, no daemon. */
+	int dfd = state_dir_open_ro(d->c.state_dir, err, sizeof(err));
+	if (dfd < 0 && errno != ENOENT) {
+		fprintf(stderr, "recall-agent: %s\n", err);
+		return 1;
+	}
+	int rc = dfd < 0 ? -1 : online(dfd, &v);
+	if (rc == -2 || (rc < 0 && dfd >= 0 && errno != ENOENT && errno != ECONNREFUSED)) {
 		fprintf(stderr, "recall-agent: control socket in %s: %s\n", d->c.state_dir,
 			strerror(errno));
+		close(dfd);
 		return 1;
 	}
-	if (rc < 0 && offline(d, &v) < 0) {
+	if (rc < 0 && offline(d, dfd, &v) < 0) {
 		fprintf(stderr, "recall-agent: configuration rejected by the core\n");
+		if (dfd >= 0)
+			close(dfd);
 		return 1;
 	}
+	if (dfd >= 0)
+		close(dfd);
 	if (json)
 		print_json(d, &v);
 	else
