@@ -91,6 +91,9 @@ size_t ctl_handle(struct rc_agent *a, const char *req, size_t n, bool owner, uns
 		rc_agent_status(a, &st);
 		memcpy(out + len, &st, sizeof(st));
 		len += sizeof(st);
+		uint64_t refused = hooks_refused();
+		for (int i = 7; i >= 0; i--)
+			out[len++] = (uint8_t)(refused >> (8 * i));
 		struct rc_str parts[2] = {{NULL, 0}, {NULL, 0}};
 		if (rc_agent_notice(a, &nt) == RC_OK) {
 			parts[0] = nt.text;
@@ -115,22 +118,26 @@ size_t ctl_handle(struct rc_agent *a, const char *req, size_t n, bool owner, uns
 	return len;
 }
 
-int ctl_status_decode(const uint8_t *buf, size_t n, struct rc_agent_status *st, struct rc_str *text,
-		      struct rc_str *url)
+int ctl_status_decode(const uint8_t *buf, size_t n, struct ctl_status *s)
 {
-	size_t off = 1 + sizeof(*st);
+	size_t off = 1 + sizeof(s->st) + 8;
 	if (n < off + 4 || buf[0] != RC_OK)
 		return -1;
-	memcpy(st, buf + 1, sizeof(*st));
-	struct rc_str *parts[2] = {text, url};
+	memcpy(&s->st, buf + 1, sizeof(s->st));
+	s->hooks_refused = 0;
+	for (size_t i = 1 + sizeof(s->st); i < off; i++)
+		s->hooks_refused = s->hooks_refused << 8 | buf[i];
+	struct rc_str *parts[2] = {&s->text, &s->url};
 	for (int i = 0; i < 2; i++) {
+		if (off + 2 > n)
+			return -1;
 		size_t l = (size_t)buf[off] << 8 | buf[off + 1];
 		off += 2;
-		if (off + l > n)
+		if (l > n - off)
 			return -1;
 		parts[i]->p = (const char *)buf + off;
 		parts[i]->n = l;
 		off += l;
 	}
-	return 0;
+	return off == n ? 0 : -1;
 }
