@@ -79,6 +79,10 @@ void agentd_config_free(struct agentd *d);
  * in err: a symbolic link (not followed), or a directory not owned by the effective user or
  * writable by group or others, is refused. */
 int state_dir_open(const char *path, char *err, size_t cap);
+/* The same for a reader (status, override): never creates it (errno ENOENT: it does not exist);
+ * a symbolic link, or a directory writable by group or others, is refused with the same
+ * message; as root any owner is accepted (the daemon's user), else only root or this user. */
+int state_dir_open_ro(const char *path, char *err, size_t cap);
 /* Take the daemon's exclusive lock in the state directory: fd, or -1 with a message in err
  * (errno EWOULDBLOCK: held by a running agent). A symbolic link, a file that is not regular,
  * not ours or writable by others is refused. */
@@ -115,11 +119,15 @@ const char *agentd_event_state(enum rc_agent_event ev);
 
 /* Control socket (SOCK_SEQPACKET, <state-dir>/control): one request, one reply. */
 enum { CTL_STATUS = 'S', CTL_OVERRIDE = 'O', CTL_CLEAR = 'C' };
-#define CTL_MSG_MAX (1 + sizeof(struct rc_agent_status) + 2 + RC_NOTICE_MAX + 64)
+/* A status reply: RC_OK | struct rc_agent_status | u64 big-endian hooks refused | u16 length and
+ * notice text | u16 length and remedy URL (text and URL lie within the notice). */
+#define CTL_MSG_MAX (1 + sizeof(struct rc_agent_status) + 8 + 4 + RC_NOTICE_MAX + 64)
 #define CTL_REQ_MAX (RC_NOTICE_ID_MAX + 7) /* longest request the daemon reads, bytes */
-/* Send a request (op + NUL-terminated arg) to the daemon and read its reply into buf.
- * Returns reply length, or -1 (errno ENOENT/ECONNREFUSED: daemon not running). */
-long ctl_request(const char *state_dir, char op, const char *arg, uint8_t *buf, size_t cap);
+/* Send a request (op + NUL-terminated arg) to the daemon through the control socket in the
+ * state directory dirfd (from state_dir_open_ro: connected relative to it, never by path) and
+ * read its reply into buf. Returns reply length, or -1 (errno ENOENT/ECONNREFUSED: daemon not
+ * running). */
+long ctl_request(int dirfd, char op, const char *arg, uint8_t *buf, size_t cap);
 /* The daemon's listening socket, bound as `control` inside the state directory dirfd (not
  * through its path: nothing between can be swapped); a stale socket is removed first. fd or
  * -1. */
@@ -129,9 +137,21 @@ int ctl_listen(int dirfd);
  * returns the reply length. Overrides are logged. */
 size_t ctl_handle(struct rc_agent *a, const char *req, size_t n, bool owner, unsigned uid,
 		  uint8_t out[static CTL_MSG_MAX]);
-/* A status reply: 0 with st and views of the notice text and URL in buf, -1 if malformed. */
-int ctl_status_decode(const uint8_t *buf, size_t n, struct rc_agent_status *st, struct rc_str *text,
-		      struct rc_str *url);
+/* A status reply, decoded: the core's status, the daemon's own counters, views of the notice
+ * text and remedy URL in the reply buffer. */
+struct ctl_status {
+	struct rc_agent_status st;
+	uint64_t hooks_refused; /* hooks_refused() of the daemon */
+	struct rc_str text, url;
+};
+/* 0 with the reply in s, or -1 if it is malformed or not exactly one status reply long (a
+ * daemon of another build). */
+int ctl_status_decode(const uint8_t *buf, size_t n, struct ctl_status *s);
+
+/* The daemon's wall clock (rc_agent_ops.wall): POSIX seconds; *trusted as wall-clock says
+ * (auto: the kernel's synchronised flag, adjtimex(2)). The status command judges the saved
+ * state's time floor with it too. */
+uint64_t agentd_wall(const struct agentd *d, bool *trusted);
 
 /* Subcommands (main.c dispatches). Return the process exit status. */
 int cmd_run(struct agentd *d, bool foreground, int verbose);

@@ -4,14 +4,29 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agentd.h"
 
 int cmd_override(struct agentd *d, const char *id, bool clear)
 {
 	uint8_t buf[64];
-	long n = ctl_request(d->c.state_dir, clear ? CTL_CLEAR : CTL_OVERRIDE,
-			     clear || !strcmp(id, "all") ? "" : id, buf, sizeof(buf));
+	char err[512];
+	/* The directory checked as the daemon checks it: a socket planted by someone else is
+	 * never talked to. */
+	int dfd = state_dir_open_ro(d->c.state_dir, err, sizeof(err));
+	if (dfd < 0 && errno != ENOENT) {
+		fprintf(stderr, "recall-agent: %s\n", err);
+		return 1;
+	}
+	long n = dfd < 0 ? -1
+			 : ctl_request(dfd, clear ? CTL_CLEAR : CTL_OVERRIDE,
+				       clear || !strcmp(id, "all") ? "" : id, buf, sizeof(buf));
+	if (dfd >= 0) {
+		int e = errno;
+		close(dfd);
+		errno = e;
+	}
 	if (n < 0) {
 		if (errno == ENOENT || errno == ECONNREFUSED)
 			fprintf(stderr, "recall-agent: the agent is not running (start it first; "

@@ -1,7 +1,6 @@
 /* `recall-agent status [--json]`: asks the running daemon over the control socket; when none
  * runs, reads the saved state file (read-only) and says so. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -12,8 +11,7 @@
 
 struct view {
 	bool running;
-	struct rc_agent_status st;
-	struct rc_str text, url;
+	struct ctl_status r; /* from the daemon, or made up from the saved state */
 };
 
 static uint64_t s_mono(void *c)
@@ -21,11 +19,10 @@ static uint64_t s_mono(void *c)
 	(void)c;
 	return 0;
 }
+/* Judged as the daemon judges it: the status shows whether it would trust the clock. */
 static uint64_t s_wall(void *c, bool *t)
 {
-	(void)c;
-	*t = false;
-	return (uint64_t)time(NULL);
+	return agentd_wall(c, t);
 }
 static int s_send(void *c, const struct rc_src *to, const uint8_t *b, size_t l)
 {
@@ -63,40 +60,38 @@ static void s_log(void *c, enum rc_log_level lv, const char *msg)
 static const struct rc_agent_ops offline_ops = {s_send,    s_mono,       s_wall,   s_random,
 						s_persist, s_quarantine, s_notify, s_log};
 
-/* No daemon: the saved state, decoded by the core. */
-static int offline(struct agentd *d, struct view *v)
+/* No daemon: the saved state in the checked directory dfd (-1: there is none), decoded by
+ * the core. */
+static int offline(struct agentd *d, int dfd, struct view *v)
 {
 	static struct rc_agent a;
 	static uint8_t blob[RC_AGENT_STATE_MAX];
 	size_t len;
 	char why[128];
-	if (rc_agent_init(&a, &d->ac, &offline_ops, NULL) != RC_OK)
+	if (rc_agent_init(&a, &d->ac, &offline_ops, d) != RC_OK)
 		return -1;
-	int dfd = open(d->c.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = dfd < 0 ? 1 : state_load(dfd, blob, sizeof(blob), &len, why, sizeof(why));
-	if (dfd >= 0)
-		close(dfd);
 	if (rc < 0)
 		fprintf(stderr, "recall-agent: %s/%s: %s (the agent will ignore it)\n",
 			d->c.state_dir, AGENTD_STATE_FILE, why);
 	if (rc == 0)
 		rc_agent_restore(&a, blob, len);
-	rc_agent_status(&a, &v->st);
+	rc_agent_status(&a, &v->r.st);
 	struct rc_notice n;
 	if (rc_agent_notice(&a, &n) == RC_OK) {
-		v->text = n.text;
-		v->url = n.remedy_url;
+		v->r.text = n.text;
+		v->r.url = n.remedy_url;
 	}
 	return 0;
 }
 
-static int online(struct agentd *d, struct view *v)
+static int online(int dfd, struct view *v)
 {
 	static uint8_t buf[CTL_MSG_MAX];
-	long n = ctl_request(d->c.state_dir, CTL_STATUS, "", buf, sizeof(buf));
+	long n = ctl_request(dfd, CTL_STATUS, "", buf, sizeof(buf));
 	if (n < 0)
 		return -1;
-	if (ctl_status_decode(buf, (size_t)n, &v->st, &v->text, &v->url) < 0) {
+	if (ctl_status_decode(buf, (size_t)n, &v->r) < 0) {
 		errno = EPROTO;
 		return -2;
 	}
@@ -116,9 +111,37 @@ static void jnum(const char *key, uint64_t v)
 	printf(",\"%s\":%llu", key, (unsigned long long)v);
 }
 
+/* t as ISO 8601 UTC ("2026-03-01T12:00:00Z"); 0: "none". */
+static const char *iso(char *b, size_t cap, uint64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!t)
+		snprintf(b, cap, "none");
+	else if ((uint64_t)tt != t || !gmtime_r(&tt, &tm) ||
+		 !strftime(b, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(b, cap, "@%llu", (unsigned long long)t);
+	return b;
+}
+
+/* Why the clock is or is not trusted (docs/SECURITY.md 5): the core's verdict, and for a clock
+ * that the time source does not vouch for, whether the configuration says so. */
+enum clock_why { CLK_TRUSTED, CLK_BELOW_FLOOR, CLK_UNTRUSTED_CONF, CLK_UNSYNCED };
+
+static enum clock_why clock_why(const struct agentd *d, const struct rc_agent_status *s)
+{
+	if (s->clock_trusted)
+		return CLK_TRUSTED;
+	if (s->clock_synced)
+		return CLK_BELOW_FLOOR;
+	return d->c.wall_clock == CLOCK_UNTRUSTED ? CLK_UNTRUSTED_CONF : CLK_UNSYNCED;
+}
+
 static void print_json(const struct agentd *d, const struct view *v)
 {
-	const struct rc_agent_status *s = &v->st;
+	static const char *const clock_names[] = {"trusted", "below-time-floor",
+						  "untrusted-by-configuration", "not-synchronised"};
+	const struct rc_agent_status *s = &v->r.st;
 	const struct rc_agent_counters *c = &s->c;
 	printf("{\"running\":%s", v->running ? "true" : "false");
 	jstr("state", rc_agent_state_name(s->state), strlen(rc_agent_state_name(s->state)), true);
@@ -134,13 +157,17 @@ static void print_json(const struct agentd *d, const struct view *v)
 		jstr("severity", rc_severity_name(s->severity),
 		     strlen(rc_severity_name(s->severity)), true);
 		jnum("expiry", s->notice_expiry);
-		jstr("text", v->text.p, v->text.n, true);
-		jstr("url", v->url.p, v->url.n, true);
+		jstr("text", v->r.text.p, v->r.text.n, true);
+		jstr("url", v->r.url.p, v->r.url.n, true);
 		printf("}");
 	}
 	printf(",\"override_all\":%s", s->override_all ? "true" : "false");
 	jnum("overrides", s->noverrides);
 	jnum("anchor_epoch", s->anchor_epoch);
+	const char *clk = clock_names[clock_why(d, s)];
+	jstr("clock", clk, strlen(clk), true);
+	printf(",\"clock_trusted\":%s", s->clock_trusted ? "true" : "false");
+	jnum("time_floor", s->time_floor);
 	if (v->running && s->next_ms != RC_AGENT_NEVER) {
 		jnum("next_checkin_s", s->next_ms / 1000);
 		jstr("next_reason", rc_reason_name(s->next_reason),
@@ -152,18 +179,18 @@ static void print_json(const struct agentd *d, const struct view *v)
 	jnum("feed_serial", s->feed_serial);
 	printf(",\"counters\":{\"checkins\":%llu", (unsigned long long)c->checkins);
 	const uint64_t vals[] = {
-	    c->send_errors,    c->timeouts,       c->giveups,       c->answers,
-	    c->clear,          c->recalled,       c->retry_later,   c->unsupported,
-	    c->rotations,      c->rx_garbage,     c->rx_source,     c->rx_nonce,
-	    c->rx_invalid,     c->rx_threshold,   c->rx_notcovered, c->rx_expired,
-	    c->releases,       c->persist_errors, c->state_corrupt, c->quarantine_errors,
-	    c->log_suppressed, c->persists};
+	    c->send_errors,    c->timeouts,       c->giveups,        c->answers,
+	    c->clear,          c->recalled,       c->retry_later,    c->unsupported,
+	    c->rotations,      c->rx_garbage,     c->rx_source,      c->rx_nonce,
+	    c->rx_invalid,     c->rx_threshold,   c->rx_notcovered,  c->rx_expired,
+	    c->releases,       c->persist_errors, c->state_corrupt,  c->quarantine_errors,
+	    c->log_suppressed, c->persists,       v->r.hooks_refused};
 	static const char *const names[] = {
 	    "send_errors",    "timeouts",    "giveups",        "answers",       "clear",
 	    "recalled",       "retry_later", "unsupported",    "rotations",     "rx_garbage",
 	    "rx_source",      "rx_nonce",    "rx_invalid",     "rx_threshold",  "rx_notcovered",
 	    "rx_expired",     "releases",    "persist_errors", "state_corrupt", "quarantine_errors",
-	    "log_suppressed", "persists"};
+	    "log_suppressed", "persists",    "hooks_refused"};
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
 		jnum(names[i], vals[i]);
 	printf("}}\n");
@@ -181,7 +208,8 @@ static void when(const char *label, uint64_t t)
 
 static void print_text(const struct agentd *d, const struct view *v)
 {
-	const struct rc_agent_status *s = &v->st;
+	const struct rc_agent_status *s = &v->r.st;
+	char floor[48];
 	printf("%-14s %s\n", "agent", v->running ? "running" : "not running (saved state)");
 	printf("%-14s %s %s %s %s\n", "identity", d->vendor, d->model, d->hwrev[0] ? d->hwrev : "-",
 	       d->fwver);
@@ -193,9 +221,9 @@ static void print_text(const struct agentd *d, const struct view *v)
 		/* Signed, but words from a CVE record: one line (a newline must not forge a
 		 * field), hostile characters as visible escapes. */
 		static char safe[RC_TEXT_SAFE_CAP(RC_TEXT_MAX)];
-		rc_text_safe(safe, sizeof(safe), v->text.p, v->text.n, RC_TEXT_ONELINE);
+		rc_text_safe(safe, sizeof(safe), v->r.text.p, v->r.text.n, RC_TEXT_ONELINE);
 		printf("%-14s %s\n", "what", safe);
-		rc_text_safe(safe, sizeof(safe), v->url.p, v->url.n, RC_TEXT_ONELINE);
+		rc_text_safe(safe, sizeof(safe), v->r.url.p, v->r.url.n, RC_TEXT_ONELINE);
 		printf("%-14s %s\n", "remedy", safe);
 		when("expires", s->notice_expiry);
 	}
@@ -207,27 +235,58 @@ static void print_text(const struct agentd *d, const struct view *v)
 		       (unsigned long long)(s->next_ms / 1000), rc_reason_name(s->next_reason));
 	when("last answer", s->last_answer);
 	printf("%-14s %llu\n", "anchor epoch", (unsigned long long)s->anchor_epoch);
+	iso(floor, sizeof(floor), s->time_floor);
+	switch (clock_why(d, s)) {
+	case CLK_TRUSTED:
+		printf("%-14s trusted\n", "clock");
+		break;
+	case CLK_BELOW_FLOOR:
+		printf("%-14s not trusted (below the time floor %s)\n", "clock", floor);
+		break;
+	case CLK_UNTRUSTED_CONF:
+		printf("%-14s not trusted (wall-clock = untrusted)\n", "clock");
+		break;
+	case CLK_UNSYNCED:
+		printf("%-14s not trusted (not synchronised)\n", "clock");
+		break;
+	}
+	printf("%-14s %s\n", "time floor", floor);
 	if (v->running)
 		printf("%-14s %llu sent, %llu answered, %llu timed out, %llu rejected\n",
 		       "check-ins", (unsigned long long)s->c.checkins,
 		       (unsigned long long)s->c.answers, (unsigned long long)s->c.timeouts,
 		       (unsigned long long)(s->c.rx_garbage + s->c.rx_source + s->c.rx_nonce +
 					    s->c.rx_invalid));
+	if (v->running)
+		printf("%-14s %llu\n", "hooks refused", (unsigned long long)v->r.hooks_refused);
 }
 
 int cmd_status(struct agentd *d, bool json)
 {
 	struct view v = {0};
-	int rc = online(d, &v);
-	if (rc == -2 || (rc < 0 && errno != ENOENT && errno != ECONNREFUSED)) {
+	char err[512];
+	/* The directory checked as the daemon checks it (never created): a state file or socket
+	 * planted by someone else is never read. None yet: nothing saved, no daemon. */
+	int dfd = state_dir_open_ro(d->c.state_dir, err, sizeof(err));
+	if (dfd < 0 && errno != ENOENT) {
+		fprintf(stderr, "recall-agent: %s\n", err);
+		return 1;
+	}
+	int rc = dfd < 0 ? -1 : online(dfd, &v);
+	if (rc == -2 || (rc < 0 && dfd >= 0 && errno != ENOENT && errno != ECONNREFUSED)) {
 		fprintf(stderr, "recall-agent: control socket in %s: %s\n", d->c.state_dir,
 			strerror(errno));
+		close(dfd);
 		return 1;
 	}
-	if (rc < 0 && offline(d, &v) < 0) {
+	if (rc < 0 && offline(d, dfd, &v) < 0) {
 		fprintf(stderr, "recall-agent: configuration rejected by the core\n");
+		if (dfd >= 0)
+			close(dfd);
 		return 1;
 	}
+	if (dfd >= 0)
+		close(dfd);
 	if (json)
 		print_json(d, &v);
 	else

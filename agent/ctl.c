@@ -11,13 +11,34 @@
 #include "agentd.h"
 #include "log.h"
 
-long ctl_request(const char *state_dir, char op, const char *arg, uint8_t *buf, size_t cap)
+/* There is no bindat() or connectat(): bind (or connect) the relative name `control` from
+ * inside the directory dirfd, then return to the working directory. 0 or -1 with errno. */
+static int sock_at(int dirfd, int fd, bool bind_it)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", AGENTD_CTL_FILE);
+	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0)
+		return -1;
+	int rc = -1, e;
+	if (fchdir(dirfd) == 0) {
+		rc = bind_it ? bind(fd, (struct sockaddr *)&sa, sizeof(sa))
+			     : connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		e = errno;
+		if (fchdir(cwd) < 0)
+			fatal("cannot return to the working directory");
+	} else {
+		e = errno;
+	}
+	close(cwd);
+	errno = e;
+	return rc;
+}
+
+long ctl_request(int dirfd, char op, const char *arg, uint8_t *buf, size_t cap)
+{
 	char req[CTL_REQ_MAX + 1];
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", state_dir,
-			     AGENTD_CTL_FILE) >= sizeof(sa.sun_path) ||
-	    strlen(arg) > RC_NOTICE_ID_MAX) {
+	if (strlen(arg) > RC_NOTICE_ID_MAX) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -28,8 +49,7 @@ long ctl_request(const char *state_dir, char op, const char *arg, uint8_t *buf, 
 	struct timeval tv = {5, 0};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	ssize_t r = -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    send(fd, req, (size_t)n, MSG_NOSIGNAL) == n)
+	if (sock_at(dirfd, fd, false) == 0 && send(fd, req, (size_t)n, MSG_NOSIGNAL) == n)
 		r = recv(fd, buf, cap, 0);
 	int e = errno;
 	close(fd);
@@ -43,33 +63,19 @@ long ctl_request(const char *state_dir, char op, const char *arg, uint8_t *buf, 
 
 int ctl_listen(int dirfd)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", AGENTD_CTL_FILE);
 	/* Stale: we hold the lock, so no other agent owns it. unlinkat removes a link itself. */
 	if (unlinkat(dirfd, AGENTD_CTL_FILE, 0) < 0 && errno != ENOENT)
 		return -1;
-	/* There is no bindat(): bind a relative name from inside the directory, then return. */
-	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cwd < 0)
-		return -1;
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	int rc = -1, e = 0;
-	if (fd >= 0 && fchdir(dirfd) == 0) {
-		rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-		e = errno;
-		if (fchdir(cwd) < 0)
-			fatal("cannot return to the working directory");
-		if (rc == 0)
-			rc = listen(fd, 4);
-		else
-			errno = e;
-	}
-	e = errno;
-	close(cwd);
-	if (rc < 0 && fd >= 0)
+	if (fd < 0)
+		return -1;
+	if (sock_at(dirfd, fd, true) < 0 || listen(fd, 4) < 0) {
+		int e = errno;
 		close(fd);
-	errno = e;
-	return rc < 0 ? -1 : fd;
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 size_t ctl_handle(struct rc_agent *a, const char *req, size_t n, bool owner, unsigned uid,
@@ -85,6 +91,9 @@ size_t ctl_handle(struct rc_agent *a, const char *req, size_t n, bool owner, uns
 		rc_agent_status(a, &st);
 		memcpy(out + len, &st, sizeof(st));
 		len += sizeof(st);
+		uint64_t refused = hooks_refused();
+		for (int i = 7; i >= 0; i--)
+			out[len++] = (uint8_t)(refused >> (8 * i));
 		struct rc_str parts[2] = {{NULL, 0}, {NULL, 0}};
 		if (rc_agent_notice(a, &nt) == RC_OK) {
 			parts[0] = nt.text;
@@ -109,22 +118,26 @@ size_t ctl_handle(struct rc_agent *a, const char *req, size_t n, bool owner, uns
 	return len;
 }
 
-int ctl_status_decode(const uint8_t *buf, size_t n, struct rc_agent_status *st, struct rc_str *text,
-		      struct rc_str *url)
+int ctl_status_decode(const uint8_t *buf, size_t n, struct ctl_status *s)
 {
-	size_t off = 1 + sizeof(*st);
+	size_t off = 1 + sizeof(s->st) + 8;
 	if (n < off + 4 || buf[0] != RC_OK)
 		return -1;
-	memcpy(st, buf + 1, sizeof(*st));
-	struct rc_str *parts[2] = {text, url};
+	memcpy(&s->st, buf + 1, sizeof(s->st));
+	s->hooks_refused = 0;
+	for (size_t i = 1 + sizeof(s->st); i < off; i++)
+		s->hooks_refused = s->hooks_refused << 8 | buf[i];
+	struct rc_str *parts[2] = {&s->text, &s->url};
 	for (int i = 0; i < 2; i++) {
+		if (off + 2 > n)
+			return -1;
 		size_t l = (size_t)buf[off] << 8 | buf[off + 1];
 		off += 2;
-		if (off + l > n)
+		if (l > n - off)
 			return -1;
 		parts[i]->p = (const char *)buf + off;
 		parts[i]->n = l;
 		off += l;
 	}
-	return 0;
+	return off == n ? 0 : -1;
 }

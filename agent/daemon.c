@@ -45,15 +45,20 @@ static uint64_t g_mono(void *ctx)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static uint64_t g_wall(void *ctx, bool *trusted)
+uint64_t agentd_wall(const struct agentd *d, bool *trusted)
 {
 	struct timex tx = {0};
-	(void)ctx;
-	if (D->c.wall_clock == CLOCK_AUTO)
+	if (d->c.wall_clock == CLOCK_AUTO)
 		*trusted = adjtimex(&tx) >= 0 && !(tx.status & STA_UNSYNC);
 	else
-		*trusted = D->c.wall_clock == CLOCK_TRUSTED;
+		*trusted = d->c.wall_clock == CLOCK_TRUSTED;
 	return (uint64_t)time(NULL);
+}
+
+static uint64_t g_wall(void *ctx, bool *trusted)
+{
+	(void)ctx;
+	return agentd_wall(D, trusted);
 }
 
 static void g_random(void *ctx, uint8_t *buf, size_t n)

@@ -37,11 +37,13 @@ static int fail(char *err, size_t cap, const char *fmt, ...)
 	return -1;
 }
 
-int state_dir_open(const char *path, char *err, size_t cap)
+/* The checks of state_dir_open (writer: the daemon) and state_dir_open_ro (a reader: the
+ * commands, which may run as root while the directory belongs to the daemon's user). */
+static int dir_open(const char *path, bool writer, char *err, size_t cap)
 {
 	struct stat st;
 	unsigned me = (unsigned)geteuid();
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+	if (writer && mkdir(path, 0700) < 0 && errno != EEXIST)
 		return fail(err, cap, "state-dir %s: cannot create: %s", path, strerror(errno));
 	/* The last component is not followed: a symbolic link here could point anywhere. */
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -60,8 +62,10 @@ int state_dir_open(const char *path, char *err, size_t cap)
 		errno = e;
 		return fail(err, cap, "state-dir %s: %s", path, strerror(errno));
 	}
-	/* Whoever else can write here can plant links to files we would write as root. */
-	if ((unsigned)st.st_uid != me || (st.st_mode & 022)) {
+	unsigned uid = (unsigned)st.st_uid, mode = (unsigned)(st.st_mode & 07777);
+	/* Whoever else can write here can plant links to files we would write as root, or a state
+	 * file and a control socket that lie to the reader. */
+	if (writer && (uid != me || (st.st_mode & 022))) {
 		close(fd);
 		errno = EPERM;
 		return fail(
@@ -69,9 +73,39 @@ int state_dir_open(const char *path, char *err, size_t cap)
 		    "state-dir %s: owned by uid %u with mode %04o: refused, it must be owned "
 		    "by the agent's user (uid %u) and not writable by group or others "
 		    "(chown %u %s && chmod 0700 %s, or remove it to have it created)",
-		    path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), me, me, path, path);
+		    path, uid, mode, me, me, path, path);
+	}
+	/* A reader trusts root, itself and, when it is root, the daemon's user (whoever owns the
+	 * directory: the daemon refuses to run in one that is not its own). */
+	if (!writer && (st.st_mode & 022)) {
+		close(fd);
+		errno = EPERM;
+		return fail(err, cap,
+			    "state-dir %s: owned by uid %u with mode %04o: refused, it must not be "
+			    "writable by group or others (chmod 0700 %s)",
+			    path, uid, mode, path);
+	}
+	if (!writer && uid != me && uid != 0 && me != 0) {
+		close(fd);
+		errno = EPERM;
+		return fail(
+		    err, cap,
+		    "state-dir %s: owned by uid %u with mode %04o: refused, it must be owned "
+		    "by root or by this user (uid %u): run this command as root or as the "
+		    "agent's user",
+		    path, uid, mode, me);
 	}
 	return fd;
+}
+
+int state_dir_open(const char *path, char *err, size_t cap)
+{
+	return dir_open(path, true, err, cap);
+}
+
+int state_dir_open_ro(const char *path, char *err, size_t cap)
+{
+	return dir_open(path, false, err, cap);
 }
 
 int state_lock(int dirfd, char *err, size_t cap)

@@ -329,6 +329,7 @@ void rc_agent_status(const struct rc_agent *a, struct rc_agent_status *st)
 	bool synced = false;
 	uint64_t w = a->ops->wall(a->ctx, &synced);
 	st->clock_trusted = synced && w >= a->floor;
+	st->clock_synced = synced;
 	st->time_floor = a->floor;
 	st->next_ms = RC_AGENT_NEVER;
 	if (a->started && !a->optout) {

@@ -163,6 +163,8 @@ struct rc_agent_status {
 	uint8_t action, severity;
 	uint64_t anchor_epoch;
 	bool clock_trusted;  /* the wall clock is trusted and not below the time floor */
+	bool clock_synced;   /* the glue's time source calls it trusted (wall callback); with
+				clock_trusted false: the reading is below the time floor */
 	uint64_t time_floor; /* POSIX seconds the true time is known to be at or after */
 	uint64_t next_ms;    /* ms to the next check-in or answer deadline (RC_AGENT_NEVER: none) */
 	uint8_t next_reason; /* enum rc_reason of that check-in (retry while waiting) */

@@ -6,7 +6,8 @@
  * to 8 requests separated by '\n', each as recv() would hand it over (at most CTL_REQ_MAX bytes,
  * NUL-terminated by the daemon).
  * Properties: never crash; every reply fits CTL_MSG_MAX and starts with an rc_err code; a status
- * reply decodes to exactly the agent's status, notice text and remedy URL; a peer that is not
+ * reply decodes to exactly the agent's status, hooks refused, notice text and remedy URL, and one
+ * byte shorter or longer it does not decode; a peer that is not
  * the owner changes nothing; an override only succeeds for "all" or a valid notice id. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,17 +41,22 @@ static void init(void)
 
 static void check_status(void)
 {
-	struct rc_agent_status st, got;
+	struct rc_agent_status st;
+	struct ctl_status got;
 	struct rc_notice n;
-	struct rc_str text, url;
 	size_t len = ctl_handle(&w.a, "S", 1, false, 1000, out);
 	rc_agent_status(&w.a, &st);
-	if (len > CTL_MSG_MAX || ctl_status_decode(out, len, &got, &text, &url) < 0 ||
-	    memcmp(&st, &got, sizeof(st)))
+	if (len > CTL_MSG_MAX || ctl_status_decode(out, len, &got) < 0 ||
+	    memcmp(&st, &got.st, sizeof(st)) || got.hooks_refused != hooks_refused())
 		capture_fail("a status reply does not decode to the status");
 	bool held = rc_agent_notice(&w.a, &n) == RC_OK;
-	if (held ? !rc_str_eq(text, n.text) || !rc_str_eq(url, n.remedy_url) : text.n || url.n)
+	if (held ? !rc_str_eq(got.text, n.text) || !rc_str_eq(got.url, n.remedy_url)
+		 : got.text.n || got.url.n)
 		capture_fail("a status reply with the wrong notice text or URL");
+	/* A reply of another length (a daemon of another build) is refused, never misread. */
+	if (ctl_status_decode(out, len - 1, &got) == 0 ||
+	    (len < CTL_MSG_MAX && ctl_status_decode(out, len + 1, &got) == 0))
+		capture_fail("a status reply of the wrong length decodes");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -57,7 +57,34 @@ static void test_stepped_back_below_build_date(void **state)
 	rc_agent_status(&W.a, &st);
 	assert_int_equal(st.c.rx_expired, 1);
 	assert_false(st.clock_trusted);
+	assert_true(st.clock_synced); /* the reason shown: below the floor */
 	assert_int_equal(st.time_floor, REAL - 30 * DAY);
+}
+
+/* The status says whether the clock is trusted and, when it is not, why (recall-agent status):
+ * the glue does not vouch for it, or the reading is below the floor. */
+static void test_status_clock(void **state)
+{
+	struct rc_agent_status st;
+	built(REAL - 30 * DAY);
+	W.s.wall = REAL;
+	W.s.trusted = true;
+	rc_agent_status(&W.a, &st);
+	assert_true(st.clock_trusted);
+	assert_true(st.clock_synced);
+	assert_int_equal(st.time_floor, REAL - 30 * DAY);
+	W.s.trusted = false;
+	rc_agent_status(&W.a, &st);
+	assert_false(st.clock_trusted);
+	assert_false(st.clock_synced);
+	W.s.trusted = true;
+	W.s.wall = REAL - 31 * DAY;
+	rc_agent_status(&W.a, &st);
+	assert_false(st.clock_trusted);
+	assert_true(st.clock_synced);
+	W.s.wall = REAL - 30 * DAY; /* at the floor: trusted */
+	rc_agent_status(&W.a, &st);
+	assert_true(st.clock_trusted);
 }
 
 /* The same without a build date: the floor is the last trusted time saved in the state by an
@@ -248,6 +275,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(test_stepped_back_below_build_date, setup),
+	    cmocka_unit_test_setup(test_status_clock, setup),
 	    cmocka_unit_test_setup(test_stepped_back_below_saved_floor, setup),
 	    cmocka_unit_test_setup(test_floor_from_issued, setup),
 	    cmocka_unit_test_setup(test_floor_monotonic, setup),

@@ -248,6 +248,58 @@ static void test_dir_refused(void **state)
 	assert_non_null(strstr(err, "chown 0"));
 }
 
+/* The commands' reader (status, override) applies the same checks and the same message, but
+ * never creates the directory; as root it reads one that belongs to the daemon's user. */
+static void test_dir_reader(void **state)
+{
+	(void)state;
+	char sub[128], link[128];
+	struct stat st;
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	errno = 0;
+	assert_int_equal(state_dir_open_ro(sub, err, sizeof(err)), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(stat(sub, &st), -1); /* not created */
+	assert_int_equal(mkdir(sub, 0700), 0);
+	int fd = state_dir_open_ro(sub, err, sizeof(err));
+	assert_true(fd >= 0);
+	close(fd);
+	static const mode_t bad[] = {0770, 0707, 0720, 0702, 0777, 01777};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(chmod(sub, bad[i]), 0);
+		err[0] = 0;
+		errno = 0;
+		assert_int_equal(state_dir_open_ro(sub, err, sizeof(err)), -1);
+		assert_int_equal(errno, EPERM);
+		char want[256];
+		snprintf(want, sizeof(want),
+			 "state-dir %s: owned by uid %u with mode %04o: refused", sub,
+			 (unsigned)geteuid(), (unsigned)bad[i]);
+		assert_non_null(strstr(err, want));
+		assert_non_null(strstr(err, "chmod 0700"));
+	}
+	assert_int_equal(chmod(sub, 0750), 0); /* readable by others is fine */
+	fd = state_dir_open_ro(sub, err, sizeof(err));
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(symlink(sub, link), 0);
+	assert_int_equal(state_dir_open_ro(link, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "symbolic link"));
+	if (geteuid() != 0) {
+		print_message("not root: the foreign-owner case is not run\n");
+		return;
+	}
+	assert_int_equal(chmod(sub, 0700), 0);
+	assert_int_equal(chown(sub, 65534, 65534), 0);
+	fd = state_dir_open_ro(sub, err, sizeof(err)); /* root reads the daemon user's */
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(chmod(sub, 0770), 0); /* but not one its group can write */
+	assert_int_equal(state_dir_open_ro(sub, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "owned by uid 65534 with mode 0770: refused"));
+}
+
 /* A frame that checks out but holds a blob the core cannot decode: the core stays empty. */
 static uint64_t mono(void *c)
 {
@@ -331,6 +383,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_links_not_followed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dir_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dir_reader, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_core_refuses_garbage, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
