@@ -3,26 +3,11 @@
 # backend): the clock line says whether the agent trusts the wall clock and why not (below the
 # time floor, which it names; wall-clock = untrusted; not synchronised), the time floor is shown
 # as ISO 8601 UTC (POSIX seconds in JSON), and hooks refused by the daemon are counted.
-set -u
-B=${1:?usage: agent_status.sh BUILD_DIR}
-AGENT=$B/agent/recall-agent
-RESP=$B/agent/fake_responder
-W=$(mktemp -d /tmp/agent_st.XXXXXX)
-AP= RP=
-cleanup() {
-	for p in $AP $RP; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
-fails=0 passes=0
-ok() { passes=$((passes + 1)); echo "ok: $*"; }
-bad() { fails=$((fails + 1)); echo "FAIL: $*"; }
-check() { if eval "$1"; then ok "$2"; else bad "$2"; fi; }
+# shellcheck source=tests/integration/agent_common
+. "$(dirname "$0")/agent_common"
 
 PORT=$((20000 + ($$ + 23) % 20000))
-"$RESP" anchors "$W/anchors.cbor" 3 2 || exit 1
-echo clear >"$W/mode"
+start_responder clear
 mkdir -m 0755 "$W/hooks"
 printf '#!/bin/sh\ntouch "$(dirname "$0")/../ran.$1"\n' >"$W/hooks/10-good"
 cp "$W/hooks/10-good" "$W/hooks/20-shared"
@@ -46,18 +31,6 @@ timeout = 500ms
 wall-clock = $2
 EOC
 }
-"$RESP" serve 127.0.0.1 "$PORT" "$W/mode" "$W/resp.log" &
-RP=$!
-lines() { if [ -f "$W/resp.log" ]; then wc -l <"$W/resp.log"; else echo 0; fi; }
-start_agent() { # and wait (at most 10 s) for its boot check-in to be answered
-	n0=$(lines)
-	"$AGENT" -c "$W/agent.conf" -f run >>"$W/agent.log" 2>&1 &
-	AP=$!
-	i=0
-	while [ "$(lines)" -le "$n0" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	sleep 0.5
-}
-stop_agent() { kill "$AP"; wait "$AP" 2>/dev/null; AP=; }
 status() { # text in $W/st.txt, JSON in $W/st.json
 	"$AGENT" -c "$W/agent.conf" status >"$W/st.txt" 2>&1
 	"$AGENT" -c "$W/agent.conf" status --json >"$W/st.json" 2>&1
