@@ -166,7 +166,7 @@ static int set_value(const struct conf_key *k, void *obj, const char *v, unsigne
 	case CONF_DURATION:
 		return conf_parse_duration(v, k->min, k->max, f, err, cap);
 	case CONF_STRING: {
-		size_t max = k->max ? k->max : CONF_LINE_MAX;
+		size_t max = k->max && k->max < CONF_VALUE_MAX ? k->max : CONF_VALUE_MAX;
 		if (strlen(v) > max) {
 			conf_err(err, cap, "longer than %zu bytes", max);
 			return -1;
@@ -178,8 +178,8 @@ static int set_value(const struct conf_key *k, void *obj, const char *v, unsigne
 			conf_err(err, cap, "'%s' is not an absolute path", v);
 			return -1;
 		}
-		if (strlen(v) >= CONF_LINE_MAX) {
-			conf_err(err, cap, "path too long");
+		if (strlen(v) > CONF_VALUE_MAX) {
+			conf_err(err, cap, "path longer than %d bytes", CONF_VALUE_MAX);
 			return -1;
 		}
 		return set_string(f, v, err, cap);
@@ -210,6 +210,10 @@ static int set_value(const struct conf_key *k, void *obj, const char *v, unsigne
 		    grow((void **)&l->v, l->n, sizeof(char *), err, cap) < 0 ||
 		    grow((void **)&l->line, l->n, sizeof(unsigned), err, cap) < 0)
 			return -1;
+		if (strlen(v) > CONF_VALUE_MAX) {
+			conf_err(err, cap, "longer than %d bytes", CONF_VALUE_MAX);
+			return -1;
+		}
 		l->v[l->n] = NULL;
 		if (set_string(&l->v[l->n], v, err, cap) < 0)
 			return -1;

@@ -16,6 +16,9 @@
 #include <stdio.h>
 
 #define CONF_LINE_MAX 4096       /* longest line, bytes */
+/* Longest string or path value: written back by conf_dump with every byte escaped, it still
+ * fits in one line (2 * 2000 + key and quotes < 4096). */
+#define CONF_VALUE_MAX 2000
 #define CONF_ERR_MAX  512        /* size of an error message buffer that never truncates */
 #define CONF_FILE_MAX (1u << 20) /* largest configuration file, bytes */
 
@@ -24,7 +27,7 @@ enum conf_type {
 	CONF_UINT,        /* uint64_t: decimal, min..max */
 	CONF_DURATION,    /* uint64_t milliseconds: "30", "30s", "500ms", "1h30m", "2d", "1w";
 			   * a bare number is seconds; min..max in milliseconds */
-	CONF_STRING,      /* char *: any text up to max bytes (0: CONF_LINE_MAX) */
+	CONF_STRING,      /* char *: any text up to max bytes (0, or more: CONF_VALUE_MAX) */
 	CONF_PATH,        /* char *: an absolute path, or "" when min == 0 (unset) */
 	CONF_ENUM,        /* unsigned: one of the names in .names (index stored) */
 	CONF_STR_LIST,    /* struct conf_str_list: repeated, at most max entries (0: no limit) */

@@ -201,6 +201,50 @@ static void test_nul_and_long_lines(void **state)
 	conf_free(keys, &d);
 }
 
+/* Found by fuzz_recalld_config: a value whose bytes all need escaping was accepted, but its dump
+ * was a line longer than CONF_LINE_MAX that did not load again. Values are bounded so that any
+ * value's dump fits in a line; the longest one round-trips. */
+static void test_longest_value_round_trips(void **state)
+{
+	(void)state;
+	struct demo d, e;
+	char err[CONF_ERR_MAX];
+	size_t cap = 16 + 2 * CONF_VALUE_MAX + 4;
+	char *text = malloc(cap), *out = NULL;
+	size_t outlen = 0;
+	assert_non_null(text);
+	/* path = "/\\\...": a slash and CONF_VALUE_MAX - 1 backslashes, each written escaped. */
+	size_t n = (size_t)snprintf(text, cap, "path = \"/");
+	for (size_t i = 1; i < CONF_VALUE_MAX; i++) {
+		text[n++] = '\\';
+		text[n++] = '\\';
+	}
+	text[n++] = '"';
+	text[n++] = '\n';
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(conf_parse_buf(keys, &d, "t.conf", text, n, err, sizeof(err)), 0);
+	assert_int_equal(strlen(d.path), CONF_VALUE_MAX);
+	FILE *f = open_memstream(&out, &outlen);
+	assert_non_null(f);
+	conf_dump(keys, &d, f);
+	fclose(f);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(conf_parse_buf(keys, &e, "dump", out, outlen, err, sizeof(err)), 0);
+	assert_string_equal(e.path, d.path);
+	conf_free(keys, &e);
+	conf_free(keys, &d);
+	free(out);
+	/* One byte more is refused, naming the line. */
+	memmove(text + 10, text + 8, n - 8);
+	text[8] = '\\';
+	text[9] = '\\';
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(conf_parse_buf(keys, &d, "t.conf", text, n + 2, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "t.conf:1:"));
+	conf_free(keys, &d);
+	free(text);
+}
+
 static void test_value_parsers(void **state)
 {
 	uint64_t ms;
@@ -254,6 +298,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults_and_values),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_nul_and_long_lines),
+	    cmocka_unit_test(test_longest_value_round_trips),
 	    cmocka_unit_test(test_value_parsers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
