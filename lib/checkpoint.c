@@ -24,7 +24,7 @@ int rc_b64_decode(uint8_t *out, size_t cap, size_t *len, const char *s, size_t n
 	    end != s + n)
 		return RC_ERR_SYNTAX;
 	/* libsodium ignores nonzero pad bits: re-encode to accept one spelling only. */
-	char again[RC_B64_LEN(4 + RC_NOTE_SIG_MAX) + 1];
+	char again[RC_B64_LEN(768) + 1]; /* the largest field: tlog-proof extra data */
 	if (RC_B64_LEN(bl) != n || n >= sizeof(again))
 		return RC_ERR_SYNTAX;
 	sodium_bin2base64(again, sizeof(again), out, bl, sodium_base64_VARIANT_ORIGINAL);

@@ -92,4 +92,27 @@ int rc_tlog_tile_path(char *out, size_t cap, int level, uint64_t index, unsigned
 int rc_tlog_tile_path_parse(const char *path, size_t n, int *level, uint64_t *index,
 			    unsigned *width);
 
+/* A proof of inclusion as a file (c2sp.org/tlog-proof, v1):
+ *   "c2sp.org/tlog-proof@v1\n" ["extra <base64>\n"] "index <N>\n" (<base64 hash>"\n")*
+ *   "\n" <signed checkpoint note>
+ * The checkpoint is kept as a span for the note parser. */
+#define RC_TLOG_PROOF_HEADER "c2sp.org/tlog-proof@v1\n"
+#define RC_TLOG_EXTRA_MAX    512 /* bytes of opaque extra data */
+struct rc_tlog_proof {
+	uint64_t index;
+	size_t n;
+	uint8_t hash[RC_TLOG_PROOF_MAX][RC_TLOG_HASH_LEN];
+	uint8_t extra[RC_TLOG_EXTRA_MAX];
+	size_t extra_len;
+	const char *checkpoint;
+	size_t checkpoint_len;
+};
+struct rc_diag;
+int rc_tlog_proof_parse(struct rc_tlog_proof *p, const char *buf, size_t len, struct rc_diag *d);
+/* Writes a proof file (no NUL) for p (its checkpoint span included). */
+int rc_tlog_proof_format(char *out, size_t cap, size_t *len, const struct rc_tlog_proof *p);
+/* Lines of base64 hashes (a consistency proof file): at most RC_TLOG_PROOF_MAX. */
+int rc_tlog_hashes_parse(uint8_t (*out)[RC_TLOG_HASH_LEN], size_t *n, const char *buf, size_t len,
+			 struct rc_diag *d);
+
 #endif
