@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -82,7 +83,9 @@ static int write_checkpoint(const char *dir, const struct rc_checkpoint *c,
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/checkpoint", dir);
-	return file_write(path, note, nl, 0644, false);
+	if (file_write(path, note, nl, 0644, false) < 0)
+		return -1;
+	return log_sync_parent(path);
 }
 
 static int load_log_key(const char *path, const char *name, struct seckey *sk,
@@ -195,7 +198,10 @@ static int flush_tile(const char *dir, struct tails *t, unsigned level, uint64_t
 	if (log_path(path, sizeof(path), dir, (int)level, index, t->count[level]) < 0 ||
 	    log_mkdirs(path) < 0)
 		return -1;
-	return file_write(path, t->hash[level], t->count[level] * RC_TLOG_HASH_LEN, 0644, false);
+	/* Durable before the checkpoint that names it (the parent may be new too). */
+	if (file_write(path, t->hash[level], t->count[level] * RC_TLOG_HASH_LEN, 0644, false) < 0)
+		return -1;
+	return log_sync_parent(path);
 }
 
 static int flush_bundle(const char *dir, struct tails *t, uint64_t index)
@@ -204,7 +210,9 @@ static int flush_bundle(const char *dir, struct tails *t, uint64_t index)
 	if (log_path(path, sizeof(path), dir, RC_TLOG_ENTRIES, index, t->entries) < 0 ||
 	    log_mkdirs(path) < 0)
 		return -1;
-	return file_write(path, t->bundle, t->bundle_len, 0644, false);
+	if (file_write(path, t->bundle, t->bundle_len, 0644, false) < 0)
+		return -1;
+	return log_sync_parent(path);
 }
 
 /* Reads the partial tiles and bundle of a log of the given size into t. */
@@ -318,7 +326,7 @@ static int log_append(int argc, char **argv)
 		return usage_fail(append_usage, "log append: --key, --anchors, DIR and FILEs");
 	const char *dir = argv[optind];
 	char **files = argv + optind + 1;
-	int nfiles = argc - optind - 1, ret = EXIT_FAIL;
+	int nfiles = argc - optind - 1, ret = EXIT_FAIL, lock = -1;
 	struct rc_anchors a;
 	struct seckey sk;
 	struct rc_note_key k;
@@ -334,7 +342,7 @@ static int log_append(int argc, char **argv)
 		warnx_("out of memory");
 		goto out;
 	}
-	if (log_open(&ls, dir, NULL) < 0)
+	if ((lock = log_lock(dir)) < 0 || log_open(&ls, dir, NULL) < 0)
 		goto out;
 	/* The key must be the one that signed the log so far. */
 	char origin[RC_NOTE_NAME_MAX + 1];
@@ -367,6 +375,8 @@ out:
 		free(t->bundle);
 	free(t);
 	key_free(&sk);
+	if (lock >= 0)
+		close(lock);
 	return ret;
 }
 

@@ -2,9 +2,11 @@
  * tile read back is checked for its exact size: a truncated or swapped file is an error
  * naming it, never a wrong hash used silently (proofs built from it would not verify). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +20,41 @@ int log_path(char *out, size_t cap, const char *dir, int level, uint64_t index, 
 		return -1;
 	int w = snprintf(out, cap, "%s/%s", dir, rel);
 	return w < 0 || (size_t)w >= cap ? -1 : 0;
+}
+
+int log_sync_parent(const char *path)
+{
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", path);
+	char *slash = strrchr(buf, '/');
+	if (slash)
+		*slash = 0;
+	int fd = open(slash ? buf : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0) {
+		warnx_("%s: fsync: %s", slash ? buf : ".", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int log_lock(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		warnx_("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		warnx_("%s: %s", dir,
+		       errno == EWOULDBLOCK ? "another append to this log is running"
+					    : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int log_mkdirs(const char *path)

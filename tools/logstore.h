@@ -29,6 +29,11 @@ void log_close(struct logstore *ls);
 int log_read_hash(void *ctx, unsigned level, uint64_t index, uint8_t out[RC_TLOG_HASH_LEN]);
 /* "DIR/<tile path>" into out (PATH_MAX bytes); -1 if it does not fit. */
 int log_path(char *out, size_t cap, const char *dir, int level, uint64_t index, unsigned width);
+/* fsync()s the directory holding path, so that a rename or new file in it is durable. */
+int log_sync_parent(const char *path);
+/* Takes an exclusive lock on DIR for one append (flock on the directory itself: no lock file
+ * among the served files). The descriptor to keep open, or -1 with a message. */
+int log_lock(const char *dir);
 /* Creates the directories above path (mode 0755). -1 with a message on error. */
 int log_mkdirs(const char *path);
 /* A verifier key: a file holding it on its first line if arg names a file, else the key

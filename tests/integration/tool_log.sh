@@ -86,7 +86,7 @@ expect 0 "$R" log proof --index 1 --size 3 L
 lacks out "tlog-proof"
 eq "$(wc -l <out)" 2 "(bare proof of 1 in 3)"
 # A proof with a changed hash, a forged checkpoint, another log's key: refused.
-sed '3s/^./A/;3s/^AA/BA/' p1 >p1bad
+awk 'NR == 3 { c = substr($0, 1, 1); $0 = (c == "A" ? "B" : "A") substr($0, 2) } 1' p1 >p1bad
 expect 1 "$R" log verify --vkey log.vkey --proof p1bad n2.notice
 sed 's/^6$/7/' p1 >p1size
 expect 1 "$R" log verify --vkey log.vkey --proof p1size n2.notice && has err "the log signature does not verify"
@@ -115,6 +115,12 @@ expect 1 "$R" log proof --index 0 L && has err "L/tile/0/000.p/6: 100 bytes, not
 expect 1 "$R" log append --key logkey.key --anchors e2.cbor L nc1.notice
 cp tile.bak L/tile/0/000.p/6
 expect 0 "$R" log checkpoint --vkey log.vkey L && same out L/checkpoint
+# Two appends at once: the second is refused (flock on the directory), nothing changes.
+if command -v flock >/dev/null 2>&1; then
+	expect 1 flock L "$R" log append --key logkey.key --anchors e2.cbor L nc1.notice
+	has err "L: another append to this log is running"
+	same L/checkpoint cp6
+fi
 expect 1 "$R" log checkpoint --vkey "$OVK" L
 expect 2 "$R" log proof L
 expect 2 "$R" log append L n1.notice
