@@ -237,15 +237,25 @@ static int load_tails(struct logstore *ls, struct tails *t)
 	uint8_t *b = file_read(path, &len, RC_TLOG_TILE_WIDTH * (2 + ENTRY_MAX));
 	if (!b)
 		return -1;
-	/* The bundle must hold exactly the entries its name says. */
+	/* The bundle must hold exactly the entries its name says, and they must be the entries
+	 * whose hashes the (root-checked) level-0 tile holds: the log's tail is all authentic. */
 	size_t off = 0;
 	for (unsigned i = 0; i < t->entries; i++) {
-		if (len - off < 2 || len - off - 2 < ((size_t)b[off] << 8 | b[off + 1])) {
+		size_t el = len - off < 2 ? 0 : (size_t)b[off] << 8 | b[off + 1];
+		uint8_t leaf[RC_TLOG_HASH_LEN];
+		if (len - off < 2 || len - off - 2 < el) {
 			warnx_("%s: byte %zu: entry %u truncated", path, off, i);
 			free(b);
 			return -1;
 		}
-		off += 2 + ((size_t)b[off] << 8 | b[off + 1]);
+		rc_tlog_leaf_hash(leaf, b + off + 2, el);
+		if (memcmp(leaf, t->hash[0][i], RC_TLOG_HASH_LEN) != 0) {
+			warnx_("%s: byte %zu: entry %u is not the one the log's hashes name", path,
+			       off, i);
+			free(b);
+			return -1;
+		}
+		off += 2 + el;
 	}
 	if (off != len) {
 		warnx_("%s: byte %zu: more than the %u entries its name says", path, off,
@@ -263,11 +273,21 @@ static int do_append(struct logstore *ls, struct tails *t, char **files, int nfi
 		     size_t *lens, const struct rc_note_key *k, const uint8_t *sk)
 {
 	struct rc_tlog_edge e;
-	if (rc_tlog_edge_load(&e, ls->cp.size, log_read_hash, ls) != RC_OK ||
-	    load_tails(ls, t) < 0) {
+	uint8_t root[RC_TLOG_HASH_LEN];
+	if (rc_tlog_edge_load(&e, ls->cp.size, log_read_hash, ls) != RC_OK) {
 		warnx_("%s: cannot read the log's tiles back", ls->dir);
 		return -1;
 	}
+	/* The tiles appended to must give the signed root: never extend a damaged tree. The
+	 * partial tiles loaded next feed the same hashes, so they are covered too. */
+	rc_tlog_edge_root(&e, root);
+	if (memcmp(root, ls->cp.root, RC_TLOG_HASH_LEN) != 0) {
+		warnx_("%s: the tiles do not give the checkpoint's root hash; not appending",
+		       ls->dir);
+		return -1;
+	}
+	if (load_tails(ls, t) < 0)
+		return -1;
 	uint8_t out[63][RC_TLOG_HASH_LEN];
 	unsigned levels;
 	for (int f = 0; f < nfiles; f++) {

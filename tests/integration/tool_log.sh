@@ -113,7 +113,24 @@ expect 1 "$R" log proof --consistency 7 L
 cp L/tile/0/000.p/6 tile.bak && head -c 100 tile.bak >L/tile/0/000.p/6
 expect 1 "$R" log proof --index 0 L && has err "L/tile/0/000.p/6: 100 bytes, not the 6 hashes"
 expect 1 "$R" log append --key logkey.key --anchors e2.cbor L nc1.notice
+# Right size, wrong hash; or a swapped entry: append stops, naming what is wrong.
 cp tile.bak L/tile/0/000.p/6
+python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[40] ^= 1; open(sys.argv[1], "wb").write(b)' L/tile/0/000.p/6
+expect 1 "$R" log append --key logkey.key --anchors e2.cbor L nc1.notice
+has err "L: the tiles do not give the checkpoint's root hash; not appending"
+cp tile.bak L/tile/0/000.p/6
+cp L/tile/entries/000.p/6 bundle.bak
+python3 - L/tile/entries/000.p/6 <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[-1] ^= 1
+open(sys.argv[1], "wb").write(b)
+PY
+expect 1 "$R" log append --key logkey.key --anchors e2.cbor L nc1.notice
+has err "L/tile/entries/000.p/6: byte"
+has err "entry 5 is not the one the log's hashes name"
+cp bundle.bak L/tile/entries/000.p/6
+same L/checkpoint cp6
 expect 0 "$R" log checkpoint --vkey log.vkey L && same out L/checkpoint
 # Two appends at once: the second is refused (flock on the directory), nothing changes.
 if command -v flock >/dev/null 2>&1; then
