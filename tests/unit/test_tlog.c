@@ -297,6 +297,82 @@ static void test_tile_paths(void **state)
 	}
 }
 
+/* Proof files: a tlog-proof round-trips; each malformed one is refused with its code. */
+static void test_proof_files(void **state)
+{
+	(void)state;
+	static struct rc_tlog_proof p, q;
+	static const char cp[] = "log\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n"
+				 "\xe2\x80\x94 log AAAAAAAA\n";
+	p.index = 1234;
+	p.n = 3;
+	for (size_t i = 0; i < 3; i++)
+		memset(p.hash[i], (int)i + 1, H);
+	memcpy(p.extra, "hello", 5);
+	p.extra_len = 5;
+	p.checkpoint = cp;
+	p.checkpoint_len = strlen(cp);
+	static char buf[8192];
+	size_t len;
+	struct rc_diag d;
+	assert_int_equal(rc_tlog_proof_format(buf, sizeof(buf), &len, &p), RC_OK);
+	assert_memory_equal(buf, "c2sp.org/tlog-proof@v1\nextra aGVsbG8=\nindex 1234\nAQEB", 52);
+	assert_int_equal(rc_tlog_proof_parse(&q, buf, len, &d), RC_OK);
+	assert_int_equal(q.index, 1234);
+	assert_int_equal(q.n, 3);
+	assert_memory_equal(q.hash, p.hash, 3 * H);
+	assert_int_equal(q.extra_len, 5);
+	assert_int_equal(q.checkpoint_len, strlen(cp));
+	assert_memory_equal(q.checkpoint, cp, strlen(cp));
+	assert_int_equal(rc_tlog_proof_format(buf, 50, &len, &p), RC_ERR_BUFFER);
+	static const char *h = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+	static const struct {
+		const char *head;
+		int err;
+	} bad[] = {
+	    {"c2sp.org/tlog-proof@v2\nindex 1\n", RC_ERR_SYNTAX},
+	    {"c2sp.org/tlog-proof@v1\nindex 01\n", RC_ERR_NONCANONICAL},
+	    {"c2sp.org/tlog-proof@v1\nindex -1\n", RC_ERR_SYNTAX},
+	    {"c2sp.org/tlog-proof@v1\nindex \n", RC_ERR_SYNTAX},
+	    {"c2sp.org/tlog-proof@v1\nindex 4611686018427387904\n", RC_ERR_RANGE},
+	    {"c2sp.org/tlog-proof@v1\nextra aGVsbG8\nindex 1\n", RC_ERR_SYNTAX},
+	    {"c2sp.org/tlog-proof@v1\nindex 1\nAQEB\n", RC_ERR_SIZE},
+	    {"c2sp.org/tlog-proof@v1\nindex 1\nAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQF=\n",
+	     RC_ERR_SYNTAX},
+	    {"c2sp.org/tlog-proof@v1\nindex 1 \n", RC_ERR_SYNTAX},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		len = (size_t)snprintf(buf, sizeof(buf), "%s\n%s", bad[i].head, cp);
+		if (rc_tlog_proof_parse(&q, buf, len, &d) != bad[i].err)
+			fail_msg("proof %zu: got %d, want %d", i,
+				 rc_tlog_proof_parse(&q, buf, len, &d), bad[i].err);
+	}
+	/* No blank line before the checkpoint, or no checkpoint after it. */
+	len = (size_t)snprintf(buf, sizeof(buf), "c2sp.org/tlog-proof@v1\nindex 1\n%s\n", h);
+	assert_int_equal(rc_tlog_proof_parse(&q, buf, len, &d), RC_ERR_TRUNCATED);
+	len = (size_t)snprintf(buf, sizeof(buf), "c2sp.org/tlog-proof@v1\nindex 1\n%s\n\n", h);
+	assert_int_equal(rc_tlog_proof_parse(&q, buf, len, &d), RC_ERR_TRUNCATED);
+	/* 64 hashes are a proof, 65 are not; the same for hash-line files. */
+	uint8_t hs[RC_TLOG_PROOF_MAX][H];
+	size_t n;
+	len = (size_t)snprintf(buf, sizeof(buf), "c2sp.org/tlog-proof@v1\nindex 1\n");
+	size_t hdr = len;
+	for (int i = 0; i < RC_TLOG_PROOF_MAX; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s\n", h);
+	assert_int_equal(rc_tlog_hashes_parse(hs, &n, buf + hdr, len - hdr, &d), RC_OK);
+	assert_int_equal(n, RC_TLOG_PROOF_MAX);
+	size_t with64 = len;
+	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s\n", h);
+	assert_int_equal(rc_tlog_hashes_parse(hs, &n, buf + hdr, len - hdr, &d), RC_ERR_TOOLONG);
+	snprintf(buf + len, sizeof(buf) - len, "\n%s", cp);
+	assert_int_equal(rc_tlog_proof_parse(&q, buf, strlen(buf), &d), RC_ERR_TOOLONG);
+	snprintf(buf + with64, sizeof(buf) - with64, "\n%s", cp);
+	assert_int_equal(rc_tlog_proof_parse(&q, buf, strlen(buf), &d), RC_OK);
+	assert_int_equal(rc_tlog_hashes_parse(hs, &n, "", 0, &d), RC_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(rc_tlog_hashes_parse(hs, &n, h, strlen(h), &d), RC_ERR_TRUNCATED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +380,7 @@ int main(void)
 	    cmocka_unit_test(test_known_roots),
 	    cmocka_unit_test(test_exhaustive_and_tamper),
 	    cmocka_unit_test(test_tile_paths),
+	    cmocka_unit_test(test_proof_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
