@@ -36,6 +36,21 @@ int rc_tlog_tile_path(char *out, size_t cap, int level, uint64_t index, unsigned
 	return RC_OK;
 }
 
+int rc_tlog_tile_for(struct rc_tlog_tile_ref *t, uint64_t size, unsigned level, uint64_t index)
+{
+	if (size >= RC_TLOG_MAX_SIZE || level >= 62 || index >= (size >> level))
+		return RC_ERR_RANGE;
+	unsigned r = level % RC_TLOG_TILE_H;
+	uint64_t count = size >> (level - r), first = index << r;
+	t->tlevel = (int)(level / RC_TLOG_TILE_H);
+	t->tindex = first / RC_TLOG_TILE_WIDTH;
+	t->pos = (unsigned)(first % RC_TLOG_TILE_WIDTH);
+	t->count = 1u << r;
+	uint64_t w = count - t->tindex * RC_TLOG_TILE_WIDTH;
+	t->width = w > RC_TLOG_TILE_WIDTH ? RC_TLOG_TILE_WIDTH : (unsigned)w;
+	return RC_OK;
+}
+
 static int digit(char c)
 {
 	return c >= '0' && c <= '9';

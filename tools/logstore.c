@@ -133,15 +133,11 @@ void log_close(struct logstore *ls)
 	ls->note = NULL;
 }
 
-/* Loads the level-T tile holding level-8T hash h into ls->tile. */
-static int load_tile(struct logstore *ls, unsigned t, uint64_t h)
+/* Loads the tile that r names into ls->tile (kept for the next hash of the same tile). */
+static int load_tile(struct logstore *ls, const struct rc_tlog_tile_ref *r)
 {
-	uint64_t count = ls->cp.size >> (8 * t), idx = h / RC_TLOG_TILE_WIDTH;
-	uint64_t w = count - idx * RC_TLOG_TILE_WIDTH;
-	if (w > RC_TLOG_TILE_WIDTH)
-		w = RC_TLOG_TILE_WIDTH;
 	char path[4096];
-	if (log_path(path, sizeof(path), ls->dir, (int)t, idx, (unsigned)w) < 0)
+	if (log_path(path, sizeof(path), ls->dir, r->tlevel, r->tindex, r->width) < 0)
 		return RC_ERR_INVALID;
 	if (!strcmp(path, ls->tile_path))
 		return RC_OK;
@@ -149,15 +145,15 @@ static int load_tile(struct logstore *ls, unsigned t, uint64_t h)
 	uint8_t *b = file_read(path, &len, RC_TLOG_TILE_WIDTH * RC_TLOG_HASH_LEN);
 	if (!b)
 		return RC_ERR_IO;
-	if (len != w * RC_TLOG_HASH_LEN) {
+	if (len != (size_t)r->width * RC_TLOG_HASH_LEN) {
 		warnx_("%s: %zu bytes, not the %u hashes of %u bytes the name says", path, len,
-		       (unsigned)w, RC_TLOG_HASH_LEN);
+		       r->width, RC_TLOG_HASH_LEN);
 		free(b);
 		return RC_ERR_SIZE;
 	}
 	memcpy(ls->tile, b, len);
 	free(b);
-	ls->tile_w = (unsigned)w;
+	ls->tile_w = r->width;
 	snprintf(ls->tile_path, sizeof(ls->tile_path), "%s", path);
 	return RC_OK;
 }
@@ -165,16 +161,17 @@ static int load_tile(struct logstore *ls, unsigned t, uint64_t h)
 int log_read_hash(void *ctx, unsigned level, uint64_t index, uint8_t out[RC_TLOG_HASH_LEN])
 {
 	struct logstore *ls = ctx;
-	unsigned t = level / RC_TLOG_TILE_H, r = level % RC_TLOG_TILE_H;
-	uint64_t first = index << r;
-	int err = load_tile(ls, t, first);
+	struct rc_tlog_tile_ref r;
+	int err = rc_tlog_tile_for(&r, ls->cp.size, level, index);
+	if (!err)
+		err = load_tile(ls, &r);
 	if (err)
 		return err;
-	/* A level between tile levels is the root of 2^r hashes of one tile. */
-	size_t off = first % RC_TLOG_TILE_WIDTH, n = (size_t)1 << r;
-	if (off + n > ls->tile_w)
+	/* A level between tile levels is the root of 2^(level % 8) hashes of one tile. */
+	if (r.pos + r.count > ls->tile_w)
 		return RC_ERR_RANGE;
-	return rc_tlog_root_of_leaves(out, (const uint8_t(*)[RC_TLOG_HASH_LEN])ls->tile[off], n);
+	return rc_tlog_root_of_leaves(out, (const uint8_t(*)[RC_TLOG_HASH_LEN])ls->tile[r.pos],
+				      r.count);
 }
 
 int log_load_vkey(const char *arg, struct rc_note_key *k)

@@ -84,6 +84,17 @@ int rc_tlog_verify_consistency(const uint8_t (*proof)[RC_TLOG_HASH_LEN], size_t 
 			       const uint8_t old_root[RC_TLOG_HASH_LEN],
 			       const uint8_t new_root[RC_TLOG_HASH_LEN]);
 
+/* Where the stored hash (level, index) of a tree of the given size lives in tiles: tile level
+ * *tlevel = level / 8 and index *tindex, of width *width at that size (256: full), and the
+ * *count (2^(level % 8)) level-8*tlevel hashes from position *pos whose subtree root it is.
+ * RC_ERR_RANGE unless the subtree is complete inside the tree. */
+struct rc_tlog_tile_ref {
+	int tlevel;
+	uint64_t tindex;
+	unsigned width, pos, count;
+};
+int rc_tlog_tile_for(struct rc_tlog_tile_ref *t, uint64_t size, unsigned level, uint64_t index);
+
 /* The path of a tile: "tile/<level>/<N>" or "tile/entries/<N>", N in groups of three digits
  * with all but the last prefixed by 'x' (1234067: "x001/x234/067"), and ".p/<width>" for a
  * partial tile (width 1..255; 256 is a full tile). level is 0..63 or RC_TLOG_ENTRIES. */

@@ -273,6 +273,21 @@ static void test_tile_paths(void **state)
 		assert_int_equal(index, ok[i].index);
 		assert_int_equal(width, ok[i].width);
 	}
+	/* Tile coordinates: leaf 300 of 1000 is hash 44 of tile 0/1 (full); level 3 index 120 of
+	 * 1000 is the root of hashes 192..199 of the partial tile 0/3 (width 232); level 8 index
+	 * 2 is hash 2 of tile 1/0, width 3 at size 1000. */
+	struct rc_tlog_tile_ref r;
+	assert_int_equal(rc_tlog_tile_for(&r, 1000, 0, 300), RC_OK);
+	assert_true(r.tlevel == 0 && r.tindex == 1 && r.width == 256 && r.pos == 44 &&
+		    r.count == 1);
+	assert_int_equal(rc_tlog_tile_for(&r, 1000, 3, 120), RC_OK);
+	assert_true(r.tlevel == 0 && r.tindex == 3 && r.width == 232 && r.pos == 192 &&
+		    r.count == 8);
+	assert_int_equal(rc_tlog_tile_for(&r, 1000, 8, 2), RC_OK);
+	assert_true(r.tlevel == 1 && r.tindex == 0 && r.width == 3 && r.pos == 2 && r.count == 1);
+	assert_int_equal(rc_tlog_tile_for(&r, 1000, 3, 125), RC_ERR_RANGE); /* 1000..1007 */
+	assert_int_equal(rc_tlog_tile_for(&r, 1000, 10, 0), RC_ERR_RANGE);
+	assert_int_equal(rc_tlog_tile_for(&r, RC_TLOG_MAX_SIZE, 0, 0), RC_ERR_RANGE);
 	/* The longest path fits RC_TLOG_PATH_MAX; a short buffer is an error, not a cut. */
 	assert_int_equal(
 	    rc_tlog_tile_path(buf, sizeof(buf), RC_TLOG_ENTRIES, RC_TLOG_MAX_SIZE - 1, 255), RC_OK);
