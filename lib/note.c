@@ -291,6 +291,8 @@ int rc_note_verify(const struct rc_note *n, const struct rc_note_key *k, uint64_
 		uint64_t t = 0;
 		for (int b = 0; b < 8; b++)
 			t = t << 8 | s->sig[b];
+		if (t > INT64_MAX) /* tlog-cosignature: at most 2^63 - 1 */
+			return RC_ERR_RANGE;
 		uint8_t msg[RC_NOTE_MAX_LEN + 64];
 		size_t ml;
 		if (rc_cosig_message(msg, sizeof(msg), &ml, t, n->text, n->text_len) != RC_OK ||
@@ -322,7 +324,7 @@ int rc_cosig_sign(uint8_t out[RC_COSIG_LEN], uint64_t timestamp, const char *tex
 {
 	uint8_t msg[RC_NOTE_MAX_LEN + 64];
 	size_t ml;
-	if (k->alg != RC_NOTE_ALG_COSIG || !text_ok(text, text_len))
+	if (k->alg != RC_NOTE_ALG_COSIG || !text_ok(text, text_len) || timestamp > INT64_MAX)
 		return RC_ERR_INVALID;
 	int err = rc_cosig_message(msg, sizeof(msg), &ml, timestamp, text, text_len);
 	if (err)

@@ -20,9 +20,10 @@
 #include "recall/error.h"
 #include "recall/tlog.h"
 
-#define RC_NOTE_MAX_LEN  8192 /* a whole note: a checkpoint with every cosignature fits */
-#define RC_NOTE_MAX_SIGS 32   /* signature lines (Go stops at 100; ours carry a log and witnesses) \
-			       */
+#define RC_NOTE_MAX_LEN 8192 /* a whole note: a checkpoint with every cosignature fits */
+#define RC_NOTE_MAX_SIGS                                                                           \
+	32 /* signature lines (Go stops at 100; ours carry a log and witnesses)                    \
+	    */
 #define RC_NOTE_NAME_MAX    255 /* key name and checkpoint origin bytes */
 #define RC_NOTE_SIG_MAX     256 /* signature bytes after the key id, any algorithm */
 #define RC_NOTE_KEY_MAX     (RC_NOTE_NAME_MAX + 64) /* a verifier key string, NUL included */
@@ -79,7 +80,8 @@ int rc_note_sign(char *out, size_t cap, size_t *len, const char *text, size_t te
 		 const struct rc_note_key *k, const uint8_t sk[64]);
 /* RC_OK if the note carries a valid signature by k (algorithm 0x01); RC_ERR_MISSING if no
  * line names k, RC_ERR_SIG if the first one that does fails (later repeats are ignored, as Go
- * does). For algorithm 0x04 keys it checks the cosignature and sets *timestamp. */
+ * does). For algorithm 0x04 keys it checks the cosignature and sets *timestamp (RC_ERR_RANGE
+ * for a timestamp above 2^63 - 1, which the spec forbids). */
 int rc_note_verify(const struct rc_note *n, const struct rc_note_key *k, uint64_t *timestamp);
 
 /* The message a cosignature signs: "cosignature/v1\ntime <t>\n" || checkpoint text. */

@@ -323,9 +323,13 @@ static void test_cosignature(void **state)
 	assert_int_equal(t, 1700000000);
 	/* The witness key under algorithm 1 is a different key id: not found. */
 	assert_int_equal(rc_note_verify(&n, &wit_as_note, NULL), RC_ERR_MISSING);
-	/* A moved timestamp breaks the cosignature (it is signed). */
+	/* A moved timestamp breaks the cosignature (it is signed); one above 2^63 - 1 is out of
+	 * range before any signature check. */
 	n.sigs[1].sig[7] ^= 1;
 	assert_int_equal(rc_note_verify(&n, &wit, &t), RC_ERR_SIG);
+	n.sigs[1].sig[0] ^= 0x80;
+	assert_int_equal(rc_note_verify(&n, &wit, &t), RC_ERR_RANGE);
+	assert_int_equal(rc_cosig_sign(cs, (uint64_t)1 << 63, text, tl, &wit, wsk), RC_ERR_INVALID);
 	uint8_t msg[512];
 	size_t ml;
 	assert_int_equal(rc_cosig_message(msg, sizeof(msg), &ml, 42, text, tl), RC_OK);
