@@ -52,7 +52,7 @@ int rc_note_name_ok(const char *name, size_t len)
 	for (size_t i = 0; i < len;) {
 		uint32_t c;
 		size_t l = utf8_len(s + i, len - i, &c);
-		if (!l || c < 0x20 || c == 0x7f || c == '+' || is_space(c))
+		if (!l || c < 0x20 || c == '+' || is_space(c))
 			return 0;
 		i += l;
 	}
@@ -77,7 +77,7 @@ int rc_note_parse(struct rc_note *n, const char *buf, size_t len, struct rc_diag
 	for (size_t i = 0; i < len;) {
 		uint32_t c;
 		size_t l = utf8_len(s + i, len - i, &c);
-		if (!l || (c < 0x20 && c != '\n') || c == 0x7f)
+		if (!l || (c < 0x20 && c != '\n'))
 			return fail(d, i, "note", RC_ERR_SYNTAX);
 		i += l;
 	}
@@ -110,17 +110,21 @@ int rc_note_parse(struct rc_note *n, const char *buf, size_t len, struct rc_diag
 		sg->name = buf + p;
 		sg->name_len = (size_t)(sp - buf) - p;
 		p = (size_t)(sp - buf) + 1;
-		uint8_t raw[4 + RC_NOTE_SIG_MAX];
+		uint8_t raw[4 + RC_NOTE_SIG_LINE];
 		size_t rl;
 		int err = rc_b64_decode(raw, sizeof(raw), &rl, buf + p, end - p);
 		if (err)
 			return fail(d, p, "note.signature.base64", err);
 		if (rl < 5)
 			return fail(d, p, "note.signature.base64", RC_ERR_SYNTAX);
+		sg->b64 = buf + p;
+		sg->b64_len = end - p;
 		sg->keyid = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 |
 			    (uint32_t)raw[2] << 8 | raw[3];
 		sg->sig_len = rl - 4;
-		memcpy(sg->sig, raw + 4, sg->sig_len);
+		/* A longer signature is another algorithm's: kept as its span, ignored. */
+		if (sg->sig_len <= RC_NOTE_SIG_MAX)
+			memcpy(sg->sig, raw + 4, sg->sig_len);
 		n->nsigs++;
 		i = end + 1;
 	}
@@ -237,14 +241,13 @@ int rc_note_append_sig(char *out, size_t cap, size_t *len, const char *name, siz
  * end (which would move the split), valid UTF-8 without other controls. */
 static int text_ok(const char *text, size_t len)
 {
-	if (len == 0 || len > RC_NOTE_MAX_LEN || text[len - 1] != '\n' ||
-	    (len >= 2 && text[len - 2] == '\n') || (len == 1))
+	if (len < 2 || len > RC_NOTE_TEXT_MAX || text[len - 1] != '\n' || text[len - 2] == '\n')
 		return 0;
 	const unsigned char *s = (const unsigned char *)text;
 	for (size_t i = 0; i < len;) {
 		uint32_t c;
 		size_t l = utf8_len(s + i, len - i, &c);
-		if (!l || (c < 0x20 && c != '\n') || c == 0x7f)
+		if (!l || (c < 0x20 && c != '\n'))
 			return 0;
 		i += l;
 	}
@@ -293,10 +296,12 @@ int rc_note_verify(const struct rc_note *n, const struct rc_note_key *k, uint64_
 			t = t << 8 | s->sig[b];
 		if (t > INT64_MAX) /* tlog-cosignature: at most 2^63 - 1 */
 			return RC_ERR_RANGE;
-		uint8_t msg[RC_NOTE_MAX_LEN + 64];
+		uint8_t msg[RC_NOTE_TEXT_MAX + 64];
 		size_t ml;
-		if (rc_cosig_message(msg, sizeof(msg), &ml, t, n->text, n->text_len) != RC_OK ||
-		    crypto_sign_verify_detached(s->sig + 8, msg, ml, k->pk) != 0)
+		int err = rc_cosig_message(msg, sizeof(msg), &ml, t, n->text, n->text_len);
+		if (err)
+			return err;
+		if (crypto_sign_verify_detached(s->sig + 8, msg, ml, k->pk) != 0)
 			return RC_ERR_SIG;
 		if (timestamp)
 			*timestamp = t;
@@ -311,6 +316,8 @@ int rc_cosig_message(uint8_t *out, size_t cap, size_t *len, uint64_t timestamp, 
 	char head[64];
 	int h = snprintf(head, sizeof(head), "cosignature/v1\ntime %llu\n",
 			 (unsigned long long)timestamp);
+	if (text_len > RC_NOTE_TEXT_MAX)
+		return RC_ERR_TOOLONG;
 	if (h < 0 || (size_t)h >= sizeof(head) || cap < (size_t)h || cap - (size_t)h < text_len)
 		return RC_ERR_BUFFER;
 	memcpy(out, head, (size_t)h);
@@ -322,7 +329,7 @@ int rc_cosig_message(uint8_t *out, size_t cap, size_t *len, uint64_t timestamp, 
 int rc_cosig_sign(uint8_t out[RC_COSIG_LEN], uint64_t timestamp, const char *text, size_t text_len,
 		  const struct rc_note_key *k, const uint8_t sk[64])
 {
-	uint8_t msg[RC_NOTE_MAX_LEN + 64];
+	uint8_t msg[RC_NOTE_TEXT_MAX + 64];
 	size_t ml;
 	if (k->alg != RC_NOTE_ALG_COSIG || !text_ok(text, text_len) || timestamp > INT64_MAX)
 		return RC_ERR_INVALID;

@@ -20,20 +20,27 @@
 #include "recall/error.h"
 #include "recall/tlog.h"
 
-#define RC_NOTE_MAX_LEN 8192 /* a whole note: a checkpoint with every cosignature fits */
-#define RC_NOTE_MAX_SIGS                                                                           \
-	32 /* signature lines (Go stops at 100; ours carry a log and witnesses)                    \
-	    */
-#define RC_NOTE_NAME_MAX    255 /* key name and checkpoint origin bytes */
-#define RC_NOTE_SIG_MAX     256 /* signature bytes after the key id, any algorithm */
+/* A whole note: c2sp.org/signed-note asks verifiers to accept at least 16 signatures, and
+ * post-quantum ones are up to about 5 kB each. */
+#define RC_NOTE_MAX_LEN     65536
+#define RC_NOTE_MAX_SIGS    32   /* signature lines (Go stops at 100) */
+#define RC_NOTE_NAME_MAX    255  /* key name and checkpoint origin bytes */
+#define RC_NOTE_SIG_LINE    5120 /* signature bytes after the key id that a line may carry */
+#define RC_NOTE_SIG_MAX     256  /* ... of which these are kept: any Ed25519 or cosignature */
+#define RC_NOTE_TEXT_MAX    4096 /* a text we sign or cosign (a checkpoint is ~100 bytes) */
 #define RC_NOTE_KEY_MAX     (RC_NOTE_NAME_MAX + 64) /* a verifier key string, NUL included */
 #define RC_NOTE_ALG_ED25519 0x01
 #define RC_NOTE_ALG_COSIG   0x04
 #define RC_COSIG_LEN        (8 + 64)
 
+/* One signature line. sig holds the bytes after the key id when they fit (sig_len <=
+ * RC_NOTE_SIG_MAX); a longer signature (another algorithm: never one of ours) is kept as its
+ * base64 span only, so that it is ignored, not refused. */
 struct rc_note_sig {
 	const char *name;
 	size_t name_len;
+	const char *b64;
+	size_t b64_len;
 	uint32_t keyid;
 	uint8_t sig[RC_NOTE_SIG_MAX];
 	size_t sig_len;
@@ -55,7 +62,7 @@ struct rc_note_key {
 };
 
 /* Parses a whole signed note strictly: RC_ERR_SYNTAX (with d->off at the fault) for bad
- * UTF-8, a control character, a missing blank line, a bad signature line or name, or
+ * UTF-8, a control character but LF, a missing blank line, a bad signature line or name, or
  * non-canonical base64; RC_ERR_TOOLONG past the bounds above. Signatures are not checked. */
 int rc_note_parse(struct rc_note *n, const char *buf, size_t len, struct rc_diag *d);
 
@@ -75,7 +82,7 @@ int rc_note_key_format(char *out, size_t cap, const struct rc_note_key *k);
 int rc_note_append_sig(char *out, size_t cap, size_t *len, const char *name, size_t name_len,
 		       uint32_t keyid, const uint8_t *sig, size_t sig_len);
 /* Writes text, the blank line and k's Ed25519 signature line (sk: libsodium 64-byte secret
- * key of k->pk) to out. The text must be a valid note text. */
+ * key of k->pk) to out. The text must be a valid note text of at most RC_NOTE_TEXT_MAX. */
 int rc_note_sign(char *out, size_t cap, size_t *len, const char *text, size_t text_len,
 		 const struct rc_note_key *k, const uint8_t sk[64]);
 /* RC_OK if the note carries a valid signature by k (algorithm 0x01); RC_ERR_MISSING if no
@@ -84,7 +91,8 @@ int rc_note_sign(char *out, size_t cap, size_t *len, const char *text, size_t te
  * for a timestamp above 2^63 - 1, which the spec forbids). */
 int rc_note_verify(const struct rc_note *n, const struct rc_note_key *k, uint64_t *timestamp);
 
-/* The message a cosignature signs: "cosignature/v1\ntime <t>\n" || checkpoint text. */
+/* The message a cosignature signs: "cosignature/v1\ntime <t>\n" || checkpoint text (at most
+ * RC_NOTE_TEXT_MAX: RC_ERR_TOOLONG beyond). */
 int rc_cosig_message(uint8_t *out, size_t cap, size_t *len, uint64_t timestamp, const char *text,
 		     size_t text_len);
 /* Cosignature bytes (timestamp || signature) by k (algorithm 0x04) over a checkpoint text. */

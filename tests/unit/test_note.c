@@ -221,6 +221,83 @@ static void test_bad_notes(void **state)
 	assert_int_equal(parse(big), RC_ERR_TOOLONG);
 }
 
+/* Appends "— name base64(keyid || sig)\n" for a signature of any length (test only: the
+ * library writes only the short signatures it makes). */
+static int append_raw(char *out, size_t cap, size_t *len, const char *name, size_t nl,
+		      uint32_t keyid, const uint8_t *sig, size_t sl)
+{
+	uint8_t *raw = malloc(4 + sl);
+	size_t bl = sodium_base64_ENCODED_LEN(4 + sl, sodium_base64_VARIANT_ORIGINAL);
+	char *b64 = malloc(bl);
+	assert_non_null(raw);
+	assert_non_null(b64);
+	raw[0] = (uint8_t)(keyid >> 24);
+	raw[1] = (uint8_t)(keyid >> 16);
+	raw[2] = (uint8_t)(keyid >> 8);
+	raw[3] = (uint8_t)keyid;
+	memcpy(raw + 4, sig, sl);
+	sodium_bin2base64(b64, bl, raw, 4 + sl, sodium_base64_VARIANT_ORIGINAL);
+	int w = snprintf(out + *len, cap - *len, "\xe2\x80\x94 %.*s %s\n", (int)nl, name, b64);
+	free(raw);
+	free(b64);
+	if (w < 0 || (size_t)w >= cap - *len)
+		return RC_ERR_BUFFER;
+	*len += (size_t)w;
+	return RC_OK;
+}
+
+/* c2sp.org/signed-note: verifiers accept at least 16 signatures, and ignore lines of unknown
+ * keys however long (post-quantum cosignatures are kilobytes); DEL is not a control character
+ * the spec forbids. A long line naming our own key is a bad signature, not ours. */
+static void test_foreign_signatures(void **state)
+{
+	(void)state;
+	uint8_t pk[32], sk[64], seed[32] = {7};
+	crypto_sign_seed_keypair(pk, sk, seed);
+	struct rc_note_key k;
+	assert_int_equal(rc_note_key_init(&k, "example.org/log", 15, 1, pk), RC_OK);
+	static char note[RC_NOTE_MAX_LEN];
+	size_t len;
+	const char text[] = "example.org/log\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+	assert_int_equal(rc_note_sign(note, sizeof(note), &len, text, strlen(text), &k, sk), RC_OK);
+	static uint8_t big[2420 + 8]; /* an ML-DSA-44 cosignature's size */
+	memset(big, 0x5a, sizeof(big));
+	for (int i = 0; i < 15; i++) {
+		char name[32];
+		int nl = snprintf(name, sizeof(name), "witness%d.example", i);
+		assert_int_equal(append_raw(note, sizeof(note), &len, name, (size_t)nl, (uint32_t)i,
+					    big, sizeof(big)),
+				 RC_OK);
+	}
+	tu_write_seed("note", "sixteen-with-pq-sizes", (const uint8_t *)note, len);
+	struct rc_note n;
+	struct rc_diag d;
+	assert_int_equal(rc_note_parse(&n, note, len, &d), RC_OK);
+	assert_int_equal(n.nsigs, 16);
+	assert_int_equal(n.sigs[5].sig_len, sizeof(big));
+	assert_int_equal(rc_note_verify(&n, &k, NULL), RC_OK);
+	/* The same long line under our name and key id. */
+	assert_int_equal(rc_note_sign(note, sizeof(note), &len, text, strlen(text), &k, sk), RC_OK);
+	size_t ours = len;
+	assert_int_equal(
+	    append_raw(note, sizeof(note), &len, k.name, k.name_len, k.keyid, big, sizeof(big)),
+	    RC_OK);
+	memmove(note + strlen(text) + 1, note + ours, len - ours); /* only the long line */
+	len -= ours - strlen(text) - 1;
+	assert_int_equal(rc_note_parse(&n, note, len, &d), RC_OK);
+	assert_int_equal(rc_note_verify(&n, &k, NULL), RC_ERR_SIG);
+	/* Signatures longer than RC_NOTE_SIG_LINE are refused. */
+	static uint8_t huge[RC_NOTE_SIG_LINE + 1];
+	len = 0;
+	len += (size_t)snprintf(note, sizeof(note), "%s\n", text);
+	assert_int_equal(append_raw(note, sizeof(note), &len, "w", 1, 1, huge, sizeof(huge)),
+			 RC_OK);
+	assert_int_equal(rc_note_parse(&n, note, len, &d), RC_ERR_TOOLONG);
+	assert_int_equal(parse("a\x7f"
+			       "b\n\n\xe2\x80\x94 Peter x08go/ZJ\n"),
+			 RC_OK);
+}
+
 static int cp_parse(const char *s, struct rc_checkpoint *c)
 {
 	struct rc_diag d;
@@ -346,7 +423,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_go_sign_and_open), cmocka_unit_test(test_bad_keys),
 	    cmocka_unit_test(test_bad_notes),        cmocka_unit_test(test_checkpoint),
-	    cmocka_unit_test(test_cosignature),
+	    cmocka_unit_test(test_cosignature),      cmocka_unit_test(test_foreign_signatures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
