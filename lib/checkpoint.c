@@ -8,7 +8,7 @@
 #include "note_b64.h"
 #include "recall/note.h"
 
-/* The 6-bit value of a base64 character (the caller has had libsodium validate it). */
+/* The 6-bit value of a base64 character (the caller has checked the alphabet). */
 static unsigned b64val(char c)
 {
 	return c >= 'A' && c <= 'Z'   ? (unsigned)(c - 'A')
@@ -27,6 +27,15 @@ int rc_b64_decode(uint8_t *out, size_t cap, size_t *len, const char *s, size_t n
 		return RC_ERR_SYNTAX;
 	if (n / 4 * 3 > cap + 2)
 		return RC_ERR_TOOLONG;
+	/* The alphabet is checked here: libsodium 1.0.18 decodes some bytes above 0x7f as if
+	 * they were base64 characters. Padding is at most two '=' at the end. */
+	size_t pad = s[n - 1] == '=' ? (s[n - 2] == '=' ? 2 : 1) : 0;
+	for (size_t i = 0; i < n - pad; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '+' || c == '/'))
+			return RC_ERR_SYNTAX;
+	}
 	const char *end = NULL;
 	size_t bl = 0;
 	if (sodium_base642bin(out, cap, s, n, NULL, &bl, &end, sodium_base64_VARIANT_ORIGINAL) !=

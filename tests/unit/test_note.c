@@ -197,6 +197,7 @@ static void test_bad_notes(void **state)
 	    {"hello\n\n@Peter x08go/Z=\n", RC_ERR_SYNTAX},       /* nonzero pad bits */
 	    {"hello\n\n@Peter x08go/ZJ\n", RC_OK},               /* 6 bytes: id and a stub */
 	    {"hello\n\n@Peter x08go_ZJ\n", RC_ERR_SYNTAX},       /* URL alphabet */
+	    {"hello\n\n@Peter x08g\xcd\x96ZJ\n", RC_ERR_SYNTAX}, /* bytes libsodium misreads */
 	    {"hel\tlo\n\n@Peter " SIG "\n", RC_ERR_SYNTAX},      /* control character */
 	    {"hel\xc0\xafo\n\n@Peter " SIG "\n", RC_ERR_SYNTAX}, /* overlong UTF-8 */
 	    {"hel\xed\xa0\x80o\n\n@Peter " SIG "\n", RC_ERR_SYNTAX}, /* surrogate */
