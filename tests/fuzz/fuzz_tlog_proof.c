@@ -2,10 +2,11 @@
  *   0: the rest is a tile path; if it parses, formatting it back gives the same bytes.
  *   1: inclusion: index(8 BE) size(8 BE) leaf(32) root(32) then proof hashes (32 each).
  *   2: consistency: old(8 BE) new(8 BE) old root(32) new root(32) then proof hashes.
- *   3: generation: a tree of (byte 1 mod 100) leaves hashed from the rest; proofs of every index
- * and of every older size it derives must verify, and fail with one bit changed. A proof that
- * verifies must stop verifying when any of its hashes changes (each hash enters the computed root).
- * Any violation aborts. */
+ *   3: generation: a tree of (byte 1 mod 100) leaves hashed from the rest; proofs of every
+ *      index and of every older size must verify, and fail with one bit changed; every stored
+ *      hash lies inside the tile that rc_tlog_tile_for names.
+ * A proof that verifies must stop verifying when any of its hashes changes (each hash enters the
+ * computed root). Any violation aborts. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,18 @@ static void generate(const uint8_t *d, size_t n)
 	uint8_t again[H];
 	check(rc_tlog_tree_hash(again, size, read_mem, NULL) == RC_OK && !memcmp(again, root, H),
 	      "edge root is the tree hash");
+	/* Every stored hash maps into a tile that exists at this size, inside its width. */
+	for (unsigned l = 0; l < 8; l++)
+		for (uint64_t i = 0; i <= (size >> l); i++) {
+			struct rc_tlog_tile_ref t;
+			int r = rc_tlog_tile_for(&t, size, l, i);
+			check((r == RC_OK) == (i < (size >> l)),
+			      "tile_for covers the tree exactly");
+			if (r == RC_OK)
+				check(t.tlevel == 0 && t.pos + t.count <= t.width && t.width >= 1 &&
+					  t.width <= RC_TLOG_TILE_WIDTH && t.count == 1u << l,
+				      "tile_for inside the tile");
+		}
 	const uint8_t(*p)[H] = (const uint8_t(*)[H])proof;
 	for (uint64_t i = 0; i < size; i++) {
 		check(rc_tlog_prove_inclusion(proof, RC_TLOG_PROOF_MAX, &k, i, size, read_mem,
