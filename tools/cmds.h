@@ -9,5 +9,6 @@ int cmd_notice(int argc, char **argv);
 int cmd_feed(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_query(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const struct subcmd commands[] = {
     {"feed", cmd_feed, "build, verify, show and search signed feeds"},
     {"import", cmd_import, "notice drafts from NVD, CVE 5 and CISA KEV records"},
     {"query", cmd_query, "send one check-in to a responder and show the answer"},
+    {"log", cmd_log, "transparency log: create, append, checkpoint, proofs, verify"},
     {NULL, NULL, NULL},
 };
 

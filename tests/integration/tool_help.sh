@@ -4,13 +4,14 @@
 
 for c in keygen "anchors create" "anchors show" "anchors rotate" "anchors sign" \
 	"anchors merge" "anchors verify" "notice create" "notice sign" "notice merge" \
-	"notice verify" "notice show" "feed build" "feed verify" "feed show" "feed lookup"; do
+	"notice verify" "notice show" "feed build" "feed verify" "feed show" "feed lookup" \
+	"log create" "log append" "log checkpoint" "log proof" "log verify" "log vkey"; do
 	# shellcheck disable=SC2086
 	expect 0 "$R" $c --help && has out "usage: recall $c"
 	# shellcheck disable=SC2086
 	expect 0 "$R" $c -h && has out "usage: recall $c"
 done
-for c in anchors notice feed; do
+for c in anchors notice feed log; do
 	expect 0 "$R" "$c" --help && has out "usage: recall $c COMMAND"
 	expect 0 "$R" help "$c" && has out "commands:"
 	expect 2 "$R" "$c" && has err "usage: recall $c"
