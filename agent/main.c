@@ -3,12 +3,18 @@
  *   recall-agent [-c FILE] status [--json]
  *   recall-agent [-c FILE] override NOTICE|all
  *   recall-agent [-c FILE] override --clear
+ *   recall-agent -h|--help, -V|--version
  * Exit status: 0 success, 1 error (configuration, daemon, refused), 2 usage. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "agentd.h"
+
+#ifndef RECALL_VERSION_STRING
+#define RECALL_VERSION_STRING "0.1.0"
+#endif
 
 static int usage(FILE *f, int status)
 {
@@ -16,6 +22,7 @@ static int usage(FILE *f, int status)
 			"       recall-agent [-c config] status [--json]\n"
 			"       recall-agent [-c config] override NOTICE|all\n"
 			"       recall-agent [-c config] override --clear\n"
+			"       recall-agent -h|--help | -V|--version\n"
 			"See recall-agent(8) and recall-agent.conf(5).\n");
 	return status;
 }
@@ -28,7 +35,12 @@ int main(int argc, char **argv)
 	int verbose = 0, c;
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")))
 		return usage(stdout, 0);
-	while ((c = getopt(argc, argv, "+c:fvh")) != -1) {
+	static const struct option longopts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	while ((c = getopt_long(argc, argv, "+c:fvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			conf = optarg;
@@ -41,6 +53,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			return usage(stdout, 0);
+		case 'V':
+			printf("recall-agent %s\n", RECALL_VERSION_STRING);
+			return 0;
 		default:
 			return usage(stderr, 2);
 		}

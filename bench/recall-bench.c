@@ -27,6 +27,9 @@
 #define EXIT_USAGE   64
 #define EXIT_FAILED  1
 #define EXIT_STRICT  2
+#ifndef RECALL_VERSION_STRING
+#define RECALL_VERSION_STRING "0.1.0"
+#endif
 
 static const char usage_text[] =
     "usage: recall-bench [-s ADDR] [-p PORT] [-f FEED] [-m C:R:G] [-d SECONDS] [-n COUNT]\n"
@@ -54,7 +57,8 @@ static const char usage_text[] =
     "  -P, --server-pid PID  also report the server's CPU time and answers per CPU-second\n"
     "      --echo            the server echoes datagrams: an answer is the request itself\n"
     "  -j, --json            one JSON object instead of text\n"
-    "      --strict          exit 2 if anything was lost, late, wrong or malformed\n";
+    "      --strict          exit 2 if anything was lost, late, wrong or malformed\n"
+    "  -h, --help            this text; -V, --version: the version\n";
 
 struct opts {
 	const char *server, *feed;
@@ -154,6 +158,7 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"strict", no_argument, NULL, 'X'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct opts){.server = "127.0.0.1",
@@ -171,7 +176,7 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 			   .mix = {80, 20, 0}};
 	int c;
 	unsigned long long v;
-	while ((c = getopt_long(argc, argv, "s:p:f:m:d:n:t:S:b:w:r:T:i:e:P:ujh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:p:f:m:d:n:t:S:b:w:r:T:i:e:P:ujhV", lo, NULL)) != -1) {
 		char *end;
 		bool ok = true;
 		switch (c) {
@@ -236,6 +241,9 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		case 'X':
 			o->strict = true;
 			break;
+		case 'V':
+			printf("recall-bench %s\n", RECALL_VERSION_STRING);
+			exit(0);
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);

@@ -229,11 +229,12 @@ static void poll_feed(struct main_ctx *m)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: recalld [-dftV] [-c config]\n"
+		   "       recalld --help | --version\n"
 		   "  -c config  configuration file (default " DEFAULT_CONFIG ")\n"
 		   "  -d         debug logging\n"
 		   "  -f         stay in the foreground, log to stderr\n"
 		   "  -t         check the configuration and the files it names, then exit\n"
-		   "  -V         print the version\n");
+		   "  -V         print the version (also --version); -h, --help: this text\n");
 }
 
 static void signals(void)
@@ -257,7 +258,12 @@ int main(int argc, char **argv)
 	int c;
 	memset(&m, 0, sizeof(m));
 	m.config_path = DEFAULT_CONFIG;
-	while ((c = getopt(argc, argv, "c:dftVh")) != -1) {
+	static const struct option longopts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	while ((c = getopt_long(argc, argv, "c:dftVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			m.config_path = optarg;
