@@ -2,7 +2,8 @@
 # librecall as installed (docs/ABI.md): `cmake --install` of the library components into a
 # DESTDIR, then a small program built with pkg-config alone (shared, and static with
 # --static), one built through find_package(recall), both run; librecall.so.1 has its SONAME
-# and exports the public rc_* API only (every export declared in include/recall/, no rc__*).
+# and exports the public rc_* API only (every export declared in include/recall/, no rc__*,
+# not the internal rc_* helpers of lib/*.h).
 # Arg 1: the build dir. Skips (77) without pkg-config, nm or readelf.
 set -u
 BUILD=${1:?usage: $0 BUILD_DIR}
@@ -56,6 +57,7 @@ while read -r s; do
 	*) fail "$s exported (not rc_*)" ;;
 	esac
 done <"$T/exports"
+grep -qx 'rc_rd_init' "$T/exports" && fail "the internal CBOR cursor (rc_rd_init) is exported"
 nm -D --defined-only "$LIBDIR/librecall.so.1" | grep -q ' rc_version_cmp@@RECALL_1.0$' ||
 	fail "rc_version_cmp is not versioned RECALL_1.0"
 
