@@ -101,7 +101,8 @@ int rc_tlog_edge_load(struct rc_tlog_edge *e, uint64_t size, rc_tlog_read_fn rea
 
 int rc_tlog_root_of_leaves(uint8_t out[H], const uint8_t (*leaves)[H], size_t n)
 {
-	if ((uint64_t)n >= RC_TLOG_MAX_SIZE)
+	uint64_t count = n; /* a variable, so a 32-bit size_t draws no -Wtype-limits warning */
+	if (count >= RC_TLOG_MAX_SIZE)
 		return RC_ERR_RANGE;
 	struct rc_tlog_edge e;
 	uint8_t scratch[63][H];

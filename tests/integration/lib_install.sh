@@ -58,6 +58,11 @@ while read -r s; do
 	esac
 done <"$T/exports"
 grep -qx 'rc_rd_init' "$T/exports" && fail "the internal CBOR cursor (rc_rd_init) is exported"
+# debian/librecall1.symbols lists exactly the exports (dpkg-gensymbols only warns about new ones).
+awk 'NR > 2 && $1 ~ /^rc_/ {sub(/@.*/, "", $1); print $1}' "$SRC/debian/librecall1.symbols" |
+	sort >"$T/symbols"
+cmp -s "$T/exports" "$T/symbols" ||
+	fail "debian/librecall1.symbols differs from the exports: $(diff "$T/symbols" "$T/exports" | grep '^[<>]' | tr '\n' ' ')"
 nm -D --defined-only "$LIBDIR/librecall.so.1" | grep -q ' rc_version_cmp@@RECALL_1.0$' ||
 	fail "rc_version_cmp is not versioned RECALL_1.0"
 
