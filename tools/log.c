@@ -447,6 +447,7 @@ static const struct subcmd log_cmds[] = {
     {"proof", log_proof, "inclusion or consistency proof from the log's tiles"},
     {"verify", log_verify, "check a checkpoint, an inclusion or a consistency proof"},
     {"vkey", log_vkey, "print the verifier key of a log public key"},
+    {"witness", log_witness, "get the checkpoint cosigned by witnesses (c2sp.org/tlog-witness)"},
     {NULL, NULL, NULL},
 };
 

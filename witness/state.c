@@ -53,14 +53,23 @@ static int write_at(int dir, const char *name, const void *p, size_t n, bool hoo
 	if (fd < 0)
 		return -1;
 	const uint8_t *b = p;
-	size_t done = 0;
-	while (done < n) {
-		ssize_t w = write(fd, b + done, n - done);
+	size_t done = 0, upto = n;
+#ifdef RECALL_WITNESS_TEST_HOOKS
+	const char *at = getenv("RECALL_WITNESS_CRASH");
+	if (hooks && at && !strcmp(at, "mid-write"))
+		upto = n / 2; /* then crash with half the temporary file written */
+#endif
+	while (done < upto) {
+		ssize_t w = write(fd, b + done, upto - done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			break;
 		done += (size_t)w;
+	}
+	if (upto != n) {
+		fsync(fd);
+		raise(SIGKILL);
 	}
 	if (done != n || fsync(fd) < 0) {
 		int e = errno;

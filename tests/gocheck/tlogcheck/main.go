@@ -2,6 +2,7 @@
 // tlog packages of golang.org/x/mod/sumdb and crypto/ed25519 (tests/integration/log_gocheck.sh).
 //
 //	tlogcheck -log DIR -vkey KEY [-incl PROOF=ENTRY]... [-cons PROOF=OLD=NEW]... [-cosig NOTE]
+//	          [-wvkey WITNESSKEY]...
 //
 // It opens DIR/checkpoint with note.Open under KEY; reads every entry from the entry bundles;
 // rebuilds the tree with tlog.StoredHashes and checks tlog.TreeHash against the checkpoint;
@@ -9,7 +10,9 @@
 // tree) and compares every tile byte for byte with tlog.ReadTileData (Go names tiles
 // tile/8/L/N, C2SP tile/L/N: the paths are mapped, the hashes compared); checks each
 // c2sp.org/tlog-proof file with tlog.CheckRecord and each consistency proof with
-// tlog.CheckTree; and checks a cosigned checkpoint (cosignature/v1) with crypto/ed25519.
+// tlog.CheckTree; and checks a cosigned checkpoint (cosignature/v1) with crypto/ed25519. With
+// -wvkey (witness verifier keys, algorithm 0x04), DIR/checkpoint must also carry a valid
+// cosignature by each: note.Open matches the lines to the keys, cosigVerifier checks them.
 // It prints one line per check and exits 1 on the first failure.
 package main
 
@@ -156,6 +159,8 @@ func main() {
 	cosig := flag.String("cosig", "", "cosigned checkpoint note (keys from seeds 0x01.., 0x02..)")
 	flag.Var(&incl, "incl", "PROOF=ENTRY")
 	flag.Var(&cons, "cons", "PROOF=OLDCHECKPOINT=NEWCHECKPOINT")
+	var wvkeys list
+	flag.Var(&wvkeys, "wvkey", "witness verifier key (cosignature/v1)")
 	flag.Parse()
 	if *cosig != "" {
 		checkCosig(read(*cosig))
@@ -172,6 +177,9 @@ func main() {
 		die("origin %q is not the key name %q", cp.origin, v.Name())
 	}
 	fmt.Printf("checkpoint: note.Open ok, %s size %d\n", cp.origin, cp.size)
+	if len(wvkeys) > 0 {
+		checkWitnessed(read(filepath.Join(*dir, "checkpoint")), v, wvkeys)
+	}
 
 	var s store
 	for i, e := range entries(*dir, cp.size) {
@@ -285,4 +293,73 @@ func checkCosig(msg []byte) {
 		return
 	}
 	die("cosignature: no witness.example line")
+}
+
+// cosigVerifier is a note.Verifier for a cosignature/v1 key (c2sp.org/tlog-cosignature): the
+// signature is an 8-byte big-endian timestamp and an Ed25519 signature of
+// "cosignature/v1\ntime <t>\n" followed by the note text.
+type cosigVerifier struct {
+	name string
+	hash uint32
+	pub  ed25519.PublicKey
+	time uint64
+}
+
+func (c *cosigVerifier) Name() string    { return c.name }
+func (c *cosigVerifier) KeyHash() uint32 { return c.hash }
+func (c *cosigVerifier) Verify(msg, sig []byte) bool {
+	if len(sig) != 8+ed25519.SignatureSize {
+		return false
+	}
+	t := binary.BigEndian.Uint64(sig[:8])
+	m := append([]byte(fmt.Sprintf("cosignature/v1\ntime %d\n", t)), msg...)
+	if t >= 1<<63 || !ed25519.Verify(c.pub, m, sig[8:]) {
+		return false
+	}
+	c.time = t
+	return true
+}
+
+// newCosigVerifier parses NAME+KEYHASH+BASE64(0x04 || public key) and checks the key hash.
+func newCosigVerifier(vkey string) *cosigVerifier {
+	f := strings.SplitN(vkey, "+", 3)
+	if len(f) != 3 {
+		die("witness key %q: not NAME+HASH+KEY", vkey)
+	}
+	h, err1 := strconv.ParseUint(f[1], 16, 32)
+	k, err2 := base64.StdEncoding.DecodeString(f[2])
+	if err1 != nil || err2 != nil || len(k) != 33 || k[0] != 4 {
+		die("witness key %q: not a cosignature/v1 Ed25519 key", vkey)
+	}
+	id := sha256.Sum256(append([]byte(f[0]+"\n"), k...))
+	if binary.BigEndian.Uint32(id[:4]) != uint32(h) {
+		die("witness key %q: key hash does not match", vkey)
+	}
+	return &cosigVerifier{name: f[0], hash: uint32(h), pub: ed25519.PublicKey(k[1:])}
+}
+
+// checkWitnessed opens the checkpoint with the log key and every witness key: each must have
+// signed (note.Open returns the verified signatures in n.Sigs).
+func checkWitnessed(msg []byte, logv note.Verifier, wvkeys []string) {
+	vs := []note.Verifier{logv}
+	var ws []*cosigVerifier
+	for _, k := range wvkeys {
+		w := newCosigVerifier(k)
+		ws = append(ws, w)
+		vs = append(vs, w)
+	}
+	n, err := note.Open(msg, note.VerifierList(vs...))
+	if err != nil {
+		die("cosigned checkpoint: note.Open: %v", err)
+	}
+	for _, w := range ws {
+		found := false
+		for _, s := range n.Sigs {
+			found = found || (s.Name == w.name && s.Hash == w.hash)
+		}
+		if !found {
+			die("cosigned checkpoint: no valid cosignature by %s", w.name)
+		}
+		fmt.Printf("cosigned checkpoint: note.Open ok, cosignature by %s (time %d)\n", w.name, w.time)
+	}
 }
