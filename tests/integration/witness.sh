@@ -150,6 +150,42 @@ flip cp6 forged && ! cmp -s forged cp6 || fail "forged = cp6"
 body 3 forged proof3-6 >req && status req 403
 eq "$(metric bad_signature)" 2 "(bad signatures counted)"
 
+# The tool keeps only cosignatures that verify: under another witness key, none (and the
+# checkpoint file is left as it was); a witness that answers a forged cosignature, none.
+"$R" keygen w2 >/dev/null && printf 'name = witness.test/w2\n' >w2.conf &&
+	printf 'key = %s\n' "$T/w2.key" >>w2.conf &&
+	printf 'log = %s\nstate-dir = %s\n' "$LVK" "$T/w2state" >>w2.conf
+W2VK=$("$W" --vkey -c w2.conf) || fail "w2 vkey"
+cp L/checkpoint before
+expect 1 "$R" log witness --witness "$URL" --vkey "$W2VK" L && has err "no cosignature by a --vkey key"
+same L/checkpoint before
+PORT2=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# (The real witness cosigned 6 for the request just above: old 6 now.)
+body 6 cp6 >req && post req && eq "$(cat code)" 200 "(a cosignature to forge)"
+printf '%s\n' "$ORIGIN" >fake.note && printf '\n' >>fake.note && cat body >>fake.note
+flip fake.note fake.flipped && tail -n 1 fake.flipped >fake.answer
+python3 - "$PORT2" fake.answer <<'PY' &
+import http.server, sys
+answer = open(sys.argv[2], "rb").read()
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+s.handle_request()
+PY
+FAKE=$!
+sleep 0.5
+expect 1 "$R" log witness --witness "http://127.0.0.1:$PORT2" --vkey "$WVK" L &&
+	has err "does not verify"
+wait "$FAKE"
+same L/checkpoint before
+# The real witness: the same size again.
 expect 0 wit L && has out "cosigned size 6"
 expect 0 "$R" log verify --vkey "$LVK" L/checkpoint && has out "size 6"
 cp L/checkpoint cosigned6
