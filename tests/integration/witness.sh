@@ -195,13 +195,24 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
         self.wfile.write(answer)
+        H.done = True
     def log_message(self, *a):
         pass
+H.done = False
 s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
-s.handle_request()
+s.timeout = 30
+for _ in range(5):
+    s.handle_request()
+    if H.done:
+        break
 PY
 FAKE=$!
-sleep 0.5
+i=0
+until python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])))' \
+	"$PORT2" 2>/dev/null || [ $i -ge 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 expect 1 "$R" log witness --witness "http://127.0.0.1:$PORT2" --vkey "$WVK" L &&
 	has err "does not verify"
 wait "$FAKE"
