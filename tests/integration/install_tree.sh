@@ -45,7 +45,8 @@ for p in "$P"/bin/* "$P"/sbin/*; do
 		fail "$n has no bash completion"
 	fi
 done
-for built in tools/recall responder/recalld agent/recall-agent bench/recall-bench; do
+for built in tools/recall responder/recalld agent/recall-agent bench/recall-bench \
+	witness/recall-witness; do
 	case " $progs " in
 	*" $(basename "$built") "*) ;;
 	*) [ ! -e "$BUILD/$built" ] || fail "$(basename "$built") built but not installed" ;;
@@ -64,7 +65,7 @@ dir() {
 UNITS=$(dir RECALL_SYSTEMD_UNITDIR)
 SYSUSERS=$(dir RECALL_SYSUSERSDIR)
 TMPFILES=$(dir RECALL_TMPFILESDIR)
-for u in recalld recall-agent; do
+for u in recalld recall-agent recall-witness; do
 	[ -x "$P/sbin/$u" ] || continue
 	f="$UNITS/$u.service"
 	[ -f "$f" ] || { fail "$u.service not installed"; continue; }
@@ -95,6 +96,18 @@ if [ -f "$EX/recall-agent.conf" ]; then
 	grep -q "anchors: $T/none: No such file" "$T/out" || fail "example recall-agent.conf: $(cat "$T/out")"
 else
 	fail "example recall-agent.conf not installed"
+fi
+
+if [ -x "$P/sbin/recall-witness" ]; then
+	if [ -f "$EX/recall-witness.conf" ]; then
+		# Key and state moved: the first error is that no log is configured yet.
+		sed -e "s|^key = .*|key = $T/none|" -e "s|^state-dir = .*|state-dir = $T/wst|" \
+			-e 's/^#name/name/' "$EX/recall-witness.conf" >"$T/witness.conf"
+		"$P/sbin/recall-witness" -t -c "$T/witness.conf" >"$T/out" 2>&1
+		grep -q "log: no log to witness" "$T/out" || fail "example recall-witness.conf: $(cat "$T/out")"
+	else
+		fail "example recall-witness.conf not installed"
+	fi
 fi
 
 # Documents and the library.
