@@ -88,8 +88,8 @@ static char *request(struct logstore *ls, uint64_t old, size_t *len)
 	static uint8_t proof[RC_TLOG_PROOF_MAX][RC_TLOG_HASH_LEN];
 	size_t n = 0, cap = 64 + RC_TLOG_PROOF_MAX * 46 + ls->note_len;
 	if (old && old < ls->cp.size &&
-	    rc_tlog_prove_consistency(proof, RC_TLOG_PROOF_MAX, &n, old, ls->cp.size,
-				      log_read_hash, ls) != RC_OK) {
+	    rc_tlog_prove_consistency(proof, RC_TLOG_PROOF_MAX, &n, old, ls->cp.size, log_read_hash,
+				      ls) != RC_OK) {
 		warnx_("%s: no consistency proof from size %" PRIu64 " to %" PRIu64, ls->dir, old,
 		       ls->cp.size);
 		return NULL;
@@ -114,8 +114,7 @@ static char *request(struct logstore *ls, uint64_t old, size_t *len)
  * line (without "— ") in line and the timestamp; -1 with a message if there is none or a line
  * of a key does not verify. */
 static int pick(const struct logstore *ls, const char *url, const struct answer *a,
-		const struct rc_note_key *keys, size_t nkeys, char *line, size_t cap,
-		uint64_t *ts)
+		const struct rc_note_key *keys, size_t nkeys, char *line, size_t cap, uint64_t *ts)
 {
 	static char note[RC_NOTE_MAX_LEN + ANSWER_MAX + 2];
 	static struct rc_note n;
@@ -125,8 +124,8 @@ static int pick(const struct logstore *ls, const char *url, const struct answer 
 	memcpy(note + ls->n.text_len + 1, a->buf, a->len);
 	int e = rc_note_parse(&n, note, ls->n.text_len + 1 + a->len, &d);
 	if (e || !a->len) {
-		warnx_("%s: the answer is not signature lines: %s",
-		       url, e ? rc_strerror(e) : "empty");
+		warnx_("%s: the answer is not signature lines: %s", url,
+		       e ? rc_strerror(e) : "empty");
 		return -1;
 	}
 	for (size_t k = 0; k < nkeys; k++) {
@@ -185,8 +184,8 @@ static int ask(struct logstore *ls, const char *url, const struct rc_note_key *k
 			int k = pick(ls, full, &a, keys, nkeys, line, cap, &ts);
 			if (k >= 0)
 				printf("%s: cosigned size %" PRIu64 " at %s by %s+%08x\n", full,
-				       ls->cp.size, fmt_time((char[32]){0}, ts), tsafe(keys[k].name),
-				       (unsigned)keys[k].keyid);
+				       ls->cp.size, fmt_time((char[32]){0}, ts),
+				       tsafe(keys[k].name), (unsigned)keys[k].keyid);
 			return k;
 		}
 		if (st != 409) {
@@ -200,7 +199,8 @@ static int ask(struct logstore *ls, const char *url, const struct rc_note_key *k
 			return -1;
 		}
 		if (old > ls->cp.size) {
-			warnx_("%s: the witness cosigned size %" PRIu64 " of this log, above its %" PRIu64
+			warnx_("%s: the witness cosigned size %" PRIu64
+			       " of this log, above its %" PRIu64
 			       ": the log was rolled back or forked",
 			       full, old, ls->cp.size);
 			return -1;

@@ -13,8 +13,8 @@
 #include "witness.h"
 
 const char *const wt_counter_names[WT_NCOUNTERS] = {
-    "requests",     "cosigned", "bad_request", "bad_signature", "unknown_log", "conflict",
-    "bad_proof",    "fork",     "rollback",    "evidence",      "state_errors",
+    "requests",  "cosigned", "bad_request", "bad_signature", "unknown_log",  "conflict",
+    "bad_proof", "fork",     "rollback",    "evidence",      "state_errors",
 };
 
 static void reply(struct wt_reply *r, unsigned status, const char *fmt, ...)
@@ -86,8 +86,9 @@ static void add_locked(struct wt *w, struct wt_log *l, const struct wt_request *
 	 * kept before any status is chosen. */
 	if (l->have && c->size == l->size && memcmp(c->root, l->root, RC_TLOG_HASH_LEN)) {
 		w->count[WT_FORK]++;
-		log_warnx_rl(&w->rl, "%s: FORK: a signed checkpoint of size %" PRIu64
-				     " with another root hash than the one cosigned",
+		log_warnx_rl(&w->rl,
+			     "%s: FORK: a signed checkpoint of size %" PRIu64
+			     " with another root hash than the one cosigned",
 			     l->origin, c->size);
 		wt_evidence(w, l, "fork", n->text, n->text_len, body, len, now);
 	}
@@ -101,8 +102,9 @@ static void add_locked(struct wt *w, struct wt_log *l, const struct wt_request *
 		/* An older checkpoint proves nothing by itself (anyone can replay one): refused
 		 * and counted, not kept. */
 		w->count[WT_ROLLBACK]++;
-		log_warnx_rl(&w->rl, "%s: refused a checkpoint of size %" PRIu64
-				     ", below the %" PRIu64 " cosigned",
+		log_warnx_rl(&w->rl,
+			     "%s: refused a checkpoint of size %" PRIu64 ", below the %" PRIu64
+			     " cosigned",
 			     l->origin, c->size, l->size);
 	}
 	if (q->old != l->size) {
@@ -118,10 +120,10 @@ static void add_locked(struct wt *w, struct wt_log *l, const struct wt_request *
 		reply(r, 422, "a checkpoint of size 0 must have the empty tree's root hash\n");
 		return;
 	}
-	if (q->old == 0 ? q->n != 0
-			: rc_tlog_verify_consistency((const uint8_t(*)[RC_TLOG_HASH_LEN])q->proof,
-						     q->n, l->size, c->size, l->root,
-						     c->root) != RC_OK) {
+	if (q->old == 0
+		? q->n != 0
+		: rc_tlog_verify_consistency((const uint8_t(*)[RC_TLOG_HASH_LEN])q->proof, q->n,
+					     l->size, c->size, l->root, c->root) != RC_OK) {
 		w->count[WT_BAD_PROOF]++;
 		if (q->old != 0 && q->old != c->size)
 			wt_evidence(w, l, "inconsistent", n->text, n->text_len, body, len, now);
@@ -130,7 +132,7 @@ static void add_locked(struct wt *w, struct wt_log *l, const struct wt_request *
 			     q->old == 0 ? "a proof from size 0 must be empty"
 					 : "the consistency proof does not verify");
 		reply(r, 422, "%s\n",
-		      q->old == 0	  ? "the proof from size 0 must be empty"
+		      q->old == 0         ? "the proof from size 0 must be empty"
 		      : q->old == c->size ? "not the root hash cosigned for this size"
 					  : "the consistency proof does not verify");
 		return;
@@ -177,8 +179,7 @@ static void add_locked(struct wt *w, struct wt_log *l, const struct wt_request *
 	log_debug("%s: cosigned size %" PRIu64 " at %" PRIu64, l->origin, c->size, t);
 }
 
-void wt_add_checkpoint(struct wt *w, const char *body, size_t len, uint64_t now,
-		       struct wt_reply *r)
+void wt_add_checkpoint(struct wt *w, const char *body, size_t len, uint64_t now, struct wt_reply *r)
 {
 	static _Thread_local struct wt_request q;
 	static _Thread_local struct rc_note n;

@@ -81,8 +81,8 @@ static enum MHD_Result checkpoint(struct wt *w, struct MHD_Connection *c, const 
 	return ret;
 }
 
-static enum MHD_Result add(struct wt *w, struct MHD_Connection *c, const char *data,
-			   size_t *size, void **con_cls)
+static enum MHD_Result add(struct wt *w, struct MHD_Connection *c, const char *data, size_t *size,
+			   void **con_cls)
 {
 	struct upload *u = *con_cls;
 	if (!u) {
@@ -179,8 +179,8 @@ int wt_http_start(struct wt *w, char *err, size_t cap)
 		if (!d) {
 			char t[80];
 			conf_addr_format(a, t, sizeof(t));
-			snprintf(err, cap, "listen %s: cannot start the HTTP server (address in use?)",
-				 t);
+			snprintf(err, cap,
+				 "listen %s: cannot start the HTTP server (address in use?)", t);
 			wt_http_stop();
 			return -1;
 		}

@@ -45,9 +45,12 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"config", required_argument, NULL, 'c'}, {"debug", no_argument, NULL, 'd'},
-	    {"test", no_argument, NULL, 't'},         {"vkey", no_argument, NULL, 'k'},
-	    {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"test", no_argument, NULL, 't'},
+	    {"vkey", no_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *path = DEFAULT_CONFIG;
@@ -138,10 +141,10 @@ int main(int argc, char **argv)
 		 w.nlogs);
 	while (!stop)
 		pause();
-	log_info("stopping: %" PRIu64 " requests, %" PRIu64 " cosigned, %" PRIu64
-		 " forks, %" PRIu64 " rollbacks, %" PRIu64 " bad proofs",
-		 w.count[WT_REQUESTS], w.count[WT_COSIGNED], w.count[WT_FORK],
-		 w.count[WT_ROLLBACK], w.count[WT_BAD_PROOF]);
+	log_info("stopping: %" PRIu64 " requests, %" PRIu64 " cosigned, %" PRIu64 " forks, %" PRIu64
+		 " rollbacks, %" PRIu64 " bad proofs",
+		 w.count[WT_REQUESTS], w.count[WT_COSIGNED], w.count[WT_FORK], w.count[WT_ROLLBACK],
+		 w.count[WT_BAD_PROOF]);
 	wt_http_stop();
 	wt_close(&w);
 	wt_config_free(&cfg);

@@ -338,8 +338,8 @@ void wt_evidence(struct wt *w, const struct wt_log *l, const char *kind, const c
 	if (faccessat(w->evidencefd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return;
 	if (w->evidence_files >= w->cfg->evidence_max) {
-		log_warnx_rl(&w->rl, "%s: evidence-max (%llu files) reached; %s not kept", l->origin,
-			     (unsigned long long)w->cfg->evidence_max, kind);
+		log_warnx_rl(&w->rl, "%s: evidence-max (%llu files) reached; %s not kept",
+			     l->origin, (unsigned long long)w->cfg->evidence_max, kind);
 		return;
 	}
 	char *f = NULL;

@@ -103,8 +103,8 @@ struct wt {
 	uint8_t *sk;            /* libsodium secret key (64 bytes, sodium_malloc) */
 	struct wt_log *logs;
 	size_t nlogs;
-	int dirfd;      /* the state directory, locked (flock) while the witness runs */
-	int logsfd;     /* its logs/ and evidence/ directories */
+	int dirfd;  /* the state directory, locked (flock) while the witness runs */
+	int logsfd; /* its logs/ and evidence/ directories */
 	int evidencefd;
 	uint64_t evidence_files;
 	pthread_mutex_t mu; /* one check-and-persist at a time (the spec's race) */

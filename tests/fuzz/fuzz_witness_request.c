@@ -71,8 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(q.n <= WT_PROOF_MAX && q.old < RC_TLOG_MAX_SIZE, "bounded");
 		check(q.note > s && q.note_len > 0 && q.note + q.note_len == s + size,
 		      "the note is the tail");
-		size_t o = (size_t)snprintf(back, sizeof(back), "old %llu\n",
-					    (unsigned long long)q.old);
+		size_t o =
+		    (size_t)snprintf(back, sizeof(back), "old %llu\n", (unsigned long long)q.old);
 		for (size_t i = 0; i < q.n; i++) {
 			sodium_bin2base64(back + o, sizeof(back) - o, q.proof[i], RC_TLOG_HASH_LEN,
 					  sodium_base64_VARIANT_ORIGINAL);
