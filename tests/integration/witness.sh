@@ -6,13 +6,15 @@
 # across a restart; a state that cannot be saved means no cosignature; and a witness killed
 # (SIGKILL, test-build hook RECALL_WITNESS_CRASH) in the middle of a state write, after the
 # temporary file or after the rename restarts with the old or the new state, never a mix, and
-# still refuses a fork of what it cosigned.
+# still refuses a fork of what it cosigned. Two witnesses: both cosignatures kept.
 . "$(dirname "$0")/tool_common"
 W="$BUILD/witness/recall-witness"
 [ -x "$W" ] || { echo "no $W: build recall-witness first"; exit 1; }
 command -v curl >/dev/null || { echo "skip: no curl"; exit 77; }
 PID=""
-trap '[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null; rm -rf "$T"' EXIT
+PID2=""
+trap '[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null; [ -z "$PID2" ] || kill -9 "$PID2" 2>/dev/null
+rm -rf "$T"' EXIT
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 URL="http://127.0.0.1:$PORT"
 
@@ -307,5 +309,25 @@ expect 0 "$W" -t -c w.conf
 # A second witness on the same state directory is refused.
 start
 expect 1 "$W" -t -c w.conf && has err "another recall-witness is using it"
+
+# Two witnesses: both cosignatures in the checkpoint, each checked under its own key.
+PORT3=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'listen = 127.0.0.1:%s\n' "$PORT3" >>w2.conf
+"$W" -c w2.conf >w2.log 2>&1 &
+PID2=$!
+i=0
+until curl -s -o /dev/null "http://127.0.0.1:$PORT3/metrics" || [ $i -ge 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+expect 0 "$R" log witness --witness "$URL" --witness "http://127.0.0.1:$PORT3" --vkey "$WVK" \
+	--vkey "$W2VK" L && has out "2 cosignatures added"
+eq "$(grep -c '^— witness.test/w[12] ' L/checkpoint)" 2 "(two cosignature lines)"
+if [ -x tlogcheck ]; then
+	expect 0 ./tlogcheck -log L -vkey "$LVK" -wvkey "$WVK" -wvkey "$W2VK" &&
+		has out "cosignature by witness.test/w2"
+fi
+kill "$PID2" && wait "$PID2"
+PID2=""
 stop
 finish
