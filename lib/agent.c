@@ -198,9 +198,7 @@ static int check_notice(struct rc_agent *a, const uint8_t *blob, size_t len, str
 	return err;
 }
 
-/* The held notice's saved proof against the current anchor set's log, without the age check
- * (acting was justified when it arrived); fills the status summary. */
-static int held_proof_check(struct rc_agent *a)
+int rc__agent_proof_check(struct rc_agent *a, bool quiet)
 {
 	struct rc_logproof *lp = &a->buf.lp;
 	struct rc_diag d = {0, "proof"};
@@ -210,12 +208,13 @@ static int held_proof_check(struct rc_agent *a)
 	if (!err)
 		err =
 		    rc_logproof_verify(&a->anchors, a->notice, a->notice_len, lp, 0, false, &w, &d);
-	if (err) {
+	if (err && !quiet) {
 		rc__agent_say(a, RC_LOG_WARNING, "held notice: log proof %s (%s)",
 			      a->proof_len ? rc_strerror(err) : "missing",
 			      d.field ? d.field : "proof");
-		return err;
 	}
+	if (err)
+		return err;
 	a->log_index = lp->index;
 	a->log_size = lp->size;
 	a->log_witnessed = w;
@@ -228,7 +227,7 @@ int rc__agent_held_check(struct rc_agent *a)
 {
 	int err = check_notice(a, a->notice, a->notice_len, NULL, NULL);
 	if (!err && a->anchors.has_log)
-		err = held_proof_check(a);
+		err = rc__agent_proof_check(a, false);
 	return err;
 }
 

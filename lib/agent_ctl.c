@@ -165,6 +165,9 @@ int rc_agent_restore(struct rc_agent *a, const uint8_t *saved, size_t len)
 	} else if (a->nchain != n) {
 		a->dirty = true;
 	}
+	/* The status summary of a saved proof (rc_agent_start verifies it again, and acts). */
+	if (a->mode != RC_AGENT_IDLE && a->proof_len && a->anchors.has_log)
+		rc__agent_proof_check(a, true);
 	if (memcmp(sv.fp, a->fingerprint, sizeof(sv.fp)) != 0) {
 		a->dirty = true;
 		a->release_fw = a->mode != RC_AGENT_IDLE;

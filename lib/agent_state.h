@@ -54,7 +54,11 @@ void rc__agent_persist(struct rc_agent *a);
 void rc__agent_persist_timing(struct rc_agent *a);
 /* Decode the held notice without verifying it. */
 int rc__agent_held(const struct rc_agent *a, struct rc_notice *n);
-/* Verify the held notice now into a->scratch (anchors, identity, validity). */
+/* The held notice's saved proof against the current anchor set's log, without the age check
+ * (acting was justified when it arrived); fills the status summary. quiet: no log line. */
+int rc__agent_proof_check(struct rc_agent *a, bool quiet);
+/* Verify the held notice now into a->scratch (anchors, identity, validity; with a log policy
+ * its proof too). */
 int rc__agent_held_check(struct rc_agent *a);
 /* Read the wall clock as the core uses it: *trusted = the glue calls it trusted and it is not
  * below the time floor; returns the reading when trusted, else the floor. A trusted reading

@@ -233,6 +233,7 @@ static void test_restart(void **state)
 	logged_world(SEED);
 	W.s.wall = FX_NOW + 3 * AGE;
 	assert_int_equal(rc_agent_restore(&W.a, blob, len), RC_OK);
+	assert_int_equal(status().log_size, 13); /* what `recall-agent status` shows offline */
 	assert_int_equal(rc_agent_start(&W.a), RC_OK);
 	assert_true(W.s.q_on);
 	struct rc_agent_status st = status();
