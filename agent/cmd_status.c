@@ -190,21 +190,21 @@ static void print_json(const struct agentd *d, const struct view *v)
 	jnum("feed_serial", s->feed_serial);
 	printf(",\"counters\":{\"checkins\":%llu", (unsigned long long)c->checkins);
 	const uint64_t vals[] = {
-	    c->send_errors,    c->timeouts,       c->giveups,         c->answers,
-	    c->clear,          c->recalled,       c->retry_later,     c->unsupported,
-	    c->rotations,      c->rx_garbage,     c->rx_source,       c->rx_nonce,
-	    c->rx_invalid,     c->rx_threshold,   c->rx_notcovered,   c->rx_expired,
-	    c->releases,       c->persist_errors, c->state_corrupt,   c->quarantine_errors,
-	    c->log_suppressed, c->persists,       v->r.hooks_refused, c->proof_requests,
-	    c->proofs,         c->unlogged,       c->rx_proof_invalid};
+	    c->send_errors,    c->timeouts,         c->giveups,        c->answers,
+	    c->clear,          c->recalled,         c->retry_later,    c->unsupported,
+	    c->rotations,      c->rx_garbage,       c->rx_source,      c->rx_nonce,
+	    c->rx_invalid,     c->rx_threshold,     c->rx_notcovered,  c->rx_expired,
+	    c->releases,       c->persist_errors,   c->state_corrupt,  c->quarantine_errors,
+	    c->log_suppressed, c->persists,         c->proof_requests, c->proofs,
+	    c->unlogged,       c->rx_proof_invalid, v->r.hooks_refused};
 	static const char *const names[] = {
-	    "send_errors",    "timeouts",       "giveups",         "answers",
-	    "clear",          "recalled",       "retry_later",     "unsupported",
-	    "rotations",      "rx_garbage",     "rx_source",       "rx_nonce",
-	    "rx_invalid",     "rx_threshold",   "rx_notcovered",   "rx_expired",
-	    "releases",       "persist_errors", "state_corrupt",   "quarantine_errors",
-	    "log_suppressed", "persists",       "hooks_refused",   "proof_requests",
-	    "proofs",         "unlogged",       "rx_proof_invalid"};
+	    "send_errors",    "timeouts",         "giveups",        "answers",
+	    "clear",          "recalled",         "retry_later",    "unsupported",
+	    "rotations",      "rx_garbage",       "rx_source",      "rx_nonce",
+	    "rx_invalid",     "rx_threshold",     "rx_notcovered",  "rx_expired",
+	    "releases",       "persist_errors",   "state_corrupt",  "quarantine_errors",
+	    "log_suppressed", "persists",         "proof_requests", "proofs",
+	    "unlogged",       "rx_proof_invalid", "hooks_refused"};
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
 		jnum(names[i], vals[i]);
 	printf("}}\n");
