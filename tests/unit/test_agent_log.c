@@ -103,6 +103,17 @@ static void quarantined(void)
 	/* Saved with its proof: format 3. */
 	assert_int_equal(W.s.state[0], 0xa9); /* 7 keys, the notice (3) and its proof (11) */
 	assert_int_equal(W.s.state[2], 3);
+	/* A raw-blob seed (first byte 0) for fuzz_agent_state, with RECALL_AGENT_CORPUS=dir. */
+	const char *dir = getenv("RECALL_AGENT_CORPUS");
+	if (dir) {
+		char path[512];
+		snprintf(path, sizeof(path), "%s/format3-logged", dir);
+		FILE *f = fopen(path, "wb");
+		assert_non_null(f);
+		fputc(0, f);
+		fwrite(W.s.state, 1, W.s.state_len, f);
+		fclose(f);
+	}
 }
 
 static void test_logged_quarantines(void **state)
