@@ -20,9 +20,65 @@ void rdfix_defaults(struct rdfix_opts *o)
 	o->epoch = 1;
 }
 
+bool rdfix_has_log;
+struct rc_log_policy rdfix_log;
+
 int rdfix_anchors(struct rc_anchors *a, struct fx_key keys[RDFIX_N], uint64_t epoch)
 {
-	return fx_anchors(a, keys, RDFIX_N, RDFIX_K, epoch, (uint8_t)(0x40 + 3 * (epoch % 40)));
+	int e = fx_anchors(a, keys, RDFIX_N, RDFIX_K, epoch, (uint8_t)(0x40 + 3 * (epoch % 40)));
+	if (!e && rdfix_has_log)
+		e = rc_anchors_set_log(a, &rdfix_log);
+	return e;
+}
+
+void rdfix_witness(struct rc_note_key *k, uint8_t sk[64], unsigned i)
+{
+	struct fx_key fk;
+	char name[32];
+	fx_key(&fk, (uint8_t)(RDFIX_WITNESS_SEED + i));
+	snprintf(name, sizeof(name), "w%u.example", i);
+	rc_note_key_init(k, name, strlen(name), RC_NOTE_ALG_COSIG, fk.pk);
+	memcpy(sk, fk.sk, 64);
+}
+
+int rdfix_log_world(const char *origin, const uint8_t log_pk[32], unsigned nwit, unsigned quorum,
+		    uint32_t max_age)
+{
+	struct rc_log_policy *p = &rdfix_log;
+	memset(p, 0, sizeof(*p));
+	if (strlen(origin) > RC_LOG_NAME_MAX || nwit > RC_LOG_WITNESS_MAX)
+		return RC_ERR_INVALID;
+	snprintf(p->origin, sizeof(p->origin), "%s", origin);
+	memcpy(p->log_pk, log_pk, 32);
+	for (unsigned i = 0; i < nwit; i++) {
+		struct rc_note_key k;
+		uint8_t sk[64];
+		rdfix_witness(&k, sk, i);
+		snprintf(p->wit[i].name, sizeof(p->wit[i].name), "%.64s", k.name);
+		memcpy(p->wit[i].pk, k.pk, 32);
+	}
+	p->nwit = nwit;
+	p->quorum = quorum;
+	p->max_age = max_age;
+	rdfix_has_log = true;
+	struct rc_anchors a; /* validate once */
+	struct fx_key keys[RDFIX_N];
+	return rdfix_anchors(&a, keys, 1);
+}
+
+int rdfix_cosign(char *buf, size_t cap, size_t *len, unsigned i, uint64_t t)
+{
+	struct rc_note n;
+	struct rc_note_key k;
+	uint8_t sk[64], sig[RC_COSIG_LEN];
+	rdfix_witness(&k, sk, i);
+	int e = rc_note_parse(&n, buf, *len, NULL);
+	if (!e)
+		e = rc_cosig_sign(sig, t, n.text, n.text_len, &k, sk);
+	if (!e)
+		e = rc_note_append_sig(buf, cap, len, k.name, k.name_len, k.keyid, sig,
+				       sizeof(sig));
+	return e;
 }
 
 int rdfix_notice(uint8_t *out, size_t cap, size_t *len, unsigned i, uint64_t now, uint64_t epoch,
@@ -157,6 +213,14 @@ int rdfix_write_dir(const char *dir, const struct rdfix_opts *o, bool rotations)
 		rc = -1;
 	if (!rc)
 		rc = write_file(dir, "anchors", buf, n);
+	for (unsigned i = 1; !rc && rdfix_has_log && i <= o->nnotices; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "n%u.notice", i);
+		if (rdfix_notice(buf, sizeof(buf), &n, i, o->now, o->epoch, RDFIX_K))
+			rc = -1;
+		else
+			rc = write_file(dir, name, buf, n);
+	}
 	for (uint64_t e = 0; !rc && rotations && e < o->epoch; e++) {
 		char name[32];
 		snprintf(name, sizeof(name), "rot-%llu", (unsigned long long)e);
