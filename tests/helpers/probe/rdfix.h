@@ -38,6 +38,16 @@ void rdfix_witness(struct rc_note_key *k, uint8_t sk[64], unsigned i);
 /* Append witness i's cosignature at time t to the signed note in buf (len bytes, cap). */
 int rdfix_cosign(char *buf, size_t cap, size_t *len, unsigned i, uint64_t t);
 
+/* The test log's key (note name RDFIX_LOG_ORIGIN, algorithm 0x01). */
+#define RDFIX_LOG_SEED   0xd0
+#define RDFIX_LOG_ORIGIN "log.example.org/rdfix"
+void rdfix_log_key(struct rc_note_key *k, uint8_t sk[64]);
+/* Write a log of size entries (< 65536) to dir/tlog: its tiles and checkpoint, no entry
+ * bundles. The leaves are hashes of "entry <i>" but for notices 1..nlogged of the world, at
+ * indexes at .. at + nlogged - 1. Cosigned by witnesses 0..ncosig-1 at times t0 + i. */
+int rdfix_write_log(const char *dir, const struct rdfix_opts *o, uint64_t size, uint64_t at,
+		    unsigned nlogged, unsigned ncosig, uint64_t t0);
+
 /* Defaults: now = time(NULL), serial 1, 3 notices, 30 days, epoch 1, not corrupt. */
 void rdfix_defaults(struct rdfix_opts *o);
 
