@@ -358,7 +358,7 @@ static int send_main(int argc, char **argv)
 	unsigned per = o.window;
 	uint64_t sent = 0, answered = 0, lost = 0, wrong = 0, bigger = 0, badnonce = 0;
 	uint64_t kinds[NKINDS] = {0}, smin = UINT64_MAX, smax = 0, outstanding = 0, badnotice = 0;
-	uint64_t badproof = 0;
+	uint64_t badproof = 0, abytes = 0;
 	uint64_t start = now_ms(), deadline = start + (uint64_t)(o.duration * 1000);
 	uint8_t buf[1500], ans[2048];
 	struct rc_identity id;
@@ -419,6 +419,7 @@ static int send_main(int argc, char **argv)
 				r->used = false;
 				outstanding--;
 				answered++;
+				abytes += (uint64_t)n;
 				if ((size_t)n > r->len)
 					bigger++;
 				kinds[a.type < NKINDS ? a.type : 0]++;
@@ -463,7 +464,7 @@ static int send_main(int argc, char **argv)
 	}
 	printf("sent=%llu answered=%llu lost=%llu wrong=%llu bigger=%llu badnonce=%llu "
 	       "badnotice=%llu clear=%llu recalled=%llu retry=%llu unsupported=%llu rotate=%llu "
-	       "serial_min=%llu serial_max=%llu proof=%llu badproof=%llu ms=%llu\n",
+	       "serial_min=%llu serial_max=%llu proof=%llu badproof=%llu bytes=%llu ms=%llu\n",
 	       (unsigned long long)sent, (unsigned long long)answered, (unsigned long long)lost,
 	       (unsigned long long)wrong, (unsigned long long)bigger, (unsigned long long)badnonce,
 	       (unsigned long long)badnotice, (unsigned long long)kinds[2],
@@ -471,7 +472,7 @@ static int send_main(int argc, char **argv)
 	       (unsigned long long)kinds[5], (unsigned long long)kinds[6],
 	       (unsigned long long)(smin == UINT64_MAX ? 0 : smin), (unsigned long long)smax,
 	       (unsigned long long)kinds[RC_MSG_PROOF], (unsigned long long)badproof,
-	       (unsigned long long)(now_ms() - start));
+	       (unsigned long long)abytes, (unsigned long long)(now_ms() - start));
 	bool ok = wrong == 0 && bigger == 0 && badnonce == 0 && badnotice == 0 && badproof == 0 &&
 		  (none ? answered == 0 : lost == 0 && answered == sent);
 	return ok ? 0 : 1;
