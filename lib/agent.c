@@ -9,6 +9,7 @@
 
 #include "agent_state.h"
 #include "recall/cose.h"
+#include "recall/tlog.h"
 
 #define LOG_WINDOW_MS 60000u
 #define LOG_BURST     20u /* input-driven log lines per window */
@@ -197,10 +198,37 @@ static int check_notice(struct rc_agent *a, const uint8_t *blob, size_t len, str
 	return err;
 }
 
-/* Verify the held notice now (anchors may have rotated, the clock may now be trusted). */
+int rc__agent_proof_check(struct rc_agent *a, bool quiet)
+{
+	struct rc_logproof *lp = &a->buf.lp;
+	struct rc_diag d = {0, "proof"};
+	uint32_t w = 0;
+	int err =
+	    a->proof_len ? rc_logproof_decode(lp, a->proof, a->proof_len, &d) : RC_ERR_MISSING;
+	if (!err)
+		err =
+		    rc_logproof_verify(&a->anchors, a->notice, a->notice_len, lp, 0, false, &w, &d);
+	if (err && !quiet) {
+		rc__agent_say(a, RC_LOG_WARNING, "held notice: log proof %s (%s)",
+			      a->proof_len ? rc_strerror(err) : "missing",
+			      d.field ? d.field : "proof");
+	}
+	if (err)
+		return err;
+	a->log_index = lp->index;
+	a->log_size = lp->size;
+	a->log_witnessed = w;
+	return RC_OK;
+}
+
+/* Verify the held notice now (anchors may have rotated, the clock may now be trusted); with a
+ * log policy its proof too. */
 int rc__agent_held_check(struct rc_agent *a)
 {
-	return check_notice(a, a->notice, a->notice_len, NULL, NULL);
+	int err = check_notice(a, a->notice, a->notice_len, NULL, NULL);
+	if (!err && a->anchors.has_log)
+		err = rc__agent_proof_check(a, false);
+	return err;
 }
 
 void rc__agent_quarantine(struct rc_agent *a, const struct rc_notice *n, bool on)
@@ -230,6 +258,7 @@ void rc__agent_release(struct rc_agent *a, enum rc_agent_event ev)
 	/* The notice bytes stay in place until the next recall, so n stays valid. */
 	rc__agent_persist(a);
 	a->notice_len = 0;
+	a->proof_len = 0;
 	rc__agent_say(a, RC_LOG_NOTICE, "%s: notice %.*s released (%s)", rc_agent_state_name(old),
 		      n ? (int)n->id.n : 1, n ? n->id.p : "?", rc_agent_event_name(ev));
 	a->ops->notify(a->ctx, ev, n);
@@ -260,6 +289,52 @@ void rc__agent_clear_pending(struct rc_agent *a)
 	a->pend_head = 0;
 }
 
+/* Send the datagram in a->buf.dgram (nonce n) to the current responder and wait for its
+ * answer; a proof request's nonce is marked as such. */
+static void send_dgram(struct rc_agent *a, const uint8_t n[RC_NONCE_LEN], bool proof,
+		       uint8_t reason)
+{
+	uint8_t r = a->rr;
+	struct rc_agent_pending *p = &a->pend[a->pend_head];
+	memcpy(p->nonce, n, RC_NONCE_LEN);
+	p->responder = r;
+	p->used = true;
+	p->proof = proof;
+	a->pend_head = (uint8_t)((a->pend_head + 1) % RC_AGENT_OUTSTANDING);
+	if (proof)
+		a->c.proof_requests++;
+	else
+		a->c.checkins++;
+	if (a->ops->send(a->ctx, &a->cfg.responders[r], a->buf.dgram, RC_CHECKIN_SIZE) != 0) {
+		a->c.send_errors++;
+		if (proof)
+			sayr(a, RC_LOG_WARNING, "proof request to responder %u: send failed",
+			     (unsigned)r);
+		else
+			sayr(a, RC_LOG_WARNING, "check-in (%s) to responder %u: send failed",
+			     rc_reason_name(reason), (unsigned)r);
+	} else if (proof) {
+		rc__agent_say(a, RC_LOG_DEBUG, "proof request (attempt %u) to responder %u",
+			      (unsigned)a->attempt + 1, (unsigned)r);
+	} else {
+		rc__agent_say(a, RC_LOG_DEBUG, "check-in (%s, attempt %u) to responder %u",
+			      rc_reason_name(reason), (unsigned)a->attempt + 1, (unsigned)r);
+	}
+}
+
+/* Start waiting for an answer: false (counted, logged) if the datagram did not encode. */
+static bool start_wait(struct rc_agent *a, int encode_err, const char *what)
+{
+	a->waiting = true;
+	a->t_wait = mono(a) + a->cfg.timeout_ms;
+	a->t_next = RC_AGENT_NEVER;
+	if (!encode_err)
+		return true;
+	a->c.send_errors++;
+	rc__agent_say(a, RC_LOG_ERR, "%s: cannot encode: %s", what, rc_strerror(encode_err));
+	return false;
+}
+
 /* Send one check-in attempt and start waiting for its answer. */
 static void send_attempt(struct rc_agent *a, uint8_t reason)
 {
@@ -270,31 +345,20 @@ static void send_attempt(struct rc_agent *a, uint8_t reason)
 	ci.state = devstate(a);
 	ci.anchor_epoch = a->anchors.epoch;
 	rc__agent_identity(a, &ci.id);
-	uint64_t now = mono(a);
-	a->waiting = true;
-	a->t_wait = now + a->cfg.timeout_ms;
-	a->t_next = RC_AGENT_NEVER;
-	int err = rc_checkin_encode(&ci, a->buf.dgram);
-	if (err) {
-		a->c.send_errors++;
-		rc__agent_say(a, RC_LOG_ERR, "check-in: cannot encode: %s", rc_strerror(err));
-		return;
-	}
-	uint8_t r = a->rr;
-	struct rc_agent_pending *p = &a->pend[a->pend_head];
-	memcpy(p->nonce, ci.nonce, RC_NONCE_LEN);
-	p->responder = r;
-	p->used = true;
-	a->pend_head = (uint8_t)((a->pend_head + 1) % RC_AGENT_OUTSTANDING);
-	a->c.checkins++;
-	if (a->ops->send(a->ctx, &a->cfg.responders[r], a->buf.dgram, RC_CHECKIN_SIZE) != 0) {
-		a->c.send_errors++;
-		sayr(a, RC_LOG_WARNING, "check-in (%s) to responder %u: send failed",
-		     rc_reason_name(reason), (unsigned)r);
-	} else {
-		rc__agent_say(a, RC_LOG_DEBUG, "check-in (%s, attempt %u) to responder %u",
-			      rc_reason_name(reason), (unsigned)a->attempt + 1, (unsigned)r);
-	}
+	if (start_wait(a, rc_checkin_encode(&ci, a->buf.dgram), "check-in"))
+		send_dgram(a, ci.nonce, false, reason);
+}
+
+/* Ask the responder that answered recalled for the log proof of the notice in a->cand. */
+static void send_proof_request(struct rc_agent *a)
+{
+	struct rc_proofreq q;
+	memset(&q, 0, sizeof(q));
+	a->ops->random(a->ctx, q.nonce, sizeof(q.nonce));
+	rc_tlog_leaf_hash(q.leaf, a->cand, a->cand_len);
+	q.anchor_epoch = a->anchors.epoch;
+	if (start_wait(a, rc_proofreq_encode(&q, a->buf.dgram), "proof request"))
+		send_dgram(a, q.nonce, true, 0);
 }
 
 /* A new episode: fresh nonces, attempt counter and rotation budget. */
@@ -389,8 +453,44 @@ static void count_reject(struct rc_agent *a, int err)
 		a->c.rx_expired++;
 }
 
-/* A recall answer: verify everything, then act. The episode settles only if it is valid. */
-static int on_recall(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder)
+/* Act on a recalled notice that passed every check (in a->scratch): hold it, apply its mode.
+ * proof (NULL: keep the held one if the notice is the same, else none) is its log proof. */
+static int accept_recall(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder,
+			 const uint8_t *proof, size_t proof_len)
+{
+	settle(a, responder);
+	a->c.recalled++;
+	uint8_t mode = rc__agent_overridden(a, a->scratch.id)      ? RC_AGENT_OVERRIDDEN
+		       : a->scratch.action == RC_ACTION_QUARANTINE ? RC_AGENT_QUARANTINED
+								   : RC_AGENT_NOTIFIED;
+	bool same_notice = a->notice_len == len && memcmp(a->notice, blob, len) == 0;
+	bool same = a->mode == mode && same_notice;
+	if (proof) {
+		memcpy(a->proof, proof, proof_len);
+		a->proof_len = (uint16_t)proof_len;
+	} else if (!same_notice) {
+		a->proof_len = 0;
+	}
+	a->cand_len = 0;
+	memmove(a->notice, blob, len);
+	a->notice_len = (uint16_t)len;
+	a->notice_expiry = a->scratch.expiry;
+	rc__agent_held(a, &a->scratch); /* re-point the views at our own copy */
+	if (!same)
+		rc__agent_apply(a, mode);
+	else if (proof)
+		rc__agent_persist(a); /* the same notice, now with its proof */
+	if (same && mode == RC_AGENT_QUARANTINED && !a->quarantine_on)
+		rc__agent_quarantine(a, &a->scratch, true); /* an earlier apply failed: try again */
+	rc__agent_schedule(a);
+	return RC_OK;
+}
+
+/* A recall answer: verify everything, then act. The episode settles only if it is valid. With
+ * a log policy a notice not held with a proof yet is not acted on: its proof is asked for
+ * first (docs/PROTOCOL.md 9.5), in the same episode. */
+static int on_recall(struct rc_agent *a, const uint8_t *blob, size_t len,
+		     struct rc_agent_pending *p)
 {
 	struct rc_verdict v;
 	struct rc_diag d = {0, NULL};
@@ -404,22 +504,91 @@ static int on_recall(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_
 		     (unsigned)a->anchors.k, (unsigned)v.bad, (unsigned)v.unknown);
 		return err;
 	}
-	settle(a, responder);
-	a->c.recalled++;
-	uint8_t mode = rc__agent_overridden(a, a->scratch.id)      ? RC_AGENT_OVERRIDDEN
-		       : a->scratch.action == RC_ACTION_QUARANTINE ? RC_AGENT_QUARANTINED
-								   : RC_AGENT_NOTIFIED;
-	bool same = a->mode == mode && a->notice_len == len && memcmp(a->notice, blob, len) == 0;
-	memcpy(a->notice, blob, len);
-	a->notice_len = (uint16_t)len;
-	a->notice_expiry = a->scratch.expiry;
-	rc__agent_held(a, &a->scratch); /* re-point the views at our own copy */
-	if (!same)
-		rc__agent_apply(a, mode);
-	else if (mode == RC_AGENT_QUARANTINED && !a->quarantine_on)
-		rc__agent_quarantine(a, &a->scratch, true); /* an earlier apply failed: try again */
-	rc__agent_schedule(a);
+	uint8_t r = p->responder;
+	bool proven = a->mode != RC_AGENT_IDLE && a->proof_len && a->notice_len == len &&
+		      memcmp(a->notice, blob, len) == 0;
+	if (!a->anchors.has_log || proven)
+		return accept_recall(a, blob, len, r, NULL, 0);
+	/* This nonce is answered; the proof request gets its own. */
+	p->used = false;
+	memcpy(a->cand, blob, len);
+	a->cand_len = (uint16_t)len;
+	a->rr = r;
+	sayr(a, RC_LOG_INFO, "recall %.*s: asking responder %u for its log proof",
+	     (int)a->scratch.id.n, a->scratch.id.p, (unsigned)r);
+	send_proof_request(a);
 	return RC_OK;
+}
+
+/* A proof answer to our proof request: act on the waiting notice only if the proof verifies
+ * for exactly its bytes; anything else leaves the device as it is (fail open). */
+static int on_proof(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder)
+{
+	struct rc_logproof *lp = &a->buf.lp;
+	struct rc_diag d = {0, "proof"};
+	uint32_t w = 0;
+	bool trusted = false;
+	uint64_t now = rc__agent_clock(a, &trusted);
+	int err = a->cand_len ? rc_logproof_decode(lp, blob, len, &d) : RC_ERR_NONCE;
+	if (!err)
+		err =
+		    rc_logproof_verify(&a->anchors, a->cand, a->cand_len, lp, now, trusted, &w, &d);
+	if (err) {
+		a->c.rx_invalid++;
+		a->c.rx_proof_invalid++;
+		sayr(a, RC_LOG_WARNING,
+		     "recall not acted on: proof invalid: %s (%s; %u of %u witnesses)",
+		     rc_strerror(err), d.field ? d.field : "proof", (unsigned)w,
+		     (unsigned)a->anchors.log.quorum);
+		return err;
+	}
+	uint64_t index = lp->index, size = lp->size;
+	/* Checked again: time has passed, and a->scratch must describe this notice. */
+	err = check_notice(a, a->cand, a->cand_len, NULL, &d);
+	if (err) {
+		count_reject(a, err);
+		sayr(a, RC_LOG_WARNING, "recall ignored: %s (%s)", rc_strerror(err),
+		     d.field ? d.field : "notice");
+		return err;
+	}
+	a->c.proofs++;
+	a->log_index = index;
+	a->log_size = size;
+	a->log_witnessed = w;
+	rc__agent_say(a, RC_LOG_NOTICE,
+		      "recall %.*s logged: index %llu of size %llu, witnesses %u/%u",
+		      (int)a->scratch.id.n, a->scratch.id.p, (unsigned long long)index,
+		      (unsigned long long)size, (unsigned)w, (unsigned)a->anchors.log.quorum);
+	return accept_recall(a, a->cand, a->cand_len, responder, blob, len);
+}
+
+/* Retry-later to a proof request: the responder holds no proof (the notice is not logged, or
+ * not yet). Not acted on; asked again at the backoff, within the episode's retries. */
+static void on_unlogged(struct rc_agent *a, uint32_t delay, uint8_t responder)
+{
+	uint32_t attempt = a->attempt + 1;
+	a->c.unlogged++;
+	settle(a, responder);
+	a->attempt = attempt;
+	if (attempt > a->cfg.retries) {
+		a->c.giveups++;
+		a->cand_len = 0;
+		sayr(a, RC_LOG_WARNING,
+		     "recall not acted on: not logged (%u proof requests); next "
+		     "regular check-in later",
+		     (unsigned)attempt);
+		rc__agent_schedule(a);
+		return;
+	}
+	uint64_t s = delay < RC_AGENT_LATER_MIN_S   ? RC_AGENT_LATER_MIN_S
+		     : delay > RC_AGENT_LATER_MAX_S ? RC_AGENT_LATER_MAX_S
+						    : delay;
+	a->t_next = mono(a) + s * 1000u + rand_below(a, s * 500u + 1);
+	a->next_reason = RC_REASON_RETRY;
+	sayr(a, RC_LOG_WARNING,
+	     "recall not acted on: not logged (responder has no proof); asking "
+	     "again in %llu s",
+	     (unsigned long long)s);
 }
 
 /* A rotation answer: verify with the current set, persist, check in again at once. */
@@ -511,7 +680,23 @@ int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const str
 		sayr(a, RC_LOG_INFO, "answer ignored: nonce was sent to another responder");
 		return RC_ERR_INVALID;
 	}
+	/* A proof request is answered by a proof or retry-later (or unsupported) only: never by
+	 * clear, recalled or rotate; and a check-in never by a proof. */
+	bool for_proof =
+	    ans.type == RC_MSG_PROOF || ans.type == RC_MSG_RETRY || ans.type == RC_MSG_UNSUPPORTED;
+	if (p->proof ? !for_proof : ans.type == RC_MSG_PROOF) {
+		a->c.rx_invalid++;
+		sayr(a, RC_LOG_INFO, "%s answer to a %s ignored", rc_msg_type_name(ans.type),
+		     p->proof ? "proof request" : "check-in");
+		return RC_ERR_TYPE;
+	}
+	if (p->proof && ans.type == RC_MSG_RETRY) {
+		on_unlogged(a, ans.delay, (uint8_t)r);
+		return RC_OK;
+	}
 	switch (ans.type) {
+	case RC_MSG_PROOF:
+		return on_proof(a, ans.blob, ans.blob_len, (uint8_t)r);
 	case RC_MSG_CLEAR:
 		settle(a, (uint8_t)r);
 		a->c.clear++;
@@ -522,7 +707,7 @@ int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const str
 		rc__agent_persist_timing(a);
 		return RC_OK;
 	case RC_MSG_RECALLED:
-		return on_recall(a, ans.blob, ans.blob_len, (uint8_t)r);
+		return on_recall(a, ans.blob, ans.blob_len, p);
 	case RC_MSG_ROTATE:
 		return on_rotate(a, ans.blob, ans.blob_len, (uint8_t)r);
 	case RC_MSG_RETRY: {

@@ -4,8 +4,9 @@
 
 #include "recall/agent.h"
 
-#define RC_AGENT_STATE_FORMAT 2  /* 1: key 4 was an anchor set (ignored when read) */
-#define RC_AGENT_CHECK_LEN    16 /* BLAKE2b-128 of the CBOR part, appended */
+#define RC_AGENT_STATE_FORMAT     2  /* 1: key 4 was an anchor set (ignored when read) */
+#define RC_AGENT_STATE_FORMAT_LOG 3  /* 2 plus key 11: the held notice's log proof */
+#define RC_AGENT_CHECK_LEN        16 /* BLAKE2b-128 of the CBOR part, appended */
 
 /* Fingerprint of an identity (all fields): a firmware change changes it. */
 void rc__agent_fingerprint(uint8_t fp[static 32], const struct rc_identity *id);
@@ -16,7 +17,7 @@ bool rc__agent_id_valid(const char *s, size_t n);
 /* What a decoded blob says besides the agent's fields. */
 struct rc_agent_saved {
 	uint8_t fp[32];  /* the saved identity fingerprint */
-	unsigned format; /* 1 or RC_AGENT_STATE_FORMAT */
+	unsigned format; /* 1, RC_AGENT_STATE_FORMAT or RC_AGENT_STATE_FORMAT_LOG */
 	bool v1_anchors; /* format 1 with an anchor set (ignored) */
 };
 
@@ -53,7 +54,11 @@ void rc__agent_persist(struct rc_agent *a);
 void rc__agent_persist_timing(struct rc_agent *a);
 /* Decode the held notice without verifying it. */
 int rc__agent_held(const struct rc_agent *a, struct rc_notice *n);
-/* Verify the held notice now into a->scratch (anchors, identity, validity). */
+/* The held notice's saved proof against the current anchor set's log, without the age check
+ * (acting was justified when it arrived); fills the status summary. quiet: no log line. */
+int rc__agent_proof_check(struct rc_agent *a, bool quiet);
+/* Verify the held notice now into a->scratch (anchors, identity, validity; with a log policy
+ * its proof too). */
 int rc__agent_held_check(struct rc_agent *a);
 /* Read the wall clock as the core uses it: *trusted = the glue calls it trusted and it is not
  * below the time floor; returns the reading when trusted, else the floor. A trusted reading

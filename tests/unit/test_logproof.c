@@ -175,7 +175,7 @@ static const struct pcase pcases[] = {
     {"ext", 3, 2, 86400, 0, 0, -1, NULL, RC_OK, NULL},
     {"critical", 3, 2, 86400, 0, 0, 6, NULL, RC_ERR_CRITICAL, "anchors.log"},
     {"q0", 3, 0, 86400, 0, 0, 0, NULL, RC_ERR_RANGE, "anchors.log.quorum"},
-    {"q>n", 2, 3, 86400, 0, 0, 0, NULL, RC_ERR_RANGE, "anchors.log.quorum"},
+    {"q-above-n", 2, 3, 86400, 0, 0, 0, NULL, RC_ERR_RANGE, "anchors.log.quorum"},
     {"q-missing", 3, -1, 86400, 0, 0, 0, NULL, RC_ERR_MISSING, "anchors.log.quorum"},
     {"age-low", 3, 2, 59, 0, 0, 0, NULL, RC_ERR_RANGE, "anchors.log.max_age"},
     {"age-high", 3, 2, 31536001, 0, 0, 0, NULL, RC_ERR_RANGE, "anchors.log.max_age"},
