@@ -3,9 +3,10 @@
 # and `append`, cosigned by 2 of the 3 witnesses of the anchor set's log policy (deterministic
 # test witness keys, `recalld-probe cosign`). Proof requests for logged notices get a proof
 # answer that verifies (rc_logproof_verify: log signature, quorum, path to the notice); for
-# unlogged notices or unknown leaves retry-later. A forked and a rolled-back log are refused
-# (metric, "log fork"/"log rollback" line naming sizes and roots) and the proofs of the last
-# consistent log stay served; a checkpoint with a bad signature or without quorum is refused
+# unlogged notices or unknown leaves retry-later; `recall query --anchors` (the device-side
+# check) accepts the logged recall and refuses the unlogged one. A forked and a rolled-back
+# log are refused (metric, "log fork"/"log rollback" line naming sizes and roots) and the
+# proofs of the last consistent log stay served; a checkpoint with a bad signature or without quorum is refused
 # and counted. Bounded: every wait is at most 5 s.
 . "${RECALL_SOURCE_DIR:-$(dirname "$0")/../..}/tests/helpers/probe/recalld_lib.sh"
 RT=$B/tools/recall
@@ -71,6 +72,15 @@ while [ "$(grep -c '"event":"proof_request"' events.jsonl 2>/dev/null)" != 11 ];
 done
 grep '"result":"proof"' events.jsonl | grep -q '"notice":"RC-TEST-1"' || fail "proof event"
 [ "$(grep -c '"result":"unknown"' events.jsonl)" = 3 ] || fail "unknown events"
+# recall query acts as a device does: a logged recall is valid, an unlogged one is not
+rc=0
+"$RT" query -p "$PORT" --vendor acme --model cam-1 --fwver 1.2.3 --anchors anchors 127.0.0.1 \
+	>q.out 2>&1 || rc=$?
+[ $rc = 3 ] || fail "recall query, logged recall: exit $rc: $(cat q.out)"
+rc=0
+"$RT" query -p "$PORT" --vendor acme --model cam-4 --fwver 1.2.3 --anchors anchors 127.0.0.1 \
+	>q.out 2>&1 || rc=$?
+[ $rc = 4 ] || fail "recall query, unlogged recall: exit $rc: $(cat q.out)"
 
 # A longer log: n4 gets its proof.
 append tlog n4.notice

@@ -229,9 +229,10 @@ static int send_main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "6a:p:k:m:f:E:n:d:w:S:x:A:r:t:N:l:")) != -1) {
 		switch (c) {
 		case 'N': {
+			static uint8_t entry[RC_NOTICE_MAX + 1];
 			FILE *f = fopen(optarg, "rb");
-			o.entry = malloc(RC_NOTICE_MAX + 1);
-			o.entry_len = f && o.entry ? fread(o.entry, 1, RC_NOTICE_MAX + 1, f) : 0;
+			o.entry = entry;
+			o.entry_len = f ? fread(entry, 1, sizeof(entry), f) : 0;
 			if (f)
 				fclose(f);
 			if (!o.entry_len || o.entry_len > RC_NOTICE_MAX) {
