@@ -287,6 +287,44 @@ static void test_fork_and_rollback(void **state)
 	assert_int_equal(w->st->log->n, 3);
 }
 
+/* The configuration keys and their checks as a whole. */
+static void test_config(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *extra, *want; /* want NULL: accepted */
+	} c[] = {
+	    {"transparency-log = /l\n", NULL},
+	    {"transparency-log = /l\nstate-dir = \"\"\n",
+	     "state-dir: needed with transparency-log"},
+	    {"transparency-log = l\n", "is not an absolute path"},
+	    {"proof-retry-delay = 1500ms\n", "proof-retry-delay: answers carry whole seconds"},
+	    {"proof-retry-delay = 2d\n", "out of range"},
+	    {"chroot = /c\ntransparency-log = /c/l\nstate-dir = /c/s\n", NULL},
+	    {"chroot = /c\ntransparency-log = /l\nstate-dir = /c/s\n",
+	     "transparency-log: /l is outside chroot /c"},
+	    {"chroot = /c\ntransparency-log = /c/l\n",
+	     "state-dir: /var/lib/recalld is outside chroot /c"},
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char text[512], err[CONF_ERR_MAX + 64] = "";
+		const char *root = strstr(c[i].extra, "chroot") ? "/c" : "";
+		snprintf(text, sizeof(text),
+			 "listen = 127.0.0.1\nfeed = %s/f\nfeed-key = %s/k\nanchors = %s/a\n%s",
+			 root, root, root, c[i].extra);
+		struct rd_config cfg;
+		memset(&cfg, 0, sizeof(cfg));
+		int r = rd_config_load_buf(&cfg, "t.conf", text, strlen(text), err, sizeof(err));
+		if (c[i].want ? r == 0 || !strstr(err, c[i].want) : r != 0)
+			fail_msg("case %zu: got %d '%s'", i, r, err);
+		if (!c[i].want && !strstr(c[i].extra, "chroot"))
+			assert_string_equal(cfg.state_dir, "/var/lib/recalld");
+		if (!c[i].want)
+			assert_int_equal(cfg.proof_delay_ms, 600000);
+		rd_config_free(&cfg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +334,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_trim_and_oversized, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fork_and_rollback, setup, teardown),
+	    cmocka_unit_test(test_config),
 	};
 	if (sodium_init() < 0)
 		return 1;
