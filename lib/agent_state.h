@@ -80,5 +80,25 @@ bool rc__agent_overridden(const struct rc_agent *a, struct rc_str id);
 void rc__agent_clear_pending(struct rc_agent *a);
 /* Enter mode for the notice in a->scratch (views into a->notice): persist, notify, quarantine. */
 void rc__agent_apply(struct rc_agent *a, uint8_t mode);
+/* Rate-limited log for lines that remote input can trigger. */
+PRINTF(3, 4) void rc__agent_sayr(struct rc_agent *a, enum rc_log_level lv, const char *fmt, ...);
+/* Uniform random number below n (0 if n <= 1). */
+uint64_t rc__agent_rand(struct rc_agent *a, uint64_t n);
+/* rc_notice_check at the current time into a->scratch (9.4, with the time floor). */
+int rc__agent_check_notice(struct rc_agent *a, const uint8_t *blob, size_t len,
+			   struct rc_verdict *v, struct rc_diag *d);
+/* An answer to an outstanding datagram is acted upon: the episode is over. */
+void rc__agent_settle(struct rc_agent *a, uint8_t responder);
+/* Start waiting for an answer; false (counted, logged) if the datagram did not encode. */
+bool rc__agent_start_wait(struct rc_agent *a, int encode_err, const char *what);
+/* Send a->buf.dgram (nonce n) to the current responder and remember the nonce. */
+void rc__agent_send_dgram(struct rc_agent *a, const uint8_t n[RC_NONCE_LEN], bool proof,
+			  uint8_t reason);
+/* Answers with signed content (agent_recall.c); p: the outstanding datagram answered. */
+int rc__agent_on_recall(struct rc_agent *a, const uint8_t *blob, size_t len,
+			struct rc_agent_pending *p);
+int rc__agent_on_proof(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder);
+void rc__agent_on_unlogged(struct rc_agent *a, uint32_t delay, uint8_t responder);
+int rc__agent_on_rotate(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder);
 
 #endif

@@ -257,6 +257,54 @@ static void rd_pad(struct rc_rd *r)
 	rc_rd_fail(r, RC_ERR_SYNTAX);
 }
 
+/* Keys 0..2 of a 1200-byte request (check-in or proof request), and the order rules of 6.3:
+ * the version comes before everything it governs, and in another version only the nonce is
+ * read (RC_ERR_VERSION then, with the nonce filled in for "unsupported"). Returns true if k was
+ * one of them (read, or failed); false for the caller's own keys. */
+static bool rd_request_head(struct rc_rd *r, int64_t k, unsigned type, uint64_t *version,
+			    uint8_t nonce[RC_NONCE_LEN], unsigned seen)
+{
+	if (k > K_VERSION && !(seen & 1u << K_VERSION)) {
+		r->field = "version";
+		rc_rd_fail(r, RC_ERR_MISSING);
+		return true;
+	}
+	if (*version != RC_VERSION && k != K_NONCE) {
+		r->field = "nonce";
+		rc_rd_fail(r, RC_ERR_MISSING);
+		return true;
+	}
+	size_t at = r->off;
+	switch (k) {
+	case K_TYPE:
+		r->field = "type";
+		if (rc_rd_uint(r) != type && !r->err) {
+			r->off = at;
+			rc_rd_fail(r, RC_ERR_RANGE);
+		}
+		return true;
+	case K_VERSION:
+		r->field = "version";
+		*version = rc_rd_uint(r);
+		return true;
+	case K_NONCE: {
+		r->field = "nonce";
+		const uint8_t *p = rc_rd_bstr_exact(r, RC_NONCE_LEN);
+		if (p)
+			memcpy(nonce, p, RC_NONCE_LEN);
+		if (!r->err && *version != RC_VERSION) {
+			/* Another version: the rest may be laid out differently. The nonce lets
+			 * the responder answer "unsupported". */
+			r->field = "version";
+			rc_rd_fail(r, RC_ERR_VERSION);
+		}
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
 static const char *const checkin_fields[] = {"type",  "version",  "nonce",        "reason",
 					     "state", "identity", "anchor_epoch", "pad"};
 
@@ -275,42 +323,15 @@ int rc_checkin_decode(struct rc_checkin *c, const uint8_t *buf, size_t len, stru
 		int64_t k;
 		if (!rd_top_key(&r, &ks, seen, "checkin", &k))
 			break;
-		if (k > K_VERSION && !(seen & 1u << K_VERSION)) {
-			r.field = "version";
-			rc_rd_fail(&r, RC_ERR_MISSING);
-			break;
-		}
-		if (version != RC_VERSION && k != K_NONCE) {
-			r.field = "nonce";
-			rc_rd_fail(&r, RC_ERR_MISSING);
-			break;
+		if (rd_request_head(&r, k, RC_MSG_CHECKIN, &version, c->nonce, seen)) {
+			if (r.err)
+				break;
+			seen |= 1u << k;
+			continue;
 		}
 		if (k >= K_TYPE && k <= K_PAD)
 			r.field = checkin_fields[k];
 		switch (k) {
-		case K_TYPE: {
-			size_t at = r.off;
-			if (rc_rd_uint(&r) != RC_MSG_CHECKIN && !r.err) {
-				r.off = at;
-				rc_rd_fail(&r, RC_ERR_RANGE);
-			}
-			break;
-		}
-		case K_VERSION:
-			version = rc_rd_uint(&r);
-			break;
-		case K_NONCE: {
-			const uint8_t *p = rc_rd_bstr_exact(&r, RC_NONCE_LEN);
-			if (p)
-				memcpy(c->nonce, p, RC_NONCE_LEN);
-			if (!r.err && version != RC_VERSION) {
-				/* Another version: the rest may be laid out differently. The nonce
-				 * lets the responder answer "unsupported". */
-				r.field = "version";
-				rc_rd_fail(&r, RC_ERR_VERSION);
-			}
-			break;
-		}
 		case K_REASON:
 			c->reason = (uint8_t)rc_rd_uint_max(&r, REASON_MAX);
 			break;
@@ -356,40 +377,15 @@ int rc_proofreq_decode(struct rc_proofreq *q, const uint8_t *buf, size_t len, st
 		int64_t k;
 		if (!rd_top_key(&r, &ks, seen, "proof_request", &k))
 			break;
-		if (k > K_VERSION && !(seen & 1u << K_VERSION)) {
-			r.field = "version";
-			rc_rd_fail(&r, RC_ERR_MISSING);
-			break;
-		}
-		if (version != RC_VERSION && k != K_NONCE) {
-			r.field = "nonce";
-			rc_rd_fail(&r, RC_ERR_MISSING);
-			break;
+		if (rd_request_head(&r, k, RC_MSG_PROOF_REQUEST, &version, q->nonce, seen)) {
+			if (r.err)
+				break;
+			seen |= 1u << k;
+			continue;
 		}
 		if (k >= K_TYPE && k <= K_PAD && proofreq_fields[k])
 			r.field = proofreq_fields[k];
 		switch (k) {
-		case K_TYPE: {
-			size_t at = r.off;
-			if (rc_rd_uint(&r) != RC_MSG_PROOF_REQUEST && !r.err) {
-				r.off = at;
-				rc_rd_fail(&r, RC_ERR_RANGE);
-			}
-			break;
-		}
-		case K_VERSION:
-			version = rc_rd_uint(&r);
-			break;
-		case K_NONCE: {
-			const uint8_t *p = rc_rd_bstr_exact(&r, RC_NONCE_LEN);
-			if (p)
-				memcpy(q->nonce, p, RC_NONCE_LEN);
-			if (!r.err && version != RC_VERSION) {
-				r.field = "version";
-				rc_rd_fail(&r, RC_ERR_VERSION);
-			}
-			break;
-		}
 		case K_LEAF: {
 			const uint8_t *p = rc_rd_bstr_exact(&r, sizeof(q->leaf));
 			if (p)

@@ -367,15 +367,13 @@ static int code_of(const char *(*name)(unsigned), const char *s)
 	return -1;
 }
 
-/* With a log policy in the anchors, a valid recall counts only with its log proof: ask the
- * responder for it (PROTOCOL.md 6.3, 7.4) and verify it as a device would. Returns the exit
- * code: Q_RECALLED if logged, Q_UNVERIFIED if not (or the proof is invalid), Q_ERROR if the
- * proof request got no answer. */
+/* With a log policy in the anchors a valid recall counts only with its log proof: ask for it
+ * (PROTOCOL.md 6.4, 7.8), verify it as a device would. Exit code: 3 logged, 4 not, 1 no answer. */
 static int logged(struct q *q, const struct sockaddr_storage *sa, socklen_t salen,
 		  const uint8_t *notice, size_t nlen, unsigned timeout, json_t *out)
 {
-	static uint8_t buf[65536];
-	struct rc_proofreq pr;
+	static uint8_t buf[65536]; /* notice points into the first answer's buffer */
+	struct rc_proofreq pr = {0};
 	uint8_t req[RC_CHECKIN_SIZE];
 	struct rc_answer a;
 	struct rc_logproof p;
@@ -384,7 +382,6 @@ static int logged(struct q *q, const struct sockaddr_storage *sa, socklen_t sale
 	double rtt = 0;
 	unsigned ignored = 0;
 	uint32_t w = 0;
-	memset(&pr, 0, sizeof(pr));
 	randombytes_buf(pr.nonce, RC_NONCE_LEN);
 	rc_tlog_leaf_hash(pr.leaf, notice, nlen);
 	pr.anchor_epoch = q->c.anchor_epoch;
@@ -392,7 +389,7 @@ static int logged(struct q *q, const struct sockaddr_storage *sa, socklen_t sale
 	if (rc_proofreq_encode(&pr, req) != RC_OK ||
 	    exchange(q, sa, salen, req, buf, &len, &rtt, timeout, &a, &ignored) < 0) {
 		json_object_set_new(out, "log", json_pack("{s:s}", "verdict", "no-answer"));
-		if (!q->json)
+		if (!q->json) /* exchange said why */
 			printf(";; LOG: no answer to the proof request: will not be acted on\n");
 		return Q_ERROR;
 	}
@@ -573,11 +570,8 @@ int cmd_query(int argc, char **argv)
 		break;
 	case RC_MSG_RECALLED:
 		ret = recalled(&q, &a, out);
-		if (ret == Q_RECALLED && q.anchors.has_log) {
-			static uint8_t notice[RC_NOTICE_MAX];
-			memcpy(notice, a.blob, a.blob_len); /* buf is reused for the proof */
-			ret = logged(&q, &sa, salen, notice, a.blob_len, (unsigned)timeout, out);
-		}
+		if (ret == Q_RECALLED && q.anchors.has_log)
+			ret = logged(&q, &sa, salen, a.blob, a.blob_len, (unsigned)timeout, out);
 		break;
 	case RC_MSG_RETRY:
 		json_object_set_new(out, "delay", json_integer(a.delay));

@@ -7,24 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cbor_io.h"
+#include "fuzz_ext.h"
 #include "logfix.h"
 #include "recall/logproof.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static bool has_ext(const uint8_t *data, size_t size)
-{
-	struct rc_rd r;
-	rc_rd_init(&r, data, size);
-	size_t n = rc_rd_map(&r, size);
-	for (size_t i = 0; i < n && !r.err; i++) {
-		if (rc_rd_int(&r) < 0)
-			return true;
-		rc_rd_skip(&r);
-	}
-	return false;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -49,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len;
 	if (rc_logproof_encode(&p, out, sizeof(out), &len) != RC_OK || len > size)
 		abort();
-	if ((len != size || memcmp(out, data, len) != 0) && !has_ext(data, size))
+	if ((len != size || memcmp(out, data, len) != 0) && !fuzz_top_ext(data, size))
 		abort();
 	if (rc_logproof_decode(&q, out, len, &d) != RC_OK || memcmp(&p, &q, sizeof(p)))
 		abort();

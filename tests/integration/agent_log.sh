@@ -44,14 +44,20 @@ status
 check '[ "$(line state | cut -d" " -f1)" = quarantined ]' "restart: quarantine kept, proof verified again"
 stop_agent
 
+# run_mode MODE DIR: a fresh agent (state in DIR) against the responder in MODE, until the
+# responder has answered its proof request (at most 5 s), then status.
+run_mode() {
+	echo "$1" >"$W/mode"
+	agent_conf "$2" "timeout = 500ms" "announce = no"
+	start_agent
+	i=0
+	while ! grep -q "proofreq -> $1" "$W/resp.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.5
+	status
+}
+
 # Signed by k keys, not in the log: the responder answers retry-later to the proof request.
-echo unlogged >"$W/mode"
-agent_conf "$W/s2" "timeout = 500ms" "announce = no"
-start_agent
-i=0
-while ! grep -q "proofreq -> unlogged" "$W/resp.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-sleep 0.5
-status
+run_mode unlogged "$W/s2"
 check '[ "$(line state | cut -d" " -f1)" != quarantined ]' "not logged: no quarantine (got '$(line state)')"
 check '[ "$(js "d[\"counters\"][\"unlogged\"] >= 1, d[\"log\"][\"logged\"]")" = "(True, False)" ]' \
 	"--json: counters.unlogged, not logged"
@@ -59,13 +65,7 @@ check 'grep -q "recall not acted on: not logged" "$W/agent.log"' "log line: not 
 stop_agent
 
 # Cosigned two days ago, max-age one day, trusted clock: no quarantine.
-echo stale >"$W/mode"
-agent_conf "$W/s3" "timeout = 500ms" "announce = no"
-start_agent
-i=0
-while ! grep -q "proofreq -> stale" "$W/resp.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-sleep 0.5
-status
+run_mode stale "$W/s3"
 check '[ "$(line state | cut -d" " -f1)" != quarantined ]' "stale cosignatures: no quarantine"
 check '[ "$(js "d[\"counters\"][\"rx_proof_invalid\"] >= 1")" = True ]' "--json: rx_proof_invalid"
 stop_agent

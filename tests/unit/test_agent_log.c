@@ -36,7 +36,6 @@ static void logged_world(uint8_t seed)
 
 static int setup(void **state)
 {
-	(void)state;
 	logged_world(SEED);
 	return 0;
 }
@@ -118,7 +117,6 @@ static void quarantined(void)
 
 static void test_logged_quarantines(void **state)
 {
-	(void)state;
 	quarantined();
 	/* The hourly recheck answered recalled again: the held proof covers it, no new request. */
 	size_t sent = W.s.nsent;
@@ -133,7 +131,6 @@ static void test_logged_quarantines(void **state)
 /* Signed by k keys, not in the log: the responder has no proof and says retry-later. */
 static void test_unlogged_never_quarantines(void **state)
 {
-	(void)state;
 	recalled_unproven();
 	for (unsigned i = 0; i < 100 && W.s.nsent < 60; i++) {
 		int e = sim_last_proofreq(&W.s, &(struct rc_proofreq){0}) == RC_OK
@@ -178,7 +175,6 @@ static void refused(const uint8_t *proof, size_t len, int want)
 
 static void test_bad_proofs(void **state)
 {
-	(void)state;
 	setup(NULL);
 	assert_int_equal(world_notice(&W, NULL, 2), RC_OK);
 	/* A proof for another notice (the same notice, one signature fewer). */
@@ -203,7 +199,6 @@ static void test_bad_proofs(void **state)
 /* Untrusted clock: the age cannot be judged, a stale proof is accepted. */
 static void test_stale_untrusted_clock(void **state)
 {
-	(void)state;
 	setup(NULL);
 	W.s.trusted = false;
 	recalled_unproven();
@@ -215,7 +210,6 @@ static void test_stale_untrusted_clock(void **state)
 /* A proof request is never answered by clear, recalled or rotate; a check-in never by a proof. */
 static void test_wrong_answer_types(void **state)
 {
-	(void)state;
 	setup(NULL);
 	recalled_unproven();
 	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_CLEAR, 1, NULL, 0), RC_ERR_TYPE);
@@ -234,7 +228,6 @@ static void test_wrong_answer_types(void **state)
 /* Restart: the notice and its proof are restored and verified again. */
 static void test_restart(void **state)
 {
-	(void)state;
 	setup(NULL);
 	quarantined();
 	uint8_t blob[RC_AGENT_STATE_MAX];
@@ -275,7 +268,6 @@ static void test_restart(void **state)
 /* Without a log policy nothing changes: the recall is acted on at once, format 2 is written. */
 static void test_no_policy(void **state)
 {
-	(void)state;
 	world_init(&W, 1);
 	assert_int_equal(rc_agent_start(&W.a), RC_OK);
 	assert_int_equal(world_notice(&W, NULL, 2), RC_OK);

@@ -57,7 +57,6 @@ static int verify(const struct rc_anchors *a, const struct rc_logproof *p, bool 
 
 static void test_policy_roundtrip(void **state)
 {
-	(void)state;
 	struct rc_anchors a, b, plain;
 	uint8_t buf[RC_ANCHORS_ENC_MAX], id1[RC_KID_LEN], id2[RC_KID_LEN], id3[RC_KID_LEN];
 	size_t n;
@@ -90,7 +89,6 @@ static void test_policy_roundtrip(void **state)
 
 static void test_policy_set_invalid(void **state)
 {
-	(void)state;
 	struct rc_anchors a;
 	assert_int_equal(fx_anchors(&a, keys, 3, 2, 5, 0x20), RC_OK);
 	assert_int_equal(fx_log_policy(&a, 2, 3, AGE, SEED), RC_ERR_INVALID); /* q > n */
@@ -191,7 +189,6 @@ static const struct pcase pcases[] = {
 
 static void test_policy_decode_cases(void **state)
 {
-	(void)state;
 	struct rc_anchors a, b;
 	uint8_t buf[4096];
 	logged_set(&a, 3, 2);
@@ -213,7 +210,6 @@ static void test_policy_decode_cases(void **state)
 /* A rotation may add a log policy, and a later one drop it. */
 static void test_rotation_to_logged(void **state)
 {
-	(void)state;
 	struct rc_anchors cur, next, back;
 	uint8_t st[4096];
 	size_t n;
@@ -236,7 +232,6 @@ static void test_rotation_to_logged(void **state)
 
 static void test_accept(void **state)
 {
-	(void)state;
 	struct rc_anchors a;
 	struct rc_logproof p, q;
 	uint32_t w = 99;
@@ -270,7 +265,6 @@ static void test_accept(void **state)
 
 static void test_refusals(void **state)
 {
-	(void)state;
 	struct rc_anchors a, other;
 	struct rc_logproof p, good;
 	uint32_t w;
@@ -337,7 +331,6 @@ static void test_refusals(void **state)
 
 static void test_times(void **state)
 {
-	(void)state;
 	struct rc_anchors a;
 	struct rc_logproof p;
 	uint32_t w;
@@ -371,7 +364,6 @@ static void test_times(void **state)
 /* Hand-written encodings: every structural refusal of the decoder. */
 static void test_decode_refusals(void **state)
 {
-	(void)state;
 	struct rc_anchors a;
 	struct rc_logproof p, q;
 	uint8_t buf[RC_LOGPROOF_ENC_MAX + 16];
@@ -469,7 +461,6 @@ static void test_decode_refusals(void **state)
 
 static void test_from_note(void **state)
 {
-	(void)state;
 	struct rc_anchors a;
 	struct rc_logproof p;
 	uint8_t root[32], path[RC_LOGPROOF_PATH_MAX][32];
@@ -511,7 +502,6 @@ static void test_from_note(void **state)
 /* The proof request and answer: sizes, round trips, and the amplification rule at 2^20. */
 static void test_messages(void **state)
 {
-	(void)state;
 	struct rc_proofreq rq = {0}, rq2;
 	uint8_t dg[RC_CHECKIN_SIZE], ans[RC_ANSWER_MAX];
 	struct rc_diag d;
@@ -583,7 +573,7 @@ static void test_messages(void **state)
 	an.blob_len = RC_PROOF_BLOB_MAX;
 	assert_int_equal(rc_answer_encode(&an, ans, sizeof(ans), &al), RC_OK);
 	assert_int_equal(al, RC_ANSWER_MAX);
-	/* A clear answer never carries key 8. */
+
 	assert_string_equal(rc_msg_type_name(RC_MSG_PROOF), "proof");
 	assert_string_equal(rc_msg_type_name(RC_MSG_PROOF_REQUEST), "proof-request");
 }
