@@ -415,7 +415,7 @@ static struct want *wanted(const struct rd_state *st, size_t *n)
 	return w;
 }
 
-static int state_path(char *out, size_t cap, const struct rd_config *cfg, bool chrooted)
+int rd_log_state_path(char *out, size_t cap, const struct rd_config *cfg, bool chrooted)
 {
 	int n =
 	    snprintf(out, cap, "%s/%s", rd_path(cfg, cfg->state_dir, chrooted), RD_LOG_STATE_FILE);
@@ -451,7 +451,7 @@ static int load_dir(struct rd_state *st, struct tiles *t, bool chrooted, char *m
 		return t->err[0] ? t->res : RD_LOGR_TILES;
 	}
 	char sp[4200];
-	if (state_path(sp, sizeof(sp), cfg, chrooted) < 0) {
+	if (rd_log_state_path(sp, sizeof(sp), cfg, chrooted) < 0) {
 		snprintf(msg, cap, "state-dir: path too long");
 		free(b);
 		return RD_LOGR_STATE;
@@ -564,43 +564,4 @@ void rd_log_load(struct rd_state *st, const struct rd_state *cur, bool chrooted)
 			      memcmp(cur->log->note, st->log->note, st->log->note_len);
 	else
 		carry(st, cur);
-}
-
-int rd_log_persist(const struct rd_state *st, bool chrooted, char *err, size_t cap)
-{
-	char path[4200], tmp[4300];
-	if (!st->log || !st->log_new)
-		return 0;
-	if (state_path(path, sizeof(path), st->cfg, chrooted) < 0) {
-		snprintf(err, cap, "state-dir: path too long");
-		return -1;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	unlink(tmp); /* a leftover of a crash; O_EXCL below never follows a link */
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0640);
-	bool ok = fd >= 0 &&
-		  write(fd, st->log->note, st->log->note_len) == (ssize_t)st->log->note_len &&
-		  fsync(fd) == 0;
-	int e = errno;
-	if (fd >= 0 && close(fd) < 0 && ok) {
-		ok = false;
-		e = errno;
-	}
-	if (ok && rename(tmp, path) < 0) {
-		ok = false;
-		e = errno;
-	}
-	if (!ok) {
-		unlink(tmp);
-		snprintf(err, cap, "%s: %s", fd < 0 ? tmp : path, strerror(e));
-		return -1;
-	}
-	/* the rename itself durable */
-	int dfd = open(rd_path(st->cfg, st->cfg->state_dir, chrooted),
-		       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
 }
