@@ -111,8 +111,9 @@ static void cp_free(struct cp *c)
 static int fetch_tile(struct mon *m, int level, uint64_t index, unsigned width, uint8_t **buf,
 		      size_t *len)
 {
-	char rel[RC_TLOG_PATH_MAX];
+	char rel[RC_TLOG_PATH_MAX], want[RC_TLOG_PATH_MAX];
 	size_t esz = level == RC_TLOG_ENTRIES ? LOG_BUNDLE_MAX : RC_TLOG_TILE_WIDTH * RC_TLOG_HASH_LEN;
+	rc_tlog_tile_path(want, sizeof(want), level, index, width);
 	for (unsigned w = width;; w = RC_TLOG_TILE_WIDTH) {
 		rc_tlog_tile_path(rel, sizeof(rel), level, index, w);
 		int r = logsrc_get(&m->src, rel, esz, buf, len);
@@ -121,7 +122,9 @@ static int fetch_tile(struct mon *m, int level, uint64_t index, unsigned width, 
 		if (r < 0)
 			return MON_IO;
 		if (r == FETCH_NOTFOUND) {
-			warnx_("%s: not found, and the checkpoint names it", logsrc_name(&m->src, rel));
+			warnx_("%s: not found%s, and the checkpoint names it",
+			       logsrc_name(&m->src, want),
+			       width < RC_TLOG_TILE_WIDTH ? " (nor the full tile)" : "");
 			return MON_IO;
 		}
 		if (r == FETCH_TOOBIG) {
