@@ -60,7 +60,8 @@ static json_t *notice(struct logmon *lm, const struct rc_cose_sign *m, char *lin
 	json_object_set_new(o, "severity", json_string(rc_severity_name(n.severity)));
 	json_object_set_new(o, "issued", json_string(fmt_time(t, n.issued)));
 	json_object_set_new(o, "signers", arr);
-	int w = snprintf(line, cap, "notice %s vendor %s model %s action %s severity %s issued %s signers %s",
+	int w = snprintf(line, cap,
+			 "notice %s vendor %s model %s action %s severity %s issued %s signers %s",
 			 tsafen(n.id.p, n.id.n), tsafen(n.target.vendor.p, n.target.vendor.n),
 			 tsafen(n.target.model.p, n.target.model.n), rc_action_name(n.action),
 			 rc_severity_name(n.severity), t, ks);
@@ -90,9 +91,9 @@ static json_t *rotation(struct logmon *lm, const struct rc_cose_sign *m, const u
 	char ks[RC_SIG_MAX * (2 * RC_KID_LEN + 1) + 8];
 	json_t *arr = json_array();
 	kids(m, ks, sizeof(ks), arr);
-	json_t *o = json_pack("{s:s, s:I, s:I, s:o}", "type", "rotation", "from_epoch",
-			      (json_int_t)r.from_epoch, "epoch", (json_int_t)r.next.epoch,
-			      "signers", arr);
+	json_t *o =
+	    json_pack("{s:s, s:I, s:I, s:o}", "type", "rotation", "from_epoch",
+		      (json_int_t)r.from_epoch, "epoch", (json_int_t)r.next.epoch, "signers", arr);
 	int w = snprintf(line, cap, "rotation epoch %" PRIu64 " -> %" PRIu64 " signers %s",
 			 r.from_epoch, r.next.epoch, ks);
 	if (lm->have_anchors && w > 0 && (size_t)w < cap) {
@@ -141,8 +142,8 @@ int logmon_show(struct logmon *lm, uint64_t index, const uint8_t *e, size_t len,
 		return 0;
 	hex(lh, leaf, RC_TLOG_HASH_LEN);
 	if (lm->json) {
-		json_t *h = json_pack("{s:s%, s:I, s:s}", "log", lm->origin, lm->origin_len, "index",
-				      (json_int_t)index, "leaf_hash", lh);
+		json_t *h = json_pack("{s:s%, s:I, s:s}", "log", lm->origin, lm->origin_len,
+				      "index", (json_int_t)index, "leaf_hash", lh);
 		json_object_update(h, o);
 		json_decref(o);
 		json_print_line(h);

@@ -112,7 +112,8 @@ static int fetch_tile(struct mon *m, int level, uint64_t index, unsigned width, 
 		      size_t *len)
 {
 	char rel[RC_TLOG_PATH_MAX], want[RC_TLOG_PATH_MAX];
-	size_t esz = level == RC_TLOG_ENTRIES ? LOG_BUNDLE_MAX : RC_TLOG_TILE_WIDTH * RC_TLOG_HASH_LEN;
+	size_t esz =
+	    level == RC_TLOG_ENTRIES ? LOG_BUNDLE_MAX : RC_TLOG_TILE_WIDTH * RC_TLOG_HASH_LEN;
 	rc_tlog_tile_path(want, sizeof(want), level, index, width);
 	for (unsigned w = width;; w = RC_TLOG_TILE_WIDTH) {
 		rc_tlog_tile_path(rel, sizeof(rel), level, index, w);
@@ -157,8 +158,9 @@ static int read_hash(void *ctx, unsigned level, uint64_t index, uint8_t out[RC_T
 		    len != RC_TLOG_TILE_WIDTH * RC_TLOG_HASH_LEN) {
 			char rel[RC_TLOG_PATH_MAX];
 			rc_tlog_tile_path(rel, sizeof(rel), r.tlevel, r.tindex, r.width);
-			warnx_("%s: %zu bytes, not the %u hashes of %u bytes the checkpoint implies",
-			       logsrc_name(&t->m->src, rel), len, r.width, RC_TLOG_HASH_LEN);
+			warnx_(
+			    "%s: %zu bytes, not the %u hashes of %u bytes the checkpoint implies",
+			    logsrc_name(&t->m->src, rel), len, r.width, RC_TLOG_HASH_LEN);
 			free(b);
 			t->fail = MON_BAD;
 			return RC_ERR_SIZE;
@@ -302,7 +304,8 @@ static int verify_and_read(struct mon *m, const struct cp *new, struct tiles *t,
 		if (rc_tlog_verify_consistency((const uint8_t(*)[RC_TLOG_HASH_LEN])proof, n,
 					       m->old.c.size, end, m->old.c.root,
 					       new->c.root) != RC_OK) {
-			warnx_("%s: tree of size %" PRIu64 " is not an extension of the one of size "
+			warnx_("%s: tree of size %" PRIu64
+			       " is not an extension of the one of size "
 			       "%" PRIu64 " seen before (fork, or a tile that does not match)",
 			       logsrc_name(&m->src, "checkpoint"), end, m->old.c.size);
 			return MON_BAD;
@@ -334,8 +337,7 @@ static int save_state(struct mon *m, const struct cp *c)
 {
 	if (!m->state)
 		return 0;
-	if (file_write(m->state, c->note, c->len, 0644, false) < 0 ||
-	    log_sync_parent(m->state) < 0)
+	if (file_write(m->state, c->note, c->len, 0644, false) < 0 || log_sync_parent(m->state) < 0)
 		return MON_IO;
 	return 0;
 }
@@ -365,8 +367,9 @@ static int pass(struct mon *m)
 	}
 	if (start > end || end - start > m->max_entries) {
 		warnx_("%s: %" PRIu64 " entries: %s", m->src.base, end,
-		       start > end ? "--from is beyond them"
-				   : "more new ones than --max-entries (raise it, or start --from later)");
+		       start > end
+			   ? "--from is beyond them"
+			   : "more new ones than --max-entries (raise it, or start --from later)");
 		cp_free(&new);
 		return MON_IO;
 	}
@@ -428,15 +431,20 @@ static void nap(uint64_t secs)
 static int parse_opts(int argc, char **argv, struct mon *m, uint64_t *interval, uint64_t *passes,
 		      long *timeout)
 {
-	static const struct option lo[] = {
-	    {"vkey", required_argument, NULL, 'k'},	  {"vkey-file", required_argument, NULL, 'K'},
-	    {"state", required_argument, NULL, 's'},	  {"once", no_argument, NULL, '1'},
-	    {"interval", required_argument, NULL, 'i'}, {"passes", required_argument, NULL, 'n'},
-	    {"from", required_argument, NULL, 'f'},	  {"anchors", required_argument, NULL, 'a'},
-	    {"vendor", required_argument, NULL, 'V'},	  {"json", no_argument, NULL, 'j'},
-	    {"max-entries", required_argument, NULL, 'm'},
-	    {"timeout", required_argument, NULL, 't'},	  {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"vkey", required_argument, NULL, 'k'},
+					   {"vkey-file", required_argument, NULL, 'K'},
+					   {"state", required_argument, NULL, 's'},
+					   {"once", no_argument, NULL, '1'},
+					   {"interval", required_argument, NULL, 'i'},
+					   {"passes", required_argument, NULL, 'n'},
+					   {"from", required_argument, NULL, 'f'},
+					   {"anchors", required_argument, NULL, 'a'},
+					   {"vendor", required_argument, NULL, 'V'},
+					   {"json", no_argument, NULL, 'j'},
+					   {"max-entries", required_argument, NULL, 'm'},
+					   {"timeout", required_argument, NULL, 't'},
+					   {"help", no_argument, NULL, 'h'},
+					   {NULL, 0, NULL, 0}};
 	const char *vkey = NULL;
 	uint64_t to = 30;
 	int c, once = 0;
@@ -472,7 +480,8 @@ static int parse_opts(int argc, char **argv, struct mon *m, uint64_t *interval, 
 		} else if (c == 'V') {
 			if (rc_name_canon(m->lm.vendor, sizeof(m->lm.vendor), optarg,
 					  strlen(optarg)) <= 0)
-				return usage_fail(usage, "log monitor: --vendor: not a vendor name");
+				return usage_fail(usage,
+						  "log monitor: --vendor: not a vendor name");
 		} else
 			return usage_opt(c, usage);
 		if (bad)
@@ -480,7 +489,8 @@ static int parse_opts(int argc, char **argv, struct mon *m, uint64_t *interval, 
 	}
 	*timeout = (long)to;
 	if (!vkey || optind != argc - 1 || (once && *interval))
-		return usage_fail(usage, "log monitor: a --vkey, one LOG, and --once or --interval");
+		return usage_fail(usage,
+				  "log monitor: a --vkey, one LOG, and --once or --interval");
 	if (*passes && !*interval)
 		return usage_fail(usage, "log monitor: --passes needs --interval");
 	if (log_load_vkey(vkey, &m->key) < 0)

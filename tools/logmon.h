@@ -14,7 +14,7 @@
 struct logmon {
 	bool json;
 	bool have_anchors;
-	struct rc_anchors anchors; /* moved on by the rotation statements shown */
+	struct rc_anchors anchors;    /* moved on by the rotation statements shown */
 	char vendor[RC_NAME_MAX + 1]; /* canonical; empty: every vendor */
 	const char *origin;
 	size_t origin_len;

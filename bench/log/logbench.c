@@ -43,8 +43,8 @@ static int split(const char *seq, const char *dir, uint64_t batch)
 		snprintf(path, sizeof(path), "%s/b%05" PRIu64, dir, i / batch);
 		if (i % batch == 0 && log_mkdirs(strcat(path, "/")) < 0)
 			return 1;
-		snprintf(path, sizeof(path), "%s/b%05" PRIu64 "/%07" PRIu64 ".notice", dir, i / batch,
-			 i);
+		snprintf(path, sizeof(path), "%s/b%05" PRIu64 "/%07" PRIu64 ".notice", dir,
+			 i / batch, i);
 		FILE *f = fopen(path, "wb");
 		if (!f || fwrite(m.p + off, 1, l, f) != l || fclose(f)) {
 			perror(path);
@@ -84,9 +84,10 @@ static int mem_read(void *ctx, unsigned level, uint64_t index, uint8_t out[RC_TL
 	int err = rc_tlog_tile_for(&r, m->size, level, index);
 	if (err || r.tlevel > 2)
 		return err ? err : RC_ERR_RANGE;
-	return rc_tlog_root_of_leaves(
-	    out, (const uint8_t(*)[RC_TLOG_HASH_LEN])m->h[r.tlevel] + r.tindex * RC_TLOG_TILE_WIDTH + r.pos,
-	    r.count);
+	return rc_tlog_root_of_leaves(out,
+				      (const uint8_t(*)[RC_TLOG_HASH_LEN])m->h[r.tlevel] +
+					  r.tindex * RC_TLOG_TILE_WIDTH + r.pos,
+				      r.count);
 }
 
 static int proofs(const char *what, rc_tlog_read_fn read, void *ctx, uint64_t size,
@@ -104,8 +105,8 @@ static int proofs(const char *what, rc_tlog_read_fn read, void *ctx, uint64_t si
 			return 1;
 		}
 		double t1 = cpu_ms();
-		if (rc_tlog_verify_inclusion((const uint8_t(*)[RC_TLOG_HASH_LEN])p, n, idx, size, leaf,
-					     root)) {
+		if (rc_tlog_verify_inclusion((const uint8_t(*)[RC_TLOG_HASH_LEN])p, n, idx, size,
+					     leaf, root)) {
 			fprintf(stderr, "inclusion proof of %" PRIu64 " does not verify\n", idx);
 			return 1;
 		}
@@ -129,7 +130,8 @@ static int proofs(const char *what, rc_tlog_read_fn read, void *ctx, uint64_t si
 		double t1 = cpu_ms();
 		if (rc_tlog_verify_consistency((const uint8_t(*)[RC_TLOG_HASH_LEN])p, n, old, size,
 					       old_root, root)) {
-			fprintf(stderr, "consistency proof from %" PRIu64 " does not verify\n", old);
+			fprintf(stderr, "consistency proof from %" PRIu64 " does not verify\n",
+				old);
 			return 1;
 		}
 		tv += cpu_ms() - t1;
@@ -148,8 +150,7 @@ static int lib(const char *dir, const char *seq, const char *anchors, uint64_t c
 	struct rc_anchors a;
 	struct logstore ls;
 	struct mapped m;
-	if (anchors_load(anchors, &a) < 0 || log_open(&ls, dir, NULL) < 0 ||
-	    file_map(seq, &m) < 0)
+	if (anchors_load(anchors, &a) < 0 || log_open(&ls, dir, NULL) < 0 || file_map(seq, &m) < 0)
 		return 1;
 	uint64_t size = ls.cp.size;
 	size_t *off = malloc(size * sizeof(*off)), *len = malloc(size * sizeof(*len));
@@ -159,7 +160,8 @@ static int lib(const char *dir, const char *seq, const char *anchors, uint64_t c
 		off[i] = o;
 		o += len[i];
 		if (!len[i]) {
-			fprintf(stderr, "%s: fewer entries than the log's %" PRIu64 "\n", seq, size);
+			fprintf(stderr, "%s: fewer entries than the log's %" PRIu64 "\n", seq,
+				size);
 			return 1;
 		}
 	}
@@ -169,7 +171,8 @@ static int lib(const char *dir, const char *seq, const char *anchors, uint64_t c
 	for (uint64_t i = 0; i < nv; i++) {
 		struct rc_cose_sign c;
 		struct rc_verdict v;
-		if (rc_cose_decode(&c, m.p + off[i], len[i], NULL) || rc_anchors_verify(&a, &c, &v)) {
+		if (rc_cose_decode(&c, m.p + off[i], len[i], NULL) ||
+		    rc_anchors_verify(&a, &c, &v)) {
 			fprintf(stderr, "entry %" PRIu64 ": threshold not met\n", i);
 			return 1;
 		}

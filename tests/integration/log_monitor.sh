@@ -14,14 +14,7 @@ notice() {
 	i=$1
 	v=$2
 	shift 2
-	python3 - "$DATA/cam.json" "n$i.json" "$i" "$v" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-d["id"] = "RC-MON-%s" % sys.argv[3]
-d["target"]["vendor"] = sys.argv[4]
-json.dump(d, open(sys.argv[2], "w"))
-PY
-	signed_notice "n$i.json" "n$i.notice" "$@"
+	cam_notice "RC-MON-$i" "$v" "n$i.notice" "$@"
 }
 for i in 1 2 3 5 6; do notice "$i" Acme alice bob; done
 notice 4 "Zyxel" alice carol
