@@ -37,7 +37,8 @@
 static const char usage[] =
     "usage: recall log monitor (--vkey KEY | --vkey-file FILE) [--state FILE] [--once |\n"
     "           --interval DURATION [--passes N]] [--from N] [--anchors ANCHORS]\n"
-    "           [--vendor NAME] [--json] [--max-entries N] [--timeout SECONDS] LOG\n"
+    "           [--vendor NAME] [--json] [--max-entries N] [--timeout SECONDS]\n"
+    "           [--pass-timeout DURATION] LOG\n"
     "\n"
     "Follow the transparency log LOG (a directory or an http(s):// URL): verify its checkpoint\n"
     "and that it extends the last one seen (kept in --state FILE), and print each new entry,\n"
@@ -56,7 +57,8 @@ static const char usage[] =
     "  -V, --vendor NAME       only notices for this vendor (rotations are always shown)\n"
     "  -j, --json              JSON Lines output\n"
     "  -m, --max-entries N     most new entries one pass reads (default 1000000)\n"
-    "  -t, --timeout SECONDS   per HTTP transfer (default 30)\n";
+    "  -t, --timeout SECONDS   per HTTP transfer (default 30)\n"
+    "  -T, --pass-timeout DURATION  all transfers of one pass (default 1h)\n";
 
 static volatile sig_atomic_t stop;
 
@@ -79,7 +81,7 @@ struct mon {
 	struct logmon lm;
 	struct rc_note_key key;
 	const char *state;
-	uint64_t from, max_entries;
+	uint64_t from, max_entries, pass_timeout;
 	struct cp old; /* note NULL: none seen */
 };
 
@@ -226,6 +228,8 @@ static int each_entry(struct mon *m, struct tiles *t, uint64_t start, uint64_t e
 {
 	size_t off[RC_TLOG_TILE_WIDTH], n[RC_TLOG_TILE_WIDTH], bad;
 	const char *why;
+	if (start >= end)
+		return 0;
 	for (uint64_t b = start / RC_TLOG_TILE_WIDTH; b * RC_TLOG_TILE_WIDTH < end; b++) {
 		if (stop)
 			return MON_STOP;
@@ -443,13 +447,14 @@ static int parse_opts(int argc, char **argv, struct mon *m, uint64_t *interval, 
 					   {"json", no_argument, NULL, 'j'},
 					   {"max-entries", required_argument, NULL, 'm'},
 					   {"timeout", required_argument, NULL, 't'},
+					   {"pass-timeout", required_argument, NULL, 'T'},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
 	const char *vkey = NULL;
 	uint64_t to = 30;
 	int c, once = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:K:s:1i:n:f:a:V:jm:t:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:K:s:1i:n:f:a:V:jm:t:T:h", lo, NULL)) != -1) {
 		int bad = 0;
 		if (c == 'K' && access(optarg, R_OK) != 0) {
 			warnx_("--vkey-file: %s: %s", optarg, strerror(errno));
@@ -471,6 +476,9 @@ static int parse_opts(int argc, char **argv, struct mon *m, uint64_t *interval, 
 			bad = parse_u64(optarg, &m->max_entries) < 0 || !m->max_entries;
 		else if (c == 't')
 			bad = parse_u64(optarg, &to) < 0 || !to || to > 3600;
+		else if (c == 'T')
+			bad = parse_duration(optarg, &m->pass_timeout) < 0 || !m->pass_timeout ||
+			      m->pass_timeout > 7 * 86400;
 		else if (c == 'j')
 			m->lm.json = true;
 		else if (c == 'a') {
@@ -508,8 +516,10 @@ int log_monitor(int argc, char **argv)
 		return MON_IO;
 	}
 	m->max_entries = 1000000;
+	m->pass_timeout = 3600;
 	int r = parse_opts(argc, argv, m, &interval, &passes, &timeout);
 	if (r >= 0 || load_state(m) < 0 || logsrc_open(&m->src, argv[optind], timeout) < 0) {
+		cp_free(&m->old);
 		free(m);
 		return r >= 0 ? r : MON_IO;
 	}
@@ -520,6 +530,7 @@ int log_monitor(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	int printed = 0;
 	for (uint64_t n = 1;; n++) {
+		m->src.deadline = mono_ms() + 1000 * (double)m->pass_timeout;
 		r = pass(m);
 		printed |= r == MON_NEW;
 		if (!interval || r == MON_BAD || stop || (passes && n >= passes))

@@ -44,7 +44,6 @@ int logsrc_open(struct logsrc *s, const char *where, long timeout)
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout < 10 ? timeout : 10L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "recall-log-monitor");
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
@@ -73,10 +72,12 @@ const char *logsrc_name(const struct logsrc *s, const char *rel)
 static int get_file(const char *path, size_t max, uint8_t **buf, size_t *len)
 {
 	struct stat st;
-	if (stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
-		return FETCH_NOTFOUND;
-	if (st.st_size >= 0 && (uint64_t)st.st_size > max && S_ISREG(st.st_mode))
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return FETCH_NOTFOUND;
+	} else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
 		return FETCH_TOOBIG;
+	}
 	*buf = file_read(path, len, max);
 	return *buf ? 0 : -1;
 }
@@ -106,6 +107,12 @@ int logsrc_get(struct logsrc *s, const char *rel, size_t max, uint8_t **buf, siz
 	*buf = NULL;
 	if (!s->curl)
 		return get_file(url, max, buf, len);
+	/* Each transfer gets --timeout, and no more than what is left of the pass's time. */
+	long left = s->deadline ? (long)(s->deadline - mono_ms()) : s->timeout * 1000;
+	if (left <= 0) {
+		warnx_("%s: the pass has taken its whole time (--pass-timeout); stopping it", url);
+		return -1;
+	}
 	/* The buffer is allocated once at the cap, which the caller chose as the largest valid
 	 * file of its kind: the server's Content-Length plays no part in it. */
 	struct body b = {malloc(max + 1), 0, max, 0};
@@ -118,6 +125,8 @@ int logsrc_get(struct logsrc *s, const char *rel, size_t max, uint8_t **buf, siz
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+			 left < s->timeout * 1000 ? left : s->timeout * 1000);
 	s->errbuf[0] = 0;
 	CURLcode rc = curl_easy_perform(c);
 	long code = 0;

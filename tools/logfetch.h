@@ -15,6 +15,7 @@ struct logsrc {
 	const char *base; /* the directory or URL, as given */
 	void *curl;       /* CURL easy handle (one connection reused) or NULL for a directory */
 	long timeout;     /* seconds per transfer */
+	double deadline;  /* mono_ms() by which a pass must end; 0: none */
 	char errbuf[256];
 };
 

@@ -4,7 +4,7 @@
 # configuration in a scratch directory; the monitor runs in rcm-mon-PID (a veth between them)
 # and follows http://10.77.11.1:8080/log/ while entries are appended. Then the server's log is
 # swapped for a fork and for a damaged one (exit 4, evidence, state kept), oversized and missing
-# files are refused (4 and 1), and an unreachable server is an I/O error (1).
+# files are refused (4 and 1), and an unreachable or trickling server is an I/O error (1).
 # Needs root and nginx (exit 77 otherwise). About 10 s.
 set -u
 B=${1:?usage: $0 BUILD_DIR}
@@ -93,6 +93,11 @@ http {
 		listen 10.77.11.1:8080;
 		root $W/srv;
 	}
+	server {
+		listen 10.77.11.1:8082;
+		root $W/srv;
+		limit_rate 20;
+	}
 }
 EOF
 ip netns exec "$WEB" "$NGINX" -c "$W/ngx/nginx.conf" -g 'daemon off;' &
@@ -178,6 +183,10 @@ check "no log there (404): exit 1" [ $? -eq 1 ]
 check "404 named" grep -q "nothing/checkpoint: not found" err
 mon --once --timeout 2 http://10.77.11.1:8081/log
 check "nothing listening: exit 1" [ $? -eq 1 ]
+# A server that trickles (20 bytes/s): the pass ends at --pass-timeout, an I/O error.
+inmon "$R" log monitor --vkey-file log.vkey --pass-timeout 1s http://10.77.11.1:8082/log >out 2>err
+check "trickling server: exit 1 after --pass-timeout" [ $? -eq 1 ]
+check "trickling server: the transfer timed out" grep -q "checkpoint: .*[Tt]imed out" err
 check "state unchanged after all that" cmp -s st st6
 check "no evidence for I/O errors" sh -c '! ls st.conflict-* >/dev/null 2>&1'
 
