@@ -307,6 +307,15 @@ static void mdns_samples(void **state)
 	assert_field(&o, GF_FWVER, GS_MDNS, "3.2.1");
 	tu_write_seed("gate_mdns", "hap.bin", pkt, n);
 
+	/* model and firmware without a manufacturer (the vendor then comes from the OUI) */
+	static const char *const mf[] = {
+		"Plug._hap._tcp.local. 120 IN TXT \"md=DS-2CD2142FWD-I\" \"fv=V5.4.5\"",
+	};
+	n = mdns_build(pkt, sizeof(pkt), true, mf, 1);
+	assert_int_equal(gate_mdns_parse(pkt, n, &o, err, sizeof(err)), 0);
+	assert_field(&o, GF_FWVER, GS_MDNS, "V5.4.5");
+	tu_write_seed("gate_mdns", "model-fw.bin", pkt, n);
+
 	/* a query says nothing about the sender, not even its known answers */
 	static const char *const q[] = {"x._googlecast._tcp.local. 120 IN TXT \"md=Chromecast\"",
 					"_googlecast._tcp.local. 120 IN PTR x._googlecast._tcp.local."};
