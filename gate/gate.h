@@ -193,4 +193,13 @@ void gate_web_stop(struct gate *g);
  * (gate/vendors.map, installed; "Raw Name<TAB>canonical"), mapping text says what was applied. */
 int gate_identity(struct gate_device *d, const void *aliases);
 
+
+/* ---- G2 (gdaemon), added: names of the enums as used in inventory.json, `recall-gate status
+ * --json` and for the page/API (stable lowercase words; "?" for an out-of-range value). ---- */
+const char *gate_src_name(unsigned src);
+const char *gate_field_name(unsigned f);
+const char *gate_conf_name(unsigned c);
+const char *gate_state_name(unsigned s);
+const char *gate_policy_name(unsigned p);
+
 #endif
