@@ -115,6 +115,7 @@ struct gate_config {
 	char web_listen[64];      /* "LANADDR:PORT"; default: the interface's first IPv4 address, 8080 */
 	char check_mode[8];       /* "feed" (default: private, needs feed+anchors) or "checkin" */
 	char feed[256], anchors[256];
+	char feed_key[256];       /* feed mode: authority's feed public key (recalld feed-key) */
 	char responder[4][64];    /* "addr:port" check-in addresses for checkin mode */
 	uint32_t nresponder;
 	uint32_t check_interval_s; /* re-check every device's identity, default 86400 */
