@@ -103,7 +103,13 @@ start_gate() {
 	cat "$W/gate.log"
 	exit 1
 }
-stop_gate() { kill "$GP"; wait "$GP" 2>/dev/null; GP=''; }
+stop_gate() {
+	kill "$GP"
+	wait "$GP"
+	rc=$?
+	GP=''
+	[ "$rc" -eq 0 ] || bad "recall-gate exited with status $rc"
+}
 status() { ingw "$GATE" -c "$W/gate.conf" status --json; }
 # field MAC JQ-PATH: a value of a device from the status JSON (python3, no jq needed).
 field() {
@@ -209,6 +215,9 @@ grep -q "inventory.json:3:" "$W/gate.log" && ok "damaged inventory refused with 
 	bad "no error naming the damaged file's position"
 [ -f "$W/state/inventory.json.bad" ] && ok "damaged file kept aside" || bad "damaged file not kept"
 kill -0 "$GP" 2>/dev/null && ok "gate running with an empty inventory" || bad "gate died"
+
+stop_gate
+if grep -q "Sanitizer\|runtime error" "$W/gate.log"; then bad "sanitizer report in gate.log"; fi
 
 if [ "$fails" -ne 0 ]; then
 	echo "--- gate.log"; tail -40 "$W/gate.log"; echo "--- dnsmasq.log"; tail -20 "$W/dnsmasq.log"
