@@ -144,6 +144,7 @@ static int listen_addr(const struct gate_config *cfg, struct sockaddr_storage *s
 	return (int)port;
 }
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct gate_web *w = cls;
