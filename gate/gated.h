@@ -50,6 +50,7 @@ int gate_inv_save_path(struct gate_inv *inv, const char *dir, char *err, size_t 
  * status adds the derived fields (identity, confidence, absent). */
 void *gate_dev_json(const struct gate_inv *inv, const struct gate_device *d, uint64_t now,
 		    bool status);
+/* gate_mac_parse is G1's (parse.h): aa:bb:cc:dd:ee:ff or aa-bb-... */
 int gate_mac_parse(const char *s, uint8_t mac[6]);
 void gate_mac_format(const uint8_t mac[6], char out[18]);
 int gate_addr_parse(const char *s, struct gate_addr *a);

@@ -331,21 +331,6 @@ struct gate_device *gate_inv_observe(struct gate *g, const struct gate_obs *o)
 	return gate_inv_observe_ex(g, o, NULL, NULL);
 }
 
-int gate_mac_parse(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-	char tail;
-	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
-				      &v[4], &v[5], &tail) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++) {
-		if (s[3 * i] == '+' || s[3 * i] == '-' || s[3 * i + 1] == ' ')
-			return -1;
-		mac[i] = (uint8_t)v[i];
-	}
-	return 0;
-}
-
 void gate_mac_format(const uint8_t mac[6], char out[18])
 {
 	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
