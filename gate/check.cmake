@@ -9,3 +9,10 @@ target_include_directories(gate_enforce PUBLIC ${CMAKE_CURRENT_LIST_DIR}
   PRIVATE ${PROJECT_SOURCE_DIR}/lib)
 target_link_libraries(gate_enforce PUBLIC recall recall_common PkgConfig::NFTABLES
   PkgConfig::JANSSON PkgConfig::SODIUM)
+
+# Test driver of the namespace test tests/netns/gate_enforce.sh: the real gate_enforce and the
+# real inventory store (G2's gate_core, defined after this file is included) on a line protocol.
+if(RECALL_TESTS)
+  add_executable(gate-enforce-drv ${PROJECT_SOURCE_DIR}/tests/helpers/gate/enforce_drv.c)
+  target_link_libraries(gate-enforce-drv PRIVATE gate_enforce gate_core gate_enforce)
+endif()
