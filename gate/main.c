@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "gated.h"
+#include "web.h"
 
 #ifndef RECALL_VERSION_STRING
 #define RECALL_VERSION_STRING "0.1.0"
@@ -129,6 +130,7 @@ static int usage(FILE *f, int status)
 		   "quarantine|release|allow|notify|enforce\n"
 		   "       recall-gate [-c config] action MAC confirm-fw VERSION\n"
 		   "       recall-gate [-c config] lease ACTION MAC IP [HOSTNAME]\n"
+		   "       recall-gate [-c config] passwd   (the owner page's password, from stdin)\n"
 		   "       recall-gate -h|--help | -V|--version\n"
 		   "options: -c, --config FILE   configuration (default " GATED_CONF_DEF ")\n"
 		   "         -f, --foreground    log to stderr, do not use syslog\n"
@@ -191,7 +193,7 @@ int main(int argc, char **argv)
 		return usage(stdout, 0);
 	if (!((!strcmp(cmd, "run") && argc == 1) || (!strcmp(cmd, "status") && (argc == 1 || json)) ||
 	      (!strcmp(cmd, "action") && (argc == 3 || argc == 4)) ||
-	      (!strcmp(cmd, "lease") && argc >= 2)))
+	      (!strcmp(cmd, "lease") && argc >= 2) || (!strcmp(cmd, "passwd") && argc == 1)))
 		return usage(stderr, 2);
 	if (config_load(conf, &g.cfg, &o, err, sizeof(err)) < 0) {
 		if (!strcmp(cmd, "lease"))
@@ -206,6 +208,8 @@ int main(int argc, char **argv)
 		rc = cmd_status(o.ctl_socket, json);
 	else if (!strcmp(cmd, "action"))
 		rc = cmd_action(o.ctl_socket, argc - 1, argv + 1);
+	else if (!strcmp(cmd, "passwd"))
+		rc = gate_passwd_main(&g.cfg);
 	else
 		rc = cmd_lease(o.ctl_socket, argc - 1, argv + 1);
 	free(o.ctl_socket);
