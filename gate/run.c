@@ -139,8 +139,10 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 		fatalx("LAN listeners: %s", err);
 	if (gate_fetch_init(err, sizeof(err)) < 0)
 		fatalx("fetch: %s", err);
+	/* Protection does not wait for the owner's page: without a password (or with a bad
+	 * web-listen) the gate inventories, checks and enforces, and says why there is no page. */
 	if (gate_web_start(g, err, sizeof(err)) < 0)
-		fatalx("web page: %s", err);
+		log_warnx("web page not started: %s", err);
 	gate_neigh_dump(g);
 	/* Devices known from the file: fetch their descriptions again (firmware may have moved). */
 	for (size_t i = 0; i < gate_inv_count(g->inv); i++) {
