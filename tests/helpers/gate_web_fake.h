@@ -57,6 +57,39 @@ int gate_notice_get(struct gate *g, const char *id, struct rc_notice *out)
 	return 0;
 }
 
+/* The names of gate/inventory.c (G2), which the API uses. */
+#define FAKE_NAME(tab, i) ((i) < sizeof(tab) / sizeof(tab[0]) ? tab[i] : "?")
+const char *gate_src_name(unsigned s)
+{
+	static const char *const t[] = {"none", "neigh", "dhcp",  "dhcp6", "mdns", "ssdp",
+					"upnp", "mud",   "agent", "oui",   "owner"};
+	return FAKE_NAME(t, s);
+}
+const char *gate_field_name(unsigned f)
+{
+	static const char *const t[] = {
+	    "hostname", "vendor_class", "dhcp_prl",    "mud_url", "manufacturer",
+	    "model",    "model_number", "hwrev",       "fwver",   "friendly_name",
+	    "upnp_url", "agent_state",  "agent_notice"};
+	return FAKE_NAME(t, f);
+}
+const char *gate_conf_name(unsigned c)
+{
+	static const char *const t[] = {"unknown", "model", "described", "declared"};
+	return FAKE_NAME(t, c);
+}
+const char *gate_state_name(unsigned s)
+{
+	static const char *const t[] = {"unchecked", "clear",       "possible",
+					"recalled",  "quarantined", "agent_quarantine"};
+	return FAKE_NAME(t, s);
+}
+const char *gate_policy_name(unsigned p)
+{
+	static const char *const t[] = {"enforce", "notify", "allow"};
+	return FAKE_NAME(t, p);
+}
+
 static void fake_setval(struct gate_val *v, const char *s, uint8_t src)
 {
 	snprintf(v->v, sizeof v->v, "%s", s);

@@ -225,7 +225,7 @@ static void test_api(void **st)
 	assert_string_equal(json_string_value(json_object_get(d0, "name")), fake_xss[0]);
 	json_t *hn = json_object_get(json_object_get(d0, "fields"), "hostname");
 	assert_string_equal(json_string_value(json_object_get(hn, "value")), fake_xss[1]);
-	assert_string_equal(json_string_value(json_object_get(hn, "source")), "DHCP");
+	assert_string_equal(json_string_value(json_object_get(hn, "source")), "dhcp");
 	assert_string_equal(json_string_value(json_object_get(d0, "state")), "quarantined");
 	json_t *nt = json_object_get(d0, "notice");
 	assert_false(json_is_true(json_object_get(nt, "remedy_linkable")));
