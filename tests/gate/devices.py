@@ -6,6 +6,8 @@
   devices.py mdns ADDR HOST INSTANCE MFG MODEL FW   unsolicited mDNS responses (PTR, TXT, A)
   devices.py announce JSON                          recall-agent announcements (docs/ANNOUNCE.md)
 
+The camera's friendlyName is FRIENDLY (environment, default "Garden camera"; XML-escaped like
+every value, so it may be any text, e.g. a script-injection payload for the owner's page).
 Each runs for at most LIFETIME seconds (environment, default 120) and repeats its message
 every 2 s, so that the gate hears it whenever it starts listening."""
 import http.server
@@ -15,6 +17,7 @@ import struct
 import sys
 import threading
 import time
+from xml.sax.saxutils import escape
 
 LIFETIME = float(os.environ.get("LIFETIME", "120"))
 SSDP = ("239.255.255.250", 1900)
@@ -28,12 +31,14 @@ def mcast_socket(addr):
 
 
 def camera(addr, mfg, model, fw):
+    friendly = escape(os.environ.get("FRIENDLY", "Garden camera"))
+    mfg, model, fw = escape(mfg), escape(model), escape(fw)
     desc = f"""<?xml version="1.0"?>
 <root xmlns="urn:schemas-upnp-org:device-1-0">
  <specVersion><major>1</major><minor>0</minor></specVersion>
  <device>
   <deviceType>urn:schemas-upnp-org:device:Basic:1</deviceType>
-  <friendlyName>Garden camera</friendlyName>
+  <friendlyName>{friendly}</friendlyName>
   <manufacturer>{mfg}</manufacturer>
   <modelName>{model}</modelName>
   <modelNumber>{model}</modelNumber>
