@@ -178,7 +178,7 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 
 	uint64_t search_every = o->search_interval_ms / 1000;
 	uint64_t next_search = g->now + search_every, next_dump = g->now + NEIGH_REDUMP_S;
-	uint64_t last_save = g->now, last_web = 0;
+	uint64_t last_save = g->now, last_web = 0, last_recheck = 0;
 	size_t cursor = 0;
 	enum { MAXFD = 32 };
 	struct pollfd pf[MAXFD];
@@ -246,7 +246,10 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 			gate_listen_search(g);
 			next_search = g->now + search_every;
 		}
-		recheck(g, &cursor);
+		if (g->now != last_recheck) {
+			recheck(g, &cursor);
+			last_recheck = g->now;
+		}
 		if (gate_inv_dirty(g->inv) && g->now >= last_save + SAVE_EVERY_S) {
 			save(g);
 			last_save = g->now;
