@@ -115,6 +115,7 @@ struct gate_config {
 	char web_listen[64];      /* "LANADDR:PORT"; default: the interface's first IPv4 address, 8080 */
 	char check_mode[8];       /* "feed" (default: private, needs feed+anchors) or "checkin" */
 	char feed[256], anchors[256];
+	char feed_key[256];       /* feed mode: authority's feed public key (recalld feed-key) */
 	char responder[4][64];    /* "addr:port" check-in addresses for checkin mode */
 	uint32_t nresponder;
 	uint32_t check_interval_s; /* re-check every device's identity, default 86400 */
@@ -192,5 +193,14 @@ void gate_web_stop(struct gate *g);
 /* G1: identity with confidence; canonical names per PROTOCOL.md 5.2 with a vendor alias table
  * (gate/vendors.map, installed; "Raw Name<TAB>canonical"), mapping text says what was applied. */
 int gate_identity(struct gate_device *d, const void *aliases);
+
+
+/* ---- G2 (gdaemon), added: names of the enums as used in inventory.json, `recall-gate status
+ * --json` and for the page/API (stable lowercase words; "?" for an out-of-range value). ---- */
+const char *gate_src_name(unsigned src);
+const char *gate_field_name(unsigned f);
+const char *gate_conf_name(unsigned c);
+const char *gate_state_name(unsigned s);
+const char *gate_policy_name(unsigned p);
 
 #endif
