@@ -160,6 +160,11 @@ bool gate_inv_dirty(const struct gate_inv *inv)
 	return inv->dirty;
 }
 
+bool gate_inv_seen_dirty(const struct gate_inv *inv)
+{
+	return inv->seen_dirty;
+}
+
 const struct gate_inv_stats *gate_inv_stats(const struct gate_inv *inv)
 {
 	return &inv->st;
@@ -318,7 +323,10 @@ struct gate_device *gate_inv_observe_ex(struct gate *g, const struct gate_obs *o
 		if (i == GF_MUD_URL)
 			c |= GATE_CHG_MUD;
 	}
-	inv->dirty = true;
+	if (c)
+		inv->dirty = true;
+	else
+		inv->seen_dirty = true;
 	if (chg)
 		*chg = c;
 	return d;
