@@ -67,7 +67,7 @@ static void put_set(const struct gate *g, char *out, size_t cap, size_t *o, cons
 		    uint8_t fam)
 {
 	const struct gate_nft *t = g->nft;
-	size_t o0 = *o;
+	size_t nq = t ? t->n : 0, o0 = *o;
 	bool first = true;
 	put(out, cap, o, "add element inet recall_gate %s { ", set);
 #define ITEM(F, A, P)                                                                              \
@@ -92,25 +92,28 @@ static void put_set(const struct gate *g, char *out, size_t cap, size_t *o, cons
 			if (!gate_parse_hostport(g->cfg.remedy_allow[i], &f, a, &port))
 				ITEM(f, a, f == 4 ? 32u : 128u);
 		}
-		for (size_t k = 0; k < t->n; k++)
+		for (size_t k = 0; k < nq; k++)
 			for (size_t j = 0; j < t->q[k].nrem; j++)
 				ITEM(t->q[k].rem[j].family, t->q[k].rem[j].addr, t->q[k].rem[j].plen);
 	} else if (!strcmp(set, "q_mac")) {
-		for (size_t k = 0; k < t->n; k++) {
+		for (size_t k = 0; k < nq; k++) {
 			const uint8_t *m = t->q[k].mac;
 			put(out, cap, o, "%s%02x:%02x:%02x:%02x:%02x:%02x", first ? "" : ", ", m[0],
 			    m[1], m[2], m[3], m[4], m[5]);
 			first = false;
 		}
 	} else {
-		for (size_t k = 0; k < t->n; k++)
+		for (size_t k = 0; k < nq; k++)
 			for (size_t j = 0; j < t->q[k].naddr; j++)
 				ITEM(t->q[k].addr[j].family, t->q[k].addr[j].a,
 				     fam == 4 ? 32u : 128u);
 	}
 #undef ITEM
-	if (first)
-		*o = o0; /* an empty element list is a syntax error: leave the set empty */
+	if (first) { /* an empty element list is a syntax error: leave the set empty */
+		*o = o0;
+		if (o0 < cap)
+			out[o0] = '\0';
+	}
 	else
 		put(out, cap, o, " }\n");
 }
