@@ -4,7 +4,8 @@
  *              and vendor and model come from a declared source too
  *   described  a firmware build from a UPnP description or mDNS TXT (or a declared build with
  *              vendor or model from a lesser source)
- *   model      vendor and model but no usable build: "possibly affected" only, never enforced
+ *   model      vendor and model but no usable build, or a vendor known only from the MAC's
+ *              OUI: "possibly affected" only, never enforced
  *   unknown    no vendor or no model
  *
  * Names: an agent's are canonical already (checked, used as they are); others are mapped
@@ -76,8 +77,12 @@ static void derive(const struct gate_device *d, const void *al, struct ident *id
 	const char *alias = NULL;
 	if (ven->src && ven->src != GS_AGENT && (alias = gate_alias_vendor(al, ven->v, &line))) {
 		snprintf(id->s[0], sizeof(id->s[0]), "%.64s", alias);
-		snprintf(id->mapping, sizeof(id->mapping), "%.127s -> %.64s (vendors.map:%u)", ven->v,
-			 alias, line);
+		/* say so only when the table changed the name ("PTZOptics" is ptzoptics anyway) */
+		char plain[RC_NAME_MAX + 1];
+		if (rc_name_canon(plain, sizeof(plain), ven->v, strlen(ven->v)) < 0 ||
+		    strcmp(plain, alias))
+			snprintf(id->mapping, sizeof(id->mapping),
+				 "%.127s -> %.64s (vendors.map:%u)", ven->v, alias, line);
 	} else if (ven->src) {
 		if (name_of(ven, id->s[0], sizeof(id->s[0]), RC_NAME_MAX, false) < 0)
 			return;
@@ -103,7 +108,8 @@ static void derive(const struct gate_device *d, const void *al, struct ident *id
 	if (!fw->src || !rc_fwver_valid(rc_str_c(fw->v)))
 		return; /* no build: model only */
 	enum gate_conf c = level(fw->src);
-	if (c == GATE_CONF_MODEL)
+	/* an OUI names who made the network chip, often not the device: never enforce on it */
+	if (c == GATE_CONF_MODEL || ven_src == GS_OUI)
 		return;
 	if (c == GATE_CONF_DECLARED && (level(ven_src) != GATE_CONF_DECLARED ||
 					level(mod->src) != GATE_CONF_DECLARED))

@@ -2,6 +2,7 @@
  *   recall-gate [-c FILE] [-f] [-v] run
  *   recall-gate [-c FILE] status [--json]
  *   recall-gate [-c FILE] action MAC quarantine|release|allow|notify|enforce|confirm-fw VERSION
+ *   recall-gate [-c FILE] passwd                           (owner password, from stdin)
  *   recall-gate [-c FILE] lease ACTION MAC IP [HOSTNAME]   (dnsmasq --dhcp-script; also as
  *                                                           recall-gate-lease ACTION MAC ...)
  *   recall-gate -h|--help, -V|--version
@@ -15,6 +16,7 @@
 
 #include "conf.h"
 #include "gated.h"
+#include "web.h"
 
 #ifndef RECALL_VERSION_STRING
 #define RECALL_VERSION_STRING "0.1.0"
@@ -25,7 +27,7 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 /* recall-gate.conf(5) as parsed; copied into struct gate_config (fixed-size fields). */
 struct rawconf {
 	char *interface, *wan_interface, *state_dir, *control_socket, *web_listen;
-	char *feed, *anchors, *vendors_map, *oui_file;
+	char *feed, *feed_key, *anchors, *vendors_map, *oui_file;
 	unsigned check_mode, default_policy;
 	struct conf_addr_list responder;
 	struct conf_str_list remedy_allow;
@@ -45,6 +47,7 @@ static const struct conf_key keys[] = {
     {"web-listen", CONF_STRING, F(web_listen), 0, 63, NULL, NULL, NULL, NULL},
     {"check-mode", CONF_ENUM, F(check_mode), 0, 0, "feed", mode_names, NULL, NULL},
     {"feed", CONF_PATH, F(feed), 0, 0, "/var/lib/recall-gate/feed.cbor", NULL, NULL, NULL},
+    {"feed-key", CONF_PATH, F(feed_key), 0, 0, "/etc/recall/feed.pub", NULL, NULL, NULL},
     {"anchors", CONF_PATH, F(anchors), 0, 0, "/etc/recall/anchors.cbor", NULL, NULL, NULL},
     {"responder", CONF_ADDR_LIST, F(responder), 0, 4, NULL, NULL, NULL, NULL},
     {"check-interval", CONF_DURATION, F(check_interval), 60000, 30 * DAY, "1d", NULL, NULL, NULL},
@@ -92,6 +95,7 @@ static int config_load(const char *path, struct gate_config *c, struct gated_opt
 	rc |= copy(c->check_mode, sizeof(c->check_mode), mode_names[r.check_mode], "check-mode",
 		   err, el);
 	rc |= copy(c->feed, sizeof(c->feed), r.feed, "feed", err, el);
+	rc |= copy(c->feed_key, sizeof(c->feed_key), r.feed_key, "feed-key", err, el);
 	rc |= copy(c->anchors, sizeof(c->anchors), r.anchors, "anchors", err, el);
 	rc |= copy(c->vendors_map, sizeof(c->vendors_map), r.vendors_map, "vendors-map", err, el);
 	rc |= copy(c->oui_file, sizeof(c->oui_file), r.oui_file, "oui-file", err, el);
@@ -128,6 +132,7 @@ static int usage(FILE *f, int status)
 		   "       recall-gate [-c config] action MAC "
 		   "quarantine|release|allow|notify|enforce\n"
 		   "       recall-gate [-c config] action MAC confirm-fw VERSION\n"
+		   "       recall-gate [-c config] passwd\n"
 		   "       recall-gate [-c config] lease ACTION MAC IP [HOSTNAME]\n"
 		   "       recall-gate -h|--help | -V|--version\n"
 		   "options: -c, --config FILE   configuration (default " GATED_CONF_DEF ")\n"
@@ -191,6 +196,7 @@ int main(int argc, char **argv)
 		return usage(stdout, 0);
 	if (!((!strcmp(cmd, "run") && argc == 1) || (!strcmp(cmd, "status") && (argc == 1 || json)) ||
 	      (!strcmp(cmd, "action") && (argc == 3 || argc == 4)) ||
+	      (!strcmp(cmd, "passwd") && argc == 1) ||
 	      (!strcmp(cmd, "lease") && argc >= 2)))
 		return usage(stderr, 2);
 	if (config_load(conf, &g.cfg, &o, err, sizeof(err)) < 0) {
@@ -204,6 +210,8 @@ int main(int argc, char **argv)
 		rc = gate_run(&g, &o, foreground, verbose);
 	else if (!strcmp(cmd, "status"))
 		rc = cmd_status(o.ctl_socket, json);
+	else if (!strcmp(cmd, "passwd"))
+		rc = gate_passwd_main(&g.cfg);
 	else if (!strcmp(cmd, "action"))
 		rc = cmd_action(o.ctl_socket, argc - 1, argv + 1);
 	else

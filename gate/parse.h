@@ -31,7 +31,7 @@ void gate_obs_init(struct gate_obs *o);
 /* Set field f of o from n untrusted bytes: sanitised with rc_text_safe (one line) into
  * GATE_VAL_MAX bytes. Display fields (hostname, vendor class, friendly name) are shortened at a
  * character boundary; identity, URL and agent fields must fit whole (-1 otherwise: a shortened
- * model or firmware would name another build). An empty value (after trimming spaces) leaves
+ * model or firmware would name another build). An empty value (after trimming ASCII whitespace) leaves
  * the field unset and is not an error. Returns 0 or -1 with err naming the field. */
 int gate_obs_set(struct gate_obs *o, enum gate_field f, enum gate_src src, const char *v, size_t n,
 		 const char *what, char *err, size_t errlen);

@@ -32,6 +32,12 @@ void gate_obs_init(struct gate_obs *o)
 	memset(o, 0, sizeof(*o));
 }
 
+/* ASCII whitespace as PROTOCOL.md 5.2 trims it (XML text often ends in a line break). */
+static bool is_ws(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 /* Display-only fields may be shortened; the others identify or locate something. */
 static bool shortenable(enum gate_field f)
 {
@@ -43,11 +49,11 @@ int gate_obs_set(struct gate_obs *o, enum gate_field f, enum gate_src src, const
 {
 	if ((unsigned)f >= GF__N)
 		return gate_err(err, errlen, "%s: no such field", what);
-	while (n && (v[0] == ' ' || v[0] == '\t')) {
+	while (n && is_ws(v[0])) {
 		v++;
 		n--;
 	}
-	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+	while (n && is_ws(v[n - 1]))
 		n--;
 	if (!n)
 		return 0;

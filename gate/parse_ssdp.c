@@ -35,7 +35,7 @@ static int start_line(const char *l, size_t n, enum ssdp_kind *k)
 	return -1;
 }
 
-int gate_ssdp_parse(const uint8_t *buf, size_t len, struct gate_obs *o, char *err, size_t errlen)
+static int ssdp_parse(const uint8_t *buf, size_t len, struct gate_obs *o, char *err, size_t errlen)
 {
 	gate_obs_init(o);
 	if (!buf || !len)
@@ -107,4 +107,12 @@ int gate_ssdp_parse(const uint8_t *buf, size_t len, struct gate_obs *o, char *er
 	if (!done)
 		return gate_err(err, errlen, "SSDP: header block not ended by an empty line");
 	return 0;
+}
+
+int gate_ssdp_parse(const uint8_t *buf, size_t len, struct gate_obs *o, char *err, size_t errlen)
+{
+	if (ssdp_parse(buf, len, o, err, errlen) == 0)
+		return 0;
+	gate_obs_init(o); /* nothing from a refused datagram */
+	return -1;
 }

@@ -13,11 +13,11 @@
 
 #include "parse.h"
 
-/* RFC 3986 characters of a URL outside the authority: unreserved, sub-delims, ":@/?#%". */
+/* RFC 3986 characters of a URL: unreserved, sub-delims, gen-delims and "%". */
 static bool url_char(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c && strchr("-._~!$&'()*+,;=:@/?#%", c) != NULL);
+	       (c && strchr("-._~!$&'()*+,;=:@/?#%[]", c) != NULL);
 }
 
 static bool is_hex(unsigned char c)

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 #include <sodium.h>
@@ -144,6 +146,7 @@ static int listen_addr(const struct gate_config *cfg, struct sockaddr_storage *s
 	return (int)port;
 }
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct gate_web *w = cls;
@@ -260,6 +263,37 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	return send_resp(w, c, &r);
 }
 
+/* The listening socket, bound to the LAN interface as well as to its address: Linux accepts a
+ * packet for any local address on any interface (weak host model), so without SO_BINDTODEVICE
+ * a host on the WAN side that routes to the LAN address would reach the page. */
+static int listen_socket(const struct gate_config *cfg, const struct sockaddr_storage *ss,
+			 char *err, size_t errlen)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+	socklen_t sl =
+	    ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (fd < 0) {
+		snprintf(err, errlen, "web: socket: %s", strerror(errno));
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->interface,
+		       (socklen_t)strlen(cfg->interface)) != 0) {
+		snprintf(err, errlen, "web: cannot bind to interface %s (SO_BINDTODEVICE: %s)",
+			 cfg->interface, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, (const struct sockaddr *)ss, sl) != 0 || listen(fd, 16) != 0) {
+		snprintf(err, errlen, "web: cannot listen: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int gate_web_start(struct gate *g, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
@@ -288,17 +322,22 @@ int gate_web_start(struct gate *g, char *err, size_t errlen)
 		 "default-src 'none'; style-src 'sha256-%s'; img-src 'self' data:; "
 		 "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 		 b64);
+	int lfd = listen_socket(&g->cfg, &ss, err, errlen);
+	if (lfd < 0) {
+		free(w);
+		return -1;
+	}
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
 	w->d = MHD_start_daemon(
-	    flags, (uint16_t)port, NULL, NULL, handler, w, MHD_OPTION_SOCK_ADDR, &ss,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEB_CONN_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)WEB_CONN_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEB_TIMEOUT_S,
+	    flags, (uint16_t)port, NULL, NULL, handler, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
+	    MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEB_CONN_MAX,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)WEB_CONN_PER_IP,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEB_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_NOTIFY_COMPLETED, completed, w,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, w, MHD_OPTION_END);
 	if (!w->d) {
-		snprintf(err, errlen, "web: cannot listen on %s (in use, or no permission)",
-			 w->ctx.listen_host);
+		snprintf(err, errlen, "web: libmicrohttpd did not start on %s", w->ctx.listen_host);
+		close(lfd);
 		free(w);
 		return -1;
 	}

@@ -1,7 +1,9 @@
 /* The JSON API for phone apps (jansson): the same data as the page. GET /api/devices,
  * GET /api/devices/<mac>, POST /api/devices/<mac>/<action>; errors are {"error": "..."} with an
- * HTTP status. Device and notice strings pass rc_text_safe first (valid UTF-8, controls and bidi
- * overrides visible), then jansson's own escaping; an app must still treat them as untrusted. */
+ * HTTP status. Keys and enum values are the words of inventory.json and `recall-gate status
+ * --json` (gate_*_name); "state_text" and "todo" are the page's words. Device and notice strings
+ * pass rc_text_safe first (valid UTF-8, controls and bidi overrides visible), then jansson's own
+ * escaping; an app must still treat them as untrusted. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,13 +88,13 @@ static json_t *device_json(struct web_ctx *w, const struct gate_device *d)
 			continue;
 		json_t *v = json_object();
 		json_object_set_new(v, "value", jstr(d->f[f].v));
-		json_object_set_new(v, "source", json_string(web_src_name(d->f[f].src)));
+		json_object_set_new(v, "source", json_string(gate_src_name(d->f[f].src)));
 		json_object_set_new(v, "seen", json_integer((json_int_t)d->f[f].seen));
-		json_object_set_new(fields, web_field_name(f), v);
+		json_object_set_new(fields, gate_field_name(f), v);
 	}
 	json_object_set_new(o, "fields", fields);
 	json_t *id = json_object();
-	json_object_set_new(id, "confidence", json_string(web_conf_name(d->conf)));
+	json_object_set_new(id, "confidence", json_string(gate_conf_name(d->conf)));
 	if (d->conf >= GATE_CONF_MODEL && d->id.vendor.p) {
 		json_object_set_new(id, "vendor", jrstr(d->id.vendor, true));
 		json_object_set_new(id, "model", jrstr(d->id.model, true));
@@ -101,8 +103,9 @@ static json_t *device_json(struct web_ctx *w, const struct gate_device *d)
 	}
 	json_object_set_new(o, "identity", id);
 	json_object_set_new(o, "mapping", jstr(d->mapping));
-	json_object_set_new(o, "state", json_string(web_state_name(d->state)));
-	json_object_set_new(o, "policy", json_string(web_policy_name(d->policy)));
+	json_object_set_new(o, "state", json_string(gate_state_name(d->state)));
+	json_object_set_new(o, "state_text", json_string(web_state_name(d->state)));
+	json_object_set_new(o, "policy", json_string(gate_policy_name(d->policy)));
 	json_object_set_new(o, "notice", notice_json(w, d));
 	json_object_set_new(o, "todo", json_string(web_todo(d)));
 	json_t *acts = json_array();

@@ -15,61 +15,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "gate_web_fake.h"
 #include "web.h"
-
-/* ---- doubles: a two-device inventory, one notice, a recorder of actions ---- */
-static struct gate_device devs[2];
-static size_t ndevs;
-static const char *notice_text, *notice_url;
-static int last_act, nacts;
-static uint8_t last_mac[6];
-static char last_arg[80];
-
-size_t gate_inv_count(const struct gate_inv *inv)
-{
-	return ndevs;
-}
-struct gate_device *gate_inv_at(struct gate_inv *inv, size_t i)
-{
-	return i < ndevs ? &devs[i] : NULL;
-}
-struct gate_device *gate_inv_find(struct gate_inv *inv, const uint8_t mac[6])
-{
-	for (size_t i = 0; i < ndevs; i++)
-		if (memcmp(devs[i].mac, mac, 6) == 0)
-			return &devs[i];
-	return NULL;
-}
-int gate_action(struct gate *g, const uint8_t mac[6], enum gate_action act, const char *arg,
-		char *err, size_t errlen)
-{
-	nacts++;
-	last_act = (int)act;
-	memcpy(last_mac, mac, 6);
-	snprintf(last_arg, sizeof last_arg, "%s", arg ? arg : "");
-	return 0;
-}
-int gate_notice_get(struct gate *g, const char *id, struct rc_notice *out)
-{
-	memset(out, 0, sizeof *out);
-	out->id = rc_str_c(id);
-	out->severity = RC_SEV_HIGH;
-	out->text = rc_str_c(notice_text);
-	out->remedy_url = rc_str_c(notice_url);
-	out->nrefs = 1;
-	out->refs[0] = rc_str_c("CVE-2021-36260");
-	return 0;
-}
-
-static const char *const xss[] = {"<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>",
-				  "'><svg onload=alert(1)>", "</style><script>alert(2)</script>",
-				  "a&b<c>d\"e'f"};
-
-static void setval(struct gate_val *v, const char *s, uint8_t src)
-{
-	snprintf(v->v, sizeof v->v, "%s", s);
-	v->src = src;
-}
 
 static struct gate g;
 static struct web_ctx w;
@@ -79,29 +26,8 @@ static const char PW[] = "correct horse battery";
 static int setup(void **st)
 {
 	memset(&g, 0, sizeof g);
-	memset(devs, 0, sizeof devs);
 	g.now = 1700000000;
-	ndevs = 2;
-	memcpy(devs[0].mac, "\xc0\x56\xe3\x11\x22\x33", 6);
-	setval(&devs[0].f[GF_FRIENDLY], xss[0], GS_UPNP);
-	setval(&devs[0].f[GF_HOSTNAME], xss[1], GS_DHCP);
-	setval(&devs[0].f[GF_VENDOR_CLASS], xss[2], GS_DHCP);
-	setval(&devs[0].f[GF_MANUFACTURER], xss[3], GS_SSDP);
-	snprintf(devs[0].mapping, sizeof devs[0].mapping, "%s -> hikvision", xss[4]);
-	devs[0].conf = GATE_CONF_DESCRIBED;
-	devs[0].id.vendor = rc_str_c("hikvision");
-	devs[0].id.model = rc_str_c("ds-2cd2032-i");
-	devs[0].id.fwver = rc_str_c("V5.4.0 build 160530");
-	devs[0].state = GATE_ST_QUARANTINED;
-	snprintf(devs[0].notice_id, sizeof devs[0].notice_id, "hik-2021-36260");
-	devs[0].naddr = 1;
-	devs[0].addr[0].family = 4;
-	memcpy(devs[0].addr[0].a, "\xc0\xa8\x01\x17", 4);
-	memcpy(devs[1].mac, "\x02\x00\x00\xaa\xbb\xcc", 6);
-	devs[1].mac_random = true;
-	notice_text = "Update <b>now</b>: <script>alert(3)</script>\nsecond line \xe2\x80\xae evil";
-	notice_url = "javascript:alert(1)";
-	nacts = 0;
+	fake_inventory();
 	snprintf(dir, sizeof dir, "/tmp/test_gate_web.XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	char err[512];
@@ -175,9 +101,9 @@ static void html(const char *s, const char *want)
 
 static void test_escape(void **st)
 {
-	html(xss[0], "&lt;script&gt;alert(1)&lt;/script&gt;");
-	html(xss[1], "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;");
-	html(xss[2], "&#39;&gt;&lt;svg onload=alert(1)&gt;");
+	html(fake_xss[0], "&lt;script&gt;alert(1)&lt;/script&gt;");
+	html(fake_xss[1], "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;");
+	html(fake_xss[2], "&#39;&gt;&lt;svg onload=alert(1)&gt;");
 	html("a&amp;b", "a&amp;amp;b");
 	/* UTF-8 edge cases: kept when valid, visible escapes otherwise */
 	html("caf\xc3\xa9 \xf0\x9f\x93\xb7", "caf\xc3\xa9 \xf0\x9f\x93\xb7");
@@ -278,7 +204,7 @@ static void test_page_inert(void **st)
 	assert_int_equal(forms, tokens);
 	web_resp_free(&r);
 	/* a good remedy URL becomes a link */
-	notice_url = "https://www.hikvision.com/en/support/cybersecurity/";
+	fake_notice_url = "https://www.hikvision.com/en/support/cybersecurity/";
 	req("GET", "/", cookie, NULL, NULL, &r);
 	assert_non_null(strstr(r.body.p, "href=\"https://www.hikvision.com/en/support/"));
 	web_resp_free(&r);
@@ -296,10 +222,10 @@ static void test_api(void **st)
 	json_t *j = json_loads(r.body.p, 0, &je);
 	assert_non_null(j);
 	json_t *d0 = json_array_get(json_object_get(j, "devices"), 0);
-	assert_string_equal(json_string_value(json_object_get(d0, "name")), xss[0]);
+	assert_string_equal(json_string_value(json_object_get(d0, "name")), fake_xss[0]);
 	json_t *hn = json_object_get(json_object_get(d0, "fields"), "hostname");
-	assert_string_equal(json_string_value(json_object_get(hn, "value")), xss[1]);
-	assert_string_equal(json_string_value(json_object_get(hn, "source")), "DHCP");
+	assert_string_equal(json_string_value(json_object_get(hn, "value")), fake_xss[1]);
+	assert_string_equal(json_string_value(json_object_get(hn, "source")), "dhcp");
 	assert_string_equal(json_string_value(json_object_get(d0, "state")), "quarantined");
 	json_t *nt = json_object_get(d0, "notice");
 	assert_false(json_is_true(json_object_get(nt, "remedy_linkable")));
@@ -323,14 +249,14 @@ static void test_api(void **st)
 	    "{\"fwver\": \"V5.4.0\"}", &r);
 	assert_int_equal(r.status, 403);
 	web_resp_free(&r);
-	assert_int_equal(nacts, 0);
+	assert_int_equal(fake_nacts, 0);
 	req("POST", "/api/devices/c0:56:e3:11:22:33/confirm-fw", cookie, csrf,
 	    "{\"fwver\": \"V5.4.0\"}", &r);
 	assert_int_equal(r.status, 200);
 	web_resp_free(&r);
-	assert_int_equal(nacts, 1);
-	assert_int_equal(last_act, GATE_ACT_CONFIRM_FW);
-	assert_string_equal(last_arg, "V5.4.0");
+	assert_int_equal(fake_nacts, 1);
+	assert_int_equal(fake_last_act, GATE_ACT_CONFIRM_FW);
+	assert_string_equal(fake_last_arg, "V5.4.0");
 	req("POST", "/api/devices/c0:56:e3:11:22:33/confirm-fw", cookie, csrf,
 	    "{\"fwver\": \" bad\\u0001\"}", &r);
 	assert_int_equal(r.status, 400);
@@ -338,7 +264,7 @@ static void test_api(void **st)
 	req("POST", "/api/devices/c0:56:e3:11:22:33/reboot", cookie, csrf, NULL, &r);
 	assert_int_equal(r.status, 404);
 	web_resp_free(&r);
-	assert_int_equal(nacts, 1);
+	assert_int_equal(fake_nacts, 1);
 
 	/* an app logs in with JSON and reads its token */
 	req("POST", "/api/login", NULL, NULL, "{\"password\": \"correct horse battery\"}", &r);
@@ -389,16 +315,16 @@ static void test_auth(void **st)
 	req("POST", "/device/c0:56:e3:11:22:33/release", cookie, csrf, "x=1", &r);
 	assert_int_equal(r.status, 403); /* the header is for the API, forms carry the field */
 	web_resp_free(&r);
-	assert_int_equal(nacts, 0);
+	assert_int_equal(fake_nacts, 0);
 	char good[WEB_TOKEN_HEX + 40];
 	snprintf(good, sizeof good, "csrf=%s&do=release", csrf);
 	req("POST", "/device/c0:56:e3:11:22:33/release", cookie, NULL, good, &r);
 	assert_int_equal(r.status, 303);
 	assert_string_equal(r.location, "/#d-c056e3112233");
 	web_resp_free(&r);
-	assert_int_equal(nacts, 1);
-	assert_int_equal(last_act, GATE_ACT_RELEASE);
-	assert_memory_equal(last_mac, "\xc0\x56\xe3\x11\x22\x33", 6);
+	assert_int_equal(fake_nacts, 1);
+	assert_int_equal(fake_last_act, GATE_ACT_RELEASE);
+	assert_memory_equal(fake_last_mac, "\xc0\x56\xe3\x11\x22\x33", 6);
 	/* the flash message shows once, escaped */
 	req("GET", "/", cookie, NULL, NULL, &r);
 	assert_non_null(strstr(r.body.p, "release c0:56:e3:11:22:33: done."));
@@ -407,7 +333,7 @@ static void test_auth(void **st)
 	req("POST", "/device/c0:56:e3:11:22:33/confirm-fw", cookie, NULL, good, &r);
 	assert_int_equal(r.status, 303);
 	web_resp_free(&r);
-	assert_string_equal(last_arg, "V5.5.0 build 1");
+	assert_string_equal(fake_last_arg, "V5.5.0 build 1");
 	snprintf(good, sizeof good, "csrf=%s&fwver=a%%00b", csrf);
 	req("POST", "/device/c0:56:e3:11:22:33/confirm-fw", cookie, NULL, good, &r);
 	assert_int_equal(r.status, 400);
