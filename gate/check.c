@@ -354,6 +354,10 @@ void gate_check_tick(struct gate *g)
 	struct gate_check *c = g->check;
 	if (!c)
 		return;
+	if (g->now >= c->last_verify + GATE_VERIFY_S) {
+		c->last_verify = g->now;
+		gate_enforce_verify(g);
+	}
 	if (c->checkin) {
 		gate_checkin_tick(g, gate_mono_ms());
 		return;

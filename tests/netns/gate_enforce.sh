@@ -187,6 +187,14 @@ inns "$DEV" ip -6 route replace default via fd77::1
 expect_not "q4 does not know the new address" in_set q4 192.168.77.11
 probe_blocked "new address"
 
+# Another program flushes the whole ruleset (Debian's nftables.service does): the gate finds
+# its table gone and installs it again (the daemon looks every 10 s).
+inns "$GW" nft flush ruleset
+expect "ruleset flushed: the device reaches the Internet host for now" http "$DEV" 198.18.0.10
+expect "the gate installs its table again" drv_ok verify
+expect_not "blocked again after the flush (IPv4)" http "$DEV" 198.18.0.10
+expect_not "blocked again after the flush (IPv6)" http "$DEV" "[2001:db8:10::10]"
+
 # Owner actions.
 expect "owner releases the device" drv_ok release "$MAC"
 probe_open released
@@ -207,6 +215,11 @@ expect_not "stopped: still no Internet (IPv4)" http "$DEV" 198.18.0.10
 inns "$GW" nft delete table inet recall_gate
 inns "$GW" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
 expect "enforce.json persisted" grep -q "$MAC" "$T/state/enforce.json"
+# A firewall that loads the saved script at boot (OpenWrt fw4's ruleset-post include) has the
+# quarantine in force before the daemon starts.
+expect "enforce.nft loads with nft -f" inns "$GW" nft -f "$T/state/enforce.nft"
+expect "...and holds the MAC" in_set q_mac "$MAC"
+inns "$GW" nft delete table inet recall_gate
 expect "driver starts again (ready)" start_drv
 expect "right after ready: q_mac holds the MAC (forwarding still off)" in_set q_mac "$MAC"
 expect "right after ready: allow4 holds the remedy host" in_set allow4 198.18.0.20
