@@ -265,6 +265,15 @@ for _ in $(seq 10); do [ "$(field $M3 state)" = quarantined ] && break; sleep 0.
 [ -s "$OUT/page.png" ] && ok "screenshot $OUT/page.png ($(stat -c %s "$OUT/page.png") bytes)" ||
 	bad "no screenshot"
 
+# The gate stops cleanly (and, in a sanitizer build, without a report).
+stop_gate
+cp "$W/gate.log" "$OUT/gate.log"
+if grep -qE "Sanitizer|runtime error" "$W/gate.log"; then
+	bad "sanitizer report in gate.log"
+else
+	ok "gate stopped, no sanitizer report"
+fi
+
 if [ "$fails" -ne 0 ]; then
 	echo "--- gate.log"; tail -40 "$W/gate.log"; echo "--- dnsmasq.log"; tail -20 "$W/dnsmasq.log"
 	echo "gate_web: $fails failed"
