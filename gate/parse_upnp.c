@@ -3,7 +3,9 @@
  * no XML_PARSE_NOENT (entities are never substituted), no XML_PARSE_DTDLOAD / DTDATTR /
  * DTDVALID (no external subset is read), no XML_PARSE_HUGE (libxml2's own limits stay on),
  * and a description with any DOCTYPE is refused before libxml2 sees it: UPnP descriptions
- * have none, and refusing it closes internal-subset entity tricks (billion laughs) too.
+ * have none, and refusing it closes internal-subset entity tricks (billion laughs) too. The
+ * document is read as UTF-8 (the encoding UDA requires), so a UTF-16 DOCTYPE cannot hide from
+ * that check.
  *
  * Taken from the root device (root/device, not embedded devices): manufacturer, modelName,
  * modelNumber, friendlyName, and a firmware build from <firmwareVersion> or
@@ -108,10 +110,14 @@ int gate_upnp_parse(const char *xml, size_t len, struct gate_obs *o, char *err, 
 	if (len > GATE_UPNP_MAX)
 		return gate_err(err, errlen, "UPnP description: %zu bytes, more than %d", len,
 				GATE_UPNP_MAX);
+	/* UDA 2.0 descriptions are UTF-8: a NUL byte means UTF-16/32, where the scan below would
+	 * not see a DOCTYPE, and the parser is told UTF-8 whatever the document declares */
+	if (memchr(xml, 0, len))
+		return gate_err(err, errlen, "UPnP description: NUL byte (not UTF-8)");
 	if (memmem(xml, len, "<!DOCTYPE", 9) || memmem(xml, len, "<!ENTITY", 8))
 		return gate_err(err, errlen, "UPnP description: DOCTYPE or ENTITY declaration "
 					     "refused");
-	xmlDoc *doc = xmlReadMemory(xml, (int)len, "upnp-description.xml", NULL,
+	xmlDoc *doc = xmlReadMemory(xml, (int)len, "upnp-description.xml", "UTF-8",
 				    XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
 					    XML_PARSE_NOWARNING);
 	if (!doc) {

@@ -176,6 +176,25 @@ static void upnp_refused(void **state)
 	assert_empty(&o);
 	assert_int_equal(upnp_file("gate/upnp-dtd-system.xml", &o, NULL), -1);
 	assert_empty(&o);
+	/* the same entity trick in UTF-16 (where a byte scan for "<!DOCTYPE" sees nothing) */
+	const char *x16 = "<?xml version='1.0' encoding='UTF-16'?><!DOCTYPE root [<!ENTITY a "
+			  "SYSTEM 'file:///etc/passwd'>]><root xmlns='urn:schemas-upnp-org:device-1-0'>"
+			  "<device><manufacturer>&a;</manufacturer></device></root>";
+	size_t n16 = 2 + 2 * strlen(x16);
+	char *u16 = calloc(1, n16);
+	u16[0] = (char)0xff;
+	u16[1] = (char)0xfe;
+	for (size_t i = 0; x16[i]; i++)
+		u16[2 + 2 * i] = x16[i];
+	assert_int_equal(gate_upnp_parse(u16, n16, &o, err, sizeof(err)), -1);
+	assert_empty(&o);
+	tu_write_seed("gate_upnp", "bad-utf16-doctype.xml", (uint8_t *)u16, n16);
+	free(u16);
+	/* a declared Latin-1 document is read as UTF-8: its 0xe9 is invalid and refused */
+	const char *l1 = "<?xml version='1.0' encoding='ISO-8859-1'?><root "
+			 "xmlns='urn:schemas-upnp-org:device-1-0'><device><modelName>caf\xe9"
+			 "</modelName></device></root>";
+	assert_int_equal(gate_upnp_parse(l1, strlen(l1), &o, err, sizeof(err)), -1);
 	static const char *const bad[] = {
 		"<root xmlns='urn:schemas-upnp-org:device-1-0'><device>",	     /* not closed */
 		"<html><device><modelName>x</modelName></device></html>",	     /* not UPnP */
@@ -281,9 +300,10 @@ static void mdns_samples(void **state)
 	assert_field(&o, GF_FWVER, GS_MDNS, "3.2.1");
 	tu_write_seed("gate_mdns", "hap.bin", pkt, n);
 
-	/* a query says nothing about the sender */
-	static const char *const q[] = {"_googlecast._tcp.local. 120 IN PTR x._googlecast._tcp.local."};
-	n = mdns_build(pkt, sizeof(pkt), false, q, 1);
+	/* a query says nothing about the sender, not even its known answers */
+	static const char *const q[] = {"x._googlecast._tcp.local. 120 IN TXT \"md=Chromecast\"",
+					"_googlecast._tcp.local. 120 IN PTR x._googlecast._tcp.local."};
+	n = mdns_build(pkt, sizeof(pkt), false, q, 2);
 	assert_int_equal(gate_mdns_parse(pkt, n, &o, err, sizeof(err)), 0);
 	assert_empty(&o);
 	tu_write_seed("gate_mdns", "query.bin", pkt, n);
