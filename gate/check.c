@@ -316,6 +316,9 @@ void gate_check_device(struct gate *g, struct gate_device *d)
 		gate_check_result(g, d, GATE_ST_AGENT_QUAR, NULL);
 		return;
 	}
+	/* The agent no longer reports quarantine: lift it now, whatever the check says later. */
+	if (d->state == GATE_ST_AGENT_QUAR)
+		gate_check_result(g, d, GATE_ST_UNCHECKED, NULL);
 	bool build = gate_build_level(d);
 	bool model = !build && d->conf >= GATE_CONF_MODEL && d->id.vendor.n && d->id.model.n &&
 		     rc_name_valid(d->id.vendor, RC_NAME_MAX, false) &&

@@ -44,6 +44,9 @@ const struct gate_inv_stats *gate_inv_stats(const struct gate_inv *inv);
 /* Load state_dir/inventory.json. 0: loaded (or no file); -1: the file is refused (err names
  * file and position), it was renamed aside to inventory.json.bad and the store is empty. */
 int gate_inv_load(struct gate *g, char *err, size_t errlen);
+/* The same from bytes (name is used in errors); on error the store is left empty. */
+int gate_inv_parse(struct gate_inv *inv, const char *name, const char *buf, size_t len, char *err,
+		   size_t errlen);
 /* Write the store to a path (atomically: temporary file, fsync, rename, fsync of the folder). */
 int gate_inv_save_path(struct gate_inv *inv, const char *dir, char *err, size_t errlen);
 /* One device as JSON (jansson json_t *, returned as void * to keep jansson out of this header);

@@ -22,6 +22,7 @@
 int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int verbose);
 
 #define NEIGH_REDUMP_S 60 /* refresh presence from the kernel's table */
+#define LAN_RETRY_S    5  /* the LAN interface does not exist yet: try again this often */
 #define SAVE_EVERY_S   10 /* a changed inventory is written at most this often */
 #define CHECKS_PER_S   16 /* periodic re-checks per second (bounded work per pass) */
 
@@ -72,6 +73,26 @@ static int lock_state(const char *dir)
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 		fatal("%s: another recall-gate holds it", p);
 	return fd;
+}
+
+/* The LAN side: the neighbour table and the listeners need the interface. Enforcement does
+ * not (nftables matches its name), so the gate starts before the network is configured and
+ * opens these once the interface exists. */
+static bool lan_open(struct gate *g)
+{
+	char err[512];
+	static bool said;
+	if (gate_neigh_open(g, err, sizeof(err)) == 0 && gate_listen_open(g, err, sizeof(err)) == 0) {
+		if (said)
+			log_info("LAN interface %s is there: listening", g->cfg.interface);
+		return true;
+	}
+	gate_listen_close();
+	gate_neigh_close();
+	if (!said)
+		log_warnx("%s; retrying every %d s", err, LAN_RETRY_S);
+	said = true;
+	return false;
 }
 
 static void save(struct gate *g)
@@ -133,17 +154,15 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 	int ctl = gate_ctl_listen(o->ctl_socket, err, sizeof(err));
 	if (ctl < 0)
 		fatalx("%s", err);
-	if (gate_neigh_open(g, err, sizeof(err)) < 0)
-		fatalx("neighbour table: %s", err);
-	if (gate_listen_open(g, err, sizeof(err)) < 0)
-		fatalx("LAN listeners: %s", err);
+	bool lan = lan_open(g);
 	if (gate_fetch_init(err, sizeof(err)) < 0)
 		fatalx("fetch: %s", err);
 	/* Protection does not wait for the owner's page: without a password (or with a bad
 	 * web-listen) the gate inventories, checks and enforces, and says why there is no page. */
 	if (gate_web_start(g, err, sizeof(err)) < 0)
 		log_warnx("web page not started: %s", err);
-	gate_neigh_dump(g);
+	if (lan)
+		gate_neigh_dump(g);
 	/* Devices known from the file: fetch their descriptions again (firmware may have moved). */
 	for (size_t i = 0; i < gate_inv_count(g->inv); i++) {
 		struct gate_device *d = gate_inv_at(g->inv, i);
@@ -152,7 +171,8 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 		if (g->cfg.fetch_mud && d->f[GF_MUD_URL].v[0])
 			gate_fetch_queue(g, d, GATE_FETCH_MUD);
 	}
-	gate_listen_search(g);
+	if (lan)
+		gate_listen_search(g);
 	notify_ready();
 	log_info("started on %s: %zu devices known", g->cfg.interface, gate_inv_count(g->inv));
 
@@ -168,8 +188,8 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 		short ev[16];
 		int ffds[16];
 		pf[n++] = (struct pollfd){ctl, POLLIN, 0};
-		pf[n++] = (struct pollfd){gate_neigh_fd(), POLLIN, 0};
-		nl = gate_listen_fds(lfds, 8);
+		pf[n++] = (struct pollfd){lan ? gate_neigh_fd() : -1, POLLIN, 0};
+		nl = lan ? gate_listen_fds(lfds, 8) : 0;
 		for (size_t i = 0; i < nl; i++)
 			pf[n++] = (struct pollfd){lfds[i], POLLIN, 0};
 		int cfd = gate_check_fd(g), wfd = gate_web_fd(g);
@@ -212,7 +232,13 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 			next_search = g->now;
 			next_dump = g->now;
 		}
-		if (g->now >= next_dump) {
+		if (!lan && g->now >= next_dump) {
+			if ((lan = lan_open(g))) {
+				gate_neigh_dump(g);
+				gate_listen_search(g);
+			}
+			next_dump = g->now + LAN_RETRY_S;
+		} else if (g->now >= next_dump) {
 			gate_neigh_dump(g);
 			next_dump = g->now + NEIGH_REDUMP_S;
 		}

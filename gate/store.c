@@ -287,11 +287,24 @@ static int parse_store(struct rd *r, const char *buf, size_t len, struct gate_in
 	return rc;
 }
 
+int gate_inv_parse(struct gate_inv *inv, const char *name, const char *buf, size_t len, char *err,
+		   size_t errlen)
+{
+	struct rd r = {err, errlen, name};
+	err[0] = 0;
+	if (parse_store(&r, buf, len, inv) == 0) {
+		inv->dirty = false;
+		return 0;
+	}
+	memset(inv->dev, 0, inv->n * sizeof(inv->dev[0]));
+	inv->n = 0;
+	return -1;
+}
+
 int gate_inv_load(struct gate *g, char *err, size_t errlen)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", g->cfg.state_dir, GATED_INV_FILE);
-	struct rd r = {err, errlen, path};
 	err[0] = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ENOENT)
@@ -322,15 +335,11 @@ int gate_inv_load(struct gate *g, char *err, size_t errlen)
 		close(fd);
 	int rc = -1;
 	if (buf && !err[0])
-		rc = parse_store(&r, buf, (size_t)n, g->inv);
+		rc = gate_inv_parse(g->inv, path, buf, (size_t)n, err, errlen);
 	free(buf);
-	if (rc == 0) {
-		g->inv->dirty = false;
+	if (rc == 0)
 		return 0;
-	}
 	/* Refused: nothing of it is kept, the file is put aside for the owner to look at. */
-	memset(g->inv->dev, 0, g->inv->n * sizeof(g->inv->dev[0]));
-	g->inv->n = 0;
 	char aside[520];
 	snprintf(aside, sizeof(aside), "%s.bad", path);
 	if (rename(path, aside) == 0) {

@@ -189,6 +189,7 @@ struct rd_event {
 	uint8_t action; /* enum rd_action */
 	uint8_t severity;
 	uint8_t has_build_date;
+	uint8_t sender; /* enum rc_sender: a gateway's check-in on a device's behalf (13.1) */
 	uint8_t addr[16];
 	uint64_t build_date;
 	uint64_t feed_serial;

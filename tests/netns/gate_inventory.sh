@@ -103,7 +103,13 @@ start_gate() {
 	cat "$W/gate.log"
 	exit 1
 }
-stop_gate() { kill "$GP"; wait "$GP" 2>/dev/null; GP=''; }
+stop_gate() {
+	kill "$GP"
+	wait "$GP"
+	rc=$?
+	GP=''
+	[ "$rc" -eq 0 ] || bad "recall-gate exited with status $rc"
+}
 status() { ingw "$GATE" -c "$W/gate.conf" status --json; }
 # field MAC JQ-PATH: a value of a device from the status JSON (python3, no jq needed).
 field() {
@@ -189,6 +195,29 @@ for m in $M1 $M2 $M3 $M4 $M5 $M6; do
 done
 expect 00:16:3e:00:00:99 mac MISSING "no invented device"
 
+# From the WAN side (rcg2-wan-PID, 10.99.0.2 -> the gateway's 10.99.0.1): announcements and
+# SSDP to the gate's ports are not LAN input and are dropped (counted), whatever they say.
+WAN=rcg2-wan-$$
+ip netns add "$WAN" && NSS="$NSS $WAN"
+ip link add w0 netns "$GW" type veth peer name w1 netns "$WAN"
+ingw ip addr add 10.99.0.1/24 dev w0
+ingw ip link set w0 up
+ip netns exec "$WAN" ip addr add 10.99.0.2/24 dev w1
+ip netns exec "$WAN" ip link set w1 up
+ndev=$(status | grep -c '"mac"')
+ip netns exec "$WAN" python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(3):
+    s.sendto(b"{\"recall-agent\":1,\"event\":\"recalled\",\"state\":\"quarantined\"}", ("10.99.0.1", 7413))
+    s.sendto(b"NOTIFY * HTTP/1.1\r\nNTS: ssdp:alive\r\nLOCATION: http://10.99.0.2/x.xml\r\n\r\n", ("10.99.0.1", 1900))
+    time.sleep(0.2)'
+sleep 1
+fi_count=$(status | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["lan_foreign_if"])')
+[ "$fi_count" -ge 6 ] && ok "WAN datagrams dropped as not from the LAN ($fi_count)" ||
+	bad "WAN datagrams: lan_foreign_if = $fi_count, expected >= 6"
+[ "$(status | grep -c '"mac"')" -eq "$ndev" ] && ok "no device from the WAN" || bad "WAN input made a device"
+
 # Restart: the inventory comes back from inventory.json.
 before=$(status | python3 -c 'import json,sys; print(sorted((d["mac"], d["fields"].get("model",{}).get("value","")) for d in json.load(sys.stdin)["devices"]))')
 stop_gate
@@ -209,6 +238,9 @@ grep -q "inventory.json:3:" "$W/gate.log" && ok "damaged inventory refused with 
 	bad "no error naming the damaged file's position"
 [ -f "$W/state/inventory.json.bad" ] && ok "damaged file kept aside" || bad "damaged file not kept"
 kill -0 "$GP" 2>/dev/null && ok "gate running with an empty inventory" || bad "gate died"
+
+stop_gate
+if grep -q "Sanitizer\|runtime error" "$W/gate.log"; then bad "sanitizer report in gate.log"; fi
 
 if [ "$fails" -ne 0 ]; then
 	echo "--- gate.log"; tail -40 "$W/gate.log"; echo "--- dnsmasq.log"; tail -20 "$W/dnsmasq.log"

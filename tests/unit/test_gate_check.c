@@ -301,6 +301,11 @@ static void test_policy_actions(void **state)
 	assert_int_equal(a->state, GATE_ST_AGENT_QUAR);
 	assert_string_equal(a->notice_id, "VENDOR-1");
 	assert_true(gate_blocked(&g, a));
+	/* The agent reports normal again (fixed): lifted, checked again. */
+	snprintf(a->f[GF_AGENT_STATE].v, GATE_VAL_MAX, "normal");
+	gate_check_device(&g, a);
+	assert_int_equal(a->state, GATE_ST_CLEAR);
+	assert_false(gate_blocked(&g, a));
 	/* ...but a state from another source (a DHCP hostname trick) is not the agent's. */
 	struct gate_device *f = device(4, "cam-9", "1.0");
 	snprintf(f->f[GF_AGENT_STATE].v, GATE_VAL_MAX, "quarantined");
