@@ -29,12 +29,8 @@ void gate_changed(struct gate *g, struct gate_device *d, unsigned chg)
 {
 	enum gate_state st0 = d->state;
 	if (chg & (GATE_CHG_NEW | GATE_CHG_FIELD)) {
-		enum gate_conf c0 = d->conf;
-		char id0[sizeof(d->id_store)];
-		memcpy(id0, d->id_store, sizeof(id0));
-		gate_identity(d, g->aliases);
-		if (d->conf != c0 || memcmp(id0, d->id_store, sizeof(id0)) != 0 ||
-		    (chg & GATE_CHG_NEW))
+		/* gate_identity: 1 when confidence, identity or mapping changed (parse.h). */
+		if (gate_identity(d, g->aliases) == 1 || (chg & GATE_CHG_NEW))
 			gate_check_device(g, d);
 	}
 	if (d->state != st0 || (chg & (GATE_CHG_ADDR | GATE_CHG_NEW)))

@@ -39,7 +39,8 @@ struct gate_device *gate_inv_observe_ex(struct gate *g, const struct gate_obs *o
 struct gate_device *gate_inv_by_addr(struct gate_inv *inv, const struct gate_addr *a);
 bool gate_inv_absent(const struct gate_inv *inv, const struct gate_device *d, uint64_t now);
 void gate_inv_touch(struct gate_inv *inv); /* mark dirty (state or policy changed elsewhere) */
-bool gate_inv_dirty(const struct gate_inv *inv);
+bool gate_inv_dirty(const struct gate_inv *inv);      /* something but sighting times changed */
+bool gate_inv_seen_dirty(const struct gate_inv *inv); /* only sighting times changed */
 const struct gate_inv_stats *gate_inv_stats(const struct gate_inv *inv);
 /* Load state_dir/inventory.json. 0: loaded (or no file); -1: the file is refused (err names
  * file and position), it was renamed aside to inventory.json.bad and the store is empty. */

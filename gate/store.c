@@ -117,7 +117,7 @@ int gate_inv_save_path(struct gate_inv *inv, const char *dir, char *err, size_t 
 		snprintf(err, errlen, "inventory: cannot write %s/%s: %s", dir, GATED_INV_FILE,
 			 strerror(errno));
 	else
-		inv->dirty = false;
+		inv->dirty = inv->seen_dirty = false;
 	if (fd >= 0)
 		close(fd);
 	if (dfd >= 0)
@@ -293,7 +293,7 @@ int gate_inv_parse(struct gate_inv *inv, const char *name, const char *buf, size
 	struct rd r = {err, errlen, name};
 	err[0] = 0;
 	if (parse_store(&r, buf, len, inv) == 0) {
-		inv->dirty = false;
+		inv->dirty = inv->seen_dirty = false;
 		return 0;
 	}
 	memset(inv->dev, 0, inv->n * sizeof(inv->dev[0]));
