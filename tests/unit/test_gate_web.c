@@ -208,6 +208,11 @@ static void test_page_inert(void **st)
 	req("GET", "/", cookie, NULL, NULL, &r);
 	assert_non_null(strstr(r.body.p, "href=\"https://www.hikvision.com/en/support/"));
 	web_resp_free(&r);
+	/* in the attribute, & is a character reference too */
+	fake_notice_url = "https://example.com/fw?model=a&build=b";
+	req("GET", "/", cookie, NULL, NULL, &r);
+	assert_non_null(strstr(r.body.p, "href=\"https://example.com/fw?model=a&amp;build=b\""));
+	web_resp_free(&r);
 }
 
 static void test_api(void **st)
