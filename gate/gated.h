@@ -18,10 +18,10 @@
 
 /* ---- inventory.c ---- */
 /* What gate_inv_observe_ex changed (bit mask). */
-#define GATE_CHG_NEW   1u /* a new device */
-#define GATE_CHG_ADDR  2u /* an address was added (or moved here from another device) */
-#define GATE_CHG_FIELD 4u /* a field's value or source changed: identity to be derived again */
-#define GATE_CHG_UPNP  8u /* GF_UPNP_URL changed: fetch the description */
+#define GATE_CHG_NEW   1u  /* a new device */
+#define GATE_CHG_ADDR  2u  /* an address was added (or moved here from another device) */
+#define GATE_CHG_FIELD 4u  /* a field's value or source changed: identity to be derived again */
+#define GATE_CHG_UPNP  8u  /* GF_UPNP_URL changed: fetch the description */
 #define GATE_CHG_MUD   16u /* GF_MUD_URL changed: fetch the MUD file */
 
 struct gate_inv_stats {
@@ -85,7 +85,7 @@ int gate_fetch_init(char *err, size_t errlen);
 int gate_fetch_queue(struct gate *g, const struct gate_device *d, enum gate_fetch_kind kind);
 /* Poll set: fds and their events (POLLIN/POLLOUT); returns the count. */
 size_t gate_fetch_fds(int *fds, short *events, size_t cap);
-int gate_fetch_timeout_ms(void); /* -1: no timer */
+int gate_fetch_timeout_ms(void);                            /* -1: no timer */
 void gate_fetch_run(struct gate *g, int fd, short revents); /* fd -1: timer */
 void gate_fetch_cleanup(void);
 

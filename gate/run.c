@@ -21,11 +21,11 @@
 
 int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int verbose);
 
-#define NEIGH_REDUMP_S 60 /* refresh presence from the kernel's table */
-#define LAN_RETRY_S    5  /* the LAN interface does not exist yet: try again this often */
+#define NEIGH_REDUMP_S 60  /* refresh presence from the kernel's table */
+#define LAN_RETRY_S    5   /* the LAN interface does not exist yet: try again this often */
 #define SAVE_EVERY_S   10  /* a changed inventory is written at most this often */
 #define SAVE_SEEN_S    600 /* ... and when only sighting times changed (flash wear) */
-#define CHECKS_PER_S   16 /* periodic re-checks per second (bounded work per pass) */
+#define CHECKS_PER_S   16  /* periodic re-checks per second (bounded work per pass) */
 
 static volatile sig_atomic_t stop_flag, hup_flag;
 
@@ -83,7 +83,8 @@ static bool lan_open(struct gate *g)
 {
 	char err[512];
 	static bool said;
-	if (gate_neigh_open(g, err, sizeof(err)) == 0 && gate_listen_open(g, err, sizeof(err)) == 0) {
+	if (gate_neigh_open(g, err, sizeof(err)) == 0 &&
+	    gate_listen_open(g, err, sizeof(err)) == 0) {
 		if (said)
 			log_info("LAN interface %s is there: listening", g->cfg.interface);
 		return true;

@@ -271,7 +271,7 @@ static void refused(const char *text, const char *expect)
 
 #define HEAD "{\"format\":\"recall-gate-inventory\",\"version\":1,\"devices\":["
 #define DEV0                                                                                       \
-	"{\"mac\":\"00:11:22:33:44:55\",\"first_seen\":1,\"last_seen\":2,\"checked\":0,"          \
+	"{\"mac\":\"00:11:22:33:44:55\",\"first_seen\":1,\"last_seen\":2,\"checked\":0,"           \
 	"\"notice\":\"\",\"state\":\"clear\",\"policy\":\"enforce\",\"addrs\":[],"
 static void damaged_file_refused(void **state)
 {
