@@ -66,8 +66,11 @@ static void gate_fuzz_obs(int r, const struct gate_obs *o, const char *err)
 		gate_fuzz_check(rc_name_valid(d.id.model, RC_NAME_MAX, false), "canonical model");
 		gate_fuzz_check(rc_name_valid(d.id.hwrev, RC_HWREV_MAX, true), "canonical hwrev");
 	}
-	if (d.conf >= GATE_CONF_DESCRIBED)
+	if (d.conf >= GATE_CONF_DESCRIBED) {
 		gate_fuzz_check(rc_identity_check(&d.id) == 0, "build-level identity valid");
+		/* the MAC's OUI (Hikvision's 44:47:cc) never makes a build-level identity */
+		gate_fuzz_check(o->f[GF_MANUFACTURER].src != GS_NONE, "no build-level OUI vendor");
+	}
 	else
 		gate_fuzz_check(d.id.fwver.n == 0, "no build below described");
 	gate_fuzz_check(gate_identity(&d, al) == 0, "identity is stable");

@@ -21,6 +21,7 @@ s=$C/gate_ssdp
 printf 'NOTIFY * HTTP/1.1\r\nLOCATION: http://192.168.1.64/a\r\nLocation: http://192.168.1.65/b\r\n\r\n' >"$s/bad-two-locations.txt"
 printf 'NOTIFY * HTTP/1.1\r\nA: b\r\n c\r\n\r\n' >"$s/bad-folded.txt"
 printf 'NOTIFY * HTTP/1.1\nLOCATION: http://user@192.168.1.64:80/d.xml\n\n' >"$s/userinfo-lf.txt"
+printf 'NOTIFY * HTTP/1.1\r\nLOCATION: http://192.168.1.64/\033[2J\342\200\256\r\n\r\n' >"$s/controls.txt"
 
 # --- UPnP: the samples, entity tricks included
 for f in "$D"/upnp-*.xml; do cp "$f" "$C/gate_upnp/${f##*/upnp-}"; done

@@ -185,7 +185,9 @@ static void oui_and_random(void **state)
 	assert_int_equal(d.conf, GATE_CONF_UNKNOWN);
 	assert_string_equal(d.mapping, "");
 	assert_null(d.id.vendor.p);
+	assert_null(gate_alias_oui(al, d.mac, NULL)); /* the table lookup refuses it too */
 	d.mac[0] = 0x44;
+	assert_non_null(gate_alias_oui(al, d.mac, NULL));
 	d.mac_random = true; /* the inventory's flag is honoured too */
 	gate_identity(&d, al);
 	assert_int_equal(d.conf, GATE_CONF_UNKNOWN);

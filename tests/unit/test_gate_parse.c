@@ -82,6 +82,8 @@ static void ssdp_refused(void **state)
 		assert_true(strncmp(err, "SSDP", 4) == 0);
 		assert_empty(&o);
 	}
+	assert_int_equal(ssdp(bad[5], &o), -1);
+	assert_non_null(strstr(err, "folded"));
 	/* a control byte in a value is sanitised (and the URL policy refuses it later) */
 	assert_int_equal(ssdp(bad[8], &o), 0);
 	assert_string_equal(o.f[GF_UPNP_URL].v, "http://192.168.1.2/\\x1b[2J");
@@ -170,11 +172,13 @@ static void upnp_refused(void **state)
 	struct gate_obs o;
 	/* entity tricks never expand nor fetch: refused whole */
 	assert_int_equal(upnp_file("gate/upnp-xxe.xml", &o, NULL), -1);
-	assert_non_null(strstr(err, "DOCTYPE"));
+	assert_non_null(strstr(err, "DOCTYPE or ENTITY declaration")); /* before libxml2 ran */
 	assert_empty(&o);
 	assert_int_equal(upnp_file("gate/upnp-laughs.xml", &o, NULL), -1);
+	assert_non_null(strstr(err, "DOCTYPE or ENTITY declaration"));
 	assert_empty(&o);
 	assert_int_equal(upnp_file("gate/upnp-dtd-system.xml", &o, NULL), -1);
+	assert_non_null(strstr(err, "DOCTYPE or ENTITY declaration"));
 	assert_empty(&o);
 	/* the same entity trick in UTF-16 (where a byte scan for "<!DOCTYPE" sees nothing) */
 	const char *x16 = "<?xml version='1.0' encoding='UTF-16'?><!DOCTYPE root [<!ENTITY a "
@@ -187,6 +191,7 @@ static void upnp_refused(void **state)
 	for (size_t i = 0; x16[i]; i++)
 		u16[2 + 2 * i] = x16[i];
 	assert_int_equal(gate_upnp_parse(u16, n16, &o, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not UTF-8")); /* before libxml2 ran */
 	assert_empty(&o);
 	tu_write_seed("gate_upnp", "bad-utf16-doctype.xml", (uint8_t *)u16, n16);
 	free(u16);
@@ -199,6 +204,8 @@ static void upnp_refused(void **state)
 		"<root xmlns='urn:schemas-upnp-org:device-1-0'><device>",	     /* not closed */
 		"<html><device><modelName>x</modelName></device></html>",	     /* not UPnP */
 		"<root xmlns='urn:other'><device><modelName>x</modelName></device></root>",
+		"<x:root xmlns:x='urn:other' xmlns='urn:schemas-upnp-org:device-1-0'><device>"
+		"<modelName>x</modelName></device></x:root>",			     /* root ns */
 		"<root xmlns='urn:schemas-upnp-org:device-1-0'></root>",	     /* no device */
 		"<root xmlns='urn:schemas-upnp-org:device-1-0'><device/><device/></root>",
 		"<root xmlns='urn:schemas-upnp-org:device-1-0'><device><modelName>a</modelName>"
@@ -299,6 +306,15 @@ static void mdns_samples(void **state)
 	assert_field(&o, GF_MANUFACTURER, GS_MDNS, "Eve Systems"); /* keys case-insensitive */
 	assert_field(&o, GF_FWVER, GS_MDNS, "3.2.1");
 	tu_write_seed("gate_mdns", "hap.bin", pkt, n);
+
+	/* model and firmware without a manufacturer (the vendor then comes from the OUI) */
+	static const char *const mf[] = {
+		"Plug._hap._tcp.local. 120 IN TXT \"md=DS-2CD2142FWD-I\" \"fv=V5.4.5\"",
+	};
+	n = mdns_build(pkt, sizeof(pkt), true, mf, 1);
+	assert_int_equal(gate_mdns_parse(pkt, n, &o, err, sizeof(err)), 0);
+	assert_field(&o, GF_FWVER, GS_MDNS, "V5.4.5");
+	tu_write_seed("gate_mdns", "model-fw.bin", pkt, n);
 
 	/* a query says nothing about the sender, not even its known answers */
 	static const char *const q[] = {"x._googlecast._tcp.local. 120 IN TXT \"md=Chromecast\"",
