@@ -169,9 +169,12 @@ static void test_page_inert(void **st)
 	char cookie[WEB_TOKEN_HEX + 1], csrf[WEB_TOKEN_HEX + 1];
 	login(cookie, csrf);
 	struct web_resp r;
+	fake_devs[0].last_seen = 1700000000;
 	req("GET", "/", cookie, NULL, NULL, &r);
 	assert_int_equal(r.status, 200);
 	const char *p = r.body.p;
+	assert_non_null(strstr(p, "<dt>Last seen</dt><dd>2023-11-14 22:13 UTC</dd>"));
+	assert_non_null(strstr(p, "<dt>Checked</dt><dd>never</dd>"));
 	/* no element or attribute came from a device or the notice */
 	assert_false(has_ci(p, "<script"));
 	assert_false(has_ci(p, "<img"));
