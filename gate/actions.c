@@ -81,8 +81,11 @@ int gate_action_device(struct gate *g, struct gate_device *d, enum gate_action a
 	}
 	if (gate_enforce_apply(g, d))
 		return fail(err, errlen, "nftables: the change could not be applied (see the log)");
-	log_info("owner action %d on %02x:%02x:%02x:%02x:%02x:%02x", (int)act, d->mac[0],
-		 d->mac[1], d->mac[2], d->mac[3], d->mac[4], d->mac[5]);
+	static const char *const names[] = {"?",     "quarantine", "release", "confirm-fw",
+					    "allow", "notify",     "enforce"};
+	log_info("owner action %s on %02x:%02x:%02x:%02x:%02x:%02x: %s, policy %s", names[act],
+		 d->mac[0], d->mac[1], d->mac[2], d->mac[3], d->mac[4], d->mac[5],
+		 gate_state_name(d->state), gate_policy_name(d->policy));
 	return 0;
 }
 

@@ -295,12 +295,11 @@ void gate_check_result(struct gate *g, struct gate_device *d, enum gate_state st
 	else if (st != GATE_ST_AGENT_QUAR)
 		d->notice_id[0] = '\0';
 	d->state = st;
-	static const char *const names[] = {"unchecked", "clear",       "possible",
-					    "recalled",  "quarantined", "agent-quarantined"};
-	if (st != old && (unsigned)st < 6 && (unsigned)old < 6)
+	if (st != old)
 		log_info("device %02x:%02x:%02x:%02x:%02x:%02x: %s -> %s%s%s", d->mac[0],
-			 d->mac[1], d->mac[2], d->mac[3], d->mac[4], d->mac[5], names[old],
-			 names[st], d->notice_id[0] ? ", notice " : "", d->notice_id);
+			 d->mac[1], d->mac[2], d->mac[3], d->mac[4], d->mac[5],
+			 gate_state_name(old), gate_state_name(st), d->notice_id[0] ? ", notice " : "",
+			 d->notice_id);
 	if (gate_enforce_apply(g, d))
 		log_warnx_rl(&rl_check, "device enforcement not applied (see above)");
 }
@@ -355,6 +354,10 @@ void gate_check_tick(struct gate *g)
 	struct gate_check *c = g->check;
 	if (!c)
 		return;
+	if (g->now >= c->last_verify + GATE_VERIFY_S) {
+		c->last_verify = g->now;
+		gate_enforce_verify(g);
+	}
 	if (c->checkin) {
 		gate_checkin_tick(g, gate_mono_ms());
 		return;

@@ -20,6 +20,7 @@
 #define GATE_LATER_MIN_S  60                 /* retry-later delay clamp, as the agent's */
 #define GATE_LATER_MAX_S  86400
 #define GATE_ROTATIONS    16 /* rotations followed per check, as the agent's episode */
+#define GATE_VERIFY_S     10 /* how often the nftables table is looked for */
 
 /* Counters (status, logs). */
 struct gate_check_stats {
@@ -57,7 +58,7 @@ struct gate_check {
 	size_t len;
 	struct rc_feed feed;
 	bool have_feed;
-	uint64_t st_ino, st_size, st_mtime_ns, last_stat;
+	uint64_t st_ino, st_size, st_mtime_ns, last_stat, last_verify;
 	uint64_t floor; /* time floor: the feed's issued time and verified notices' issued */
 	/* checkin mode */
 	int fd;
@@ -106,6 +107,9 @@ bool gate_agent_quarantined(const struct gate_device *d);
 void gate_enforce_free(struct gate *g);
 /* Is d blocked at the gateway (state and policy)? */
 bool gate_blocked(const struct gate *g, const struct gate_device *d);
+/* Install the table again if another program removed it (nftables.service's flush ruleset);
+ * 0 present, 1 reinstalled, -1 failed. gate_check_tick calls it every GATE_VERIFY_S. */
+int gate_enforce_verify(struct gate *g);
 /* The nft script that gate_enforce_init/apply run (for tests and --dry-run). */
 size_t gate_enforce_script(const struct gate *g, char *out, size_t cap);
 

@@ -67,7 +67,7 @@ static void put_set(const struct gate *g, char *out, size_t cap, size_t *o, cons
 		    uint8_t fam)
 {
 	const struct gate_nft *t = g->nft;
-	size_t o0 = *o;
+	size_t nq = t ? t->n : 0, o0 = *o;
 	bool first = true;
 	put(out, cap, o, "add element inet recall_gate %s { ", set);
 #define ITEM(F, A, P)                                                                              \
@@ -92,25 +92,28 @@ static void put_set(const struct gate *g, char *out, size_t cap, size_t *o, cons
 			if (!gate_parse_hostport(g->cfg.remedy_allow[i], &f, a, &port))
 				ITEM(f, a, f == 4 ? 32u : 128u);
 		}
-		for (size_t k = 0; k < t->n; k++)
+		for (size_t k = 0; k < nq; k++)
 			for (size_t j = 0; j < t->q[k].nrem; j++)
 				ITEM(t->q[k].rem[j].family, t->q[k].rem[j].addr, t->q[k].rem[j].plen);
 	} else if (!strcmp(set, "q_mac")) {
-		for (size_t k = 0; k < t->n; k++) {
+		for (size_t k = 0; k < nq; k++) {
 			const uint8_t *m = t->q[k].mac;
 			put(out, cap, o, "%s%02x:%02x:%02x:%02x:%02x:%02x", first ? "" : ", ", m[0],
 			    m[1], m[2], m[3], m[4], m[5]);
 			first = false;
 		}
 	} else {
-		for (size_t k = 0; k < t->n; k++)
+		for (size_t k = 0; k < nq; k++)
 			for (size_t j = 0; j < t->q[k].naddr; j++)
 				ITEM(t->q[k].addr[j].family, t->q[k].addr[j].a,
 				     fam == 4 ? 32u : 128u);
 	}
 #undef ITEM
-	if (first)
-		*o = o0; /* an empty element list is a syntax error: leave the set empty */
+	if (first) { /* an empty element list is a syntax error: leave the set empty */
+		*o = o0;
+		if (o0 < cap)
+			out[o0] = '\0';
+	}
 	else
 		put(out, cap, o, " }\n");
 }
@@ -198,12 +201,34 @@ static json_t *q_json(const struct gate_q *q)
 	return o;
 }
 
+/* Write len bytes to dir/name atomically: a temporary file, fsync, rename, fsync of dir. */
+static int write_atomic(const char *dir, const char *name, const char *buf, size_t len)
+{
+	char path[300], tmp[310];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	bool ok = fd >= 0 && write(fd, buf, len) == (ssize_t)len && !fsync(fd);
+	if (fd >= 0)
+		ok = !close(fd) && ok;
+	if (!ok || rename(tmp, path)) {
+		log_warn("%s", path);
+		unlink(tmp);
+		return -1;
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+/* enforce.json (read back at start) and enforce.nft, the script as installed, for a firewall
+ * that loads it at boot before the daemon runs (OpenWrt fw4: ruleset-post include). */
 static int persist(struct gate *g)
 {
 	struct gate_nft *t = g->nft;
-	char path[300], tmp[310];
-	snprintf(path, sizeof(path), "%s/enforce.json", g->cfg.state_dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	json_t *root = json_object(), *devs = json_array();
 	json_object_set_new(root, "version", json_integer(1));
 	for (size_t i = 0; i < t->n; i++)
@@ -211,23 +236,11 @@ static int persist(struct gate *g)
 	json_object_set_new(root, "blocked", devs);
 	char *s = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(root);
-	int fd = s ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-	size_t n = s ? strlen(s) : 0;
-	bool ok = fd >= 0 && write(fd, s, n) == (ssize_t)n && !fsync(fd);
-	if (fd >= 0)
-		ok = !close(fd) && ok;
+	int rc = s ? write_atomic(g->cfg.state_dir, "enforce.json", s, strlen(s)) : -1;
 	free(s);
-	if (!ok || rename(tmp, path)) {
-		log_warn("%s", path);
-		unlink(tmp);
-		return -1;
-	}
-	int dfd = open(g->cfg.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	if (!rc)
+		rc = write_atomic(g->cfg.state_dir, "enforce.nft", t->script, strlen(t->script));
+	return rc;
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -337,12 +350,35 @@ int gate_enforce_init(struct gate *g, char *err, size_t errlen)
 	}
 	nft_ctx_buffer_output(t->nft);
 	nft_ctx_buffer_error(t->nft);
+	nft_ctx_output_set_flags(t->nft, NFT_CTX_OUTPUT_TERSE); /* listings without elements */
 	g->nft = t;
 	load(g);
 	if (install(g, err, errlen))
 		return -1;
+	persist(g); /* enforce.nft as installed now */
 	log_info("nftables table inet recall_gate installed, %zu blocked devices", t->n);
 	return 0;
+}
+
+int gate_enforce_verify(struct gate *g)
+{
+	struct gate_nft *t = g->nft;
+	if (!t)
+		return 0;
+	int gone = nft_run_cmd_from_buffer(t->nft, "list table inet recall_gate");
+	nft_ctx_get_output_buffer(t->nft); /* rewinds the buffered listing */
+	nft_ctx_get_error_buffer(t->nft);
+	if (!gone)
+		return 0;
+	log_warnx("nftables table inet recall_gate is gone (a flush ruleset by another "
+		  "program?): installing it again with %zu blocked devices",
+		  t->n);
+	char err[512];
+	if (install(g, err, sizeof(err))) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	return 1;
 }
 
 void gate_enforce_free(struct gate *g)

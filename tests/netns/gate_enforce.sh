@@ -35,6 +35,7 @@ fails=0
 checks=0
 cleanup() {
 	[ -n "${DRV_PID:-}" ] && kill "$DRV_PID" 2>/dev/null
+	[ -n "${GATE_PID:-}" ] && kill "$GATE_PID" 2>/dev/null
 	for n in $GW $DEV $PEER $NET; do
 		ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$n" 2>/dev/null
@@ -186,6 +187,14 @@ inns "$DEV" ip -6 route replace default via fd77::1
 expect_not "q4 does not know the new address" in_set q4 192.168.77.11
 probe_blocked "new address"
 
+# Another program flushes the whole ruleset (Debian's nftables.service does): the gate finds
+# its table gone and installs it again (the daemon looks every 10 s).
+inns "$GW" nft flush ruleset
+expect "ruleset flushed: the device reaches the Internet host for now" http "$DEV" 198.18.0.10
+expect "the gate installs its table again" drv_ok verify
+expect_not "blocked again after the flush (IPv4)" http "$DEV" 198.18.0.10
+expect_not "blocked again after the flush (IPv6)" http "$DEV" "[2001:db8:10::10]"
+
 # Owner actions.
 expect "owner releases the device" drv_ok release "$MAC"
 probe_open released
@@ -206,6 +215,11 @@ expect_not "stopped: still no Internet (IPv4)" http "$DEV" 198.18.0.10
 inns "$GW" nft delete table inet recall_gate
 inns "$GW" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
 expect "enforce.json persisted" grep -q "$MAC" "$T/state/enforce.json"
+# A firewall that loads the saved script at boot (OpenWrt fw4's ruleset-post include) has the
+# quarantine in force before the daemon starts.
+expect "enforce.nft loads with nft -f" inns "$GW" nft -f "$T/state/enforce.nft"
+expect "...and holds the MAC" in_set q_mac "$MAC"
+inns "$GW" nft delete table inet recall_gate
 expect "driver starts again (ready)" start_drv
 expect "right after ready: q_mac holds the MAC (forwarding still off)" in_set q_mac "$MAC"
 expect "right after ready: allow4 holds the remedy host" in_set allow4 198.18.0.20
@@ -215,5 +229,114 @@ expect_not "after restart: no Internet (IPv6)" http "$DEV" "[2001:db8:10::10]"
 expect "after restart: remedy host reachable (IPv4)" http "$DEV" 198.18.0.20
 expect "after restart: remedy host reachable (IPv6)" http "$DEV" "[2001:db8:20::20]"
 
+# ---- the real daemon: recall-gate in checkin mode against a real recalld (the responder
+# host), started after a "reboot" again; the announcements of LAN agents ----
+GATE="$BUILD/gate/recall-gate"
+RECALLD="$BUILD/responder/recalld"
+drv quit >/dev/null
+wait "$DRV_PID" 2>/dev/null
+DRV_PID=""
+inns "$GW" nft delete table inet recall_gate
+inns "$GW" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+inns "$GW" ip link set br-lan type bridge mcast_snooping 0
+cat >"$T/recalld.conf" <<EOF
+listen = 198.18.0.74
+port = 7412
+workers = 1
+feed = $T/feed
+feed-key = $T/feedkey.pub
+anchors = $T/anchors
+metrics-listen = 127.0.0.1:9412
+event-log = $T/events.jsonl
+EOF
+inns "$NET" "$RECALLD" -f -c "$T/recalld.conf" >"$T/recalld.log" 2>&1 &
+cat >"$T/gate.conf" <<EOF
+interface = br-lan
+state-dir = $T/state
+control-socket = $T/ctl
+check-mode = checkin
+anchors = $T/anchors
+responder = 198.18.0.74:7412
+vendors-map = $SRC/gate/data/vendors.map
+oui-file = $SRC/gate/data/oui.txt
+fetch-upnp = no
+fetch-mud = no
+EOF
+# The owner's page needs a password (argon2id, as `recall-gate passwd` writes it).
+python3 -c 'import ctypes, ctypes.util, os, sys
+s = ctypes.CDLL(ctypes.util.find_library("sodium"))
+assert s.sodium_init() >= 0
+h = ctypes.create_string_buffer(128)
+pw = b"gate-enforce-test"
+s.crypto_pwhash_str_alg.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulonglong, ctypes.c_ulonglong, ctypes.c_size_t, ctypes.c_int]
+assert s.crypto_pwhash_str_alg(h, pw, len(pw), 2, 1 << 16, 2) == 0
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+os.write(fd, h.value + b"\n")' "$T/state/password"
+# systemd's side of Type=notify: at READY=1, look at the kernel's table at once.
+cat >"$T/notify.py" <<'EOF'
+import os, socket, subprocess, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(20)
+while True:
+    if b"READY=1" in s.recv(4096):
+        break
+out = subprocess.run(["nft", "list", "set", "inet", "recall_gate", "q_mac"], capture_output=True, text=True)
+open(sys.argv[2], "w").write(out.stdout + out.stderr)
+EOF
+inns "$GW" python3 "$T/notify.py" "$T/notify" "$T/at_ready" &
+NPID=$!
+for _ in $(seq 50); do [ -S "$T/notify" ] && break; sleep 0.1; done
+NOTIFY_SOCKET="$T/notify" ip netns exec "$GW" "$GATE" -f -c "$T/gate.conf" run >"$T/gate.log" 2>&1 &
+GATE_PID=$!
+wait "$NPID"
+expect "recall-gate: at READY=1 the table holds the blocked device's MAC" grep -q "$MAC" "$T/at_ready"
+inns "$GW" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+expect_not "recall-gate restarted: no Internet (IPv4)" http "$DEV" 198.18.0.10
+expect "recall-gate restarted: remedy host reachable (IPv4)" http "$DEV" 198.18.0.20
+ctl() { inns "$GW" "$GATE" -c "$T/gate.conf" "$@"; }
+expect "owner releases it (recall-gate action)" ctl action "$MAC" release
+expect "released: device reaches the Internet host (IPv4)" http "$DEV" 198.18.0.10
+
+announce() { # announce NS JSON: one agent announcement from that host
+	inns "$1" python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+s.sendto(sys.argv[1].encode(), ("239.255.74.12", 7413))' "$2"
+}
+gate_state() { ctl status --json | python3 -c 'import json, sys
+want = sys.argv[1]
+for d in json.load(sys.stdin)["devices"]:
+    if d["mac"] == want:
+        print(d["state"])' "$1"; }
+wait_state() { # wait_state MAC STATE: within 5 s
+	for _ in $(seq 50); do [ "$(gate_state "$1")" = "$2" ] && return 0; sleep 0.1; done
+	return 1
+}
+PEER_MAC=02:00:00:77:00:20
+# The other LAN host claims, as an agent, a quarantine and names the device's MAC in its body.
+announce "$PEER" '{"recall-agent":1,"event":"recalled","state":"quarantined","mac":"'"$MAC"'","vendor":"other","model":"x","hwrev":"","fwver":"1","notice":"FAKE-1"}'
+expect "a lying agent's quarantine is its own: the other LAN host is agent-quarantined" wait_state "$PEER_MAC" agent_quarantine
+expect_not "...and blocked at the gateway" http "$PEER" 198.18.0.10
+expect "the device it named is not blocked" http "$DEV" 198.18.0.10
+# The device announces itself as an agent (identity declared): the gate checks in with it at
+# the responder (recalld), which answers recalled; the owner's release stands (notify).
+announce "$DEV" '{"recall-agent":1,"event":"reminder","state":"normal","vendor":"acme","model":"cam%201","hwrev":"","fwver":"1.2.3"}'
+expect "checkin mode: recalld's answer is verified, device recalled (owner chose notify)" wait_state "$MAC" recalled
+expect "owner: enforce (recall-gate action)" ctl action "$MAC" enforce
+expect "checkin mode: quarantined again after a fresh check-in" wait_state "$MAC" quarantined
+expect_not "quarantined: no Internet (IPv4)" http "$DEV" 198.18.0.10
+gw_events() { grep -c '"source":"10.99.0.1","sender":"gateway","vendor":"acme","model":"cam%201"' "$T/events.jsonl"; }
+sleep 1.5 # recalld writes its event log once a second
+expect "recalld's event log marks the gateway's check-ins (sender gateway)" [ "$(gw_events)" -ge 2 ]
+kill "$GATE_PID" 2>/dev/null
+wait "$GATE_PID" 2>/dev/null
+expect "recall-gate stopped; the table stays" inns "$GW" nft list table inet recall_gate
+
 echo "$checks checks, $fails failed"
+if [ "$fails" -ne 0 ]; then
+	for f in drv.log gate.log recalld.log; do
+		[ -s "$T/$f" ] && { echo "--- $f"; tail -n 20 "$T/$f"; }
+	done
+fi
 [ "$fails" -eq 0 ]

@@ -482,6 +482,29 @@ static void test_checkin_mode(void **state)
 	gate_done();
 }
 
+/* The nftables script (gate/enforce.c) with no table held: one string, the length returned,
+ * every set declared, the chain hooked before the distribution's filter; an empty set gets no
+ * element statement (nft refuses "{ }"), also when it is the last one. */
+static void test_enforce_script(void **state)
+{
+	(void)state;
+	static char buf[65536];
+	memset(&g, 0, sizeof(g));
+	snprintf(g.cfg.interface, sizeof(g.cfg.interface), "br-lan");
+	snprintf(g.cfg.responder[0], sizeof(g.cfg.responder[0]), "198.51.100.74:7412");
+	g.cfg.nresponder = 1;
+	memset(buf, 'x', sizeof(buf));
+	size_t n = gate_enforce_script(&g, buf, sizeof(buf));
+	assert_true(n < sizeof(buf));
+	assert_int_equal(strlen(buf), n);
+	assert_non_null(strstr(buf, "hook forward priority filter - 10; policy accept;"));
+	assert_non_null(strstr(buf, "iifname \"br-lan\" ether saddr @q_mac jump quarantined"));
+	assert_non_null(strstr(buf, "add element inet recall_gate checkin4 { 198.51.100.74 }\n"));
+	assert_null(strstr(buf, "checkin6 {  }"));
+	assert_null(strstr(buf, "add element inet recall_gate checkin6"));
+	assert_int_equal(memcmp(buf + n - 2, "}\n", 2), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +512,7 @@ int main(void)
 	    cmocka_unit_test(test_policy_actions),
 	    cmocka_unit_test(test_feed_refused),
 	    cmocka_unit_test(test_checkin_mode),
+	    cmocka_unit_test(test_enforce_script),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

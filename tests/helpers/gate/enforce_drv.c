@@ -8,6 +8,7 @@
  *   quarantine|release|allow|notify|enforce MAC     owner action
  *   confirm MAC FWVER            owner confirms the firmware version
  *   state MAC                    prints "state N notice ID blocked 0|1"
+ *   verify                       the table is there, else installed again (gate_enforce_verify)
  *   quit */
 #include <getopt.h>
 #include <stdio.h>
@@ -45,6 +46,8 @@ static int cmd(char **av, int ac, char *err, size_t errlen)
 	static const char *const acts[] = {"quarantine", "release", "confirm",
 					   "allow",      "notify",  "enforce"};
 	struct gate_device *d = ac > 1 ? find(av[1]) : NULL;
+	if (!strcmp(av[0], "verify"))
+		return gate_enforce_verify(&g) < 0 ? -1 : 0;
 	if (!strcmp(av[0], "dev") && ac >= 2) {
 		struct gate_obs o;
 		memset(&o, 0, sizeof(o));
