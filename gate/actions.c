@@ -17,8 +17,8 @@ static int fail(char *err, size_t errlen, const char *msg)
 	return -1;
 }
 
-int gate_action_device(struct gate *g, struct gate_device *d, enum gate_action act,
-		       const char *arg, char *err, size_t errlen)
+int gate_action_device(struct gate *g, struct gate_device *d, enum gate_action act, const char *arg,
+		       char *err, size_t errlen)
 {
 	switch (act) {
 	case GATE_ACT_QUARANTINE:
@@ -30,7 +30,8 @@ int gate_action_device(struct gate *g, struct gate_device *d, enum gate_action a
 		break;
 	case GATE_ACT_RELEASE:
 		if (gate_agent_quarantined(d)) {
-			/* The agent's own quarantine stays on the device; the gateway lets it go. */
+			/* The agent's own quarantine stays on the device; the gateway lets it go.
+			 */
 			d->policy = GATE_POL_ALLOW;
 		} else if (d->state == GATE_ST_QUARANTINED && d->notice_id[0]) {
 			/* The recall stands (shown), it is no longer enforced: notify only. */
@@ -61,8 +62,9 @@ int gate_action_device(struct gate *g, struct gate_device *d, enum gate_action a
 	case GATE_ACT_CONFIRM_FW: {
 		size_t n = arg ? strlen(arg) : 0;
 		if (!n || n > RC_FWVER_MAX || !rc_fwver_valid((struct rc_str){arg, n}))
-			return fail(err, errlen,
-				    "firmware version: 1-64 printable ASCII characters, no edge spaces");
+			return fail(
+			    err, errlen,
+			    "firmware version: 1-64 printable ASCII characters, no edge spaces");
 		struct gate_val *v = &d->f[GF_FWVER];
 		snprintf(v->v, sizeof(v->v), "%s", arg);
 		v->src = GS_OWNER;

@@ -86,7 +86,8 @@ static void feed(const struct blob *nb, size_t n, uint64_t serial)
 	size_t l[8], bad, len;
 	for (size_t i = 0; i < n; i++)
 		p[i] = nb[i].b, l[i] = nb[i].n;
-	struct rc_feed_meta m = {.serial = serial, .issued = FX_NOW - 3600, .expiry = FX_NOW + 86400};
+	struct rc_feed_meta m = {
+	    .serial = serial, .issued = FX_NOW - 3600, .expiry = FX_NOW + 86400};
 	assert_int_equal(rc_anchors_id(&anchors, m.anchors_id), RC_OK);
 	uint8_t *f;
 	assert_int_equal(rc_feed_build(&f, &len, &m, p, l, n, feedkey.sk, &bad), RC_OK);
@@ -284,8 +285,7 @@ static void test_policy_actions(void **state)
 	assert_false(gate_blocked(&g, d));
 	/* The owner's own quarantine of a clear device: a check does not lift it. */
 	struct gate_device *c = device(2, "cam-9", "1.0");
-	assert_int_equal(gate_action_device(&g, c, GATE_ACT_QUARANTINE, NULL, err, sizeof(err)),
-			 0);
+	assert_int_equal(gate_action_device(&g, c, GATE_ACT_QUARANTINE, NULL, err, sizeof(err)), 0);
 	gate_check_device(&g, c);
 	assert_int_equal(c->state, GATE_ST_QUARANTINED);
 	assert_true(gate_blocked(&g, c));
@@ -399,9 +399,9 @@ static void reply(int fd, const struct sockaddr_storage *to, socklen_t tl, uint8
 {
 	uint8_t out[RC_ANSWER_MAX];
 	size_t len;
-	assert_int_equal(fx_answer(out, sizeof(out), &len, type, nonce, 7, b ? b->b : NULL,
-				   b ? b->n : 0),
-			 RC_OK);
+	assert_int_equal(
+	    fx_answer(out, sizeof(out), &len, type, nonce, 7, b ? b->b : NULL, b ? b->n : 0),
+	    RC_OK);
 	assert_int_equal(sendto(fd, out, len, 0, (const struct sockaddr *)to, tl), (ssize_t)len);
 	usleep(20000);
 	gate_check_input(&g);
@@ -508,10 +508,8 @@ static void test_enforce_script(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_feed_mode),
-	    cmocka_unit_test(test_policy_actions),
-	    cmocka_unit_test(test_feed_refused),
-	    cmocka_unit_test(test_checkin_mode),
+	    cmocka_unit_test(test_feed_mode),      cmocka_unit_test(test_policy_actions),
+	    cmocka_unit_test(test_feed_refused),   cmocka_unit_test(test_checkin_mode),
 	    cmocka_unit_test(test_enforce_script),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

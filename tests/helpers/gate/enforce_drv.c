@@ -68,7 +68,10 @@ static int cmd(char **av, int ac, char *err, size_t errlen)
 	if (!strcmp(av[0], "id") && ac >= 4) {
 		for (int i = 0; i < 4; i++)
 			snprintf(d->id_store[i], sizeof(d->id_store[i]), "%.64s",
-				 i == 2 ? "" : i < 2 ? av[2 + i] : ac > 4 ? av[4] : "");
+				 i == 2   ? ""
+				 : i < 2  ? av[2 + i]
+				 : ac > 4 ? av[4]
+					  : "");
 		d->id.vendor = rc_str_c(d->id_store[0]);
 		d->id.model = rc_str_c(d->id_store[1]);
 		d->id.hwrev = rc_str_c(d->id_store[2]);
@@ -92,19 +95,30 @@ static int cmd(char **av, int ac, char *err, size_t errlen)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"interface", 1, NULL, 'i'}, {"state-dir", 1, NULL, 's'}, {"responder", 1, NULL, 'r'},
-	    {"remedy-allow", 1, NULL, 'a'}, {"feed", 1, NULL, 'f'},   {"feed-key", 1, NULL, 'k'},
-	    {"anchors", 1, NULL, 'A'},      {NULL, 0, NULL, 0}};
+	    {"interface", 1, NULL, 'i'}, {"state-dir", 1, NULL, 's'},
+	    {"responder", 1, NULL, 'r'}, {"remedy-allow", 1, NULL, 'a'},
+	    {"feed", 1, NULL, 'f'},      {"feed-key", 1, NULL, 'k'},
+	    {"anchors", 1, NULL, 'A'},   {NULL, 0, NULL, 0}};
 	int c;
 	log_init("gate-enforce-drv", true, 0);
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		struct gate_config *k = &g.cfg;
 		switch (c) {
-		case 'i': snprintf(k->interface, sizeof(k->interface), "%s", optarg); break;
-		case 's': snprintf(k->state_dir, sizeof(k->state_dir), "%s", optarg); break;
-		case 'f': snprintf(k->feed, sizeof(k->feed), "%s", optarg); break;
-		case 'k': snprintf(k->feed_key, sizeof(k->feed_key), "%s", optarg); break;
-		case 'A': snprintf(k->anchors, sizeof(k->anchors), "%s", optarg); break;
+		case 'i':
+			snprintf(k->interface, sizeof(k->interface), "%s", optarg);
+			break;
+		case 's':
+			snprintf(k->state_dir, sizeof(k->state_dir), "%s", optarg);
+			break;
+		case 'f':
+			snprintf(k->feed, sizeof(k->feed), "%s", optarg);
+			break;
+		case 'k':
+			snprintf(k->feed_key, sizeof(k->feed_key), "%s", optarg);
+			break;
+		case 'A':
+			snprintf(k->anchors, sizeof(k->anchors), "%s", optarg);
+			break;
 		case 'r':
 			if (k->nresponder < 4)
 				snprintf(k->responder[k->nresponder++], 64, "%s", optarg);
@@ -113,7 +127,8 @@ int main(int argc, char **argv)
 			if (k->nremedy_allow < 4)
 				snprintf(k->remedy_allow[k->nremedy_allow++], 64, "%s", optarg);
 			break;
-		default: return 2;
+		default:
+			return 2;
 		}
 	}
 	char err[512];
