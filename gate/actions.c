@@ -70,7 +70,7 @@ int gate_action_device(struct gate *g, struct gate_device *d, enum gate_action a
 		v->src = GS_OWNER;
 		v->seen = g->now;
 		/* The identity now has a build: derive it again and check it. */
-		if (gate_identity(d, g->aliases))
+		if (gate_identity(d, g->aliases) < 0)
 			return fail(err, errlen, "identity: not usable with this firmware version");
 		if (d->state == GATE_ST_POSSIBLE)
 			d->state = GATE_ST_UNCHECKED;

@@ -31,18 +31,6 @@ static struct rc_anchors anchors;
 static char dir[64];
 static struct gate g;
 
-/* The identity part is G1's; a device here gets its identity set directly. */
-__attribute__((weak)) int gate_identity(struct gate_device *d, const void *aliases)
-{
-	(void)aliases;
-	if (d->f[GF_FWVER].src && d->conf == GATE_CONF_MODEL) {
-		snprintf(d->id_store[3], sizeof(d->id_store[3]), "%.64s", d->f[GF_FWVER].v);
-		d->id.fwver = rc_str_c(d->id_store[3]);
-		d->conf = GATE_CONF_DESCRIBED;
-	}
-	return 0;
-}
-
 static void path(char *out, size_t cap, const char *name)
 {
 	snprintf(out, cap, "%s/%s", dir, name);
@@ -165,7 +153,8 @@ static void gate_done(void)
 	gate_inv_free(g.inv);
 }
 
-/* A device in the inventory with this identity (conf MODEL when fwver is NULL). */
+/* A device in the inventory described by UPnP as ACME / model / fwver (G1's gate_identity
+ * derives the canonical identity; model only when fwver is NULL). */
 static struct gate_device *device(uint8_t last, const char *model, const char *fwver)
 {
 	struct gate_obs o;
@@ -173,19 +162,18 @@ static struct gate_device *device(uint8_t last, const char *model, const char *f
 	uint8_t mac[6] = {0x02, 0, 0, 0, 0, last};
 	memcpy(o.mac, mac, 6);
 	o.has_mac = true;
-	snprintf(o.f[GF_HOSTNAME].v, GATE_VAL_MAX, "dev%u", last);
-	o.f[GF_HOSTNAME].src = GS_DHCP;
+	const struct {
+		enum gate_field f;
+		const char *v;
+	} fs[] = {{GF_MANUFACTURER, "ACME"}, {GF_MODEL, model}, {GF_FWVER, fwver}};
+	for (size_t i = 0; i < 3 && fs[i].v; i++) {
+		snprintf(o.f[fs[i].f].v, GATE_VAL_MAX, "%s", fs[i].v);
+		o.f[fs[i].f].src = GS_UPNP;
+	}
 	struct gate_device *d = gate_inv_observe(&g, &o);
 	assert_non_null(d);
-	snprintf(d->id_store[0], sizeof(d->id_store[0]), "acme");
-	snprintf(d->id_store[1], sizeof(d->id_store[1]), "%s", model);
-	snprintf(d->id_store[2], sizeof(d->id_store[2]), "a");
-	snprintf(d->id_store[3], sizeof(d->id_store[3]), "%s", fwver ? fwver : "");
-	d->id.vendor = rc_str_c(d->id_store[0]);
-	d->id.model = rc_str_c(d->id_store[1]);
-	d->id.hwrev = rc_str_c(d->id_store[2]);
-	d->id.fwver = rc_str_c(d->id_store[3]);
-	d->conf = fwver ? GATE_CONF_DESCRIBED : GATE_CONF_MODEL;
+	assert_true(gate_identity(d, NULL) >= 0);
+	assert_int_equal(d->conf, fwver ? GATE_CONF_DESCRIBED : GATE_CONF_MODEL);
 	return d;
 }
 
