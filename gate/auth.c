@@ -258,6 +258,15 @@ int gate_passwd_set(const char *state_dir, int in_fd, char *err, size_t errlen)
 	unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	size_t hl = strlen(h);
+	/* Run by root at install, read by the daemon's own user: the file goes to the owner of
+	 * the state directory (the unit's StateDirectory), still mode 0600. */
+	struct stat dst;
+	if (fd >= 0 && geteuid() == 0 && stat(state_dir, &dst) == 0 && dst.st_uid != 0 &&
+	    fchown(fd, dst.st_uid, dst.st_gid) != 0) {
+		snprintf(err, errlen, "%s: chown to the state directory's owner: %s", tmp,
+			 strerror(errno));
+		goto out;
+	}
 	if (fd < 0 || write(fd, h, hl) != (ssize_t)hl || write(fd, "\n", 1) != 1 ||
 	    fsync(fd) != 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));

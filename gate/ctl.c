@@ -48,7 +48,8 @@ int gate_ctl_request(const char *path, char op, const char *const *s, size_t n, 
 	    send(fd, msg, len, MSG_NOSIGNAL) == (ssize_t)len) {
 		for (;;) {
 			if (cap - got < 65536) {
-				char *nb = cap + 65536 <= REPLY_MAX ? realloc(buf, cap + 65536 + 1) : NULL;
+				char *nb =
+				    cap + 65536 <= REPLY_MAX ? realloc(buf, cap + 65536 + 1) : NULL;
 				if (!nb) {
 					errno = EFBIG;
 					break;
@@ -104,8 +105,8 @@ static void print_device(json_t *d)
 	size_t i;
 	const char *k;
 	printf("%s  %s  %s  policy %s  confidence %s%s\n", jstr(d, "mac"),
-	       json_is_true(json_object_get(d, "present")) ? "present" : "absent",
-	       jstr(d, "state"), jstr(d, "policy"), jstr(d, "confidence"),
+	       json_is_true(json_object_get(d, "present")) ? "present" : "absent", jstr(d, "state"),
+	       jstr(d, "policy"), jstr(d, "confidence"),
 	       json_is_true(json_object_get(d, "mac_random")) ? "  (random MAC)" : "");
 	if (id) {
 		char line[400];
@@ -152,8 +153,8 @@ int cmd_status(const char *ctl, bool json)
 		json_t *root = json_loadb(buf, len, 0, &je), *d;
 		size_t i;
 		if (!root) {
-			fprintf(stderr, "recall-gate: status reply: %d:%d: %s\n", je.line, je.column,
-				je.text);
+			fprintf(stderr, "recall-gate: status reply: %d:%d: %s\n", je.line,
+				je.column, je.text);
 			rc = 1;
 		}
 		json_t *devs = json_object_get(root, "devices");

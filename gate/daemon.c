@@ -29,12 +29,8 @@ void gate_changed(struct gate *g, struct gate_device *d, unsigned chg)
 {
 	enum gate_state st0 = d->state;
 	if (chg & (GATE_CHG_NEW | GATE_CHG_FIELD)) {
-		enum gate_conf c0 = d->conf;
-		char id0[sizeof(d->id_store)];
-		memcpy(id0, d->id_store, sizeof(id0));
-		gate_identity(d, g->aliases);
-		if (d->conf != c0 || memcmp(id0, d->id_store, sizeof(id0)) != 0 ||
-		    (chg & GATE_CHG_NEW))
+		/* gate_identity: 1 when confidence, identity or mapping changed (parse.h). */
+		if (gate_identity(d, g->aliases) == 1 || (chg & GATE_CHG_NEW))
 			gate_check_device(g, d);
 	}
 	if (d->state != st0 || (chg & (GATE_CHG_ADDR | GATE_CHG_NEW)))
@@ -119,11 +115,12 @@ static void do_status(struct gate *g, int fd)
 	    root, "counters",
 	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "observed",
 		      (json_int_t)is->observed, "unresolved", (json_int_t)is->unresolved,
-		      "refused_mac", (json_int_t)is->refused_mac, "evicted", (json_int_t)is->evicted,
-		      "table_full", (json_int_t)is->full, "lan_rx", (json_int_t)ls->rx, "lan_bad",
-		      (json_int_t)ls->bad, "lan_foreign_if", (json_int_t)ls->foreign_if,
-		      "lan_ratelimited", (json_int_t)ls->ratelimited, "lan_unresolved",
-		      (json_int_t)ls->unresolved, "lease_bad", (json_int_t)lease_bad));
+		      "refused_mac", (json_int_t)is->refused_mac, "evicted",
+		      (json_int_t)is->evicted, "table_full", (json_int_t)is->full, "lan_rx",
+		      (json_int_t)ls->rx, "lan_bad", (json_int_t)ls->bad, "lan_foreign_if",
+		      (json_int_t)ls->foreign_if, "lan_ratelimited", (json_int_t)ls->ratelimited,
+		      "lan_unresolved", (json_int_t)ls->unresolved, "lease_bad",
+		      (json_int_t)lease_bad));
 	char *text = root ? json_dumps(root, JSON_INDENT(1)) : NULL;
 	json_decref(root);
 	if (text)
@@ -133,8 +130,8 @@ static void do_status(struct gate *g, int fd)
 	free(text);
 }
 
-static const char *const act_names[] = {"",	"quarantine", "release", "confirm-fw",
-					"allow", "notify",	   "enforce"};
+static const char *const act_names[] = {"",      "quarantine", "release", "confirm-fw",
+					"allow", "notify",     "enforce"};
 
 static void do_action(struct gate *g, int fd, const char *const *s, size_t n, unsigned uid)
 {
@@ -144,10 +141,21 @@ static void do_action(struct gate *g, int fd, const char *const *s, size_t n, un
 	for (int i = 1; n >= 2 && i < (int)(sizeof(act_names) / sizeof(act_names[0])); i++)
 		if (!strcmp(s[1], act_names[i]))
 			act = i;
-	if (n < 2 || gate_mac_parse(s[0], mac) < 0 || !act ||
-	    (act == GATE_ACT_CONFIRM_FW) != (n == 3) || n > 3) {
-		reply_str(fd, '1', "usage: action MAC quarantine|release|allow|notify|enforce|"
-				   "confirm-fw VERSION");
+	char why[200];
+	why[0] = 0;
+	if (n < 2 || n > 3)
+		snprintf(why, sizeof(why), "expected MAC ACTION [VERSION]");
+	else if (gate_mac_parse(s[0], mac) < 0)
+		snprintf(why, sizeof(why), "MAC \"%.40s\": not aa:bb:cc:dd:ee:ff", s[0]);
+	else if (!act)
+		snprintf(why, sizeof(why),
+			 "action \"%.40s\": not one of quarantine, release, allow, "
+			 "notify, enforce, confirm-fw",
+			 s[1]);
+	else if ((act == GATE_ACT_CONFIRM_FW) != (n == 3))
+		snprintf(why, sizeof(why), "a VERSION goes with confirm-fw, and only with it");
+	if (why[0]) {
+		reply_str(fd, '1', why);
 		return;
 	}
 	if (gate_action(g, mac, (enum gate_action)act, n == 3 ? s[2] : NULL, err, sizeof(err)) <
@@ -214,8 +222,10 @@ void gate_ctl_accept(struct gate *g, int lfd)
 		size_t n = 0;
 		if (r >= 1) {
 			req[r] = 0;
-			/* Strings after the operation byte; the last one is terminated by req[r]. */
-			for (ssize_t i = 1; i < r && n < GATED_ARGS_MAX; i += (ssize_t)strlen(req + i) + 1)
+			/* Strings after the operation byte; the last one is terminated by req[r].
+			 */
+			for (ssize_t i = 1; i < r && n < GATED_ARGS_MAX;
+			     i += (ssize_t)strlen(req + i) + 1)
 				s[n++] = req + i;
 		}
 		if (r < 1)

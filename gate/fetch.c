@@ -70,8 +70,8 @@ static int sock_cb(CURL *e, curl_socket_t s, int what, void *up, void *sp)
 		nsocks++;
 	}
 	socks[i].fd = s;
-	socks[i].events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) |
-				  ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+	socks[i].events =
+	    (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
 	return 0;
 }
 

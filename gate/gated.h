@@ -18,10 +18,10 @@
 
 /* ---- inventory.c ---- */
 /* What gate_inv_observe_ex changed (bit mask). */
-#define GATE_CHG_NEW   1u /* a new device */
-#define GATE_CHG_ADDR  2u /* an address was added (or moved here from another device) */
-#define GATE_CHG_FIELD 4u /* a field's value or source changed: identity to be derived again */
-#define GATE_CHG_UPNP  8u /* GF_UPNP_URL changed: fetch the description */
+#define GATE_CHG_NEW   1u  /* a new device */
+#define GATE_CHG_ADDR  2u  /* an address was added (or moved here from another device) */
+#define GATE_CHG_FIELD 4u  /* a field's value or source changed: identity to be derived again */
+#define GATE_CHG_UPNP  8u  /* GF_UPNP_URL changed: fetch the description */
 #define GATE_CHG_MUD   16u /* GF_MUD_URL changed: fetch the MUD file */
 
 struct gate_inv_stats {
@@ -39,7 +39,8 @@ struct gate_device *gate_inv_observe_ex(struct gate *g, const struct gate_obs *o
 struct gate_device *gate_inv_by_addr(struct gate_inv *inv, const struct gate_addr *a);
 bool gate_inv_absent(const struct gate_inv *inv, const struct gate_device *d, uint64_t now);
 void gate_inv_touch(struct gate_inv *inv); /* mark dirty (state or policy changed elsewhere) */
-bool gate_inv_dirty(const struct gate_inv *inv);
+bool gate_inv_dirty(const struct gate_inv *inv);      /* something but sighting times changed */
+bool gate_inv_seen_dirty(const struct gate_inv *inv); /* only sighting times changed */
 const struct gate_inv_stats *gate_inv_stats(const struct gate_inv *inv);
 /* Load state_dir/inventory.json. 0: loaded (or no file); -1: the file is refused (err names
  * file and position), it was renamed aside to inventory.json.bad and the store is empty. */
@@ -84,7 +85,7 @@ int gate_fetch_init(char *err, size_t errlen);
 int gate_fetch_queue(struct gate *g, const struct gate_device *d, enum gate_fetch_kind kind);
 /* Poll set: fds and their events (POLLIN/POLLOUT); returns the count. */
 size_t gate_fetch_fds(int *fds, short *events, size_t cap);
-int gate_fetch_timeout_ms(void); /* -1: no timer */
+int gate_fetch_timeout_ms(void);                            /* -1: no timer */
 void gate_fetch_run(struct gate *g, int fd, short revents); /* fd -1: timer */
 void gate_fetch_cleanup(void);
 

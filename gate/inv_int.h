@@ -8,7 +8,8 @@ struct gate_inv {
 	struct gate_device *dev; /* GATE_DEVICES_MAX slots, n used */
 	size_t n;
 	uint64_t absent_after; /* seconds */
-	bool dirty;
+	bool dirty;            /* a device, field, address or state changed: write soon */
+	bool seen_dirty; /* only times of sightings changed: write now and then (flash wear) */
 	struct gate_inv_stats st;
 };
 

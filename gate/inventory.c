@@ -3,14 +3,15 @@
  * Merging: an observation names its device by MAC (neighbour table, DHCP, fetched files) or
  * only by the address it came from (SSDP, mDNS, announcements: has_mac = false), which is
  * resolved through the addresses the store already holds; the store never takes a MAC from a
- * packet's body. A field is replaced by a source of the same or a higher rank (the owner above
- * the agent above a MUD file above UPnP above mDNS/SSDP above DHCP above the OUI), or by any
+ * packet's body. A field is replaced by a source of the same or a higher rank (G1's
+ * gate_src_rank: agent = owner = MUD > UPnP = mDNS > SSDP > DHCP > OUI, neighbour), or by any
  * source once the old value has not been repeated for a day (the owner's value never goes
- * stale). An address belongs to one device: observed for another MAC, it moves there.
- * Randomised MACs (locally administered bit) are ordinary keys: a phone that changes its MAC is
- * a new device and the old entry ages out. When the table is full the device unseen longest
- * among the absent ones is evicted, never one that is recalled or quarantined; with no such
- * device a new MAC is refused (counted) rather than pushing out a present device. */
+ * stale: a device that stopped announcing should not pin its old claim forever). An address belongs
+ * to one device: observed for another MAC, it moves there. Randomised MACs (locally administered
+ * bit) are ordinary keys: a phone that changes its MAC is a new device and the old entry ages out.
+ * When the table is full the device unseen longest among the absent ones is evicted, never one that
+ * is recalled or quarantined; with no such device a new MAC is refused (counted) rather than
+ * pushing out a present device. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,24 +19,20 @@
 
 #include "gated.h"
 #include "inv_int.h"
+#include "parse.h"
 
 #define FIELD_STALE_S 86400 /* a value not repeated for a day yields to any source */
 
 static const char *const src_names[GS__N] = {"none", "neigh", "dhcp",  "dhcp6", "mdns", "ssdp",
 					     "upnp", "mud",   "agent", "oui",   "owner"};
 static const char *const field_names[GF__N] = {
-    "hostname", "vendor_class", "dhcp_prl",      "mud_url",  "manufacturer",
-    "model",    "model_number", "hwrev",         "fwver",    "friendly_name",
+    "hostname", "vendor_class", "dhcp_prl",    "mud_url", "manufacturer",
+    "model",    "model_number", "hwrev",       "fwver",   "friendly_name",
     "upnp_url", "agent_state",  "agent_notice"};
 static const char *const conf_names[] = {"unknown", "model", "described", "declared"};
 static const char *const state_names[] = {"unchecked", "clear",       "possible",
 					  "recalled",  "quarantined", "agent_quarantine"};
 static const char *const policy_names[] = {"enforce", "notify", "allow"};
-/* Rank of each source: a field keeps the value of the highest-ranked recent source. */
-static const uint8_t src_rank[GS__N] = {
-    [GS_NONE] = 0, [GS_NEIGH] = 1, [GS_OUI] = 2,  [GS_DHCP] = 3,  [GS_DHCP6] = 3, [GS_SSDP] = 4,
-    [GS_MDNS] = 4, [GS_UPNP] = 5,  [GS_MUD] = 6,  [GS_AGENT] = 7, [GS_OWNER] = 8};
-
 #define NAME_OF(tab, i) ((i) < sizeof(tab) / sizeof(tab[0]) ? tab[i] : "?")
 const char *gate_src_name(unsigned s)
 {
@@ -164,6 +161,11 @@ bool gate_inv_dirty(const struct gate_inv *inv)
 	return inv->dirty;
 }
 
+bool gate_inv_seen_dirty(const struct gate_inv *inv)
+{
+	return inv->seen_dirty;
+}
+
 const struct gate_inv_stats *gate_inv_stats(const struct gate_inv *inv)
 {
 	return &inv->st;
@@ -208,7 +210,8 @@ static struct gate_device *addr_take(struct gate_inv *inv, const struct gate_add
 		for (uint32_t j = 0; j < d->naddr; j++) {
 			if (!addr_eq(&d->addr[j], a))
 				continue;
-			memmove(&d->addr[j], &d->addr[j + 1], (d->naddr - j - 1) * sizeof(d->addr[0]));
+			memmove(&d->addr[j], &d->addr[j + 1],
+				(d->naddr - j - 1) * sizeof(d->addr[0]));
 			d->naddr--;
 			lost = d;
 			break;
@@ -250,7 +253,9 @@ static bool field_merge(struct gate_val *cur, const struct gate_val *in, uint64_
 	if (n == sizeof(in->v))
 		return false; /* not terminated: a parser bug, never stored */
 	bool stale = cur->src != GS_OWNER && cur->seen + FIELD_STALE_S < now;
-	if (cur->src != GS_NONE && src_rank[in->src] < src_rank[cur->src] && !stale)
+	if (cur->src != GS_NONE &&
+	    gate_src_rank((enum gate_src)in->src) < gate_src_rank((enum gate_src)cur->src) &&
+	    !stale)
 		return false;
 	bool changed = cur->src != in->src || strcmp(cur->v, in->v) != 0;
 	memcpy(cur->v, in->v, n + 1);
@@ -320,7 +325,10 @@ struct gate_device *gate_inv_observe_ex(struct gate *g, const struct gate_obs *o
 		if (i == GF_MUD_URL)
 			c |= GATE_CHG_MUD;
 	}
-	inv->dirty = true;
+	if (c)
+		inv->dirty = true;
+	else
+		inv->seen_dirty = true;
 	if (chg)
 		*chg = c;
 	return d;
@@ -353,6 +361,7 @@ int gate_addr_parse(const char *s, struct gate_addr *a)
 
 void gate_addr_format(const struct gate_addr *a, char *out, size_t cap)
 {
-	if (!addr_ok(a) || !inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->a, out, (socklen_t)cap))
+	if (!addr_ok(a) ||
+	    !inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->a, out, (socklen_t)cap))
 		snprintf(out, cap, "?");
 }

@@ -25,13 +25,13 @@
 #include "gated.h"
 #include "log.h"
 
-#define SSDP_V4  "239.255.255.250"
-#define MDNS_V4  "224.0.0.251"
-#define ANN_V4   "239.255.74.12"
-#define ANN_V6   "ff02::7412"
-#define PKT_MAX  9000 /* larger datagrams are truncated and refused */
-#define SRC_MAX  64   /* sources with their own token bucket (least recently used reused) */
-#define SRC_RATE 5.0  /* datagrams per second per source ... */
+#define SSDP_V4   "239.255.255.250"
+#define MDNS_V4   "224.0.0.251"
+#define ANN_V4    "239.255.74.12"
+#define ANN_V6    "ff02::7412"
+#define PKT_MAX   9000 /* larger datagrams are truncated and refused */
+#define SRC_MAX   64   /* sources with their own token bucket (least recently used reused) */
+#define SRC_RATE  5.0  /* datagrams per second per source ... */
 #define SRC_BURST 20.0 /* ... after a burst of this many */
 
 enum kind { K_SSDP, K_SEARCH, K_MDNS, K_ANN4, K_ANN6, K__N };
@@ -105,8 +105,8 @@ static int udp4(uint16_t port, const char *group, bool reuseport, char *err, siz
 	}
 	return fd;
 fail:
-	snprintf(err, errlen, "UDP port %u%s%s: %s", port, group ? " group " : "", group ? group : "",
-		 strerror(errno));
+	snprintf(err, errlen, "UDP port %u%s%s: %s", port, group ? " group " : "",
+		 group ? group : "", strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	return -1;
@@ -186,10 +186,14 @@ static void send_v4(int fd, const char *group, uint16_t port, const void *p, siz
  * announce (printers, cameras, speakers, home automation). */
 static void mdns_query(void)
 {
-	static const char *const names[] = {
-	    "_services._dns-sd._udp.local.", "_device-info._tcp.local.", "_http._tcp.local.",
-	    "_ipp._tcp.local.", "_googlecast._tcp.local.", "_hap._tcp.local.",
-	    "_airplay._tcp.local.", "_rtsp._tcp.local."};
+	static const char *const names[] = {"_services._dns-sd._udp.local.",
+					    "_device-info._tcp.local.",
+					    "_http._tcp.local.",
+					    "_ipp._tcp.local.",
+					    "_googlecast._tcp.local.",
+					    "_hap._tcp.local.",
+					    "_airplay._tcp.local.",
+					    "_rtsp._tcp.local."};
 	ldns_rdf *dn = ldns_dname_new_frm_str(names[0]);
 	ldns_pkt *p = dn ? ldns_pkt_query_new(dn, LDNS_RR_TYPE_PTR, LDNS_RR_CLASS_IN, 0) : NULL;
 	uint8_t *wire = NULL;

@@ -53,8 +53,7 @@ static const struct conf_key keys[] = {
     {"check-interval", CONF_DURATION, F(check_interval), 60000, 30 * DAY, "1d", NULL, NULL, NULL},
     {"vendors-map", CONF_PATH, F(vendors_map), 0, 0, "/usr/share/recall/gate/vendors.map", NULL,
      NULL, NULL},
-    {"oui-file", CONF_PATH, F(oui_file), 0, 0, "/usr/share/recall/gate/oui.txt", NULL, NULL,
-     NULL},
+    {"oui-file", CONF_PATH, F(oui_file), 0, 0, "/usr/share/recall/gate/oui.txt", NULL, NULL, NULL},
     {"fetch-upnp", CONF_BOOL, F(fetch_upnp), 0, 0, "yes", NULL, NULL, NULL},
     {"fetch-mud", CONF_BOOL, F(fetch_mud), 0, 0, "yes", NULL, NULL, NULL},
     {"default-policy", CONF_ENUM, F(default_policy), 0, 0, "enforce", policy_names, NULL, NULL},
@@ -152,12 +151,9 @@ int main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	bool hook = !strcmp(base, "recall-gate-lease");
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"foreground", no_argument, NULL, 'f'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'}, {"foreground", no_argument, NULL, 'f'},
+	    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	char err[CONF_ERR_MAX];
 	if (hook) {
@@ -194,10 +190,10 @@ int main(int argc, char **argv)
 	bool json = argc == 2 && !strcmp(argv[1], "--json");
 	if (!strcmp(cmd, "help"))
 		return usage(stdout, 0);
-	if (!((!strcmp(cmd, "run") && argc == 1) || (!strcmp(cmd, "status") && (argc == 1 || json)) ||
+	if (!((!strcmp(cmd, "run") && argc == 1) ||
+	      (!strcmp(cmd, "status") && (argc == 1 || json)) ||
 	      (!strcmp(cmd, "action") && (argc == 3 || argc == 4)) ||
-	      (!strcmp(cmd, "passwd") && argc == 1) ||
-	      (!strcmp(cmd, "lease") && argc >= 2)))
+	      (!strcmp(cmd, "passwd") && argc == 1) || (!strcmp(cmd, "lease") && argc >= 2)))
 		return usage(stderr, 2);
 	if (config_load(conf, &g.cfg, &o, err, sizeof(err)) < 0) {
 		if (!strcmp(cmd, "lease"))

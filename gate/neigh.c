@@ -36,7 +36,8 @@ int gate_neigh_open(struct gate *g, char *err, size_t errlen)
 	}
 	mon = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	req = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!mon || !req || mnl_socket_bind(mon, 1u << (RTNLGRP_NEIGH - 1), MNL_SOCKET_AUTOPID) < 0 ||
+	if (!mon || !req ||
+	    mnl_socket_bind(mon, 1u << (RTNLGRP_NEIGH - 1), MNL_SOCKET_AUTOPID) < 0 ||
 	    mnl_socket_bind(req, 0, MNL_SOCKET_AUTOPID) < 0) {
 		snprintf(err, errlen, "netlink: %s", strerror(errno));
 		return -1;

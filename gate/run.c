@@ -21,10 +21,11 @@
 
 int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int verbose);
 
-#define NEIGH_REDUMP_S 60 /* refresh presence from the kernel's table */
-#define LAN_RETRY_S    5  /* the LAN interface does not exist yet: try again this often */
-#define SAVE_EVERY_S   10 /* a changed inventory is written at most this often */
-#define CHECKS_PER_S   16 /* periodic re-checks per second (bounded work per pass) */
+#define NEIGH_REDUMP_S 60  /* refresh presence from the kernel's table */
+#define LAN_RETRY_S    5   /* the LAN interface does not exist yet: try again this often */
+#define SAVE_EVERY_S   10  /* a changed inventory is written at most this often */
+#define SAVE_SEEN_S    600 /* ... and when only sighting times changed (flash wear) */
+#define CHECKS_PER_S   16  /* periodic re-checks per second (bounded work per pass) */
 
 static volatile sig_atomic_t stop_flag, hup_flag;
 
@@ -82,7 +83,8 @@ static bool lan_open(struct gate *g)
 {
 	char err[512];
 	static bool said;
-	if (gate_neigh_open(g, err, sizeof(err)) == 0 && gate_listen_open(g, err, sizeof(err)) == 0) {
+	if (gate_neigh_open(g, err, sizeof(err)) == 0 &&
+	    gate_listen_open(g, err, sizeof(err)) == 0) {
 		if (said)
 			log_info("LAN interface %s is there: listening", g->cfg.interface);
 		return true;
@@ -178,7 +180,7 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 
 	uint64_t search_every = o->search_interval_ms / 1000;
 	uint64_t next_search = g->now + search_every, next_dump = g->now + NEIGH_REDUMP_S;
-	uint64_t last_save = g->now, last_web = 0;
+	uint64_t last_save = g->now, last_web = 0, last_recheck = 0;
 	size_t cursor = 0;
 	enum { MAXFD = 32 };
 	struct pollfd pf[MAXFD];
@@ -246,14 +248,18 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 			gate_listen_search(g);
 			next_search = g->now + search_every;
 		}
-		recheck(g, &cursor);
-		if (gate_inv_dirty(g->inv) && g->now >= last_save + SAVE_EVERY_S) {
+		if (g->now != last_recheck) {
+			recheck(g, &cursor);
+			last_recheck = g->now;
+		}
+		if ((gate_inv_dirty(g->inv) && g->now >= last_save + SAVE_EVERY_S) ||
+		    (gate_inv_seen_dirty(g->inv) && g->now >= last_save + SAVE_SEEN_S)) {
 			save(g);
 			last_save = g->now;
 		}
 	}
 	log_info("stopping");
-	if (gate_inv_dirty(g->inv))
+	if (gate_inv_dirty(g->inv) || gate_inv_seen_dirty(g->inv))
 		save(g);
 	gate_web_stop(g);
 	gate_fetch_cleanup();

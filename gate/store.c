@@ -42,8 +42,8 @@ void *gate_dev_json(const struct gate_inv *inv, const struct gate_device *d, uin
 	json_object_set_new(o, "last_seen", json_integer((json_int_t)d->last_seen));
 	for (uint32_t i = 0; i < d->naddr && i < GATE_ADDRS_MAX; i++) {
 		gate_addr_format(&d->addr[i], a, sizeof(a));
-		json_array_append_new(addrs, json_pack("{s:s, s:I}", "addr", a, "seen",
-						       (json_int_t)d->addr[i].seen));
+		json_array_append_new(
+		    addrs, json_pack("{s:s, s:I}", "addr", a, "seen", (json_int_t)d->addr[i].seen));
 	}
 	json_object_set_new(o, "addrs", addrs);
 	for (unsigned i = 0; i < GF__N; i++)
@@ -61,12 +61,13 @@ void *gate_dev_json(const struct gate_inv *inv, const struct gate_device *d, uin
 	json_object_set_new(o, "confidence", json_string(gate_conf_name(d->conf)));
 	if (d->conf >= GATE_CONF_MODEL) {
 		const struct rc_identity *id = &d->id;
-		json_object_set_new(
-		    o, "identity",
-		    json_pack("{s:s%, s:s%, s:s%, s:s%}", "vendor", id->vendor.p ? id->vendor.p : "",
-			      id->vendor.n, "model", id->model.p ? id->model.p : "", id->model.n,
-			      "hwrev", id->hwrev.p ? id->hwrev.p : "", id->hwrev.n, "fwver",
-			      id->fwver.p ? id->fwver.p : "", id->fwver.n));
+		json_object_set_new(o, "identity",
+				    json_pack("{s:s%, s:s%, s:s%, s:s%}", "vendor",
+					      id->vendor.p ? id->vendor.p : "", id->vendor.n,
+					      "model", id->model.p ? id->model.p : "", id->model.n,
+					      "hwrev", id->hwrev.p ? id->hwrev.p : "", id->hwrev.n,
+					      "fwver", id->fwver.p ? id->fwver.p : "",
+					      id->fwver.n));
 	}
 	json_object_set_new(o, "mapping", json_string(d->mapping));
 	json_t *src = json_array();
@@ -82,7 +83,8 @@ void *gate_dev_json(const struct gate_inv *inv, const struct gate_device *d, uin
 
 int gate_inv_save_path(struct gate_inv *inv, const char *dir, char *err, size_t errlen)
 {
-	json_t *root = json_pack("{s:s, s:i, s:[]}", "format", STORE_FORMAT, "version", 1, "devices");
+	json_t *root =
+	    json_pack("{s:s, s:i, s:[]}", "format", STORE_FORMAT, "version", 1, "devices");
 	json_t *arr = root ? json_object_get(root, "devices") : NULL;
 	for (size_t i = 0; arr && i < inv->n; i++) {
 		json_t *d = gate_dev_json(inv, &inv->dev[i], 0, false);
@@ -110,14 +112,15 @@ int gate_inv_save_path(struct gate_inv *inv, const char *dir, char *err, size_t 
 	}
 	if (fd >= 0 && off == len && fsync(fd) == 0 && close(fd) == 0) {
 		fd = -1;
-		if (renameat(dfd, GATED_INV_FILE ".tmp", dfd, GATED_INV_FILE) == 0 && fsync(dfd) == 0)
+		if (renameat(dfd, GATED_INV_FILE ".tmp", dfd, GATED_INV_FILE) == 0 &&
+		    fsync(dfd) == 0)
 			rc = 0;
 	}
 	if (rc < 0)
 		snprintf(err, errlen, "inventory: cannot write %s/%s: %s", dir, GATED_INV_FILE,
 			 strerror(errno));
 	else
-		inv->dirty = false;
+		inv->dirty = inv->seen_dirty = false;
 	if (fd >= 0)
 		close(fd);
 	if (dfd >= 0)
@@ -293,7 +296,7 @@ int gate_inv_parse(struct gate_inv *inv, const char *name, const char *buf, size
 	struct rd r = {err, errlen, name};
 	err[0] = 0;
 	if (parse_store(&r, buf, len, inv) == 0) {
-		inv->dirty = false;
+		inv->dirty = inv->seen_dirty = false;
 		return 0;
 	}
 	memset(inv->dev, 0, inv->n * sizeof(inv->dev[0]));
@@ -344,8 +347,8 @@ int gate_inv_load(struct gate *g, char *err, size_t errlen)
 	snprintf(aside, sizeof(aside), "%s.bad", path);
 	if (rename(path, aside) == 0) {
 		size_t l = strlen(err);
-		snprintf(err + l, errlen - l, " (kept aside as %s; starting with an empty inventory)",
-			 aside);
+		snprintf(err + l, errlen - l,
+			 " (kept aside as %s; starting with an empty inventory)", aside);
 	}
 	return -1;
 }

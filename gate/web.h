@@ -1,7 +1,9 @@
 /* recall-gate's owner page and JSON API (G3): declarations shared by web.c (libmicrohttpd on
  * the main poll loop), web_handle.c (the request handler, a pure function of the request that
- * the unit test and the fuzz target call without a socket), web_html.c, web_api.c and auth.c.
- * The gate/gate.h interface is unchanged; these are the web part's own. */
+ * the unit test and the fuzz target call without a socket), web_html.c (the page), web_api.c
+ * (JSON), web_util.c (output buffer, escaping, names) and auth.c (password, sessions, CSRF).
+ * The gate/gate.h interface is unchanged; these are the web part's own, and main.c calls
+ * gate_passwd_main() for `recall-gate passwd`. */
 #ifndef RECALL_GATE_WEB_H
 #define RECALL_GATE_WEB_H
 

@@ -251,11 +251,13 @@ static void action(struct web_ctx *w, const struct web_req *q, struct web_sessio
 		web_api_devices(w, mac, r);
 		return;
 	}
+	/* the action's own name (slash + 1 may carry more), and the reason cut to fit */
+	const char *an = web_action_name(act);
 	if (rc != 0)
-		snprintf(s->flash, sizeof s->flash, "%s %s: refused: %s", slash + 1, ms,
+		snprintf(s->flash, sizeof s->flash, "%s %s: refused: %.150s", an, ms,
 			 err[0] ? err : "no reason given");
 	else
-		snprintf(s->flash, sizeof s->flash, "%s %s: done.", slash + 1, ms);
+		snprintf(s->flash, sizeof s->flash, "%s %s: done.", an, ms);
 	char to[32];
 	snprintf(to, sizeof to, "/#d-%02x%02x%02x%02x%02x%02x", mac[0], mac[1], mac[2], mac[3],
 		 mac[4], mac[5]);

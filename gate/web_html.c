@@ -4,6 +4,7 @@
  * else it is shown as text. Forms post to /device/<mac>/<action> with the session's CSRF token. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "recall/notice.h"
 #include "web.h"
@@ -77,6 +78,18 @@ void web_page_message(struct web_resp *r, unsigned status, const char *title, co
 	text(&r->body, msg);
 	wb_puts(&r->body,
 		"</p><p><a href=\"/\">Back to the devices</a></p></main></body></html>\n");
+}
+
+/* "2026-12-03 15:40 UTC", or "never" for 0 */
+static void when(struct wbuf *b, uint64_t t)
+{
+	char s[32];
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (t == 0 || !gmtime_r(&tt, &tm) || !strftime(s, sizeof s, "%Y-%m-%d %H:%M UTC", &tm))
+		wb_puts(b, "never");
+	else
+		wb_puts(b, s);
 }
 
 static const char *state_class(enum gate_state st)
@@ -175,7 +188,9 @@ static void device(struct web_ctx *w, struct wbuf *b, const struct gate_device *
 	}
 	if (d->naddr == 0)
 		wb_puts(b, "none seen");
-	wb_printf(b, "</dd><dt>Identity</dt><dd class=\"identity\">");
+	wb_puts(b, "</dd><dt>Last seen</dt><dd>");
+	when(b, d->last_seen);
+	wb_puts(b, "</dd><dt>Identity</dt><dd class=\"identity\">");
 	if (d->conf >= GATE_CONF_MODEL && d->id.vendor.p) {
 		rstr(b, d->id.vendor, true);
 		wb_puts(b, " / ");
@@ -197,8 +212,10 @@ static void device(struct web_ctx *w, struct wbuf *b, const struct gate_device *
 		text(b, d->mapping);
 		wb_puts(b, "</dd>");
 	}
-	wb_printf(b, "<dt>Policy</dt><dd class=\"policy\">%s</dd></dl>",
+	wb_printf(b, "<dt>Policy</dt><dd class=\"policy\">%s</dd><dt>Checked</dt><dd>",
 		  web_policy_name(d->policy));
+	when(b, d->checked);
+	wb_puts(b, "</dd></dl>");
 
 	wb_puts(b, "<details><summary>What the network says about it</summary><table>"
 		   "<tr><th>field</th><th>value</th><th>source</th></tr>");

@@ -235,6 +235,31 @@ code=$(inlap curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$URL/api/devic
 code=$(inlap curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Host: evil.example:8080" "$URL/login")
 [ "$code" = 421 ] && ok "foreign Host (DNS rebinding): 421" || bad "foreign Host: $code"
 
+# The JSON API through the real server: login, the devices, an action with the header token,
+# a body over the cap.
+J=$(inlap curl -s -c "$W/jar" --max-time 10 -H 'Content-Type: application/json' \
+	-d "{\"password\": \"$PW\"}" "$URL/api/login")
+TOKEN=$(printf '%s' "$J" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])' 2>/dev/null)
+[ ${#TOKEN} -eq 64 ] && ok "API login: a CSRF token" || bad "API login: $J"
+inlap curl -s -b "$W/jar" --max-time 10 "$URL/api/devices" >"$W/api.json"
+python3 - "$W/api.json" "$M2" "$P_FRIENDLY" <<'PY' && ok "API: devices, payload name as data" || bad "API devices"
+import json, sys
+d = {x["mac"]: x for x in json.load(open(sys.argv[1]))["devices"]}
+cam = d[sys.argv[2]]
+assert len(d) >= 4 and cam["name"] == sys.argv[3] and cam["state"] == "quarantined", cam
+assert cam["fields"]["friendly_name"]["source"] == "upnp" and cam["notice"]["remedy_linkable"]
+PY
+code=$(inlap curl -s -o /dev/null -w '%{http_code}' -b "$W/jar" --max-time 10 -X POST "$URL/api/devices/$M1/notify")
+[ "$code" = 403 ] && ok "API action without X-CSRF-Token: 403" || bad "API action without token: $code"
+code=$(inlap curl -s -o "$W/act.json" -w '%{http_code}' -b "$W/jar" --max-time 10 -X POST \
+	-H "X-CSRF-Token: $TOKEN" "$URL/api/devices/$M1/notify")
+[ "$code" = 200 ] && [ "$(field $M1 policy)" = notify ] && ok "API action notify: status --json policy notify" ||
+	bad "API action: $code, policy $(field $M1 policy)"
+head -c 5000 /dev/zero | tr '\0' x >"$W/big"
+code=$(inlap curl -s -o /dev/null -w '%{http_code}' -b "$W/jar" --max-time 10 -X POST \
+	-H "X-CSRF-Token: $TOKEN" --data-binary @"$W/big" "$URL/api/devices/$M1/confirm-fw")
+[ "$code" = 413 ] && ok "5000-byte body: 413" || bad "5000-byte body: $code"
+
 # The browser: log in, check the DOM, screenshot, click "Quarantine" for the phone.
 printf '%s\n' "$P_HOST" "$P_VENDOR" "$P_FRIENDLY" "$P_NOTICE" >"$W/names"
 [ "$(field $M3 state)" != quarantined ] || bad "phone quarantined before the click"
@@ -264,6 +289,15 @@ for _ in $(seq 10); do [ "$(field $M3 state)" = quarantined ] && break; sleep 0.
 	bad "client 1 quarantined too"
 [ -s "$OUT/page.png" ] && ok "screenshot $OUT/page.png ($(stat -c %s "$OUT/page.png") bytes)" ||
 	bad "no screenshot"
+
+# The gate stops cleanly (and, in a sanitizer build, without a report).
+stop_gate
+cp "$W/gate.log" "$OUT/gate.log"
+if grep -qE "Sanitizer|runtime error" "$W/gate.log"; then
+	bad "sanitizer report in gate.log"
+else
+	ok "gate stopped, no sanitizer report"
+fi
 
 if [ "$fails" -ne 0 ]; then
 	echo "--- gate.log"; tail -40 "$W/gate.log"; echo "--- dnsmasq.log"; tail -20 "$W/dnsmasq.log"

@@ -82,7 +82,7 @@ static void merge_by_mac_and_source(void **state)
 	/* SSDP from the camera's address: attributed by source, fields merged in. */
 	struct gate_obs s = obs_mac(NULL, "192.168.7.10");
 	set(&s, GF_UPNP_URL, GS_SSDP, "http://192.168.7.10:8000/desc.xml");
-	set(&s, GF_HOSTNAME, GS_SSDP, "lower rank than DHCP? no: higher");
+	set(&s, GF_HOSTNAME, GS_SSDP, "ssdp ranks above dhcp");
 	g.now += 10;
 	assert_ptr_equal(gate_inv_observe_ex(&g, &s, &chg, NULL), d);
 	assert_true(chg & GATE_CHG_UPNP);
@@ -93,7 +93,7 @@ static void merge_by_mac_and_source(void **state)
 	set(&u, GF_MODEL, GS_UPNP, "DS-2CD2042WD");
 	gate_inv_observe(&g, &u);
 	struct gate_obs m = obs_mac(NULL, "192.168.7.10");
-	set(&m, GF_MODEL, GS_MDNS, "other");
+	set(&m, GF_MODEL, GS_SSDP, "other");
 	gate_inv_observe_ex(&g, &m, &chg, NULL);
 	assert_false(chg & GATE_CHG_FIELD);
 	assert_string_equal(d->f[GF_MODEL].v, "DS-2CD2042WD");
@@ -215,6 +215,17 @@ static void persistence_round_trip(void **state)
 	struct gate_device before = *d;
 	assert_int_equal(gate_inv_save_path(g.inv, g.cfg.state_dir, err, sizeof(err)), 0);
 	assert_false(gate_inv_dirty(g.inv));
+	/* Seen again with nothing new: only the sighting times are to be written (later). */
+	g.now += 5;
+	gate_inv_observe(&g, &o);
+	assert_false(gate_inv_dirty(g.inv));
+	assert_true(gate_inv_seen_dirty(g.inv));
+	struct gate_obs o2 = obs_mac("00:11:22:33:44:77", NULL);
+	set(&o2, GF_HOSTNAME, GS_DHCP, "cam");
+	gate_inv_observe(&g, &o2);
+	assert_true(gate_inv_dirty(g.inv));
+	assert_int_equal(gate_inv_save_path(g.inv, g.cfg.state_dir, err, sizeof(err)), 0);
+	before = *gate_inv_find(g.inv, before.mac);
 	gate_inv_free(g.inv);
 	g.inv = gate_inv_new(3600);
 	assert_int_equal(gate_inv_load(&g, err, sizeof(err)), 0);
@@ -260,7 +271,7 @@ static void refused(const char *text, const char *expect)
 
 #define HEAD "{\"format\":\"recall-gate-inventory\",\"version\":1,\"devices\":["
 #define DEV0                                                                                       \
-	"{\"mac\":\"00:11:22:33:44:55\",\"first_seen\":1,\"last_seen\":2,\"checked\":0,"          \
+	"{\"mac\":\"00:11:22:33:44:55\",\"first_seen\":1,\"last_seen\":2,\"checked\":0,"           \
 	"\"notice\":\"\",\"state\":\"clear\",\"policy\":\"enforce\",\"addrs\":[],"
 static void damaged_file_refused(void **state)
 {

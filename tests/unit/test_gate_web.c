@@ -169,9 +169,12 @@ static void test_page_inert(void **st)
 	char cookie[WEB_TOKEN_HEX + 1], csrf[WEB_TOKEN_HEX + 1];
 	login(cookie, csrf);
 	struct web_resp r;
+	fake_devs[0].last_seen = 1700000000;
 	req("GET", "/", cookie, NULL, NULL, &r);
 	assert_int_equal(r.status, 200);
 	const char *p = r.body.p;
+	assert_non_null(strstr(p, "<dt>Last seen</dt><dd>2023-11-14 22:13 UTC</dd>"));
+	assert_non_null(strstr(p, "<dt>Checked</dt><dd>never</dd>"));
 	/* no element or attribute came from a device or the notice */
 	assert_false(has_ci(p, "<script"));
 	assert_false(has_ci(p, "<img"));
@@ -207,6 +210,11 @@ static void test_page_inert(void **st)
 	fake_notice_url = "https://www.hikvision.com/en/support/cybersecurity/";
 	req("GET", "/", cookie, NULL, NULL, &r);
 	assert_non_null(strstr(r.body.p, "href=\"https://www.hikvision.com/en/support/"));
+	web_resp_free(&r);
+	/* in the attribute, & is a character reference too */
+	fake_notice_url = "https://example.com/fw?model=a&build=b";
+	req("GET", "/", cookie, NULL, NULL, &r);
+	assert_non_null(strstr(r.body.p, "href=\"https://example.com/fw?model=a&amp;build=b\""));
 	web_resp_free(&r);
 }
 
@@ -416,6 +424,19 @@ static void test_password_file(void **st)
 	struct stat sb;
 	assert_int_equal(stat(p, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* root writes it for the owner of the state directory (the daemon's user) */
+	if (geteuid() == 0) {
+		int fds[2];
+		assert_int_equal(chown(dir, 65534, 65534), 0);
+		assert_int_equal(pipe(fds), 0);
+		assert_int_equal(write(fds[1], "another password\n", 17), 17);
+		close(fds[1]);
+		assert_int_equal(gate_passwd_set(dir, fds[0], err, sizeof err), 0);
+		close(fds[0]);
+		assert_int_equal(stat(p, &sb), 0);
+		assert_int_equal(sb.st_uid, 65534);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+	}
 	/* a readable-by-others or missing file keeps the page from starting */
 	chmod(p, 0644);
 	assert_int_equal(web_auth_init(&a, dir, err, sizeof err), -1);
