@@ -110,8 +110,8 @@ static socklen_t resp_sa(const struct gate_check *c, unsigned i, struct sockaddr
 	struct sockaddr_storage probe;
 	socklen_t pl = sizeof(probe);
 	memset(ss, 0, sizeof(*ss));
-	bool v6sock = !getsockname(c->fd, (struct sockaddr *)&probe, &pl) &&
-		      probe.ss_family == AF_INET6;
+	bool v6sock =
+	    !getsockname(c->fd, (struct sockaddr *)&probe, &pl) && probe.ss_family == AF_INET6;
 	if (v6sock) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 		s6->sin6_family = AF_INET6;
@@ -312,8 +312,8 @@ static int judge_recall(struct gate *g, struct gate_pend *p, struct gate_device 
 	return -1;
 }
 
-static void answer(struct gate *g, const uint8_t *buf, size_t len, uint8_t fam,
-		   const uint8_t addr[16], uint16_t port)
+void gate_checkin_answer(struct gate *g, const uint8_t *buf, size_t len, uint8_t fam,
+			 const uint8_t addr[16], uint16_t port)
 {
 	struct gate_check *c = g->check;
 	struct rc_answer a;
@@ -406,6 +406,6 @@ void gate_check_input(struct gate *g)
 		uint8_t fam, addr[16];
 		uint16_t port = 0;
 		to_src(&ss, &fam, addr, &port);
-		answer(g, buf, (size_t)n, fam, addr, port);
+		gate_checkin_answer(g, buf, (size_t)n, fam, addr, port);
 	}
 }
