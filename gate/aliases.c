@@ -49,17 +49,6 @@ static int grow(void **arr, size_t n, size_t *cap, size_t size)
 
 typedef int (*line_fn)(struct gate_aliases *al, char *f[3], size_t nf, unsigned line);
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* ASCII lowercase, whitespace trimmed and runs of it made one space; -1 if it does not fit. */
 static int fold(char *out, size_t cap, const char *in)
 {
@@ -109,7 +98,7 @@ static int oui_line(struct gate_aliases *al, char *f[3], size_t nf, unsigned lin
 		return -1;
 	struct oui *o = &al->o[al->no];
 	for (int i = 0; i < 3; i++) {
-		int h = hexval(f[0][2 * i]), l = hexval(f[0][2 * i + 1]);
+		int h = gate_hexval(f[0][2 * i]), l = gate_hexval(f[0][2 * i + 1]);
 		if (h < 0 || l < 0)
 			return -1;
 		o->p[i] = (uint8_t)(h << 4 | l);

@@ -141,11 +141,21 @@ static void do_action(struct gate *g, int fd, const char *const *s, size_t n, un
 	for (int i = 1; n >= 2 && i < (int)(sizeof(act_names) / sizeof(act_names[0])); i++)
 		if (!strcmp(s[1], act_names[i]))
 			act = i;
-	if (n < 2 || gate_mac_parse(s[0], mac) < 0 || !act ||
-	    (act == GATE_ACT_CONFIRM_FW) != (n == 3) || n > 3) {
-		reply_str(fd, '1',
-			  "usage: action MAC quarantine|release|allow|notify|enforce|"
-			  "confirm-fw VERSION");
+	char why[200];
+	why[0] = 0;
+	if (n < 2 || n > 3)
+		snprintf(why, sizeof(why), "expected MAC ACTION [VERSION]");
+	else if (gate_mac_parse(s[0], mac) < 0)
+		snprintf(why, sizeof(why), "MAC \"%.40s\": not aa:bb:cc:dd:ee:ff", s[0]);
+	else if (!act)
+		snprintf(why, sizeof(why),
+			 "action \"%.40s\": not one of quarantine, release, allow, "
+			 "notify, enforce, confirm-fw",
+			 s[1]);
+	else if ((act == GATE_ACT_CONFIRM_FW) != (n == 3))
+		snprintf(why, sizeof(why), "a VERSION goes with confirm-fw, and only with it");
+	if (why[0]) {
+		reply_str(fd, '1', why);
 		return;
 	}
 	if (gate_action(g, mac, (enum gate_action)act, n == 3 ? s[2] : NULL, err, sizeof(err)) <

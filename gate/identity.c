@@ -90,8 +90,8 @@ static void derive(const struct gate_device *d, const void *al, struct ident *id
 		   (alias = gate_alias_oui(al, d->mac, &line))) {
 		snprintf(id->s[0], sizeof(id->s[0]), "%.64s", alias);
 		snprintf(id->mapping, sizeof(id->mapping),
-			 "OUI %02x:%02x:%02x -> %.64s (oui.txt:%u)", d->mac[0], d->mac[1], d->mac[2],
-			 alias, line);
+			 "OUI %02x:%02x:%02x -> %.64s (oui.txt:%u)", d->mac[0], d->mac[1],
+			 d->mac[2], alias, line);
 		ven_src = GS_OUI;
 	} else {
 		return;
@@ -111,8 +111,8 @@ static void derive(const struct gate_device *d, const void *al, struct ident *id
 	/* an OUI names who made the network chip, often not the device: never enforce on it */
 	if (c == GATE_CONF_MODEL || ven_src == GS_OUI)
 		return;
-	if (c == GATE_CONF_DECLARED && (level(ven_src) != GATE_CONF_DECLARED ||
-					level(mod->src) != GATE_CONF_DECLARED))
+	if (c == GATE_CONF_DECLARED &&
+	    (level(ven_src) != GATE_CONF_DECLARED || level(mod->src) != GATE_CONF_DECLARED))
 		c = GATE_CONF_DESCRIBED;
 	snprintf(id->s[3], sizeof(id->s[3]), "%.64s", fw->v);
 	id->conf = c;

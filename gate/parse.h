@@ -31,14 +31,16 @@ void gate_obs_init(struct gate_obs *o);
 /* Set field f of o from n untrusted bytes: sanitised with rc_text_safe (one line) into
  * GATE_VAL_MAX bytes. Display fields (hostname, vendor class, friendly name) are shortened at a
  * character boundary; identity, URL and agent fields must fit whole (-1 otherwise: a shortened
- * model or firmware would name another build). An empty value (after trimming ASCII whitespace) leaves
- * the field unset and is not an error. Returns 0 or -1 with err naming the field. */
+ * model or firmware would name another build). An empty value (after trimming ASCII whitespace)
+ * leaves the field unset and is not an error. Returns 0 or -1 with err naming the field. */
 int gate_obs_set(struct gate_obs *o, enum gate_field f, enum gate_src src, const char *v, size_t n,
 		 const char *what, char *err, size_t errlen);
 
 /* snprintf into err (when errlen > 0); always returns -1 so parsers can `return gate_err(...)`. */
-int gate_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int gate_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Value of one hex digit (either case), or -1. */
+int gate_hexval(int c);
 
 /* "aa:bb:cc:dd:ee:ff" (or '-' separated, either case) -> 6 bytes; 0 or -1. */
 int gate_mac_parse(const char *s, uint8_t mac[6]);
@@ -55,8 +57,13 @@ static inline bool gate_mac_local(const uint8_t mac[6])
 int gate_mud_check(const char *json, size_t len, const char *fetched_url, struct gate_obs *o,
 		   char *err, size_t errlen);
 
-/* A string member of a JSON object into field f: absent is fine, another type is an error. */
 struct json_t;
+/* jansson json_loadb with duplicate keys refused, after the empty and size checks; NULL with
+ * err "WHAT: line L column C: reason". */
+struct json_t *gate_json_load(const char *buf, size_t len, size_t max, const char *what, char *err,
+			      size_t errlen);
+
+/* A string member of a JSON object into field f: absent is fine, another type is an error. */
 int gate_json_field(const struct json_t *obj, const char *key, struct gate_obs *o,
 		    enum gate_field f, enum gate_src src, const char *where, char *err,
 		    size_t errlen);

@@ -63,15 +63,10 @@ int gate_announce_parse(const uint8_t *buf, size_t len, struct gate_obs *o, char
 			size_t errlen)
 {
 	gate_obs_init(o);
-	if (!buf || !len)
-		return gate_err(err, errlen, "announcement: empty");
-	if (len > GATE_ANNOUNCE_MAX)
-		return gate_err(err, errlen, "announcement: %zu bytes, more than %d", len,
-				GATE_ANNOUNCE_MAX);
-	json_error_t je;
-	json_t *root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
+	json_t *root =
+	    gate_json_load((const char *)buf, len, GATE_ANNOUNCE_MAX, "announcement", err, errlen);
 	if (!root)
-		return gate_err(err, errlen, "announcement: column %d: %s", je.column, je.text);
+		return -1;
 	int r = -1;
 	const json_t *ver = json_object_get(root, "recall-agent");
 	if (!json_is_object(root) || !json_is_integer(ver) || json_integer_value(ver) != 1) {

@@ -7,13 +7,19 @@
 #include "recall/text.h"
 
 static const char *const field_name[GF__N] = {
-	[GF_HOSTNAME] = "hostname",	  [GF_VENDOR_CLASS] = "vendor class",
-	[GF_DHCP_PRL] = "parameter request list", [GF_MUD_URL] = "MUD URL",
-	[GF_MANUFACTURER] = "manufacturer", [GF_MODEL] = "model",
-	[GF_MODEL_NUMBER] = "model number", [GF_HWREV] = "hardware revision",
-	[GF_FWVER] = "firmware version",  [GF_FRIENDLY] = "friendly name",
-	[GF_UPNP_URL] = "UPnP URL",	  [GF_AGENT_STATE] = "agent state",
-	[GF_AGENT_NOTICE] = "agent notice",
+    [GF_HOSTNAME] = "hostname",
+    [GF_VENDOR_CLASS] = "vendor class",
+    [GF_DHCP_PRL] = "parameter request list",
+    [GF_MUD_URL] = "MUD URL",
+    [GF_MANUFACTURER] = "manufacturer",
+    [GF_MODEL] = "model",
+    [GF_MODEL_NUMBER] = "model number",
+    [GF_HWREV] = "hardware revision",
+    [GF_FWVER] = "firmware version",
+    [GF_FRIENDLY] = "friendly name",
+    [GF_UPNP_URL] = "UPnP URL",
+    [GF_AGENT_STATE] = "agent state",
+    [GF_AGENT_NOTICE] = "agent notice",
 };
 
 int gate_err(char *err, size_t errlen, const char *fmt, ...)
@@ -74,7 +80,7 @@ int gate_obs_set(struct gate_obs *o, enum gate_field f, enum gate_src src, const
 	return 0;
 }
 
-static int hexval(int c)
+int gate_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -93,7 +99,7 @@ int gate_mac_parse(const char *s, uint8_t mac[6])
 	if (sep != ':' && sep != '-')
 		return -1;
 	for (int i = 0; i < 6; i++) {
-		int h = hexval(s[3 * i]), l = hexval(s[3 * i + 1]);
+		int h = gate_hexval(s[3 * i]), l = gate_hexval(s[3 * i + 1]);
 		if (h < 0 || l < 0 || (i < 5 && s[3 * i + 2] != sep))
 			return -1;
 		mac[i] = (uint8_t)(h << 4 | l);

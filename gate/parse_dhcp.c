@@ -19,11 +19,11 @@ static const struct {
 	const char *key;
 	enum gate_field f;
 } env_keys[] = {
-	{"DNSMASQ_SUPPLIED_HOSTNAME", GF_HOSTNAME},
-	{"DNSMASQ_VENDOR_CLASS", GF_VENDOR_CLASS},
-	{"DNSMASQ_VENDOR_CLASS0", GF_VENDOR_CLASS},
-	{"DNSMASQ_REQUESTED_OPTIONS", GF_DHCP_PRL},
-	{"DNSMASQ_MUD_URL", GF_MUD_URL},
+    {"DNSMASQ_SUPPLIED_HOSTNAME", GF_HOSTNAME},
+    {"DNSMASQ_VENDOR_CLASS", GF_VENDOR_CLASS},
+    {"DNSMASQ_VENDOR_CLASS0", GF_VENDOR_CLASS},
+    {"DNSMASQ_REQUESTED_OPTIONS", GF_DHCP_PRL},
+    {"DNSMASQ_MUD_URL", GF_MUD_URL},
 };
 
 static bool prl_valid(const char *v)
@@ -86,16 +86,17 @@ int gate_dhcp_parse(const char *const *argv, size_t argc, const char *const *env
 {
 	gate_obs_init(o);
 	if (!argv || argc < 3 || argc > 4)
-		return gate_err(err, errlen, "DHCP script: %zu arguments, not ACTION MAC IP "
-					     "[HOSTNAME]",
+		return gate_err(err, errlen,
+				"DHCP script: %zu arguments, not ACTION MAC IP "
+				"[HOSTNAME]",
 				argc);
 	if (nenv > GATE_DHCP_ENV || (nenv && !env))
 		return gate_err(err, errlen, "DHCP script: %zu environment variables, more than %d",
 				nenv, GATE_DHCP_ENV);
 	for (size_t i = 0; i < argc; i++)
 		if (!argv[i] || strnlen(argv[i], GATE_DHCP_VAR_MAX + 1) > GATE_DHCP_VAR_MAX)
-			return gate_err(err, errlen, "DHCP script: argument %zu missing or too long",
-					i + 1);
+			return gate_err(err, errlen,
+					"DHCP script: argument %zu missing or too long", i + 1);
 	const char *act = argv[0];
 	bool del = !strcmp(act, "del");
 	if (strcmp(act, "add") && strcmp(act, "old") && !del)
@@ -105,18 +106,18 @@ int gate_dhcp_parse(const char *const *argv, size_t argc, const char *const *env
 	if (v6) {
 		o->addr.family = 6;
 		if (inet_pton(AF_INET6, argv[2], o->addr.a) != 1)
-			return gate_err(err, errlen, "DHCP script: \"%.64s\" is not an IPv6 address",
-					argv[2]);
+			return gate_err(err, errlen,
+					"DHCP script: \"%.64s\" is not an IPv6 address", argv[2]);
 	} else {
 		o->addr.family = 4;
 		if (inet_pton(AF_INET, argv[2], o->addr.a) != 1)
-			return gate_err(err, errlen, "DHCP script: \"%.64s\" is not an IPv4 address",
-					argv[2]);
+			return gate_err(err, errlen,
+					"DHCP script: \"%.64s\" is not an IPv4 address", argv[2]);
 		/* DHCPv4: argv[1] is the MAC; another hardware type is "TT-aa:bb:..." */
 		if (gate_mac_parse(argv[1], o->mac) < 0) {
 			gate_obs_init(o);
-			return gate_err(err, errlen, "DHCP script: \"%.64s\" is not an Ethernet MAC",
-					argv[1]);
+			return gate_err(err, errlen,
+					"DHCP script: \"%.64s\" is not an Ethernet MAC", argv[1]);
 		}
 		o->has_mac = true;
 	}

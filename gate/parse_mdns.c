@@ -23,11 +23,20 @@ static const struct {
 	const char *key;
 	enum gate_field f;
 } txt_keys[] = {
-	{"md", GF_MODEL},	     {"model", GF_MODEL},	   {"ty", GF_MODEL},
-	{"usb_MDL", GF_MODEL},	     {"product", GF_MODEL},	   {"manufacturer", GF_MANUFACTURER},
-	{"mfg", GF_MANUFACTURER},    {"vendor", GF_MANUFACTURER}, {"usb_MFG", GF_MANUFACTURER},
-	{"fw", GF_FWVER},	     {"fwver", GF_FWVER},	   {"fw_ver", GF_FWVER},
-	{"firmware", GF_FWVER},	     {"fv", GF_FWVER},
+    {"md", GF_MODEL},
+    {"model", GF_MODEL},
+    {"ty", GF_MODEL},
+    {"usb_MDL", GF_MODEL},
+    {"product", GF_MODEL},
+    {"manufacturer", GF_MANUFACTURER},
+    {"mfg", GF_MANUFACTURER},
+    {"vendor", GF_MANUFACTURER},
+    {"usb_MFG", GF_MANUFACTURER},
+    {"fw", GF_FWVER},
+    {"fwver", GF_FWVER},
+    {"fw_ver", GF_FWVER},
+    {"firmware", GF_FWVER},
+    {"fv", GF_FWVER},
 };
 
 /* First label of a decoded (uncompressed wire form) owner name. */
@@ -81,8 +90,8 @@ static int take_rr(const ldns_rr *rr, struct gate_obs *o, char *err, size_t errl
 	case LDNS_RR_TYPE_TXT:
 		for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
 			const ldns_rdf *rd = ldns_rr_rdf(rr, i);
-			if (!rd || txt_string(ldns_rdf_data(rd), ldns_rdf_size(rd), o, err,
-					      errlen) < 0)
+			if (!rd ||
+			    txt_string(ldns_rdf_data(rd), ldns_rdf_size(rd), o, err, errlen) < 0)
 				return -1;
 		}
 		if (!o->f[GF_FRIENDLY].src && first_label(ldns_rr_owner(rr), &p, &n) == 0)

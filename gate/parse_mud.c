@@ -25,6 +25,25 @@ int gate_json_field(const json_t *obj, const char *key, struct gate_obs *o, enum
 			    errlen);
 }
 
+json_t *gate_json_load(const char *buf, size_t len, size_t max, const char *what, char *err,
+		       size_t errlen)
+{
+	if (!buf || !len) {
+		gate_err(err, errlen, "%s: empty", what);
+		return NULL;
+	}
+	if (len > max) {
+		gate_err(err, errlen, "%s: %zu bytes, more than %zu", what, len, max);
+		return NULL;
+	}
+	json_error_t je;
+	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		gate_err(err, errlen, "%s: line %d column %d: %s", what, je.line, je.column,
+			 je.text);
+	return root;
+}
+
 /* Nesting depth, stopping as soon as it passes max (so recursion is bounded by max). */
 static bool too_deep(json_t *j, unsigned max)
 {
@@ -35,16 +54,12 @@ static bool too_deep(json_t *j, unsigned max)
 	if (json_is_array(j)) {
 		size_t i;
 		json_t *v;
-		json_array_foreach (j, i, v)
-			if (too_deep(v, max - 1))
-				return true;
+		json_array_foreach(j, i, v) if (too_deep(v, max - 1)) return true;
 		return false;
 	}
 	const char *k;
 	json_t *v;
-	json_object_foreach (j, k, v)
-		if (too_deep(v, max - 1))
-			return true;
+	json_object_foreach(j, k, v) if (too_deep(v, max - 1)) return true;
 	return false;
 }
 
@@ -52,15 +67,9 @@ int gate_mud_check(const char *json, size_t len, const char *fetched_url, struct
 		   char *err, size_t errlen)
 {
 	gate_obs_init(o);
-	if (!json || !len)
-		return gate_err(err, errlen, "MUD file: empty");
-	if (len > GATE_MUD_MAX)
-		return gate_err(err, errlen, "MUD file: %zu bytes, more than %d", len, GATE_MUD_MAX);
-	json_error_t je;
-	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	json_t *root = gate_json_load(json, len, GATE_MUD_MAX, "MUD file", err, errlen);
 	if (!root)
-		return gate_err(err, errlen, "MUD file: line %d column %d: %s", je.line, je.column,
-				je.text);
+		return -1;
 	int r = -1;
 	const json_t *mud = json_object_get(root, "ietf-mud:mud");
 	if (too_deep(root, GATE_MUD_DEPTH)) {
@@ -88,14 +97,13 @@ int gate_mud_check(const char *json, size_t len, const char *fetched_url, struct
 	static const struct {
 		const char *key;
 		enum gate_field f;
-	} keys[] = {{"mud-url", GF_MUD_URL},	  {"mfg-name", GF_MANUFACTURER},
-		    {"model-name", GF_MODEL},	  {"firmware-rev", GF_FWVER},
-		    {"software-rev", GF_FWVER},	  {"systeminfo", GF_FRIENDLY}};
+	} keys[] = {{"mud-url", GF_MUD_URL},    {"mfg-name", GF_MANUFACTURER},
+		    {"model-name", GF_MODEL},   {"firmware-rev", GF_FWVER},
+		    {"software-rev", GF_FWVER}, {"systeminfo", GF_FRIENDLY}};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (keys[i].f == GF_FWVER && o->f[GF_FWVER].src)
 			continue; /* firmware-rev was there */
-		if (gate_json_field(mud, keys[i].key, o, keys[i].f, GS_MUD, "MUD", err, errlen) <
-		    0)
+		if (gate_json_field(mud, keys[i].key, o, keys[i].f, GS_MUD, "MUD", err, errlen) < 0)
 			goto out;
 	}
 	r = 0;

@@ -19,18 +19,10 @@ static int hexbytes(const char *s, size_t n, uint8_t *out, size_t cap)
 	if (n % 2 || n / 2 > cap)
 		return -1;
 	for (size_t i = 0; i < n; i += 2) {
-		int v = 0;
-		for (int k = 0; k < 2; k++) {
-			char c = s[i + k];
-			int h = c >= '0' && c <= '9'   ? c - '0'
-				: c >= 'a' && c <= 'f' ? c - 'a' + 10
-				: c >= 'A' && c <= 'F' ? c - 'A' + 10
-						       : -1;
-			if (h < 0)
-				return -1;
-			v = v << 4 | h;
-		}
-		out[i / 2] = (uint8_t)v;
+		int h = gate_hexval(s[i]), l = gate_hexval(s[i + 1]);
+		if (h < 0 || l < 0)
+			return -1;
+		out[i / 2] = (uint8_t)(h << 4 | l);
 	}
 	return (int)(n / 2);
 }

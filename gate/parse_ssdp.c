@@ -65,8 +65,9 @@ static int ssdp_parse(const uint8_t *buf, size_t len, struct gate_obs *o, char *
 		p = nl + 1;
 		if (line == 0) {
 			if (start_line(l, n, &kind) < 0)
-				return gate_err(err, errlen, "SSDP line 1: not a NOTIFY, M-SEARCH "
-							     "or HTTP/1.1 200 start line");
+				return gate_err(err, errlen,
+						"SSDP line 1: not a NOTIFY, M-SEARCH "
+						"or HTTP/1.1 200 start line");
 			continue;
 		}
 		if (n == 0) {
@@ -97,8 +98,9 @@ static int ssdp_parse(const uint8_t *buf, size_t len, struct gate_obs *o, char *
 				vn--;
 			}
 			if (vn > GATE_URL_MAX)
-				return gate_err(err, errlen, "SSDP line %u: LOCATION longer than %d",
-						line + 1, GATE_URL_MAX);
+				return gate_err(err, errlen,
+						"SSDP line %u: LOCATION longer than %d", line + 1,
+						GATE_URL_MAX);
 			if (gate_obs_set(o, GF_UPNP_URL, GS_SSDP, v, vn, "SSDP LOCATION", err,
 					 errlen) < 0)
 				return -1;

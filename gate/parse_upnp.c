@@ -75,9 +75,9 @@ static const struct {
 	enum gate_field f;
 	bool upnp; /* must be in the UPnP namespace */
 } elems[] = {
-	{"manufacturer", GF_MANUFACTURER, true}, {"modelName", GF_MODEL, true},
-	{"modelNumber", GF_MODEL_NUMBER, true},	 {"friendlyName", GF_FRIENDLY, true},
-	{"firmwareVersion", GF_FWVER, false},	 {"softwareVersion", GF_FWVER, false},
+    {"manufacturer", GF_MANUFACTURER, true}, {"modelName", GF_MODEL, true},
+    {"modelNumber", GF_MODEL_NUMBER, true},  {"friendlyName", GF_FRIENDLY, true},
+    {"firmwareVersion", GF_FWVER, false},    {"softwareVersion", GF_FWVER, false},
 };
 
 static int take_device(const xmlNode *dev, struct gate_obs *o, char *err, size_t errlen)
@@ -115,11 +115,12 @@ int gate_upnp_parse(const char *xml, size_t len, struct gate_obs *o, char *err, 
 	if (memchr(xml, 0, len))
 		return gate_err(err, errlen, "UPnP description: NUL byte (not UTF-8)");
 	if (memmem(xml, len, "<!DOCTYPE", 9) || memmem(xml, len, "<!ENTITY", 8))
-		return gate_err(err, errlen, "UPnP description: DOCTYPE or ENTITY declaration "
-					     "refused");
+		return gate_err(err, errlen,
+				"UPnP description: DOCTYPE or ENTITY declaration "
+				"refused");
 	xmlDoc *doc = xmlReadMemory(xml, (int)len, "upnp-description.xml", "UTF-8",
 				    XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
-					    XML_PARSE_NOWARNING);
+					XML_PARSE_NOWARNING);
 	if (!doc) {
 		const xmlError *e = xmlGetLastError();
 		return gate_err(err, errlen, "UPnP description: not well-formed XML (line %d: %s)",

@@ -70,19 +70,22 @@ static void gate_fuzz_obs(int r, const struct gate_obs *o, const char *err)
 		gate_fuzz_check(rc_identity_check(&d.id) == 0, "build-level identity valid");
 		/* the MAC's OUI (Hikvision's 44:47:cc) never makes a build-level identity */
 		gate_fuzz_check(o->f[GF_MANUFACTURER].src != GS_NONE, "no build-level OUI vendor");
-	}
-	else
+	} else
 		gate_fuzz_check(d.id.fwver.n == 0, "no build below described");
 	gate_fuzz_check(gate_identity(&d, al) == 0, "identity is stable");
 	char e[256];
 	struct gate_addr from = {.family = 4, .a = {192, 168, 1, 64}};
-	if (o->f[GF_UPNP_URL].src && gate_url_check_upnp(o->f[GF_UPNP_URL].v, &from, e, sizeof(e)) == 0)
+	if (o->f[GF_UPNP_URL].src &&
+	    gate_url_check_upnp(o->f[GF_UPNP_URL].v, &from, e, sizeof(e)) == 0)
 		gate_fuzz_check(!strncmp(o->f[GF_UPNP_URL].v + 7, "192.168.1.64", 12),
 				"UPnP URL goes to the sender only");
-	if (o->f[GF_MUD_URL].src && gate_url_check_mud(o->f[GF_MUD_URL].v, e, sizeof(e)) == 0)
-		gate_fuzz_check(!strncasecmp(o->f[GF_MUD_URL].v, "https://", 8) &&
-					!strchr(o->f[GF_MUD_URL].v, '@'),
-				"MUD URL is https without userinfo");
+	if (o->f[GF_MUD_URL].src && gate_url_check_mud(o->f[GF_MUD_URL].v, e, sizeof(e)) == 0) {
+		const char *u = o->f[GF_MUD_URL].v;
+		gate_fuzz_check(!strncasecmp(u, "https://", 8), "MUD URL is https");
+		/* '@' may stand in the path, never in the authority (userinfo) */
+		size_t an = strcspn(u + 8, "/?#");
+		gate_fuzz_check(!memchr(u + 8, '@', an), "MUD URL without userinfo");
+	}
 }
 
 #endif

@@ -14,8 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r = gate_mud_parse((const char *)data, size, &o, err, sizeof(err));
 	gate_fuzz_obs(r, &o, err);
 	err[0] = '\0';
-	int r2 = gate_mud_check((const char *)data, size, "https://lighting.example.com/lightbulb2000",
-				&o, err, sizeof(err));
+	int r2 = gate_mud_check((const char *)data, size,
+				"https://lighting.example.com/lightbulb2000", &o, err, sizeof(err));
 	gate_fuzz_obs(r2, &o, err);
 	gate_fuzz_check(r2 <= r, "a checked file is a file");
 	return 0;

@@ -37,6 +37,7 @@ printf 'add\n44:47:cc:12:34:56\n192.168.1.64\ncam\n\nDNSMASQ_SUPPLIED_HOSTNAME=H
 printf 'del\n44:47:cc:12:34:56\n192.168.1.64\n\nDNSMASQ_INTERFACE=br-lan' >"$d/dnsmasq-del.txt"
 printf 'add\n00:01:00:01:2c:1f:aa:bb:44:47:cc:12:34:56\n2001:db8::64\n\nDNSMASQ_MAC=44:47:cc:12:34:56\nDNSMASQ_IAID=12345\nDNSMASQ_VENDOR_CLASS_ID=4491\nDNSMASQ_VENDOR_CLASS0=docsis3.0' >"$d/dnsmasq-v6.txt"
 printf 'add\n44:47:cc:12:34:56\n192.168.1.64\n\nDNSMASQ_MUD_URL=http://user@192.168.1.1/x\nDNSMASQ_MUD_URL=https://b.example/' >"$d/bad-twice.txt"
+printf 'add\n44:47:cc:12:34:56\n192.168.1.64\n\nDNSMASQ_MUD_URL=https://b.example/@' >"$d/at-in-mud-path.txt"
 printf '# br-lan 4447cc123456 ipv4 cam 1795412961 c0a80140 32 192.168.1.64/32\n' >"$d/odhcpd-v4.txt"
 printf '# br-lan 000100012c1faabb4447cc123456 1a2b3c - 1795412961 64 128 2001:db8::64/128 2001:db8::65/128\n' >"$d/odhcpd-v6.txt"
 

@@ -239,7 +239,21 @@ grep -q "inventory.json:3:" "$W/gate.log" && ok "damaged inventory refused with 
 [ -f "$W/state/inventory.json.bad" ] && ok "damaged file kept aside" || bad "damaged file not kept"
 kill -0 "$GP" 2>/dev/null && ok "gate running with an empty inventory" || bad "gate died"
 
+# The owner's commands: bad arguments are named, and refused with exit status 1.
+cli() { ingw "$GATE" -c "$W/gate.conf" "$@" >"$W/cli.out" 2>&1; }
+cli action zz:16:3e:00:00:01 quarantine
+[ $? -eq 1 ] && grep -q 'MAC "zz:16:3e:00:00:01"' "$W/cli.out" && ok "bad MAC named" || bad "bad MAC: $(cat "$W/cli.out")"
+cli action $M1 explode
+[ $? -eq 1 ] && grep -q 'action "explode"' "$W/cli.out" && ok "unknown action named" || bad "unknown action: $(cat "$W/cli.out")"
+cli action $M1 confirm-fw
+[ $? -eq 1 ] && grep -q "VERSION" "$W/cli.out" && ok "confirm-fw without VERSION refused" || bad "confirm-fw: $(cat "$W/cli.out")"
+cli status --bogus
+[ $? -eq 2 ] && ok "usage error: exit 2" || bad "status --bogus: $(cat "$W/cli.out")"
 stop_gate
+cli status
+[ $? -eq 1 ] && grep -q "control" "$W/cli.out" && ok "status without daemon: exit 1, socket named" || bad "status without daemon: $(cat "$W/cli.out")"
+"$W/lease-hook" add $M1 192.168.77.5 x >"$W/cli.out" 2>&1
+[ $? -eq 0 ] && ok "lease hook without daemon exits 0" || bad "lease hook without daemon: $(cat "$W/cli.out")"
 if grep -q "Sanitizer\|runtime error" "$W/gate.log"; then bad "sanitizer report in gate.log"; fi
 
 if [ "$fails" -ne 0 ]; then

@@ -91,7 +91,7 @@ static void described_upnp(void **state)
 	assert_int_equal(gate_identity(&d, al), 1);
 	/* the lab's recalled camera (CVE-2024-8956): ptzoptics / pt30x-ndi / 6.3.34 */
 	assert_id(&d, GATE_CONF_DESCRIBED, "ptzoptics", "pt30x-ndi", "6.3.34");
-	assert_string_equal(d.mapping, ""); /* the name was canonical already */
+	assert_string_equal(d.mapping, "");         /* the name was canonical already */
 	assert_int_equal(gate_identity(&d, al), 0); /* unchanged */
 }
 
@@ -242,14 +242,14 @@ static void bad_tables(void **state)
 		bool oui;
 		const char *where;
 	} bad[] = {
-		{"# ok\nAcme Ltd\tACME\n", false, ":2:"},	 /* not canonical */
-		{"Acme Ltd\n", false, ":1:"},			 /* no tab */
-		{"Acme\tacme\textra\n", false, ":1:"},		 /* three fields */
-		{"\tacme\n", false, ":1:"},			 /* empty raw */
-		{"4447CC\thikvision\tx\n4447C\tx\tx\n", true, ":2:"},
-		{"4447GG\thikvision\tx\n", true, ":1:"},
-		{"4647CC\thikvision\tx\n", true, ":1:"}, /* locally administered */
-		{"4547CC\thikvision\tx\n", true, ":1:"}, /* group */
+	    {"# ok\nAcme Ltd\tACME\n", false, ":2:"}, /* not canonical */
+	    {"Acme Ltd\n", false, ":1:"},             /* no tab */
+	    {"Acme\tacme\textra\n", false, ":1:"},    /* three fields */
+	    {"\tacme\n", false, ":1:"},               /* empty raw */
+	    {"4447CC\thikvision\tx\n4447C\tx\tx\n", true, ":2:"},
+	    {"4447GG\thikvision\tx\n", true, ":1:"},
+	    {"4647CC\thikvision\tx\n", true, ":1:"}, /* locally administered */
+	    {"4547CC\thikvision\tx\n", true, ":1:"}, /* group */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		write_file(p, bad[i].text);
@@ -275,9 +275,9 @@ static void bad_tables(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(described_upnp), cmocka_unit_test(model_only_alias),
-		cmocka_unit_test(declared),	  cmocka_unit_test(oui_and_random),
-		cmocka_unit_test(ranks),	  cmocka_unit_test(bad_tables),
+	    cmocka_unit_test(described_upnp), cmocka_unit_test(model_only_alias),
+	    cmocka_unit_test(declared),       cmocka_unit_test(oui_and_random),
+	    cmocka_unit_test(ranks),          cmocka_unit_test(bad_tables),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,22 +10,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "parse.h"
+#include "gate_assert.h"
 #include "testutil.h"
 
 static char err[256];
-
-static void assert_empty(const struct gate_obs *o)
-{
-	for (int f = 0; f < GF__N; f++)
-		assert_int_equal(o->f[f].src, GS_NONE);
-}
-
-static void assert_field(const struct gate_obs *o, enum gate_field f, uint8_t src, const char *v)
-{
-	assert_int_equal(o->f[f].src, src);
-	assert_string_equal(o->f[f].v, v);
-}
 
 /* ---- DHCP (dnsmasq --dhcp-script) ---- */
 
@@ -36,11 +24,13 @@ static void dhcp_dnsmasq(void **state)
 	struct gate_obs o;
 	/* a udhcpc camera with vendor class and a MUD URL, as dnsmasq passes it */
 	const char *argv[] = {"add", "44:47:cc:12:34:56", "192.168.1.64", "cam"};
-	const char *env[] = {"DNSMASQ_INTERFACE=br-lan", "DNSMASQ_SUPPLIED_HOSTNAME=HIKVISION-CAM",
+	const char *env[] = {"DNSMASQ_INTERFACE=br-lan",
+			     "DNSMASQ_SUPPLIED_HOSTNAME=HIKVISION-CAM",
 			     "DNSMASQ_VENDOR_CLASS=udhcp 1.36.1",
 			     "DNSMASQ_REQUESTED_OPTIONS=1,3,6,12,15,28,42",
 			     "DNSMASQ_MUD_URL=https://mud.example.com/cam",
-			     "DNSMASQ_TIME_REMAINING=43200", "DNSMASQ_LEASE_EXPIRES=1795412961",
+			     "DNSMASQ_TIME_REMAINING=43200",
+			     "DNSMASQ_LEASE_EXPIRES=1795412961",
 			     "DNSMASQ_TAGS=lan known"};
 	assert_int_equal(gate_dhcp_parse(argv, N(argv), env, N(env), &o, err, sizeof(err)), 0);
 	assert_true(o.has_mac);
@@ -82,23 +72,35 @@ static void dhcp_refused(void **state)
 		size_t nenv;
 		const char *why;
 	} bad[] = {
-		{{"tftp", "100", "192.168.1.2", "/f"}, 4, {NULL}, 0, "action"},
-		{{"add", "06-01:23:45:67:89:ab", "192.168.1.2"}, 3, {NULL}, 0, "Ethernet MAC"},
-		{{"add", "44:47:cc:12:34:56", "192.168.1.256"}, 3, {NULL}, 0, "IPv4"},
-		{{"add", "44:47:cc:12:34:56", "fe80::1%eth0"}, 3, {NULL}, 0, "IPv6"},
-		{{"add", "44:47:cc:12:34:56"}, 2, {NULL}, 0, "arguments"},
-		{{"add", "a", "b", "c", "d"}, 5, {NULL}, 0, "arguments"},
-		{{"add", "44:47:cc:12:34:56", "192.168.1.2"}, 3, {"PATH=/bin"}, 1, "DNSMASQ_"},
-		{{"add", "44:47:cc:12:34:56", "192.168.1.2"}, 3, {"DNSMASQ_X"}, 1, "DNSMASQ_"},
-		{{"add", "44:47:cc:12:34:56", "192.168.1.2"},
-		 3, {"DNSMASQ_MUD_URL=a", "DNSMASQ_MUD_URL=b"}, 2, "twice"},
-		{{"add", "44:47:cc:12:34:56", "192.168.1.2"},
-		 3, {"DNSMASQ_REQUESTED_OPTIONS=1,3;reboot"}, 1, "decimal"},
-		{{"add", "44:47:cc:12:34:56", "192.168.1.2"},
-		 3, {"DNSMASQ_REQUESTED_OPTIONS=1,,3"}, 1, "decimal"},
-		{{"add", "44:47:cc:12:34:56", "192.168.1.2"},
-		 3, {"DNSMASQ_MAC=44:47:cc:12:34:57"}, 1, "lease's MAC"},
-		{{"add", "00:01:00:01", "2001:db8::2"}, 3, {NULL}, 0, "DNSMASQ_MAC"},
+	    {{"tftp", "100", "192.168.1.2", "/f"}, 4, {NULL}, 0, "action"},
+	    {{"add", "06-01:23:45:67:89:ab", "192.168.1.2"}, 3, {NULL}, 0, "Ethernet MAC"},
+	    {{"add", "44:47:cc:12:34:56", "192.168.1.256"}, 3, {NULL}, 0, "IPv4"},
+	    {{"add", "44:47:cc:12:34:56", "fe80::1%eth0"}, 3, {NULL}, 0, "IPv6"},
+	    {{"add", "44:47:cc:12:34:56"}, 2, {NULL}, 0, "arguments"},
+	    {{"add", "a", "b", "c", "d"}, 5, {NULL}, 0, "arguments"},
+	    {{"add", "44:47:cc:12:34:56", "192.168.1.2"}, 3, {"PATH=/bin"}, 1, "DNSMASQ_"},
+	    {{"add", "44:47:cc:12:34:56", "192.168.1.2"}, 3, {"DNSMASQ_X"}, 1, "DNSMASQ_"},
+	    {{"add", "44:47:cc:12:34:56", "192.168.1.2"},
+	     3,
+	     {"DNSMASQ_MUD_URL=a", "DNSMASQ_MUD_URL=b"},
+	     2,
+	     "twice"},
+	    {{"add", "44:47:cc:12:34:56", "192.168.1.2"},
+	     3,
+	     {"DNSMASQ_REQUESTED_OPTIONS=1,3;reboot"},
+	     1,
+	     "decimal"},
+	    {{"add", "44:47:cc:12:34:56", "192.168.1.2"},
+	     3,
+	     {"DNSMASQ_REQUESTED_OPTIONS=1,,3"},
+	     1,
+	     "decimal"},
+	    {{"add", "44:47:cc:12:34:56", "192.168.1.2"},
+	     3,
+	     {"DNSMASQ_MAC=44:47:cc:12:34:57"},
+	     1,
+	     "lease's MAC"},
+	    {{"add", "00:01:00:01", "2001:db8::2"}, 3, {NULL}, 0, "DNSMASQ_MAC"},
 	};
 	for (size_t i = 0; i < N(bad); i++) {
 		err[0] = '\0';
@@ -152,7 +154,8 @@ static void odhcpd_lines(void **state)
 	assert_int_equal(o.mac[5], 0x56);
 	assert_int_equal(o.addr.family, 6);
 	assert_int_equal(o.f[GF_HOSTNAME].src, GS_NONE);
-	const char *ll = "# br-lan 000300014447cc123456 1 broken\\x20na\\x01me -1 64 128 2001:db8::7/128";
+	const char *ll =
+	    "# br-lan 000300014447cc123456 1 broken\\x20na\\x01me -1 64 128 2001:db8::7/128";
 	assert_int_equal(gate_odhcpd_parse(ll, strlen(ll), &o, err, sizeof(err)), 0);
 	assert_int_equal(o.mac[0], 0x44);
 	assert_int_equal(o.f[GF_HOSTNAME].src, GS_NONE);
@@ -161,11 +164,11 @@ static void odhcpd_lines(void **state)
 	assert_int_equal(gate_odhcpd_parse(en, strlen(en), &o, err, sizeof(err)), 0);
 	assert_false(o.has_mac);
 	static const char *const bad[] = {
-		"192.168.1.64\tcam.lan\tcam",				  /* hosts line */
-		"# br-lan 4447cc12345 ipv4 cam 0 1 32 192.168.1.64/32",	  /* odd hex */
-		"# br-lan 4447cc1234567890 ipv4 cam 0 1 32 192.168.1.64/32", /* v4 not a MAC */
-		"# br-lan 4447cc123456 ipv4 cam 0 1 32 192.168.1.999/32",   /* bad address */
-		"# br-lan 4447cc123456 ipv4 cam 0 1 32",		  /* no address */
+	    "192.168.1.64\tcam.lan\tcam",                                /* hosts line */
+	    "# br-lan 4447cc12345 ipv4 cam 0 1 32 192.168.1.64/32",      /* odd hex */
+	    "# br-lan 4447cc1234567890 ipv4 cam 0 1 32 192.168.1.64/32", /* v4 not a MAC */
+	    "# br-lan 4447cc123456 ipv4 cam 0 1 32 192.168.1.999/32",    /* bad address */
+	    "# br-lan 4447cc123456 ipv4 cam 0 1 32",                     /* no address */
 	};
 	for (size_t i = 0; i < N(bad); i++)
 		assert_int_equal(gate_odhcpd_parse(bad[i], strlen(bad[i]), &o, err, sizeof(err)),
@@ -185,13 +188,13 @@ static void mud_files(void **state)
 	assert_field(&o, GF_MODEL, GS_MUD, "LightBulb 2000");
 	assert_field(&o, GF_FWVER, GS_MUD, "2.4.1"); /* firmware-rev over software-rev */
 	assert_field(&o, GF_FRIENDLY, GS_MUD, "The BMS Example Light Bulb");
-	assert_int_equal(gate_mud_check(s, n, "https://lighting.example.com/lightbulb2000", &o,
-					err, sizeof(err)),
+	assert_int_equal(gate_mud_check(s, n, "https://lighting.example.com/lightbulb2000", &o, err,
+					sizeof(err)),
 			 0);
 	/* a file whose mud-url is not where it came from */
 	assert_int_equal(
-		gate_mud_check(s, n, "https://evil.example.net/lightbulb2000", &o, err, sizeof(err)),
-		-1);
+	    gate_mud_check(s, n, "https://evil.example.net/lightbulb2000", &o, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "mud-url"));
 	assert_empty(&o);
 	tu_write_seed("gate_mud", "lightbulb.json", (uint8_t *)s, n);
@@ -201,19 +204,19 @@ static void mud_files(void **state)
 	assert_int_equal(gate_mud_parse(sw, strlen(sw), &o, err, sizeof(err)), 0);
 	assert_field(&o, GF_FWVER, GS_MUD, "1.0");
 	static const char *const bad[] = {
-		"{\"ietf-mud:mud\":{\"mud-version\":2,\"mud-url\":\"https://a.example/m\"}}",
-		"{\"ietf-mud:mud\":{\"mud-version\":1}}",
-		"{\"ietf-mud:mud\":{\"mud-version\":1,\"mud-url\":\"https://a.example/m\","
-		"\"model-name\":7}}",
-		"{\"ietf-mud:mud\":{\"mud-version\":1,\"mud-url\":\"https://a.example/m\","
-		"\"model-name\":\"a\",\"model-name\":\"b\"}}", /* duplicate key */
-		"{\"ietf-mud:mud\":[]}",
-		"{\"mud\":{}}",
-		"{\"ietf-mud:mud\":{\"mud-version\":1,\"mud-url\":\"https://a.example/m\","
-		"\"model-name\":\"a\\u0000b\"}}", /* NUL inside */
-		"{\"ietf-mud:mud\":{\"mud-version\":1,\"mud-url\":\"https://a.example/m\","
-		"\"model-name\":\"\xff\"}}", /* bad UTF-8 */
-		"{\"ietf-mud:mud\":",
+	    "{\"ietf-mud:mud\":{\"mud-version\":2,\"mud-url\":\"https://a.example/m\"}}",
+	    "{\"ietf-mud:mud\":{\"mud-version\":1}}",
+	    "{\"ietf-mud:mud\":{\"mud-version\":1,\"mud-url\":\"https://a.example/m\","
+	    "\"model-name\":7}}",
+	    "{\"ietf-mud:mud\":{\"mud-version\":1,\"mud-url\":\"https://a.example/m\","
+	    "\"model-name\":\"a\",\"model-name\":\"b\"}}", /* duplicate key */
+	    "{\"ietf-mud:mud\":[]}",
+	    "{\"mud\":{}}",
+	    "{\"ietf-mud:mud\":{\"mud-version\":1,\"mud-url\":\"https://a.example/m\","
+	    "\"model-name\":\"a\\u0000b\"}}", /* NUL inside */
+	    "{\"ietf-mud:mud\":{\"mud-version\":1,\"mud-url\":\"https://a.example/m\","
+	    "\"model-name\":\"\xff\"}}", /* bad UTF-8 */
+	    "{\"ietf-mud:mud\":",
 	};
 	for (size_t i = 0; i < N(bad); i++) {
 		assert_int_equal(gate_mud_parse(bad[i], strlen(bad[i]), &o, err, sizeof(err)), -1);
@@ -262,24 +265,24 @@ static void announcements(void **state)
 	assert_int_equal(ann(rem, &o), 0);
 	assert_int_equal(o.f[GF_HWREV].src, GS_NONE);
 	static const char *const bad[] = {
-		"{\"recall-agent\":2,\"state\":\"normal\",\"vendor\":\"a\",\"model\":\"b\","
-		"\"fwver\":\"1\"}",
-		"{\"state\":\"normal\",\"vendor\":\"a\",\"model\":\"b\",\"fwver\":\"1\"}",
-		"{\"recall-agent\":1,\"state\":\"normal\",\"vendor\":\"TP-Link\",\"model\":\"b\","
-		"\"fwver\":\"1\"}", /* not canonical */
-		"{\"recall-agent\":1,\"state\":\"normal\",\"vendor\":\"a\",\"model\":\"b c\","
-		"\"fwver\":\"1\"}",
-		"{\"recall-agent\":1,\"state\":\"normal\",\"vendor\":\"a\",\"model\":\"b\","
-		"\"fwver\":\"1\\n2\"}",
-		"{\"recall-agent\":1,\"state\":\"<b>\",\"vendor\":\"a\",\"model\":\"b\","
-		"\"fwver\":\"1\"}",
-		"{\"recall-agent\":1,\"state\":\"normal\",\"vendor\":\"a\",\"model\":\"b\"}",
-		"{\"recall-agent\":1,\"state\":\"normal\",\"vendor\":\"a\",\"model\":\"b\","
-		"\"fwver\":\"1\",\"notice\":\"id with space\"}",
-		"{\"recall-agent\":1,\"state\":\"normal\",\"vendor\":\"a\",\"vendor\":\"b\","
-		"\"model\":\"b\",\"fwver\":\"1\"}",
-		"[1]",
-		"{\"recall-agent\":1,",
+	    "{\"recall-agent\":2,\"state\":\"normal\",\"vendor\":\"a\",\"model\":\"b\","
+	    "\"fwver\":\"1\"}",
+	    "{\"state\":\"normal\",\"vendor\":\"a\",\"model\":\"b\",\"fwver\":\"1\"}",
+	    "{\"recall-agent\":1,\"state\":\"normal\",\"vendor\":\"TP-Link\",\"model\":\"b\","
+	    "\"fwver\":\"1\"}", /* not canonical */
+	    "{\"recall-agent\":1,\"state\":\"normal\",\"vendor\":\"a\",\"model\":\"b c\","
+	    "\"fwver\":\"1\"}",
+	    "{\"recall-agent\":1,\"state\":\"normal\",\"vendor\":\"a\",\"model\":\"b\","
+	    "\"fwver\":\"1\\n2\"}",
+	    "{\"recall-agent\":1,\"state\":\"<b>\",\"vendor\":\"a\",\"model\":\"b\","
+	    "\"fwver\":\"1\"}",
+	    "{\"recall-agent\":1,\"state\":\"normal\",\"vendor\":\"a\",\"model\":\"b\"}",
+	    "{\"recall-agent\":1,\"state\":\"normal\",\"vendor\":\"a\",\"model\":\"b\","
+	    "\"fwver\":\"1\",\"notice\":\"id with space\"}",
+	    "{\"recall-agent\":1,\"state\":\"normal\",\"vendor\":\"a\",\"vendor\":\"b\","
+	    "\"model\":\"b\",\"fwver\":\"1\"}",
+	    "[1]",
+	    "{\"recall-agent\":1,",
 	};
 	for (size_t i = 0; i < N(bad); i++) {
 		assert_int_equal(ann(bad[i], &o), -1);
@@ -299,38 +302,35 @@ static void url_upnp(void **state)
 {
 	struct gate_addr v4 = {.family = 4, .a = {192, 168, 1, 64}};
 	struct gate_addr v6 = {.family = 6, .a = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x64}};
-	assert_int_equal(gate_url_check_upnp("http://192.168.1.64/rootDesc.xml", &v4, err,
-					     sizeof(err)),
-			 0);
-	assert_int_equal(gate_url_check_upnp("HTTP://192.168.1.64:49152/d.xml?x=1", &v4, err,
-					     sizeof(err)),
-			 0);
-	assert_int_equal(gate_url_check_upnp("http://[2001:db8::64]:80/d.xml", &v6, err,
-					     sizeof(err)),
-			 0);
+	assert_int_equal(
+	    gate_url_check_upnp("http://192.168.1.64/rootDesc.xml", &v4, err, sizeof(err)), 0);
+	assert_int_equal(
+	    gate_url_check_upnp("HTTP://192.168.1.64:49152/d.xml?x=1", &v4, err, sizeof(err)), 0);
+	assert_int_equal(
+	    gate_url_check_upnp("http://[2001:db8::64]:80/d.xml", &v6, err, sizeof(err)), 0);
 	assert_int_equal(gate_url_check_upnp("http://192.168.1.64", &v4, err, sizeof(err)), 0);
 	static const struct {
 		const char *url;
 		const char *why;
 	} bad[] = {
-		{"http://192.168.1.65/d.xml", "sender"},		/* another device */
-		{"http://192.168.1.1/cgi-bin/reboot", "sender"},	/* the gateway */
-		{"http://127.0.0.1/d.xml", "sender"},
-		{"http://camera.lan/d.xml", "IPv4"},			/* names resolve anywhere */
-		{"http://user:pw@192.168.1.64/d.xml", "userinfo"},
-		{"http://192.168.1.65@192.168.1.64/", "userinfo"},
-		{"https://192.168.1.64/d.xml", "scheme"},
-		{"file:///etc/passwd", "scheme"},
-		{"http://192.168.1.64:0/", "port"},
-		{"http://192.168.1.64:65536/", "port"},
-		{"http://192.168.1.64:80x/", "port"},
-		{"http://192.168.1.64/a b", "not allowed"},
-		{"http://192.168.1.64/\\x1b", "not allowed"},
-		{"http://192.168.1.64/%zz", "escape"},
-		{"http://0300.0250.1.64/", "IPv4"},			/* inet_aton forms */
-		{"http://[2001:db8::64]/", "IPv4"},			/* v6 literal, v4 sender */
-		{"http:/192.168.1.64/", "scheme"},
-		{"http://", "no host"},
+	    {"http://192.168.1.65/d.xml", "sender"},         /* another device */
+	    {"http://192.168.1.1/cgi-bin/reboot", "sender"}, /* the gateway */
+	    {"http://127.0.0.1/d.xml", "sender"},
+	    {"http://camera.lan/d.xml", "IPv4"}, /* names resolve anywhere */
+	    {"http://user:pw@192.168.1.64/d.xml", "userinfo"},
+	    {"http://192.168.1.65@192.168.1.64/", "userinfo"},
+	    {"https://192.168.1.64/d.xml", "scheme"},
+	    {"file:///etc/passwd", "scheme"},
+	    {"http://192.168.1.64:0/", "port"},
+	    {"http://192.168.1.64:65536/", "port"},
+	    {"http://192.168.1.64:80x/", "port"},
+	    {"http://192.168.1.64/a b", "not allowed"},
+	    {"http://192.168.1.64/\\x1b", "not allowed"},
+	    {"http://192.168.1.64/%zz", "escape"},
+	    {"http://0300.0250.1.64/", "IPv4"}, /* inet_aton forms */
+	    {"http://[2001:db8::64]/", "IPv4"}, /* v6 literal, v4 sender */
+	    {"http:/192.168.1.64/", "scheme"},
+	    {"http://", "no host"},
 	};
 	for (size_t i = 0; i < N(bad); i++) {
 		err[0] = '\0';
@@ -350,24 +350,23 @@ static void url_upnp(void **state)
 
 static void url_mud(void **state)
 {
-	assert_int_equal(gate_url_check_mud("https://lighting.example.com/lightbulb2000", err,
-					    sizeof(err)),
-			 0);
-	assert_int_equal(gate_url_check_mud("https://mud.example.com:8443/v1/cam", err, sizeof(err)),
-			 0);
+	assert_int_equal(
+	    gate_url_check_mud("https://lighting.example.com/lightbulb2000", err, sizeof(err)), 0);
+	assert_int_equal(
+	    gate_url_check_mud("https://mud.example.com:8443/v1/cam", err, sizeof(err)), 0);
 	static const char *const bad[] = {
-		"http://lighting.example.com/lightbulb2000", /* not https */
-		"https://user@lighting.example.com/x",	     /* userinfo */
-		"https:///x",				     /* no host */
-		"https://192.168.1.1/x",		     /* IP literal */
-		"https://[2001:db8::1]/x",
-		"https://3232235777/x",			     /* a number is an address */
-		"https://localhost/x",
-		"https://printer.local/x",
-		"https://intranet/x", /* no dot */
-		"https://a.example.com/x y",
-		"https://a_b.example.com/x",
-		"ftp://a.example.com/x",
+	    "http://lighting.example.com/lightbulb2000", /* not https */
+	    "https://user@lighting.example.com/x",       /* userinfo */
+	    "https:///x",                                /* no host */
+	    "https://192.168.1.1/x",                     /* IP literal */
+	    "https://[2001:db8::1]/x",
+	    "https://3232235777/x", /* a number is an address */
+	    "https://localhost/x",
+	    "https://printer.local/x",
+	    "https://intranet/x", /* no dot */
+	    "https://a.example.com/x y",
+	    "https://a_b.example.com/x",
+	    "ftp://a.example.com/x",
 	};
 	for (size_t i = 0; i < N(bad); i++)
 		if (gate_url_check_mud(bad[i], err, sizeof(err)) != -1)
@@ -377,10 +376,10 @@ static void url_mud(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(dhcp_dnsmasq), cmocka_unit_test(dhcp_refused),
-		cmocka_unit_test(odhcpd_lines), cmocka_unit_test(mud_files),
-		cmocka_unit_test(announcements), cmocka_unit_test(url_upnp),
-		cmocka_unit_test(url_mud),
+	    cmocka_unit_test(dhcp_dnsmasq),  cmocka_unit_test(dhcp_refused),
+	    cmocka_unit_test(odhcpd_lines),  cmocka_unit_test(mud_files),
+	    cmocka_unit_test(announcements), cmocka_unit_test(url_upnp),
+	    cmocka_unit_test(url_mud),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

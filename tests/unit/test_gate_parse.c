@@ -13,22 +13,10 @@
 
 #include <ldns/ldns.h>
 
-#include "parse.h"
+#include "gate_assert.h"
 #include "testutil.h"
 
 static char err[256];
-
-static void assert_empty(const struct gate_obs *o)
-{
-	for (int f = 0; f < GF__N; f++)
-		assert_int_equal(o->f[f].src, GS_NONE);
-}
-
-static void assert_field(const struct gate_obs *o, enum gate_field f, uint8_t src, const char *v)
-{
-	assert_int_equal(o->f[f].src, src);
-	assert_string_equal(o->f[f].v, v);
-}
 
 /* ---- SSDP ---- */
 
@@ -66,15 +54,15 @@ static void ssdp_refused(void **state)
 {
 	struct gate_obs o;
 	static const char *const bad[] = {
-		"GET / HTTP/1.1\r\n\r\n",				 /* not SSDP */
-		"NOTIFY * HTTP/1.1\r\nLOCATION: http://a/\r\n",		 /* no end of headers */
-		"NOTIFY * HTTP/1.1\r\nLOCATION http://a/\r\n\r\n",	 /* no colon */
-		"NOTIFY * HTTP/1.1\r\n: x\r\n\r\n",			 /* empty name */
-		"NOTIFY * HTTP/1.1\r\nLOC ATION: x\r\n\r\n",		 /* not a token */
-		"NOTIFY * HTTP/1.1\r\nA: b\r\n c\r\n\r\n",		 /* folded line */
-		"NOTIFY * HTTP/1.1\r\nA: b\rc\r\n\r\n",			 /* bare CR */
-		"NOTIFY * HTTP/1.1\r\nLOCATION: http://a/\r\nLocation: http://b/\r\n\r\n",
-		"NOTIFY * HTTP/1.1\r\nLOCATION: http://192.168.1.2/\x1b[2J\r\n\r\n" /* ok below */,
+	    "GET / HTTP/1.1\r\n\r\n",                          /* not SSDP */
+	    "NOTIFY * HTTP/1.1\r\nLOCATION: http://a/\r\n",    /* no end of headers */
+	    "NOTIFY * HTTP/1.1\r\nLOCATION http://a/\r\n\r\n", /* no colon */
+	    "NOTIFY * HTTP/1.1\r\n: x\r\n\r\n",                /* empty name */
+	    "NOTIFY * HTTP/1.1\r\nLOC ATION: x\r\n\r\n",       /* not a token */
+	    "NOTIFY * HTTP/1.1\r\nA: b\r\n c\r\n\r\n",         /* folded line */
+	    "NOTIFY * HTTP/1.1\r\nA: b\rc\r\n\r\n",            /* bare CR */
+	    "NOTIFY * HTTP/1.1\r\nLOCATION: http://a/\r\nLocation: http://b/\r\n\r\n",
+	    "NOTIFY * HTTP/1.1\r\nLOCATION: http://192.168.1.2/\x1b[2J\r\n\r\n" /* ok below */,
 	};
 	for (size_t i = 0; i + 1 < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
@@ -150,9 +138,10 @@ static void upnp_samples(void **state)
 	assert_int_equal(gate_upnp_parse(sw, strlen(sw), &o, err, sizeof(err)), 0);
 	assert_field(&o, GF_FWVER, GS_UPNP, "56.0-76060");
 	tu_write_seed("gate_upnp", "softwareversion.xml", (const uint8_t *)sw, strlen(sw));
-	const char *both = "<root xmlns='urn:schemas-upnp-org:device-1-0'><device>"
-			   "<softwareVersion>2</softwareVersion><firmwareVersion>1</firmwareVersion>"
-			   "<modelName>M</modelName></device></root>";
+	const char *both =
+	    "<root xmlns='urn:schemas-upnp-org:device-1-0'><device>"
+	    "<softwareVersion>2</softwareVersion><firmwareVersion>1</firmwareVersion>"
+	    "<modelName>M</modelName></device></root>";
 	assert_int_equal(gate_upnp_parse(both, strlen(both), &o, err, sizeof(err)), 0);
 	assert_field(&o, GF_FWVER, GS_UPNP, "1");
 	/* bidi overrides and line breaks in a friendlyName arrive escaped, markup as text */
@@ -181,9 +170,10 @@ static void upnp_refused(void **state)
 	assert_non_null(strstr(err, "DOCTYPE or ENTITY declaration"));
 	assert_empty(&o);
 	/* the same entity trick in UTF-16 (where a byte scan for "<!DOCTYPE" sees nothing) */
-	const char *x16 = "<?xml version='1.0' encoding='UTF-16'?><!DOCTYPE root [<!ENTITY a "
-			  "SYSTEM 'file:///etc/passwd'>]><root xmlns='urn:schemas-upnp-org:device-1-0'>"
-			  "<device><manufacturer>&a;</manufacturer></device></root>";
+	const char *x16 =
+	    "<?xml version='1.0' encoding='UTF-16'?><!DOCTYPE root [<!ENTITY a "
+	    "SYSTEM 'file:///etc/passwd'>]><root xmlns='urn:schemas-upnp-org:device-1-0'>"
+	    "<device><manufacturer>&a;</manufacturer></device></root>";
 	size_t n16 = 2 + 2 * strlen(x16);
 	char *u16 = calloc(1, n16);
 	u16[0] = (char)0xff;
@@ -201,19 +191,19 @@ static void upnp_refused(void **state)
 			 "</modelName></device></root>";
 	assert_int_equal(gate_upnp_parse(l1, strlen(l1), &o, err, sizeof(err)), -1);
 	static const char *const bad[] = {
-		"<root xmlns='urn:schemas-upnp-org:device-1-0'><device>",	     /* not closed */
-		"<html><device><modelName>x</modelName></device></html>",	     /* not UPnP */
-		"<root xmlns='urn:other'><device><modelName>x</modelName></device></root>",
-		"<x:root xmlns:x='urn:other' xmlns='urn:schemas-upnp-org:device-1-0'><device>"
-		"<modelName>x</modelName></device></x:root>",			     /* root ns */
-		"<root xmlns='urn:schemas-upnp-org:device-1-0'></root>",	     /* no device */
-		"<root xmlns='urn:schemas-upnp-org:device-1-0'><device/><device/></root>",
-		"<root xmlns='urn:schemas-upnp-org:device-1-0'><device><modelName>a</modelName>"
-		"<modelName>b</modelName></device></root>",			     /* twice */
-		"<root xmlns='urn:schemas-upnp-org:device-1-0'><device><modelName>a<b/>"
-		"</modelName></device></root>",					     /* not text */
-		"<root xmlns='urn:schemas-upnp-org:device-1-0'><device><modelName>\xff"
-		"</modelName></device></root>",					     /* bad UTF-8 */
+	    "<root xmlns='urn:schemas-upnp-org:device-1-0'><device>", /* not closed */
+	    "<html><device><modelName>x</modelName></device></html>", /* not UPnP */
+	    "<root xmlns='urn:other'><device><modelName>x</modelName></device></root>",
+	    "<x:root xmlns:x='urn:other' xmlns='urn:schemas-upnp-org:device-1-0'><device>"
+	    "<modelName>x</modelName></device></x:root>",            /* root ns */
+	    "<root xmlns='urn:schemas-upnp-org:device-1-0'></root>", /* no device */
+	    "<root xmlns='urn:schemas-upnp-org:device-1-0'><device/><device/></root>",
+	    "<root xmlns='urn:schemas-upnp-org:device-1-0'><device><modelName>a</modelName>"
+	    "<modelName>b</modelName></device></root>", /* twice */
+	    "<root xmlns='urn:schemas-upnp-org:device-1-0'><device><modelName>a<b/>"
+	    "</modelName></device></root>", /* not text */
+	    "<root xmlns='urn:schemas-upnp-org:device-1-0'><device><modelName>\xff"
+	    "</modelName></device></root>", /* bad UTF-8 */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(gate_upnp_parse(bad[i], strlen(bad[i]), &o, err, sizeof(err)), -1);
@@ -245,8 +235,7 @@ static void upnp_refused(void **state)
 
 /* ---- mDNS ---- */
 
-static size_t mdns_build(uint8_t *out, size_t cap, bool response, const char *const *rrs,
-			 size_t n)
+static size_t mdns_build(uint8_t *out, size_t cap, bool response, const char *const *rrs, size_t n)
 {
 	ldns_pkt *p = ldns_pkt_new();
 	assert_non_null(p);
@@ -255,9 +244,8 @@ static size_t mdns_build(uint8_t *out, size_t cap, bool response, const char *co
 	for (size_t i = 0; i < n; i++) {
 		ldns_rr *rr = NULL;
 		assert_int_equal(ldns_rr_new_frm_str(&rr, rrs[i], 120, NULL, NULL), LDNS_STATUS_OK);
-		assert_true(ldns_pkt_push_rr(p, i == 0 ? LDNS_SECTION_ANSWER
-						       : LDNS_SECTION_ADDITIONAL,
-					     rr));
+		assert_true(ldns_pkt_push_rr(
+		    p, i == 0 ? LDNS_SECTION_ANSWER : LDNS_SECTION_ADDITIONAL, rr));
 	}
 	uint8_t *wire = NULL;
 	size_t len = 0;
@@ -274,9 +262,9 @@ static void mdns_samples(void **state)
 	struct gate_obs o;
 	uint8_t pkt[2048];
 	static const char *const cast[] = {
-		"Living\\032Room._googlecast._tcp.local. 120 IN TXT \"id=8d0c2f\" "
-		"\"md=Chromecast\" \"fn=Living Room\" \"ve=05\"",
-		"Chromecast-8d0c2f.local. 120 IN A 192.168.1.23",
+	    "Living\\032Room._googlecast._tcp.local. 120 IN TXT \"id=8d0c2f\" "
+	    "\"md=Chromecast\" \"fn=Living Room\" \"ve=05\"",
+	    "Chromecast-8d0c2f.local. 120 IN A 192.168.1.23",
 	};
 	size_t n = mdns_build(pkt, sizeof(pkt), true, cast, 2);
 	assert_int_equal(gate_mdns_parse(pkt, n, &o, err, sizeof(err)), 0);
@@ -286,9 +274,9 @@ static void mdns_samples(void **state)
 	tu_write_seed("gate_mdns", "googlecast.bin", pkt, n);
 
 	static const char *const ipp[] = {
-		"HP\\032LaserJet._ipp._tcp.local. 120 IN TXT \"txtvers=1\" \"ty=HP LaserJet Pro "
-		"M404dn\" \"usb_MFG=HP\" \"usb_MDL=LaserJet Pro M404dn\" \"product=(HP LaserJet "
-		"Pro M404dn)\" \"Color=F\"",
+	    "HP\\032LaserJet._ipp._tcp.local. 120 IN TXT \"txtvers=1\" \"ty=HP LaserJet Pro "
+	    "M404dn\" \"usb_MFG=HP\" \"usb_MDL=LaserJet Pro M404dn\" \"product=(HP LaserJet "
+	    "Pro M404dn)\" \"Color=F\"",
 	};
 	n = mdns_build(pkt, sizeof(pkt), true, ipp, 1);
 	assert_int_equal(gate_mdns_parse(pkt, n, &o, err, sizeof(err)), 0);
@@ -297,8 +285,8 @@ static void mdns_samples(void **state)
 	tu_write_seed("gate_mdns", "ipp.bin", pkt, n);
 
 	static const char *const hap[] = {
-		"Eve\\032Energy\\03250FF._hap._tcp.local. 120 IN TXT \"c#=2\" \"ff=0\" \"id=AB:CD\" "
-		"\"md=Eve Energy 20EBO8301\" \"Manufacturer=Eve Systems\" \"FW=3.2.1\" \"s#=1\"",
+	    "Eve\\032Energy\\03250FF._hap._tcp.local. 120 IN TXT \"c#=2\" \"ff=0\" \"id=AB:CD\" "
+	    "\"md=Eve Energy 20EBO8301\" \"Manufacturer=Eve Systems\" \"FW=3.2.1\" \"s#=1\"",
 	};
 	n = mdns_build(pkt, sizeof(pkt), true, hap, 1);
 	assert_int_equal(gate_mdns_parse(pkt, n, &o, err, sizeof(err)), 0);
@@ -309,7 +297,7 @@ static void mdns_samples(void **state)
 
 	/* model and firmware without a manufacturer (the vendor then comes from the OUI) */
 	static const char *const mf[] = {
-		"Plug._hap._tcp.local. 120 IN TXT \"md=DS-2CD2142FWD-I\" \"fv=V5.4.5\"",
+	    "Plug._hap._tcp.local. 120 IN TXT \"md=DS-2CD2142FWD-I\" \"fv=V5.4.5\"",
 	};
 	n = mdns_build(pkt, sizeof(pkt), true, mf, 1);
 	assert_int_equal(gate_mdns_parse(pkt, n, &o, err, sizeof(err)), 0);
@@ -317,8 +305,9 @@ static void mdns_samples(void **state)
 	tu_write_seed("gate_mdns", "model-fw.bin", pkt, n);
 
 	/* a query says nothing about the sender, not even its known answers */
-	static const char *const q[] = {"x._googlecast._tcp.local. 120 IN TXT \"md=Chromecast\"",
-					"_googlecast._tcp.local. 120 IN PTR x._googlecast._tcp.local."};
+	static const char *const q[] = {
+	    "x._googlecast._tcp.local. 120 IN TXT \"md=Chromecast\"",
+	    "_googlecast._tcp.local. 120 IN PTR x._googlecast._tcp.local."};
 	n = mdns_build(pkt, sizeof(pkt), false, q, 2);
 	assert_int_equal(gate_mdns_parse(pkt, n, &o, err, sizeof(err)), 0);
 	assert_empty(&o);
@@ -329,18 +318,18 @@ static void mdns_refused(void **state)
 {
 	struct gate_obs o;
 	/* a compression pointer to itself: ldns refuses the loop */
-	static const uint8_t loop[] = {0, 0, 0x84, 0, 0, 0, 0, 1, 0, 0, 0, 0,
-				       0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 120, 0, 1, 0};
+	static const uint8_t loop[] = {0,  0, 0x84, 0, 0, 0, 0, 1, 0,   0, 0, 0, 0xc0,
+				       12, 0, 16,   0, 1, 0, 0, 0, 120, 0, 1, 0};
 	assert_int_equal(gate_mdns_parse(loop, sizeof(loop), &o, err, sizeof(err)), -1);
 	assert_true(strncmp(err, "mDNS", 4) == 0);
 	assert_empty(&o);
 	/* two pointers to each other */
-	static const uint8_t loop2[] = {0, 0, 0x84, 0, 0, 0, 0, 1, 0, 0, 0, 0,
-					0xc0, 14, 0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 120, 0, 0};
+	static const uint8_t loop2[] = {0,  0,    0x84, 0, 0,  0, 0, 1, 0, 0, 0,   0, 0xc0,
+					14, 0xc0, 12,   0, 16, 0, 1, 0, 0, 0, 120, 0, 0};
 	assert_int_equal(gate_mdns_parse(loop2, sizeof(loop2), &o, err, sizeof(err)), -1);
 	/* truncated: TXT rdlength past the end */
-	static const uint8_t trunc[] = {0, 0, 0x84, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 'a', 0,
-					0, 16, 0, 1, 0, 0, 0, 120, 0, 9, 3, 'm', 'd', '='};
+	static const uint8_t trunc[] = {0, 0,  0x84, 0, 0, 0, 0, 1,   0, 0, 0, 0,   1,   'a', 0,
+					0, 16, 0,    1, 0, 0, 0, 120, 0, 9, 3, 'm', 'd', '='};
 	assert_int_equal(gate_mdns_parse(trunc, sizeof(trunc), &o, err, sizeof(err)), -1);
 	/* short, oversize */
 	assert_int_equal(gate_mdns_parse(loop, 11, &o, err, sizeof(err)), -1);
@@ -363,9 +352,9 @@ static void mdns_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ssdp_samples), cmocka_unit_test(ssdp_refused),
-		cmocka_unit_test(upnp_samples), cmocka_unit_test(upnp_refused),
-		cmocka_unit_test(mdns_samples), cmocka_unit_test(mdns_refused),
+	    cmocka_unit_test(ssdp_samples), cmocka_unit_test(ssdp_refused),
+	    cmocka_unit_test(upnp_samples), cmocka_unit_test(upnp_refused),
+	    cmocka_unit_test(mdns_samples), cmocka_unit_test(mdns_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
