@@ -72,7 +72,8 @@ int gate_ctl_listen(const char *path, char *err, size_t errlen)
 	mode_t old = umask(0177); /* the socket file is created 0600 */
 	int rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (rc < 0 || listen(fd, 8) < 0) {
+	/* dnsmasq runs its script for every lease at its start: room for a burst of them. */
+	if (rc < 0 || listen(fd, 128) < 0) {
 		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
