@@ -7,6 +7,8 @@
  * and the outcome (proof, unknown: no proof held, withheld: policy or exempt source):
  *   {"time":"...","source":"192.0.2.0","event":"proof_request","leaf":"<hex>",
  *    "notice":"ACME-2024-001","vendor":"acme","model":"cam-1","result":"proof","feed_serial":7}
+ * A check-in a home gateway sent on a LAN device's behalf (PROTOCOL.md 13.1) adds
+ * "sender":"gateway" after "source" (the source is then the gateway's address).
  * The source address is truncated to event-log-prefix4/6 bits when configured. */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -125,6 +127,8 @@ size_t rd_event_json(const struct rd_event *e, char *out, size_t cap, uint64_t p
 		    (unsigned long long)e->feed_serial);
 		goto end;
 	}
+	if (e->sender == RC_SENDER_GATEWAY)
+		PUT(",\"sender\":\"gateway\"");
 	PUT(",\"vendor\":");
 	STR(e->vendor, e->vlen);
 	PUT(",\"model\":");
