@@ -33,6 +33,11 @@ progs=""
 for p in "$P"/bin/* "$P"/sbin/*; do
 	[ -x "$p" ] || continue
 	n=$(basename "$p")
+	# recall-gate-lease is recall-gate under the name dnsmasq runs (--dhcp-script).
+	if [ -L "$p" ]; then
+		[ "$(readlink "$p")" = recall-gate ] || fail "$n is a link to $(readlink "$p")"
+		continue
+	fi
 	progs="$progs $n"
 	"$p" --help >"$T/out" 2>&1 && grep -q "^usage: $n" "$T/out" || fail "$n --help: $(head -n 2 "$T/out")"
 	"$p" --version >"$T/out" 2>&1 && grep -qx "$n $VERSION" "$T/out" ||
@@ -46,7 +51,7 @@ for p in "$P"/bin/* "$P"/sbin/*; do
 	fi
 done
 for built in tools/recall responder/recalld agent/recall-agent bench/recall-bench \
-	witness/recall-witness; do
+	witness/recall-witness gate/recall-gate; do
 	case " $progs " in
 	*" $(basename "$built") "*) ;;
 	*) [ ! -e "$BUILD/$built" ] || fail "$(basename "$built") built but not installed" ;;
@@ -65,7 +70,7 @@ dir() {
 UNITS=$(dir RECALL_SYSTEMD_UNITDIR)
 SYSUSERS=$(dir RECALL_SYSUSERSDIR)
 TMPFILES=$(dir RECALL_TMPFILESDIR)
-for u in recalld recall-agent recall-witness; do
+for u in recalld recall-agent recall-witness recall-gate; do
 	[ -x "$P/sbin/$u" ] || continue
 	f="$UNITS/$u.service"
 	[ -f "$f" ] || { fail "$u.service not installed"; continue; }
