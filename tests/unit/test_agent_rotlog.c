@@ -334,6 +334,22 @@ static void test_missing_proof_stops_chain(void **state)
 	assert_non_null(strstr(W2.s.last_log, "log proof missing"));
 }
 
+/* No room left for the proof in the chain's budget: the rotation is followed in memory only
+ * (after a restart the device is back on its logged set and is offered it again). */
+static void test_proof_budget_full(void **state)
+{
+	assert_int_equal(rc_agent_start(&W.a), RC_OK);
+	W.a.chain_proof_used = RC_AGENT_CHAIN_PROOF_BYTES - 8; /* as if full (nothing is saved) */
+	offered(S1, S1len, 1);
+	make_proof(S1, S1len, fresh);
+	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_PROOF, 0, proofbuf, prooflen), RC_OK);
+	assert_int_equal(status().anchor_epoch, 2);
+	assert_int_equal(W.a.nchain, 0);
+	assert_null(memmem(W.s.state, W.s.state_len, S1, S1len));
+	assert_int_equal(restore2(W.s.state, W.s.state_len, SEED), RC_OK);
+	assert_int_equal(W2.a.anchors.epoch, 1);
+}
+
 /* Without a log policy a rotation is applied at once, as before: no proof request, format 2. */
 static void test_unlogged_set_unchanged(void **state)
 {
@@ -363,6 +379,7 @@ int main(void)
 	    cmocka_unit_test(test_restart_reverifies),
 	    cmocka_unit_test(test_damaged_proof_stops_chain),
 	    cmocka_unit_test_setup(test_missing_proof_stops_chain, setup),
+	    cmocka_unit_test_setup(test_proof_budget_full, setup),
 	    cmocka_unit_test(test_unlogged_set_unchanged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
