@@ -170,7 +170,8 @@ static void print_json(const struct agentd *d, const struct view *v)
 			jnum("size", s->log_size);
 			jnum("witnesses", s->log_witnessed);
 		}
-		printf(",\"proof_pending\":%s}", s->proof_pending ? "true" : "false");
+		printf(",\"proof_pending\":%s", s->proof_pending ? "true" : "false");
+		printf(",\"rotation_pending\":%s}", s->rotation_pending ? "true" : "false");
 	}
 	printf(",\"override_all\":%s", s->override_all ? "true" : "false");
 	jnum("overrides", s->noverrides);
@@ -246,10 +247,12 @@ static void print_text(const struct agentd *d, const struct view *v)
 		       (unsigned long long)s->log_index, (unsigned long long)s->log_size,
 		       (unsigned)s->log_witnessed, (unsigned)s->log_quorum);
 	else if (s->has_log && s->proof_pending)
-		printf("%-14s a recall waits for its log proof: not acted on\n", "log");
+		printf("%-14s a %s waits for its log proof: not acted on\n", "log",
+		       s->rotation_pending ? "rotation" : "recall");
 	else if (s->has_log)
-		printf("%-14s required (quorum %u): recalls are acted on only when logged\n", "log",
-		       (unsigned)s->log_quorum);
+		printf("%-14s required (quorum %u): recalls and rotations are acted on only when "
+		       "logged\n",
+		       "log", (unsigned)s->log_quorum);
 	if (s->override_all || s->noverrides)
 		printf("%-14s %s\n", "overrides",
 		       s->override_all ? "all notices" : "some notices (by id)");

@@ -477,7 +477,7 @@ int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const str
 	case RC_MSG_RECALLED:
 		return rc__agent_on_recall(a, ans.blob, ans.blob_len, p);
 	case RC_MSG_ROTATE:
-		return rc__agent_on_rotate(a, ans.blob, ans.blob_len, (uint8_t)r);
+		return rc__agent_on_rotate(a, ans.blob, ans.blob_len, p);
 	case RC_MSG_RETRY: {
 		uint64_t s = ans.delay < RC_AGENT_LATER_MIN_S   ? RC_AGENT_LATER_MIN_S
 			     : ans.delay > RC_AGENT_LATER_MAX_S ? RC_AGENT_LATER_MAX_S

@@ -105,12 +105,15 @@ static void reset_saved(struct rc_agent *a)
 	a->notice_expiry = 0;
 	a->proof_len = 0;
 	a->cand_len = 0;
+	a->cand_rot = false;
 	a->noverrides = 0;
 	a->override_all = false;
 	memset(a->overrides, 0, sizeof(a->overrides));
 	a->anchors = a->cfg.anchors;
 	a->nchain = 0;
 	a->chain_used = 0;
+	a->chain_proof_used = 0;
+	memset(a->chain_proof_len, 0, sizeof(a->chain_proof_len));
 	a->last_answer = a->next_periodic = a->feed_serial = 0;
 	a->floor = a->cfg.id.has_build_date ? a->cfg.id.build_date : 0;
 	a->release_fw = false;
@@ -154,8 +157,17 @@ int rc_agent_restore(struct rc_agent *a, const uint8_t *saved, size_t len)
 	/* Never trust a stored set: re-derive it from the firmware's through the saved chain. */
 	size_t at = 0;
 	unsigned n = a->nchain;
-	err = rc__agent_chain_derive(a, &at);
-	if (err) {
+	bool proof = false;
+	err = rc__agent_chain_derive(a, &at, &proof);
+	if (err && proof) {
+		a->c.state_corrupt++;
+		a->dirty = true;
+		rc__agent_say(a, RC_LOG_WARNING,
+			      "state: rotation chain stops at statement %zu of %u: log proof %s: "
+			      "using epoch %llu",
+			      at + 1, n, err == RC_ERR_MISSING ? "missing" : rc_strerror(err),
+			      (unsigned long long)a->anchors.epoch);
+	} else if (err) {
 		a->c.state_corrupt++;
 		a->dirty = true;
 		rc__agent_say(a, RC_LOG_WARNING,
@@ -363,6 +375,7 @@ void rc_agent_status(const struct rc_agent *a, struct rc_agent_status *st)
 		st->log_witnessed = a->log_witnessed;
 	}
 	st->proof_pending = a->cand_len > 0;
+	st->rotation_pending = a->cand_len > 0 && a->cand_rot;
 	st->c = a->c;
 }
 

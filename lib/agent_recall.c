@@ -1,6 +1,6 @@
-/* The agent's answers that carry signed content: a recall (acted on at once, or with a log
- * policy only after its proof, PROTOCOL.md 12.7), a proof, retry-later to a proof request, and a
- * rotation. Verify everything first; fail open on anything that does not verify. The episode
+/* The agent's answers that carry signed content: a recall and a rotation (acted on at once, or
+ * with a log policy only after its proof, PROTOCOL.md 12.7), a proof, retry-later to a proof
+ * request. Verify everything first; fail open on anything that does not verify. The episode
  * machinery (nonces, timers, settle) is in agent.c. */
 #include <string.h>
 
@@ -42,7 +42,7 @@ int rc__agent_held_check(struct rc_agent *a)
 	return err;
 }
 
-/* Ask the responder that answered recalled for the log proof of the notice in a->cand. */
+/* Ask the responder that answered for the log proof of the notice or statement in a->cand. */
 static void send_proof_request(struct rc_agent *a)
 {
 	struct rc_proofreq q;
@@ -127,6 +127,7 @@ int rc__agent_on_recall(struct rc_agent *a, const uint8_t *blob, size_t len,
 	p->used = false;
 	memcpy(a->cand, blob, len);
 	a->cand_len = (uint16_t)len;
+	a->cand_rot = false;
 	a->rr = r;
 	rc__agent_sayr(a, RC_LOG_INFO, "recall %.*s: asking responder %u for its log proof",
 		       (int)a->scratch.id.n, a->scratch.id.p, (unsigned)r);
@@ -134,8 +135,29 @@ int rc__agent_on_recall(struct rc_agent *a, const uint8_t *blob, size_t len,
 	return RC_OK;
 }
 
-/* A proof answer to our proof request: act on the waiting notice only if the proof verifies
- * for exactly its bytes; anything else leaves the device as it is (fail open). */
+static int apply_rotation(struct rc_agent *a, const struct rc_anchors *next, const uint8_t *stmt,
+			  size_t len, uint8_t responder, const uint8_t *proof, size_t plen);
+
+/* The proof of the waiting rotation statement verified (index, size, w witnesses): apply it. */
+static int rotation_proven(struct rc_agent *a, const uint8_t *proof, size_t plen, uint8_t responder,
+			   uint64_t index, uint64_t size, uint32_t w)
+{
+	struct rc_anchors next = a->anchors;
+	int err = rc_anchors_rotate(&next, a->cand, a->cand_len, NULL);
+	if (err) { /* verified when it arrived, under the same set: cannot happen */
+		count_reject(a, err);
+		return err;
+	}
+	a->c.proofs++;
+	rc__agent_say(a, RC_LOG_NOTICE,
+		      "rotation to epoch %llu logged: index %llu of size %llu, witnesses %u/%u",
+		      (unsigned long long)next.epoch, (unsigned long long)index,
+		      (unsigned long long)size, (unsigned)w, (unsigned)a->anchors.log.quorum);
+	return apply_rotation(a, &next, a->cand, a->cand_len, responder, proof, plen);
+}
+
+/* A proof answer to our proof request: act on the waiting notice or rotation only if the proof
+ * verifies for exactly its bytes; anything else leaves the device as it is (fail open). */
 int rc__agent_on_proof(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder)
 {
 	struct rc_logproof *lp = &a->buf.lp;
@@ -150,13 +172,15 @@ int rc__agent_on_proof(struct rc_agent *a, const uint8_t *blob, size_t len, uint
 	if (err) {
 		a->c.rx_invalid++;
 		a->c.rx_proof_invalid++;
-		rc__agent_sayr(a, RC_LOG_WARNING,
-			       "recall not acted on: proof invalid: %s (%s; %u of %u witnesses)",
+		rc__agent_sayr(a, RC_LOG_WARNING, "%s: proof invalid: %s (%s; %u of %u witnesses)",
+			       a->cand_rot ? "rotation not applied" : "recall not acted on",
 			       rc_strerror(err), d.field ? d.field : "proof", (unsigned)w,
 			       (unsigned)a->anchors.log.quorum);
 		return err;
 	}
 	uint64_t index = lp->index, size = lp->size;
+	if (a->cand_rot)
+		return rotation_proven(a, blob, len, responder, index, size, w);
 	/* Checked again: time has passed, and a->scratch must describe this notice. */
 	err = rc__agent_check_notice(a, a->cand, a->cand_len, NULL, &d);
 	if (err) {
@@ -184,13 +208,13 @@ void rc__agent_on_unlogged(struct rc_agent *a, uint32_t delay, uint8_t responder
 	a->c.unlogged++;
 	rc__agent_settle(a, responder);
 	a->attempt = attempt;
+	const char *what = a->cand_rot ? "rotation not applied" : "recall not acted on";
 	if (attempt > a->cfg.retries) {
 		a->c.giveups++;
 		a->cand_len = 0;
 		rc__agent_sayr(a, RC_LOG_WARNING,
-			       "recall not acted on: not logged (%u proof requests); next "
-			       "regular check-in later",
-			       (unsigned)attempt);
+			       "%s: not logged (%u proof requests); next regular check-in later",
+			       what, (unsigned)attempt);
 		rc__agent_schedule(a);
 		return;
 	}
@@ -200,41 +224,32 @@ void rc__agent_on_unlogged(struct rc_agent *a, uint32_t delay, uint8_t responder
 	a->t_next = a->ops->mono_ms(a->ctx) + s * 1000u + rc__agent_rand(a, s * 500u + 1);
 	a->next_reason = RC_REASON_RETRY;
 	rc__agent_sayr(a, RC_LOG_WARNING,
-		       "recall not acted on: not logged (responder has no proof); asking "
-		       "again in %llu s",
+		       "%s: not logged (responder has no proof); asking again in %llu s", what,
 		       (unsigned long long)s);
 }
 
-/* A rotation answer: verify with the current set, persist, check in again at once. */
-int rc__agent_on_rotate(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder)
+/* Move to the verified set next by statement stmt (its log proof, or plen 0 under a set
+ * without a log policy): save the statement with its proof, check in again at once. */
+static int apply_rotation(struct rc_agent *a, const struct rc_anchors *next, const uint8_t *stmt,
+			  size_t len, uint8_t responder, const uint8_t *proof, size_t plen)
 {
-	struct rc_anchors next = a->anchors;
-	struct rc_verdict v;
-	memset(&v, 0, sizeof(v));
-	int err =
-	    a->rotations >= ROTATIONS_MAX ? RC_ERR_RANGE : rc_anchors_rotate(&next, blob, len, &v);
-	if (err) {
-		count_reject(a, err);
-		rc__agent_sayr(a, RC_LOG_WARNING, "rotation ignored: %s (%u valid of k=%u)",
-			       rc_strerror(err), (unsigned)v.valid, (unsigned)a->anchors.k);
-		return err;
-	}
 	uint8_t rot = a->rotations;
 	rc__agent_settle(a, responder);
 	a->c.rotations++;
+	a->cand_len = 0;
 	/* The statement itself is saved, never the set: a restart re-derives the set from the
-	 * firmware's by verifying the chain again. */
-	bool saved = rc__agent_chain_append(a, blob, len);
-	a->anchors = next;
+	 * firmware's by verifying the chain (and its proofs) again. */
+	bool saved = rc__agent_chain_append(a, stmt, len, proof, plen);
+	a->anchors = *next;
 	rc__agent_say(a, RC_LOG_NOTICE, "trust anchors rotated to epoch %llu (k=%u, n=%u)",
-		      (unsigned long long)next.epoch, (unsigned)next.k, (unsigned)next.n);
+		      (unsigned long long)next->epoch, (unsigned)next->k, (unsigned)next->n);
 	if (!saved)
 		rc__agent_say(a, RC_LOG_NOTICE,
 			      "rotation to epoch %llu kept in memory only: the saved chain is full "
-			      "(%u statements, %u bytes); after a restart the responders offer it "
-			      "again",
-			      (unsigned long long)next.epoch, (unsigned)a->nchain,
-			      (unsigned)a->chain_used);
+			      "(%u statements, %u bytes, %u bytes of proofs); after a restart the "
+			      "responders offer it again",
+			      (unsigned long long)next->epoch, (unsigned)a->nchain,
+			      (unsigned)a->chain_used, (unsigned)a->chain_proof_used);
 	rc__agent_persist(a);
 	a->ops->notify(a->ctx, RC_AGENT_EV_ROTATED, NULL);
 	if (a->mode != RC_AGENT_IDLE && rc__agent_held_check(a) != RC_OK)
@@ -242,5 +257,39 @@ int rc__agent_on_rotate(struct rc_agent *a, const uint8_t *blob, size_t len, uin
 	uint8_t reason = a->reason;
 	rc__agent_begin(a, reason);
 	a->rotations = (uint8_t)(rot + 1);
+	return RC_OK;
+}
+
+/* A rotation answer: verify with the current set; without a log policy apply it at once, with
+ * one ask for its proof first (docs/PROTOCOL.md 12.7), in the same episode. */
+int rc__agent_on_rotate(struct rc_agent *a, const uint8_t *blob, size_t len,
+			struct rc_agent_pending *p)
+{
+	struct rc_anchors next = a->anchors;
+	struct rc_verdict v;
+	memset(&v, 0, sizeof(v));
+	int err = a->rotations >= ROTATIONS_MAX ? RC_ERR_RANGE
+		  : len > RC_NOTICE_MAX         ? RC_ERR_TOOLONG
+						: rc_anchors_rotate(&next, blob, len, &v);
+	if (err) {
+		count_reject(a, err);
+		rc__agent_sayr(a, RC_LOG_WARNING, "rotation ignored: %s (%u valid of k=%u)",
+			       rc_strerror(err), (unsigned)v.valid, (unsigned)a->anchors.k);
+		return err;
+	}
+	uint8_t r = p->responder;
+	if (!a->anchors.has_log)
+		return apply_rotation(a, &next, blob, len, r, NULL, 0);
+	/* Signed by k keys is not enough: k key holders could otherwise leave the log in one
+	 * step. This nonce is answered; the proof request gets its own. */
+	p->used = false;
+	memcpy(a->cand, blob, len);
+	a->cand_len = (uint16_t)len;
+	a->cand_rot = true;
+	a->rr = r;
+	rc__agent_sayr(a, RC_LOG_INFO,
+		       "rotation to epoch %llu: asking responder %u for its log proof",
+		       (unsigned long long)next.epoch, (unsigned)r);
+	send_proof_request(a);
 	return RC_OK;
 }

@@ -6,7 +6,10 @@
  *     ? 4: [1*8 rotation statement bstr] (the chain from the firmware's anchor set),
  *     ? 5: [+ overridden id tstr], ? 6: true (override all), 7: last answer uint,
  *     8: next periodic uint, 9: feed serial uint, 10: time floor uint,
- *     ? 11: log proof of the held notice bstr (format 3, and only there) }
+ *     ? 11: log proof of the held notice bstr (format 3, and only there),
+ *     ? 12: [1*8 (log proof bstr / null)] (format 3, and only there): one per statement of key
+ *           4, the proof of a statement applied under a set with a log policy, null for one
+ *           applied under a set without; left out when every one is null }
  * Format 3 is written only when a proof is held, so that a device without a log policy writes
  * the same blob as before (format 2).
  * The chain is never trusted as stored: rc_agent_restore verifies it statement by statement
@@ -74,14 +77,17 @@ int rc_agent_state_encode(const struct rc_agent *a, uint8_t *out, size_t cap, si
 	if (a->nchain > RC_AGENT_CHAIN_MAX || a->chain_used > RC_AGENT_CHAIN_BYTES)
 		return RC_ERR_INVALID;
 	bool has_proof = has_notice && a->proof_len > 0;
-	if (a->proof_len > RC_PROOF_BLOB_MAX)
+	bool chain_proofs = has_chain && a->chain_proof_used > 0;
+	if (a->proof_len > RC_PROOF_BLOB_MAX || a->chain_proof_used > RC_AGENT_CHAIN_PROOF_BYTES)
 		return RC_ERR_INVALID;
-	size_t n = 7 + has_notice + has_chain + (a->noverrides > 0) + a->override_all + has_proof;
+	size_t n = 7 + has_notice + has_chain + (a->noverrides > 0) + a->override_all + has_proof +
+		   chain_proofs;
 	struct rc_wr w;
 	rc_wr_init(&w, out, cap - RC_AGENT_CHECK_LEN);
 	rc_wr_map(&w, n);
 	rc_wr_uint(&w, 0);
-	rc_wr_uint(&w, has_proof ? RC_AGENT_STATE_FORMAT_LOG : RC_AGENT_STATE_FORMAT);
+	rc_wr_uint(&w,
+		   has_proof || chain_proofs ? RC_AGENT_STATE_FORMAT_LOG : RC_AGENT_STATE_FORMAT);
 	rc_wr_uint(&w, 1);
 	rc_wr_uint(&w, has_notice ? a->mode : RC_AGENT_IDLE);
 	rc_wr_uint(&w, 2);
@@ -117,6 +123,16 @@ int rc_agent_state_encode(const struct rc_agent *a, uint8_t *out, size_t cap, si
 	if (has_proof) {
 		rc_wr_uint(&w, 11);
 		rc_wr_bstr(&w, a->proof, a->proof_len);
+	}
+	if (chain_proofs) {
+		rc_wr_uint(&w, 12);
+		rc_wr_array(&w, a->nchain);
+		for (size_t i = 0, off = 0; i < a->nchain; off += a->chain_proof_len[i++]) {
+			if (a->chain_proof_len[i])
+				rc_wr_bstr(&w, a->chain_proof + off, a->chain_proof_len[i]);
+			else
+				rc_wr_null(&w);
+		}
 	}
 	if (w.err)
 		return RC_ERR_BUFFER;
@@ -193,6 +209,42 @@ static void read_chain(struct rc_rd *r, struct rc_agent *a)
 	}
 }
 
+/* Format 3, key 12: the chain's log proofs, exactly one per statement of key 4 (which comes
+ * first), null or 1..RC_PROOF_BLOB_MAX bytes, at least one not null, within
+ * RC_AGENT_CHAIN_PROOF_BYTES. Only copied here; rc__agent_chain_derive verifies them. */
+static void read_chain_proofs(struct rc_rd *r, struct rc_agent *a)
+{
+	r->field = "state.chain_proofs";
+	size_t at = r->off;
+	size_t n = rc_rd_array(r, RC_AGENT_CHAIN_MAX);
+	if (!r->err && n != a->nchain) {
+		r->off = at;
+		rc_rd_fail(r, RC_ERR_SIZE);
+	}
+	r->field = "state.chain_proofs.proof";
+	for (size_t i = 0; i < n && !r->err; i++) {
+		size_t l;
+		at = r->off;
+		if (rc_rd_null(r, true)) {
+			a->chain_proof_len[i] = 0;
+			continue;
+		}
+		const uint8_t *p = rc_rd_bstr(r, &l, RC_PROOF_BLOB_MAX);
+		if (r->err)
+			break;
+		if (l == 0 || l > (size_t)RC_AGENT_CHAIN_PROOF_BYTES - a->chain_proof_used) {
+			r->off = at;
+			rc_rd_fail(r, l == 0 ? RC_ERR_MISSING : RC_ERR_TOOLONG);
+			break;
+		}
+		memcpy(a->chain_proof + a->chain_proof_used, p, l);
+		a->chain_proof_len[i] = (uint16_t)l;
+		a->chain_proof_used = (uint16_t)(a->chain_proof_used + l);
+	}
+	if (!r->err && a->chain_proof_used == 0)
+		rc_rd_fail(r, RC_ERR_NONCANONICAL); /* all null: key 12 is left out instead */
+}
+
 int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 			   struct rc_agent_saved *sv, struct rc_diag *diag)
 {
@@ -217,7 +269,7 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 	}
 	rc_rd_init(&r, buf, body);
 	struct rc_keys ks = {0};
-	bool seen[12] = {false};
+	bool seen[13] = {false};
 	uint64_t mode = 0, format = 0;
 	r.field = "state";
 	size_t n = rc_rd_map(&r, 16);
@@ -226,7 +278,7 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 		int64_t key = rc_rd_key(&r, &ks);
 		if (r.err)
 			break;
-		if (key >= 0 && key <= 11)
+		if (key >= 0 && key <= 12)
 			seen[key] = true;
 		if (key > 0 && format == 0) {
 			rc_rd_fail(&r, RC_ERR_MISSING); /* the format comes first */
@@ -313,6 +365,12 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 				a->proof_len = (uint16_t)l;
 			}
 			break;
+		case 12:
+			if (format != RC_AGENT_STATE_FORMAT_LOG)
+				rc_rd_unknown(&r, key);
+			else
+				read_chain_proofs(&r, a);
+			break;
 		default:
 			rc_rd_unknown(&r, key);
 		}
@@ -325,9 +383,10 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 			rc_rd_fail(&r, RC_ERR_MISSING);
 		else if ((mode != RC_AGENT_IDLE) != seen[3])
 			rc_rd_fail(&r, RC_ERR_MISSING);
-		else if ((format == RC_AGENT_STATE_FORMAT_LOG) != (seen[11] && seen[3]))
-			rc_rd_fail(&r,
-				   RC_ERR_MISSING); /* format 3 is a held notice with its proof */
+		else if (seen[11] && !seen[3])
+			rc_rd_fail(&r, RC_ERR_MISSING); /* a proof without its notice */
+		else if ((format == RC_AGENT_STATE_FORMAT_LOG) != (seen[11] || seen[12]))
+			rc_rd_fail(&r, RC_ERR_MISSING); /* format 3 is: with a proof */
 	}
 	a->mode = (uint8_t)mode;
 	return rc_rd_diag(&r, diag);
@@ -349,17 +408,63 @@ static int stmt_from_epoch(const uint8_t *p, size_t l, uint64_t *from)
 	return err;
 }
 
-int rc__agent_chain_derive(struct rc_agent *a, size_t *at)
+/* The saved proof of statement i (at proof offset poff) against set cur's log, without the age
+ * check: it was judged when the statement was applied. */
+static int chain_proof_check(struct rc_agent *a, const struct rc_anchors *cur, size_t i,
+			     size_t poff, const uint8_t *stmt, size_t len)
+{
+	if (a->chain_proof_len[i] == 0)
+		return RC_ERR_MISSING;
+	int err =
+	    rc_logproof_decode(&a->buf.lp, a->chain_proof + poff, a->chain_proof_len[i], NULL);
+	if (!err)
+		err = rc_logproof_verify(cur, stmt, len, &a->buf.lp, 0, false, NULL, NULL);
+	return err;
+}
+
+/* Keep statements [skip, skip + n) of the chain and their proofs. */
+static void chain_keep(struct rc_agent *a, size_t skip, size_t n)
+{
+	size_t off = 0, poff = 0, len = 0, plen = 0;
+	for (size_t i = 0; i < skip; i++) {
+		off += a->chain_len[i];
+		poff += a->chain_proof_len[i];
+	}
+	for (size_t i = skip; i < skip + n; i++) {
+		len += a->chain_len[i];
+		plen += a->chain_proof_len[i];
+	}
+	memmove(a->chain, a->chain + off, len);
+	memmove(a->chain_len, a->chain_len + skip, n * sizeof(a->chain_len[0]));
+	memmove(a->chain_proof, a->chain_proof + poff, plen);
+	memmove(a->chain_proof_len, a->chain_proof_len + skip, n * sizeof(a->chain_proof_len[0]));
+	a->nchain = (uint8_t)n;
+	a->chain_used = (uint16_t)len;
+	a->chain_proof_used = (uint16_t)plen;
+}
+
+int rc__agent_chain_derive(struct rc_agent *a, size_t *at, bool *proof)
 {
 	struct rc_anchors cur = a->cfg.anchors;
-	size_t applied = 0, skip = 0, skip_bytes = 0, off = 0;
+	size_t applied = 0, skip = 0, off = 0, poff = 0;
 	int err = RC_OK;
 	*at = 0;
-	for (size_t i = 0; i < a->nchain; off += a->chain_len[i++]) {
+	*proof = false;
+	for (size_t i = 0; i < a->nchain;
+	     off += a->chain_len[i], poff += a->chain_proof_len[i], i++) {
 		const uint8_t *p = a->chain + off;
 		size_t l = a->chain_len[i];
 		struct rc_anchors next = cur;
 		err = rc_anchors_rotate(&next, p, l, NULL);
+		if (err == RC_OK && cur.has_log) {
+			/* Applied under a logged set: only with its proof in that set's log. */
+			err = chain_proof_check(a, &cur, i, poff, p, l);
+			if (err) {
+				*proof = true;
+				*at = i;
+				break;
+			}
+		}
 		if (err == RC_OK) {
 			cur = next;
 			applied++;
@@ -370,39 +475,40 @@ int rc__agent_chain_derive(struct rc_agent *a, size_t *at)
 		 * firmware's is stale (the firmware shipped a newer set): dropped. */
 		if (applied == 0 && stmt_from_epoch(p, l, &from) == RC_OK && from < cur.epoch) {
 			skip++;
-			skip_bytes += l;
 			err = RC_OK;
 			continue;
 		}
 		*at = i;
 		break;
 	}
-	if (err) {
+	if (err && !*proof) {
 		a->anchors = a->cfg.anchors;
 		a->nchain = 0;
 		a->chain_used = 0;
+		a->chain_proof_used = 0;
 		return err;
 	}
+	/* The chain stops at a statement whose proof failed: what came before stays. */
 	a->anchors = cur;
-	if (skip) {
-		memmove(a->chain, a->chain + skip_bytes, a->chain_used - skip_bytes);
-		memmove(a->chain_len, a->chain_len + skip,
-			(a->nchain - skip) * sizeof(a->chain_len[0]));
-		a->nchain = (uint8_t)(a->nchain - skip);
-		a->chain_used = (uint16_t)(a->chain_used - skip_bytes);
-	}
-	return RC_OK;
+	chain_keep(a, skip, applied);
+	return err;
 }
 
-bool rc__agent_chain_append(struct rc_agent *a, const uint8_t *stmt, size_t len)
+bool rc__agent_chain_append(struct rc_agent *a, const uint8_t *stmt, size_t len,
+			    const uint8_t *proof, size_t plen)
 {
-	/* Contiguous from the firmware's set, within both bounds. */
+	/* Contiguous from the firmware's set, within the bounds. */
 	if (a->anchors.epoch != a->cfg.anchors.epoch + a->nchain ||
 	    a->nchain >= RC_AGENT_CHAIN_MAX || len == 0 || len > RC_NOTICE_MAX ||
-	    len > (size_t)RC_AGENT_CHAIN_BYTES - a->chain_used)
+	    len > (size_t)RC_AGENT_CHAIN_BYTES - a->chain_used ||
+	    plen > (size_t)RC_AGENT_CHAIN_PROOF_BYTES - a->chain_proof_used)
 		return false;
 	memcpy(a->chain + a->chain_used, stmt, len);
+	if (plen)
+		memcpy(a->chain_proof + a->chain_proof_used, proof, plen);
+	a->chain_proof_len[a->nchain] = (uint16_t)plen;
 	a->chain_len[a->nchain++] = (uint16_t)len;
 	a->chain_used = (uint16_t)(a->chain_used + len);
+	a->chain_proof_used = (uint16_t)(a->chain_proof_used + plen);
 	return true;
 }

@@ -5,7 +5,7 @@
 #include "recall/agent.h"
 
 #define RC_AGENT_STATE_FORMAT     2  /* 1: key 4 was an anchor set (ignored when read) */
-#define RC_AGENT_STATE_FORMAT_LOG 3  /* 2 plus key 11: the held notice's log proof */
+#define RC_AGENT_STATE_FORMAT_LOG 3  /* 2 plus key 11 and/or 12: log proofs */
 #define RC_AGENT_CHECK_LEN        16 /* BLAKE2b-128 of the CBOR part, appended */
 
 /* Fingerprint of an identity (all fields): a firmware change changes it. */
@@ -27,15 +27,20 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 			   struct rc_agent_saved *sv, struct rc_diag *diag);
 
 /* Re-derive a->anchors from the firmware's set (a->cfg.anchors) by applying a->chain statement
- * by statement (rc_anchors_rotate). Statements older than the firmware's set are dropped from
- * the front (the firmware shipped a newer set). On success the chain holds exactly the applied
- * statements; on failure a->anchors is the firmware's set, the chain is emptied, *at is the
- * index of the statement that failed and its error is returned. */
-int rc__agent_chain_derive(struct rc_agent *a, size_t *at);
+ * by statement (rc_anchors_rotate); a statement applied under a set with a log policy needs its
+ * saved log proof to verify (without the age check). Statements older than the firmware's set
+ * are dropped from the front (the firmware shipped a newer set). On success the chain holds
+ * exactly the applied statements. A statement that fails: *at is its index, its error is
+ * returned and, if its signatures failed, a->anchors is the firmware's set and the chain is
+ * emptied; if only its proof failed (*proof set), the chain stops there: the statements before
+ * it stay applied (each verified with its own proof) and a->anchors is the set they lead to. */
+int rc__agent_chain_derive(struct rc_agent *a, size_t *at, bool *proof);
 
-/* Append a verified statement that moved the anchors from epoch cfg + nchain: true if it fits
- * the chain's bounds (else the rotation lives in memory only). */
-bool rc__agent_chain_append(struct rc_agent *a, const uint8_t *stmt, size_t len);
+/* Append a verified statement that moved the anchors from epoch cfg + nchain, with its log
+ * proof (plen 0: applied under a set without a log policy): true if both fit the chain's
+ * bounds (else the rotation lives in memory only). */
+bool rc__agent_chain_append(struct rc_agent *a, const uint8_t *stmt, size_t len,
+			    const uint8_t *proof, size_t plen);
 
 /* Shared between agent.c (the state machine) and agent_ctl.c (lifecycle and owner control). */
 #if defined(__GNUC__)
@@ -99,6 +104,7 @@ int rc__agent_on_recall(struct rc_agent *a, const uint8_t *blob, size_t len,
 			struct rc_agent_pending *p);
 int rc__agent_on_proof(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder);
 void rc__agent_on_unlogged(struct rc_agent *a, uint32_t delay, uint8_t responder);
-int rc__agent_on_rotate(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder);
+int rc__agent_on_rotate(struct rc_agent *a, const uint8_t *blob, size_t len,
+			struct rc_agent_pending *p);
 
 #endif

@@ -66,7 +66,8 @@ static void log_hit(struct rd_ctx *x, const struct rd_state *st, int family, con
 	rd_ring_push(&x->ring);
 }
 
-/* A proof request as an event: the notice it names (when one is served) and the outcome. */
+/* A proof request as an event: the notice it names (when one is served; a rotation statement
+ * has none) and the outcome. */
 static void log_proof(struct rd_ctx *x, const struct rd_state *st, int family, const uint8_t *addr,
 		      const struct rc_proofreq *q, const struct rd_proof *p, uint8_t result)
 {
@@ -83,7 +84,7 @@ static void log_proof(struct rd_ctx *x, const struct rd_state *st, int family, c
 	e->family = family == AF_INET ? 4 : 6;
 	memcpy(e->addr, addr, family == AF_INET ? 4 : 16);
 	e->feed_serial = st->fm->feed.meta.serial;
-	if (p) {
+	if (p && p->notice != RD_PROOF_ROTATION) {
 		const struct rd_nsum *s = &st->fm->sum[p->notice];
 		e->severity = s->severity;
 		copy_str(e->vendor, &e->vlen, s->vendor, sizeof(e->vendor));
@@ -249,8 +250,10 @@ static bool bad_source(struct rd_ctx *x, int family, const uint8_t *addr, uint16
 }
 
 /* A proof request (after the source, size and rate checks of every datagram): the answer
- * built at load for the notice it names, with its nonce. Never a clear: without a proof that
- * policy lets out, retry-later. */
+ * built at load for the notice or rotation statement it names, with its nonce. Never a clear
+ * and never a rotate (PROTOCOL.md 7.8: a device drops them; one at an older epoch asks for the
+ * proof of the rotation statement it was offered): without a proof that policy lets out,
+ * retry-later. */
 static size_t proof(struct rd_ctx *x, const struct rd_state *st, int family, const uint8_t *addr,
 		    const uint8_t *req, size_t len, bool limited, uint8_t out[static RC_ANSWER_MAX])
 {
@@ -267,7 +270,6 @@ static size_t proof(struct rd_ctx *x, const struct rd_state *st, int family, con
 	memset(&a, 0, sizeof(a));
 	memcpy(a.nonce, q.nonce, RC_NONCE_LEN);
 	a.type = RC_MSG_RETRY;
-	const struct rd_rotation_stmt *rot = NULL;
 	if (limited) {
 		rd_count(x->cnt, RD_C_RL_RETRY);
 		a.delay = (uint32_t)(cfg->rl_delay_ms / 1000);
@@ -275,16 +277,12 @@ static size_t proof(struct rd_ctx *x, const struct rd_state *st, int family, con
 		a.type = RC_MSG_UNSUPPORTED;
 		a.max_version = RC_VERSION;
 		kind = RD_C_ANS_UNSUPPORTED;
-	} else if (q.anchor_epoch < st->anchors.epoch &&
-		   (rot = rd_state_rotation(st, q.anchor_epoch)) != NULL) {
-		a.type = RC_MSG_ROTATE; /* the proof is checked against the newer set's log */
-		a.blob = rot->bytes;
-		a.blob_len = rot->len;
-		kind = RD_C_ANS_ROTATE;
 	} else {
 		const struct rd_proof *p = rd_log_find(st->log, q.leaf);
 		uint8_t res = RD_PR_UNKNOWN;
-		if (p) {
+		if (p && p->notice == RD_PROOF_ROTATION) {
+			res = RD_PR_PROOF; /* a statement the responder offers: no policy applies */
+		} else if (p) {
 			struct rc_notice n;
 			memset(&n, 0, sizeof(n));
 			rd_nsum_notice(st->fm, p->notice, &n);

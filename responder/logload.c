@@ -2,7 +2,9 @@
  * state load, on the main thread, the checkpoint is checked (log signature, witness quorum of
  * the anchor set's log policy), the tiles must give its root and be consistent with the last
  * checkpoint accepted (kept in state-dir), and the complete proof answer of every served
- * notice found in the log is built. Workers then only copy an answer and patch its nonce.
+ * notice and rotation statement found in the log is built (a device on a logged anchor set
+ * applies a rotation only with its proof, PROTOCOL.md 10.3). Workers then only copy an answer
+ * and patch its nonce.
  *
  * Served notices are found through the level-0 tiles (32 bytes per entry, read from the end of
  * the log, where new notices are) rather than the entry bundles (up to 1162 bytes per entry):
@@ -159,10 +161,10 @@ void rd_log_free(struct rd_log *l)
 	free(l);
 }
 
-/* A new log with room for one proof per notice of st's feed. */
+/* A new log with room for one proof per notice of st's feed and per rotation statement. */
 static struct rd_log *log_new(const struct rd_state *st, const char *note, size_t note_len)
 {
-	size_t n = st->fm->feed.nnotices;
+	size_t n = st->fm->feed.nnotices + st->nrot;
 	struct rd_log *l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
@@ -183,13 +185,17 @@ static void log_finish(struct rd_log *l, size_t nnotices)
 {
 	qsort(l->v, l->n, sizeof(*l->v), cmp_leaf);
 	size_t k = 0;
+	l->rotations = 0;
 	for (size_t i = 0; i < l->n; i++) {
-		if (!k || memcmp(l->v[k - 1].leaf, l->v[i].leaf, RC_TLOG_HASH_LEN))
+		if (!k || memcmp(l->v[k - 1].leaf, l->v[i].leaf, RC_TLOG_HASH_LEN)) {
 			l->v[k++] = l->v[i];
+			l->rotations += l->v[i].notice == RD_PROOF_ROTATION;
+		}
 	}
 	l->n = k;
 	/* a notice twice in the feed is served once per copy but has one leaf */
-	l->unlogged = nnotices - (l->n < nnotices ? l->n : nnotices);
+	size_t np = l->n - l->rotations;
+	l->unlogged = nnotices - (np < nnotices ? np : nnotices);
 }
 
 /* A checked checkpoint. */
@@ -317,7 +323,7 @@ static int check_kept(struct tiles *t, const struct rd_state *st, const char *st
 	return RD_LOGR_OK;
 }
 
-/* A served notice to find in the log. */
+/* A served notice (or rotation statement: notice is RD_PROOF_ROTATION) to find in the log. */
 struct want {
 	uint8_t leaf[RC_TLOG_HASH_LEN];
 	uint32_t notice;
@@ -418,7 +424,8 @@ static int build(struct rd_log *l, const struct rd_state *st, struct tiles *t, c
 	    rc_logproof_from_note(&p, &st->anchors, l->note, l->note_len, x->index,
 				  (const uint8_t(*)[32])path, np) != RC_OK ||
 	    encode_body(body, RC_ANSWER_MAX, &len, &p, st->anchors.log.quorum) != RC_OK) {
-		l->oversized++; /* counted with the unlogged notices: no device gets a proof */
+		if (x->notice != RD_PROOF_ROTATION)
+			l->oversized++; /* counted with the unlogged notices: no device gets one */
 		return RD_LOGR_OK;
 	}
 	struct rd_proof *v = &l->v[l->n++];
@@ -431,11 +438,12 @@ static int build(struct rd_log *l, const struct rd_state *st, struct tiles *t, c
 	return RD_LOGR_OK;
 }
 
-/* The served notices' leaf hashes, sorted, one per leaf. NULL if out of memory. */
+/* The served notices' and rotation statements' leaf hashes, sorted, one per leaf. NULL if out of
+ * memory. */
 static struct want *wanted(const struct rd_state *st, size_t *n)
 {
 	const struct rc_feed *f = &st->fm->feed;
-	struct want *w = calloc(f->nnotices ? f->nnotices : 1, sizeof(*w));
+	struct want *w = calloc(f->nnotices + st->nrot + 1, sizeof(*w));
 	if (!w)
 		return NULL;
 	size_t k = 0;
@@ -446,6 +454,10 @@ static struct want *wanted(const struct rd_state *st, size_t *n)
 			continue;
 		rc_tlog_leaf_hash(w[k].leaf, p, len);
 		w[k++].notice = i;
+	}
+	for (size_t i = 0; i < st->nrot; i++) {
+		rc_tlog_leaf_hash(w[k].leaf, st->rot[i].bytes, st->rot[i].len);
+		w[k++].notice = RD_PROOF_ROTATION;
 	}
 	qsort(w, k, sizeof(*w), cmp_leaf);
 	size_t u = 0;
@@ -541,7 +553,23 @@ static bool same_log(const struct rc_anchors *a, const struct rc_anchors *b)
 	       !memcmp(a->log.log_pk, b->log.log_pk, RC_PK_LEN);
 }
 
-/* The log refused: keep serving cur's proofs for the notices st still serves. */
+/* Copy o's proof of entry (a notice, or a statement: RD_PROOF_ROTATION) into l, if it has one. */
+static void carry_one(struct rd_log *l, const struct rd_log *o, const uint8_t *entry, size_t len,
+		      uint32_t notice)
+{
+	uint8_t leaf[RC_TLOG_HASH_LEN];
+	rc_tlog_leaf_hash(leaf, entry, len);
+	const struct rd_proof *op = rd_log_find(o, leaf);
+	if (!op)
+		return;
+	struct rd_proof *v = &l->v[l->n];
+	*v = *op;
+	v->notice = notice;
+	v->off = (uint32_t)(l->n++ * (size_t)RC_ANSWER_MAX);
+	memcpy(l->bodies + v->off, o->bodies + op->off, op->len);
+}
+
+/* The log refused: keep serving cur's proofs for the notices and statements st still serves. */
 static void carry(struct rd_state *st, const struct rd_state *cur)
 {
 	if (!cur || !cur->log || !same_log(&st->anchors, &cur->anchors))
@@ -559,19 +587,11 @@ static void carry(struct rd_state *st, const struct rd_state *cur)
 	for (uint32_t i = 0; i < f->nnotices; i++) {
 		const uint8_t *p;
 		size_t len;
-		uint8_t leaf[RC_TLOG_HASH_LEN];
-		if (rc_feed_notice(f, i, &p, &len) != RC_OK)
-			continue;
-		rc_tlog_leaf_hash(leaf, p, len);
-		const struct rd_proof *op = rd_log_find(o, leaf);
-		if (!op)
-			continue;
-		struct rd_proof *v = &l->v[l->n];
-		*v = *op;
-		v->notice = i;
-		v->off = (uint32_t)(l->n++ * (size_t)RC_ANSWER_MAX);
-		memcpy(l->bodies + v->off, o->bodies + op->off, op->len);
+		if (rc_feed_notice(f, i, &p, &len) == RC_OK)
+			carry_one(l, o, p, len, i);
 	}
+	for (size_t i = 0; i < st->nrot; i++)
+		carry_one(l, o, st->rot[i].bytes, st->rot[i].len, RD_PROOF_ROTATION);
 	log_finish(l, f->nnotices);
 	st->log = l;
 }

@@ -283,15 +283,18 @@ void rd_nsum_notice(const struct rd_feedmap *fm, uint32_t i, struct rc_notice *n
 int rd_verify_feed(struct rd_feedmap *fm, const struct rc_anchors *a, const struct rd_feedmap *prev,
 		   size_t *bad, size_t *reused);
 
-/* ---- transparency log (logload.c): proofs of the served notices, made at load ---- */
+/* ---- transparency log (logload.c): proofs of the served notices and rotation statements,
+ * made at load ---- */
 
 #define RD_PROOF_NONCE_AT 7 /* where the nonce's 16 bytes are in a proof answer */
 #define RD_LOG_STATE_FILE "log-checkpoint"
 
-/* The proof answer of one served notice, but for the nonce. */
+#define RD_PROOF_ROTATION UINT32_MAX /* rd_proof.notice of a rotation statement */
+
+/* The proof answer of one served notice or rotation statement, but for the nonce. */
 struct rd_proof {
-	uint8_t leaf[32]; /* RFC 6962 leaf hash of the notice bytes */
-	uint32_t notice;  /* its entry in the state's feed */
+	uint8_t leaf[32]; /* RFC 6962 leaf hash of the notice or statement bytes */
+	uint32_t notice;  /* its entry in the state's feed, or RD_PROOF_ROTATION */
 	uint32_t off;     /* body in rd_log.bodies */
 	uint32_t len;
 };
@@ -309,6 +312,7 @@ struct rd_log {
 	uint8_t *bodies;
 	size_t unlogged;    /* served notices with no proof */
 	size_t oversized;   /* ... of which in the log but with a proof too large for an answer */
+	size_t rotations;   /* proofs of served rotation statements (among the n) */
 	uint64_t index_max; /* highest leaf index proved (tests) */
 };
 

@@ -94,9 +94,11 @@ static void log_outcome(struct main_ctx *m, const struct rd_state *st, bool keep
 		return;
 	atomic_fetch_add(&m->srv.log_loads[st->log_res], 1);
 	if (l)
-		snprintf(kept, sizeof(kept),
-			 "still serving the proofs of the checkpoint of size %llu (%zu notices)",
-			 (unsigned long long)l->size, l->n);
+		snprintf(
+		    kept, sizeof(kept),
+		    "still serving the proofs of the checkpoint of size %llu (%zu notices, %zu "
+		    "rotation statements)",
+		    (unsigned long long)l->size, l->n - l->rotations, l->rotations);
 	else
 		snprintf(kept, sizeof(kept), "serving no proofs");
 	if (st->log_res == RD_LOGR_INCONSISTENT) {
@@ -112,9 +114,10 @@ static void log_outcome(struct main_ctx *m, const struct rd_state *st, bool keep
 	if (!st->log_new || !l)
 		return;
 	log_info("transparency-log %s: checkpoint of size %llu accepted (%u witnesses, quorum %u); "
-		 "proofs for %zu of %u notices, %zu in the log but too large",
-		 cfg->tlog, (unsigned long long)l->size, l->witnesses, st->anchors.log.quorum, l->n,
-		 st->fm->feed.nnotices, l->oversized);
+		 "proofs for %zu of %u notices, %zu in the log but too large; for %zu of %zu "
+		 "rotation statements",
+		 cfg->tlog, (unsigned long long)l->size, l->witnesses, st->anchors.log.quorum,
+		 l->n - l->rotations, st->fm->feed.nnotices, l->oversized, l->rotations, st->nrot);
 	uint64_t now = wall_now();
 	if (now > l->quorum_time && now - l->quorum_time > st->anchors.log.max_age / 2)
 		log_warnx("transparency-log %s: the witness quorum cosigned %llu s ago, more than "

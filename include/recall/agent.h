@@ -25,11 +25,18 @@
 #ifndef RC_AGENT_CHAIN_BYTES
 #define RC_AGENT_CHAIN_BYTES 4096 /* bytes of statements */
 #endif
+/* Log proofs of the chain's statements that were applied under a set with a log policy
+ * (docs/PROTOCOL.md 10.3): a rotation whose proof does not fit is followed in memory only, like
+ * one beyond the chain's bounds. 4096 holds four proofs of a 2^20-entry log with quorum 2. */
+#ifndef RC_AGENT_CHAIN_PROOF_BYTES
+#define RC_AGENT_CHAIN_PROOF_BYTES 4096
+#endif
 /* Largest persisted state blob, bytes: 1920 for everything else (held notice, overrides, times),
- * plus the held notice's log proof (format 3), plus the chain (tests/unit/test_agent_state.c
- * checks the worst case fits). */
+ * plus the held notice's log proof (format 3), plus the chain and its proofs (key 12: 2 bytes of
+ * heads, 3 per proof; tests/unit/test_agent_state.c checks the worst case fits). */
 #define RC_AGENT_STATE_MAX                                                                         \
-	(1920 + (RC_PROOF_BLOB_MAX + 4) + RC_AGENT_CHAIN_BYTES + 3 * RC_AGENT_CHAIN_MAX)
+	(1920 + (RC_PROOF_BLOB_MAX + 4) + RC_AGENT_CHAIN_BYTES + 3 * RC_AGENT_CHAIN_MAX +          \
+	 (2 + RC_AGENT_CHAIN_PROOF_BYTES + 3 * RC_AGENT_CHAIN_MAX))
 #define RC_AGENT_NEVER UINT64_MAX /* "no timer" from rc_agent_timeout_ms */
 
 /* Defaults (WIRE) and the bounds that configured values are clamped to. */
@@ -155,10 +162,10 @@ struct rc_agent_counters {
 	uint64_t state_corrupt;     /* rc_agent_restore rejected the saved blob or its chain */
 	uint64_t quarantine_errors; /* quarantine callback failed */
 	uint64_t log_suppressed;    /* log lines dropped by the rate limit */
-	/* With a log policy (docs/PROTOCOL.md 9.5): */
-	uint64_t proof_requests;   /* proof requests sent */
-	uint64_t proofs;           /* proofs that verified (the recall was then acted on) */
-	uint64_t unlogged;         /* retry-later to a proof request: the notice is not logged */
+	/* With a log policy (docs/PROTOCOL.md 12.7), for recalls and rotation statements: */
+	uint64_t proof_requests; /* proof requests sent */
+	uint64_t proofs;   /* proofs that verified (the recall or rotation was then acted on) */
+	uint64_t unlogged; /* retry-later to a proof request: the entry is not logged */
 	uint64_t rx_proof_invalid; /* proof answers that did not verify (not acted on) */
 };
 
@@ -188,7 +195,8 @@ struct rc_agent_status {
 	uint64_t log_index;                 /* ... its leaf index */
 	uint64_t log_size;                  /* ... in a tree of this size */
 	uint32_t log_witnessed, log_quorum; /* ... cosigned by this many witnesses, of quorum */
-	bool proof_pending; /* a recalled notice waits for its proof (not acted on yet) */
+	bool proof_pending; /* a recalled notice or rotation waits for its proof (not acted on) */
+	bool rotation_pending; /* ... and it is a rotation statement */
 	struct rc_agent_counters c;
 };
 
@@ -214,6 +222,11 @@ struct rc_agent {
 	uint16_t chain_used;
 	uint16_t chain_len[RC_AGENT_CHAIN_MAX];
 	uint8_t chain[RC_AGENT_CHAIN_BYTES];
+	/* The log proof of each statement applied under a set with a log policy (length 0: applied
+	 * under a set without one), in chain order (persisted). */
+	uint16_t chain_proof_used;
+	uint16_t chain_proof_len[RC_AGENT_CHAIN_MAX];
+	uint8_t chain_proof[RC_AGENT_CHAIN_PROOF_BYTES];
 	/* Persisted condition. */
 	uint8_t mode; /* enum rc_agent_state: IDLE, QUARANTINED, OVERRIDDEN, NOTIFIED */
 	uint16_t notice_len;
@@ -247,7 +260,8 @@ struct rc_agent {
 	uint64_t log_window;
 	uint32_t log_count;
 	struct rc_agent_counters c;
-	uint16_t cand_len; /* a verified recalled notice waiting for its log proof */
+	uint16_t cand_len; /* a verified recalled notice or rotation waiting for its log proof */
+	bool cand_rot;     /* cand is a rotation statement */
 	uint8_t cand[RC_NOTICE_MAX];
 	union { /* scratch: one check-in, one state blob or one decoded proof at a time */
 		uint8_t dgram[RC_CHECKIN_SIZE];

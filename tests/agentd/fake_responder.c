@@ -16,7 +16,11 @@
  * PROTOCOL.md 6.3) are answered for the last recall sent: modes logged (a proof from a
  * fixture log cosigned by 2 of 3 witnesses minutes ago), stale (cosigned two days ago),
  * otherlog (a proof of another entry); any other mode answers retry-later 3600 (not logged);
- * LOG gets "proofreq -> MODE". Notices cover exactly the
+ * LOG gets "proofreq -> MODE". Modes rotlogged and rotunlogged answer a check-in at anchor
+ * epoch 1 with a rotation statement to epoch 2 (test keys 0..2, k = 2, no log policy: what k
+ * key holders could sign to leave the log), LOG "checkin ... -> MODE (rotate)", and a proof
+ * request for it with its proof from the fixture log (rotlogged) or retry-later (rotunlogged);
+ * later epochs get a valid recall (a notice that no log holds). Notices cover exactly the
  * identity in the check-in (vendor, model, fwver) and name the ENDPOINTs as remedy routes.
  * Runs until killed or 10 minutes pass (bounded, as every test load must be). */
 #include <arpa/inet.h>
@@ -51,23 +55,34 @@ static void key(int i, uint8_t pk[32], uint8_t sk[64])
 	crypto_sign_seed_keypair(pk, sk, seed);
 }
 
-static int cmd_anchors(const char *out, int n, int k, bool log)
+/* The set of test keys 0..n-1, threshold k, at epoch (with the fixture log policy if log). */
+static int build_anchors(struct rc_anchors *a, int n, int k, bool log, uint64_t epoch)
 {
-	struct rc_anchors a = {.epoch = 1, .k = (uint32_t)k, .n = (uint32_t)n};
-	uint8_t sk[64], buf[RC_ANCHORS_ENC_MAX];
-	size_t len;
+	uint8_t sk[64];
+	memset(a, 0, sizeof(*a));
+	a->epoch = epoch;
+	a->k = (uint32_t)k;
+	a->n = (uint32_t)n;
 	for (int i = 0; i < n; i++)
-		key(i, a.a[i].pk, sk);
+		key(i, a->a[i].pk, sk);
 	/* Keys must be sorted bytewise. */
 	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && memcmp(a.a[j - 1].pk, a.a[j].pk, 32) > 0; j--) {
-			struct rc_anchor t = a.a[j];
-			a.a[j] = a.a[j - 1];
-			a.a[j - 1] = t;
+		for (int j = i; j > 0 && memcmp(a->a[j - 1].pk, a->a[j].pk, 32) > 0; j--) {
+			struct rc_anchor t = a->a[j];
+			a->a[j] = a->a[j - 1];
+			a->a[j - 1] = t;
 		}
 	for (int i = 0; i < n; i++)
-		rc_kid(a.a[i].kid, a.a[i].pk);
-	int rc = log ? fx_log_policy(&a, 3, 2, 86400, LOG_SEED) : RC_OK;
+		rc_kid(a->a[i].kid, a->a[i].pk);
+	return log ? fx_log_policy(a, 3, 2, 86400, LOG_SEED) : RC_OK;
+}
+
+static int cmd_anchors(const char *out, int n, int k, bool log)
+{
+	struct rc_anchors a;
+	uint8_t buf[RC_ANCHORS_ENC_MAX];
+	size_t len;
+	int rc = build_anchors(&a, n, k, log, 1);
 	if (!rc)
 		rc = rc_anchors_encode(&a, buf, sizeof(buf), &len);
 	if (rc) {
@@ -140,6 +155,18 @@ static int make_notice(uint8_t *out, size_t cap, size_t *len, const struct rc_ch
 	return 0;
 }
 
+/* The rotation statement epoch 1 -> 2 of the rot* modes: to test keys 0..2, k = 2, no log
+ * policy, signed by keys 0 and 1. */
+static int make_rotation(uint8_t *out, size_t cap, size_t *len)
+{
+	struct rc_anchors from = {.epoch = 1}, next;
+	struct fx_key k[2];
+	for (int i = 0; i < 2; i++)
+		key(i, k[i].pk, k[i].sk);
+	int rc = build_anchors(&next, 3, 2, false, 2);
+	return rc ? rc : fx_rotation(out, cap, len, &from, &next, k, 2);
+}
+
 static void mode_read(const char *path, char *mode, size_t cap)
 {
 	FILE *f = fopen(path, "r");
@@ -151,7 +178,7 @@ static void mode_read(const char *path, char *mode, size_t cap)
 	fclose(f);
 }
 
-/* The last recalled notice sent: proof requests are answered for it. */
+/* The last recalled notice or rotation statement sent: proof requests are answered for it. */
 static uint8_t last_notice[RC_NOTICE_MAX];
 static size_t last_len;
 
@@ -178,9 +205,10 @@ static size_t proof_answer(const uint8_t *in, size_t n, const char *mode, uint8_
 	rc_tlog_leaf_hash(leaf, last_notice, last_len);
 	bool known = last_len && !memcmp(leaf, q.leaf, 32);
 	bool other = !strcmp(mode, "otherlog");
+	bool rot = !strcmp(mode, "rotlogged");
 	a.type = RC_MSG_RETRY;
 	a.delay = 3600;
-	if (known && (other || !strcmp(mode, "logged") || !strcmp(mode, "stale")) &&
+	if (known && (other || rot || !strcmp(mode, "logged") || !strcmp(mode, "stale")) &&
 	    fx_log_policy(&an, 3, 2, 86400, LOG_SEED) == RC_OK &&
 	    fx_log_proof(&p, &an, last_notice, last_len - other, 5, 13, times, LOG_SEED) == RC_OK &&
 	    rc_logproof_encode(&p, blob, sizeof(blob), &bl) == RC_OK) {
@@ -252,14 +280,16 @@ static int cmd_serve(const char *addr, int port, const char *modefile, const cha
 			continue;
 		}
 		int rc = rc_checkin_decode(&c, in, (size_t)n, &d);
+		bool rotate = !rc && !strncmp(mode, "rot", 3) && c.anchor_epoch == 1;
 		FILE *lf = fopen(logpath, "a");
 		if (lf) {
 			if (rc)
 				fprintf(lf, "bad checkin (%s)\n", rc_strerror(rc));
 			else
-				fprintf(lf, "checkin %s %s %.*s -> %s\n", rc_reason_name(c.reason),
-					rc_devstate_name(c.state), (int)c.id.fwver.n, c.id.fwver.p,
-					mode);
+				fprintf(lf, "checkin %s %s %.*s -> %s%s\n",
+					rc_reason_name(c.reason), rc_devstate_name(c.state),
+					(int)c.id.fwver.n, c.id.fwver.p, mode,
+					rotate ? " (rotate)" : "");
 			fclose(lf);
 		}
 		if (rc || !strcmp(mode, "silent"))
@@ -285,6 +315,13 @@ static int cmd_serve(const char *addr, int port, const char *modefile, const cha
 			a.type = RC_MSG_RECALLED;
 			a.blob = notice;
 			a.blob_len = nl;
+		} else if (rotate) {
+			size_t rl;
+			if (make_rotation(notice, sizeof(notice), &rl) != RC_OK)
+				continue;
+			a.type = RC_MSG_ROTATE;
+			a.blob = notice;
+			a.blob_len = rl;
 		} else if (!strcmp(mode, "garbage")) {
 			randombytes_buf(out, 200);
 			len = 200;
@@ -303,7 +340,7 @@ static int cmd_serve(const char *addr, int port, const char *modefile, const cha
 			if (!strcmp(mode, "nonce"))
 				a.nonce[0] ^= 0x5a;
 		}
-		if (a.type == RC_MSG_RECALLED) {
+		if (a.type == RC_MSG_RECALLED || a.type == RC_MSG_ROTATE) {
 			memcpy(last_notice, a.blob, a.blob_len);
 			last_len = a.blob_len;
 		}

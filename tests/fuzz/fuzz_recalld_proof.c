@@ -2,13 +2,15 @@
  * proof-request decoder, the leaf lookup, the precomputed proof answer with its nonce patched,
  * retry-later for unknown leaves and monitored notices, the event log) over a loaded test world
  * with a transparency log (tests/helpers/probe/rdfix.c: 4 notices, 3 of them in a log of 300
- * entries cosigned by 2 of 3 witnesses; policy monitoring RC-TEST-2).
+ * entries cosigned by 2 of 3 witnesses, and the rotation statement from epoch 0 of the two the
+ * world serves; policy monitoring RC-TEST-2).
  * The input is the start of a datagram: zero-padded (or cut) to RC_CHECKIN_SIZE. It is answered
  * once, then with other nonce bytes.
  * Properties: never crash or leak; no answer is larger than its request; an answer to a proof
- * request decodes and echoes its nonce; a proof answer only for a leaf of a served, logged and
- * enforced notice, and its proof verifies for that notice (rc_logproof_verify); every event-log
- * line is one JSON object of printable ASCII.
+ * request decodes and echoes its nonce and is never clear, recalled or rotate; a proof answer
+ * only for a leaf of a served, logged and enforced notice or of the logged rotation statement,
+ * and its proof verifies for it (rc_logproof_verify; the statement's under the epoch-0 set it
+ * rotates from); every event-log line is one JSON object of printable ASCII.
  * With RECALL_WRITE_SEEDS=<corpus root> it writes its seed corpus (recalld_proof/) first. */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,7 +25,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct world w;
-static uint8_t leaves[5][32]; /* of notices 1..4 */
+static uint8_t leaves[7][32]; /* of notices 1..4, rotation statements from epochs 0 and 1 */
 
 static void cleanup(void)
 {
@@ -45,8 +47,10 @@ static void write_seeds(void)
 		unsigned notice;
 		uint64_t epoch;
 	} s[] = {
-	    {"logged-1", 1, 2},   {"logged-3", 3, 2}, {"monitored-2", 2, 2},
-	    {"unlogged-4", 4, 2}, {"rotate-0", 1, 0}, {"future-epoch", 1, 9},
+	    {"logged-1", 1, 2},          {"logged-3", 3, 2},
+	    {"monitored-2", 2, 2},       {"unlogged-4", 4, 2},
+	    {"rotate-0", 1, 0},          {"future-epoch", 1, 9},
+	    {"rotation-0-logged", 5, 0}, {"rotation-1-unlogged", 6, 1},
 	};
 	uint8_t b[RC_CHECKIN_SIZE];
 	struct rc_proofreq q;
@@ -84,12 +88,15 @@ static void init(void)
 	world_init(&w);
 	w.o.nnotices = 4;
 	rdfix_log_key(&k, sk);
+	rdfix_log_rotations = 1;
 	if (rdfix_log_world(RDFIX_LOG_ORIGIN, k.pk, 3, 2, 86400) ||
 	    rdfix_write_dir(w.dir, &w.o, true) ||
 	    rdfix_write_log(w.dir, &w.o, 300, 290, 3, 2, w.o.now - 100))
 		abort();
-	for (unsigned i = 1; i <= 4; i++) {
-		if (rdfix_notice(nb, sizeof(nb), &len, i, w.o.now, w.o.epoch, RDFIX_K))
+	rdfix_log_rotations = 0;
+	for (unsigned i = 1; i <= 6; i++) {
+		if (i <= 4 ? rdfix_notice(nb, sizeof(nb), &len, i, w.o.now, w.o.epoch, RDFIX_K)
+			   : rdfix_rotation(nb, sizeof(nb), &len, i - 5))
 			abort();
 		rc_tlog_leaf_hash(leaves[i], nb, len);
 	}
@@ -98,7 +105,7 @@ static void init(void)
 		 "event-log = %s/events\npolicy = monitor notice RC-TEST-2\nratelimit = no\n"
 		 "transparency-log = %s/tlog\nstate-dir = %s\n",
 		 w.dir, w.dir, w.dir);
-	if (world_load(&w, extra, NULL) != 0 || !w.st->log || w.st->log->n != 3) {
+	if (world_load(&w, extra, NULL) != 0 || !w.st->log || w.st->log->n != 4) {
 		fprintf(stderr, "world: %s %s\n", w.err, w.st ? w.st->log_msg : "");
 		abort();
 	}
@@ -160,21 +167,25 @@ static void answer(const uint8_t *req)
 		fail("an answer to a proof request that does not decode", req);
 	if (rc_answer_decode(&a, out, n, NULL) != RC_OK || memcmp(a.nonce, q.nonce, RC_NONCE_LEN))
 		fail("an answer that does not decode or echo the nonce", req);
-	if (a.type == RC_MSG_CLEAR || a.type == RC_MSG_RECALLED)
+	if (a.type == RC_MSG_CLEAR || a.type == RC_MSG_RECALLED || a.type == RC_MSG_ROTATE)
 		fail("a check-in answer to a proof request", req);
 	if (a.type != RC_MSG_PROOF)
 		return;
 	unsigned i = 1;
-	while (i <= 4 && memcmp(leaves[i], q.leaf, 32))
+	while (i <= 6 && memcmp(leaves[i], q.leaf, 32))
 		i++;
-	if (i != 1 && i != 3)
-		fail("a proof for a leaf that is not a logged, enforced notice", req);
+	if (i != 1 && i != 3 && i != 5)
+		fail("a proof for a leaf that is not a logged, enforced notice or statement", req);
 	uint8_t nb[RC_NOTICE_MAX];
 	size_t len;
 	struct rc_logproof p;
-	if (rdfix_notice(nb, sizeof(nb), &len, i, w.o.now, w.o.epoch, RDFIX_K) ||
+	struct rc_anchors a0;
+	struct fx_key k0[RDFIX_N];
+	if ((i == 5 ? rdfix_rotation(nb, sizeof(nb), &len, 0) || rdfix_anchors(&a0, k0, 0)
+		    : rdfix_notice(nb, sizeof(nb), &len, i, w.o.now, w.o.epoch, RDFIX_K)) ||
 	    rc_logproof_decode(&p, a.blob, a.blob_len, NULL) ||
-	    rc_logproof_verify(&w.st->anchors, nb, len, &p, w.o.now, true, NULL, NULL))
+	    rc_logproof_verify(i == 5 ? &a0 : &w.st->anchors, nb, len, &p, w.o.now, true, NULL,
+			       NULL))
 		fail("a proof that does not verify", req);
 }
 

@@ -3,7 +3,8 @@
 # fixture log on loopback (dummy backend): a logged, cosigned recall quarantines and status shows
 # "logged index 5 of size 13, witnesses 2/2", also from the saved state and after a restart; a
 # recall signed by k keys whose proof the responder does not have (retry-later), or whose
-# cosignatures are stale, never quarantines.
+# cosignatures are stale, never quarantines; a rotation from the logged set is applied only with
+# its proof.
 # shellcheck source=tests/integration/agent_common
 . "$(dirname "$0")/agent_common"
 
@@ -68,6 +69,28 @@ stop_agent
 run_mode stale "$W/s3"
 check '[ "$(line state | cut -d" " -f1)" != quarantined ]' "stale cosignatures: no quarantine"
 check '[ "$(js "d[\"counters\"][\"rx_proof_invalid\"] >= 1")" = True ]' "--json: rx_proof_invalid"
+stop_agent
+
+# k key holders sign a rotation from the logged set to one without a log, then a recall under it
+# (PROTOCOL.md 10.3, 12.7): without the statement's proof the device stays on the logged set and
+# does not quarantine; with it, it rotates, acts on the recall, and keeps epoch 2 after a restart.
+run_mode rotunlogged "$W/s4"
+check '[ "$(line "anchor epoch")" = 1 ]' "rotation not logged: still epoch 1 (got '$(line "anchor epoch")')"
+check '[ "$(line state | cut -d" " -f1)" != quarantined ]' "rotation not logged: no quarantine"
+check 'grep -q "rotation not applied: not logged" "$W/agent.log"' "log line: rotation not applied"
+check 'grep -q "rotunlogged (rotate)" "$W/resp.log"' "the responder offered the rotation"
+stop_agent
+run_mode rotlogged "$W/s5"
+wait_state quarantined
+check '[ "$(line "anchor epoch")" = 2 ]' "logged rotation: epoch 2 (got '$(line "anchor epoch")')"
+check '[ "$(line state | cut -d" " -f1)" = quarantined ]' "logged rotation, then a recall under epoch 2"
+check 'grep -q "rotation to epoch 2 logged: index 5 of size 13" "$W/agent.log"' "log line: rotation logged"
+stop_agent
+echo silent >"$W/mode"
+start_agent
+sleep 0.5
+status
+check '[ "$(line "anchor epoch")" = 2 ]' "restart: the chain and its proof verified again, epoch 2"
 stop_agent
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

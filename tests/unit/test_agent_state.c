@@ -123,6 +123,14 @@ static void test_worst_case_size(void **state)
 	W.a.chain_len[RC_AGENT_CHAIN_MAX - 1] +=
 	    RC_AGENT_CHAIN_BYTES - RC_AGENT_CHAIN_MAX * (RC_AGENT_CHAIN_BYTES / RC_AGENT_CHAIN_MAX);
 	memset(W.a.chain, 0xee, sizeof(W.a.chain));
+	/* ... each statement with a log proof, the proofs filling their byte budget. */
+	W.a.chain_proof_used = RC_AGENT_CHAIN_PROOF_BYTES;
+	for (int i = 0; i < RC_AGENT_CHAIN_MAX; i++)
+		W.a.chain_proof_len[i] = RC_AGENT_CHAIN_PROOF_BYTES / RC_AGENT_CHAIN_MAX;
+	W.a.chain_proof_len[RC_AGENT_CHAIN_MAX - 1] +=
+	    RC_AGENT_CHAIN_PROOF_BYTES -
+	    RC_AGENT_CHAIN_MAX * (RC_AGENT_CHAIN_PROOF_BYTES / RC_AGENT_CHAIN_MAX);
+	memset(W.a.chain_proof, 0xcc, sizeof(W.a.chain_proof));
 	W.a.last_answer = W.a.next_periodic = W.a.feed_serial = W.a.floor = UINT64_MAX;
 	/* The held notice's log proof (format 3), as long as a proof answer can carry. */
 	W.a.proof_len = RC_PROOF_BLOB_MAX;
@@ -137,6 +145,7 @@ static void test_worst_case_size(void **state)
 	assert_int_equal(rc__agent_state_decode(&W2.a, blob, len, &sv, &d), RC_OK);
 	assert_int_equal(W2.a.nchain, RC_AGENT_CHAIN_MAX);
 	assert_int_equal(W2.a.proof_len, RC_PROOF_BLOB_MAX);
+	assert_int_equal(W2.a.chain_proof_used, RC_AGENT_CHAIN_PROOF_BYTES);
 	assert_int_not_equal(restore2(blob, len), RC_OK);
 }
 

@@ -165,14 +165,15 @@ static void test_unknown_and_withheld(void **state)
 	proofreq(w, req, 1, 3);
 	ask(w, req, out, &a);
 	assert_int_equal(a.type, RC_MSG_PROOF);
-	/* an older anchor epoch: the rotation first, as for check-ins */
+	/* an older anchor epoch: still the proof the leaf names, never a rotate (7.8: a device
+	 * drops it; one at an older epoch asks for the proof of a rotation statement) */
 	proofreq(w, req, 1, 4);
 	struct rc_proofreq r;
 	assert_int_equal(rc_proofreq_decode(&r, req, RC_CHECKIN_SIZE, NULL), RC_OK);
 	r.anchor_epoch = 0;
 	assert_int_equal(rc_proofreq_encode(&r, req), RC_OK);
 	ask(w, req, out, &a);
-	assert_int_equal(a.type, RC_MSG_ROTATE);
+	assert_int_equal(a.type, RC_MSG_PROOF);
 	/* not 1200 bytes: dropped like a check-in */
 	proofreq(w, req, 1, 5);
 	assert_int_equal(rd_answer(&w->x, w->st, AF_INET, SRC4, 40000, req, 1199, out), 0);
@@ -296,6 +297,69 @@ static void test_fork_and_rollback(void **state)
 	assert_int_equal(w->st->log->n, 3);
 }
 
+/* A proof request for the rotation statement a device at epoch 0 is offered (its set names the
+ * log: PROTOCOL.md 10.3), at its own epoch. */
+static void rotproofreq(uint8_t req[RC_CHECKIN_SIZE], uint8_t *stmt, size_t *slen)
+{
+	struct rc_proofreq q;
+	memset(&q, 0, sizeof(q));
+	memset(q.nonce, 0x6b, sizeof(q.nonce));
+	assert_int_equal(rdfix_rotation(stmt, RC_NOTICE_MAX, slen, 0), RC_OK);
+	rc_tlog_leaf_hash(q.leaf, stmt, *slen);
+	q.anchor_epoch = 0;
+	assert_int_equal(rc_proofreq_encode(&q, req), RC_OK);
+}
+
+/* recalld serves the proofs of the rotation statements it serves, built at load like those of
+ * notices; they verify for the statement's bytes under the set it rotates from. Not logged:
+ * retry-later, never the rotate answer itself. Carried over a refused log like notices'. */
+static void test_rotation_proof(void **state)
+{
+	struct world *w = *state;
+	uint8_t req[RC_CHECKIN_SIZE], out[RC_ANSWER_MAX], stmt[RC_NOTICE_MAX];
+	size_t slen;
+	struct rc_answer a;
+	char err[256];
+	/* the world's statements from epochs 0 and 1 (it serves epoch 2), not in the log */
+	assert_int_equal(load_log(w, 7, 2, 3, 3, 2, 2, NULL), 0);
+	assert_int_equal(w->st->nrot, 2);
+	assert_int_equal(w->st->log->rotations, 0);
+	rotproofreq(req, stmt, &slen);
+	ask(w, req, out, &a);
+	assert_int_equal(a.type, RC_MSG_RETRY);
+	assert_int_equal(w->cnt.c[RD_C_PROOF_UNKNOWN], 1);
+	/* logged at indexes 5 and 6, after the notices */
+	rdfix_log_rotations = 2;
+	assert_int_equal(load_log(w, 7, 2, 3, 3, 2, 2, NULL), 0);
+	rdfix_log_rotations = 0;
+	assert_int_equal(w->st->log_res, RD_LOGR_OK);
+	assert_int_equal(w->st->log->rotations, 2);
+	assert_int_equal(w->st->log->n, 5);
+	assert_int_equal(w->st->log->unlogged, 0);
+	ask(w, req, out, &a);
+	assert_int_equal(a.type, RC_MSG_PROOF);
+	struct rc_logproof p;
+	struct rc_anchors a0;
+	struct fx_key k0[RDFIX_N];
+	uint32_t wn = 0;
+	assert_int_equal(rdfix_anchors(&a0, k0, 0), RC_OK);
+	assert_true(a0.has_log);
+	assert_int_equal(rc_logproof_decode(&p, a.blob, a.blob_len, NULL), RC_OK);
+	assert_int_equal(rc_logproof_verify(&a0, stmt, slen, &p, w->o.now, true, &wn, NULL), RC_OK);
+	assert_int_equal(p.index, 5);
+	assert_int_equal(wn, 2);
+	/* a device that applies it moves on to epoch 1 */
+	assert_int_equal(rc_anchors_rotate(&a0, stmt, slen, NULL), RC_OK);
+	assert_int_equal(a0.epoch, 1);
+	/* a fork is refused; the statement's proof is still served */
+	assert_int_equal(rd_log_persist(w->st, false, err, sizeof(err)), 0);
+	assert_int_equal(load_log(w, 8, 4, 2, 3, 2, 2, NULL), 0);
+	assert_int_equal(w->st->log_res, RD_LOGR_INCONSISTENT);
+	assert_int_equal(w->st->log->rotations, 2);
+	ask(w, req, out, &a);
+	assert_int_equal(a.type, RC_MSG_PROOF);
+}
+
 /* The configuration keys and their checks as a whole. */
 static void test_config(void **state)
 {
@@ -343,6 +407,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_trim_and_oversized, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fork_and_rollback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rotation_proof, setup, teardown),
 	    cmocka_unit_test(test_config),
 	};
 	if (sodium_init() < 0)

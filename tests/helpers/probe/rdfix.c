@@ -230,6 +230,13 @@ int rdfix_write_dir(const char *dir, const struct rdfix_opts *o, bool rotations)
 			rc = -1;
 		else
 			rc = write_file(dir, name, buf, n);
+		/* the set it rotates from, as a device on that epoch holds it */
+		snprintf(name, sizeof(name), "anchors-%llu", (unsigned long long)e);
+		if (!rc &&
+		    (rdfix_anchors(&a, keys, e) || rc_anchors_encode(&a, buf, sizeof(buf), &n)))
+			rc = -1;
+		if (!rc)
+			rc = write_file(dir, name, buf, n);
 	}
 	return rc;
 }
@@ -263,13 +270,15 @@ static int write_tile(const char *dir, int level, uint64_t index, unsigned width
 	return write_file(path, slash + 1, h, (size_t)width * 32);
 }
 
+unsigned rdfix_log_rotations;
+
 int rdfix_write_log(const char *dir, const struct rdfix_opts *o, uint64_t size, uint64_t at,
 		    unsigned nlogged, unsigned ncosig, uint64_t t0)
 {
 	char d[4096];
 	uint8_t(*leaf)[32] = calloc(size ? size : 1, 32);
 	uint8_t up[256][32], root[32], nb[RC_NOTICE_MAX];
-	int rc = leaf && size < 65536 && at + nlogged <= size ? 0 : -1;
+	int rc = leaf && size < 65536 && at + nlogged + rdfix_log_rotations <= size ? 0 : -1;
 	snprintf(d, sizeof(d), "%s/tlog", dir);
 	if (!rc && mkdir(d, 0755) < 0 && errno != EEXIST)
 		rc = -1;
@@ -280,6 +289,9 @@ int rdfix_write_log(const char *dir, const struct rdfix_opts *o, uint64_t size, 
 			unsigned k = (unsigned)(i - at) + 1;
 			rc =
 			    rdfix_notice(nb, sizeof(nb), &n, k, o->now, o->epoch, RDFIX_K) ? -1 : 0;
+			rc_tlog_leaf_hash(leaf[i], nb, n);
+		} else if (i >= at + nlogged && i < at + nlogged + rdfix_log_rotations) {
+			rc = rdfix_rotation(nb, sizeof(nb), &n, i - at - nlogged) ? -1 : 0;
 			rc_tlog_leaf_hash(leaf[i], nb, n);
 		} else {
 			n = (size_t)snprintf(e, sizeof(e), "entry %llu", (unsigned long long)i);

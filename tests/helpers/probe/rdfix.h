@@ -44,7 +44,10 @@ int rdfix_cosign(char *buf, size_t cap, size_t *len, unsigned i, uint64_t t);
 void rdfix_log_key(struct rc_note_key *k, uint8_t sk[64]);
 /* Write a log of size entries (< 65536) to dir/tlog: its tiles and checkpoint, no entry
  * bundles. The leaves are hashes of "entry <i>" but for notices 1..nlogged of the world, at
- * indexes at .. at + nlogged - 1. Cosigned by witnesses 0..ncosig-1 at times t0 + i. */
+ * indexes at .. at + nlogged - 1, followed by the rotation statements from epochs 0 ..
+ * rdfix_log_rotations - 1 (none by default). Cosigned by witnesses 0..ncosig-1 at times
+ * t0 + i. */
+extern unsigned rdfix_log_rotations;
 int rdfix_write_log(const char *dir, const struct rdfix_opts *o, uint64_t size, uint64_t at,
 		    unsigned nlogged, unsigned ncosig, uint64_t t0);
 
@@ -68,8 +71,9 @@ int rdfix_rotation(uint8_t *out, size_t cap, size_t *len, uint64_t from_epoch);
 void rdfix_publine(char out[128], const uint8_t pk[static RC_PK_LEN]);
 
 /* Write dir/feed (atomically: temporary file and rename), dir/feed.pub, dir/anchors (of
- * o->epoch) and, when rotations, dir/rot-E for E in 0..epoch-1; with a log policy also each
- * notice as dir/n<i>.notice (to append to a log). 0 or -1 (message on stderr). */
+ * o->epoch) and, when rotations, dir/rot-E and the set it rotates from, dir/anchors-E, for E in
+ * 0..epoch-1; with a log policy also each notice as dir/n<i>.notice (to append to a log). 0 or
+ * -1 (message on stderr). */
 int rdfix_write_dir(const char *dir, const struct rdfix_opts *o, bool rotations);
 
 #endif
