@@ -285,6 +285,35 @@ bool rc_feed_lookup_at(const struct rc_feed *f, const struct rc_identity *id, ui
 	return lookup(f, id, true, now, p, len, n);
 }
 
+bool rc_feed_next_model(const struct rc_feed *f, struct rc_str vendor, struct rc_str model,
+			uint32_t *pos, const uint8_t **p, size_t *len, struct rc_notice *out)
+{
+	if (!f || !f->base || !pos || vendor.n > RC_NAME_MAX || model.n > RC_NAME_MAX)
+		return false;
+	uint64_t h = rc_feed_hash(f->hashkey, vendor, model);
+	size_t b = (size_t)(h & (f->nbuckets - 1));
+	uint32_t lo = get32(f->buckets + 4 * b), hi = get32(f->buckets + 4 * (b + 1));
+	struct rc_cose_sign m;
+	struct rc_notice local;
+	struct rc_notice *n = out ? out : &local;
+	for (uint32_t i = *pos > lo ? *pos : lo; i < hi && i < f->nnotices; i++) {
+		const uint8_t *e = f->entries + (size_t)i * RC_FEED_ENTRY_LEN;
+		const uint8_t *np = f->notices + get32(e + 8);
+		size_t nlen = get32(e + 12);
+		if (get64(e) != h || decode_notice(n, &m, np, nlen) != RC_OK ||
+		    !rc_str_eq(n->target.vendor, vendor) || !rc_str_eq(n->target.model, model))
+			continue;
+		*pos = i + 1;
+		if (p)
+			*p = np;
+		if (len)
+			*len = nlen;
+		return true;
+	}
+	*pos = hi > *pos ? hi : *pos;
+	return false;
+}
+
 /* One notice while building: where it goes in the index and how it sorts in its bucket. */
 struct slot {
 	uint64_t hash;

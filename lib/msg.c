@@ -16,6 +16,7 @@ enum {
 	K_IDENTITY = 5,
 	K_EPOCH = 6,
 	K_PAD = 7,
+	K_SENDER = RC_EXT_SENDER, /* check-in extension (13.1) */
 	K_SERIAL = 3, /* answers */
 	K_NOTICE = 4,
 	K_DELAY = 5,
@@ -55,14 +56,16 @@ int rc_checkin_encode(const struct rc_checkin *c, uint8_t out[static RC_CHECKIN_
 {
 	if (!c || !out)
 		return RC_ERR_INVALID;
-	if (c->reason > REASON_MAX || c->state > STATE_MAX)
+	if (c->reason > REASON_MAX || c->state > STATE_MAX || c->sender > RC_SENDER_GATEWAY)
 		return RC_ERR_RANGE;
 	int e = rc_identity_check(&c->id);
 	if (e)
 		return e;
 	struct rc_wr w;
 	rc_wr_init(&w, out, RC_CHECKIN_SIZE);
-	rc_wr_map(&w, 8);
+	/* The sender mark (key -1, after the pad in key order) costs 2 bytes of the pad. */
+	size_t ext = c->sender ? 2 : 0;
+	rc_wr_map(&w, ext ? 9 : 8);
 	rc_wr_uint(&w, K_TYPE);
 	rc_wr_uint(&w, RC_MSG_CHECKIN);
 	rc_wr_uint(&w, K_VERSION);
@@ -82,11 +85,18 @@ int rc_checkin_encode(const struct rc_checkin *c, uint8_t out[static RC_CHECKIN_
 		return w.err;
 	/* Field limits keep everything before the pad under 330 bytes, so the pad is always at
 	 * least 256 bytes and its head is 0x59 plus two length bytes. */
-	size_t pad = RC_CHECKIN_SIZE - w.len - 3;
+	size_t pad = RC_CHECKIN_SIZE - w.len - 3 - ext;
 	rc_wr_bstr_head(&w, pad);
-	if (w.err || w.len + pad != RC_CHECKIN_SIZE)
+	if (w.err || w.len + pad + ext != RC_CHECKIN_SIZE)
 		return w.err ? w.err : RC_ERR_SIZE;
 	memset(out + w.len, 0, pad);
+	if (ext) {
+		w.len += pad;
+		rc_wr_int(&w, K_SENDER);
+		rc_wr_uint(&w, c->sender);
+		if (w.err || w.len != RC_CHECKIN_SIZE)
+			return w.err ? w.err : RC_ERR_SIZE;
+	}
 	return RC_OK;
 }
 
@@ -296,6 +306,15 @@ int rc_checkin_decode(struct rc_checkin *c, const uint8_t *buf, size_t len, stru
 		case K_PAD:
 			rd_pad(&r);
 			break;
+		case K_SENDER:
+			/* Ignorable: a value other than the uint 1 is skipped, not an error. */
+			if (rc_rd_peek(&r) == RC_MT_UINT) {
+				uint64_t v = rc_rd_uint(&r);
+				c->sender = v == RC_SENDER_GATEWAY ? RC_SENDER_GATEWAY : RC_SENDER_DEVICE;
+			} else {
+				rc_rd_skip(&r);
+			}
+			continue;
 		default:
 			rc_rd_unknown(&r, k);
 			continue;

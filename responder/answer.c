@@ -52,6 +52,7 @@ static void log_hit(struct rd_ctx *x, const struct rd_state *st, int family, con
 	e->action = d->kind == RD_DEC_ENFORCE ? RD_ENFORCE : RD_MONITOR;
 	e->severity = d->severity;
 	e->has_build_date = c->id.has_build_date;
+	e->sender = c->sender;
 	e->build_date = c->id.build_date;
 	e->feed_serial = st->fm->feed.meta.serial;
 	copy_str(e->vendor, &e->vlen, c->id.vendor, sizeof(e->vendor));

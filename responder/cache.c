@@ -225,6 +225,9 @@ void rd_cache_checkin(const struct rd_cache_entry *e, const uint8_t *req, struct
 	ck->reason = e->reason;
 	ck->state = e->state;
 	ck->anchor_epoch = e->epoch;
+	/* A cached check-in has no sender mark: the mark's bytes end the datagram, where a
+	 * cached one has only pad. */
+	ck->sender = RC_SENDER_DEVICE;
 	for (int i = 0; i < 4; i++)
 		*s[i] = (struct rc_str){(const char *)req + e->soff[i], e->slen[i]};
 	ck->id.build_date = e->build_date;

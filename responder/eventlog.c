@@ -3,6 +3,8 @@
  *   {"time":"2024-05-01T12:00:00Z","source":"192.0.2.0","vendor":"acme","model":"cam-1",
  *    "hwrev":"","fwver":"1.0.3","notice":"ACME-2024-001","severity":"high",
  *    "action":"recalled","feed_serial":7}
+ * A check-in a home gateway sent on a LAN device's behalf (PROTOCOL.md 13.1) adds
+ * "sender":"gateway" after "source" (the source is then the gateway's address).
  * The source address is truncated to event-log-prefix4/6 bits when configured. */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -103,6 +105,8 @@ size_t rd_event_json(const struct rd_event *e, char *out, size_t cap, uint64_t p
 	PUT("{\"time\":\"%s\",\"source\":\"%s\"", ts, addr);
 	if (keep < bits)
 		PUT(",\"source_prefix\":%u", keep);
+	if (e->sender == RC_SENDER_GATEWAY)
+		PUT(",\"sender\":\"gateway\"");
 	PUT(",\"vendor\":");
 	STR(e->vendor, e->vlen);
 	PUT(",\"model\":");

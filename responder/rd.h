@@ -189,6 +189,7 @@ struct rd_event {
 	uint8_t action; /* enum rd_action */
 	uint8_t severity;
 	uint8_t has_build_date;
+	uint8_t sender; /* enum rc_sender: a gateway's check-in on a device's behalf (13.1) */
 	uint8_t addr[16];
 	uint64_t build_date;
 	uint64_t feed_serial;
@@ -218,9 +219,6 @@ size_t rd_event_json(const struct rd_event *e, char *out, size_t cap, uint64_t p
 
 /* ---- loaded state (state.c): published to workers by an atomic pointer ---- */
 
-/* Parse a feed public key file's bytes ("recall-ed25519-public <base64>", one line): NULL, or
- * the reason it is not one. */
-const char *rd_pubkey_parse(const uint8_t *buf, size_t n, uint8_t pk[static RC_PK_LEN]);
 
 struct rd_rotation_stmt {
 	uint64_t from_epoch;

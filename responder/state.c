@@ -13,11 +13,10 @@
 
 #include <sodium.h>
 
+#include "pubkey.h"
 #include "rd.h"
 
 #define RD_FEED_MAX ((size_t)1 << 31)
-#define KEY_TAG     "recall-ed25519-public"
-#define KEY_B64_LEN 44
 #define RD_ENOTREG  (-1) /* errno value of read_whole: not a regular file */
 
 static const char *const load_err_names[] = {
@@ -107,35 +106,13 @@ fail : {
 }
 
 /* Public key file of the recall tool: "recall-ed25519-public <base64 of 32 bytes> [comment]". */
-const char *rd_pubkey_parse(const uint8_t *buf, size_t n, uint8_t pk[static RC_PK_LEN])
-{
-	size_t tl = strlen(KEY_TAG), bin = 0;
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	if (memchr(buf, '\n', n) || memchr(buf, '\0', n))
-		return "more than one line";
-	if (n < tl + 1 + KEY_B64_LEN || memcmp(buf, KEY_TAG, tl) || buf[tl] != ' ')
-		return "not a recall public key (expected '" KEY_TAG " <base64>')";
-	if ((n > tl + 1 + KEY_B64_LEN && buf[tl + 1 + KEY_B64_LEN] != ' ') ||
-	    sodium_base642bin(pk, RC_PK_LEN, (const char *)buf + tl + 1, KEY_B64_LEN, NULL, &bin,
-			      NULL, sodium_base64_VARIANT_ORIGINAL) ||
-	    bin != RC_PK_LEN)
-		return "the key is not base64 of 32 bytes";
-	/* libsodium stops at a stray byte without saying so: accept only the canonical text. */
-	char b64[KEY_B64_LEN + 1];
-	sodium_bin2base64(b64, sizeof(b64), pk, RC_PK_LEN, sodium_base64_VARIANT_ORIGINAL);
-	if (memcmp(b64, buf + tl + 1, KEY_B64_LEN))
-		return "the key is not base64 of 32 bytes";
-	return NULL;
-}
-
 static int load_pubkey(const char *path, uint8_t pk[static RC_PK_LEN], char *err, size_t cap)
 {
 	uint8_t *buf;
 	size_t n;
 	if (read_whole(path, 4096, false, &buf, &n, NULL) < 0)
 		return fail(err, cap, RD_LOAD_IO, "feed-key %s: %s", path, read_err(errno));
-	const char *why = rd_pubkey_parse(buf, n, pk);
+	const char *why = rc_pubkey_parse(buf, n, pk);
 	free(buf);
 	if (why)
 		return fail(err, cap, RD_LOAD_SIGNATURE, "feed-key %s: line 1: %s", path, why);

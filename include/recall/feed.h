@@ -70,6 +70,13 @@ bool rc_feed_lookup(const struct rc_feed *f, const struct rc_identity *id, const
 bool rc_feed_lookup_at(const struct rc_feed *f, const struct rc_identity *id, uint64_t now,
 		       const uint8_t **p, size_t *len, struct rc_notice *n);
 
+/* The notices filed under (vendor, model), whatever their other selectors (a gateway's "possibly
+ * affected" for a device known by model only): from index *pos on (start at 0), the next one
+ * whose target names exactly this vendor and model; true and its bytes and decoded form (any
+ * out pointer may be NULL), *pos moved past it. False at the end. No heap; no time check. */
+bool rc_feed_next_model(const struct rc_feed *f, struct rc_str vendor, struct rc_str model,
+			uint32_t *pos, const uint8_t **p, size_t *len, struct rc_notice *n);
+
 /* Index hash of a (vendor, model) pair under a feed's hash key: SipHash-2-4 (libsodium
  * crypto_shorthash) of vendor || 0x00 || model, read as a little-endian u64. */
 uint64_t rc_feed_hash(const uint8_t key[static RC_FEED_HASHKEY_LEN], struct rc_str vendor,

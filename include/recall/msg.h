@@ -41,12 +41,22 @@ enum rc_devstate {
 	RC_STATE_OVERRIDDEN = 2,
 };
 
+/* Who sent a check-in (PROTOCOL.md 13.1): the device itself, or a home gateway checking on a
+ * LAN device's behalf (extension key -1 = 1, paid for out of the pad; ignorable, so responders
+ * that do not know it answer as for a device). */
+enum rc_sender {
+	RC_SENDER_DEVICE = 0,
+	RC_SENDER_GATEWAY = 1,
+};
+#define RC_EXT_SENDER (-1) /* check-in extension key of the sender mark */
+
 struct rc_checkin {
 	uint8_t nonce[RC_NONCE_LEN];
 	uint8_t reason; /* enum rc_reason */
 	uint8_t state;  /* enum rc_devstate */
 	uint64_t anchor_epoch;
 	struct rc_identity id; /* views into the decoded datagram or the caller's strings */
+	uint8_t sender;        /* enum rc_sender; RC_SENDER_DEVICE: no extension key sent */
 };
 
 struct rc_answer {

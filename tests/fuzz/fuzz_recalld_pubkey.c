@@ -5,14 +5,14 @@
 
 #include <sodium.h>
 
-#include "rd.h"
+#include "pubkey.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t pk[RC_PK_LEN];
-	const char *why = rd_pubkey_parse(data, size, pk);
+	const char *why = rc_pubkey_parse(data, size, pk);
 	if (why) {
 		if (!why[0])
 			abort();

@@ -40,4 +40,6 @@ check() { # unit bound
 }
 check recall-agent.service "$AGENT_MAX"
 check recalld.service "$RECALLD_MAX"
+# recall-gate.service: 1.5 (CAP_NET_ADMIN for nftables, netlink, the host's network).
+check recall-gate.service "${GATE_MAX:-1.6}"
 [ "$fails" -eq 0 ]

@@ -52,7 +52,18 @@ for line in open(sys.argv[1]):
     assert e["action"] == "recalled" and e["notice"] == "RC-TEST-1", e
     assert e["vendor"] == "acme" and e["model"] == "cam-1" and e["fwver"] == "1.2.3", e
     assert e["source"] in ("127.0.0.1", "::1") and e["time"].endswith("Z"), e
+    assert "sender" not in e, e
 EOF
+
+# a home gateway's check-in on a device's behalf (PROTOCOL.md 13.1): answered as a device's,
+# and its event line says "sender":"gateway"
+$P -k gateway -n 5 -m cam-1 -f 1.2.3 -x recalled -A "$T/anchors" >"$T/out" ||
+	fail "gateway recalled: $(cat "$T/out")"
+$P -k gateway -n 5 -m cam-1 -f 9.9.9 -x clear >"$T/out" || fail "gateway clear: $(cat "$T/out")"
+sleep 0.2
+[ "$(grep -c '"source":"127.0.0.1","sender":"gateway","vendor":"acme"' "$T/events.jsonl")" -eq 5 ] ||
+	fail "gateway events: $(tail -n 2 "$T/events.jsonl")"
+[ "$(grep -c '"sender"' "$T/events.jsonl")" -eq 5 ] || fail "sender on a device's event"
 
 # policy: monitor everything, exempt nothing -> clear answers and "monitored" events (SIGHUP)
 echo "default-action = monitor" >>"$T/recalld.conf"

@@ -9,7 +9,7 @@
 # package is installed already. Run by scripts/test after ctest. Usage: tests/package/deb.sh
 set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-PKGS="librecall1 librecall-dev recall recalld recall-agent recall-witness"
+PKGS="librecall1 librecall-dev recall recalld recall-agent recall-witness recall-gate"
 . "$SRC/tests/helpers/example_feed.sh"
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (dpkg -i)"; exit 77; }
 for t in dpkg-buildpackage dh fakeroot flock; do
@@ -25,7 +25,7 @@ for p in $PKGS; do
 	fi
 done
 users_before=""
-for u in recalld recall-agent recall-witness; do getent passwd "$u" >/dev/null && users_before="$users_before $u"; done
+for u in recalld recall-agent recall-witness recall-gate; do getent passwd "$u" >/dev/null && users_before="$users_before $u"; done
 
 T=$(mktemp -d /tmp/pkg-deb.XXXXXX)
 fails=0
@@ -52,7 +52,7 @@ cleanup() {
 	done
 	# shellcheck disable=SC2086 # a list of package names
 	[ -z "$installed" ] || dpkg_run --purge $installed || echo "FAIL - purge of$installed"
-	for u in recalld recall-agent recall-witness; do
+	for u in recalld recall-agent recall-witness recall-gate; do
 		case " $users_before " in *" $u "*) continue ;; esac
 		getent passwd "$u" >/dev/null && userdel "$u"
 		getent group "$u" >/dev/null && groupdel "$u"
@@ -93,17 +93,21 @@ for p in $PKGS; do
 	dpkg-query -W -f='installed size ${Package}: ${Installed-Size} KiB\n' "$p"
 done
 for p in /usr/bin/recall /usr/bin/recall-bench /usr/sbin/recalld /usr/sbin/recall-agent \
-	/usr/sbin/recall-witness; do
+	/usr/sbin/recall-witness /usr/sbin/recall-gate; do
 	"$p" --version >"$T/out" 2>&1 && grep -q "^$(basename "$p") " "$T/out" || fail "$p --version: $(cat "$T/out")"
 done
 [ "$(pkg-config --modversion recall 2>&1)" = 1.0.0 ] || fail "pkg-config recall: $(pkg-config --modversion recall 2>&1)"
 printf '#include <recall/error.h>\nint main(void) { return rc_strerror(0) ? 0 : 1; }\n' >"$T/p.c"
 # shellcheck disable=SC2046 # pkg-config's output is split on purpose
 cc -o "$T/p" "$T/p.c" $(pkg-config --cflags --libs recall) && "$T/p" || fail "program against the installed librecall"
-for u in recalld recall-agent recall-witness; do
+for u in recalld recall-agent recall-witness recall-gate; do
 	getent passwd "$u" >/dev/null || fail "user $u not created"
 	[ "$(stat -c %U "/var/lib/$u" 2>/dev/null)" = "$u" ] || fail "/var/lib/$u not owned by $u"
 done
+cmp -s /etc/recall/recall-gate.conf "$SRC/packaging/recall-gate.conf.example" || fail "/etc/recall/recall-gate.conf is not the example"
+[ "$(readlink /usr/sbin/recall-gate-lease)" = recall-gate ] || fail "/usr/sbin/recall-gate-lease is not a link to recall-gate"
+# The lease hook exits 0 at once even with no daemon (dnsmasq must not stall).
+/usr/sbin/recall-gate-lease add 00:16:3e:00:00:01 192.0.2.10 cam >"$T/out" 2>&1 || fail "recall-gate-lease without a daemon: exit $?"
 [ -f /usr/share/doc/recalld/examples/recalld.conf ] || fail "example recalld.conf not in /usr/share/doc/recalld/examples"
 cmp -s /etc/recall/recalld.conf "$SRC/packaging/recalld.conf.example" || fail "/etc/recall/recalld.conf is not the example"
 mkdir "$T/feed"
@@ -119,9 +123,10 @@ fi
 rm -f /etc/recall/anchors /etc/recall/feed.pub
 
 # shellcheck disable=SC2086
-dpkg_run --purge recall-witness recall-agent recalld recall librecall-dev librecall1 || fail "dpkg --purge"
+dpkg_run --purge recall-gate recall-witness recall-agent recalld recall librecall-dev librecall1 || fail "dpkg --purge"
 for f in /etc/recall /etc/recall-agent.conf /var/lib/recalld /var/log/recalld /var/lib/recall-agent \
-	/var/lib/recall-witness /usr/sbin/recalld /usr/sbin/recall-witness /usr/share/doc/recall; do
+	/var/lib/recall-witness /var/lib/recall-gate /usr/sbin/recalld /usr/sbin/recall-witness \
+	/usr/sbin/recall-gate /usr/share/doc/recall; do
 	[ ! -e "$f" ] || fail "$f left after purge"
 done
 echo "deb: $fails failure(s)"

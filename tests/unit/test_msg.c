@@ -388,6 +388,43 @@ static void test_checkin_pinned(void **state)
 	assert_int_equal(rc_checkin_decode(&d, out, sizeof(out), NULL), RC_OK);
 }
 
+/* The gateway mark (PROTOCOL.md 13.1): key -1 = 1 after the pad, paid for out of the pad; the
+ * rest of the datagram is a device's check-in with a pad 2 bytes shorter, which a decoder that
+ * skips ignorable keys (every version-1 responder) reads as the device's. */
+static void test_checkin_gateway(void **state)
+{
+	(void)state;
+	uint8_t dev[RC_CHECKIN_SIZE], gw[RC_CHECKIN_SIZE];
+	struct rc_checkin c = sample, d;
+	assert_int_equal(rc_checkin_encode(&c, dev), RC_OK);
+	c.sender = RC_SENDER_GATEWAY;
+	assert_int_equal(rc_checkin_encode(&c, gw), RC_OK);
+	assert_int_equal(gw[0], 0xa9); /* nine keys */
+	assert_int_equal(gw[RC_CHECKIN_SIZE - 2], 0x20);
+	assert_int_equal(gw[RC_CHECKIN_SIZE - 1], 0x01);
+	/* same bytes up to the pad's head, whose length is 2 less */
+	size_t h = 0;
+	while (dev[h] == gw[h] || h == 0)
+		h++;
+	h -= 2; /* the pad lengths' low bytes differ: the pad head (59 hh ll) starts 2 before */
+	assert_int_equal(dev[h], 0x59);
+	assert_int_equal((dev[h + 1] << 8 | dev[h + 2]) - (gw[h + 1] << 8 | gw[h + 2]), 2);
+	assert_int_equal(rc_checkin_decode(&d, gw, sizeof(gw), NULL), RC_OK);
+	assert_int_equal(d.sender, RC_SENDER_GATEWAY);
+	assert_true(rc_str_eq(d.id.fwver, c.id.fwver));
+	assert_int_equal(rc_checkin_decode(&d, dev, sizeof(dev), NULL), RC_OK);
+	assert_int_equal(d.sender, RC_SENDER_DEVICE);
+	/* another value, or another type, under key -1: ignorable, so a device's check-in */
+	gw[RC_CHECKIN_SIZE - 1] = 0x02;
+	assert_int_equal(rc_checkin_decode(&d, gw, sizeof(gw), NULL), RC_OK);
+	assert_int_equal(d.sender, RC_SENDER_DEVICE);
+	gw[RC_CHECKIN_SIZE - 1] = 0x60; /* empty text string */
+	assert_int_equal(rc_checkin_decode(&d, gw, sizeof(gw), NULL), RC_OK);
+	assert_int_equal(d.sender, RC_SENDER_DEVICE);
+	c.sender = 2;
+	assert_int_equal(rc_checkin_encode(&c, gw), RC_ERR_RANGE);
+}
+
 static void test_checkin_encode_errors(void **state)
 {
 	uint8_t out[RC_CHECKIN_SIZE];
@@ -567,6 +604,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_answer_cases),
 	    cmocka_unit_test(test_checkin_roundtrip),
 	    cmocka_unit_test(test_checkin_pinned),
+	    cmocka_unit_test(test_checkin_gateway),
 	    cmocka_unit_test(test_checkin_encode_errors),
 	    cmocka_unit_test(test_checkin_size_and_version),
 	    cmocka_unit_test(test_answer_roundtrip),

@@ -115,6 +115,8 @@ static size_t make_request(const struct send_opts *o, uint8_t *buf, size_t cap, 
 	fx_identity(&c.id);
 	c.id.model = rc_str_c(o->model);
 	c.id.fwver = rc_str_c(o->fwver);
+	if (!strcmp(o->kind, "gateway"))
+		c.sender = RC_SENDER_GATEWAY; /* a home gateway's check-in (PROTOCOL.md 13.1) */
 	if (!strcmp(o->kind, "empty"))
 		return 0;
 	if (!strcmp(o->kind, "short") || !strcmp(o->kind, "garbage")) {

@@ -1,0 +1,13 @@
+# recall-gate's owner page and JSON API (gate/web*.c, gate/auth.c): the static library gate_web,
+# linked into recall-gate and, on its own with test doubles of the inventory, by
+# tests/unit/test_gate_web.c and tests/fuzz/fuzz_gate_http.c.
+pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
+pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
+add_library(gate_web STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/web.c ${CMAKE_CURRENT_LIST_DIR}/web_handle.c
+  ${CMAKE_CURRENT_LIST_DIR}/web_html.c ${CMAKE_CURRENT_LIST_DIR}/web_util.c
+  ${CMAKE_CURRENT_LIST_DIR}/web_api.c ${CMAKE_CURRENT_LIST_DIR}/auth.c)
+target_include_directories(gate_web PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(gate_web PUBLIC recall_common recall PkgConfig::MHD PkgConfig::JANSSON
+  PkgConfig::CURL PkgConfig::SODIUM)
