@@ -17,8 +17,8 @@ static int fail(char *err, size_t errlen, const char *msg)
 	return -1;
 }
 
-int gate_action_device(struct gate *g, struct gate_device *d, enum gate_action act,
-		       const char *arg, char *err, size_t errlen)
+int gate_action_device(struct gate *g, struct gate_device *d, enum gate_action act, const char *arg,
+		       char *err, size_t errlen)
 {
 	switch (act) {
 	case GATE_ACT_QUARANTINE:
@@ -30,7 +30,8 @@ int gate_action_device(struct gate *g, struct gate_device *d, enum gate_action a
 		break;
 	case GATE_ACT_RELEASE:
 		if (gate_agent_quarantined(d)) {
-			/* The agent's own quarantine stays on the device; the gateway lets it go. */
+			/* The agent's own quarantine stays on the device; the gateway lets it go.
+			 */
 			d->policy = GATE_POL_ALLOW;
 		} else if (d->state == GATE_ST_QUARANTINED && d->notice_id[0]) {
 			/* The recall stands (shown), it is no longer enforced: notify only. */
@@ -61,14 +62,15 @@ int gate_action_device(struct gate *g, struct gate_device *d, enum gate_action a
 	case GATE_ACT_CONFIRM_FW: {
 		size_t n = arg ? strlen(arg) : 0;
 		if (!n || n > RC_FWVER_MAX || !rc_fwver_valid((struct rc_str){arg, n}))
-			return fail(err, errlen,
-				    "firmware version: 1-64 printable ASCII characters, no edge spaces");
+			return fail(
+			    err, errlen,
+			    "firmware version: 1-64 printable ASCII characters, no edge spaces");
 		struct gate_val *v = &d->f[GF_FWVER];
 		snprintf(v->v, sizeof(v->v), "%s", arg);
 		v->src = GS_OWNER;
 		v->seen = g->now;
 		/* The identity now has a build: derive it again and check it. */
-		if (gate_identity(d, g->aliases))
+		if (gate_identity(d, g->aliases) < 0)
 			return fail(err, errlen, "identity: not usable with this firmware version");
 		if (d->state == GATE_ST_POSSIBLE)
 			d->state = GATE_ST_UNCHECKED;

@@ -220,8 +220,7 @@ bool gate_agent_quarantined(const struct gate_device *d)
 }
 
 /* Feed mode, build-level identity: the first covering notice valid at the judged time. */
-static enum gate_state feed_build(struct gate *g, const struct rc_identity *id,
-				  struct rc_notice *n)
+static enum gate_state feed_build(struct gate *g, const struct rc_identity *id, struct rc_notice *n)
 {
 	struct gate_check *c = g->check;
 	uint64_t judge;
@@ -230,9 +229,8 @@ static enum gate_state feed_build(struct gate *g, const struct rc_identity *id,
 	size_t len;
 	if (trusted && rc_feed_check_time(&c->feed, g->now) != RC_OK)
 		return GATE_ST_UNCHECKED; /* never "clear" from an expired feed */
-	bool hit = trusted ? rc_feed_lookup_at(&c->feed, id, g->now, &p, &len, NULL)
-			   : rc_feed_lookup(&c->feed, id, &p, &len, NULL);
-	if (!hit)
+	/* Untrusted clock: valid at the time floor (fail open for a not-before still ahead). */
+	if (!rc_feed_lookup_at(&c->feed, id, judge, &p, &len, NULL))
 		return GATE_ST_CLEAR;
 	struct rc_diag d = {0, NULL};
 	int e = rc_notice_check(n, p, len, &c->anchors, id, judge, trusted, NULL, &d);
@@ -249,8 +247,7 @@ static enum gate_state feed_build(struct gate *g, const struct rc_identity *id,
 
 /* Feed mode, model-only identity: any verified notice for vendor + model, valid at the judged
  * time (the feed's notices were all verified k-of-n when it was loaded). */
-static enum gate_state feed_model(struct gate *g, const struct rc_identity *id,
-				  struct rc_notice *n)
+static enum gate_state feed_model(struct gate *g, const struct rc_identity *id, struct rc_notice *n)
 {
 	struct gate_check *c = g->check;
 	uint64_t judge;
@@ -296,10 +293,9 @@ void gate_check_result(struct gate *g, struct gate_device *d, enum gate_state st
 		d->notice_id[0] = '\0';
 	d->state = st;
 	if (st != old)
-		log_info("device %02x:%02x:%02x:%02x:%02x:%02x: %s -> %s%s%s", d->mac[0],
-			 d->mac[1], d->mac[2], d->mac[3], d->mac[4], d->mac[5],
-			 gate_state_name(old), gate_state_name(st), d->notice_id[0] ? ", notice " : "",
-			 d->notice_id);
+		log_info("device %02x:%02x:%02x:%02x:%02x:%02x: %s -> %s%s%s", d->mac[0], d->mac[1],
+			 d->mac[2], d->mac[3], d->mac[4], d->mac[5], gate_state_name(old),
+			 gate_state_name(st), d->notice_id[0] ? ", notice " : "", d->notice_id);
 	if (gate_enforce_apply(g, d))
 		log_warnx_rl(&rl_check, "device enforcement not applied (see above)");
 }

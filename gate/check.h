@@ -12,15 +12,15 @@
 #include "recall/feed.h"
 #include "recall/msg.h"
 
-#define GATE_FEED_MAX     ((size_t)16 << 20) /* feed file size cap (a home gateway's memory) */
-#define GATE_PEND_MAX     32                 /* check-ins outstanding at once (checkin mode) */
-#define GATE_HELD_MAX     32                 /* verified notices from answers kept for the page */
-#define GATE_TRIES        3                  /* attempts per check (fresh nonce each) */
-#define GATE_TIMEOUT_MS   3000               /* answer timeout per attempt */
-#define GATE_LATER_MIN_S  60                 /* retry-later delay clamp, as the agent's */
-#define GATE_LATER_MAX_S  86400
-#define GATE_ROTATIONS    16 /* rotations followed per check, as the agent's episode */
-#define GATE_VERIFY_S     10 /* how often the nftables table is looked for */
+#define GATE_FEED_MAX    ((size_t)16 << 20) /* feed file size cap (a home gateway's memory) */
+#define GATE_PEND_MAX    32                 /* check-ins outstanding at once (checkin mode) */
+#define GATE_HELD_MAX    32                 /* verified notices from answers kept for the page */
+#define GATE_TRIES       3                  /* attempts per check (fresh nonce each) */
+#define GATE_TIMEOUT_MS  3000               /* answer timeout per attempt */
+#define GATE_LATER_MIN_S 60                 /* retry-later delay clamp, as the agent's */
+#define GATE_LATER_MAX_S 86400
+#define GATE_ROTATIONS   16 /* rotations followed per check, as the agent's episode */
+#define GATE_VERIFY_S    10 /* how often the nftables table is looked for */
 
 /* Counters (status, logs). */
 struct gate_check_stats {
@@ -98,8 +98,8 @@ uint64_t gate_mono_ms(void);
 int gate_parse_hostport(const char *s, uint8_t *family, uint8_t addr[16], uint16_t *port);
 
 /* actions.c: the owner's action on one device (gate_action finds it by MAC). */
-int gate_action_device(struct gate *g, struct gate_device *d, enum gate_action act,
-		       const char *arg, char *err, size_t errlen);
+int gate_action_device(struct gate *g, struct gate_device *d, enum gate_action act, const char *arg,
+		       char *err, size_t errlen);
 /* Does d's own agent report quarantine (announcement state)? */
 bool gate_agent_quarantined(const struct gate_device *d);
 

@@ -110,8 +110,8 @@ static socklen_t resp_sa(const struct gate_check *c, unsigned i, struct sockaddr
 	struct sockaddr_storage probe;
 	socklen_t pl = sizeof(probe);
 	memset(ss, 0, sizeof(*ss));
-	bool v6sock = !getsockname(c->fd, (struct sockaddr *)&probe, &pl) &&
-		      probe.ss_family == AF_INET6;
+	bool v6sock =
+	    !getsockname(c->fd, (struct sockaddr *)&probe, &pl) && probe.ss_family == AF_INET6;
 	if (v6sock) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 		s6->sin6_family = AF_INET6;

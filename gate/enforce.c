@@ -94,7 +94,8 @@ static void put_set(const struct gate *g, char *out, size_t cap, size_t *o, cons
 		}
 		for (size_t k = 0; k < nq; k++)
 			for (size_t j = 0; j < t->q[k].nrem; j++)
-				ITEM(t->q[k].rem[j].family, t->q[k].rem[j].addr, t->q[k].rem[j].plen);
+				ITEM(t->q[k].rem[j].family, t->q[k].rem[j].addr,
+				     t->q[k].rem[j].plen);
 	} else if (!strcmp(set, "q_mac")) {
 		for (size_t k = 0; k < nq; k++) {
 			const uint8_t *m = t->q[k].mac;
@@ -113,16 +114,15 @@ static void put_set(const struct gate *g, char *out, size_t cap, size_t *o, cons
 		*o = o0;
 		if (o0 < cap)
 			out[o0] = '\0';
-	}
-	else
+	} else
 		put(out, cap, o, " }\n");
 }
 
 size_t gate_enforce_script(const struct gate *g, char *out, size_t cap)
 {
 	static const char *const sets[][2] = {
-	    {"q_mac", "ether_addr"},     {"q4", "ipv4_addr"},         {"q6", "ipv6_addr"},
-	    {"allow4", "ipv4_addr"},     {"allow6", "ipv6_addr"},     {"checkin4", "ipv4_addr"},
+	    {"q_mac", "ether_addr"},   {"q4", "ipv4_addr"},     {"q6", "ipv6_addr"},
+	    {"allow4", "ipv4_addr"},   {"allow6", "ipv6_addr"}, {"checkin4", "ipv4_addr"},
 	    {"checkin6", "ipv6_addr"},
 	};
 	const char *lan = g->cfg.interface;

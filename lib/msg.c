@@ -17,7 +17,7 @@ enum {
 	K_EPOCH = 6,
 	K_PAD = 7,
 	K_SENDER = RC_EXT_SENDER, /* check-in extension (13.1) */
-	K_SERIAL = 3, /* answers */
+	K_SERIAL = 3,             /* answers */
 	K_NOTICE = 4,
 	K_DELAY = 5,
 	K_MAXVER = 6,
@@ -310,7 +310,8 @@ int rc_checkin_decode(struct rc_checkin *c, const uint8_t *buf, size_t len, stru
 			/* Ignorable: a value other than the uint 1 is skipped, not an error. */
 			if (rc_rd_peek(&r) == RC_MT_UINT) {
 				uint64_t v = rc_rd_uint(&r);
-				c->sender = v == RC_SENDER_GATEWAY ? RC_SENDER_GATEWAY : RC_SENDER_DEVICE;
+				c->sender =
+				    v == RC_SENDER_GATEWAY ? RC_SENDER_GATEWAY : RC_SENDER_DEVICE;
 			} else {
 				rc_rd_skip(&r);
 			}

@@ -130,7 +130,8 @@ start_drv() {
 	read -r -t 10 -u "${DRVP[0]}" l
 	[ "$l" = ready ]
 }
-drv() { # drv CMD...: prints the answer line
+drv() { # drv CMD ARG...: one tab-separated line; prints the answer line
+	local IFS=$'\t'
 	echo "$*" >&"${DRVP[1]}"
 	local l=""
 	read -r -t 10 -u "${DRVP[0]}" l
@@ -147,7 +148,7 @@ expect "before any recall: device reaches the Internet host (IPv4)" http "$DEV" 
 expect "before any recall: device reaches the Internet host (IPv6)" http "$DEV" "[2001:db8:10::10]"
 
 expect "device seen at its addresses" drv_ok dev "$MAC" 192.168.77.10 fd77::10
-expect "identity acme / cam%201 / 1.2.3 checked against the feed" drv_ok id "$MAC" acme cam%201 1.2.3
+expect "UPnP-described identity ACME / Cam 1 / 1.2.3 checked against the feed" drv_ok id "$MAC" ACME "Cam 1" 1.2.3
 st=$(drv state "$MAC")
 echo "    $st"
 case "$st" in "state 4 notice RC-GATE-0001 blocked 1") ok "recalled and blocked" ;; *) bad "recalled and blocked: $st" ;; esac

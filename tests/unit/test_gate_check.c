@@ -31,18 +31,6 @@ static struct rc_anchors anchors;
 static char dir[64];
 static struct gate g;
 
-/* The identity part is G1's; a device here gets its identity set directly. */
-__attribute__((weak)) int gate_identity(struct gate_device *d, const void *aliases)
-{
-	(void)aliases;
-	if (d->f[GF_FWVER].src && d->conf == GATE_CONF_MODEL) {
-		snprintf(d->id_store[3], sizeof(d->id_store[3]), "%.64s", d->f[GF_FWVER].v);
-		d->id.fwver = rc_str_c(d->id_store[3]);
-		d->conf = GATE_CONF_DESCRIBED;
-	}
-	return 0;
-}
-
 static void path(char *out, size_t cap, const char *name)
 {
 	snprintf(out, cap, "%s/%s", dir, name);
@@ -86,7 +74,8 @@ static void feed(const struct blob *nb, size_t n, uint64_t serial)
 	size_t l[8], bad, len;
 	for (size_t i = 0; i < n; i++)
 		p[i] = nb[i].b, l[i] = nb[i].n;
-	struct rc_feed_meta m = {.serial = serial, .issued = FX_NOW - 3600, .expiry = FX_NOW + 86400};
+	struct rc_feed_meta m = {
+	    .serial = serial, .issued = FX_NOW - 3600, .expiry = FX_NOW + 86400};
 	assert_int_equal(rc_anchors_id(&anchors, m.anchors_id), RC_OK);
 	uint8_t *f;
 	assert_int_equal(rc_feed_build(&f, &len, &m, p, l, n, feedkey.sk, &bad), RC_OK);
@@ -164,7 +153,8 @@ static void gate_done(void)
 	gate_inv_free(g.inv);
 }
 
-/* A device in the inventory with this identity (conf MODEL when fwver is NULL). */
+/* A device in the inventory described by UPnP as ACME / model / fwver (G1's gate_identity
+ * derives the canonical identity; model only when fwver is NULL). */
 static struct gate_device *device(uint8_t last, const char *model, const char *fwver)
 {
 	struct gate_obs o;
@@ -172,19 +162,18 @@ static struct gate_device *device(uint8_t last, const char *model, const char *f
 	uint8_t mac[6] = {0x02, 0, 0, 0, 0, last};
 	memcpy(o.mac, mac, 6);
 	o.has_mac = true;
-	snprintf(o.f[GF_HOSTNAME].v, GATE_VAL_MAX, "dev%u", last);
-	o.f[GF_HOSTNAME].src = GS_DHCP;
+	const struct {
+		enum gate_field f;
+		const char *v;
+	} fs[] = {{GF_MANUFACTURER, "ACME"}, {GF_MODEL, model}, {GF_FWVER, fwver}};
+	for (size_t i = 0; i < 3 && fs[i].v; i++) {
+		snprintf(o.f[fs[i].f].v, GATE_VAL_MAX, "%s", fs[i].v);
+		o.f[fs[i].f].src = GS_UPNP;
+	}
 	struct gate_device *d = gate_inv_observe(&g, &o);
 	assert_non_null(d);
-	snprintf(d->id_store[0], sizeof(d->id_store[0]), "acme");
-	snprintf(d->id_store[1], sizeof(d->id_store[1]), "%s", model);
-	snprintf(d->id_store[2], sizeof(d->id_store[2]), "a");
-	snprintf(d->id_store[3], sizeof(d->id_store[3]), "%s", fwver ? fwver : "");
-	d->id.vendor = rc_str_c(d->id_store[0]);
-	d->id.model = rc_str_c(d->id_store[1]);
-	d->id.hwrev = rc_str_c(d->id_store[2]);
-	d->id.fwver = rc_str_c(d->id_store[3]);
-	d->conf = fwver ? GATE_CONF_DESCRIBED : GATE_CONF_MODEL;
+	assert_true(gate_identity(d, NULL) >= 0);
+	assert_int_equal(d->conf, fwver ? GATE_CONF_DESCRIBED : GATE_CONF_MODEL);
 	return d;
 }
 
@@ -284,8 +273,7 @@ static void test_policy_actions(void **state)
 	assert_false(gate_blocked(&g, d));
 	/* The owner's own quarantine of a clear device: a check does not lift it. */
 	struct gate_device *c = device(2, "cam-9", "1.0");
-	assert_int_equal(gate_action_device(&g, c, GATE_ACT_QUARANTINE, NULL, err, sizeof(err)),
-			 0);
+	assert_int_equal(gate_action_device(&g, c, GATE_ACT_QUARANTINE, NULL, err, sizeof(err)), 0);
 	gate_check_device(&g, c);
 	assert_int_equal(c->state, GATE_ST_QUARANTINED);
 	assert_true(gate_blocked(&g, c));
@@ -399,9 +387,9 @@ static void reply(int fd, const struct sockaddr_storage *to, socklen_t tl, uint8
 {
 	uint8_t out[RC_ANSWER_MAX];
 	size_t len;
-	assert_int_equal(fx_answer(out, sizeof(out), &len, type, nonce, 7, b ? b->b : NULL,
-				   b ? b->n : 0),
-			 RC_OK);
+	assert_int_equal(
+	    fx_answer(out, sizeof(out), &len, type, nonce, 7, b ? b->b : NULL, b ? b->n : 0),
+	    RC_OK);
 	assert_int_equal(sendto(fd, out, len, 0, (const struct sockaddr *)to, tl), (ssize_t)len);
 	usleep(20000);
 	gate_check_input(&g);
@@ -508,10 +496,8 @@ static void test_enforce_script(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_feed_mode),
-	    cmocka_unit_test(test_policy_actions),
-	    cmocka_unit_test(test_feed_refused),
-	    cmocka_unit_test(test_checkin_mode),
+	    cmocka_unit_test(test_feed_mode),      cmocka_unit_test(test_policy_actions),
+	    cmocka_unit_test(test_feed_refused),   cmocka_unit_test(test_checkin_mode),
 	    cmocka_unit_test(test_enforce_script),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

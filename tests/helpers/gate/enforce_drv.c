@@ -2,9 +2,10 @@
  * enforcement and owner-action code (gate_enforce) and the real inventory store (gate_core)
  * behind a line protocol on stdin, so a namespace test can drive quarantine without the whole
  * daemon. Prints "ready" once gate_enforce_init has installed the table and the persisted
- * sets (as the daemon does before it reports ready), then one "ok" or "err ..." per line:
+ * sets (as the daemon does before it reports ready), then one "ok" or "err ..." per line of
+ * tab-separated words (values may hold spaces):
  *   dev MAC ADDR...              the device is seen at these addresses (neighbour table)
- *   id MAC VENDOR MODEL [FWVER]  its identity (described; model only without FWVER), checked
+ *   id MAC VENDOR MODEL [FWVER]  its UPnP manufacturer, model and firmware: identity, check
  *   quarantine|release|allow|notify|enforce MAC     owner action
  *   confirm MAC FWVER            owner confirms the firmware version
  *   state MAC                    prints "state N notice ID blocked 0|1"
@@ -21,19 +22,6 @@
 #include "log.h"
 
 static struct gate g;
-
-/* G1's identity derivation is not part of this driver: "id" sets the identity directly; a
- * confirmed firmware version makes a model-only identity build-level. */
-__attribute__((weak)) int gate_identity(struct gate_device *d, const void *aliases)
-{
-	(void)aliases;
-	if (d->f[GF_FWVER].src && d->conf == GATE_CONF_MODEL) {
-		snprintf(d->id_store[3], sizeof(d->id_store[3]), "%.64s", d->f[GF_FWVER].v);
-		d->id.fwver = rc_str_c(d->id_store[3]);
-		d->conf = GATE_CONF_DESCRIBED;
-	}
-	return 0;
-}
 
 static struct gate_device *find(const char *mac)
 {
@@ -66,14 +54,15 @@ static int cmd(char **av, int ac, char *err, size_t errlen)
 	if (!d)
 		return snprintf(err, errlen, "no such device"), -1;
 	if (!strcmp(av[0], "id") && ac >= 4) {
-		for (int i = 0; i < 4; i++)
-			snprintf(d->id_store[i], sizeof(d->id_store[i]), "%.64s",
-				 i == 2 ? "" : i < 2 ? av[2 + i] : ac > 4 ? av[4] : "");
-		d->id.vendor = rc_str_c(d->id_store[0]);
-		d->id.model = rc_str_c(d->id_store[1]);
-		d->id.hwrev = rc_str_c(d->id_store[2]);
-		d->id.fwver = rc_str_c(d->id_store[3]);
-		d->conf = ac > 4 ? GATE_CONF_DESCRIBED : GATE_CONF_MODEL;
+		/* as a UPnP description would give it; G1's gate_identity derives the identity */
+		const enum gate_field fs[] = {GF_MANUFACTURER, GF_MODEL, GF_FWVER};
+		for (int i = 0; i < 3 && 2 + i < ac; i++) {
+			snprintf(d->f[fs[i]].v, GATE_VAL_MAX, "%s", av[2 + i]);
+			d->f[fs[i]].src = GS_UPNP;
+			d->f[fs[i]].seen = g.now;
+		}
+		if (gate_identity(d, NULL) < 0)
+			return snprintf(err, errlen, "no identity"), -1;
 		gate_check_device(&g, d);
 		return 0;
 	}
@@ -92,19 +81,30 @@ static int cmd(char **av, int ac, char *err, size_t errlen)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"interface", 1, NULL, 'i'}, {"state-dir", 1, NULL, 's'}, {"responder", 1, NULL, 'r'},
-	    {"remedy-allow", 1, NULL, 'a'}, {"feed", 1, NULL, 'f'},   {"feed-key", 1, NULL, 'k'},
-	    {"anchors", 1, NULL, 'A'},      {NULL, 0, NULL, 0}};
+	    {"interface", 1, NULL, 'i'}, {"state-dir", 1, NULL, 's'},
+	    {"responder", 1, NULL, 'r'}, {"remedy-allow", 1, NULL, 'a'},
+	    {"feed", 1, NULL, 'f'},      {"feed-key", 1, NULL, 'k'},
+	    {"anchors", 1, NULL, 'A'},   {NULL, 0, NULL, 0}};
 	int c;
 	log_init("gate-enforce-drv", true, 0);
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		struct gate_config *k = &g.cfg;
 		switch (c) {
-		case 'i': snprintf(k->interface, sizeof(k->interface), "%s", optarg); break;
-		case 's': snprintf(k->state_dir, sizeof(k->state_dir), "%s", optarg); break;
-		case 'f': snprintf(k->feed, sizeof(k->feed), "%s", optarg); break;
-		case 'k': snprintf(k->feed_key, sizeof(k->feed_key), "%s", optarg); break;
-		case 'A': snprintf(k->anchors, sizeof(k->anchors), "%s", optarg); break;
+		case 'i':
+			snprintf(k->interface, sizeof(k->interface), "%s", optarg);
+			break;
+		case 's':
+			snprintf(k->state_dir, sizeof(k->state_dir), "%s", optarg);
+			break;
+		case 'f':
+			snprintf(k->feed, sizeof(k->feed), "%s", optarg);
+			break;
+		case 'k':
+			snprintf(k->feed_key, sizeof(k->feed_key), "%s", optarg);
+			break;
+		case 'A':
+			snprintf(k->anchors, sizeof(k->anchors), "%s", optarg);
+			break;
 		case 'r':
 			if (k->nresponder < 4)
 				snprintf(k->responder[k->nresponder++], 64, "%s", optarg);
@@ -113,7 +113,8 @@ int main(int argc, char **argv)
 			if (k->nremedy_allow < 4)
 				snprintf(k->remedy_allow[k->nremedy_allow++], 64, "%s", optarg);
 			break;
-		default: return 2;
+		default:
+			return 2;
 		}
 	}
 	char err[512];
@@ -129,8 +130,8 @@ int main(int argc, char **argv)
 	while (fgets(line, sizeof(line), stdin)) {
 		char *av[16], *save = NULL;
 		int ac = 0;
-		for (char *t = strtok_r(line, " \t\n", &save); t && ac < 16;
-		     t = strtok_r(NULL, " \t\n", &save))
+		for (char *t = strtok_r(line, "\t\n", &save); t && ac < 16;
+		     t = strtok_r(NULL, "\t\n", &save))
 			av[ac++] = t;
 		if (!ac)
 			continue;
