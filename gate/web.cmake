@@ -9,5 +9,6 @@ add_library(gate_web STATIC
   ${CMAKE_CURRENT_LIST_DIR}/web_html.c ${CMAKE_CURRENT_LIST_DIR}/web_util.c
   ${CMAKE_CURRENT_LIST_DIR}/web_api.c ${CMAKE_CURRENT_LIST_DIR}/auth.c)
 target_include_directories(gate_web PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(gate_web PUBLIC recall_common recall PkgConfig::MHD PkgConfig::JANSSON
-  PkgConfig::CURL PkgConfig::SODIUM)
+# gate_parse (G1, parse.cmake, included before this file): gate_mac_parse.
+target_link_libraries(gate_web PUBLIC gate_parse recall_common recall PkgConfig::MHD
+  PkgConfig::JANSSON PkgConfig::CURL PkgConfig::SODIUM)

@@ -132,6 +132,7 @@ const char *web_src_name(unsigned src);            /* "DHCP", "UPnP", ... */
 const char *web_field_name(unsigned f);            /* "hostname", "vendor class", ... */
 const char *web_todo(const struct gate_device *d); /* what the owner should do */
 void web_mac_str(const uint8_t mac[6], char out[18]);
+/* A MAC address of n bytes of s (aa:bb:cc:dd:ee:ff or aa-bb-..., G1's gate_mac_parse). */
 int web_mac_parse(const char *s, size_t n, uint8_t mac[6]);
 void web_addr_str(const struct gate_addr *a, char *out, size_t cap);
 /* Owner actions by name ("quarantine", "release", "confirm-fw", "allow", "notify", "enforce"). */

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "recall/text.h"
+#include "parse.h"
 #include "web.h"
 
 void wb_put(struct wbuf *b, const char *s, size_t n)
@@ -237,31 +238,14 @@ void web_mac_str(const uint8_t mac[6], char out[18])
 		 mac[5]);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int web_mac_parse(const char *s, size_t n, uint8_t mac[6])
 {
-	/* aa:bb:cc:dd:ee:ff or aa-bb-cc-dd-ee-ff, either case */
+	char t[18];
 	if (n != 17)
 		return -1;
-	for (size_t i = 0; i < 6; i++) {
-		int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		if (i < 5 && s[3 * i + 2] != ':' && s[3 * i + 2] != '-')
-			return -1;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	memcpy(t, s, n);
+	t[n] = '\0';
+	return gate_mac_parse(t, mac);
 }
 
 void web_addr_str(const struct gate_addr *a, char *out, size_t cap)
