@@ -225,3 +225,69 @@ lab_gate_browser() {
 		"$LAB_GATE_PW" "$LAB_DIR/gate-page" "$(lab_gate_mac "$1")" "$2" \
 		>"$LAB_DIR/gate-page/browser.out" 2>&1
 }
+
+# ---------------------------------------------------------------------------------------------
+# The demo's gateway section (lab/demo): $1 = the authority's directory. The agents' devices of
+# the demo are on the LAN too; the gateway learns them like any device.
+lab_gate_demo() {
+	local A=$1 d m
+	SC_GROUP=gateway
+	say_h "10. The home gateway: recall-gate protects the devices that run no agent"
+	say "recall-gate on gw in feed mode (the private default): the authority's feed is copied"
+	say "to the gateway and checked there, so the ISP learns nothing per device; dnsmasq's"
+	say "--dhcp-script is recall-gate's lease hook; the owner page listens on $LAB_GATE_WEB"
+	expect "recall-gate runs on gw, dnsmasq restarted with the lease hook" lab_gate_up "$A"
+	grep -E 'installed|page|started' "$LAB_DIR/gw/gate.log" | say_block
+	say "four devices without the agent join the LAN:"
+	say "  gcam  PTZOptics PT30X-NDI 6.3.34 (CVE-2024-8956, in CISA KEV): answers SSDP, UPnP description"
+	say "  gmud  PTZOptics PT30X-SDI: DHCP option 161 = https://$LAB_MUD_HOST/mud/pt30x-sdi.json"
+	say "        (nginx on the Internet host, certificate from the lab CA), MUD file: firmware 6.3.30"
+	say "  gsil  a silent device: a DHCP fingerprint and a D-Link OUI, nothing else"
+	say "  gpho  a phone with a randomised MAC"
+	expect "the four devices get their leases (busybox udhcpc)" lab_gate_devices
+	expect "gcam: firmware 6.3.34 from its UPnP description" lab_gate_wait gcam fields.fwver.source upnp
+	expect "gmud: firmware 6.3.30 from its MUD file (https)" lab_gate_wait gmud fields.fwver.source mud
+	expect "gcam: recalled by the gateway and quarantined" lab_gate_wait gcam state quarantined
+	expect "gmud: recalled by the gateway and quarantined" lab_gate_wait gmud state quarantined
+	say "the inventory (recall-gate status), the devices without the agent:"
+	for d in gcam gmud gsil gpho; do
+		lab_gate_ctl status | awk -v m="$(lab_gate_mac "$d")" '
+			/^[0-9a-f][0-9a-f]:/ { p = ($1 == m) } p' | grep -v '^  addresses'
+	done | cut -c1-110 | say_block
+	say "summary:"
+	lab_gate_table gcam gmud gsil gpho | say_block
+	expect "gcam: notice $(sc_dev_notice cam), identity described (UPnP)" \
+		lab_gate_is gcam notice "$(sc_dev_notice cam)"
+	expect "gmud: identity declared by its MUD file" lab_gate_is gmud confidence declared
+	expect "gpho: randomised MAC recognised" lab_gate_is gpho mac_random True
+	expect "gsil: known only by DHCP (fingerprint $(lab_gate_field "$(lab_gate_mac gsil)" fields.dhcp_prl.value))" \
+		lab_gate_is gsil confidence unknown
+	say "the gateway's nftables table (blocked MACs and addresses):"
+	lx gw nft list set inet recall_gate q_mac | grep -E 'elements|:' | say_block
+	for d in gcam gmud; do
+		say "$d, probes from inside the device:"
+		expect "$d: LAN host $LAB_NAS4 answers" lab_reach "$d" "$LAB_NAS4"
+		expect "$d: firmware server $LAB_FW4 (remedy endpoint) answers" lab_reach "$d" "$LAB_FW4"
+		expect_not "$d: Internet host $LAB_INET4 does not answer" lab_reach "$d" "$LAB_INET4"
+	done
+	say "gsil: never blocked on a guess (no model, no build); gpho likewise:"
+	expect "gsil: Internet host answers" lab_reach gsil "$LAB_INET4"
+	expect "gpho: Internet host answers" lab_reach gpho "$LAB_INET4"
+	say "the agents' devices, as the gateway sees them (their announcements and DHCP):"
+	for d in $DEVICES; do
+		m=$(lx "$d" cat "/sys/class/net/${d}l/address")
+		printf '%-4s %s %-12s %s\n' "$d" "$m" "$(lab_gate_field "$m" state)" \
+			"$(lab_gate_field "$m" fields.agent_state.value)"
+	done | say_block
+
+	say "the owner opens the page on the LAN (headless Chromium on nas), logs in and clicks"
+	say "Release for gcam (a form submission carrying the page's CSRF token):"
+	expect "owner page: login, DOM checks (no script, escaped names), Release clicked" \
+		lab_gate_browser gcam release
+	grep -v '^$' "$LAB_DIR/gate-page/browser.out" | cut -c1-110 | say_block
+	say "screenshot: $LAB_DIR/gate-page/page.png"
+	expect "screenshot saved" test -s "$LAB_DIR/gate-page/page.png"
+	expect "gcam: released by the owner (recalled, policy notify)" lab_gate_wait gcam state recalled
+	expect "gcam: Internet host answers again" sc_wait 30 lab_reach gcam "$LAB_INET4"
+	expect_not "gmud: still blocked" lab_reach gmud "$LAB_INET4"
+}
