@@ -182,7 +182,7 @@ lab_gate_devices() {
 	hex=$(printf %s "$mud" | od -An -tx1 | tr -d ' \n')
 	lab_gate_device gmud -x 0xa1:"$hex" -x hostname:studio-cam || return 1
 	# the silent device: a typical embedded client's fingerprint, nothing else
-	lab_gate_device gsil -V "udhcp 1.19.4" -O 1 -O 3 -O 6 -O 12 -O 15 -O 28 -O 42 || return 1
+	lab_gate_device gsil -V "udhcp 1.19.4" -O 33 -O 121 || return 1
 	lab_gate_device gpho -x hostname:phone || return 1
 }
 
@@ -204,17 +204,22 @@ lab_gate_is() { [ "$(lab_gate_field "$(lab_gate_mac "$1")" "$2")" = "$3" ]; }
 lab_gate_wait() { sc_wait $((${4:-20} * 10)) lab_gate_is "$1" "$2" "$3"; }
 lab_gate_in_table() { lx gw nft list set inet recall_gate "$1" 2>/dev/null | grep -qi "$2"; }
 
-# recall-gate status as a table, one line per device of the gate's list $@.
+# recall-gate status as a table (one status call), one line per device of the gate's list $@.
 lab_gate_table() {
-	local d m
-	printf '%-5s %-18s %-10s %-12s %-44s %s\n' dev mac confidence state identity notice
-	for d in "$@"; do
-		m=$(lab_gate_mac "$d")
-		printf '%-5s %-18s %-10s %-12s %-44s %s\n' "$d" "$m" "$(lab_gate_field "$m" confidence)" \
-			"$(lab_gate_field "$m" state)" \
-			"$(lab_gate_field "$m" identity.vendor) $(lab_gate_field "$m" identity.model) $(lab_gate_field "$m" identity.fwver)" \
-			"$(lab_gate_field "$m" notice)"
-	done
+	local d macs=''
+	for d in "$@"; do macs="$macs $d=$(lab_gate_mac "$d")"; done
+	lab_gate_ctl status --json | python3 -c '
+import json, sys
+devs = {d["mac"]: d for d in json.load(sys.stdin)["devices"]}
+fmt = "%-5s %-18s %-10s %-12s %-32s %s"
+print(fmt % ("dev", "mac", "confidence", "state", "identity", "notice"))
+for a in sys.argv[1:]:
+    name, mac = a.split("=")
+    d = devs.get(mac, {})
+    i = d.get("identity") or {}
+    ident = " ".join(i.get(k, "") for k in ("vendor", "model", "fwver")).strip() or "-"
+    print(fmt % (name, mac, d.get("confidence", "?"), d.get("state", "absent"), ident,
+                 d.get("notice") or "-"))' $macs
 }
 
 # The owner page in headless Chromium from the LAN host nas: log in, screenshot, click ACTION
@@ -230,7 +235,7 @@ lab_gate_browser() {
 # The demo's gateway section (lab/demo): $1 = the authority's directory. The agents' devices of
 # the demo are on the LAN too; the gateway learns them like any device.
 lab_gate_demo() {
-	local A=$1 d m
+	local A=$1 d
 	SC_GROUP=gateway
 	say_h "10. The home gateway: recall-gate protects the devices that run no agent"
 	say "recall-gate on gw in feed mode (the private default): the authority's feed is copied"
@@ -273,19 +278,12 @@ lab_gate_demo() {
 	say "gsil: never blocked on a guess (no model, no build); gpho likewise:"
 	expect "gsil: Internet host answers" lab_reach gsil "$LAB_INET4"
 	expect "gpho: Internet host answers" lab_reach gpho "$LAB_INET4"
-	say "the agents' devices, as the gateway sees them (their announcements and DHCP):"
-	for d in $DEVICES; do
-		m=$(lx "$d" cat "/sys/class/net/${d}l/address")
-		printf '%-4s %s %-12s %s\n' "$d" "$m" "$(lab_gate_field "$m" state)" \
-			"$(lab_gate_field "$m" fields.agent_state.value)"
-	done | say_block
-
 	say "the owner opens the page on the LAN (headless Chromium on nas), logs in and clicks"
 	say "Release for gcam (a form submission carrying the page's CSRF token):"
 	expect "owner page: login, DOM checks (no script, escaped names), Release clicked" \
 		lab_gate_browser gcam release
 	grep -v '^$' "$LAB_DIR/gate-page/browser.out" | cut -c1-110 | say_block
-	say "screenshot: $LAB_DIR/gate-page/page.png"
+	say "screenshot: $LAB_DIR/gate-page/page.png (kept after the demo with LAB_KEEP=1)"
 	expect "screenshot saved" test -s "$LAB_DIR/gate-page/page.png"
 	expect "gcam: released by the owner (recalled, policy notify)" lab_gate_wait gcam state recalled
 	expect "gcam: Internet host answers again" sc_wait 30 lab_reach gcam "$LAB_INET4"
