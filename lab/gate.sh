@@ -21,7 +21,6 @@ GATE=${GATE:-}
 LAB_GATE_PW=lab-owner-password
 LAB_GATE_WEB=$LAB_LAN4.1:8080
 LAB_MUD_HOST=mud.ptzoptics.example
-LAB_GATE_DEVICES="gcam gmud gsil gpho"
 
 # MAC of gate device $1 (gcam, gmud: an OUI not in oui.txt; gsil: a D-Link OUI; gpho: locally
 # administered bit set).
@@ -208,6 +207,7 @@ lab_gate_in_table() { lx gw nft list set inet recall_gate "$1" 2>/dev/null | gre
 lab_gate_table() {
 	local d macs=''
 	for d in "$@"; do macs="$macs $d=$(lab_gate_mac "$d")"; done
+	# shellcheck disable=SC2086 # $macs: one word a device
 	lab_gate_ctl status --json | python3 -c '
 import json, sys
 devs = {d["mac"]: d for d in json.load(sys.stdin)["devices"]}
@@ -236,6 +236,7 @@ lab_gate_browser() {
 # the demo are on the LAN too; the gateway learns them like any device.
 lab_gate_demo() {
 	local A=$1 d
+	# shellcheck disable=SC2034 # read by expect (lab/scenario.sh)
 	SC_GROUP=gateway
 	say_h "10. The home gateway: recall-gate protects the devices that run no agent"
 	say "recall-gate on gw in feed mode (the private default): the authority's feed is copied"

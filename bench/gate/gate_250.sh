@@ -18,7 +18,10 @@ IDLE=${3:-60}
 S=$(cd "$(dirname "$0")/../.." && pwd)
 GATE=$B/gate/recall-gate
 [ "$(id -u)" -eq 0 ] || { echo "needs root" >&2; exit 77; }
-[ "$N" -ge 1 ] && [ "$N" -le 250 ] || { echo "N: 1..250" >&2; exit 2; }
+if [ "$N" -lt 1 ] || [ "$N" -gt 250 ]; then
+	echo "N: 1..250" >&2
+	exit 2
+fi
 W=$(mktemp -d /tmp/gate_250.XXXXXX)
 GW=rgb-gw-$$ LAN=rgb-lan-$$ GP='' LP=''
 cleanup() {
@@ -116,11 +119,13 @@ ip netns exec "$LAN" python3 "$S/bench/gate/lan.py" 10.88.1 1 "$N" $((IDLE + 150
 LP=$!
 done_=''
 for _ in $(seq 120); do
+	# shellcheck disable=SC2046 # three numbers
 	set -- $(counts)
 	[ "${1:-0}" -ge "$N" ] && done_=1 && break
 	sleep 1
 done
 phase "leases+SSDP+UPnP+checks" "$t0" "$k0"
+# shellcheck disable=SC2046 # three numbers
 set -- $(counts)
 echo "devices known $3, checked from UPnP $1, quarantined $2 (expected $(((N + 9) / 10)))"
 [ -n "$done_" ] || echo "NOT all devices checked within 120 s" >&2
