@@ -93,6 +93,9 @@ int gate_checkin_init(struct gate *g, char *err, size_t errlen);
 void gate_checkin_send(struct gate *g, struct gate_device *d);
 void gate_checkin_tick(struct gate *g, uint64_t mono_ms);
 int gate_checkin_notice(struct gate_check *c, const char *id, struct rc_notice *out);
+/* One datagram from fam/addr/port on the check-in socket (gate_check_input, fuzz target). */
+void gate_checkin_answer(struct gate *g, const uint8_t *buf, size_t len, uint8_t fam,
+			 const uint8_t addr[16], uint16_t port);
 uint64_t gate_mono_ms(void);
 /* Parse "addr", "addr:port" or "[v6]:port" (port default RC_PORT). 0 ok, -1 bad. */
 int gate_parse_hostport(const char *s, uint8_t *family, uint8_t addr[16], uint16_t *port);

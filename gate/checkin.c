@@ -312,8 +312,8 @@ static int judge_recall(struct gate *g, struct gate_pend *p, struct gate_device 
 	return -1;
 }
 
-static void answer(struct gate *g, const uint8_t *buf, size_t len, uint8_t fam,
-		   const uint8_t addr[16], uint16_t port)
+void gate_checkin_answer(struct gate *g, const uint8_t *buf, size_t len, uint8_t fam,
+			 const uint8_t addr[16], uint16_t port)
 {
 	struct gate_check *c = g->check;
 	struct rc_answer a;
@@ -406,6 +406,6 @@ void gate_check_input(struct gate *g)
 		uint8_t fam, addr[16];
 		uint16_t port = 0;
 		to_src(&ss, &fam, addr, &port);
-		answer(g, buf, (size_t)n, fam, addr, port);
+		gate_checkin_answer(g, buf, (size_t)n, fam, addr, port);
 	}
 }

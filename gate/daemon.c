@@ -19,6 +19,7 @@
 
 #include "gated.h"
 #include "log.h"
+#include "parse.h"
 
 static struct log_rate ctl_rl;
 static uint64_t lease_bad;
@@ -71,7 +72,8 @@ int gate_ctl_listen(const char *path, char *err, size_t errlen)
 	mode_t old = umask(0177); /* the socket file is created 0600 */
 	int rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (rc < 0 || listen(fd, 8) < 0) {
+	/* dnsmasq runs its script for every lease at its start: room for a burst of them. */
+	if (rc < 0 || listen(fd, 128) < 0) {
 		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -199,6 +201,42 @@ static void do_lease(struct gate *g, int fd, const char *const *s, size_t n)
 	reply_str(fd, '0', "ok\n");
 }
 
+static const char *odhcpd_path;
+
+void gate_odhcpd_set(const char *path)
+{
+	odhcpd_path = path && path[0] ? path : NULL;
+}
+
+/* odhcpd's state file: one lease a line (gate_odhcpd_parse); other lines are skipped. Read
+ * at most 1 MiB (thousands of leases), lines of at most 1 KiB. */
+void gate_odhcpd_read(struct gate *g)
+{
+	if (!odhcpd_path)
+		return;
+	FILE *f = fopen(odhcpd_path, "re");
+	if (!f) {
+		if (errno != ENOENT)
+			log_warnx_rl(&ctl_rl, "odhcpd state %s: %s", odhcpd_path, strerror(errno));
+		return;
+	}
+	char line[1024];
+	size_t total = 0;
+	unsigned n = 0;
+	while (fgets(line, sizeof(line), f) && (total += strlen(line)) <= (1u << 20)) {
+		struct gate_obs o;
+		char err[256];
+		memset(&o, 0, sizeof(o));
+		if (gate_odhcpd_parse(line, strcspn(line, "\n"), &o, err, sizeof(err)) == 0 &&
+		    o.has_mac) {
+			gate_observe(g, &o);
+			n++;
+		}
+	}
+	fclose(f);
+	log_debug("odhcpd state %s: %u leases", odhcpd_path, n);
+}
+
 void gate_ctl_accept(struct gate *g, int lfd)
 {
 	static char req[GATED_REQ_MAX + 1];
@@ -236,6 +274,8 @@ void gate_ctl_accept(struct gate *g, int lfd)
 			do_action(g, fd, s, n, (unsigned)cr.uid);
 		else if (req[0] == GATE_OP_LEASE)
 			do_lease(g, fd, s, n);
+		else if (req[0] == GATE_OP_ODHCPD)
+			gate_odhcpd_read(g);
 		else
 			reply_str(fd, '1', "unknown request");
 		close(fd);

@@ -94,6 +94,9 @@ void gate_fetch_cleanup(void);
 void gate_changed(struct gate *g, struct gate_device *d, unsigned chg);
 void gate_observe(struct gate *g, const struct gate_obs *o);
 int gate_ctl_listen(const char *path, char *err, size_t errlen);
+/* odhcpd's state file (OpenWrt), read at start and on each trigger; "" or NULL: none. */
+void gate_odhcpd_set(const char *path);
+void gate_odhcpd_read(struct gate *g);
 void gate_ctl_accept(struct gate *g, int lfd);
 
 /* ---- ctl.c / lease.c: the command-line side of the control socket ---- */
@@ -108,12 +111,14 @@ int cmd_lease(const char *ctl, int argc, char **argv);
 #define GATE_OP_STATUS 'S'
 #define GATE_OP_ACTION 'A'
 #define GATE_OP_LEASE  'L'
+#define GATE_OP_ODHCPD 'O' /* odhcpd's leasetrigger: read its state file again */
 
 /* ---- main.c: configuration ---- */
 struct gated_opts {
 	char *ctl_socket;
 	uint64_t absent_after_ms;
 	uint64_t search_interval_ms;
+	char *odhcpd_statefile;
 };
 
 #endif

@@ -3,7 +3,8 @@
  * arguments and the DNSMASQ_* variables unchanged over the control socket, one message, and
  * exits 0 at once whatever happens: dnsmasq waits for its script, and a gate that is down must
  * not stall address assignment. Nothing here interprets the values and nothing reaches a
- * shell; the daemon parses them (gate_dhcp_parse). */
+ * shell; the daemon parses them (gate_dhcp_parse). Run without arguments it is odhcpd's
+ * leasetrigger (OpenWrt): it only tells the daemon to read odhcpd's state file again. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,12 +21,13 @@ int cmd_lease(const char *ctl, int argc, char **argv)
 	static char msg[GATED_REQ_MAX];
 	size_t len = 0, n = 0;
 	char count[16];
-	if (argc < 1 || argc > 8) {
+	if (argc > 8) {
 		fprintf(stderr, "recall-gate lease: expected ACTION MAC IP [HOSTNAME]\n");
 		return 0;
 	}
 	snprintf(count, sizeof(count), "%d", argc);
-	msg[len++] = GATE_OP_LEASE;
+	/* No arguments: odhcpd's leasetrigger, which says only that its state file changed. */
+	msg[len++] = argc ? GATE_OP_LEASE : GATE_OP_ODHCPD;
 	/* Arguments first (all must fit), then as many DNSMASQ_* variables as fit. */
 	const char *items[GATED_ARGS_MAX];
 	items[n++] = count;
@@ -35,7 +37,7 @@ int cmd_lease(const char *ctl, int argc, char **argv)
 	for (char **e = environ; e && *e && n < GATED_ARGS_MAX; e++)
 		if (!strncmp(*e, "DNSMASQ_", 8))
 			items[n++] = *e;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && argc; i++) {
 		size_t l = strlen(items[i]) + 1;
 		if (len + l > sizeof(msg)) {
 			if (i < nargs) {

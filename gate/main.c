@@ -27,7 +27,7 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 /* recall-gate.conf(5) as parsed; copied into struct gate_config (fixed-size fields). */
 struct rawconf {
 	char *interface, *wan_interface, *state_dir, *control_socket, *web_listen;
-	char *feed, *feed_key, *anchors, *vendors_map, *oui_file;
+	char *feed, *feed_key, *anchors, *vendors_map, *oui_file, *odhcpd_statefile;
 	unsigned check_mode, default_policy;
 	struct conf_addr_list responder;
 	struct conf_str_list remedy_allow;
@@ -59,6 +59,7 @@ static const struct conf_key keys[] = {
     {"default-policy", CONF_ENUM, F(default_policy), 0, 0, "enforce", policy_names, NULL, NULL},
     {"remedy-allow", CONF_STR_LIST, F(remedy_allow), 0, 4, NULL, NULL, NULL, NULL},
     {"absent-after", CONF_DURATION, F(absent_after), 60000, 30 * DAY, "1h", NULL, NULL, NULL},
+    {"odhcpd-statefile", CONF_PATH, F(odhcpd_statefile), 0, 0, NULL, NULL, NULL, NULL},
     {"search-interval", CONF_DURATION, F(search_interval), 300000, DAY, "1h", NULL, NULL, NULL},
     CONF_END,
 };
@@ -112,6 +113,7 @@ static int config_load(const char *path, struct gate_config *c, struct gated_opt
 	o->ctl_socket = strdup(r.control_socket);
 	o->absent_after_ms = r.absent_after;
 	o->search_interval_ms = r.search_interval;
+	o->odhcpd_statefile = strdup(r.odhcpd_statefile ? r.odhcpd_statefile : "");
 	if (!c->interface[0] && !rc) {
 		snprintf(err, el, "%s: interface: the LAN interface must be named", path);
 		rc = -1;
@@ -121,7 +123,7 @@ static int config_load(const char *path, struct gate_config *c, struct gated_opt
 		snprintf(err, el, "%s", tmp);
 	}
 	conf_free(keys, &r);
-	return (rc || !o->ctl_socket) ? -1 : 0;
+	return (rc || !o->ctl_socket || !o->odhcpd_statefile) ? -1 : 0;
 }
 
 static int usage(FILE *f, int status)
@@ -193,7 +195,7 @@ int main(int argc, char **argv)
 	if (!((!strcmp(cmd, "run") && argc == 1) ||
 	      (!strcmp(cmd, "status") && (argc == 1 || json)) ||
 	      (!strcmp(cmd, "action") && (argc == 3 || argc == 4)) ||
-	      (!strcmp(cmd, "passwd") && argc == 1) || (!strcmp(cmd, "lease") && argc >= 2)))
+	      (!strcmp(cmd, "passwd") && argc == 1) || !strcmp(cmd, "lease")))
 		return usage(stderr, 2);
 	if (config_load(conf, &g.cfg, &o, err, sizeof(err)) < 0) {
 		if (!strcmp(cmd, "lease"))
@@ -213,5 +215,6 @@ int main(int argc, char **argv)
 	else
 		rc = cmd_lease(o.ctl_socket, argc - 1, argv + 1);
 	free(o.ctl_socket);
+	free(o.odhcpd_statefile);
 	return rc;
 }

@@ -153,6 +153,7 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 		gate_identity(gate_inv_at(g->inv, i), g->aliases);
 	if (gate_check_init(g, err, sizeof(err)) < 0)
 		fatalx("check: %s", err);
+	gate_odhcpd_set(o->odhcpd_statefile);
 	int ctl = gate_ctl_listen(o->ctl_socket, err, sizeof(err));
 	if (ctl < 0)
 		fatalx("%s", err);
@@ -175,6 +176,7 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 	}
 	if (lan)
 		gate_listen_search(g);
+	gate_odhcpd_read(g);
 	notify_ready();
 	log_info("started on %s: %zu devices known", g->cfg.interface, gate_inv_count(g->inv));
 

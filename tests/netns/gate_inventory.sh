@@ -86,6 +86,7 @@ anchors = $W/feed/anchors
 responder = 192.0.2.53:7412 [2001:db8::53]:7412
 vendors-map = $S/gate/data/vendors.map
 oui-file = $S/gate/data/oui.txt
+odhcpd-statefile = $W/odhcpd
 EOF
 # dnsmasq runs its script without arguments of ours: installed, the recall-gate-lease link
 # stands for `recall-gate lease` with the default configuration; here a hook names the test's.
@@ -194,6 +195,15 @@ for m in $M1 $M2 $M3 $M4 $M5 $M6; do
 	[ "$n" -eq 1 ] || bad "$m listed $n times"
 done
 expect 00:16:3e:00:00:99 mac MISSING "no invented device"
+
+# OpenWrt's odhcpd: its leasetrigger (the hook without arguments) makes the gate read its
+# state file; a line that is not a lease is skipped.
+printf '%s\n' '# br-lan 00163e00000a ipv4 sensor 1796310000 c0a84d0a 32 192.168.77.10/32' \
+	'garbage line' '# br-lan 00163e00000b ipv4 broken\x20name 0 1 32 192.168.77.11/32' >"$W/odhcpd"
+"$W/lease-hook"
+wait_for 00:16:3e:00:00:0a fields.hostname.value sensor "odhcpd lease"
+expect 00:16:3e:00:00:0a fields.hostname.source dhcp "odhcpd lease"
+status | grep -q '"addr": "192.168.77.10"' && ok "odhcpd lease address" || bad "odhcpd lease address missing"
 
 # From the WAN side (rcg2-wan-PID, 10.99.0.2 -> the gateway's 10.99.0.1): announcements and
 # SSDP to the gate's ports are not LAN input and are dropped (counted), whatever they say.

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <sodium.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -493,12 +494,61 @@ static void test_enforce_script(void **state)
 	assert_int_equal(memcmp(buf + n - 2, "}\n", 2), 0);
 }
 
+/* With RECALL_WRITE_SEEDS=DIR: the seed corpus of fuzz_gate_answer (DIR/gate_answer/): answers
+ * for nonce 0 to the fuzz target's device (acme / cam-1 / 1.2.3). */
+static void test_write_seeds(void **state)
+{
+	(void)state;
+	const char *dir0 = getenv("RECALL_WRITE_SEEDS");
+	if (!dir0)
+		return;
+	static const uint8_t zero[RC_NONCE_LEN];
+	struct blob ok, forged, other, rot;
+	struct rc_anchors next;
+	struct fx_key nk[3];
+	notice(&ok, "RC-TEST-1", "cam-1", "1.2.3", 0, RC_ACTION_QUARANTINE, keys, 2);
+	notice(&forged, "RC-TEST-1", "cam-1", "1.2.3", 0, RC_ACTION_QUARANTINE, stranger, 2);
+	notice(&other, "RC-X", "cam-1", "0.1", 0, RC_ACTION_QUARANTINE, keys, 3);
+	assert_int_equal(fx_anchors(&next, nk, 3, 2, 2, 0x50), RC_OK);
+	assert_int_equal(fx_rotation(rot.b, sizeof(rot.b), &rot.n, &anchors, &next, keys, 2),
+			 RC_OK);
+	const struct {
+		const char *name;
+		uint8_t type;
+		uint64_t arg;
+		const struct blob *b;
+	} s[] = {
+	    {"recalled", RC_MSG_RECALLED, 0, &ok},
+	    {"forged", RC_MSG_RECALLED, 0, &forged},
+	    {"other-build", RC_MSG_RECALLED, 0, &other},
+	    {"clear", RC_MSG_CLEAR, 7, NULL},
+	    {"retry", RC_MSG_RETRY, 300, NULL},
+	    {"unsupported", RC_MSG_UNSUPPORTED, 2, NULL},
+	    {"rotate", RC_MSG_ROTATE, 0, &rot},
+	};
+	char p[512];
+	snprintf(p, sizeof(p), "%s/gate_answer", dir0);
+	mkdir(p, 0755);
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		uint8_t out[RC_ANSWER_MAX];
+		size_t len;
+		assert_int_equal(fx_answer(out, sizeof(out), &len, s[i].type, zero, s[i].arg,
+					   s[i].b ? s[i].b->b : NULL, s[i].b ? s[i].b->n : 0),
+				 RC_OK);
+		snprintf(p, sizeof(p), "%s/gate_answer/%s.bin", dir0, s[i].name);
+		FILE *f = fopen(p, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(out, 1, len, f), len);
+		fclose(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_feed_mode),      cmocka_unit_test(test_policy_actions),
 	    cmocka_unit_test(test_feed_refused),   cmocka_unit_test(test_checkin_mode),
-	    cmocka_unit_test(test_enforce_script),
+	    cmocka_unit_test(test_enforce_script), cmocka_unit_test(test_write_seeds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

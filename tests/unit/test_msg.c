@@ -118,6 +118,10 @@ static const struct dcase checkins[] = {
      RC_OK, NULL},
     {"ok-ext-top", "a9 00 01 " COMMON " 03 02 04 01 " IDENT " 06 00 07 PAD 20 a1 01 82 01 02",
      RC_OK, NULL},
+    /* a home gateway's check-in (PROTOCOL.md 13.1); another value of the mark is ignored */
+    {"ok-gateway", "a9 00 01 " COMMON " 03 02 04 01 " IDENT " 06 00 07 PAD 20 01", RC_OK, NULL},
+    {"ok-sender-other", "a9 00 01 " COMMON " 03 02 04 01 " IDENT " 06 00 07 PAD 20 63 \"gw\"",
+     RC_OK, NULL},
     {"ok-ext-identity", CI("a5 " VENDOR MODEL HWREV FWVER "37 \"later\""), RC_OK, NULL},
     {"ok-escaped-names",
      CI("a4 01 \"tp-link\" 02 \"archer%20ax21\" 03 \"v1.0\" 04 \"1.1.0 Build 20230105\""), RC_OK,
