@@ -28,7 +28,7 @@ expect "recall-gate runs on gw (feed mode), dnsmasq with its lease hook" lab_gat
 expect "devices without the agent get their leases" lab_gate_devices
 
 SC_GROUP=inventory
-CAM=$(lab_gate_mac gcam) MUD=$(lab_gate_mac gmud) SIL=$(lab_gate_mac gsil) PHO=$(lab_gate_mac gpho)
+CAM=$(lab_gate_mac gcam)
 expect "camera: UPnP description fetched (firmware 6.3.34)" lab_gate_wait gcam fields.fwver.source upnp
 expect "camera: described identity ptzoptics/pt30x-ndi/6.3.34" \
 	[ "$(lab_gate_field "$CAM" identity.model)/$(lab_gate_field "$CAM" identity.fwver)/$(lab_gate_field "$CAM" confidence)" = "pt30x-ndi/6.3.34/described" ]
