@@ -12,6 +12,8 @@
 #   gsil  a silent device: DHCP only (a fingerprint: parameter request list, vendor class) and
 #         a D-Link OUI MAC
 #   gpho  a phone with a randomised (locally administered) MAC
+#   gmdn  a second PT30X-NDI that names its vendor and model over mDNS but no firmware build:
+#         "possibly affected", never blocked
 # recall-gate has no CA or resolver option: libcurl uses the system CA bundle and resolver. The
 # gate therefore runs in a mount namespace of its own where the lab CA is appended to a copy of
 # /etc/ssl/certs/ca-certificates.crt and the MUD server's name is in a copy of /etc/hosts, both
@@ -30,6 +32,7 @@ lab_gate_mac() {
 	gmud) echo 00:50:c2:50:0c:02 ;;
 	gsil) echo 00:1b:11:50:0c:03 ;;
 	gpho) echo 5a:3e:91:50:0c:04 ;;
+	gmdn) echo 00:50:c2:50:0c:05 ;;
 	*) return 1 ;;
 	esac
 }
@@ -183,6 +186,10 @@ lab_gate_devices() {
 	# the silent device: a typical embedded client's fingerprint, nothing else
 	lab_gate_device gsil -V "udhcp 1.19.4" -O 33 -O 121 || return 1
 	lab_gate_device gpho -x hostname:phone || return 1
+	lab_gate_device gmdn -x hostname:hall-cam || return 1
+	(LIFETIME=${LAB_GATE_LIFETIME:-600} ip netns exec "$LAB-gmdn" python3 \
+		"$LAB_SRC/tests/gate/devices.py" mdns "$(lab_gate_addr gmdn)" hall-cam "Hall camera" \
+		PTZOptics PT30X-NDI "" >"$LAB_DIR/gmdn.mdns.log" 2>&1 &)
 }
 
 # Field of gate device $1 (a MAC) from `recall-gate status --json`: PATH like "state" or
@@ -244,24 +251,26 @@ lab_gate_demo() {
 	say "--dhcp-script is recall-gate's lease hook; the owner page listens on $LAB_GATE_WEB"
 	expect "recall-gate runs on gw, dnsmasq restarted with the lease hook" lab_gate_up "$A"
 	grep -E 'installed|page|started' "$LAB_DIR/gw/gate.log" | say_block
-	say "four devices without the agent join the LAN:"
+	say "five devices without the agent join the LAN:"
 	say "  gcam  PTZOptics PT30X-NDI 6.3.34 (CVE-2024-8956, in CISA KEV): answers SSDP, UPnP description"
 	say "  gmud  PTZOptics PT30X-SDI: DHCP option 161 = https://$LAB_MUD_HOST/mud/pt30x-sdi.json"
 	say "        (nginx on the Internet host, certificate from the lab CA), MUD file: firmware 6.3.30"
 	say "  gsil  a silent device: a DHCP fingerprint and a D-Link OUI, nothing else"
 	say "  gpho  a phone with a randomised MAC"
-	expect "the four devices get their leases (busybox udhcpc)" lab_gate_devices
+	say "  gmdn  another PT30X-NDI that gives vendor and model over mDNS, but no firmware build"
+	expect "the five devices get their leases (busybox udhcpc)" lab_gate_devices
 	expect "gcam: firmware 6.3.34 from its UPnP description" lab_gate_wait gcam fields.fwver.source upnp
 	expect "gmud: firmware 6.3.30 from its MUD file (https)" lab_gate_wait gmud fields.fwver.source mud
 	expect "gcam: recalled by the gateway and quarantined" lab_gate_wait gcam state quarantined
 	expect "gmud: recalled by the gateway and quarantined" lab_gate_wait gmud state quarantined
 	say "the inventory (recall-gate status), the devices without the agent:"
-	for d in gcam gmud gsil gpho; do
+	expect "gmdn: model only, possibly affected" lab_gate_wait gmdn state possible
+	for d in gcam gmud gsil gpho gmdn; do
 		lab_gate_ctl status | awk -v m="$(lab_gate_mac "$d")" '
 			/^[0-9a-f][0-9a-f]:/ { p = ($1 == m) } p' | grep -v '^  addresses'
 	done | cut -c1-110 | say_block
 	say "summary:"
-	lab_gate_table gcam gmud gsil gpho | say_block
+	lab_gate_table gcam gmud gsil gpho gmdn | say_block
 	expect "gcam: notice $(sc_dev_notice cam), identity described (UPnP)" \
 		lab_gate_is gcam notice "$(sc_dev_notice cam)"
 	expect "gmud: identity declared by its MUD file" lab_gate_is gmud confidence declared
@@ -276,8 +285,10 @@ lab_gate_demo() {
 		expect "$d: firmware server $LAB_FW4 (remedy endpoint) answers" lab_reach "$d" "$LAB_FW4"
 		expect_not "$d: Internet host $LAB_INET4 does not answer" lab_reach "$d" "$LAB_INET4"
 	done
-	say "gsil: never blocked on a guess (no model, no build); gpho likewise:"
+	say "never blocked on a guess: gsil (no model), gmdn (possibly affected: the owner is asked"
+	say "for the firmware version on the page), gpho:"
 	expect "gsil: Internet host answers" lab_reach gsil "$LAB_INET4"
+	expect "gmdn: Internet host answers" lab_reach gmdn "$LAB_INET4"
 	expect "gpho: Internet host answers" lab_reach gpho "$LAB_INET4"
 	say "the owner opens the page on the LAN (headless Chromium on nas), logs in and clicks"
 	say "Release for gcam (a form submission carrying the page's CSRF token):"

@@ -42,6 +42,7 @@ expect "silent device: DHCP fingerprint recorded" lab_gate_wait gsil fields.dhcp
 expect "silent device: vendor class from DHCP" lab_gate_is gsil fields.vendor_class.value "udhcp 1.19.4"
 expect "silent device: no model known, confidence unknown" lab_gate_is gsil confidence unknown
 expect "phone: randomised MAC flagged" lab_gate_is gpho mac_random True
+expect "mDNS camera without a build: model only" lab_gate_wait gmdn confidence model
 
 SC_GROUP=enforce
 expect "camera: recalled and quarantined at the gateway" lab_gate_wait gcam state quarantined
@@ -56,6 +57,8 @@ done
 expect_not "silent device: never quarantined" lab_gate_is gsil state quarantined
 expect "silent device: Internet host answers" lab_reach gsil "$LAB_INET4"
 expect "phone: Internet host answers" lab_reach gpho "$LAB_INET4"
+expect "mDNS camera: possibly affected (a notice targets PT30X-NDI)" lab_gate_wait gmdn state possible
+expect "mDNS camera: never blocked, Internet host answers" lab_reach gmdn "$LAB_INET4"
 
 SC_GROUP=owner
 expect "owner page in Chromium: login, DOM checks, screenshot, Release clicked" \
