@@ -5,8 +5,9 @@
 # UPnP, MUD device by its MUD file fetched over https from nginx, silent device by DHCP and OUI,
 # phone with a randomised MAC); the camera and the MUD device recalled and blocked at the
 # gateway (LAN answers, Internet host does not, firmware server does); the silent device and a
-# model-only mDNS camera ("possibly affected") never blocked; the owner page in headless Chromium (screenshot) releasing the camera by a real form
-# submission with the CSRF token, after which its traffic flows; the gate stops cleanly on
+# model-only mDNS camera ("possibly affected") never blocked; the owner page in headless
+# Chromium (screenshot) releasing the camera by a real form submission with the CSRF token,
+# after which its traffic flows; the gate stops cleanly on
 # SIGTERM without a sanitizer report (in an ASan build). Needs root, nginx, openssl,
 # chromium (exit 77 otherwise). No timing is asserted.
 set -u
