@@ -196,10 +196,14 @@ NFT
 	lx nas ip addr add "$LAB_NAS4/24" dev nasl
 	lx nas ip addr add "$LAB_NAS6/64" dev nasl nodad
 	lx nas ip route add default via "$LAB_LAN4.1"
-	# dnsmasq: DHCPv4 with short leases (renewals happen during the tests) and SLAAC RAs.
-	# --no-ping: dnsmasq would otherwise ping each address for 3 s before offering it, one
-	# client at a time.
-	lx gw dnsmasq --keep-in-foreground --no-resolv --no-hosts --port=0 --interface=br0 \
+	lab_dnsmasq
+}
+
+# dnsmasq on gw: DHCPv4 with short leases (renewals happen during the tests) and SLAAC RAs.
+# --no-ping: dnsmasq would otherwise ping each address for 3 s before offering it, one client
+# at a time. LAB_DHCP_SCRIPT: its --dhcp-script (lab/gate.sh: recall-gate's lease hook).
+lab_dnsmasq() {
+	lx gw dnsmasq ${LAB_DHCP_SCRIPT:+--dhcp-script="$LAB_DHCP_SCRIPT"} --keep-in-foreground --no-resolv --no-hosts --port=0 --interface=br0 \
 		--bind-interfaces --no-ping --dhcp-range="$LAB_LAN4.100,$LAB_LAN4.150,255.255.255.0,${LAB_LEASE:-120}" \
 		--dhcp-option=option:router,"$LAB_LAN4.1" --enable-ra \
 		--dhcp-range="$LAB_LAN6::,ra-only,64" --dhcp-leasefile="$LAB_DIR/dnsmasq.leases" \

@@ -125,8 +125,8 @@ rm -f /etc/recall/anchors /etc/recall/feed.pub
 # shellcheck disable=SC2086
 dpkg_run --purge recall-gate recall-witness recall-agent recalld recall librecall-dev librecall1 || fail "dpkg --purge"
 for f in /etc/recall /etc/recall-agent.conf /var/lib/recalld /var/log/recalld /var/lib/recall-agent \
-	/var/lib/recall-witness /var/lib/recall-gate /usr/sbin/recalld /usr/sbin/recall-witness /usr/sbin/recall-gate \
-	/usr/share/doc/recall; do
+	/var/lib/recall-witness /var/lib/recall-gate /usr/sbin/recalld /usr/sbin/recall-witness \
+	/usr/sbin/recall-gate /usr/share/doc/recall; do
 	[ ! -e "$f" ] || fail "$f left after purge"
 done
 echo "deb: $fails failure(s)"
