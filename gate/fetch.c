@@ -22,9 +22,17 @@
 #define QUEUE_MAX 32
 #define FDS_MAX   16
 
+/* A transfer that fails (timeout, refused connection, HTTP error) is tried again after
+ * RETRY_S, then 3 and 9 times that: a device busy at boot, or a loaded gateway, must not stay
+ * unidentified until its URL changes. A file that arrives but does not parse is not retried. */
+#define RETRIES 3
+#define RETRY_S 10
+
 struct job {
 	uint8_t mac[6];
 	enum gate_fetch_kind kind;
+	uint8_t tries;  /* failed transfers so far */
+	int64_t due_ms; /* not before this (CLOCK_MONOTONIC ms) */
 	char url[GATE_VAL_MAX];
 };
 
@@ -148,8 +156,32 @@ int gate_fetch_queue(struct gate *g, const struct gate_device *d, enum gate_fetc
 		j = &queue[nqueue++];
 	memcpy(j->mac, d->mac, 6);
 	j->kind = kind;
+	j->tries = 0;
+	j->due_ms = 0;
 	snprintf(j->url, sizeof(j->url), "%s", url);
 	return 0;
+}
+
+/* Queue a failed transfer again, unless it has had its tries or a newer request for the same
+ * device and kind is queued already (that one wins). */
+static void retry(const struct job *f, const char *mac)
+{
+	if (f->tries >= RETRIES)
+		return;
+	for (size_t i = 0; i < nqueue; i++)
+		if (!memcmp(queue[i].mac, f->mac, 6) && queue[i].kind == f->kind)
+			return;
+	if (nqueue == QUEUE_MAX)
+		return;
+	struct job *j = &queue[nqueue++];
+	*j = *f;
+	int64_t wait = RETRY_S * 1000;
+	for (unsigned i = 0; i < f->tries; i++)
+		wait *= 3;
+	j->tries = (uint8_t)(f->tries + 1);
+	j->due_ms = mono_ms() + wait;
+	log_info("%s: fetch tried again in %lld s (%u of %u)", mac, (long long)(wait / 1000),
+		 j->tries, RETRIES);
 }
 
 static void start(struct slot *s, const struct job *j)
@@ -191,6 +223,8 @@ static void finish(struct gate *g, struct slot *s, CURLcode res)
 	if (res != CURLE_OK || code != 200) {
 		log_warnx_rl(&rl, "%s: %s: %s", mac, what,
 			     res != CURLE_OK ? curl_easy_strerror(res) : "HTTP status not 200");
+		if (d)
+			retry(&s->j, mac);
 	} else if (d) {
 		struct gate_obs o;
 		memset(&o, 0, sizeof(o));
@@ -255,11 +289,17 @@ void gate_fetch_run(struct gate *g, int fd, short revents)
 		if (s)
 			finish(g, s, m->data.result);
 	}
+	int64_t now = mono_ms();
 	for (size_t i = 0; i < INFLIGHT && nqueue; i++) {
 		if (slots[i].e)
 			continue;
-		struct job j = queue[0];
-		memmove(&queue[0], &queue[1], (nqueue - 1) * sizeof(queue[0]));
+		size_t q = 0;
+		while (q < nqueue && queue[q].due_ms > now)
+			q++;
+		if (q == nqueue)
+			break;
+		struct job j = queue[q];
+		memmove(&queue[q], &queue[q + 1], (nqueue - q - 1) * sizeof(queue[0]));
 		nqueue--;
 		start(&slots[i], &j);
 	}

@@ -59,8 +59,12 @@ def camera(addr, mfg, model, fw):
         def log_message(self, *a):
             pass
 
-    srv = http.server.HTTPServer((addr, 8000), H)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    # HTTP_DELAY (seconds, default 0): the description server comes up this long after the
+    # first SSDP message, as on a device still booting (the gate must try the fetch again).
+    def serve():
+        time.sleep(float(os.environ.get("HTTP_DELAY", "0")))
+        http.server.HTTPServer((addr, 8000), H).serve_forever()
+    threading.Thread(target=serve, daemon=True).start()
     loc = f"http://{addr}:8000/desc.xml"
     hdr = (f"CACHE-CONTROL: max-age=1800\r\nLOCATION: {loc}\r\n"
            "SERVER: Linux/3.0 UPnP/1.0 IPCamera/1.0\r\n"
