@@ -24,10 +24,23 @@ done
 W=$(mktemp -d /tmp/gate_inventory.XXXXXX)
 GW=rcg2-gw-$$
 NSS='' PIDS='' GP=''
+# Every process still in a namespace (ip netns pids: also those a test's subshell started, such
+# as a dnsmasq whose parent was killed), then the namespace.
+ns_reap() {
+	rp=$(ip netns pids "$1" 2>/dev/null)
+	[ -n "$rp" ] && kill $rp 2>/dev/null
+	for _ in $(seq 30); do
+		[ -z "$(ip netns pids "$1" 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	rp=$(ip netns pids "$1" 2>/dev/null)
+	[ -n "$rp" ] && kill -9 $rp 2>/dev/null
+	ip netns del "$1" 2>/dev/null
+}
 cleanup() {
 	for p in $PIDS $GP; do kill "$p" 2>/dev/null; done
+	for n in $NSS; do ns_reap "$n"; done
 	wait 2>/dev/null
-	for n in $NSS; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -137,7 +150,7 @@ wait_for() { # MAC PATH VALUE WHAT (up to 15 s)
 }
 
 start_gate
-ingw dnsmasq --no-daemon --conf-file=/dev/null --port=0 --interface=br0 --bind-interfaces \
+ip netns exec "$GW" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --interface=br0 --bind-interfaces \
 	--dhcp-range=192.168.77.100,192.168.77.199,255.255.255.0,1h --dhcp-leasefile="$W/leases" \
 	--dhcp-script="$W/lease-hook" --user=root --group=root --log-dhcp >"$W/dnsmasq.log" 2>&1 &
 PIDS="$PIDS $!"

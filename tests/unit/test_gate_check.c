@@ -543,12 +543,61 @@ static void test_write_seeds(void **state)
 	}
 }
 
+/* An agent announcement as the daemon merges it (gate_observe): vendor, model, build, state and
+ * notice, all from the device's agent. */
+static struct gate_device *announce(uint8_t last, const char *state, const char *notice)
+{
+	struct gate_obs o;
+	memset(&o, 0, sizeof(o));
+	uint8_t mac[6] = {0x02, 0, 0, 0, 0, last};
+	memcpy(o.mac, mac, 6);
+	o.has_mac = true;
+	const struct {
+		enum gate_field f;
+		const char *v;
+	} fs[] = {{GF_MANUFACTURER, "acme"},
+		  {GF_MODEL, "cam-7"},
+		  {GF_FWVER, "1.0"},
+		  {GF_AGENT_STATE, state},
+		  {GF_AGENT_NOTICE, notice}};
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
+		snprintf(o.f[fs[i].f].v, GATE_VAL_MAX, "%s", fs[i].v);
+		o.f[fs[i].f].src = GS_AGENT;
+	}
+	gate_observe(&g, &o);
+	struct gate_device *d = gate_inv_find(g.inv, mac);
+	assert_non_null(d);
+	return d;
+}
+
+/* The agent's report alone changes (same identity): quarantined, another notice, normal again
+ * after the fix. Each reaches the check (gate/daemon.c gate_changed). */
+static void test_agent_report(void **state)
+{
+	(void)state;
+	good_feed(1);
+	gate_feed();
+	struct gate_device *d = announce(9, "normal", "");
+	assert_int_equal(d->state, GATE_ST_CLEAR);
+	d = announce(9, "quarantined", "RC-AGENT-1");
+	assert_int_equal(d->state, GATE_ST_AGENT_QUAR);
+	assert_string_equal(d->notice_id, "RC-AGENT-1");
+	assert_true(gate_blocked(&g, d));
+	d = announce(9, "quarantined", "RC-AGENT-2");
+	assert_string_equal(d->notice_id, "RC-AGENT-2");
+	d = announce(9, "normal", "");
+	assert_int_equal(d->state, GATE_ST_CLEAR);
+	assert_false(gate_blocked(&g, d));
+	gate_done();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_feed_mode),      cmocka_unit_test(test_policy_actions),
 	    cmocka_unit_test(test_feed_refused),   cmocka_unit_test(test_checkin_mode),
 	    cmocka_unit_test(test_enforce_script), cmocka_unit_test(test_write_seeds),
+	    cmocka_unit_test(test_agent_report),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
