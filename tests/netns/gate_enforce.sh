@@ -357,7 +357,7 @@ spoof() { # spoof GROUP PORT PAYLOAD: one datagram from the device's address, se
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
 s.bind(("192.168.77.11", 0))
-s.sendto(sys.argv[3].encode(), (sys.argv[1], int(sys.argv[2])))' "$1" "$2" "$3"
+s.sendto(sys.argv[3].replace("\\r\\n", "\r\n").encode(), (sys.argv[1], int(sys.argv[2])))' "$1" "$2" "$3"
 }
 # spoof_until GROUP PORT PAYLOAD DONE-CMD...: up to 4 datagrams, each followed by up to 5 s
 # for the gate to have taken it one way or the other (DONE-CMD true, or a new mismatch)
@@ -393,7 +393,7 @@ upnp0=$(dev_field "$MAC" upnp_url)
 mm0=$(counter lan_mac_mismatch)
 ssdp_taken() { [ "$(dev_field "$MAC" upnp_url)" != "$upnp0" ]; }
 expect "forged source address: an SSDP NOTIFY reaches the gate" spoof_until 239.255.255.250 1900 \
-	"$(printf 'NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nNT: upnp:rootdevice\r\nNTS: ssdp:alive\r\nLOCATION: http://192.168.77.11:8000/spoof.xml\r\nUSN: uuid:spoof::upnp:rootdevice\r\n\r\n')" \
+	'NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nNT: upnp:rootdevice\r\nNTS: ssdp:alive\r\nLOCATION: http://192.168.77.11:8000/spoof.xml\r\nUSN: uuid:spoof::upnp:rootdevice\r\n\r\n' \
 	ssdp_taken
 expect_not "...the device's UPnP URL is not the forger's" ssdp_taken
 expect "...the gate counted another MAC mismatch" [ "$(counter lan_mac_mismatch)" -gt "$mm0" ]
@@ -449,6 +449,7 @@ expect "recall-gate stopped; the table stays" inns "$GW" nft list table inet rec
   "action": "quarantine",
   "severity": "high",
   "text": "Gate feed reload test notice.",
+  "remedy": {"url": "http://remedy.example/fw2"},
   "target": {"vendor": "other", "model": "x", "versions": ["1"]}
 }
 JSON
