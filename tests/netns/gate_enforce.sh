@@ -33,19 +33,7 @@ T=$(mktemp -d)
 MAC=02:00:00:77:00:10
 fails=0
 checks=0
-# Every process still in a namespace (ip netns pids: also those a test's subshell started, such
-# as a dnsmasq whose parent was killed), then the namespace.
-ns_reap() {
-	rp=$(ip netns pids "$1" 2>/dev/null)
-	[ -n "$rp" ] && kill $rp 2>/dev/null
-	for _ in $(seq 30); do
-		[ -z "$(ip netns pids "$1" 2>/dev/null)" ] && break
-		sleep 0.1
-	done
-	rp=$(ip netns pids "$1" 2>/dev/null)
-	[ -n "$rp" ] && kill -9 $rp 2>/dev/null
-	ip netns del "$1" 2>/dev/null
-}
+. "$SRC/tests/helpers/ns_reap.sh"
 cleanup() {
 	[ -n "${DRV_PID:-}" ] && kill "$DRV_PID" 2>/dev/null
 	[ -n "${GATE_PID:-}" ] && kill "$GATE_PID" 2>/dev/null
@@ -107,25 +95,20 @@ echo "nameserver 192.168.77.1" >"/etc/netns/$GW/resolv.conf"
 
 # ---- a feed: a 2-of-3 anchor set, one notice for acme / cam 1 / 1.2.3 (remedy URL host
 # remedy.example), made by the recall tool ----
+# notice NAME ID TEXT REMEDY-PATH VENDOR MODEL VERSION: NAME.notice, quarantine, signed by a1, a2
+notice() {
+	printf '{"id": "%s", "expiry": "2099-01-01", "action": "quarantine", "severity": "high",
+ "text": "%s", "remedy": {"url": "http://remedy.example/%s"},
+ "target": {"vendor": "%s", "model": "%s", "versions": ["%s"]}}\n' "$2" "$3" "$4" "$5" "$6" "$7" >"$1.json"
+	"$TOOL" notice create "$1.json" && "$TOOL" notice sign -k a1.key "$1.notice" &&
+		"$TOOL" notice sign -k a2.key "$1.notice"
+}
 (
 	set -e
 	cd "$T"
 	for k in a1 a2 a3 feedkey; do "$TOOL" keygen "$k"; done
 	"$TOOL" anchors create --k 2 --epoch 1 -o anchors a1.pub a2.pub a3.pub
-	cat >cam.json <<'JSON'
-{
-  "id": "RC-GATE-0001",
-  "expiry": "2099-01-01",
-  "action": "quarantine",
-  "severity": "high",
-  "text": "Gate enforcement test notice.",
-  "remedy": {"url": "http://remedy.example/fw"},
-  "target": {"vendor": "ACME", "model": "Cam 1", "versions": ["1.2.3"]}
-}
-JSON
-	"$TOOL" notice create cam.json
-	"$TOOL" notice sign -k a1.key cam.notice
-	"$TOOL" notice sign -k a2.key cam.notice
+	notice cam RC-GATE-0001 "Gate enforcement test notice." fw ACME "Cam 1" 1.2.3
 	"$TOOL" feed build -k feedkey.key -a anchors -o feed --serial 1 cam.notice
 ) >"$T/tool.log" 2>&1 || { cat "$T/tool.log"; echo "FAIL - feed"; exit 1; }
 mkdir -p "$T/state"
@@ -442,20 +425,7 @@ expect "recall-gate stopped; the table stays" inns "$GW" nft list table inet rec
 (
 	set -e
 	cd "$T"
-	cat >other.json <<'JSON'
-{
-  "id": "RC-GATE-0002",
-  "expiry": "2099-01-01",
-  "action": "quarantine",
-  "severity": "high",
-  "text": "Gate feed reload test notice.",
-  "remedy": {"url": "http://remedy.example/fw2"},
-  "target": {"vendor": "other", "model": "x", "versions": ["1"]}
-}
-JSON
-	"$TOOL" notice create other.json
-	"$TOOL" notice sign -k a1.key other.notice
-	"$TOOL" notice sign -k a2.key other.notice
+	notice other RC-GATE-0002 "Gate feed reload test notice." fw2 other x 1
 	"$TOOL" feed build -k feedkey.key -a anchors -o feed2.new --serial 2 cam.notice other.notice
 ) >>"$T/tool.log" 2>&1 || bad "feed serial 2"
 sed -e 's/^check-mode = checkin$/check-mode = feed/' "$T/gate.conf" >"$T/gate-feed.conf"

@@ -24,19 +24,7 @@ done
 W=$(mktemp -d /tmp/gate_inventory.XXXXXX)
 GW=rcg2-gw-$$
 NSS='' PIDS='' GP=''
-# Every process still in a namespace (ip netns pids: also those a test's subshell started, such
-# as a dnsmasq whose parent was killed), then the namespace.
-ns_reap() {
-	rp=$(ip netns pids "$1" 2>/dev/null)
-	[ -n "$rp" ] && kill $rp 2>/dev/null
-	for _ in $(seq 30); do
-		[ -z "$(ip netns pids "$1" 2>/dev/null)" ] && break
-		sleep 0.1
-	done
-	rp=$(ip netns pids "$1" 2>/dev/null)
-	[ -n "$rp" ] && kill -9 $rp 2>/dev/null
-	ip netns del "$1" 2>/dev/null
-}
+. "$S/tests/helpers/ns_reap.sh"
 cleanup() {
 	for p in $PIDS $GP; do kill "$p" 2>/dev/null; done
 	for n in $NSS; do ns_reap "$n"; done

@@ -154,23 +154,33 @@ static void gate_done(void)
 	gate_inv_free(g.inv);
 }
 
-/* A device in the inventory described by UPnP as ACME / model / fwver (G1's gate_identity
- * derives the canonical identity; model only when fwver is NULL). */
-static struct gate_device *device(uint8_t last, const char *model, const char *fwver)
+struct fv {
+	enum gate_field f;
+	const char *v;
+};
+
+/* One observation of device 02:00:00:00:00:<last>: the fields (NULL values left out), all
+ * from source src. */
+static struct gate_obs observation(uint8_t last, enum gate_src src, const struct fv *fs, size_t n)
 {
 	struct gate_obs o;
 	memset(&o, 0, sizeof(o));
 	uint8_t mac[6] = {0x02, 0, 0, 0, 0, last};
 	memcpy(o.mac, mac, 6);
 	o.has_mac = true;
-	const struct {
-		enum gate_field f;
-		const char *v;
-	} fs[] = {{GF_MANUFACTURER, "ACME"}, {GF_MODEL, model}, {GF_FWVER, fwver}};
-	for (size_t i = 0; i < 3 && fs[i].v; i++) {
+	for (size_t i = 0; i < n && fs[i].v; i++) {
 		snprintf(o.f[fs[i].f].v, GATE_VAL_MAX, "%s", fs[i].v);
-		o.f[fs[i].f].src = GS_UPNP;
+		o.f[fs[i].f].src = src;
 	}
+	return o;
+}
+
+/* A device in the inventory described by UPnP as ACME / model / fwver (G1's gate_identity
+ * derives the canonical identity; model only when fwver is NULL). */
+static struct gate_device *device(uint8_t last, const char *model, const char *fwver)
+{
+	const struct fv fs[] = {{GF_MANUFACTURER, "ACME"}, {GF_MODEL, model}, {GF_FWVER, fwver}};
+	struct gate_obs o = observation(last, GS_UPNP, fs, 3);
 	struct gate_device *d = gate_inv_observe(&g, &o);
 	assert_non_null(d);
 	assert_true(gate_identity(d, NULL) >= 0);
@@ -547,25 +557,14 @@ static void test_write_seeds(void **state)
  * notice, all from the device's agent. */
 static struct gate_device *announce(uint8_t last, const char *state, const char *notice)
 {
-	struct gate_obs o;
-	memset(&o, 0, sizeof(o));
-	uint8_t mac[6] = {0x02, 0, 0, 0, 0, last};
-	memcpy(o.mac, mac, 6);
-	o.has_mac = true;
-	const struct {
-		enum gate_field f;
-		const char *v;
-	} fs[] = {{GF_MANUFACTURER, "acme"},
-		  {GF_MODEL, "cam-7"},
-		  {GF_FWVER, "1.0"},
-		  {GF_AGENT_STATE, state},
-		  {GF_AGENT_NOTICE, notice}};
-	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
-		snprintf(o.f[fs[i].f].v, GATE_VAL_MAX, "%s", fs[i].v);
-		o.f[fs[i].f].src = GS_AGENT;
-	}
+	const struct fv fs[] = {{GF_MANUFACTURER, "acme"},
+				{GF_MODEL, "cam-7"},
+				{GF_FWVER, "1.0"},
+				{GF_AGENT_STATE, state},
+				{GF_AGENT_NOTICE, notice}};
+	struct gate_obs o = observation(last, GS_AGENT, fs, 5);
 	gate_observe(&g, &o);
-	struct gate_device *d = gate_inv_find(g.inv, mac);
+	struct gate_device *d = gate_inv_find(g.inv, o.mac);
 	assert_non_null(d);
 	return d;
 }
