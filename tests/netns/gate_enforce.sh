@@ -14,6 +14,11 @@
 # device is still blocked (MAC match); the other LAN host is not affected; release, allow and
 # enforce; a gateway restart (table deleted, forwarding off, as after a reboot) has the table
 # and the persisted sets back as soon as the driver says ready, before forwarding resumes.
+# Then the real daemon (checkin mode against recalld): announcements attributed to their
+# sender; a forged source address (the other host sends an announcement and an SSDP NOTIFY
+# from the device's address) changes nothing of the device and counts lan_mac_mismatch; an
+# agent's "normal" after "quarantined" lifts the block; `nft flush ruleset` is undone; and in
+# feed mode a newer feed file is loaded and enforced without a restart.
 # Needs root, ip, nft, dnsmasq, busybox, curl, python3; exit 77 (skip) otherwise.
 set -u
 BUILD=${1:?usage: $0 BUILD_DIR}
