@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "gated.h"
 #include "log.h"
 #include "parse.h"
@@ -24,14 +25,26 @@
 static struct log_rate ctl_rl;
 static uint64_t lease_bad;
 
-/* Identity again when fields changed; check when the identity changed; enforcement when the
- * state or the addresses changed; fetches when a URL changed. */
+/* Does the state disagree with what the device's own agent reports? An agent that announces
+ * "normal" again after the device was fixed (same identity), or a quarantine or another notice
+ * id, needs a check even though the identity did not change. */
+static bool agent_report_changed(const struct gate_device *d)
+{
+	bool aq = gate_agent_quarantined(d);
+	if (aq != (d->state == GATE_ST_AGENT_QUAR))
+		return true;
+	return aq && strncmp(d->notice_id, d->f[GF_AGENT_NOTICE].v, RC_NOTICE_ID_MAX) != 0;
+}
+
+/* Identity again when fields changed; check when the identity or the agent's report changed;
+ * enforcement when the state or the addresses changed; fetches when a URL changed. */
 void gate_changed(struct gate *g, struct gate_device *d, unsigned chg)
 {
 	enum gate_state st0 = d->state;
 	if (chg & (GATE_CHG_NEW | GATE_CHG_FIELD)) {
 		/* gate_identity: 1 when confidence, identity or mapping changed (parse.h). */
-		if (gate_identity(d, g->aliases) == 1 || (chg & GATE_CHG_NEW))
+		if (gate_identity(d, g->aliases) == 1 || (chg & GATE_CHG_NEW) ||
+		    agent_report_changed(d))
 			gate_check_device(g, d);
 	}
 	if (d->state != st0 || (chg & (GATE_CHG_ADDR | GATE_CHG_NEW)))
@@ -115,14 +128,15 @@ static void do_status(struct gate *g, int fd)
 	json_object_set_new(root, "devices", devs);
 	json_object_set_new(
 	    root, "counters",
-	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "observed",
-		      (json_int_t)is->observed, "unresolved", (json_int_t)is->unresolved,
-		      "refused_mac", (json_int_t)is->refused_mac, "evicted",
-		      (json_int_t)is->evicted, "table_full", (json_int_t)is->full, "lan_rx",
-		      (json_int_t)ls->rx, "lan_bad", (json_int_t)ls->bad, "lan_foreign_if",
-		      (json_int_t)ls->foreign_if, "lan_ratelimited", (json_int_t)ls->ratelimited,
-		      "lan_unresolved", (json_int_t)ls->unresolved, "lease_bad",
-		      (json_int_t)lease_bad));
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		      "observed", (json_int_t)is->observed, "unresolved",
+		      (json_int_t)is->unresolved, "refused_mac", (json_int_t)is->refused_mac,
+		      "evicted", (json_int_t)is->evicted, "table_full", (json_int_t)is->full,
+		      "lan_rx", (json_int_t)ls->rx, "lan_bad", (json_int_t)ls->bad,
+		      "lan_foreign_if", (json_int_t)ls->foreign_if, "lan_ratelimited",
+		      (json_int_t)ls->ratelimited, "lan_unresolved", (json_int_t)ls->unresolved,
+		      "lan_mac_mismatch", (json_int_t)ls->mac_mismatch, "lan_unverified",
+		      (json_int_t)ls->unverified, "lease_bad", (json_int_t)lease_bad));
 	char *text = root ? json_dumps(root, JSON_INDENT(1)) : NULL;
 	json_decref(root);
 	if (text)

@@ -69,7 +69,7 @@ void gate_neigh_close(void);
 
 /* ---- listen.c: SSDP, mDNS, agent announcements ---- */
 struct gate_listen_stats {
-	uint64_t rx, bad, foreign_if, ratelimited, unresolved;
+	uint64_t rx, bad, foreign_if, ratelimited, unresolved, mac_mismatch, unverified;
 };
 int gate_listen_open(struct gate *g, char *err, size_t errlen);
 size_t gate_listen_fds(int *fds, size_t cap);
@@ -77,6 +77,25 @@ void gate_listen_input(struct gate *g, int fd);
 void gate_listen_search(struct gate *g); /* M-SEARCH and the DNS-SD query */
 const struct gate_listen_stats *gate_listen_stats(void);
 void gate_listen_close(void);
+
+/* ---- frame.c: the Ethernet source address of LAN datagrams (a packet socket) ---- */
+struct gate_frame {
+	uint8_t family; /* 4 or 6 */
+	uint8_t src[16];
+	uint16_t sport, dport, ulen;
+	uint8_t mac[6];
+};
+/* The IP and UDP headers of a frame's payload (ethertype ETH_P_IP or ETH_P_IPV6): 0, or -1 if
+ * it is not the first fragment of a UDP datagram. The MAC is left zero. */
+int gate_frame_parse(const uint8_t *p, size_t n, uint16_t ethertype, struct gate_frame *f);
+/* Packet socket on the interface for UDP datagrams to these ports (1..8 ports). */
+int gate_frame_open(unsigned ifindex, const uint16_t *ports, size_t nports, char *err,
+		    size_t errlen);
+void gate_frame_close(void);
+/* The source MAC of the frame that carried the UDP datagram (source, ports, payload length),
+ * each frame used once; false if no such frame was seen. */
+bool gate_frame_mac(const struct gate_addr *src, uint16_t sport, uint16_t dport, size_t len,
+		    uint8_t mac[6]);
 
 /* ---- fetch.c: UPnP descriptions and MUD files (libcurl multi on the poll loop) ---- */
 enum gate_fetch_kind { GATE_FETCH_UPNP = 1, GATE_FETCH_MUD };

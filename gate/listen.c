@@ -6,10 +6,12 @@
  * A datagram counts only if it arrived on the LAN interface (IP_PKTINFO / IPV6_PKTINFO: the
  * sockets are bound to the wildcard address so that multicast reaches them, which also lets
  * unicast on the WAN in; no CAP_NET_RAW for SO_BINDTODEVICE needed). It is attributed to a
- * device by its SOURCE address alone, through the addresses the neighbour table and DHCP gave
- * the inventory: whatever the body says about MACs or other devices, only the sender's own
- * entry is touched. Each source has a token bucket; drops and malformed input are counted,
- * and logged through a rate limiter. */
+ * device by its SOURCE address, through the addresses the neighbour table and DHCP gave the
+ * inventory: whatever the body says about MACs or other devices, only the sender's own entry
+ * is touched. A source address is the sender's to choose, so the datagram must also have come
+ * in a frame from the MAC the inventory holds for that address (frame.c); else it is dropped
+ * and counted (lan_mac_mismatch, lan_unverified). Each source has a token bucket; drops and
+ * malformed input are counted, and logged through a rate limiter. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -37,6 +39,7 @@
 enum kind { K_SSDP, K_SEARCH, K_MDNS, K_ANN4, K_ANN6, K__N };
 static int fds[K__N] = {-1, -1, -1, -1, -1};
 static unsigned ifindex;
+static uint16_t port_of[K__N] = {1900, 0, 5353, 7413, 7413}; /* [K_SEARCH]: once bound */
 static struct gate_listen_stats st;
 static struct log_rate rl;
 static uint64_t last_redump_ms;
@@ -144,6 +147,22 @@ int gate_listen_open(struct gate *g, char *err, size_t errlen)
 	    (fds[K_MDNS] = udp4(5353, MDNS_V4, true, err, errlen)) < 0 ||
 	    (fds[K_ANN4] = udp4(7413, ANN_V4, false, err, errlen)) < 0)
 		return -1;
+	struct sockaddr_in me;
+	socklen_t ml = sizeof(me);
+	if (getsockname(fds[K_SEARCH], (struct sockaddr *)&me, &ml) < 0) {
+		snprintf(err, errlen, "SSDP search socket: %s", strerror(errno));
+		return -1;
+	}
+	port_of[K_SEARCH] = ntohs(me.sin_port);
+	/* Without the frames' source MACs no datagram can be told from a forged one: none is
+	 * taken (the neighbour table and DHCP still work). */
+	const uint16_t ports[] = {1900, 5353, 7413, port_of[K_SEARCH]};
+	char ef[256];
+	if (gate_frame_open(ifindex, ports, 4, ef, sizeof(ef)) < 0) {
+		log_warnx("%s: SSDP, mDNS and agent announcements are not listened to", ef);
+		gate_listen_close();
+		return 0;
+	}
 	/* IPv6 announcements need IPv6 on the LAN; without it the gate still hears IPv4 ones. */
 	char e6[256];
 	if ((fds[K_ANN6] = udp6(7413, ANN_V6, e6, sizeof(e6))) < 0)
@@ -167,6 +186,7 @@ const struct gate_listen_stats *gate_listen_stats(void)
 
 void gate_listen_close(void)
 {
+	gate_frame_close();
 	for (int k = 0; k < K__N; k++) {
 		if (fds[k] >= 0)
 			close(fds[k]);
@@ -178,7 +198,7 @@ static void send_v4(int fd, const char *group, uint16_t port, const void *p, siz
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
 	inet_pton(AF_INET, group, &sa.sin_addr);
-	if (sendto(fd, p, n, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (fd >= 0 && sendto(fd, p, n, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		log_warnx_rl(&rl, "send to %s:%u: %s", group, port, strerror(errno));
 }
 
@@ -254,8 +274,24 @@ static unsigned arrival_if(struct msghdr *mh)
 	return 0;
 }
 
+/* The inventory's device for the address, after one neighbour dump (at most every 2 s) if it
+ * has none or another MAC than the frame's (the kernel may have learnt it since). */
+static struct gate_device *resolve(struct gate *g, const struct gate_addr *from,
+				   const uint8_t mac[6])
+{
+	struct gate_device *d = gate_inv_by_addr(g->inv, from);
+	if (d && !memcmp(d->mac, mac, 6))
+		return d;
+	uint64_t now = mono_ms();
+	if (now - last_redump_ms >= 2000) {
+		last_redump_ms = now;
+		gate_neigh_dump(g);
+	}
+	return gate_inv_by_addr(g->inv, from);
+}
+
 static void handle(struct gate *g, enum kind k, const uint8_t *p, size_t n,
-		   const struct gate_addr *from)
+		   const struct gate_addr *from, const uint8_t mac[6])
 {
 	static const char *const what[K__N] = {"SSDP", "SSDP", "mDNS", "announcement",
 					       "announcement"};
@@ -280,18 +316,22 @@ static void handle(struct gate *g, enum kind k, const uint8_t *p, size_t n,
 	o.has_mac = false;
 	o.addr = *from;
 	o.addr.seen = 0;
-	if (!gate_inv_by_addr(g->inv, from)) {
-		/* Not yet in the inventory: the kernel may have learnt it since the last dump. */
-		uint64_t now = mono_ms();
-		if (now - last_redump_ms >= 2000) {
-			last_redump_ms = now;
-			gate_neigh_dump(g);
-		}
-		if (!gate_inv_by_addr(g->inv, from)) {
-			st.unresolved++;
-			log_debug("%s from %s: no device with that address yet", what[k], a);
-			return;
-		}
+	struct gate_device *d = resolve(g, from, mac);
+	if (!d) {
+		st.unresolved++;
+		log_debug("%s from %s: no device with that address yet", what[k], a);
+		return;
+	}
+	if (memcmp(d->mac, mac, 6)) {
+		char fm[18], dm[18];
+		gate_mac_format(mac, fm);
+		gate_mac_format(d->mac, dm);
+		st.mac_mismatch++;
+		log_warnx_rl(&rl,
+			     "%s from %s sent by %s, but %s holds that address: dropped "
+			     "(a forged source address?)",
+			     what[k], a, fm, dm);
+		return;
 	}
 	gate_observe(g, &o);
 }
@@ -323,12 +363,15 @@ void gate_listen_input(struct gate *g, int fd)
 			return;
 		st.rx++;
 		struct gate_addr from = {0};
+		uint16_t sport;
 		if (ss.ss_family == AF_INET) {
 			from.family = 4;
 			memcpy(from.a, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+			sport = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 		} else if (ss.ss_family == AF_INET6) {
 			from.family = 6;
 			memcpy(from.a, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+			sport = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 		} else {
 			continue;
 		}
@@ -345,6 +388,14 @@ void gate_listen_input(struct gate *g, int fd)
 			log_warnx_rl(&rl, "datagram over %d bytes refused", PKT_MAX);
 			continue;
 		}
-		handle(g, k, pkt, (size_t)r, &from);
+		uint8_t mac[6];
+		if (!gate_frame_mac(&from, sport, port_of[k], (size_t)r, mac)) {
+			char a[64];
+			gate_addr_format(&from, a, sizeof(a));
+			st.unverified++;
+			log_warnx_rl(&rl, "datagram from %s: its frame was not seen, dropped", a);
+			continue;
+		}
+		handle(g, k, pkt, (size_t)r, &from, mac);
 	}
 }

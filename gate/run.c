@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "gated.h"
 #include "log.h"
 
@@ -250,6 +251,8 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 			gate_listen_search(g);
 			next_search = g->now + search_every;
 		}
+		/* A changed feed, check-in timeouts and retries, the nftables table still there. */
+		gate_check_tick(g);
 		if (g->now != last_recheck) {
 			recheck(g, &cursor);
 			last_recheck = g->now;
@@ -269,6 +272,9 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 	gate_neigh_close();
 	close(ctl);
 	unlink(o->ctl_socket);
+	gate_check_free(g);
+	gate_enforce_free(
+	    g); /* the table stays in the kernel: quarantines hold while we are down */
 	gate_aliases_free(g->aliases);
 	gate_inv_free(g->inv);
 	close(lockfd);

@@ -14,6 +14,11 @@
 # device is still blocked (MAC match); the other LAN host is not affected; release, allow and
 # enforce; a gateway restart (table deleted, forwarding off, as after a reboot) has the table
 # and the persisted sets back as soon as the driver says ready, before forwarding resumes.
+# Then the real daemon (checkin mode against recalld): announcements attributed to their
+# sender; a forged source address (the other host sends an announcement and an SSDP NOTIFY
+# from the device's address) changes nothing of the device and counts lan_mac_mismatch; an
+# agent's "normal" after "quarantined" lifts the block; `nft flush ruleset` is undone; and in
+# feed mode a newer feed file is loaded and enforced without a restart.
 # Needs root, ip, nft, dnsmasq, busybox, curl, python3; exit 77 (skip) otherwise.
 set -u
 BUILD=${1:?usage: $0 BUILD_DIR}
@@ -33,13 +38,11 @@ T=$(mktemp -d)
 MAC=02:00:00:77:00:10
 fails=0
 checks=0
+. "$SRC/tests/helpers/ns_reap.sh"
 cleanup() {
 	[ -n "${DRV_PID:-}" ] && kill "$DRV_PID" 2>/dev/null
 	[ -n "${GATE_PID:-}" ] && kill "$GATE_PID" 2>/dev/null
-	for n in $GW $DEV $PEER $NET; do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
+	for n in $GW $DEV $PEER $NET; do ns_reap "$n"; done
 	rm -rf "/etc/netns/$GW" "$T"
 }
 trap cleanup EXIT
@@ -97,25 +100,20 @@ echo "nameserver 192.168.77.1" >"/etc/netns/$GW/resolv.conf"
 
 # ---- a feed: a 2-of-3 anchor set, one notice for acme / cam 1 / 1.2.3 (remedy URL host
 # remedy.example), made by the recall tool ----
+# notice NAME ID TEXT REMEDY-PATH VENDOR MODEL VERSION: NAME.notice, quarantine, signed by a1, a2
+notice() {
+	printf '{"id": "%s", "expiry": "2099-01-01", "action": "quarantine", "severity": "high",
+ "text": "%s", "remedy": {"url": "http://remedy.example/%s"},
+ "target": {"vendor": "%s", "model": "%s", "versions": ["%s"]}}\n' "$2" "$3" "$4" "$5" "$6" "$7" >"$1.json"
+	"$TOOL" notice create "$1.json" && "$TOOL" notice sign -k a1.key "$1.notice" &&
+		"$TOOL" notice sign -k a2.key "$1.notice"
+}
 (
 	set -e
 	cd "$T"
 	for k in a1 a2 a3 feedkey; do "$TOOL" keygen "$k"; done
 	"$TOOL" anchors create --k 2 --epoch 1 -o anchors a1.pub a2.pub a3.pub
-	cat >cam.json <<'JSON'
-{
-  "id": "RC-GATE-0001",
-  "expiry": "2099-01-01",
-  "action": "quarantine",
-  "severity": "high",
-  "text": "Gate enforcement test notice.",
-  "remedy": {"url": "http://remedy.example/fw"},
-  "target": {"vendor": "ACME", "model": "Cam 1", "versions": ["1.2.3"]}
-}
-JSON
-	"$TOOL" notice create cam.json
-	"$TOOL" notice sign -k a1.key cam.notice
-	"$TOOL" notice sign -k a2.key cam.notice
+	notice cam RC-GATE-0001 "Gate enforcement test notice." fw ACME "Cam 1" 1.2.3
 	"$TOOL" feed build -k feedkey.key -a anchors -o feed --serial 1 cam.notice
 ) >"$T/tool.log" 2>&1 || { cat "$T/tool.log"; echo "FAIL - feed"; exit 1; }
 mkdir -p "$T/state"
@@ -332,6 +330,62 @@ expect "a lying agent's quarantine is its own: the other LAN host is agent-quara
 	announce_until "$PEER" '{"recall-agent":1,"event":"recalled","state":"quarantined","mac":"'"$MAC"'","vendor":"other","model":"x","hwrev":"","fwver":"1","notice":"FAKE-1"}' "$PEER_MAC" agent_quarantine
 expect_not "...and blocked at the gateway" http "$PEER" 198.18.0.10
 expect "the device it named is not blocked" http "$DEV" 198.18.0.10
+
+# A forged source address: the other LAN host adds the device's address to its own interface
+# and sends from it (G4's reproduction, design/gate.md NOTES 15:50). The frame's source MAC is
+# the other host's, not the one the gateway holds for that address: dropped and counted.
+counter() { ctl status --json | python3 -c 'import json, sys
+print(json.load(sys.stdin)["counters"].get(sys.argv[1], 0))' "$1"; }
+dev_field() { ctl status --json | python3 -c 'import json, sys
+for d in json.load(sys.stdin)["devices"]:
+    if d["mac"] == sys.argv[1]:
+        print(d["fields"].get(sys.argv[2], {}).get("value", ""))' "$1" "$2"; }
+spoof() { # spoof GROUP PORT PAYLOAD: one datagram from the device's address, sent by the peer
+	inns "$PEER" python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+s.bind(("192.168.77.11", 0))
+s.sendto(sys.argv[3].replace("\\r\\n", "\r\n").encode(), (sys.argv[1], int(sys.argv[2])))' "$1" "$2" "$3"
+}
+# spoof_until GROUP PORT PAYLOAD DONE-CMD...: up to 4 datagrams, each followed by up to 5 s
+# for the gate to have taken it one way or the other (DONE-CMD true, or a new mismatch)
+spoof_until() {
+	local grp=$1 port=$2 pl=$3 mm0
+	shift 3
+	mm0=$(counter lan_mac_mismatch)
+	for _ in 1 2 3 4; do
+		spoof "$grp" "$port" "$pl"
+		for _ in $(seq 50); do
+			"$@" && return 0
+			[ "$(counter lan_mac_mismatch)" -gt "$mm0" ] && return 0
+			sleep 0.1
+		done
+	done
+	return 1
+}
+not_state() { [ "$(gate_state "$1")" != "$2" ]; }
+is_state() { [ "$(gate_state "$1")" = "$2" ]; }
+ping_ "$DEV" 192.168.77.1 >/dev/null 2>&1 # the gateway holds 192.168.77.11 for the device
+inns "$PEER" sysctl -qw net.ipv4.conf.l0.arp_ignore=2 # the peer does not answer ARP for it
+inns "$PEER" ip addr add 192.168.77.11/32 dev l0
+dev_state0=$(gate_state "$MAC")
+mm0=$(counter lan_mac_mismatch)
+expect "forged source address: the announcement reaches the gate" spoof_until 239.255.74.12 7413 \
+	'{"recall-agent":1,"state":"quarantined","vendor":"other","model":"y","hwrev":"","fwver":"1","notice":"SPOOF-1"}' \
+	is_state "$MAC" agent_quarantine
+expect_not "...the device whose address was forged is not agent-quarantined" is_state "$MAC" agent_quarantine
+expect "...its state is unchanged ($dev_state0)" is_state "$MAC" "$dev_state0"
+expect "...it still reaches the Internet host" http "$DEV" 198.18.0.10
+expect "...the gate counted a MAC mismatch" [ "$(counter lan_mac_mismatch)" -gt "$mm0" ]
+upnp0=$(dev_field "$MAC" upnp_url)
+mm0=$(counter lan_mac_mismatch)
+ssdp_taken() { [ "$(dev_field "$MAC" upnp_url)" != "$upnp0" ]; }
+expect "forged source address: an SSDP NOTIFY reaches the gate" spoof_until 239.255.255.250 1900 \
+	'NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nNT: upnp:rootdevice\r\nNTS: ssdp:alive\r\nLOCATION: http://192.168.77.11:8000/spoof.xml\r\nUSN: uuid:spoof::upnp:rootdevice\r\n\r\n' \
+	ssdp_taken
+expect_not "...the device's UPnP URL is not the forger's" ssdp_taken
+expect "...the gate counted another MAC mismatch" [ "$(counter lan_mac_mismatch)" -gt "$mm0" ]
+inns "$PEER" ip addr del 192.168.77.11/32 dev l0
 # The device announces itself as an agent (identity declared): the gate checks in with it at
 # the responder (recalld), which answers recalled; the owner's release stands (notify).
 gw_events() { grep -c '"source":"10.99.0.1","sender":"gateway","vendor":"acme","model":"cam%201"' "$T/events.jsonl" 2>/dev/null; }
@@ -347,9 +401,52 @@ expect "owner: enforce (recall-gate action)" ctl action "$MAC" enforce
 expect "checkin mode: quarantined after a fresh check-in answered recalled" wait_state "$MAC" quarantined
 expect "...a second gateway check-in in recalld's event log" events_at_least 2
 expect_not "quarantined: no Internet (IPv4)" http "$DEV" 198.18.0.10
+
+# The lying host's agent reports "normal" again (same identity, only its state changed): the
+# gate lifts the agent quarantine and checks it in (recalld: clear).
+expect "the other host's agent announces normal again: no longer agent-quarantined" \
+	announce_until "$PEER" '{"recall-agent":1,"event":"reminder","state":"normal","vendor":"other","model":"x","hwrev":"","fwver":"1"}' "$PEER_MAC" clear
+expect "...and it reaches the Internet host again" http "$PEER" 198.18.0.10
+
+# Another program flushes the ruleset (nftables.service): the daemon installs its table again
+# (it looks every 10 s; allowed 20 s here).
+table_back() {
+	for _ in $(seq 40); do
+		inns "$GW" nft list set inet recall_gate q_mac 2>/dev/null | grep -q "$MAC" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+inns "$GW" nft flush ruleset
+expect "recall-gate: flushed table installed again, with the blocked MAC" table_back
+expect_not "...the device is blocked again (IPv4)" http "$DEV" 198.18.0.10
 kill "$GATE_PID" 2>/dev/null
 wait "$GATE_PID" 2>/dev/null
+GATE_PID=""
 expect "recall-gate stopped; the table stays" inns "$GW" nft list table inet recall_gate
+
+# ---- feed mode: a newer feed file that recalls the other host's build is loaded and enforced
+# while the daemon runs (no restart, no signal) ----
+(
+	set -e
+	cd "$T"
+	notice other RC-GATE-0002 "Gate feed reload test notice." fw2 other x 1
+	"$TOOL" feed build -k feedkey.key -a anchors -o feed2.new --serial 2 cam.notice other.notice
+) >>"$T/tool.log" 2>&1 || bad "feed serial 2"
+sed -e 's/^check-mode = checkin$/check-mode = feed/' "$T/gate.conf" >"$T/gate-feed.conf"
+printf 'feed = %s\nfeed-key = %s\n' "$T/feed" "$T/feedkey.pub" >>"$T/gate-feed.conf"
+ip netns exec "$GW" "$GATE" -f -c "$T/gate-feed.conf" run >>"$T/gate.log" 2>&1 &
+GATE_PID=$!
+for _ in $(seq 50); do [ -S "$T/ctl" ] && break; sleep 0.1; done
+expect "feed mode: the other host is clear with feed serial 1" wait_state "$PEER_MAC" clear
+cp "$T/feed" "$T/feed1"
+mv "$T/feed2.new" "$T/feed"
+expect "feed mode: feed serial 2 loaded while running; the other host is quarantined" \
+	wait_state "$PEER_MAC" quarantined
+expect_not "...and blocked at the gateway (IPv4)" http "$PEER" 198.18.0.10
+kill "$GATE_PID" 2>/dev/null
+wait "$GATE_PID" 2>/dev/null
+GATE_PID=""
 
 echo "$checks checks, $fails failed"
 if [ "$fails" -ne 0 ]; then

@@ -24,10 +24,11 @@ done
 W=$(mktemp -d /tmp/gate_inventory.XXXXXX)
 GW=rcg2-gw-$$
 NSS='' PIDS='' GP=''
+. "$S/tests/helpers/ns_reap.sh"
 cleanup() {
 	for p in $PIDS $GP; do kill "$p" 2>/dev/null; done
+	for n in $NSS; do ns_reap "$n"; done
 	wait 2>/dev/null
-	for n in $NSS; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -137,7 +138,7 @@ wait_for() { # MAC PATH VALUE WHAT (up to 15 s, or WAIT/2 s)
 }
 
 start_gate
-ingw dnsmasq --no-daemon --conf-file=/dev/null --port=0 --interface=br0 --bind-interfaces \
+ip netns exec "$GW" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --interface=br0 --bind-interfaces \
 	--dhcp-range=192.168.77.100,192.168.77.199,255.255.255.0,1h --dhcp-leasefile="$W/leases" \
 	--dhcp-script="$W/lease-hook" --user=root --group=root --log-dhcp >"$W/dnsmasq.log" 2>&1 &
 PIDS="$PIDS $!"

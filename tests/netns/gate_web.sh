@@ -33,10 +33,11 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 GW=rcg3-gw-$$ WAN=rcg3-wan-$$
 NSS='' PIDS='' GP=''
+. "$S/tests/helpers/ns_reap.sh"
 cleanup() {
 	for p in $PIDS $GP; do kill "$p" 2>/dev/null; done
+	for n in $NSS; do ns_reap "$n"; done
 	wait 2>/dev/null
-	for n in $NSS; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$W"
 }
 trap cleanup EXIT

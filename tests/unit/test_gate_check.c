@@ -154,23 +154,33 @@ static void gate_done(void)
 	gate_inv_free(g.inv);
 }
 
-/* A device in the inventory described by UPnP as ACME / model / fwver (G1's gate_identity
- * derives the canonical identity; model only when fwver is NULL). */
-static struct gate_device *device(uint8_t last, const char *model, const char *fwver)
+struct fv {
+	enum gate_field f;
+	const char *v;
+};
+
+/* One observation of device 02:00:00:00:00:<last>: the fields (NULL values left out), all
+ * from source src. */
+static struct gate_obs observation(uint8_t last, enum gate_src src, const struct fv *fs, size_t n)
 {
 	struct gate_obs o;
 	memset(&o, 0, sizeof(o));
 	uint8_t mac[6] = {0x02, 0, 0, 0, 0, last};
 	memcpy(o.mac, mac, 6);
 	o.has_mac = true;
-	const struct {
-		enum gate_field f;
-		const char *v;
-	} fs[] = {{GF_MANUFACTURER, "ACME"}, {GF_MODEL, model}, {GF_FWVER, fwver}};
-	for (size_t i = 0; i < 3 && fs[i].v; i++) {
+	for (size_t i = 0; i < n && fs[i].v; i++) {
 		snprintf(o.f[fs[i].f].v, GATE_VAL_MAX, "%s", fs[i].v);
-		o.f[fs[i].f].src = GS_UPNP;
+		o.f[fs[i].f].src = src;
 	}
+	return o;
+}
+
+/* A device in the inventory described by UPnP as ACME / model / fwver (G1's gate_identity
+ * derives the canonical identity; model only when fwver is NULL). */
+static struct gate_device *device(uint8_t last, const char *model, const char *fwver)
+{
+	const struct fv fs[] = {{GF_MANUFACTURER, "ACME"}, {GF_MODEL, model}, {GF_FWVER, fwver}};
+	struct gate_obs o = observation(last, GS_UPNP, fs, 3);
 	struct gate_device *d = gate_inv_observe(&g, &o);
 	assert_non_null(d);
 	assert_true(gate_identity(d, NULL) >= 0);
@@ -543,12 +553,50 @@ static void test_write_seeds(void **state)
 	}
 }
 
+/* An agent announcement as the daemon merges it (gate_observe): vendor, model, build, state and
+ * notice, all from the device's agent. */
+static struct gate_device *announce(uint8_t last, const char *state, const char *notice)
+{
+	const struct fv fs[] = {{GF_MANUFACTURER, "acme"},
+				{GF_MODEL, "cam-7"},
+				{GF_FWVER, "1.0"},
+				{GF_AGENT_STATE, state},
+				{GF_AGENT_NOTICE, notice}};
+	struct gate_obs o = observation(last, GS_AGENT, fs, 5);
+	gate_observe(&g, &o);
+	struct gate_device *d = gate_inv_find(g.inv, o.mac);
+	assert_non_null(d);
+	return d;
+}
+
+/* The agent's report alone changes (same identity): quarantined, another notice, normal again
+ * after the fix. Each reaches the check (gate/daemon.c gate_changed). */
+static void test_agent_report(void **state)
+{
+	(void)state;
+	good_feed(1);
+	gate_feed();
+	struct gate_device *d = announce(9, "normal", "");
+	assert_int_equal(d->state, GATE_ST_CLEAR);
+	d = announce(9, "quarantined", "RC-AGENT-1");
+	assert_int_equal(d->state, GATE_ST_AGENT_QUAR);
+	assert_string_equal(d->notice_id, "RC-AGENT-1");
+	assert_true(gate_blocked(&g, d));
+	d = announce(9, "quarantined", "RC-AGENT-2");
+	assert_string_equal(d->notice_id, "RC-AGENT-2");
+	d = announce(9, "normal", "");
+	assert_int_equal(d->state, GATE_ST_CLEAR);
+	assert_false(gate_blocked(&g, d));
+	gate_done();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_feed_mode),      cmocka_unit_test(test_policy_actions),
 	    cmocka_unit_test(test_feed_refused),   cmocka_unit_test(test_checkin_mode),
 	    cmocka_unit_test(test_enforce_script), cmocka_unit_test(test_write_seeds),
+	    cmocka_unit_test(test_agent_report),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
