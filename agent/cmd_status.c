@@ -161,6 +161,17 @@ static void print_json(const struct agentd *d, const struct view *v)
 		jstr("url", v->r.url.p, v->r.url.n, true);
 		printf("}");
 	}
+	if (s->has_log) {
+		/* The anchor set names a log: recalls are acted on only with a proof. */
+		printf(",\"log\":{\"quorum\":%u", (unsigned)s->log_quorum);
+		printf(",\"logged\":%s", s->logged ? "true" : "false");
+		if (s->logged) {
+			jnum("index", s->log_index);
+			jnum("size", s->log_size);
+			jnum("witnesses", s->log_witnessed);
+		}
+		printf(",\"proof_pending\":%s}", s->proof_pending ? "true" : "false");
+	}
 	printf(",\"override_all\":%s", s->override_all ? "true" : "false");
 	jnum("overrides", s->noverrides);
 	jnum("anchor_epoch", s->anchor_epoch);
@@ -179,18 +190,21 @@ static void print_json(const struct agentd *d, const struct view *v)
 	jnum("feed_serial", s->feed_serial);
 	printf(",\"counters\":{\"checkins\":%llu", (unsigned long long)c->checkins);
 	const uint64_t vals[] = {
-	    c->send_errors,    c->timeouts,       c->giveups,        c->answers,
-	    c->clear,          c->recalled,       c->retry_later,    c->unsupported,
-	    c->rotations,      c->rx_garbage,     c->rx_source,      c->rx_nonce,
-	    c->rx_invalid,     c->rx_threshold,   c->rx_notcovered,  c->rx_expired,
-	    c->releases,       c->persist_errors, c->state_corrupt,  c->quarantine_errors,
-	    c->log_suppressed, c->persists,       v->r.hooks_refused};
+	    c->send_errors,    c->timeouts,         c->giveups,        c->answers,
+	    c->clear,          c->recalled,         c->retry_later,    c->unsupported,
+	    c->rotations,      c->rx_garbage,       c->rx_source,      c->rx_nonce,
+	    c->rx_invalid,     c->rx_threshold,     c->rx_notcovered,  c->rx_expired,
+	    c->releases,       c->persist_errors,   c->state_corrupt,  c->quarantine_errors,
+	    c->log_suppressed, c->persists,         c->proof_requests, c->proofs,
+	    c->unlogged,       c->rx_proof_invalid, v->r.hooks_refused};
 	static const char *const names[] = {
-	    "send_errors",    "timeouts",    "giveups",        "answers",       "clear",
-	    "recalled",       "retry_later", "unsupported",    "rotations",     "rx_garbage",
-	    "rx_source",      "rx_nonce",    "rx_invalid",     "rx_threshold",  "rx_notcovered",
-	    "rx_expired",     "releases",    "persist_errors", "state_corrupt", "quarantine_errors",
-	    "log_suppressed", "persists",    "hooks_refused"};
+	    "send_errors",    "timeouts",         "giveups",        "answers",
+	    "clear",          "recalled",         "retry_later",    "unsupported",
+	    "rotations",      "rx_garbage",       "rx_source",      "rx_nonce",
+	    "rx_invalid",     "rx_threshold",     "rx_notcovered",  "rx_expired",
+	    "releases",       "persist_errors",   "state_corrupt",  "quarantine_errors",
+	    "log_suppressed", "persists",         "proof_requests", "proofs",
+	    "unlogged",       "rx_proof_invalid", "hooks_refused"};
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
 		jnum(names[i], vals[i]);
 	printf("}}\n");
@@ -227,6 +241,15 @@ static void print_text(const struct agentd *d, const struct view *v)
 		printf("%-14s %s\n", "remedy", safe);
 		when("expires", s->notice_expiry);
 	}
+	if (s->has_log && s->logged)
+		printf("%-14s index %llu of size %llu, witnesses %u/%u\n", "logged",
+		       (unsigned long long)s->log_index, (unsigned long long)s->log_size,
+		       (unsigned)s->log_witnessed, (unsigned)s->log_quorum);
+	else if (s->has_log && s->proof_pending)
+		printf("%-14s a recall waits for its log proof: not acted on\n", "log");
+	else if (s->has_log)
+		printf("%-14s required (quorum %u): recalls are acted on only when logged\n", "log",
+		       (unsigned)s->log_quorum);
 	if (s->override_all || s->noverrides)
 		printf("%-14s %s\n", "overrides",
 		       s->override_all ? "all notices" : "some notices (by id)");

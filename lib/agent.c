@@ -1,6 +1,6 @@
 /* The agent's check-in state machine (WIRE "Agent state machine", docs/PORTING.md): triggers,
- * retries with full-jitter backoff, answer acceptance, recall application and every release
- * path. Callback-driven, no heap; fail open on everything except a valid recall. */
+ * retries with full-jitter backoff, answer acceptance and release paths; signed answers are
+ * in agent_recall.c. Callback-driven, no heap; fail open on everything but a valid recall. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +12,6 @@
 
 #define LOG_WINDOW_MS 60000u
 #define LOG_BURST     20u /* input-driven log lines per window */
-#define ROTATIONS_MAX 16u /* rotations followed in one episode */
 
 static PRINTF(3, 0) void vsay(struct rc_agent *a, enum rc_log_level lv, const char *fmt, va_list ap)
 {
@@ -30,7 +29,7 @@ PRINTF(3, 4) void rc__agent_say(struct rc_agent *a, enum rc_log_level lv, const 
 }
 
 /* Rate-limited log for lines that remote input can trigger. */
-static PRINTF(3, 4) void sayr(struct rc_agent *a, enum rc_log_level lv, const char *fmt, ...)
+PRINTF(3, 4) void rc__agent_sayr(struct rc_agent *a, enum rc_log_level lv, const char *fmt, ...)
 {
 	uint64_t now = a->ops->mono_ms(a->ctx);
 	if (now - a->log_window >= LOG_WINDOW_MS) {
@@ -55,7 +54,7 @@ static uint64_t mono(const struct rc_agent *a)
 	return a->ops->mono_ms(a->ctx);
 }
 
-static uint64_t rand_below(struct rc_agent *a, uint64_t n)
+uint64_t rc__agent_rand(struct rc_agent *a, uint64_t n)
 {
 	uint64_t r = 0;
 	uint8_t b[8];
@@ -70,7 +69,7 @@ static uint64_t rand_below(struct rc_agent *a, uint64_t n)
 /* Uniform in [v - v/10, v + v/10]. */
 static uint64_t jitter10(struct rc_agent *a, uint64_t v)
 {
-	return v - v / 10 + rand_below(a, v / 5 + 1);
+	return v - v / 10 + rc__agent_rand(a, v / 5 + 1);
 }
 
 void rc__agent_identity(const struct rc_agent *a, struct rc_identity *id)
@@ -158,12 +157,13 @@ uint64_t rc__agent_clock(struct rc_agent *a, bool *trusted)
 	if (v != a->clock) {
 		/* Rate-limited: a flapping time source must not flood the log. */
 		if (v == 3)
-			sayr(a, RC_LOG_WARNING,
-			     "wall clock %llu is below the time floor %llu: not trusted",
-			     (unsigned long long)w, (unsigned long long)a->floor);
+			rc__agent_sayr(a, RC_LOG_WARNING,
+				       "wall clock %llu is below the time floor %llu: not trusted",
+				       (unsigned long long)w, (unsigned long long)a->floor);
 		else if (a->clock != 0 || v != 1)
-			sayr(a, RC_LOG_INFO, "wall clock %s (time floor %llu)",
-			     v == 1 ? "trusted" : "not trusted", (unsigned long long)a->floor);
+			rc__agent_sayr(a, RC_LOG_INFO, "wall clock %s (time floor %llu)",
+				       v == 1 ? "trusted" : "not trusted",
+				       (unsigned long long)a->floor);
 		a->clock = v;
 	}
 	*trusted = t;
@@ -173,8 +173,8 @@ uint64_t rc__agent_clock(struct rc_agent *a, bool *trusted)
 /* rc_notice_check at the current time: with a trusted clock the whole of 9.4; without one the
  * notice is still expired if its expiry is at or below the time floor. A notice whose
  * signatures verified raises the floor to its issued time. */
-static int check_notice(struct rc_agent *a, const uint8_t *blob, size_t len, struct rc_verdict *v,
-			struct rc_diag *d)
+int rc__agent_check_notice(struct rc_agent *a, const uint8_t *blob, size_t len,
+			   struct rc_verdict *v, struct rc_diag *d)
 {
 	struct rc_identity id;
 	bool trusted = false;
@@ -195,12 +195,6 @@ static int check_notice(struct rc_agent *a, const uint8_t *blob, size_t len, str
 		}
 	}
 	return err;
-}
-
-/* Verify the held notice now (anchors may have rotated, the clock may now be trusted). */
-int rc__agent_held_check(struct rc_agent *a)
-{
-	return check_notice(a, a->notice, a->notice_len, NULL, NULL);
 }
 
 void rc__agent_quarantine(struct rc_agent *a, const struct rc_notice *n, bool on)
@@ -230,6 +224,7 @@ void rc__agent_release(struct rc_agent *a, enum rc_agent_event ev)
 	/* The notice bytes stay in place until the next recall, so n stays valid. */
 	rc__agent_persist(a);
 	a->notice_len = 0;
+	a->proof_len = 0;
 	rc__agent_say(a, RC_LOG_NOTICE, "%s: notice %.*s released (%s)", rc_agent_state_name(old),
 		      n ? (int)n->id.n : 1, n ? n->id.p : "?", rc_agent_event_name(ev));
 	a->ops->notify(a->ctx, ev, n);
@@ -260,6 +255,51 @@ void rc__agent_clear_pending(struct rc_agent *a)
 	a->pend_head = 0;
 }
 
+/* Send a->buf.dgram (nonce n) to the current responder; proof: a proof request. */
+void rc__agent_send_dgram(struct rc_agent *a, const uint8_t n[RC_NONCE_LEN], bool proof,
+			  uint8_t reason)
+{
+	uint8_t r = a->rr;
+	struct rc_agent_pending *p = &a->pend[a->pend_head];
+	memcpy(p->nonce, n, RC_NONCE_LEN);
+	p->responder = r;
+	p->used = true;
+	p->proof = proof;
+	a->pend_head = (uint8_t)((a->pend_head + 1) % RC_AGENT_OUTSTANDING);
+	if (proof)
+		a->c.proof_requests++;
+	else
+		a->c.checkins++;
+	if (a->ops->send(a->ctx, &a->cfg.responders[r], a->buf.dgram, RC_CHECKIN_SIZE) != 0) {
+		a->c.send_errors++;
+		if (proof)
+			rc__agent_sayr(a, RC_LOG_WARNING,
+				       "proof request to responder %u: send failed", (unsigned)r);
+		else
+			rc__agent_sayr(a, RC_LOG_WARNING,
+				       "check-in (%s) to responder %u: send failed",
+				       rc_reason_name(reason), (unsigned)r);
+	} else if (proof) {
+		rc__agent_say(a, RC_LOG_DEBUG, "proof request (attempt %u) to responder %u",
+			      (unsigned)a->attempt + 1, (unsigned)r);
+	} else {
+		rc__agent_say(a, RC_LOG_DEBUG, "check-in (%s, attempt %u) to responder %u",
+			      rc_reason_name(reason), (unsigned)a->attempt + 1, (unsigned)r);
+	}
+}
+
+bool rc__agent_start_wait(struct rc_agent *a, int encode_err, const char *what)
+{
+	a->waiting = true;
+	a->t_wait = mono(a) + a->cfg.timeout_ms;
+	a->t_next = RC_AGENT_NEVER;
+	if (!encode_err)
+		return true;
+	a->c.send_errors++;
+	rc__agent_say(a, RC_LOG_ERR, "%s: cannot encode: %s", what, rc_strerror(encode_err));
+	return false;
+}
+
 /* Send one check-in attempt and start waiting for its answer. */
 static void send_attempt(struct rc_agent *a, uint8_t reason)
 {
@@ -270,31 +310,8 @@ static void send_attempt(struct rc_agent *a, uint8_t reason)
 	ci.state = devstate(a);
 	ci.anchor_epoch = a->anchors.epoch;
 	rc__agent_identity(a, &ci.id);
-	uint64_t now = mono(a);
-	a->waiting = true;
-	a->t_wait = now + a->cfg.timeout_ms;
-	a->t_next = RC_AGENT_NEVER;
-	int err = rc_checkin_encode(&ci, a->buf.dgram);
-	if (err) {
-		a->c.send_errors++;
-		rc__agent_say(a, RC_LOG_ERR, "check-in: cannot encode: %s", rc_strerror(err));
-		return;
-	}
-	uint8_t r = a->rr;
-	struct rc_agent_pending *p = &a->pend[a->pend_head];
-	memcpy(p->nonce, ci.nonce, RC_NONCE_LEN);
-	p->responder = r;
-	p->used = true;
-	a->pend_head = (uint8_t)((a->pend_head + 1) % RC_AGENT_OUTSTANDING);
-	a->c.checkins++;
-	if (a->ops->send(a->ctx, &a->cfg.responders[r], a->buf.dgram, RC_CHECKIN_SIZE) != 0) {
-		a->c.send_errors++;
-		sayr(a, RC_LOG_WARNING, "check-in (%s) to responder %u: send failed",
-		     rc_reason_name(reason), (unsigned)r);
-	} else {
-		rc__agent_say(a, RC_LOG_DEBUG, "check-in (%s, attempt %u) to responder %u",
-			      rc_reason_name(reason), (unsigned)a->attempt + 1, (unsigned)r);
-	}
+	if (rc__agent_start_wait(a, rc_checkin_encode(&ci, a->buf.dgram), "check-in"))
+		rc__agent_send_dgram(a, ci.nonce, false, reason);
 }
 
 /* A new episode: fresh nonces, attempt counter and rotation budget. */
@@ -330,20 +347,21 @@ static void on_timeout(struct rc_agent *a)
 	a->rr = (uint8_t)((a->rr + 1) % a->cfg.nresponders);
 	if (a->attempt > a->cfg.retries) {
 		a->c.giveups++;
-		sayr(a, RC_LOG_WARNING, "no answer after %u attempts; next regular check-in later",
-		     (unsigned)a->attempt);
+		rc__agent_sayr(a, RC_LOG_WARNING,
+			       "no answer after %u attempts; next regular check-in later",
+			       (unsigned)a->attempt);
 		rc__agent_schedule(a);
 		return;
 	}
 	uint64_t ceil = (uint64_t)a->cfg.backoff_cap_s * 1000u;
 	unsigned shift = a->attempt - 1 > 30 ? 30 : a->attempt - 1;
 	uint64_t exp = ((uint64_t)a->cfg.backoff_base_s * 1000u) << shift;
-	a->t_next = mono(a) + rand_below(a, (exp < ceil ? exp : ceil) + 1);
+	a->t_next = mono(a) + rc__agent_rand(a, (exp < ceil ? exp : ceil) + 1);
 	a->next_reason = RC_REASON_RETRY;
 }
 
 /* An answer matched an outstanding check-in and is acted upon: the episode is over. */
-static void settle(struct rc_agent *a, uint8_t responder)
+void rc__agent_settle(struct rc_agent *a, uint8_t responder)
 {
 	bool trusted;
 	rc__agent_clear_pending(a);
@@ -378,90 +396,6 @@ void rc__agent_apply(struct rc_agent *a, uint8_t mode)
 	    a->ctx, mode == RC_AGENT_OVERRIDDEN ? RC_AGENT_EV_OVERRIDDEN : RC_AGENT_EV_NOTICE, n);
 }
 
-static void count_reject(struct rc_agent *a, int err)
-{
-	a->c.rx_invalid++;
-	if (err == RC_ERR_THRESHOLD || err == RC_ERR_SIG)
-		a->c.rx_threshold++;
-	else if (err == RC_ERR_NOTCOVERED)
-		a->c.rx_notcovered++;
-	else if (err == RC_ERR_EXPIRED)
-		a->c.rx_expired++;
-}
-
-/* A recall answer: verify everything, then act. The episode settles only if it is valid. */
-static int on_recall(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder)
-{
-	struct rc_verdict v;
-	struct rc_diag d = {0, NULL};
-	memset(&v, 0, sizeof(v));
-	int err = len > RC_NOTICE_MAX ? RC_ERR_TOOLONG : check_notice(a, blob, len, &v, &d);
-	if (err) {
-		count_reject(a, err);
-		sayr(a, RC_LOG_WARNING,
-		     "recall ignored: %s (%s; %u valid of k=%u, %u bad, %u unknown signatures)",
-		     rc_strerror(err), d.field ? d.field : "notice", (unsigned)v.valid,
-		     (unsigned)a->anchors.k, (unsigned)v.bad, (unsigned)v.unknown);
-		return err;
-	}
-	settle(a, responder);
-	a->c.recalled++;
-	uint8_t mode = rc__agent_overridden(a, a->scratch.id)      ? RC_AGENT_OVERRIDDEN
-		       : a->scratch.action == RC_ACTION_QUARANTINE ? RC_AGENT_QUARANTINED
-								   : RC_AGENT_NOTIFIED;
-	bool same = a->mode == mode && a->notice_len == len && memcmp(a->notice, blob, len) == 0;
-	memcpy(a->notice, blob, len);
-	a->notice_len = (uint16_t)len;
-	a->notice_expiry = a->scratch.expiry;
-	rc__agent_held(a, &a->scratch); /* re-point the views at our own copy */
-	if (!same)
-		rc__agent_apply(a, mode);
-	else if (mode == RC_AGENT_QUARANTINED && !a->quarantine_on)
-		rc__agent_quarantine(a, &a->scratch, true); /* an earlier apply failed: try again */
-	rc__agent_schedule(a);
-	return RC_OK;
-}
-
-/* A rotation answer: verify with the current set, persist, check in again at once. */
-static int on_rotate(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder)
-{
-	struct rc_anchors next = a->anchors;
-	struct rc_verdict v;
-	memset(&v, 0, sizeof(v));
-	int err =
-	    a->rotations >= ROTATIONS_MAX ? RC_ERR_RANGE : rc_anchors_rotate(&next, blob, len, &v);
-	if (err) {
-		count_reject(a, err);
-		sayr(a, RC_LOG_WARNING, "rotation ignored: %s (%u valid of k=%u)", rc_strerror(err),
-		     (unsigned)v.valid, (unsigned)a->anchors.k);
-		return err;
-	}
-	uint8_t rot = a->rotations;
-	settle(a, responder);
-	a->c.rotations++;
-	/* The statement itself is saved, never the set: a restart re-derives the set from the
-	 * firmware's by verifying the chain again. */
-	bool saved = rc__agent_chain_append(a, blob, len);
-	a->anchors = next;
-	rc__agent_say(a, RC_LOG_NOTICE, "trust anchors rotated to epoch %llu (k=%u, n=%u)",
-		      (unsigned long long)next.epoch, (unsigned)next.k, (unsigned)next.n);
-	if (!saved)
-		rc__agent_say(a, RC_LOG_NOTICE,
-			      "rotation to epoch %llu kept in memory only: the saved chain is full "
-			      "(%u statements, %u bytes); after a restart the responders offer it "
-			      "again",
-			      (unsigned long long)next.epoch, (unsigned)a->nchain,
-			      (unsigned)a->chain_used);
-	rc__agent_persist(a);
-	a->ops->notify(a->ctx, RC_AGENT_EV_ROTATED, NULL);
-	if (a->mode != RC_AGENT_IDLE && rc__agent_held_check(a) != RC_OK)
-		rc__agent_release(a, RC_AGENT_EV_RELEASED_INVALID);
-	uint8_t reason = a->reason;
-	rc__agent_begin(a, reason);
-	a->rotations = (uint8_t)(rot + 1);
-	return RC_OK;
-}
-
 static int find_responder(const struct rc_agent *a, const struct rc_src *from)
 {
 	for (size_t i = 0; from && i < a->cfg.nresponders; i++) {
@@ -483,7 +417,8 @@ int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const str
 	int r = find_responder(a, from);
 	if (r < 0) {
 		a->c.rx_source++;
-		sayr(a, RC_LOG_INFO, "datagram from an address that is not a responder ignored");
+		rc__agent_sayr(a, RC_LOG_INFO,
+			       "datagram from an address that is not a responder ignored");
 		return RC_ERR_INVALID;
 	}
 	struct rc_answer ans;
@@ -491,8 +426,8 @@ int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const str
 	int err = buf ? rc_answer_decode(&ans, buf, len, &d) : RC_ERR_INVALID;
 	if (err) {
 		a->c.rx_garbage++;
-		sayr(a, RC_LOG_INFO, "answer ignored: %s at %s (offset %zu)", rc_strerror(err),
-		     d.field ? d.field : "answer", d.off);
+		rc__agent_sayr(a, RC_LOG_INFO, "answer ignored: %s at %s (offset %zu)",
+			       rc_strerror(err), d.field ? d.field : "answer", d.off);
 		return err;
 	}
 	struct rc_agent_pending *p = NULL;
@@ -502,18 +437,36 @@ int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const str
 			p = &a->pend[i];
 	if (!p) {
 		a->c.rx_nonce++;
-		sayr(a, RC_LOG_INFO, "%s answer ignored: no outstanding check-in with its nonce",
-		     rc_msg_type_name(ans.type));
+		rc__agent_sayr(a, RC_LOG_INFO,
+			       "%s answer ignored: no outstanding check-in with its nonce",
+			       rc_msg_type_name(ans.type));
 		return RC_ERR_NONCE;
 	}
 	if (p->responder != (uint8_t)r) {
 		a->c.rx_source++;
-		sayr(a, RC_LOG_INFO, "answer ignored: nonce was sent to another responder");
+		rc__agent_sayr(a, RC_LOG_INFO,
+			       "answer ignored: nonce was sent to another responder");
 		return RC_ERR_INVALID;
 	}
+	/* A proof request is answered by a proof or retry-later (or unsupported) only: never by
+	 * clear, recalled or rotate; and a check-in never by a proof. */
+	bool for_proof =
+	    ans.type == RC_MSG_PROOF || ans.type == RC_MSG_RETRY || ans.type == RC_MSG_UNSUPPORTED;
+	if (p->proof ? !for_proof : ans.type == RC_MSG_PROOF) {
+		a->c.rx_invalid++;
+		rc__agent_sayr(a, RC_LOG_INFO, "%s answer to a %s ignored",
+			       rc_msg_type_name(ans.type), p->proof ? "proof request" : "check-in");
+		return RC_ERR_TYPE;
+	}
+	if (p->proof && ans.type == RC_MSG_RETRY) {
+		rc__agent_on_unlogged(a, ans.delay, (uint8_t)r);
+		return RC_OK;
+	}
 	switch (ans.type) {
+	case RC_MSG_PROOF:
+		return rc__agent_on_proof(a, ans.blob, ans.blob_len, (uint8_t)r);
 	case RC_MSG_CLEAR:
-		settle(a, (uint8_t)r);
+		rc__agent_settle(a, (uint8_t)r);
 		a->c.clear++;
 		a->feed_serial = ans.serial;
 		if (a->mode != RC_AGENT_IDLE)
@@ -522,30 +475,31 @@ int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const str
 		rc__agent_persist_timing(a);
 		return RC_OK;
 	case RC_MSG_RECALLED:
-		return on_recall(a, ans.blob, ans.blob_len, (uint8_t)r);
+		return rc__agent_on_recall(a, ans.blob, ans.blob_len, p);
 	case RC_MSG_ROTATE:
-		return on_rotate(a, ans.blob, ans.blob_len, (uint8_t)r);
+		return rc__agent_on_rotate(a, ans.blob, ans.blob_len, (uint8_t)r);
 	case RC_MSG_RETRY: {
 		uint64_t s = ans.delay < RC_AGENT_LATER_MIN_S   ? RC_AGENT_LATER_MIN_S
 			     : ans.delay > RC_AGENT_LATER_MAX_S ? RC_AGENT_LATER_MAX_S
 								: ans.delay;
 		uint32_t attempt = a->attempt;
-		settle(a, (uint8_t)r);
+		rc__agent_settle(a, (uint8_t)r);
 		a->attempt = attempt;
 		a->c.retry_later++;
 		/* Wait at least what was asked, plus up to half again: devices told the same
 		 * delay by one responder must not come back together. */
-		a->t_next = mono(a) + s * 1000u + rand_below(a, s * 500u + 1);
+		a->t_next = mono(a) + s * 1000u + rc__agent_rand(a, s * 500u + 1);
 		a->next_reason = RC_REASON_RETRY;
-		sayr(a, RC_LOG_INFO, "responder asked to retry in %u s (waiting %llu s)",
-		     (unsigned)ans.delay, (unsigned long long)s);
+		rc__agent_sayr(a, RC_LOG_INFO, "responder asked to retry in %u s (waiting %llu s)",
+			       (unsigned)ans.delay, (unsigned long long)s);
 		return RC_OK;
 	}
 	case RC_MSG_UNSUPPORTED:
-		settle(a, (uint8_t)r);
+		rc__agent_settle(a, (uint8_t)r);
 		a->c.unsupported++;
-		sayr(a, RC_LOG_WARNING, "responder does not speak version %d (highest %llu)",
-		     RC_VERSION, (unsigned long long)ans.max_version);
+		rc__agent_sayr(a, RC_LOG_WARNING,
+			       "responder does not speak version %d (highest %llu)", RC_VERSION,
+			       (unsigned long long)ans.max_version);
 		rc__agent_schedule(a);
 		return RC_OK;
 	default:

@@ -65,7 +65,7 @@ int rc_agent_init(struct rc_agent *a, const struct rc_agent_config *cfg,
 	if (rc_identity_check(&a->cfg.id) != RC_OK)
 		return RC_ERR_SYNTAX;
 	/* The set must be one that encodes: keys, threshold and each key's kid all valid. */
-	uint8_t tmp[RC_ANCHOR_MAX * (RC_PK_LEN + 2) + 32];
+	uint8_t tmp[RC_ANCHORS_ENC_MAX];
 	size_t tl;
 	if (rc_anchors_encode(&cfg->anchors, tmp, sizeof(tmp), &tl) != RC_OK)
 		return RC_ERR_INVALID;
@@ -103,6 +103,8 @@ static void reset_saved(struct rc_agent *a)
 	a->mode = RC_AGENT_IDLE;
 	a->notice_len = 0;
 	a->notice_expiry = 0;
+	a->proof_len = 0;
+	a->cand_len = 0;
 	a->noverrides = 0;
 	a->override_all = false;
 	memset(a->overrides, 0, sizeof(a->overrides));
@@ -140,7 +142,7 @@ int rc_agent_restore(struct rc_agent *a, const uint8_t *saved, size_t len)
 	}
 	rc__agent_floor(a, built); /* the saved floor never lowers the build date */
 	a->dirty = false;
-	if (sv.format != RC_AGENT_STATE_FORMAT) {
+	if (sv.format == 1) {
 		a->dirty = true; /* rewritten in the current format at start */
 		if (sv.v1_anchors)
 			rc__agent_say(
@@ -163,6 +165,9 @@ int rc_agent_restore(struct rc_agent *a, const uint8_t *saved, size_t len)
 	} else if (a->nchain != n) {
 		a->dirty = true;
 	}
+	/* The status summary of a saved proof (rc_agent_start verifies it again, and acts). */
+	if (a->mode != RC_AGENT_IDLE && a->proof_len && a->anchors.has_log)
+		rc__agent_proof_check(a, true);
 	if (memcmp(sv.fp, a->fingerprint, sizeof(sv.fp)) != 0) {
 		a->dirty = true;
 		a->release_fw = a->mode != RC_AGENT_IDLE;
@@ -349,6 +354,15 @@ void rc_agent_status(const struct rc_agent *a, struct rc_agent_status *st)
 	st->feed_serial = a->feed_serial;
 	st->noverrides = a->noverrides;
 	st->override_all = a->override_all;
+	st->has_log = a->anchors.has_log;
+	st->log_quorum = a->anchors.has_log ? a->anchors.log.quorum : 0;
+	st->logged = st->has_notice && a->proof_len > 0;
+	if (st->logged) {
+		st->log_index = a->log_index;
+		st->log_size = a->log_size;
+		st->log_witnessed = a->log_witnessed;
+	}
+	st->proof_pending = a->cand_len > 0;
 	st->c = a->c;
 }
 

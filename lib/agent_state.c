@@ -1,11 +1,14 @@
 /* The agent's persisted state: a deterministic CBOR map followed by a 16-byte BLAKE2b check
  * (libsodium crypto_generichash) over it, so a torn or corrupted write is detected and the
- * agent fails open. Layout, format 2 (docs/PORTING.md, "State blob"):
+ * agent fails open. Layout, format 2 or 3 (docs/PORTING.md, "State blob"):
  *   { 0: format (2), 1: mode uint (0 idle, 2 quarantined, 3 overridden, 4 notified),
  *     2: identity fingerprint bstr .size 32, ? 3: held notice bstr (iff mode != 0),
  *     ? 4: [1*8 rotation statement bstr] (the chain from the firmware's anchor set),
  *     ? 5: [+ overridden id tstr], ? 6: true (override all), 7: last answer uint,
- *     8: next periodic uint, 9: feed serial uint, 10: time floor uint }
+ *     8: next periodic uint, 9: feed serial uint, 10: time floor uint,
+ *     ? 11: log proof of the held notice bstr (format 3, and only there) }
+ * Format 3 is written only when a proof is held, so that a device without a log policy writes
+ * the same blob as before (format 2).
  * The chain is never trusted as stored: rc_agent_restore verifies it statement by statement
  * from the firmware's set. Format 1 (key 4 an anchor set, no key 10) is still read, its anchor
  * set ignored. Negative keys are ignorable extensions; unknown non-negative keys are rejected. */
@@ -70,12 +73,15 @@ int rc_agent_state_encode(const struct rc_agent *a, uint8_t *out, size_t cap, si
 	bool has_chain = a->nchain > 0;
 	if (a->nchain > RC_AGENT_CHAIN_MAX || a->chain_used > RC_AGENT_CHAIN_BYTES)
 		return RC_ERR_INVALID;
-	size_t n = 7 + has_notice + has_chain + (a->noverrides > 0) + a->override_all;
+	bool has_proof = has_notice && a->proof_len > 0;
+	if (a->proof_len > RC_PROOF_BLOB_MAX)
+		return RC_ERR_INVALID;
+	size_t n = 7 + has_notice + has_chain + (a->noverrides > 0) + a->override_all + has_proof;
 	struct rc_wr w;
 	rc_wr_init(&w, out, cap - RC_AGENT_CHECK_LEN);
 	rc_wr_map(&w, n);
 	rc_wr_uint(&w, 0);
-	rc_wr_uint(&w, RC_AGENT_STATE_FORMAT);
+	rc_wr_uint(&w, has_proof ? RC_AGENT_STATE_FORMAT_LOG : RC_AGENT_STATE_FORMAT);
 	rc_wr_uint(&w, 1);
 	rc_wr_uint(&w, has_notice ? a->mode : RC_AGENT_IDLE);
 	rc_wr_uint(&w, 2);
@@ -108,6 +114,10 @@ int rc_agent_state_encode(const struct rc_agent *a, uint8_t *out, size_t cap, si
 	rc_wr_uint(&w, a->feed_serial);
 	rc_wr_uint(&w, 10);
 	rc_wr_uint(&w, a->floor);
+	if (has_proof) {
+		rc_wr_uint(&w, 11);
+		rc_wr_bstr(&w, a->proof, a->proof_len);
+	}
 	if (w.err)
 		return RC_ERR_BUFFER;
 	crypto_generichash(out + w.len, RC_AGENT_CHECK_LEN, out, w.len, NULL, 0);
@@ -207,7 +217,7 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 	}
 	rc_rd_init(&r, buf, body);
 	struct rc_keys ks = {0};
-	bool seen[11] = {false};
+	bool seen[12] = {false};
 	uint64_t mode = 0, format = 0;
 	r.field = "state";
 	size_t n = rc_rd_map(&r, 16);
@@ -216,7 +226,7 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 		int64_t key = rc_rd_key(&r, &ks);
 		if (r.err)
 			break;
-		if (key >= 0 && key <= 10)
+		if (key >= 0 && key <= 11)
 			seen[key] = true;
 		if (key > 0 && format == 0) {
 			rc_rd_fail(&r, RC_ERR_MISSING); /* the format comes first */
@@ -228,7 +238,8 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 		case 0:
 			r.field = "state.format";
 			format = rc_rd_uint(&r);
-			if (!r.err && format != RC_AGENT_STATE_FORMAT && format != 1)
+			if (!r.err && format != RC_AGENT_STATE_FORMAT && format != 1 &&
+			    format != RC_AGENT_STATE_FORMAT_LOG)
 				rc_rd_fail(&r, RC_ERR_VERSION);
 			sv->format = (unsigned)format;
 			break;
@@ -288,6 +299,20 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 			else
 				a->floor = rc_rd_uint(&r);
 			break;
+		case 11:
+			r.field = "state.proof";
+			if (format != RC_AGENT_STATE_FORMAT_LOG) {
+				rc_rd_unknown(&r, key);
+				break;
+			}
+			p = rc_rd_bstr(&r, &l, RC_PROOF_BLOB_MAX);
+			if (p && l == 0)
+				rc_rd_fail(&r, RC_ERR_MISSING);
+			if (p && l) {
+				memcpy(a->proof, p, l);
+				a->proof_len = (uint16_t)l;
+			}
+			break;
 		default:
 			rc_rd_unknown(&r, key);
 		}
@@ -300,6 +325,9 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 			rc_rd_fail(&r, RC_ERR_MISSING);
 		else if ((mode != RC_AGENT_IDLE) != seen[3])
 			rc_rd_fail(&r, RC_ERR_MISSING);
+		else if ((format == RC_AGENT_STATE_FORMAT_LOG) != (seen[11] && seen[3]))
+			rc_rd_fail(&r,
+				   RC_ERR_MISSING); /* format 3 is a held notice with its proof */
 	}
 	a->mode = (uint8_t)mode;
 	return rc_rd_diag(&r, diag);

@@ -4,8 +4,9 @@
 
 #include "recall/agent.h"
 
-#define RC_AGENT_STATE_FORMAT 2  /* 1: key 4 was an anchor set (ignored when read) */
-#define RC_AGENT_CHECK_LEN    16 /* BLAKE2b-128 of the CBOR part, appended */
+#define RC_AGENT_STATE_FORMAT     2  /* 1: key 4 was an anchor set (ignored when read) */
+#define RC_AGENT_STATE_FORMAT_LOG 3  /* 2 plus key 11: the held notice's log proof */
+#define RC_AGENT_CHECK_LEN        16 /* BLAKE2b-128 of the CBOR part, appended */
 
 /* Fingerprint of an identity (all fields): a firmware change changes it. */
 void rc__agent_fingerprint(uint8_t fp[static 32], const struct rc_identity *id);
@@ -16,7 +17,7 @@ bool rc__agent_id_valid(const char *s, size_t n);
 /* What a decoded blob says besides the agent's fields. */
 struct rc_agent_saved {
 	uint8_t fp[32];  /* the saved identity fingerprint */
-	unsigned format; /* 1 or RC_AGENT_STATE_FORMAT */
+	unsigned format; /* 1, RC_AGENT_STATE_FORMAT or RC_AGENT_STATE_FORMAT_LOG */
 	bool v1_anchors; /* format 1 with an anchor set (ignored) */
 };
 
@@ -53,7 +54,11 @@ void rc__agent_persist(struct rc_agent *a);
 void rc__agent_persist_timing(struct rc_agent *a);
 /* Decode the held notice without verifying it. */
 int rc__agent_held(const struct rc_agent *a, struct rc_notice *n);
-/* Verify the held notice now into a->scratch (anchors, identity, validity). */
+/* The held notice's saved proof against the current anchor set's log, without the age check
+ * (acting was justified when it arrived); fills the status summary. quiet: no log line. */
+int rc__agent_proof_check(struct rc_agent *a, bool quiet);
+/* Verify the held notice now into a->scratch (anchors, identity, validity; with a log policy
+ * its proof too). */
 int rc__agent_held_check(struct rc_agent *a);
 /* Read the wall clock as the core uses it: *trusted = the glue calls it trusted and it is not
  * below the time floor; returns the reading when trusted, else the floor. A trusted reading
@@ -75,5 +80,25 @@ bool rc__agent_overridden(const struct rc_agent *a, struct rc_str id);
 void rc__agent_clear_pending(struct rc_agent *a);
 /* Enter mode for the notice in a->scratch (views into a->notice): persist, notify, quarantine. */
 void rc__agent_apply(struct rc_agent *a, uint8_t mode);
+/* Rate-limited log for lines that remote input can trigger. */
+PRINTF(3, 4) void rc__agent_sayr(struct rc_agent *a, enum rc_log_level lv, const char *fmt, ...);
+/* Uniform random number below n (0 if n <= 1). */
+uint64_t rc__agent_rand(struct rc_agent *a, uint64_t n);
+/* rc_notice_check at the current time into a->scratch (9.4, with the time floor). */
+int rc__agent_check_notice(struct rc_agent *a, const uint8_t *blob, size_t len,
+			   struct rc_verdict *v, struct rc_diag *d);
+/* An answer to an outstanding datagram is acted upon: the episode is over. */
+void rc__agent_settle(struct rc_agent *a, uint8_t responder);
+/* Start waiting for an answer; false (counted, logged) if the datagram did not encode. */
+bool rc__agent_start_wait(struct rc_agent *a, int encode_err, const char *what);
+/* Send a->buf.dgram (nonce n) to the current responder and remember the nonce. */
+void rc__agent_send_dgram(struct rc_agent *a, const uint8_t n[RC_NONCE_LEN], bool proof,
+			  uint8_t reason);
+/* Answers with signed content (agent_recall.c); p: the outstanding datagram answered. */
+int rc__agent_on_recall(struct rc_agent *a, const uint8_t *blob, size_t len,
+			struct rc_agent_pending *p);
+int rc__agent_on_proof(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder);
+void rc__agent_on_unlogged(struct rc_agent *a, uint32_t delay, uint8_t responder);
+int rc__agent_on_rotate(struct rc_agent *a, const uint8_t *blob, size_t len, uint8_t responder);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "anchors_log.h"
 #include "cbor_io.h"
 #include "recall/anchors.h"
 
@@ -13,12 +14,13 @@
 /* Field names of an anchor set, standalone or inside a rotation statement. */
 struct set_names {
 	const char *map, *epoch, *k, *keys, *key;
+	const struct rc__log_names *log;
 };
-static const struct set_names top_names = {"anchors", "anchors.epoch", "anchors.k", "anchors.keys",
-					   "anchors.keys.pk"};
-static const struct set_names next_names = {"rotation.next", "rotation.next.epoch",
-					    "rotation.next.k", "rotation.next.keys",
-					    "rotation.next.keys.pk"};
+static const struct set_names top_names = {"anchors",      "anchors.epoch",   "anchors.k",
+					   "anchors.keys", "anchors.keys.pk", &rc__log_top_names};
+static const struct set_names next_names = {"rotation.next",         "rotation.next.epoch",
+					    "rotation.next.k",       "rotation.next.keys",
+					    "rotation.next.keys.pk", &rc__log_next_names};
 
 /* Structural validity shared by encode, decode and verify: 1 <= k <= n <= 16, keys sorted and
  * distinct, kids distinct, every key a usable Ed25519 point. */
@@ -95,13 +97,17 @@ static void read_set(struct rc_rd *r, struct rc_anchors *s, const struct set_nam
 				}
 			}
 			break;
+		case 4:
+			rc__log_policy_read(r, &s->log, nm->log);
+			s->has_log = true;
+			break;
 		default:
 			rc_rd_unknown(r, key);
 			continue;
 		}
 		seen |= 1u << key;
 	}
-	if (!r->err && seen != 0xe) {
+	if (!r->err && (seen & 0xe) != 0xe) {
 		r->field = !(seen & 2) ? nm->epoch : !(seen & 4) ? nm->k : nm->keys;
 		rc_rd_fail(r, RC_ERR_MISSING);
 	}
@@ -113,7 +119,7 @@ static void read_set(struct rc_rd *r, struct rc_anchors *s, const struct set_nam
 
 static void write_set(struct rc_wr *w, const struct rc_anchors *s)
 {
-	rc_wr_map(w, 3);
+	rc_wr_map(w, s->has_log ? 4 : 3);
 	rc_wr_uint(w, 1);
 	rc_wr_uint(w, s->epoch);
 	rc_wr_uint(w, 2);
@@ -122,6 +128,10 @@ static void write_set(struct rc_wr *w, const struct rc_anchors *s)
 	rc_wr_array(w, s->n);
 	for (uint32_t i = 0; i < s->n; i++)
 		rc_wr_bstr(w, s->a[i].pk, RC_PK_LEN);
+	if (s->has_log) {
+		rc_wr_uint(w, 4);
+		rc__log_policy_write(w, &s->log);
+	}
 }
 
 /* An encoder's view of validity: also the kids must belong to their keys. */
@@ -138,6 +148,8 @@ static int set_valid(const struct rc_anchors *s)
 		if (memcmp(kid, s->a[i].kid, RC_KID_LEN) != 0)
 			return RC_ERR_INVALID;
 	}
+	if (s->has_log && rc__log_policy_check(&s->log))
+		return RC_ERR_INVALID;
 	return RC_OK;
 }
 
@@ -193,7 +205,7 @@ int rc_anchors_decode(struct rc_anchors *s, const uint8_t *buf, size_t len, stru
 
 int rc_anchors_id(const struct rc_anchors *s, uint8_t id[static RC_KID_LEN])
 {
-	uint8_t buf[8 + 16 + RC_ANCHOR_MAX * (2 + RC_PK_LEN)];
+	uint8_t buf[RC_ANCHORS_ENC_MAX];
 	uint8_t h[crypto_hash_sha256_BYTES];
 	size_t n;
 	int err = rc_anchors_encode(s, buf, sizeof(buf), &n);

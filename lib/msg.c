@@ -21,6 +21,8 @@ enum {
 	K_DELAY = 5,
 	K_MAXVER = 6,
 	K_ROTATION = 7,
+	K_PROOF = 8,
+	K_LEAF = 3, /* proof request */
 };
 
 enum { ID_VENDOR = 1, ID_MODEL = 2, ID_HWREV = 3, ID_FWVER = 4, ID_BUILD = 5, ID_DIGEST = 6 };
@@ -51,6 +53,8 @@ static void wr_identity(struct rc_wr *w, const struct rc_identity *id)
 	}
 }
 
+static int wr_pad(struct rc_wr *w, uint8_t *out);
+
 int rc_checkin_encode(const struct rc_checkin *c, uint8_t out[static RC_CHECKIN_SIZE])
 {
 	if (!c || !out)
@@ -77,17 +81,43 @@ int rc_checkin_encode(const struct rc_checkin *c, uint8_t out[static RC_CHECKIN_
 	wr_identity(&w, &c->id);
 	rc_wr_uint(&w, K_EPOCH);
 	rc_wr_uint(&w, c->anchor_epoch);
-	rc_wr_uint(&w, K_PAD);
-	if (w.err)
-		return w.err;
+	return wr_pad(&w, out);
+}
+
+/* Key 7 and the zero pad that makes the datagram exactly RC_CHECKIN_SIZE long. */
+static int wr_pad(struct rc_wr *w, uint8_t *out)
+{
+	rc_wr_uint(w, K_PAD);
+	if (w->err)
+		return w->err;
 	/* Field limits keep everything before the pad under 330 bytes, so the pad is always at
 	 * least 256 bytes and its head is 0x59 plus two length bytes. */
-	size_t pad = RC_CHECKIN_SIZE - w.len - 3;
-	rc_wr_bstr_head(&w, pad);
-	if (w.err || w.len + pad != RC_CHECKIN_SIZE)
-		return w.err ? w.err : RC_ERR_SIZE;
-	memset(out + w.len, 0, pad);
+	size_t pad = RC_CHECKIN_SIZE - w->len - 3;
+	rc_wr_bstr_head(w, pad);
+	if (w->err || w->len + pad != RC_CHECKIN_SIZE)
+		return w->err ? w->err : RC_ERR_SIZE;
+	memset(out + w->len, 0, pad);
 	return RC_OK;
+}
+
+int rc_proofreq_encode(const struct rc_proofreq *q, uint8_t out[static RC_CHECKIN_SIZE])
+{
+	if (!q || !out)
+		return RC_ERR_INVALID;
+	struct rc_wr w;
+	rc_wr_init(&w, out, RC_CHECKIN_SIZE);
+	rc_wr_map(&w, 6);
+	rc_wr_uint(&w, K_TYPE);
+	rc_wr_uint(&w, RC_MSG_PROOF_REQUEST);
+	rc_wr_uint(&w, K_VERSION);
+	rc_wr_uint(&w, RC_VERSION);
+	rc_wr_uint(&w, K_NONCE);
+	rc_wr_bstr(&w, q->nonce, RC_NONCE_LEN);
+	rc_wr_uint(&w, K_LEAF);
+	rc_wr_bstr(&w, q->leaf, sizeof(q->leaf));
+	rc_wr_uint(&w, K_EPOCH);
+	rc_wr_uint(&w, q->anchor_epoch);
+	return wr_pad(&w, out);
 }
 
 /* Start decoding a datagram of min..max bytes into *out (size bytes, zeroed first): a reader
@@ -227,6 +257,54 @@ static void rd_pad(struct rc_rd *r)
 	rc_rd_fail(r, RC_ERR_SYNTAX);
 }
 
+/* Keys 0..2 of a 1200-byte request (check-in or proof request), and the order rules of 6.3:
+ * the version comes before everything it governs, and in another version only the nonce is
+ * read (RC_ERR_VERSION then, with the nonce filled in for "unsupported"). Returns true if k was
+ * one of them (read, or failed); false for the caller's own keys. */
+static bool rd_request_head(struct rc_rd *r, int64_t k, unsigned type, uint64_t *version,
+			    uint8_t nonce[RC_NONCE_LEN], unsigned seen)
+{
+	if (k > K_VERSION && !(seen & 1u << K_VERSION)) {
+		r->field = "version";
+		rc_rd_fail(r, RC_ERR_MISSING);
+		return true;
+	}
+	if (*version != RC_VERSION && k != K_NONCE) {
+		r->field = "nonce";
+		rc_rd_fail(r, RC_ERR_MISSING);
+		return true;
+	}
+	size_t at = r->off;
+	switch (k) {
+	case K_TYPE:
+		r->field = "type";
+		if (rc_rd_uint(r) != type && !r->err) {
+			r->off = at;
+			rc_rd_fail(r, RC_ERR_RANGE);
+		}
+		return true;
+	case K_VERSION:
+		r->field = "version";
+		*version = rc_rd_uint(r);
+		return true;
+	case K_NONCE: {
+		r->field = "nonce";
+		const uint8_t *p = rc_rd_bstr_exact(r, RC_NONCE_LEN);
+		if (p)
+			memcpy(nonce, p, RC_NONCE_LEN);
+		if (!r->err && *version != RC_VERSION) {
+			/* Another version: the rest may be laid out differently. The nonce lets
+			 * the responder answer "unsupported". */
+			r->field = "version";
+			rc_rd_fail(r, RC_ERR_VERSION);
+		}
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
 static const char *const checkin_fields[] = {"type",  "version",  "nonce",        "reason",
 					     "state", "identity", "anchor_epoch", "pad"};
 
@@ -245,42 +323,15 @@ int rc_checkin_decode(struct rc_checkin *c, const uint8_t *buf, size_t len, stru
 		int64_t k;
 		if (!rd_top_key(&r, &ks, seen, "checkin", &k))
 			break;
-		if (k > K_VERSION && !(seen & 1u << K_VERSION)) {
-			r.field = "version";
-			rc_rd_fail(&r, RC_ERR_MISSING);
-			break;
-		}
-		if (version != RC_VERSION && k != K_NONCE) {
-			r.field = "nonce";
-			rc_rd_fail(&r, RC_ERR_MISSING);
-			break;
+		if (rd_request_head(&r, k, RC_MSG_CHECKIN, &version, c->nonce, seen)) {
+			if (r.err)
+				break;
+			seen |= 1u << k;
+			continue;
 		}
 		if (k >= K_TYPE && k <= K_PAD)
 			r.field = checkin_fields[k];
 		switch (k) {
-		case K_TYPE: {
-			size_t at = r.off;
-			if (rc_rd_uint(&r) != RC_MSG_CHECKIN && !r.err) {
-				r.off = at;
-				rc_rd_fail(&r, RC_ERR_RANGE);
-			}
-			break;
-		}
-		case K_VERSION:
-			version = rc_rd_uint(&r);
-			break;
-		case K_NONCE: {
-			const uint8_t *p = rc_rd_bstr_exact(&r, RC_NONCE_LEN);
-			if (p)
-				memcpy(c->nonce, p, RC_NONCE_LEN);
-			if (!r.err && version != RC_VERSION) {
-				/* Another version: the rest may be laid out differently. The nonce
-				 * lets the responder answer "unsupported". */
-				r.field = "version";
-				rc_rd_fail(&r, RC_ERR_VERSION);
-			}
-			break;
-		}
 		case K_REASON:
 			c->reason = (uint8_t)rc_rd_uint_max(&r, REASON_MAX);
 			break;
@@ -308,20 +359,92 @@ int rc_checkin_decode(struct rc_checkin *c, const uint8_t *buf, size_t len, stru
 	return rc_rd_diag(&r, diag);
 }
 
+static const char *const proofreq_fields[] = {"type", "version", "nonce",        "leaf",
+					      NULL,   NULL,      "anchor_epoch", "pad"};
+
+int rc_proofreq_decode(struct rc_proofreq *q, const uint8_t *buf, size_t len, struct rc_diag *diag)
+{
+	struct rc_rd r;
+	int err = rd_begin(&r, q, sizeof(*q), buf, len, RC_CHECKIN_SIZE, RC_CHECKIN_SIZE,
+			   "proof_request", diag);
+	if (err)
+		return err;
+	struct rc_keys ks = {0};
+	unsigned seen = 0;
+	uint64_t version = RC_VERSION;
+	size_t n = rc_rd_map(&r, ENTRIES_MAX);
+	for (size_t i = 0; i < n && !r.err; i++) {
+		int64_t k;
+		if (!rd_top_key(&r, &ks, seen, "proof_request", &k))
+			break;
+		if (rd_request_head(&r, k, RC_MSG_PROOF_REQUEST, &version, q->nonce, seen)) {
+			if (r.err)
+				break;
+			seen |= 1u << k;
+			continue;
+		}
+		if (k >= K_TYPE && k <= K_PAD && proofreq_fields[k])
+			r.field = proofreq_fields[k];
+		switch (k) {
+		case K_LEAF: {
+			const uint8_t *p = rc_rd_bstr_exact(&r, sizeof(q->leaf));
+			if (p)
+				memcpy(q->leaf, p, sizeof(q->leaf));
+			break;
+		}
+		case K_EPOCH:
+			q->anchor_epoch = rc_rd_uint(&r);
+			break;
+		case K_PAD:
+			rd_pad(&r);
+			break;
+		default:
+			rc_rd_unknown(&r, k);
+			continue;
+		}
+		seen |= 1u << k;
+	}
+	unsigned want = 1u << K_TYPE | 1u << K_VERSION | 1u << K_NONCE | 1u << K_LEAF |
+			1u << K_EPOCH | 1u << K_PAD;
+	rd_require(&r, want, seen, proofreq_fields, K_PAD);
+	r.field = "proof_request";
+	rc_rd_finish(&r);
+	return rc_rd_diag(&r, diag);
+}
+
+int rc_msg_peek_type(const uint8_t *buf, size_t len)
+{
+	struct rc_rd r;
+	struct rc_keys ks = {0};
+	if (!buf)
+		return -1;
+	rc_rd_init(&r, buf, len);
+	if (rc_rd_map(&r, ENTRIES_MAX) == 0 || rc_rd_key(&r, &ks) != K_TYPE)
+		return -1;
+	uint64_t t = rc_rd_uint_max(&r, 255);
+	return r.err ? -1 : (int)t;
+}
+
 /* The one type-specific key of each answer type (index: type). */
 static const uint8_t answer_key[] = {
     [RC_MSG_CLEAR] = K_SERIAL,       [RC_MSG_RECALLED] = K_NOTICE, [RC_MSG_RETRY] = K_DELAY,
-    [RC_MSG_UNSUPPORTED] = K_MAXVER, [RC_MSG_ROTATE] = K_ROTATION,
+    [RC_MSG_UNSUPPORTED] = K_MAXVER, [RC_MSG_ROTATE] = K_ROTATION, [RC_MSG_PROOF] = K_PROOF,
 };
 
 static bool answer_type_ok(unsigned t)
 {
-	return t >= RC_MSG_CLEAR && t <= RC_MSG_ROTATE;
+	return (t >= RC_MSG_CLEAR && t <= RC_MSG_ROTATE) || t == RC_MSG_PROOF;
 }
 
 static bool has_blob(unsigned t)
 {
-	return t == RC_MSG_RECALLED || t == RC_MSG_ROTATE;
+	return t == RC_MSG_RECALLED || t == RC_MSG_ROTATE || t == RC_MSG_PROOF;
+}
+
+/* Longest blob of each type: a proof may use what the notice's signatures would. */
+static size_t blob_max(unsigned t)
+{
+	return t == RC_MSG_PROOF ? RC_PROOF_BLOB_MAX : RC_NOTICE_MAX;
 }
 
 int rc_answer_encode(const struct rc_answer *a, uint8_t *out, size_t cap, size_t *len)
@@ -332,7 +455,7 @@ int rc_answer_encode(const struct rc_answer *a, uint8_t *out, size_t cap, size_t
 	if (!answer_type_ok(a->type))
 		return RC_ERR_RANGE;
 	if (has_blob(a->type)) {
-		if (a->blob_len > RC_NOTICE_MAX)
+		if (a->blob_len > blob_max(a->type))
 			return RC_ERR_TOOLONG;
 		if (!a->blob || !a->blob_len)
 			return RC_ERR_SYNTAX;
@@ -371,8 +494,8 @@ int rc_answer_encode(const struct rc_answer *a, uint8_t *out, size_t cap, size_t
 	return RC_OK;
 }
 
-static const char *const answer_fields[] = {"type",   "version", "nonce",       "serial",
-					    "notice", "delay",   "max_version", "rotation"};
+static const char *const answer_fields[] = {"type",  "version",     "nonce",    "serial", "notice",
+					    "delay", "max_version", "rotation", "proof"};
 
 int rc_answer_decode(struct rc_answer *a, const uint8_t *buf, size_t len, struct rc_diag *diag)
 {
@@ -387,7 +510,8 @@ int rc_answer_decode(struct rc_answer *a, const uint8_t *buf, size_t len, struct
 		int64_t k;
 		if (!rd_top_key(&r, &ks, seen, "answer", &k))
 			break;
-		if (k >= K_TYPE && k <= K_ROTATION)
+		/* Key 8 is named only in a proof answer: elsewhere it is an unknown key. */
+		if (k >= K_TYPE && (k <= K_ROTATION || (k == K_PROOF && a->type == RC_MSG_PROOF)))
 			r.field = answer_fields[k];
 		/* Past the common keys, only the type's own key is known; negative keys are
 		 * ignorable extensions. */
@@ -398,7 +522,7 @@ int rc_answer_decode(struct rc_answer *a, const uint8_t *buf, size_t len, struct
 		size_t at = r.off;
 		switch (k) {
 		case K_TYPE:
-			a->type = (uint8_t)rc_rd_uint_max(&r, RC_MSG_ROTATE);
+			a->type = (uint8_t)rc_rd_uint_max(&r, RC_MSG_PROOF);
 			if (!r.err && !answer_type_ok(a->type)) {
 				r.off = at;
 				rc_rd_fail(&r, RC_ERR_RANGE);
@@ -429,8 +553,8 @@ int rc_answer_decode(struct rc_answer *a, const uint8_t *buf, size_t len, struct
 		case K_MAXVER:
 			a->max_version = rc_rd_uint(&r);
 			break;
-		default: /* K_NOTICE, K_ROTATION */
-			a->blob = rc_rd_bstr(&r, &a->blob_len, RC_NOTICE_MAX);
+		default: /* K_NOTICE, K_ROTATION, K_PROOF */
+			a->blob = rc_rd_bstr(&r, &a->blob_len, blob_max(a->type));
 			if (!r.err && !a->blob_len) {
 				r.off = at;
 				rc_rd_fail(&r, RC_ERR_SYNTAX);
@@ -442,7 +566,7 @@ int rc_answer_decode(struct rc_answer *a, const uint8_t *buf, size_t len, struct
 	unsigned want = 1u << K_TYPE | 1u << K_VERSION | 1u << K_NONCE;
 	if (answer_type_ok(a->type))
 		want |= 1u << answer_key[a->type];
-	rd_require(&r, want, seen, answer_fields, K_ROTATION);
+	rd_require(&r, want, seen, answer_fields, K_PROOF);
 	r.field = "answer";
 	rc_rd_finish(&r);
 	return rc_rd_diag(&r, diag);
@@ -451,9 +575,14 @@ int rc_answer_decode(struct rc_answer *a, const uint8_t *buf, size_t len, struct
 const char *rc_msg_type_name(unsigned t)
 {
 	static const char *const names[] = {
-	    [RC_MSG_CHECKIN] = "checkin",         [RC_MSG_CLEAR] = "clear",
-	    [RC_MSG_RECALLED] = "recalled",       [RC_MSG_RETRY] = "retry-later",
-	    [RC_MSG_UNSUPPORTED] = "unsupported", [RC_MSG_ROTATE] = "rotate",
+	    [RC_MSG_CHECKIN] = "checkin",
+	    [RC_MSG_CLEAR] = "clear",
+	    [RC_MSG_RECALLED] = "recalled",
+	    [RC_MSG_RETRY] = "retry-later",
+	    [RC_MSG_UNSUPPORTED] = "unsupported",
+	    [RC_MSG_ROTATE] = "rotate",
+	    [RC_MSG_PROOF_REQUEST] = "proof-request",
+	    [RC_MSG_PROOF] = "proof",
 	};
 	return t < sizeof(names) / sizeof(names[0]) && names[t] ? names[t] : "unknown";
 }

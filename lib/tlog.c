@@ -234,8 +234,8 @@ int rc_tlog_prove_consistency(uint8_t (*proof)[H], size_t cap, size_t *n, uint64
 	return RC_OK;
 }
 
-int rc_tlog_verify_inclusion(const uint8_t (*proof)[H], size_t n, uint64_t index, uint64_t size,
-			     const uint8_t leaf[H], const uint8_t root[H])
+int rc_tlog_inclusion_root(uint8_t root[H], const uint8_t (*proof)[H], size_t n, uint64_t index,
+			   uint64_t size, const uint8_t leaf[H])
 {
 	if (size >= RC_TLOG_MAX_SIZE || index >= size)
 		return RC_ERR_RANGE;
@@ -261,6 +261,17 @@ int rc_tlog_verify_inclusion(const uint8_t (*proof)[H], size_t n, uint64_t index
 	}
 	if (sn != 0)
 		return RC_ERR_SIZE;
+	memcpy(root, r, H);
+	return RC_OK;
+}
+
+int rc_tlog_verify_inclusion(const uint8_t (*proof)[H], size_t n, uint64_t index, uint64_t size,
+			     const uint8_t leaf[H], const uint8_t root[H])
+{
+	uint8_t r[H];
+	int err = rc_tlog_inclusion_root(r, proof, n, index, size, leaf);
+	if (err)
+		return err;
 	return sodium_memcmp(r, root, H) == 0 ? RC_OK : RC_ERR_SIG;
 }
 

@@ -6,13 +6,14 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "anchors_log.h"
 #include "keyfile.h"
 #include "recall/msg.h"
 #include "signed.h"
 #include "util.h"
 
 static const char create_usage[] =
-    "usage: recall anchors create --k K [--epoch E] -o OUT KEY.pub...\n"
+    "usage: recall anchors create --k K [--epoch E] [LOG POLICY] -o OUT KEY.pub...\n"
     "\n"
     "Write the anchor set of the given public keys (1 to 16) with threshold K (a notice needs K\n"
     "distinct signatures of them) as CBOR to OUT, and print its id.\n"
@@ -20,7 +21,7 @@ static const char create_usage[] =
     "  -t, --k, --threshold K  signatures needed, 1..number of keys\n"
     "  -e, --epoch E           epoch number (default 1); each rotation adds one\n"
     "  -o, --output OUT        file to write\n"
-    "  -h, --help              this text\n";
+    "  -h, --help              this text\n" LOG_OPT_HELP;
 
 static const char show_usage[] =
     "usage: recall anchors show [--json] FILE\n"
@@ -77,16 +78,25 @@ static const char verify_usage[] =
 static int anchors_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"k", required_argument, NULL, 't'},     {"threshold", required_argument, NULL, 't'},
-	    {"epoch", required_argument, NULL, 'e'}, {"output", required_argument, NULL, 'o'},
-	    {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+	    {"k", required_argument, NULL, 't'},
+	    {"threshold", required_argument, NULL, 't'},
+	    {"epoch", required_argument, NULL, 'e'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    LOG_LONG_OPTS,
+	    {NULL, 0, NULL, 0},
 	};
 	uint64_t k = 0, epoch = 1;
 	const char *out = NULL;
+	struct log_args la;
 	int c;
+	memset(&la, 0, sizeof(la));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:e:o:h", opts, NULL)) != -1) {
-		if (c == 't' && parse_u64(optarg, &k) < 0) {
+	while ((c = getopt_long(argc, argv, "t:e:o:h" LOG_OPT_LETTERS, opts, NULL)) != -1) {
+		if (c != ':' && c != '?' && strchr(LOG_OPT_LETTERS, c)) {
+			if (log_args_add(&la, c, optarg) < 0)
+				return EXIT_USAGE;
+		} else if (c == 't' && parse_u64(optarg, &k) < 0) {
 			return usage_fail(create_usage, "anchors create: --k: not a number: %s",
 					  optarg);
 		} else if (c == 'e' && parse_u64(optarg, &epoch) < 0) {
@@ -123,13 +133,18 @@ static int anchors_create(int argc, char **argv)
 	struct rc_anchors a;
 	int err =
 	    rc_anchors_init(&a, epoch, (uint32_t)k, (const uint8_t(*)[RC_PK_LEN])pks, (size_t)n);
-	uint8_t buf[1024];
+	uint8_t buf[RC_ANCHORS_ENC_MAX];
 	size_t len = 0;
-	if (!err)
-		err = rc_anchors_encode(&a, buf, sizeof(buf), &len);
 	if (err) {
 		warnx_("anchors create: %s (a key may not be a usable Ed25519 public key)",
 		       rc_strerror(err));
+		return EXIT_FAIL;
+	}
+	if (log_args_any(&la) && log_args_apply(&la, &a) < 0)
+		return EXIT_FAIL;
+	err = rc_anchors_encode(&a, buf, sizeof(buf), &len);
+	if (err) {
+		warnx_("anchors create: cannot encode: %s", rc_strerror(err));
 		return EXIT_FAIL;
 	}
 	if (file_write(out, buf, len, 0644, false) < 0)
@@ -465,7 +480,7 @@ static int anchors_verify(int argc, char **argv)
 		anchors_print(&cur, "  ");
 	}
 	if (ret == EXIT_OK && out) {
-		uint8_t enc[1024];
+		uint8_t enc[RC_ANCHORS_ENC_MAX];
 		size_t len;
 		if (rc_anchors_encode(&cur, enc, sizeof(enc), &len) != RC_OK ||
 		    file_write(out, enc, len, 0644, false) < 0)

@@ -16,7 +16,9 @@
 
 #include "cmds.h"
 #include "json_notice.h"
+#include "recall/logproof.h"
 #include "recall/msg.h"
+#include "recall/tlog.h"
 #include "signed.h"
 #include "util.h"
 
@@ -35,9 +37,11 @@ static const char query_usage[] =
     "Send one check-in to the responder at ADDRESS (a numeric IPv4 or IPv6 address; names are\n"
     "not resolved) and show its answer: type, feed serial, the notice and who signed it,\n"
     "round-trip time and sizes. With --anchors a recall is verified as a device would: k of\n"
-    "the anchors' keys, covers this identity, within its validity window.\n"
-    "Exit status: 0 clear, 3 valid recall, 4 recall not verified or not valid, 5 retry-later,\n"
-    "unsupported or rotate, 1 no answer or an error, 2 bad command line.\n"
+    "the anchors' keys, covers this identity, within its validity window; if the anchors\n"
+    "name a log, a valid recall is then proven logged with a proof request, as a device does.\n"
+    "Exit status: 0 clear, 3 valid (and logged) recall, 4 recall not verified, not valid or\n"
+    "not logged, 5 retry-later, unsupported or rotate, 1 no answer or an error, 2 bad command\n"
+    "line.\n"
     "\n"
     "  -p, --port PORT       UDP port (default 7412)\n"
     "  -i, --identity FILE   identity in os-release style (RECALL_VENDOR, RECALL_MODEL,\n"
@@ -61,6 +65,7 @@ struct q {
 	char fwver[RC_FWVER_MAX + 1];
 	const char *opt[6]; /* vendor model hwrev fwver build-date digest from options */
 	struct rc_checkin c;
+	uint8_t nonce[RC_NONCE_LEN]; /* of the datagram being answered */
 	struct rc_anchors anchors;
 	bool have_anchors, json;
 };
@@ -246,7 +251,7 @@ static int exchange(const struct q *q, const struct sockaddr_storage *sa, sockle
 				warnx_("ignored a %zd-byte datagram: %s%s%s", n,
 				       d.field ? d.field : "", d.field ? ": " : "",
 				       rc_strerror(err));
-		} else if (sodium_memcmp(a->nonce, q->c.nonce, RC_NONCE_LEN)) {
+		} else if (sodium_memcmp(a->nonce, q->nonce, RC_NONCE_LEN)) {
 			last = "an answer to another check-in (nonce)";
 		} else {
 			*len = (size_t)n;
@@ -362,6 +367,69 @@ static int code_of(const char *(*name)(unsigned), const char *s)
 	return -1;
 }
 
+/* With a log policy in the anchors a valid recall counts only with its log proof: ask for it
+ * (PROTOCOL.md 6.4, 7.8), verify it as a device would. Exit code: 3 logged, 4 not, 1 no answer. */
+static int logged(struct q *q, const struct sockaddr_storage *sa, socklen_t salen,
+		  const uint8_t *notice, size_t nlen, unsigned timeout, json_t *out)
+{
+	static uint8_t buf[65536]; /* notice points into the first answer's buffer */
+	struct rc_proofreq pr = {0};
+	uint8_t req[RC_CHECKIN_SIZE];
+	struct rc_answer a;
+	struct rc_logproof p;
+	struct rc_diag d = {0, NULL};
+	size_t len = 0;
+	double rtt = 0;
+	unsigned ignored = 0;
+	uint32_t w = 0;
+	randombytes_buf(pr.nonce, RC_NONCE_LEN);
+	rc_tlog_leaf_hash(pr.leaf, notice, nlen);
+	pr.anchor_epoch = q->c.anchor_epoch;
+	memcpy(q->nonce, pr.nonce, RC_NONCE_LEN);
+	if (rc_proofreq_encode(&pr, req) != RC_OK ||
+	    exchange(q, sa, salen, req, buf, &len, &rtt, timeout, &a, &ignored) < 0) {
+		json_object_set_new(out, "log", json_pack("{s:s}", "verdict", "no-answer"));
+		if (!q->json) /* exchange said why */
+			printf(";; LOG: no answer to the proof request: will not be acted on\n");
+		return Q_ERROR;
+	}
+	int err = a.type == RC_MSG_PROOF ? rc_logproof_decode(&p, a.blob, a.blob_len, &d)
+					 : RC_ERR_MISSING;
+	if (!err)
+		err = rc_logproof_verify(&q->anchors, notice, nlen, &p, now_s(), true, &w, &d);
+	json_t *lj = json_pack("{s:s, s:i, s:f}", "answer", rc_msg_type_name(a.type),
+			       "answer_bytes", (json_int_t)len, "rtt_ms", rtt);
+	json_object_set_new(out, "log", lj);
+	json_object_set_new(lj, "quorum", json_integer(q->anchors.log.quorum));
+	if (a.type != RC_MSG_PROOF) {
+		json_object_set_new(lj, "verdict", json_string("unlogged"));
+		if (!q->json)
+			printf(
+			    ";; LOG: not logged: will not be acted on (the responder answered %s "
+			    "to the proof request)\n",
+			    rc_msg_type_name(a.type));
+		return Q_UNVERIFIED;
+	}
+	json_object_set_new(lj, "witnesses", json_integer(w));
+	if (err) {
+		json_object_set_new(lj, "verdict", json_string("invalid"));
+		json_object_set_new(lj, "reason", json_string(rc_strerror(err)));
+		if (!q->json)
+			printf(";; LOG: proof invalid (%s%s%s): will not be acted on\n",
+			       rc_strerror(err), d.field ? " at " : "", d.field ? d.field : "");
+		return Q_UNVERIFIED;
+	}
+	json_object_set_new(lj, "verdict", json_string("logged"));
+	json_object_set_new(lj, "index", json_integer((json_int_t)p.index));
+	json_object_set_new(lj, "size", json_integer((json_int_t)p.size));
+	if (!q->json)
+		printf(";; LOG: logged at index %" PRIu64 " of size %" PRIu64
+		       ", witnesses %u/%u (proof %zu bytes, answer %zu bytes, rtt %.3f ms)\n",
+		       p.index, p.size, (unsigned)w, (unsigned)q->anchors.log.quorum, a.blob_len,
+		       len, rtt);
+	return Q_RECALLED;
+}
+
 enum { O_VENDOR = 256, O_MODEL, O_HWREV, O_FWVER, O_BUILD, O_DIGEST, O_EPOCH, O_REASON, O_STATE };
 
 int cmd_query(int argc, char **argv)
@@ -450,6 +518,7 @@ int cmd_query(int argc, char **argv)
 	if (anchors && !epoch)
 		q.c.anchor_epoch = q.anchors.epoch;
 	randombytes_buf(q.c.nonce, RC_NONCE_LEN);
+	memcpy(q.nonce, q.c.nonce, RC_NONCE_LEN);
 	uint8_t req[RC_CHECKIN_SIZE];
 	static uint8_t buf[65536];
 	int err = rc_checkin_encode(&q.c, req);
@@ -501,6 +570,8 @@ int cmd_query(int argc, char **argv)
 		break;
 	case RC_MSG_RECALLED:
 		ret = recalled(&q, &a, out);
+		if (ret == Q_RECALLED && q.anchors.has_log)
+			ret = logged(&q, &sa, salen, a.blob, a.blob_len, (unsigned)timeout, out);
 		break;
 	case RC_MSG_RETRY:
 		json_object_set_new(out, "delay", json_integer(a.delay));

@@ -10,6 +10,7 @@
 #include "keyfile.h"
 #include "recall/msg.h"
 #include "recall/text.h"
+#include "anchors_log.h"
 #include "signed.h"
 #include "util.h"
 
@@ -346,6 +347,7 @@ void anchors_print(const struct rc_anchors *a, const char *in)
 		printf("%skey %-2" PRIu32 "    kid %s  %s\n", in, i,
 		       hex(h, a->a[i].kid, RC_KID_LEN), b64);
 	}
+	log_policy_print(a, in);
 }
 
 json_t *anchors_json(const struct rc_anchors *a)
@@ -366,5 +368,6 @@ json_t *anchors_json(const struct rc_anchors *a)
 						      hex(h, a->a[i].kid, RC_KID_LEN), "pk", b64));
 	}
 	json_object_set_new(o, "keys", keys);
+	log_policy_json(a, o);
 	return o;
 }

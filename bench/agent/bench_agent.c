@@ -2,8 +2,10 @@
  * a check-in (nonce, encode, send), a notice verification (rc_notice_check, k = 2 of 3) and a
  * whole recall answer through rc_agent_input. Usage:
  *   bench_agent sizes
- *   bench_agent checkin|verify|recall|clear N     (N operations, prints ns/op)
+ *   bench_agent checkin|verify|recall|clear|logproof N     (N operations, prints ns/op)
  *   bench_agent stack    (peak stack of each entry point, measured on a painted thread stack)
+ * logproof: decode and verify the compact log proof a device with a log policy needs (a tree of
+ * 2^20 entries, quorum 2 of 3 witnesses; PROTOCOL.md 7.4), built once at start.
  * For instruction counts run one mode under callgrind with --toggle-collect=op_<mode>
  * (docs/PERFORMANCE.md, "recall-agent core"). Uses the shared simulated world (tests/helpers). */
 #include <pthread.h>
@@ -13,16 +15,25 @@
 #include <time.h>
 
 #include "fixtures.h"
+#include "logfix.h"
 #include "sim.h"
 
-static struct world w;
+static struct world w, wl; /* wl: an agent whose anchor set names a log */
 static struct rc_notice scratch;
+static struct rc_anchors lanc;
+static uint8_t proof[RC_LOGPROOF_ENC_MAX];
+static size_t proof_len;
+static struct rc_logproof lp;
+
+#define LOG_SIZE  ((uint64_t)1 << 20)
+#define LOG_INDEX 654321u
 
 /* Each op_* is one measured operation; kept out of line so callgrind can isolate it. */
 __attribute__((noinline)) void op_checkin(void);
 __attribute__((noinline)) int op_verify(void);
 __attribute__((noinline)) int op_recall(const uint8_t *ans, size_t len);
 __attribute__((noinline)) int op_clear(const uint8_t *ans, size_t len);
+__attribute__((noinline)) int op_logproof(void);
 
 void op_checkin(void)
 {
@@ -48,6 +59,42 @@ int op_clear(const uint8_t *ans, size_t len)
 {
 	struct rc_src from = sim_responder(0);
 	return rc_agent_input(&w.a, ans, len, &from);
+}
+
+int op_logproof(void)
+{
+	int err = rc_logproof_decode(&lp, proof, proof_len, NULL);
+	return err ? err
+		   : rc_logproof_verify(&lanc, w.blob, w.blob_len, &lp, FX_NOW, true, NULL, NULL);
+}
+
+/* The log proof of w.blob at LOG_INDEX of LOG_SIZE, cosigned by 2 of 3 witnesses. */
+static void log_setup(void)
+{
+	static const uint64_t times[] = {FX_NOW - 600, FX_NOW - 300, 0};
+	struct rc_logproof p;
+	lanc = w.anc;
+	if (fx_log_policy(&lanc, 3, 2, 86400, 0x70) ||
+	    fx_log_proof(&p, &lanc, w.blob, w.blob_len, LOG_INDEX, LOG_SIZE, times, 0x70) ||
+	    rc_logproof_encode(&p, proof, sizeof(proof), &proof_len)) {
+		fprintf(stderr, "bench: cannot build the log proof\n");
+		exit(1);
+	}
+}
+
+/* wl: started, answered recalled; the proof answer to its proof request in ans. */
+static void log_agent(uint8_t *ans, size_t *len)
+{
+	struct rc_proofreq q;
+	world_init(&wl, 1);
+	wl.cfg.anchors = lanc;
+	if (rc_agent_init(&wl.a, &wl.cfg, &sim_ops, &wl.s) || rc_agent_start(&wl.a) ||
+	    sim_answer(&wl.s, &wl.a, RC_MSG_RECALLED, 0, w.blob, w.blob_len) ||
+	    sim_last_proofreq(&wl.s, &q) ||
+	    fx_answer(ans, RC_ANSWER_MAX, len, RC_MSG_PROOF, q.nonce, 0, proof, proof_len)) {
+		fprintf(stderr, "bench: cannot ready the logged agent\n");
+		exit(1);
+	}
 }
 
 static double now_ns(void)
@@ -91,6 +138,14 @@ static void *job(void *arg)
 	case 4:
 		op_verify();
 		break;
+	case 5:
+		op_logproof();
+		break;
+	case 6: {
+		struct rc_src from = sim_responder(0);
+		rc_agent_input(&wl.a, job_ans, job_len, &from);
+		break;
+	}
 	}
 	return NULL;
 }
@@ -122,6 +177,12 @@ static int stack_report(void)
 	printf("  recall answer (input)        %zu\n", stack_used(2) - base);
 	printf("  rc_notice_check alone        %zu\n", stack_used(4) - base);
 	printf("  rc_agent_status              %zu\n", stack_used(3) - base);
+	log_setup();
+	printf("  log proof decode + verify    %zu\n", stack_used(5) - base);
+	log_agent(job_ans, &job_len);
+	printf("  proof answer (input), acts   %zu\n", stack_used(6) - base);
+	if (!wl.s.q_on)
+		fprintf(stderr, "bench: the logged agent did not act\n");
 	return 0;
 }
 
@@ -142,6 +203,15 @@ int main(int argc, char **argv)
 		printf("  of which anchor sets (2)     %zu\n", 2 * sizeof(struct rc_anchors));
 		printf("sizeof(struct rc_agent_status) %zu\n", sizeof(struct rc_agent_status));
 		printf("notice used here               %zu bytes, 2 signatures\n", w.blob_len);
+		printf("sizeof(struct rc_logproof)     %zu (shares the state buffer)\n",
+		       sizeof(struct rc_logproof));
+		log_setup();
+		uint8_t ans[RC_ANSWER_MAX];
+		size_t al;
+		log_agent(ans, &al);
+		printf("log proof, 2^20 entries, q=2   %zu bytes, proof answer %zu bytes, proof "
+		       "request %d bytes\n",
+		       proof_len, al, RC_CHECKIN_SIZE);
 		return 0;
 	}
 	if (strcmp(mode, "stack") == 0)
@@ -149,6 +219,8 @@ int main(int argc, char **argv)
 	uint8_t ans[RC_ANSWER_MAX];
 	size_t len = 0;
 	double t0 = 0, total = 0;
+	if (strcmp(mode, "logproof") == 0)
+		log_setup();
 	for (long i = 0; i < n; i++) {
 		int err = 0;
 		if (strcmp(mode, "checkin") == 0) {
@@ -157,6 +229,9 @@ int main(int argc, char **argv)
 		} else if (strcmp(mode, "verify") == 0) {
 			t0 = now_ns();
 			err = op_verify();
+		} else if (strcmp(mode, "logproof") == 0) {
+			t0 = now_ns();
+			err = op_logproof();
 		} else if (strcmp(mode, "recall") == 0 || strcmp(mode, "clear") == 0) {
 			bool recall = mode[0] == 'r';
 			ready(recall ? RC_MSG_RECALLED : RC_MSG_CLEAR, ans, &len);
@@ -164,8 +239,9 @@ int main(int argc, char **argv)
 			err = recall ? op_recall(ans, len) : op_clear(ans, len);
 			w.a.notice_len = 0; /* the next recall is new again */
 		} else {
-			fprintf(stderr,
-				"usage: bench_agent sizes|checkin|verify|recall|clear [N]\n");
+			fprintf(
+			    stderr,
+			    "usage: bench_agent sizes|checkin|verify|recall|clear|logproof [N]\n");
 			return 2;
 		}
 		total += now_ns() - t0;

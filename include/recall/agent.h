@@ -11,6 +11,7 @@
 
 #include "recall/anchors.h"
 #include "recall/identity.h"
+#include "recall/logproof.h"
 #include "recall/msg.h"
 #include "recall/notice.h"
 
@@ -25,9 +26,11 @@
 #define RC_AGENT_CHAIN_BYTES 4096 /* bytes of statements */
 #endif
 /* Largest persisted state blob, bytes: 1920 for everything else (held notice, overrides, times),
- * plus the chain (tests/unit/test_agent_state.c checks the worst case fits). */
-#define RC_AGENT_STATE_MAX (1920 + RC_AGENT_CHAIN_BYTES + 3 * RC_AGENT_CHAIN_MAX)
-#define RC_AGENT_NEVER     UINT64_MAX /* "no timer" from rc_agent_timeout_ms */
+ * plus the held notice's log proof (format 3), plus the chain (tests/unit/test_agent_state.c
+ * checks the worst case fits). */
+#define RC_AGENT_STATE_MAX                                                                         \
+	(1920 + (RC_PROOF_BLOB_MAX + 4) + RC_AGENT_CHAIN_BYTES + 3 * RC_AGENT_CHAIN_MAX)
+#define RC_AGENT_NEVER UINT64_MAX /* "no timer" from rc_agent_timeout_ms */
 
 /* Defaults (WIRE) and the bounds that configured values are clamped to. */
 #define RC_AGENT_PERIODIC_S     (30u * 86400u) /* periodic check-in, +/- 10% jitter */
@@ -152,6 +155,11 @@ struct rc_agent_counters {
 	uint64_t state_corrupt;     /* rc_agent_restore rejected the saved blob or its chain */
 	uint64_t quarantine_errors; /* quarantine callback failed */
 	uint64_t log_suppressed;    /* log lines dropped by the rate limit */
+	/* With a log policy (docs/PROTOCOL.md 9.5): */
+	uint64_t proof_requests;   /* proof requests sent */
+	uint64_t proofs;           /* proofs that verified (the recall was then acted on) */
+	uint64_t unlogged;         /* retry-later to a proof request: the notice is not logged */
+	uint64_t rx_proof_invalid; /* proof answers that did not verify (not acted on) */
 };
 
 struct rc_agent_status {
@@ -174,14 +182,22 @@ struct rc_agent_status {
 	uint64_t feed_serial;   /* serial in the last clear answer */
 	size_t noverrides;
 	bool override_all;
+	/* Log policy (current anchor set): */
+	bool has_log;                       /* the anchor set names a log: recalls need a proof */
+	bool logged;                        /* the held notice has a verified proof: */
+	uint64_t log_index;                 /* ... its leaf index */
+	uint64_t log_size;                  /* ... in a tree of this size */
+	uint32_t log_witnessed, log_quorum; /* ... cosigned by this many witnesses, of quorum */
+	bool proof_pending; /* a recalled notice waits for its proof (not acted on yet) */
 	struct rc_agent_counters c;
 };
 
-/* One outstanding check-in. */
+/* One outstanding check-in or proof request. */
 struct rc_agent_pending {
 	uint8_t nonce[RC_NONCE_LEN];
 	uint8_t responder; /* index into the configured responders */
 	bool used;
+	bool proof; /* the nonce of a proof request (only a proof or retry-later answers it) */
 };
 
 /* The whole agent. Treat as opaque; size is fixed (see docs/PORTING.md). */
@@ -207,7 +223,11 @@ struct rc_agent {
 	bool override_all;
 	char overrides[RC_AGENT_OVERRIDES_MAX][RC_NOTICE_ID_MAX + 1];
 	uint64_t last_answer, next_periodic, feed_serial;
-	uint64_t floor; /* time floor: build date, verified issued times, trusted readings */
+	uint64_t floor;     /* time floor: build date, verified issued times, trusted readings */
+	uint16_t proof_len; /* log proof of the held notice (with a log policy; 0: none) */
+	uint8_t proof[RC_PROOF_BLOB_MAX];
+	uint64_t log_index, log_size; /* of the held proof (volatile summary for status) */
+	uint32_t log_witnessed;
 	/* Volatile. */
 	bool started, optout, release_fw, dirty, quarantine_on;
 	uint8_t clock;  /* last clock verdict, for logging changes: 0 unknown, 1 trusted, 2 not,
@@ -227,9 +247,12 @@ struct rc_agent {
 	uint64_t log_window;
 	uint32_t log_count;
 	struct rc_agent_counters c;
-	union { /* scratch: one check-in or one state blob at a time */
+	uint16_t cand_len; /* a verified recalled notice waiting for its log proof */
+	uint8_t cand[RC_NOTICE_MAX];
+	union { /* scratch: one check-in, one state blob or one decoded proof at a time */
 		uint8_t dgram[RC_CHECKIN_SIZE];
 		uint8_t blob[RC_AGENT_STATE_MAX];
+		struct rc_logproof lp;
 	} buf;
 	struct rc_notice scratch; /* decoded notice (views into notice or an answer) */
 };

@@ -25,7 +25,13 @@ enum rc_msg_type {
 	RC_MSG_RETRY = 4,
 	RC_MSG_UNSUPPORTED = 5,
 	RC_MSG_ROTATE = 6,
+	RC_MSG_PROOF_REQUEST = 7, /* device -> responder, like a check-in */
+	RC_MSG_PROOF = 8,         /* answer to a proof request */
 };
+
+/* Largest log-proof (include/recall/logproof.h) in a proof answer: 1200 bytes less the 23 of
+ * type, version and nonce, key 8 and the 3-byte head of the byte string (PROTOCOL.md 7.4). */
+#define RC_PROOF_BLOB_MAX (RC_ANSWER_MAX - 27)
 
 enum rc_reason {
 	RC_REASON_BOOT = 0,
@@ -57,6 +63,16 @@ struct rc_answer {
 	size_t blob_len;
 	uint32_t delay;       /* RETRY: seconds, RC_RETRY_MIN..RC_RETRY_MAX */
 	uint64_t max_version; /* UNSUPPORTED: highest protocol version the responder speaks */
+	/* PROOF: blob is the log-proof CBOR (verbatim, at most RC_PROOF_BLOB_MAX bytes). */
+};
+
+/* A proof request: which notice (by the RFC 6962 leaf hash of its exact bytes) the device
+ * wants the log proof of. Padded to RC_CHECKIN_SIZE like a check-in, so that no answer is
+ * larger than its request. */
+struct rc_proofreq {
+	uint8_t nonce[RC_NONCE_LEN];
+	uint8_t leaf[32];
+	uint64_t anchor_epoch;
 };
 
 /* Encode a check-in, padded to exactly RC_CHECKIN_SIZE bytes. Returns RC_OK or an error if a
@@ -66,6 +82,17 @@ int rc_checkin_encode(const struct rc_checkin *c, uint8_t out[static RC_CHECKIN_
 /* Decode a check-in strictly; len must be RC_CHECKIN_SIZE. On RC_ERR_VERSION the nonce is
  * filled in (so the responder can answer "unsupported"). Views point into buf. No heap. */
 int rc_checkin_decode(struct rc_checkin *c, const uint8_t *buf, size_t len, struct rc_diag *diag);
+
+/* Encode a proof request, padded to exactly RC_CHECKIN_SIZE bytes. */
+int rc_proofreq_encode(const struct rc_proofreq *q, uint8_t out[static RC_CHECKIN_SIZE]);
+
+/* Decode a proof request strictly (len must be RC_CHECKIN_SIZE). On RC_ERR_VERSION the nonce is
+ * filled in, as for a check-in. */
+int rc_proofreq_decode(struct rc_proofreq *q, const uint8_t *buf, size_t len, struct rc_diag *diag);
+
+/* The message type of a datagram (the value of its first map key, 0), to choose a decoder:
+ * RC_MSG_CHECKIN or RC_MSG_PROOF_REQUEST for a responder; -1 if it does not start with one. */
+int rc_msg_peek_type(const uint8_t *buf, size_t len);
 
 /* Encode an answer into out (cap bytes); sets *len. No heap. */
 int rc_answer_encode(const struct rc_answer *a, uint8_t *out, size_t cap, size_t *len);

@@ -70,6 +70,11 @@ int rc_tlog_prove_consistency(uint8_t (*proof)[RC_TLOG_HASH_LEN], size_t cap, si
 			      uint64_t old_size, uint64_t new_size, rc_tlog_read_fn read,
 			      void *ctx);
 
+/* The root that an inclusion proof of leaf at index in a tree of the given size leads to (RFC
+ * 9162 §2.1.3.2 without the final comparison): RC_ERR_RANGE, RC_ERR_SIZE as below. */
+int rc_tlog_inclusion_root(uint8_t root[RC_TLOG_HASH_LEN], const uint8_t (*proof)[RC_TLOG_HASH_LEN],
+			   size_t n, uint64_t index, uint64_t size,
+			   const uint8_t leaf[RC_TLOG_HASH_LEN]);
 /* RFC 9162 §2.1.3.2: RC_OK if leaf is at index in the tree (size, root); RC_ERR_SIG if the
  * proof does not lead to root, RC_ERR_RANGE for an index or size out of range, RC_ERR_SIZE
  * for a proof of the wrong length. */

@@ -1,6 +1,7 @@
 /* A tiny test responder for recall-agent's integration and namespace tests.
  *
- *   fake_responder anchors OUT N K          write an anchor set of N test keys, threshold K
+ *   fake_responder anchors OUT N K [log]    write an anchor set of N test keys, threshold K
+ *                                           ("log": with the fixture log policy, logfix.h)
  *   fake_responder serve ADDR PORT MODEFILE LOG [ENDPOINT...]
  *
  * Test keys are derived from fixed seeds (SHA-256 of "recall-test-key-<i>"), so both commands
@@ -11,7 +12,11 @@
  * recalled with the signed notice in the file MODEFILE.cose, verbatim), hostile (a valid
  * recall whose text and reference hold a newline that forges a status line, a C1 CSI, a bidi
  * override and a tag character, all of which the notice decoder accepts). It appends one
- * line per check-in to LOG: "checkin REASON STATE FWVER -> MODE". Notices cover exactly the
+ * line per check-in to LOG: "checkin REASON STATE FWVER -> MODE". Proof requests (log policy,
+ * PROTOCOL.md 6.3) are answered for the last recall sent: modes logged (a proof from a
+ * fixture log cosigned by 2 of 3 witnesses minutes ago), stale (cosigned two days ago),
+ * otherlog (a proof of another entry); any other mode answers retry-later 3600 (not logged);
+ * LOG gets "proofreq -> MODE". Notices cover exactly the
  * identity in the check-in (vendor, model, fwver) and name the ENDPOINTs as remedy routes.
  * Runs until killed or 10 minutes pass (bounded, as every test load must be). */
 #include <arpa/inet.h>
@@ -25,10 +30,15 @@
 
 #include <sodium.h>
 
+#include "logfix.h"
 #include "recall/anchors.h"
+#include "recall/logproof.h"
+#include "recall/tlog.h"
 #include "recall/cose.h"
 #include "recall/msg.h"
 #include "recall/notice.h"
+
+#define LOG_SEED 0x70 /* fixture log and witness keys (logfix.h) */
 
 static int K_SIGN = 2; /* signatures on a valid notice (the anchor threshold) */
 
@@ -41,10 +51,10 @@ static void key(int i, uint8_t pk[32], uint8_t sk[64])
 	crypto_sign_seed_keypair(pk, sk, seed);
 }
 
-static int cmd_anchors(const char *out, int n, int k)
+static int cmd_anchors(const char *out, int n, int k, bool log)
 {
 	struct rc_anchors a = {.epoch = 1, .k = (uint32_t)k, .n = (uint32_t)n};
-	uint8_t sk[64], buf[1024];
+	uint8_t sk[64], buf[RC_ANCHORS_ENC_MAX];
 	size_t len;
 	for (int i = 0; i < n; i++)
 		key(i, a.a[i].pk, sk);
@@ -57,7 +67,9 @@ static int cmd_anchors(const char *out, int n, int k)
 		}
 	for (int i = 0; i < n; i++)
 		rc_kid(a.a[i].kid, a.a[i].pk);
-	int rc = rc_anchors_encode(&a, buf, sizeof(buf), &len);
+	int rc = log ? fx_log_policy(&a, 3, 2, 86400, LOG_SEED) : RC_OK;
+	if (!rc)
+		rc = rc_anchors_encode(&a, buf, sizeof(buf), &len);
 	if (rc) {
 		fprintf(stderr, "anchors: %s\n", rc_strerror(rc));
 		return 1;
@@ -139,6 +151,46 @@ static void mode_read(const char *path, char *mode, size_t cap)
 	fclose(f);
 }
 
+/* The last recalled notice sent: proof requests are answered for it. */
+static uint8_t last_notice[RC_NOTICE_MAX];
+static size_t last_len;
+
+/* Answer a proof request as mode says into out; 0: no answer. */
+static size_t proof_answer(const uint8_t *in, size_t n, const char *mode, uint8_t *out, size_t cap,
+			   const char *logpath)
+{
+	struct rc_proofreq q;
+	struct rc_answer a = {0};
+	struct rc_anchors an = {0};
+	struct rc_logproof p;
+	uint8_t blob[RC_LOGPROOF_ENC_MAX], leaf[32];
+	size_t bl = 0, len = 0;
+	uint64_t now = (uint64_t)time(NULL), ago = !strcmp(mode, "stale") ? 2 * 86400 : 600;
+	const uint64_t times[] = {now - ago, now - ago / 2, 0};
+	if (rc_proofreq_decode(&q, in, n, NULL) != RC_OK)
+		return 0;
+	FILE *lf = fopen(logpath, "a");
+	if (lf) {
+		fprintf(lf, "proofreq -> %s\n", mode);
+		fclose(lf);
+	}
+	memcpy(a.nonce, q.nonce, RC_NONCE_LEN);
+	rc_tlog_leaf_hash(leaf, last_notice, last_len);
+	bool known = last_len && !memcmp(leaf, q.leaf, 32);
+	bool other = !strcmp(mode, "otherlog");
+	a.type = RC_MSG_RETRY;
+	a.delay = 3600;
+	if (known && (other || !strcmp(mode, "logged") || !strcmp(mode, "stale")) &&
+	    fx_log_policy(&an, 3, 2, 86400, LOG_SEED) == RC_OK &&
+	    fx_log_proof(&p, &an, last_notice, last_len - other, 5, 13, times, LOG_SEED) == RC_OK &&
+	    rc_logproof_encode(&p, blob, sizeof(blob), &bl) == RC_OK) {
+		a.type = RC_MSG_PROOF;
+		a.blob = blob;
+		a.blob_len = bl;
+	}
+	return rc_answer_encode(&a, out, cap, &len) == RC_OK ? len : 0;
+}
+
 static int cmd_serve(const char *addr, int port, const char *modefile, const char *logpath,
 		     char **eps_txt, int neps_txt)
 {
@@ -193,6 +245,12 @@ static int cmd_serve(const char *addr, int port, const char *modefile, const cha
 		struct rc_diag d = {0, NULL};
 		char mode[32];
 		mode_read(modefile, mode, sizeof(mode));
+		if (rc_msg_peek_type(in, (size_t)n) == RC_MSG_PROOF_REQUEST) {
+			size_t len = proof_answer(in, (size_t)n, mode, out, sizeof(out), logpath);
+			if (len)
+				sendto(fd, out, len, 0, (struct sockaddr *)&from, fl);
+			continue;
+		}
 		int rc = rc_checkin_decode(&c, in, (size_t)n, &d);
 		FILE *lf = fopen(logpath, "a");
 		if (lf) {
@@ -245,6 +303,10 @@ static int cmd_serve(const char *addr, int port, const char *modefile, const cha
 			if (!strcmp(mode, "nonce"))
 				a.nonce[0] ^= 0x5a;
 		}
+		if (a.type == RC_MSG_RECALLED) {
+			memcpy(last_notice, a.blob, a.blob_len);
+			last_len = a.blob_len;
+		}
 		if (!len && rc_answer_encode(&a, out, sizeof(out), &len) != RC_OK)
 			continue;
 		sendto(fd, out, len, 0, (struct sockaddr *)&from, fl);
@@ -256,11 +318,12 @@ int main(int argc, char **argv)
 {
 	if (sodium_init() < 0)
 		return 1;
-	if (argc == 5 && !strcmp(argv[1], "anchors"))
-		return cmd_anchors(argv[2], atoi(argv[3]), K_SIGN = atoi(argv[4]));
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "anchors"))
+		return cmd_anchors(argv[2], atoi(argv[3]), K_SIGN = atoi(argv[4]),
+				   argc == 6 && !strcmp(argv[5], "log"));
 	if (argc >= 6 && !strcmp(argv[1], "serve"))
 		return cmd_serve(argv[2], atoi(argv[3]), argv[4], argv[5], argv + 6, argc - 6);
-	fprintf(stderr, "usage: fake_responder anchors OUT N K\n"
+	fprintf(stderr, "usage: fake_responder anchors OUT N K [log]\n"
 			"       fake_responder serve ADDR PORT MODEFILE LOG [ENDPOINT...]\n");
 	return 2;
 }

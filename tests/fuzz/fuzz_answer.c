@@ -4,24 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cbor_io.h"
+#include "fuzz_ext.h"
 #include "recall/msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* True if the answer map holds a negative (extension) key. */
-static bool has_ext(const uint8_t *data, size_t size)
-{
-	struct rc_rd r;
-	rc_rd_init(&r, data, size);
-	size_t n = rc_rd_map(&r, size);
-	for (size_t i = 0; i < n && !r.err; i++) {
-		if (rc_rd_int(&r) < 0)
-			return true;
-		rc_rd_skip(&r);
-	}
-	return false;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -37,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len;
 	if (rc_answer_encode(&a, out, sizeof(out), &len) != RC_OK || len > size)
 		abort();
-	if ((len != size || memcmp(out, data, len) != 0) && !has_ext(data, size))
+	if ((len != size || memcmp(out, data, len) != 0) && !fuzz_top_ext(data, size))
 		abort();
 	if (rc_answer_decode(&b, out, len, &diag) != RC_OK)
 		abort();

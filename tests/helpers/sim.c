@@ -190,15 +190,29 @@ void sim_advance(struct sim *s, struct rc_agent *a, uint64_t ms)
 	rc_agent_tick(a);
 }
 
+int sim_last_proofreq(const struct sim *s, struct rc_proofreq *q)
+{
+	const struct sim_dgram *d = sim_last(s);
+	if (!d)
+		return RC_ERR_MISSING;
+	return rc_proofreq_decode(q, d->buf, d->len, NULL);
+}
+
 int sim_answer(struct sim *s, struct rc_agent *a, uint8_t t, uint64_t arg, const uint8_t *blob,
 	       size_t blob_len)
 {
 	struct rc_checkin c;
+	struct rc_proofreq q;
 	uint8_t out[RC_ANSWER_MAX];
 	size_t len;
+	const uint8_t *nonce = c.nonce;
 	int err = sim_last_checkin(s, &c);
+	if (err && sim_last_proofreq(s, &q) == RC_OK) {
+		nonce = q.nonce; /* the last datagram was a proof request */
+		err = RC_OK;
+	}
 	if (!err)
-		err = fx_answer(out, sizeof(out), &len, t, c.nonce, arg, blob, blob_len);
+		err = fx_answer(out, sizeof(out), &len, t, nonce, arg, blob, blob_len);
 	if (err)
 		return err;
 	return rc_agent_input(a, out, len, &sim_last(s)->to);

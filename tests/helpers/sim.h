@@ -66,6 +66,9 @@ const struct sim_dgram *sim_last(const struct sim *s);
 /* Decode the last check-in (views into the sim); RC_OK or the decoder's error. */
 int sim_last_checkin(const struct sim *s, struct rc_checkin *c);
 
+/* Decode the last datagram as a proof request; RC_OK or the decoder's error. */
+int sim_last_proofreq(const struct sim *s, struct rc_proofreq *q);
+
 /* Advance simulated time by ms, running every agent timer that falls due on the way. */
 void sim_advance(struct sim *s, struct rc_agent *a, uint64_t ms);
 
@@ -73,7 +76,8 @@ void sim_advance(struct sim *s, struct rc_agent *a, uint64_t ms);
  * RC_AGENT_NEVER and no change when no timer is set). */
 uint64_t sim_step(struct sim *s, struct rc_agent *a);
 
-/* Deliver an answer of type t to the last check-in from its responder (arg/blob as fx_answer);
+/* Deliver an answer of type t to the last check-in or proof request from its responder
+ * (arg/blob as fx_answer);
  * returns rc_agent_input's result. */
 int sim_answer(struct sim *s, struct rc_agent *a, uint8_t t, uint64_t arg, const uint8_t *blob,
 	       size_t blob_len);

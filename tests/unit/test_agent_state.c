@@ -124,6 +124,9 @@ static void test_worst_case_size(void **state)
 	    RC_AGENT_CHAIN_BYTES - RC_AGENT_CHAIN_MAX * (RC_AGENT_CHAIN_BYTES / RC_AGENT_CHAIN_MAX);
 	memset(W.a.chain, 0xee, sizeof(W.a.chain));
 	W.a.last_answer = W.a.next_periodic = W.a.feed_serial = W.a.floor = UINT64_MAX;
+	/* The held notice's log proof (format 3), as long as a proof answer can carry. */
+	W.a.proof_len = RC_PROOF_BLOB_MAX;
+	memset(W.a.proof, 0xdd, sizeof(W.a.proof));
 	uint8_t blob[RC_AGENT_STATE_MAX];
 	size_t len;
 	assert_int_equal(rc_agent_state_encode(&W.a, blob, sizeof(blob), &len), RC_OK);
@@ -133,6 +136,7 @@ static void test_worst_case_size(void **state)
 	struct rc_diag d;
 	assert_int_equal(rc__agent_state_decode(&W2.a, blob, len, &sv, &d), RC_OK);
 	assert_int_equal(W2.a.nchain, RC_AGENT_CHAIN_MAX);
+	assert_int_equal(W2.a.proof_len, RC_PROOF_BLOB_MAX);
 	assert_int_not_equal(restore2(blob, len), RC_OK);
 }
 
@@ -237,9 +241,12 @@ static void test_malformed(void **state)
 	body(&b, 0, 2, 0, 0);
 	times(&b);
 	assert_int_equal(sealed(&b), RC_OK); /* the minimal valid blob */
-	body(&b, 0, 3, 0, 0);
+	body(&b, 0, 4, 0, 0);
 	times(&b);
 	assert_int_equal(sealed(&b), RC_ERR_VERSION);
+	body(&b, 0, 3, 0, 0); /* format 3 is a held notice with its log proof: neither here */
+	times(&b);
+	assert_int_equal(sealed(&b), RC_ERR_MISSING);
 	body(&b, 0, 2, RC_AGENT_WAIT, 0);
 	times(&b);
 	assert_int_equal(sealed(&b), RC_ERR_RANGE);

@@ -213,7 +213,7 @@ static void test_set_decode_rejects(void **state)
 	AREJECT(a.dup_at = 2, RC_ERR_DUPKEY, "anchors.keys.pk");
 	AREJECT(a.swap_at = 1, RC_ERR_NONCANONICAL, "anchors.keys.pk");
 	AREJECT(a.zero_at = 0, RC_ERR_SYNTAX, "anchors.keys.pk");
-	AREJECT(a.extra = 4, RC_ERR_CRITICAL, "anchors");
+	AREJECT(a.extra = 5, RC_ERR_CRITICAL, "anchors");
 	AREJECT(a.extra = -1, RC_OK, "");
 	AREJECT(a.trailing = true, RC_ERR_TRAILING, "anchors");
 	struct rc_anchors s;
