@@ -249,8 +249,8 @@ static void answered(struct thr *t, struct sock *s, const uint8_t *nonce, unsign
 		return;
 	}
 	struct slot *sl = &s->slots[si];
-	if (type == BA_ECHO ? !cfg->echo
-			    : (sl->kind == BK_CLEAR ? type != BA_CLEAR : type != BA_RECALLED))
+	unsigned want = sl->kind == BK_CLEAR ? BA_CLEAR : cfg->proof ? BA_PROOF : BA_RECALLED;
+	if (type == BA_ECHO ? !cfg->echo : type != want)
 		t->c.wrong++;
 	t->c.answers[type]++;
 	t->c.ans_bytes += len;
@@ -276,7 +276,13 @@ static void one_answer(struct thr *t, struct sock *s, const uint8_t *p, size_t l
 		t->c.malformed++;
 		return;
 	}
-	answered(t, s, a.nonce, (unsigned)(a.type - RC_MSG_CLEAR), len, now);
+	/* answer types 2..6 in their order, then the proof answer */
+	unsigned type = a.type == RC_MSG_PROOF ? BA_PROOF : (unsigned)(a.type - RC_MSG_CLEAR);
+	if (type >= BA__COUNT || type == BA_ECHO) {
+		t->c.malformed++;
+		return;
+	}
+	answered(t, s, a.nonce, type, len, now);
 }
 
 static unsigned recv_batch(struct thr *t, struct sock *s)

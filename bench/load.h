@@ -13,7 +13,16 @@
 enum bench_kind { BK_CLEAR = 0, BK_RECALLED = 1, BK_GARBAGE = 2, BK__COUNT };
 
 /* What came back, by kind. BA_ECHO: the request itself (echo server). */
-enum bench_ans { BA_CLEAR, BA_RECALLED, BA_RETRY, BA_UNSUPPORTED, BA_ROTATE, BA_ECHO, BA__COUNT };
+enum bench_ans {
+	BA_CLEAR,
+	BA_RECALLED,
+	BA_RETRY,
+	BA_UNSUPPORTED,
+	BA_ROTATE,
+	BA_ECHO,
+	BA_PROOF,
+	BA__COUNT
+};
 
 #define HIST_SUB     64
 #define HIST_BUCKETS (2 * HIST_SUB + 40 * HIST_SUB)
@@ -63,6 +72,7 @@ struct bench_cfg {
 	uint64_t rate; /* requests per second, all threads (0: as fast as answers come) */
 	unsigned mix[BK__COUNT];
 	bool echo;        /* the server echoes: an answer is the request (or its first bytes) */
+	bool proof;       /* the "recalled" requests are proof requests: they must get proofs */
 	size_t nonce_off; /* where a check-in carries its nonce */
 	const struct bench_tpl *tpl[BK__COUNT];
 	size_t ntpl[BK__COUNT];

@@ -20,6 +20,7 @@
 
 #include "ident.h"
 #include "load.h"
+#include "recall/tlog.h"
 
 #define NGARBAGE     512
 #define MAX_DURATION 3600.0
@@ -35,7 +36,7 @@ static const char usage_text[] =
     "usage: recall-bench [-s ADDR] [-p PORT] [-f FEED] [-m C:R:G] [-d SECONDS] [-n COUNT]\n"
     "                    [-t THREADS] [-S SOCKETS] [-b BATCH] [-w WINDOW] [-r RATE]\n"
     "                    [-T TIMEOUT_MS] [-i IDENTS] [-P SERVER_PID] [--unlisted] [--echo]\n"
-    "                    [--json] [--strict]\n"
+    "                    [--proof NOTICE] [--json] [--strict]\n"
     "Load a recall responder on loopback with check-ins and garbage; report answers by kind,\n"
     "losses, answers per second and latency percentiles.\n"
     "  -s, --server ADDR     responder address: 127.0.0.0/8 or ::1 only (default 127.0.0.1)\n"
@@ -56,12 +57,14 @@ static const char usage_text[] =
     "  -e, --epoch E         anchor epoch in the check-ins (default 1)\n"
     "  -P, --server-pid PID  also report the server's CPU time and answers per CPU-second\n"
     "      --echo            the server echoes datagrams: an answer is the request itself\n"
+    "      --proof NOTICE    the recalled share of the mix are proof requests for the notice\n"
+    "                        in this file (its exact signed bytes), which must get proofs\n"
     "  -j, --json            one JSON object instead of text\n"
     "      --strict          exit 2 if anything was lost, late, wrong or malformed\n"
     "  -h, --help            this text; -V, --version: the version\n";
 
 struct opts {
-	const char *server, *feed;
+	const char *server, *feed, *proof;
 	unsigned long port, threads, sockets, batch, window, idents;
 	unsigned long long count, rate, timeout_ms, epoch;
 	double duration;
@@ -154,6 +157,7 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	    {"epoch", required_argument, NULL, 'e'},
 	    {"server-pid", required_argument, NULL, 'P'},
 	    {"echo", no_argument, NULL, 'E'},
+	    {"proof", required_argument, NULL, 'R'},
 	    {"unlisted", no_argument, NULL, 'u'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"strict", no_argument, NULL, 'X'},
@@ -176,7 +180,8 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 			   .mix = {80, 20, 0}};
 	int c;
 	unsigned long long v;
-	while ((c = getopt_long(argc, argv, "s:p:f:m:d:n:t:S:b:w:r:T:i:e:P:ujhV", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:p:f:m:d:n:t:S:b:w:r:T:i:e:P:ujhV", lo, NULL)) !=
+	       -1) {
 		char *end;
 		bool ok = true;
 		switch (c) {
@@ -232,6 +237,9 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		case 'E':
 			o->echo = true;
 			break;
+		case 'R':
+			o->proof = optarg;
+			break;
 		case 'u':
 			o->unlisted = true;
 			break;
@@ -255,7 +263,7 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_fail("unexpected argument", argv[optind]);
-	if (o->mix[BK_RECALLED] && !o->feed)
+	if (o->mix[BK_RECALLED] && !o->feed && !o->proof)
 		return usage_fail("recalled requests need the feed (-f FEED) or a mix of C:0:G",
 				  NULL);
 	return 0;
@@ -289,6 +297,33 @@ static int encode_all(const struct bench_ident *v, long n, uint64_t epoch, unsig
 		*nonce_off = off;
 		tpl[i] = (struct bench_tpl){(uint8_t)kind, RC_CHECKIN_SIZE, out};
 	}
+	return 0;
+}
+
+/* The proof request template for the notice in path (nonce as a marker, like check-ins). */
+static int encode_proof(const char *path, uint64_t epoch, struct bench_tpl *tpl, uint8_t *mem,
+			size_t *nonce_off)
+{
+	uint8_t n[RC_NOTICE_MAX + 1];
+	FILE *f = fopen(path, "rb");
+	size_t len = f ? fread(n, 1, sizeof(n), f) : 0;
+	if (f)
+		fclose(f);
+	if (!len || len > RC_NOTICE_MAX) {
+		fprintf(stderr, "recall-bench: --proof %s: not a notice file\n", path);
+		return -1;
+	}
+	struct rc_proofreq q;
+	memset(&q, 0, sizeof(q));
+	memset(q.nonce, 0xa5, RC_NONCE_LEN);
+	q.anchor_epoch = epoch;
+	rc_tlog_leaf_hash(q.leaf, n, len);
+	if (rc_proofreq_encode(&q, mem) != RC_OK ||
+	    memcmp(mem + *nonce_off, q.nonce, RC_NONCE_LEN)) {
+		fprintf(stderr, "recall-bench: proof request nonce not where a check-in has it\n");
+		return -1;
+	}
+	*tpl = (struct bench_tpl){BK_RECALLED, RC_CHECKIN_SIZE, mem};
 	return 0;
 }
 
@@ -361,9 +396,10 @@ static void report(const struct opts *o, const struct bench_result *r, struct sr
 		       sent, c->sent[0], c->sent[1], c->sent[2]);
 		printf("\"answered\":{\"total\":%" PRIu64 ",\"clear\":%" PRIu64
 		       ",\"recalled\":%" PRIu64 ",\"retry\":%" PRIu64 ",\"unsupported\":%" PRIu64
-		       ",\"rotate\":%" PRIu64 ",\"echo\":%" PRIu64 "},",
+		       ",\"rotate\":%" PRIu64 ",\"echo\":%" PRIu64 ",\"proof\":%" PRIu64 "},",
 		       ans, c->answers[BA_CLEAR], c->answers[BA_RECALLED], c->answers[BA_RETRY],
-		       c->answers[BA_UNSUPPORTED], c->answers[BA_ROTATE], c->answers[BA_ECHO]);
+		       c->answers[BA_UNSUPPORTED], c->answers[BA_ROTATE], c->answers[BA_ECHO],
+		       c->answers[BA_PROOF]);
 		printf(
 		    "\"lost\":%" PRIu64 ",\"late\":%" PRIu64 ",\"wrong\":%" PRIu64
 		    ",\"malformed\":%" PRIu64 ",\"unmatched\":%" PRIu64 ",\"send_errors\":%" PRIu64
@@ -390,9 +426,11 @@ static void report(const struct opts *o, const struct bench_result *r, struct sr
 	       ", garbage %" PRIu64 ") in %.2f s\n",
 	       sent, c->sent[0], c->sent[1], c->sent[2], (double)r->send_ns / 1e9);
 	printf("answered   %12" PRIu64 "  (clear %" PRIu64 ", recalled %" PRIu64 ", retry %" PRIu64
-	       ", unsupported %" PRIu64 ", rotate %" PRIu64 ", echo %" PRIu64 ")\n",
+	       ", unsupported %" PRIu64 ", rotate %" PRIu64 ", echo %" PRIu64 ", proof %" PRIu64
+	       ")\n",
 	       ans, c->answers[BA_CLEAR], c->answers[BA_RECALLED], c->answers[BA_RETRY],
-	       c->answers[BA_UNSUPPORTED], c->answers[BA_ROTATE], c->answers[BA_ECHO]);
+	       c->answers[BA_UNSUPPORTED], c->answers[BA_ROTATE], c->answers[BA_ECHO],
+	       c->answers[BA_PROOF]);
 	printf("lost       %12" PRIu64 "  (late %" PRIu64 ", wrong kind %" PRIu64
 	       ", malformed %" PRIu64 ", unmatched %" PRIu64 ", send errors %" PRIu64 ")\n",
 	       c->lost, c->late, c->wrong, c->malformed, c->unmatched, c->send_err);
@@ -455,10 +493,13 @@ int main(int argc, char **argv)
 	struct bench_tpl *tpl = calloc(nt, sizeof(*tpl));
 	if (!mem || !tpl)
 		return EXIT_FAILED;
-	size_t ncl = (size_t)nid, nre = rec ? (size_t)nid : 0;
+	size_t ncl = (size_t)nid, nre = o.proof ? 1 : rec ? (size_t)nid : 0;
 	if (encode_all(clr, nid, o.epoch, BK_CLEAR, tpl, mem, &cfg.nonce_off) < 0 ||
-	    (rec && encode_all(rec, nid, o.epoch, BK_RECALLED, tpl + ncl,
-			       mem + ncl * RC_CHECKIN_SIZE, &cfg.nonce_off) < 0))
+	    (o.proof && encode_proof(o.proof, o.epoch, tpl + ncl, mem + ncl * RC_CHECKIN_SIZE,
+				     &cfg.nonce_off) < 0) ||
+	    (!o.proof && rec &&
+	     encode_all(rec, nid, o.epoch, BK_RECALLED, tpl + ncl, mem + ncl * RC_CHECKIN_SIZE,
+			&cfg.nonce_off) < 0))
 		return EXIT_FAILED;
 	make_garbage(tpl + ncl + nre, mem + (ncl + nre) * RC_CHECKIN_SIZE, tpl, ncl + nre);
 	cfg.tpl[BK_CLEAR] = tpl;
@@ -476,6 +517,7 @@ int main(int argc, char **argv)
 	cfg.timeout_ns = o.timeout_ms * 1000000ull;
 	cfg.rate = o.rate;
 	cfg.echo = o.echo;
+	cfg.proof = o.proof != NULL;
 	memcpy(cfg.mix, o.mix, sizeof(cfg.mix));
 	randombytes_buf(cfg.tag, sizeof(cfg.tag));
 	/* a last resort if a thread ever failed to stop: the process cannot outlive its bounds */

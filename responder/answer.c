@@ -46,6 +46,7 @@ static void log_hit(struct rd_ctx *x, const struct rd_state *st, int family, con
 		return;
 	}
 	e->time = x->now_s;
+	e->kind = RD_EV_HIT;
 	e->family = family == AF_INET ? 4 : 6;
 	memset(e->addr, 0, sizeof(e->addr));
 	memcpy(e->addr, addr, family == AF_INET ? 4 : 16);
@@ -61,6 +62,33 @@ static void log_hit(struct rd_ctx *x, const struct rd_state *st, int family, con
 	struct rc_str id = st->fm->sum[d->idx].id;
 	e->idlen = (uint8_t)(id.n < RC_NOTICE_ID_MAX ? id.n : RC_NOTICE_ID_MAX);
 	memcpy(e->id, id.p, e->idlen);
+	rd_ring_push(&x->ring);
+}
+
+/* A proof request as an event: the notice it names (when one is served) and the outcome. */
+static void log_proof(struct rd_ctx *x, const struct rd_state *st, int family, const uint8_t *addr,
+		      const struct rc_proofreq *q, const struct rd_proof *p, uint8_t result)
+{
+	struct rd_event *e = rd_ring_slot(&x->ring);
+	if (!e) {
+		rd_count(x->cnt, RD_C_EVENTS_LOST);
+		return;
+	}
+	memset(e, 0, sizeof(*e));
+	e->time = x->now_s;
+	e->kind = RD_EV_PROOF;
+	e->result = result;
+	memcpy(e->leaf, q->leaf, sizeof(e->leaf));
+	e->family = family == AF_INET ? 4 : 6;
+	memcpy(e->addr, addr, family == AF_INET ? 4 : 16);
+	e->feed_serial = st->fm->feed.meta.serial;
+	if (p) {
+		const struct rd_nsum *s = &st->fm->sum[p->notice];
+		e->severity = s->severity;
+		copy_str(e->vendor, &e->vlen, s->vendor, sizeof(e->vendor));
+		copy_str(e->model, &e->mlen, s->model, sizeof(e->model));
+		copy_str(e->id, &e->idlen, s->id, sizeof(e->id));
+	}
 	rd_ring_push(&x->ring);
 }
 
@@ -219,6 +247,75 @@ static bool bad_source(struct rd_ctx *x, int family, const uint8_t *addr, uint16
 	return true;
 }
 
+/* A proof request (after the source, size and rate checks of every datagram): the answer
+ * built at load for the notice it names, with its nonce. Never a clear: without a proof that
+ * policy lets out, retry-later. */
+static size_t proof(struct rd_ctx *x, const struct rd_state *st, int family, const uint8_t *addr,
+		    const uint8_t *req, size_t len, bool limited, uint8_t out[static RC_ANSWER_MAX])
+{
+	const struct rd_config *cfg = st->cfg;
+	struct rc_proofreq q;
+	struct rc_answer a;
+	enum rd_ctr kind = RD_C_ANS_RETRY;
+	rd_count(x->cnt, RD_C_PROOF_REQ);
+	int err = rc_proofreq_decode(&q, req, len, NULL);
+	if (err && err != RC_ERR_VERSION) {
+		rd_count(x->cnt, RD_C_DROP_MALFORMED);
+		return 0;
+	}
+	memset(&a, 0, sizeof(a));
+	memcpy(a.nonce, q.nonce, RC_NONCE_LEN);
+	a.type = RC_MSG_RETRY;
+	const struct rd_rotation_stmt *rot = NULL;
+	if (limited) {
+		rd_count(x->cnt, RD_C_RL_RETRY);
+		a.delay = (uint32_t)(cfg->rl_delay_ms / 1000);
+	} else if (err == RC_ERR_VERSION) {
+		a.type = RC_MSG_UNSUPPORTED;
+		a.max_version = RC_VERSION;
+		kind = RD_C_ANS_UNSUPPORTED;
+	} else if (q.anchor_epoch < st->anchors.epoch &&
+		   (rot = rd_state_rotation(st, q.anchor_epoch)) != NULL) {
+		a.type = RC_MSG_ROTATE; /* the proof is checked against the newer set's log */
+		a.blob = rot->bytes;
+		a.blob_len = rot->len;
+		kind = RD_C_ANS_ROTATE;
+	} else {
+		const struct rd_proof *p = rd_log_find(st->log, q.leaf);
+		uint8_t res = RD_PR_UNKNOWN;
+		if (p) {
+			struct rc_notice n;
+			memset(&n, 0, sizeof(n));
+			rd_nsum_notice(st->fm, p->notice, &n);
+			res = exempt(&cfg->exempt, family, addr) ||
+				      rd_policy_action(&cfg->policy, cfg->default_action, &n) !=
+					  RD_ENFORCE
+				  ? RD_PR_WITHHELD
+				  : RD_PR_PROOF;
+		}
+		if (cfg->event_log && cfg->event_log[0])
+			log_proof(x, st, family, addr, &q, p, res);
+		if (res == RD_PR_PROOF) {
+			size_t alen = rd_proof_answer(st->log, p, q.nonce, out, len);
+			if (!alen) {
+				rd_count(x->cnt, RD_C_DROP_INTERNAL);
+				return 0;
+			}
+			rd_count(x->cnt, RD_C_ANS_PROOF);
+			return alen;
+		}
+		rd_count(x->cnt, res == RD_PR_UNKNOWN ? RD_C_PROOF_UNKNOWN : RD_C_PROOF_WITHHELD);
+		a.delay = (uint32_t)(cfg->proof_delay_ms / 1000);
+	}
+	size_t alen = 0;
+	if (rc_answer_encode(&a, out, len, &alen) != RC_OK || alen == 0 || alen > len) {
+		rd_count(x->cnt, RD_C_DROP_INTERNAL);
+		return 0;
+	}
+	rd_count(x->cnt, kind);
+	return alen;
+}
+
 size_t rd_answer(struct rd_ctx *x, const struct rd_state *st, int family, const uint8_t *addr,
 		 uint16_t port, const uint8_t *req, size_t len, uint8_t out[static RC_ANSWER_MAX])
 {
@@ -258,6 +355,8 @@ size_t rd_answer_probed(struct rd_ctx *x, const struct rd_state *st, int family,
 			return 0;
 		}
 	}
+	if (rc_msg_peek_type(req, len) == RC_MSG_PROOF_REQUEST)
+		return proof(x, st, family, addr, req, len, limited, out);
 	/* a datagram equal to a check-in decoded before (but for the nonce) decodes alike */
 	struct rd_cache_entry *e = rd_cache_find(&x->cache, pr, req);
 	int err = RC_OK;

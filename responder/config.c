@@ -52,6 +52,9 @@ const struct conf_key rd_config_keys[] = {
 	{"ratelimit-table", CONF_UINT, OFF(rl_table), 64, 1u << 24, "65536", NULL, NULL, NULL},
 	{"ratelimit-exempt", CONF_PREFIX_LIST, OFF(rl_exempt), 0, 4096, NULL, NULL, NULL, NULL},
 	{"answer-cache", CONF_UINT, OFF(cache_entries), 0, 1u << 20, "16384", NULL, NULL, NULL},
+	{"transparency-log", CONF_PATH, OFF(tlog), 0, 0, "", NULL, NULL, NULL},
+	{"state-dir", CONF_PATH, OFF(state_dir), 0, 0, "/var/lib/recalld", NULL, NULL, NULL},
+	{"proof-retry-delay", CONF_DURATION, OFF(proof_delay_ms), MS(RC_RETRY_MIN), MS(RC_RETRY_MAX), "10m", NULL, NULL, NULL},
 	{"expired-delay", CONF_DURATION, OFF(expired_delay_ms), MS(RC_RETRY_MIN), MS(RC_RETRY_MAX), "1h", NULL, NULL, NULL},
 	CONF_END,
 };
@@ -134,6 +137,14 @@ static int check(struct rd_config *cfg, const char *name, char *err, size_t cap)
 				return -1;
 			}
 		}
+		if (cfg->tlog[0] &&
+		    (!under(cfg->chroot, cfg->tlog) || !under(cfg->chroot, cfg->state_dir))) {
+			bool t = !under(cfg->chroot, cfg->tlog);
+			snprintf(err, cap, "%s: %s: %s is outside chroot %s", name,
+				 t ? "transparency-log" : "state-dir",
+				 t ? cfg->tlog : cfg->state_dir, cfg->chroot);
+			return -1;
+		}
 		if (cfg->event_log && cfg->event_log[0] && !under(cfg->chroot, cfg->event_log)) {
 			snprintf(err, cap, "%s: event-log: %s is outside chroot %s", name,
 				 cfg->event_log, cfg->chroot);
@@ -152,9 +163,15 @@ static int check(struct rd_config *cfg, const char *name, char *err, size_t cap)
 			 "%s: feed-poll: at most once a second (1s or more, or 0 for off)", name);
 		return -1;
 	}
-	if (cfg->rl_delay_ms % 1000 || cfg->expired_delay_ms % 1000) {
+	if (cfg->tlog[0] && !cfg->state_dir[0]) {
+		snprintf(err, cap, "%s: state-dir: needed with transparency-log", name);
+		return -1;
+	}
+	if (cfg->rl_delay_ms % 1000 || cfg->expired_delay_ms % 1000 || cfg->proof_delay_ms % 1000) {
 		snprintf(err, cap, "%s: %s: answers carry whole seconds", name,
-			 cfg->rl_delay_ms % 1000 ? "ratelimit-delay" : "expired-delay");
+			 cfg->rl_delay_ms % 1000        ? "ratelimit-delay"
+			 : cfg->expired_delay_ms % 1000 ? "expired-delay"
+							: "proof-retry-delay");
 		return -1;
 	}
 	return 0;

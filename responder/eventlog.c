@@ -3,6 +3,10 @@
  *   {"time":"2024-05-01T12:00:00Z","source":"192.0.2.0","vendor":"acme","model":"cam-1",
  *    "hwrev":"","fwver":"1.0.3","notice":"ACME-2024-001","severity":"high",
  *    "action":"recalled","feed_serial":7}
+ * A proof request is one too, naming the leaf hash asked for, the notice it is (when served)
+ * and the outcome (proof, unknown: no proof held, withheld: policy or exempt source):
+ *   {"time":"...","source":"192.0.2.0","event":"proof_request","leaf":"<hex>",
+ *    "notice":"ACME-2024-001","vendor":"acme","model":"cam-1","result":"proof","feed_serial":7}
  * The source address is truncated to event-log-prefix4/6 bits when configured. */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -103,6 +107,24 @@ size_t rd_event_json(const struct rd_event *e, char *out, size_t cap, uint64_t p
 	PUT("{\"time\":\"%s\",\"source\":\"%s\"", ts, addr);
 	if (keep < bits)
 		PUT(",\"source_prefix\":%u", keep);
+	if (e->kind == RD_EV_PROOF) {
+		static const char *const res[] = {"proof", "unknown", "withheld"};
+		PUT(",\"event\":\"proof_request\",\"leaf\":\"");
+		for (size_t i = 0; i < sizeof(e->leaf); i++)
+			PUT("%02x", e->leaf[i]);
+		PUT("\"");
+		if (e->result != RD_PR_UNKNOWN) {
+			PUT(",\"notice\":");
+			STR(e->id, e->idlen);
+			PUT(",\"vendor\":");
+			STR(e->vendor, e->vlen);
+			PUT(",\"model\":");
+			STR(e->model, e->mlen);
+		}
+		PUT(",\"result\":\"%s\",\"feed_serial\":%llu}", res[e->result < 3 ? e->result : 1],
+		    (unsigned long long)e->feed_serial);
+		goto end;
+	}
 	PUT(",\"vendor\":");
 	STR(e->vendor, e->vlen);
 	PUT(",\"model\":");
@@ -118,6 +140,7 @@ size_t rd_event_json(const struct rd_event *e, char *out, size_t cap, uint64_t p
 	PUT(",\"severity\":\"%s\",\"action\":\"%s\",\"feed_serial\":%llu}",
 	    rc_severity_name(e->severity), e->action == RD_ENFORCE ? "recalled" : "monitored",
 	    (unsigned long long)e->feed_serial);
+end:
 #undef PUT
 #undef STR
 	if (cap)

@@ -71,7 +71,8 @@ static const struct family families[] = {
       {"recalled", RD_C_ANS_RECALLED},
       {"retry_later", RD_C_ANS_RETRY},
       {"unsupported", RD_C_ANS_UNSUPPORTED},
-      {"rotate", RD_C_ANS_ROTATE}}},
+      {"rotate", RD_C_ANS_ROTATE},
+      {"proof", RD_C_ANS_PROOF}}},
     {"recalld_drops_total",
      "Datagrams dropped without an answer, by reason.",
      "reason",
@@ -107,6 +108,15 @@ static const struct family families[] = {
      "Check-ins of full size found in the check-in cache (hit) or decoded (miss).",
      "result",
      {{"hit", RD_C_CACHE_HIT}, {"miss", RD_C_CACHE_MISS}}},
+    {"recalld_proof_requests_total",
+     "Proof requests of full size past the rate limit (answered with a proof, or not).",
+     NULL,
+     {{NULL, RD_C_PROOF_REQ}}},
+    {"recalld_proof_unanswered_total",
+     "Proof requests answered retry-later: no proof held for the leaf (unknown), or the "
+     "notice monitored by policy or the source exempt (withheld).",
+     "reason",
+     {{"unknown", RD_C_PROOF_UNKNOWN}, {"withheld", RD_C_PROOF_WITHHELD}}},
     {"recalld_feed_lookups_total",
      "Decisions made by a feed lookup (not taken from the check-in cache).",
      NULL,
@@ -181,6 +191,36 @@ char *rd_metrics_text(struct rd_server *srv, uint64_t now, size_t *len)
 	      ld(&srv->rotations));
 	gauge(&b, "recalld_anchor_epoch", "Epoch of the configured trust anchors.",
 	      ld(&srv->anchor_epoch));
+	put(&b, "# HELP recalld_log_loads_total Transparency log loads, by result.\n"
+		"# TYPE recalld_log_loads_total counter\n");
+	for (int r = RD_LOGR_OK; r < RD_LOGR__COUNT; r++)
+		put(&b, "recalld_log_loads_total{result=\"%s\"} %llu\n", rd_log_res_name(r),
+		    (unsigned long long)ld(&srv->log_loads[r]));
+	put(&b,
+	    "# HELP recalld_log_inconsistent_total Logs refused as a fork or rollback of the "
+	    "checkpoint kept.\n"
+	    "# TYPE recalld_log_inconsistent_total counter\n"
+	    "recalld_log_inconsistent_total %llu\n",
+	    (unsigned long long)ld(&srv->log_loads[RD_LOGR_INCONSISTENT]));
+	if (ld(&srv->log_has)) {
+		uint64_t qt = ld(&srv->log_quorum_time);
+		gauge(&b, "recalld_log_size",
+		      "Tree size of the checkpoint whose proofs are served.", ld(&srv->log_size));
+		gauge(&b, "recalld_log_checkpoint_age_seconds",
+		      "Seconds since the quorum-th newest witness cosignature of that checkpoint.",
+		      now > qt ? now - qt : 0);
+		gauge(&b, "recalld_log_witnesses",
+		      "Witnesses of the anchor set whose cosignature of that checkpoint verifies.",
+		      ld(&srv->log_witnesses));
+		gauge(&b, "recalld_log_quorum", "Witness quorum of the anchor set's log policy.",
+		      ld(&srv->log_quorum));
+	}
+	gauge(&b, "recalld_notice_unlogged",
+	      "Served notices without a proof (not in the log, no log, or a proof too large).",
+	      ld(&srv->log_unlogged));
+	gauge(&b, "recalld_notice_proof_oversized",
+	      "Served notices in the log whose proof does not fit in an answer.",
+	      ld(&srv->log_oversized));
 	gauge(&b, "recalld_workers", "Worker threads.", srv->nworkers);
 	gauge(&b, "recalld_start_time_seconds", "When recalld started.", ld(&srv->start_time));
 	if (b.oom) {

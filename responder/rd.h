@@ -94,6 +94,9 @@ struct rd_config {
 	struct conf_prefix_list rl_exempt;
 	uint64_t expired_delay_ms;
 	uint64_t cache_entries;
+	char *tlog;      /* transparency-log: a tlog-tiles directory ("": none) */
+	char *state_dir; /* where the last accepted log checkpoint is kept */
+	uint64_t proof_delay_ms;
 	unsigned refs; /* states using this configuration (main thread only) */
 };
 
@@ -131,12 +134,16 @@ enum rd_ctr {
 	RD_C_HIT_ENFORCE, /* policy decisions on check-ins covered by a notice */
 	RD_C_HIT_MONITOR,
 	RD_C_HIT_EXEMPT,
-	RD_C_EVENTS_LOST, /* event log queue full */
-	RD_C_RL_EVICT,    /* rate-limit table entries replaced (idle ones only) */
-	RD_C_RL_OVERFLOW, /* check-ins charged to a set's shared bucket (no idle entry) */
-	RD_C_CACHE_HIT,   /* check-ins found in the check-in cache */
-	RD_C_CACHE_MISS,  /* check-ins decoded */
-	RD_C_LOOKUP,      /* decisions made by a feed lookup */
+	RD_C_EVENTS_LOST,    /* event log queue full */
+	RD_C_RL_EVICT,       /* rate-limit table entries replaced (idle ones only) */
+	RD_C_RL_OVERFLOW,    /* check-ins charged to a set's shared bucket (no idle entry) */
+	RD_C_CACHE_HIT,      /* check-ins found in the check-in cache */
+	RD_C_CACHE_MISS,     /* check-ins decoded */
+	RD_C_LOOKUP,         /* decisions made by a feed lookup */
+	RD_C_PROOF_REQ,      /* proof requests of full size (answered or not) */
+	RD_C_ANS_PROOF,      /* proof answers */
+	RD_C_PROOF_UNKNOWN,  /* proof requests for a leaf no proof is held for */
+	RD_C_PROOF_WITHHELD, /* ... for a notice policy monitors, or from an exempt source */
 	RD_C__COUNT
 };
 
@@ -183,8 +190,14 @@ bool rd_rl_allow(struct rd_ratelimit *rl, const struct rd_config *cfg, unsigned 
 
 /* ---- event log (eventlog.c) ---- */
 
+enum rd_event_kind { RD_EV_HIT, RD_EV_PROOF };
+enum rd_proof_result { RD_PR_PROOF, RD_PR_UNKNOWN, RD_PR_WITHHELD };
+
 struct rd_event {
 	uint64_t time;
+	uint8_t kind;     /* enum rd_event_kind */
+	uint8_t result;   /* RD_EV_PROOF: enum rd_proof_result */
+	uint8_t leaf[32]; /* RD_EV_PROOF: the leaf hash asked for */
 	uint8_t family;
 	uint8_t action; /* enum rd_action */
 	uint8_t severity;
@@ -272,8 +285,75 @@ void rd_nsum_notice(const struct rd_feedmap *fm, uint32_t i, struct rc_notice *n
 int rd_verify_feed(struct rd_feedmap *fm, const struct rc_anchors *a, const struct rd_feedmap *prev,
 		   size_t *bad, size_t *reused);
 
+/* ---- transparency log (logload.c): proofs of the served notices, made at load ---- */
+
+#define RD_PROOF_NONCE_AT 7 /* where the nonce's 16 bytes are in a proof answer */
+#define RD_LOG_STATE_FILE "log-checkpoint"
+
+/* The proof answer of one served notice, but for the nonce. */
+struct rd_proof {
+	uint8_t leaf[32]; /* RFC 6962 leaf hash of the notice bytes */
+	uint32_t notice;  /* its entry in the state's feed */
+	uint32_t off;     /* body in rd_log.bodies */
+	uint32_t len;
+};
+
+/* An accepted checkpoint and the proofs built from it, sorted by leaf hash. */
+struct rd_log {
+	char *note; /* the checkpoint note, verbatim */
+	size_t note_len;
+	uint64_t size;
+	uint8_t root[32];
+	uint64_t quorum_time; /* the q-th newest counted cosignature's timestamp */
+	uint32_t witnesses;   /* witnesses of the anchor set whose cosignature verifies */
+	size_t n;
+	struct rd_proof *v;
+	uint8_t *bodies;
+	size_t unlogged;    /* served notices with no proof */
+	size_t oversized;   /* ... of which in the log but with a proof too large for an answer */
+	uint64_t index_max; /* highest leaf index proved (tests) */
+};
+
+/* What the last load did with the log (counted by recalld.c). */
+enum rd_log_res {
+	RD_LOGR_NONE,         /* no transparency-log configured */
+	RD_LOGR_OK,           /* a checkpoint accepted, proofs built from it */
+	RD_LOGR_IO,           /* a file of the log cannot be read */
+	RD_LOGR_FORMAT,       /* checkpoint or tile malformed */
+	RD_LOGR_POLICY,       /* the anchor set names no log, or another one */
+	RD_LOGR_SIGNATURE,    /* no valid log signature */
+	RD_LOGR_QUORUM,       /* fewer valid witness cosignatures than the quorum */
+	RD_LOGR_TILES,        /* tiles do not give the signed root */
+	RD_LOGR_STATE,        /* the kept checkpoint cannot be read */
+	RD_LOGR_INCONSISTENT, /* fork or rollback against the kept checkpoint */
+	RD_LOGR__COUNT
+};
+const char *rd_log_res_name(int r);
+
+struct rd_state;
+/* Load cfg->tlog for st (its anchors and feed loaded); cur is the state served now. Never
+ * fails the state: when the log is refused, the proofs of cur's log are carried over for the
+ * notices st still serves. Sets st->log, st->log_res, st->log_msg. */
+void rd_log_load(struct rd_state *st, const struct rd_state *cur, bool chrooted);
+void rd_log_free(struct rd_log *l);
+/* Keep st's checkpoint in state-dir (atomically; no link followed). -1 with err. */
+int rd_log_persist(const struct rd_state *st, bool chrooted, char *err, size_t cap);
+/* The proof for a leaf hash, or NULL. */
+const struct rd_proof *rd_log_find(const struct rd_log *l, const uint8_t leaf[32]);
+/* p's answer with nonce into out (cap bytes): its length, or 0 if larger than cap. */
+size_t rd_proof_answer(const struct rd_log *l, const struct rd_proof *p,
+		       const uint8_t nonce[RC_NONCE_LEN], uint8_t *out, size_t cap);
+/* Read a regular file of at most max bytes into malloc memory (O_NOFOLLOW if nofollow).
+ * -1 with errno; rd_read_err(errno) says why. */
+int rd_read_file(const char *path, size_t max, bool nofollow, uint8_t **out, size_t *len);
+const char *rd_read_err(int e);
+
 struct rd_state {
-	uint64_t gen; /* unique, increasing */
+	uint64_t gen;       /* unique, increasing */
+	struct rd_log *log; /* NULL: no proofs */
+	int log_res;        /* enum rd_log_res of this load */
+	bool log_new;       /* log made at this load from a newly accepted checkpoint */
+	char log_msg[768];
 	struct rd_config *cfg;
 	struct rd_feedmap *fm;
 	size_t reused; /* notices whose verification was carried over from the previous feed */
@@ -452,6 +532,10 @@ struct rd_server {
 	/* written by the main thread, read by the metrics thread */
 	_Atomic uint64_t feed_serial, feed_issued, feed_expiry, feed_loaded, notices, rotations;
 	_Atomic uint64_t anchor_epoch, start_time;
+	/* the log whose proofs are served (log_has 0: none) and what its loads did */
+	_Atomic uint64_t log_has, log_size, log_quorum_time, log_witnesses, log_quorum;
+	_Atomic uint64_t log_unlogged, log_oversized;
+	_Atomic uint64_t log_loads[RD_LOGR__COUNT];
 	_Atomic uint64_t reloads[RD_LOAD__COUNT]; /* [RD_LOAD_OK]: successes; others: failures */
 	_Atomic uint64_t events_written;
 	/* metrics endpoint: connections refused (per client, total) and cut for slowness */

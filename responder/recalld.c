@@ -45,6 +45,9 @@ struct main_ctx {
 	bool feed_st_ok;
 	uint64_t next_poll_ms;
 	bool expired_warned;
+	struct stat ck_st; /* the log's checkpoint file, likewise */
+	bool ck_st_ok;
+	struct log_rate forkrate; /* "log fork/rollback" lines */
 };
 
 static uint64_t wall_now(void)
@@ -70,11 +73,70 @@ static void gauges(struct main_ctx *m)
 	atomic_store(&s->notices, f->nnotices);
 	atomic_store(&s->rotations, m->cur->nrot);
 	atomic_store(&s->anchor_epoch, m->cur->anchors.epoch);
+	const struct rd_log *l = m->cur->log;
+	atomic_store(&s->log_has, l != NULL);
+	atomic_store(&s->log_size, l ? l->size : 0);
+	atomic_store(&s->log_quorum_time, l ? l->quorum_time : 0);
+	atomic_store(&s->log_witnesses, l ? l->witnesses : 0);
+	atomic_store(&s->log_quorum, m->cur->anchors.has_log ? m->cur->anchors.log.quorum : 0);
+	atomic_store(&s->log_unlogged, l ? l->unlogged : m->cur->cfg->tlog[0] ? f->nnotices : 0);
+	atomic_store(&s->log_oversized, l ? l->oversized : 0);
+}
+
+/* What loading st did with the transparency log: count it, say it, keep a new checkpoint (not
+ * with -t: a check changes nothing). */
+static void log_outcome(struct main_ctx *m, const struct rd_state *st, bool keep)
+{
+	const struct rd_config *cfg = st->cfg;
+	const struct rd_log *l = st->log;
+	char err[512], kept[128];
+	if (st->log_res == RD_LOGR_NONE)
+		return;
+	atomic_fetch_add(&m->srv.log_loads[st->log_res], 1);
+	if (l)
+		snprintf(kept, sizeof(kept),
+			 "still serving the proofs of the checkpoint of size %llu (%zu notices)",
+			 (unsigned long long)l->size, l->n);
+	else
+		snprintf(kept, sizeof(kept), "serving no proofs");
+	if (st->log_res == RD_LOGR_INCONSISTENT) {
+		log_warnx_rl(&m->forkrate, "transparency-log %s: %s; %s", cfg->tlog, st->log_msg,
+			     kept);
+		return;
+	}
+	if (st->log_res != RD_LOGR_OK) {
+		log_warnx("transparency-log %s: refused (%s): %s; %s", cfg->tlog,
+			  rd_log_res_name(st->log_res), st->log_msg, kept);
+		return;
+	}
+	if (!st->log_new || !l)
+		return;
+	log_info("transparency-log %s: checkpoint of size %llu accepted (%u witnesses, quorum %u); "
+		 "proofs for %zu of %u notices, %zu in the log but too large",
+		 cfg->tlog, (unsigned long long)l->size, l->witnesses, st->anchors.log.quorum, l->n,
+		 st->fm->feed.nnotices, l->oversized);
+	uint64_t now = wall_now();
+	if (now > l->quorum_time && now - l->quorum_time > st->anchors.log.max_age / 2)
+		log_warnx("transparency-log %s: the witness quorum cosigned %llu s ago, more than "
+			  "half the %u s devices accept",
+			  cfg->tlog, (unsigned long long)(now - l->quorum_time),
+			  st->anchors.log.max_age);
+	if (keep && rd_log_persist(st, m->chrooted, err, sizeof(err)) < 0)
+		log_warnx("state-dir: cannot keep the log checkpoint: %s", err);
 }
 
 static bool stat_feed(struct main_ctx *m, const struct rd_config *cfg, struct stat *st)
 {
 	return stat(rd_path(cfg, cfg->feed, m->chrooted), st) == 0;
+}
+
+static bool stat_ck(struct main_ctx *m, const struct rd_config *cfg, struct stat *st)
+{
+	char p[4200];
+	if (!cfg->tlog[0])
+		return false;
+	snprintf(p, sizeof(p), "%s/checkpoint", rd_path(cfg, cfg->tlog, m->chrooted));
+	return stat(p, st) == 0;
 }
 
 static bool same_stat(const struct stat *a, const struct stat *b)
@@ -145,6 +207,7 @@ static void reload(struct main_ctx *m, struct rd_config *cfg, const char *why)
 		return;
 	}
 	bool same_feed = st->fm == m->cur->fm;
+	log_outcome(m, st, true);
 	m->cur = st;
 	rd_server_publish(&m->srv, st);
 	gauges(m);
@@ -204,6 +267,7 @@ static void on_hup(struct main_ctx *m)
 	if (open_events(m, m->cur->cfg, NULL, err, sizeof(err)) < 0)
 		log_warnx("%s; still writing to the event log open before", err);
 	m->feed_st_ok = stat_feed(m, m->cur->cfg, &m->feed_st);
+	m->ck_st_ok = stat_ck(m, m->cur->cfg, &m->ck_st);
 	sys_notify("READY=1");
 }
 
@@ -214,16 +278,24 @@ static void poll_feed(struct main_ctx *m)
 	if (!cfg->feed_poll_ms || now < m->next_poll_ms)
 		return;
 	m->next_poll_ms = now + cfg->feed_poll_ms;
-	struct stat st;
+	struct stat st, cst;
+	/* a new log checkpoint (written after the tiles it names) reloads too */
+	bool ck = stat_ck(m, cfg, &cst);
+	bool ck_changed = ck && (!m->ck_st_ok || !same_stat(&cst, &m->ck_st));
+	if (ck)
+		m->ck_st = cst;
+	m->ck_st_ok = ck;
+	bool feed_changed = false;
 	if (!stat_feed(m, cfg, &st)) {
 		m->feed_st_ok = false;
-		return;
+	} else if (!m->feed_st_ok || !same_stat(&st, &m->feed_st)) {
+		m->feed_st = st;
+		m->feed_st_ok = true;
+		feed_changed = true;
 	}
-	if (m->feed_st_ok && same_stat(&st, &m->feed_st))
-		return;
-	m->feed_st = st;
-	m->feed_st_ok = true;
-	reload(m, m->cur->cfg, "feed file changed");
+	if (feed_changed || ck_changed)
+		reload(m, m->cur->cfg,
+		       feed_changed ? "feed file changed" : "log checkpoint changed");
 }
 
 static void usage(FILE *f)
@@ -308,6 +380,7 @@ int main(int argc, char **argv)
 	int rc = rd_state_load(&m.cur, cfg, NULL, ++m.gen, false, wall_now(), err, sizeof(err));
 	if (rc != RD_LOAD_OK)
 		fatalx("%s (%s)", err, rd_load_err_name(rc));
+	log_rate_init(&m.forkrate, 1.0 / 60, 3);
 	unsigned nworkers = cfg->workers ? (unsigned)cfg->workers : sys_cpus();
 	if (nworkers > RD_WORKERS_MAX)
 		nworkers = RD_WORKERS_MAX;
@@ -317,8 +390,10 @@ int main(int argc, char **argv)
 		       m.config_path, (unsigned long long)m.cur->fm->feed.meta.serial,
 		       m.cur->fm->feed.nnotices, (unsigned long long)m.cur->anchors.epoch,
 		       m.cur->nrot, nworkers);
+		log_outcome(&m, m.cur, false);
+		bool bad = m.cur->log_res != RD_LOGR_NONE && m.cur->log_res != RD_LOGR_OK;
 		rd_state_free(m.cur);
-		return 0;
+		return bad ? 1 : 0;
 	}
 	if (!foreground && sys_daemonize() < 0)
 		fatal("cannot start in the background");
@@ -340,9 +415,11 @@ int main(int argc, char **argv)
 	m.chrooted = cfg->chroot[0] != '\0';
 	atomic_store(&m.srv.start_time, wall_now());
 	atomic_store(&m.srv.reloads[RD_LOAD_OK], 1);
+	log_outcome(&m, m.cur, true);
 	rd_server_publish(&m.srv, m.cur);
 	gauges(&m);
 	m.feed_st_ok = stat_feed(&m, cfg, &m.feed_st);
+	m.ck_st_ok = stat_ck(&m, cfg, &m.ck_st);
 	m.next_poll_ms = mono_ms() + cfg->feed_poll_ms;
 	if (rd_workers_start(&m.srv, err, sizeof(err)) < 0)
 		fatalx("%s", err);

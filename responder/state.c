@@ -55,9 +55,9 @@ static const char *read_err(int e)
  * open(2) or read(2) until someone writes to it; it is refused after fstat. Symbolic links are
  * followed (a feed published through a link is legitimate); the file is only read. */
 static int read_whole(const char *path, size_t max, bool into_map, uint8_t **out, size_t *len,
-		      size_t *maplen)
+		      size_t *maplen, int oflags)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | oflags);
 	if (fd < 0)
 		return -1;
 	struct stat st;
@@ -106,6 +106,16 @@ fail : {
 }
 }
 
+int rd_read_file(const char *path, size_t max, bool nofollow, uint8_t **out, size_t *len)
+{
+	return read_whole(path, max, false, out, len, NULL, nofollow ? O_NOFOLLOW : 0);
+}
+
+const char *rd_read_err(int e)
+{
+	return read_err(e);
+}
+
 /* Public key file of the recall tool: "recall-ed25519-public <base64 of 32 bytes> [comment]". */
 const char *rd_pubkey_parse(const uint8_t *buf, size_t n, uint8_t pk[static RC_PK_LEN])
 {
@@ -133,7 +143,7 @@ static int load_pubkey(const char *path, uint8_t pk[static RC_PK_LEN], char *err
 {
 	uint8_t *buf;
 	size_t n;
-	if (read_whole(path, 4096, false, &buf, &n, NULL) < 0)
+	if (read_whole(path, 4096, false, &buf, &n, NULL, 0) < 0)
 		return fail(err, cap, RD_LOAD_IO, "feed-key %s: %s", path, read_err(errno));
 	const char *why = rd_pubkey_parse(buf, n, pk);
 	free(buf);
@@ -147,7 +157,7 @@ static int load_anchors(const char *path, struct rc_anchors *a, char *err, size_
 	uint8_t *buf;
 	size_t n;
 	struct rc_diag d = {0, NULL};
-	if (read_whole(path, 4096, false, &buf, &n, NULL) < 0)
+	if (read_whole(path, 4096, false, &buf, &n, NULL, 0) < 0)
 		return fail(err, cap, RD_LOAD_IO, "anchors %s: %s", path, read_err(errno));
 	int e = rc_anchors_decode(a, buf, n, &d);
 	free(buf);
@@ -183,7 +193,7 @@ static int load_rotations(struct rd_state *st, const struct rd_config *cfg, bool
 		struct rc_cose_sign m;
 		struct rc_rotation rot;
 		struct rc_diag d = {0, NULL};
-		if (read_whole(path, RC_NOTICE_MAX, false, &r->bytes, &r->len, NULL) < 0)
+		if (read_whole(path, RC_NOTICE_MAX, false, &r->bytes, &r->len, NULL, 0) < 0)
 			return fail(err, cap, errno == EFBIG ? RD_LOAD_ROTATION : RD_LOAD_IO,
 				    "rotation %s: %s", path,
 				    errno == EFBIG ? "too large for an answer" : read_err(errno));
@@ -258,6 +268,7 @@ void rd_state_free(struct rd_state *st)
 	if (!st)
 		return;
 	feedmap_put(st->fm);
+	rd_log_free(st->log);
 	for (size_t i = 0; i < st->nrot; i++)
 		free(st->rot[i].bytes);
 	if (st->cfg && --st->cfg->refs == 0) {
@@ -298,7 +309,7 @@ int rd_state_load(struct rd_state **out, struct rd_config *cfg, const struct rd_
 		goto out;
 	}
 	fm->refs = 1;
-	if (read_whole(feed, RD_FEED_MAX, true, &fm->map, &fm->len, &fm->maplen) < 0) {
+	if (read_whole(feed, RD_FEED_MAX, true, &fm->map, &fm->len, &fm->maplen, 0) < 0) {
 		rc = fail(err, cap, RD_LOAD_IO, "feed %s: %s", feed, read_err(errno));
 		free(fm);
 		fm = NULL;
@@ -360,6 +371,7 @@ int rd_state_load(struct rd_state **out, struct rd_config *cfg, const struct rd_
 		fm->loaded_at = now;
 	}
 	st->fm = fm;
+	rd_log_load(st, cur, chrooted);
 	cfg->refs++;
 	*out = st;
 	return RD_LOAD_OK;

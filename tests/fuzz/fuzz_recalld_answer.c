@@ -6,7 +6,8 @@
  * recalld answers. It is answered by two workers, one with the cache and one without, then once
  * more with other nonce bytes, then once more as it was.
  * Properties: never crash or leak; no answer is larger than its request; an answer decodes,
- * echoes the request's nonce and has a type the request calls for; the worker with the cache
+ * echoes the request's nonce and has a type the request calls for (a proof request, with no
+ * log here, gets retry-later, rotate or unsupported); the worker with the cache
  * answers exactly as the one without (byte for byte, same event-log lines); every event-log
  * line is one JSON object of printable ASCII.
  * With RECALL_WRITE_SEEDS=<corpus root> it writes its seed corpus (recalld_answer/) first. */
@@ -94,6 +95,13 @@ static void write_seeds(void)
 	if (rc_checkin_encode(&c, b) != RC_OK)
 		abort();
 	seed("full-identity", b, sizeof(b));
+	struct rc_proofreq q;
+	memset(&q, 0, sizeof(q));
+	memset(q.leaf, 0x42, sizeof(q.leaf));
+	q.anchor_epoch = 2;
+	if (rc_proofreq_encode(&q, b) != RC_OK)
+		abort();
+	seed("proof-request", b, sizeof(b)); /* no log in this world: retry-later */
 	world_checkin(b, "cam-1", "1.2.3", 2, 3);
 	b[RC_CHECKIN_SIZE - 1] = 1; /* a non-zero pad byte */
 	tu_write_seed("recalld_answer", "pad-nonzero", b, sizeof(b));
@@ -183,6 +191,18 @@ static void answer(const uint8_t *req)
 		return;
 	struct rc_checkin c;
 	struct rc_answer a;
+	if (rc_msg_peek_type(req, RC_CHECKIN_SIZE) == RC_MSG_PROOF_REQUEST) {
+		/* this world has no log: never a proof, never a check-in's answer */
+		struct rc_proofreq q;
+		int pe = rc_proofreq_decode(&q, req, RC_CHECKIN_SIZE, NULL);
+		if ((pe != RC_OK && pe != RC_ERR_VERSION) ||
+		    rc_answer_decode(&a, a1, n1, NULL) != RC_OK ||
+		    memcmp(a.nonce, q.nonce, RC_NONCE_LEN) ||
+		    (a.type != RC_MSG_RETRY && a.type != RC_MSG_ROTATE &&
+		     a.type != RC_MSG_UNSUPPORTED))
+			fail("a wrong answer to a proof request", req);
+		return;
+	}
 	int e = rc_checkin_decode(&c, req, RC_CHECKIN_SIZE, NULL);
 	if (e != RC_OK && e != RC_ERR_VERSION)
 		fail("an answer to a request that does not decode", req);

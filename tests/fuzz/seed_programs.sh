@@ -1,9 +1,9 @@
 #!/bin/sh
 # Writes the seed corpora of the programs' fuzz targets (fuzz_tool_*.c, fuzz_agentd_*.c,
-# fuzz_recalld_answer.c) into corpus/: the real records of tests/data (NVD, CVE 5, a few KEV
+# fuzz_recalld_answer.c, fuzz_recalld_proof.c) into corpus/: the real records of tests/data (NVD, CVE 5, a few KEV
 # entries, notice descriptions and import drafts; origins and licences in tests/data/SOURCES)
-# and small hand-written inputs. The check-in seeds of recalld_answer come from the target
-# itself (RECALL_WRITE_SEEDS).
+# and small hand-written inputs. The check-in seeds of recalld_answer (and the proof requests of
+# recalld_proof) come from the targets themselves (RECALL_WRITE_SEEDS).
 # Usage: tests/fuzz/seed_programs.sh BUILD_DIR   (a build that has fuzz_recalld_answer)
 set -eu
 B=$(cd "$1" && pwd)
@@ -13,7 +13,7 @@ D=../data
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 for c in tool_import_nvd tool_import_cve5 tool_import_kev tool_import_map tool_notice_json \
-	agentd_ctl agentd_identity agentd_config recalld_answer; do
+	agentd_ctl agentd_identity agentd_config recalld_answer recalld_proof; do
 	rm -rf "${C:?}/$c"
 	mkdir -p "$C/$c"
 done
@@ -147,7 +147,8 @@ printf '{"id": "n1", "action": "qu\\\nake it"}' >"$C/tool_notice_json/found-newl
 # --- recalld answers: the target writes its check-in seeds.
 printf 'x' >"$T/one"
 RECALL_WRITE_SEEDS=$PWD/$C "$B/tests/fuzz/fuzz_recalld_answer" "$T/one" >/dev/null
+RECALL_WRITE_SEEDS=$PWD/$C "$B/tests/fuzz/fuzz_recalld_proof" "$T/one" >/dev/null
 for c in tool_import_nvd tool_import_cve5 tool_import_kev tool_import_map tool_notice_json \
-	agentd_ctl agentd_identity agentd_config recalld_answer; do
+	agentd_ctl agentd_identity agentd_config recalld_answer recalld_proof; do
 	echo "$c: $(ls "$C/$c" | wc -l) seeds"
 done

@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "rdfix.h"
+#include "recall/tlog.h"
 
 void rdfix_defaults(struct rdfix_opts *o)
 {
@@ -20,9 +22,65 @@ void rdfix_defaults(struct rdfix_opts *o)
 	o->epoch = 1;
 }
 
+bool rdfix_has_log;
+struct rc_log_policy rdfix_log;
+
 int rdfix_anchors(struct rc_anchors *a, struct fx_key keys[RDFIX_N], uint64_t epoch)
 {
-	return fx_anchors(a, keys, RDFIX_N, RDFIX_K, epoch, (uint8_t)(0x40 + 3 * (epoch % 40)));
+	int e = fx_anchors(a, keys, RDFIX_N, RDFIX_K, epoch, (uint8_t)(0x40 + 3 * (epoch % 40)));
+	if (!e && rdfix_has_log)
+		e = rc_anchors_set_log(a, &rdfix_log);
+	return e;
+}
+
+void rdfix_witness(struct rc_note_key *k, uint8_t sk[64], unsigned i)
+{
+	struct fx_key fk;
+	char name[32];
+	fx_key(&fk, (uint8_t)(RDFIX_WITNESS_SEED + i));
+	snprintf(name, sizeof(name), "w%u.example", i);
+	rc_note_key_init(k, name, strlen(name), RC_NOTE_ALG_COSIG, fk.pk);
+	memcpy(sk, fk.sk, 64);
+}
+
+int rdfix_log_world(const char *origin, const uint8_t log_pk[32], unsigned nwit, unsigned quorum,
+		    uint32_t max_age)
+{
+	struct rc_log_policy *p = &rdfix_log;
+	memset(p, 0, sizeof(*p));
+	if (strlen(origin) > RC_LOG_NAME_MAX || nwit > RC_LOG_WITNESS_MAX)
+		return RC_ERR_INVALID;
+	snprintf(p->origin, sizeof(p->origin), "%s", origin);
+	memcpy(p->log_pk, log_pk, 32);
+	for (unsigned i = 0; i < nwit; i++) {
+		struct rc_note_key k;
+		uint8_t sk[64];
+		rdfix_witness(&k, sk, i);
+		snprintf(p->wit[i].name, sizeof(p->wit[i].name), "%.64s", k.name);
+		memcpy(p->wit[i].pk, k.pk, 32);
+	}
+	p->nwit = nwit;
+	p->quorum = quorum;
+	p->max_age = max_age;
+	rdfix_has_log = true;
+	struct rc_anchors a; /* validate once */
+	struct fx_key keys[RDFIX_N];
+	return rdfix_anchors(&a, keys, 1);
+}
+
+int rdfix_cosign(char *buf, size_t cap, size_t *len, unsigned i, uint64_t t)
+{
+	struct rc_note n;
+	struct rc_note_key k;
+	uint8_t sk[64], sig[RC_COSIG_LEN];
+	rdfix_witness(&k, sk, i);
+	int e = rc_note_parse(&n, buf, *len, NULL);
+	if (!e)
+		e = rc_cosig_sign(sig, t, n.text, n.text_len, &k, sk);
+	if (!e)
+		e = rc_note_append_sig(buf, cap, len, k.name, k.name_len, k.keyid, sig,
+				       sizeof(sig));
+	return e;
 }
 
 int rdfix_notice(uint8_t *out, size_t cap, size_t *len, unsigned i, uint64_t now, uint64_t epoch,
@@ -157,6 +215,14 @@ int rdfix_write_dir(const char *dir, const struct rdfix_opts *o, bool rotations)
 		rc = -1;
 	if (!rc)
 		rc = write_file(dir, "anchors", buf, n);
+	for (unsigned i = 1; !rc && rdfix_has_log && i <= o->nnotices; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "n%u.notice", i);
+		if (rdfix_notice(buf, sizeof(buf), &n, i, o->now, o->epoch, RDFIX_K))
+			rc = -1;
+		else
+			rc = write_file(dir, name, buf, n);
+	}
 	for (uint64_t e = 0; !rc && rotations && e < o->epoch; e++) {
 		char name[32];
 		snprintf(name, sizeof(name), "rot-%llu", (unsigned long long)e);
@@ -165,5 +231,88 @@ int rdfix_write_dir(const char *dir, const struct rdfix_opts *o, bool rotations)
 		else
 			rc = write_file(dir, name, buf, n);
 	}
+	return rc;
+}
+
+void rdfix_log_key(struct rc_note_key *k, uint8_t sk[64])
+{
+	struct fx_key fk;
+	fx_key(&fk, RDFIX_LOG_SEED);
+	rc_note_key_init(k, RDFIX_LOG_ORIGIN, strlen(RDFIX_LOG_ORIGIN), RC_NOTE_ALG_ED25519, fk.pk);
+	memcpy(sk, fk.sk, 64);
+}
+
+/* Write the hashes of one tile (level 0 or 1) of the tree; dirs made as needed. */
+static int write_tile(const char *dir, int level, uint64_t index, unsigned width,
+		      const uint8_t (*h)[32])
+{
+	char rel[RC_TLOG_PATH_MAX], path[4200];
+	if (rc_tlog_tile_path(rel, sizeof(rel), level, index, width) != RC_OK)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	for (char *q = path + strlen(dir) + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = 0;
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*q = '/';
+	}
+	char *slash = strrchr(path, '/');
+	*slash = 0;
+	return write_file(path, slash + 1, h, (size_t)width * 32);
+}
+
+int rdfix_write_log(const char *dir, const struct rdfix_opts *o, uint64_t size, uint64_t at,
+		    unsigned nlogged, unsigned ncosig, uint64_t t0)
+{
+	char d[4096];
+	uint8_t(*leaf)[32] = calloc(size ? size : 1, 32);
+	uint8_t up[256][32], root[32], nb[RC_NOTICE_MAX];
+	int rc = leaf && size < 65536 && at + nlogged <= size ? 0 : -1;
+	snprintf(d, sizeof(d), "%s/tlog", dir);
+	if (!rc && mkdir(d, 0755) < 0 && errno != EEXIST)
+		rc = -1;
+	for (uint64_t i = 0; !rc && i < size; i++) {
+		char e[32];
+		size_t n;
+		if (i >= at && i < at + nlogged) {
+			unsigned k = (unsigned)(i - at) + 1;
+			rc =
+			    rdfix_notice(nb, sizeof(nb), &n, k, o->now, o->epoch, RDFIX_K) ? -1 : 0;
+			rc_tlog_leaf_hash(leaf[i], nb, n);
+		} else {
+			n = (size_t)snprintf(e, sizeof(e), "entry %llu", (unsigned long long)i);
+			rc_tlog_leaf_hash(leaf[i], (const uint8_t *)e, n);
+		}
+	}
+	for (uint64_t t = 0; !rc && t * 256 < size; t++) {
+		unsigned w = size - t * 256 >= 256 ? 256 : (unsigned)(size - t * 256);
+		rc = write_tile(d, 0, t, w, (const uint8_t(*)[32])leaf[t * 256]);
+		if (!rc && w == 256)
+			rc = rc_tlog_root_of_leaves(up[t], (const uint8_t(*)[32])leaf[t * 256], 256)
+				 ? -1
+				 : 0;
+	}
+	if (!rc && size >= 256)
+		rc = write_tile(d, 1, 0, (unsigned)(size / 256), (const uint8_t(*)[32])up);
+	if (!rc)
+		rc = rc_tlog_root_of_leaves(root, (const uint8_t(*)[32])leaf, size) ? -1 : 0;
+	free(leaf);
+	struct rc_checkpoint c = {
+	    .origin = RDFIX_LOG_ORIGIN, .origin_len = strlen(RDFIX_LOG_ORIGIN), .size = size};
+	memcpy(c.root, root, 32);
+	char text[512], note[4096];
+	size_t tl, nl;
+	struct rc_note_key k;
+	uint8_t sk[64];
+	rdfix_log_key(&k, sk);
+	if (!rc && (rc_checkpoint_format(text, sizeof(text), &tl, &c) ||
+		    rc_note_sign(note, sizeof(note), &nl, text, tl, &k, sk)))
+		rc = -1;
+	for (unsigned i = 0; !rc && i < ncosig; i++)
+		rc = rdfix_cosign(note, sizeof(note), &nl, i, t0 + i) ? -1 : 0;
+	if (!rc)
+		rc = write_file(d, "checkpoint", note, nl);
 	return rc;
 }

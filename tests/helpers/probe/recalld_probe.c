@@ -1,16 +1,21 @@
 /* recalld-probe: the integration tests' client for recalld (loopback only).
  *   recalld-probe fixture DIR [-s serial] [-n notices] [-x expiry-seconds] [-E epoch] [-R]
  *                              [-C sig|truncate|wrongkey|notice|anchors] [-T now]
+ *                              [-L log.pub -O origin -W witnesses -Q quorum [-M max-age]]
+ *   recalld-probe cosign CHECKPOINT -w WITNESS [-w WITNESS...] [-t time]
  *   recalld-probe send [-6] [-a ADDR] -p PORT [-k checkin|short|oversized|garbage|version|empty]
  *                      [-m model] [-f fwver] [-E epoch] [-n count] [-d seconds] [-w window]
  *                      [-S sockets] [-x expected kinds,comma,separated|none] [-A anchors]
- *                      [-r min-serial] [-t timeout-ms]
+ *                      [-r min-serial] [-t timeout-ms] [-k proof (-N notice | -l leafhex)]
  *   recalld-probe raw -p PORT -s SOURCE [-P source-port] [-n count]   (root: forged source)
  * SIGUSR1 ends a send early (it stops sending, waits for what is outstanding and reports).
  * send prints one line of counts and exits 0 only when every request got exactly one answer
  * of an expected kind (or, with -x none, no answer at all), never larger than the request and
  * echoing its nonce; with -A the notices of recalled answers must verify against the anchors
- * and cover the device. */
+ * and cover the device, and the proofs of proof answers must verify for the notice -N.
+ * fixture with -L gives every anchor set the log policy (log key from log.pub, witnesses of
+ * rdfix_witness) and writes the notices as DIR/n<i>.notice; cosign appends witness cosignatures
+ * (deterministic keys) to a checkpoint note, atomically. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -25,6 +30,8 @@
 #include <sodium.h>
 
 #include "rdfix.h"
+#include "recall/logproof.h"
+#include "recall/tlog.h"
 
 #define MAX_SOCKS  32
 #define MAX_WINDOW 4096
@@ -56,9 +63,27 @@ static int fixture(int argc, char **argv)
 	struct rdfix_opts o;
 	bool rot = false;
 	int c;
+	const char *logpub = NULL, *origin = "example.org/recall-log";
+	unsigned nwit = 2, quorum = 2;
+	uint32_t max_age = 86400;
 	rdfix_defaults(&o);
-	while ((c = getopt(argc, argv, "s:n:x:E:RC:T:")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:x:E:RC:T:L:O:W:Q:M:")) != -1) {
 		switch (c) {
+		case 'L':
+			logpub = optarg;
+			break;
+		case 'O':
+			origin = optarg;
+			break;
+		case 'W':
+			nwit = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'Q':
+			quorum = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'M':
+			max_age = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
 		case 'T':
 			o.now = strtoull(optarg, NULL, 10);
 			break;
@@ -88,11 +113,35 @@ static int fixture(int argc, char **argv)
 		fprintf(stderr, "usage: recalld-probe fixture DIR [options]\n");
 		return 2;
 	}
+	if (logpub) {
+		uint8_t pk[RC_PK_LEN];
+		char line[256] = "", b64[64];
+		FILE *f = fopen(logpub, "r");
+		size_t bl = 0;
+		if (f && fgets(line, sizeof(line), f) &&
+		    sscanf(line, "recall-ed25519-public %63s", b64) == 1 &&
+		    sodium_base642bin(pk, sizeof(pk), b64, strlen(b64), NULL, &bl, NULL,
+				      sodium_base64_VARIANT_ORIGINAL) == 0 &&
+		    bl == RC_PK_LEN) {
+			fclose(f);
+			f = NULL;
+		} else {
+			fprintf(stderr, "recalld-probe: %s: not a public key file\n", logpub);
+			if (f)
+				fclose(f);
+			return 2;
+		}
+		if (rdfix_log_world(origin, pk, nwit, quorum, max_age) != RC_OK) {
+			fprintf(stderr, "recalld-probe: the log policy is not valid\n");
+			return 2;
+		}
+	}
 	return rdfix_write_dir(argv[optind], &o, rot) ? 1 : 0;
 }
 
-static const char *const kind_names[] = {"?",     "checkin",     "clear", "recalled",
-					 "retry", "unsupported", "rotate"};
+static const char *const kind_names[] = {
+    "?", "checkin", "clear", "recalled", "retry", "unsupported", "rotate", "proofrequest", "proof"};
+#define NKINDS 9
 
 struct send_opts {
 	int family;
@@ -102,6 +151,9 @@ struct send_opts {
 	uint64_t epoch, count, min_serial;
 	double duration;
 	unsigned window, nsocks, timeout_ms;
+	uint8_t leaf[32]; /* -k proof: the leaf hash asked for */
+	uint8_t *entry;   /* -N: the notice whose proofs must verify (with -A) */
+	size_t entry_len;
 };
 
 static size_t make_request(const struct send_opts *o, uint8_t *buf, size_t cap, uint8_t *nonce)
@@ -117,6 +169,18 @@ static size_t make_request(const struct send_opts *o, uint8_t *buf, size_t cap, 
 	c.id.fwver = rc_str_c(o->fwver);
 	if (!strcmp(o->kind, "empty"))
 		return 0;
+	if (!strcmp(o->kind, "proof")) {
+		struct rc_proofreq q;
+		memset(&q, 0, sizeof(q));
+		memcpy(q.nonce, c.nonce, RC_NONCE_LEN);
+		memcpy(q.leaf, o->leaf, sizeof(q.leaf));
+		q.anchor_epoch = o->epoch;
+		if (rc_proofreq_encode(&q, buf) != RC_OK) {
+			fprintf(stderr, "recalld-probe: cannot encode the proof request\n");
+			exit(2);
+		}
+		return RC_CHECKIN_SIZE;
+	}
 	if (!strcmp(o->kind, "short") || !strcmp(o->kind, "garbage")) {
 		size_t n = o->kind[0] == 's' ? 200 : RC_CHECKIN_SIZE;
 		randombytes_buf(buf, n);
@@ -145,17 +209,49 @@ static bool expected(const char *list, unsigned type)
 	char buf[128];
 	snprintf(buf, sizeof(buf), ",%s,", list);
 	char k[32];
-	snprintf(k, sizeof(k), ",%s,", type < 7 ? kind_names[type] : "?");
+	snprintf(k, sizeof(k), ",%s,", type < NKINDS ? kind_names[type] : "?");
 	return strstr(buf, k) != NULL;
 }
 
 static int send_main(int argc, char **argv)
 {
-	struct send_opts o = {AF_INET, NULL, 0, "checkin", "cam-1", "9.9.9", "clear", NULL,
-			      1,       1,    0, 0,         32,      1,       2000};
+	struct send_opts o = {.family = AF_INET,
+			      .kind = "checkin",
+			      .model = "cam-1",
+			      .fwver = "9.9.9",
+			      .expect = "clear",
+			      .epoch = 1,
+			      .count = 1,
+			      .window = 32,
+			      .nsocks = 1,
+			      .timeout_ms = 2000};
 	int c;
-	while ((c = getopt(argc, argv, "6a:p:k:m:f:E:n:d:w:S:x:A:r:t:")) != -1) {
+	while ((c = getopt(argc, argv, "6a:p:k:m:f:E:n:d:w:S:x:A:r:t:N:l:")) != -1) {
 		switch (c) {
+		case 'N': {
+			static uint8_t entry[RC_NOTICE_MAX + 1];
+			FILE *f = fopen(optarg, "rb");
+			o.entry = entry;
+			o.entry_len = f ? fread(entry, 1, sizeof(entry), f) : 0;
+			if (f)
+				fclose(f);
+			if (!o.entry_len || o.entry_len > RC_NOTICE_MAX) {
+				fprintf(stderr, "recalld-probe: %s: not a notice file\n", optarg);
+				return 2;
+			}
+			rc_tlog_leaf_hash(o.leaf, o.entry, o.entry_len);
+			break;
+		}
+		case 'l': {
+			size_t bl = 0;
+			if (sodium_hex2bin(o.leaf, sizeof(o.leaf), optarg, strlen(optarg), NULL,
+					   &bl, NULL) ||
+			    bl != sizeof(o.leaf)) {
+				fprintf(stderr, "recalld-probe: -l: 64 hex digits\n");
+				return 2;
+			}
+			break;
+		}
 		case 'a':
 			o.addr = optarg;
 			break;
@@ -262,7 +358,8 @@ static int send_main(int argc, char **argv)
 	static struct req reqs[MAX_SOCKS][MAX_WINDOW];
 	unsigned per = o.window;
 	uint64_t sent = 0, answered = 0, lost = 0, wrong = 0, bigger = 0, badnonce = 0;
-	uint64_t kinds[8] = {0}, smin = UINT64_MAX, smax = 0, outstanding = 0, badnotice = 0;
+	uint64_t kinds[NKINDS] = {0}, smin = UINT64_MAX, smax = 0, outstanding = 0, badnotice = 0;
+	uint64_t badproof = 0, abytes = 0;
 	uint64_t start = now_ms(), deadline = start + (uint64_t)(o.duration * 1000);
 	uint8_t buf[1500], ans[2048];
 	struct rc_identity id;
@@ -323,9 +420,20 @@ static int send_main(int argc, char **argv)
 				r->used = false;
 				outstanding--;
 				answered++;
+				abytes += (uint64_t)n;
 				if ((size_t)n > r->len)
 					bigger++;
-				kinds[a.type < 7 ? a.type : 0]++;
+				kinds[a.type < NKINDS ? a.type : 0]++;
+				if (a.type == RC_MSG_PROOF && o.anchors && o.entry) {
+					struct rc_logproof lp;
+					uint32_t wn = 0;
+					if (rc_logproof_decode(&lp, a.blob, a.blob_len, NULL) ||
+					    rc_logproof_verify(&anchors, o.entry, o.entry_len, &lp,
+							       (uint64_t)time(NULL), true, &wn,
+							       NULL) != RC_OK ||
+					    wn < anchors.log.quorum)
+						badproof++;
+				}
 				if (a.type == RC_MSG_CLEAR) {
 					smin = a.serial < smin ? a.serial : smin;
 					smax = a.serial > smax ? a.serial : smax;
@@ -357,15 +465,16 @@ static int send_main(int argc, char **argv)
 	}
 	printf("sent=%llu answered=%llu lost=%llu wrong=%llu bigger=%llu badnonce=%llu "
 	       "badnotice=%llu clear=%llu recalled=%llu retry=%llu unsupported=%llu rotate=%llu "
-	       "serial_min=%llu serial_max=%llu ms=%llu\n",
+	       "serial_min=%llu serial_max=%llu proof=%llu badproof=%llu bytes=%llu ms=%llu\n",
 	       (unsigned long long)sent, (unsigned long long)answered, (unsigned long long)lost,
 	       (unsigned long long)wrong, (unsigned long long)bigger, (unsigned long long)badnonce,
 	       (unsigned long long)badnotice, (unsigned long long)kinds[2],
 	       (unsigned long long)kinds[3], (unsigned long long)kinds[4],
 	       (unsigned long long)kinds[5], (unsigned long long)kinds[6],
 	       (unsigned long long)(smin == UINT64_MAX ? 0 : smin), (unsigned long long)smax,
-	       (unsigned long long)(now_ms() - start));
-	bool ok = wrong == 0 && bigger == 0 && badnonce == 0 && badnotice == 0 &&
+	       (unsigned long long)kinds[RC_MSG_PROOF], (unsigned long long)badproof,
+	       (unsigned long long)abytes, (unsigned long long)(now_ms() - start));
+	bool ok = wrong == 0 && bigger == 0 && badnonce == 0 && badnotice == 0 && badproof == 0 &&
 		  (none ? answered == 0 : lost == 0 && answered == sent);
 	return ok ? 0 : 1;
 }
@@ -491,6 +600,46 @@ static int raw_main(int argc, char **argv)
 	return 0;
 }
 
+/* cosign CHECKPOINT -w I [-w J...] [-t time]: witness I's cosignature appended (atomically). */
+static int cosign_main(int argc, char **argv)
+{
+	unsigned wit[RC_LOG_WITNESS_MAX], nw = 0;
+	uint64_t t = (uint64_t)time(NULL);
+	int c;
+	while ((c = getopt(argc, argv, "w:t:")) != -1) {
+		if (c == 'w' && nw < RC_LOG_WITNESS_MAX)
+			wit[nw++] = (unsigned)strtoul(optarg, NULL, 10);
+		else if (c == 't')
+			t = strtoull(optarg, NULL, 10);
+		else
+			return 2;
+	}
+	if (optind + 1 != argc || !nw) {
+		fprintf(stderr, "usage: recalld-probe cosign CHECKPOINT -w WITNESS... [-t time]\n");
+		return 2;
+	}
+	const char *path = argv[optind];
+	static char buf[RC_NOTE_MAX_LEN];
+	FILE *f = fopen(path, "rb");
+	size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	for (unsigned i = 0; i < nw; i++) {
+		if (!len || rdfix_cosign(buf, sizeof(buf), &len, wit[i], t) != RC_OK) {
+			fprintf(stderr, "recalld-probe: %s: cannot cosign\n", path);
+			return 1;
+		}
+	}
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.cosign", path);
+	f = fopen(tmp, "wb");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0 || rename(tmp, path) != 0) {
+		perror(path);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (sodium_init() < 0)
@@ -501,6 +650,8 @@ int main(int argc, char **argv)
 		return send_main(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "raw"))
 		return raw_main(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "cosign"))
+		return cosign_main(argc - 1, argv + 1);
 	fprintf(stderr, "usage: recalld-probe fixture DIR [options] | send -p PORT [options]\n");
 	return 2;
 }
