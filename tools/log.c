@@ -18,7 +18,7 @@
 #include "signed.h"
 #include "util.h"
 
-#define ENTRY_MAX 65535 /* entry bundles carry a 16-bit length */
+#define ENTRY_MAX LOG_ENTRY_MAX
 
 static const char create_usage[] =
     "usage: recall log create --origin NAME --key LOGKEY DIR\n"
@@ -239,29 +239,22 @@ static int load_tails(struct logstore *ls, struct tails *t)
 		return -1;
 	/* The bundle must hold exactly the entries its name says, and they must be the entries
 	 * whose hashes the (root-checked) level-0 tile holds: the log's tail is all authentic. */
-	size_t off = 0;
-	for (unsigned i = 0; i < t->entries; i++) {
-		size_t el = len - off < 2 ? 0 : (size_t)b[off] << 8 | b[off + 1];
-		uint8_t leaf[RC_TLOG_HASH_LEN];
-		if (len - off < 2 || len - off - 2 < el) {
-			warnx_("%s: byte %zu: entry %u truncated", path, off, i);
-			free(b);
-			return -1;
-		}
-		rc_tlog_leaf_hash(leaf, b + off + 2, el);
-		if (memcmp(leaf, t->hash[0][i], RC_TLOG_HASH_LEN) != 0) {
-			warnx_("%s: byte %zu: entry %u is not the one the log's hashes name", path,
-			       off, i);
-			free(b);
-			return -1;
-		}
-		off += 2 + el;
-	}
-	if (off != len) {
-		warnx_("%s: byte %zu: more than the %u entries its name says", path, off,
-		       t->entries);
+	size_t off[RC_TLOG_TILE_WIDTH], el[RC_TLOG_TILE_WIDTH], bad;
+	const char *why;
+	if (log_bundle_split(b, len, t->entries, off, el, &bad, &why) < 0) {
+		warnx_("%s: byte %zu: %s", path, bad, why);
 		free(b);
 		return -1;
+	}
+	for (unsigned i = 0; i < t->entries; i++) {
+		uint8_t leaf[RC_TLOG_HASH_LEN];
+		rc_tlog_leaf_hash(leaf, b + off[i], el[i]);
+		if (memcmp(leaf, t->hash[0][i], RC_TLOG_HASH_LEN) != 0) {
+			warnx_("%s: byte %zu: entry %u is not the one the log's hashes name", path,
+			       off[i] - 2, i);
+			free(b);
+			return -1;
+		}
 	}
 	memcpy(t->bundle, b, len);
 	t->bundle_len = len;
@@ -446,6 +439,7 @@ static const struct subcmd log_cmds[] = {
     {"checkpoint", log_checkpoint, "print the signed checkpoint"},
     {"proof", log_proof, "inclusion or consistency proof from the log's tiles"},
     {"verify", log_verify, "check a checkpoint, an inclusion or a consistency proof"},
+    {"monitor", log_monitor, "follow a log (directory or URL), check it, print new entries"},
     {"vkey", log_vkey, "print the verifier key of a log public key"},
     {"witness", log_witness, "get the checkpoint cosigned by witnesses (c2sp.org/tlog-witness)"},
     {NULL, NULL, NULL},

@@ -196,3 +196,26 @@ int log_load_vkey(const char *arg, struct rc_note_key *k)
 	}
 	return 0;
 }
+
+int log_bundle_split(const uint8_t *b, size_t len, unsigned want, size_t off[RC_TLOG_TILE_WIDTH],
+		     size_t n[RC_TLOG_TILE_WIDTH], size_t *bad, const char **why)
+{
+	size_t o = 0;
+	for (unsigned i = 0; i < want && i < RC_TLOG_TILE_WIDTH; i++) {
+		size_t el = len - o < 2 ? 0 : (size_t)b[o] << 8 | b[o + 1];
+		if (len - o < 2 || len - o - 2 < el) {
+			*bad = o;
+			*why = "entry truncated";
+			return -1;
+		}
+		off[i] = o + 2;
+		n[i] = el;
+		o += 2 + el;
+	}
+	if (want < 1 || want > RC_TLOG_TILE_WIDTH || o != len) {
+		*bad = o;
+		*why = "more than the entries its name says";
+		return -1;
+	}
+	return 0;
+}

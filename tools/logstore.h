@@ -44,4 +44,13 @@ int log_load_vkey(const char *arg, struct rc_note_key *k);
 int log_check_note(const char *what, const char *buf, size_t len, const struct rc_note_key *k,
 		   struct rc_note *n, struct rc_checkpoint *c);
 
+/* Largest entry and entry bundle: entries carry a 16-bit length. */
+#define LOG_ENTRY_MAX  65535
+#define LOG_BUNDLE_MAX ((size_t)RC_TLOG_TILE_WIDTH * (2 + LOG_ENTRY_MAX))
+/* Splits an entry bundle (b, len) that must hold exactly want (1..256) entries, each a 16-bit
+ * big-endian length and its bytes: off[i], n[i] locate entry i. -1 with *bad the byte offset
+ * of the fault and why (a static string) on anything else. */
+int log_bundle_split(const uint8_t *b, size_t len, unsigned want, size_t off[RC_TLOG_TILE_WIDTH],
+		     size_t n[RC_TLOG_TILE_WIDTH], size_t *bad, const char **why);
+
 #endif

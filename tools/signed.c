@@ -275,9 +275,9 @@ void kids_report(const struct rc_cose_sign *m, json_t *arr)
 	}
 }
 
-void json_print(json_t *j)
+static void json_emit(json_t *j, size_t flags)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(j, flags | JSON_PRESERVE_ORDER);
 	size_t len = s ? strlen(s) : 0;
 	char *esc = s ? malloc(RC_TEXT_SAFE_CAP(len)) : NULL;
 	/* Strings may hold notice text or record fields. jansson escapes C0 only; each run of
@@ -301,6 +301,16 @@ void json_print(json_t *j)
 	free(esc);
 	free(s);
 	json_decref(j);
+}
+
+void json_print(json_t *j)
+{
+	json_emit(j, JSON_INDENT(2));
+}
+
+void json_print_line(json_t *j)
+{
+	json_emit(j, JSON_COMPACT);
 }
 
 bool looks_signed(const uint8_t *buf, size_t n)

@@ -79,5 +79,7 @@ json_t *anchors_json(const struct rc_anchors *a);
 /* Print a JSON value on stdout (indented) and free it; C1, bidi and invisible characters in
  * strings are written as \u escapes (rc_text_safe). */
 void json_print(json_t *j);
+/* The same on one line (JSON Lines: one object per line, for streams). */
+void json_print_line(json_t *j);
 
 #endif

@@ -5,8 +5,8 @@
 for c in keygen "anchors create" "anchors show" "anchors rotate" "anchors sign" \
 	"anchors merge" "anchors verify" "notice create" "notice sign" "notice merge" \
 	"notice verify" "notice show" "feed build" "feed verify" "feed show" "feed lookup" \
-	"log create" "log append" "log checkpoint" "log proof" "log verify" "log vkey" \
-	"log witness"; do
+	"log create" "log append" "log checkpoint" "log proof" "log verify" "log monitor" \
+	"log vkey" "log witness"; do
 	# shellcheck disable=SC2086
 	expect 0 "$R" $c --help && has out "usage: recall $c"
 	# shellcheck disable=SC2086

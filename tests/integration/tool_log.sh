@@ -12,13 +12,7 @@ setup_authority
 notice() {
 	i=$1
 	shift
-	python3 - "$DATA/cam.json" "n$i.json" "$i" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-d["id"] = "RC-LOG-%s" % sys.argv[3]
-json.dump(d, open(sys.argv[2], "w"))
-PY
-	signed_notice "n$i.json" "n$i.notice" "$@"
+	cam_notice "RC-LOG-$i" Acme "n$i.notice" "$@"
 }
 for i in 1 2 3 4 5 6; do notice "$i" alice bob; done
 notice weak alice

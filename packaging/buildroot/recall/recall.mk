@@ -21,7 +21,7 @@ ifeq ($(BR2_PACKAGE_RECALL_AGENT),y)
 RECALL_DEPENDENCIES += libmnl
 endif
 ifeq ($(BR2_PACKAGE_RECALL_TOOL),y)
-RECALL_DEPENDENCIES += jansson
+RECALL_DEPENDENCIES += jansson libcurl
 endif
 ifeq ($(BR2_PACKAGE_RECALL_RESPONDER),y)
 RECALL_DEPENDENCIES += libmicrohttpd
