@@ -219,7 +219,7 @@ sc_fork_authority() {
 	sc_q "$RECALL" notice sign -k "$A/machine-3/key3.key" "$F/notices/$id.notice" || return 1
 	sc_q "$RECALL" log append --key "$A/log-host/log.key" --anchors "$A/anchors.cbor" \
 		"$F/log" "$F/notices/$id.notice" || return 1
-	cp "$A"/signed/*.notice "$A"/late/*.notice "$F/notices/"
+	cp "$A"/signed/*.notice "$F/notices/"
 	sc_q "$RECALL" feed build -k "$A/feed-host/feed.key" -a "$A/anchors.cbor" -o "$F/feed" \
 		--valid 1d "$F"/notices/*.notice || return 1
 	cp "$A/feed.pub" "$A/anchors.cbor" "$F/"

@@ -36,6 +36,6 @@ sc_scen_fork fw
 
 SC_GROUP=end
 expect "old: still quarantined" sc_state_is old quarantined
-expect "fw: idle, no proof ever accepted, owner never told of a recall" [ "$(sc_state fw)/$(sc_field fw counters.proofs)/$(grep -c recalled "$LAB_DIR/dev-fw/owner.log" 2>/dev/null)" = "idle/0/0" ]
+expect "fw: idle, no proof ever accepted, owner never told of a recall" [ "$(sc_state fw)/$(sc_field fw counters.proofs)/$(cat "$LAB_DIR/dev-fw/owner.log" 2>/dev/null | grep -c recalled)" = "idle/0/0" ]
 [ "$SC_FAIL" -eq 0 ] || sc_dump
 sc_test_end
