@@ -66,8 +66,8 @@ sc_node_feed() {
 # not log it; the rogue node m serves it with a better route. The device verifies the notice,
 # asks m for its proof, gets retry-later, and does not act.
 sc_scen_unlogged() {
-	local d=$1 R=$LAB_DIR/stolen A=$LAB_DIR/authority v m h f u0 q
-	IFS='|' read -r v m h f <<<"$(sc_dev_ident "$d")"
+	local d=$1 R=$LAB_DIR/stolen v m f u0 q
+	IFS="|" read -r v m _ f <<<"$(sc_dev_ident "$d")"
 	mkdir -p "$R"
 	expect "the attacker signs UNLOGGED-1 for $d with authority keys 1 and 3: it meets the threshold" \
 		sc_stolen_notice "$R" "UNLOGGED-1:$v:$m:$f"
@@ -93,8 +93,8 @@ sc_scen_unlogged() {
 	expect "recall query: valid but not logged, not to be acted on (exit 4)" \
 		[ "$q/$(grep -c 'not logged' "$LAB_DIR/q-unlogged.out")" = 4/1 ]
 	sc_metrics m | grep -E '^recalld_(notice_unlogged|proof_requests_total|answers_total\{.*kind="(recalled|retry_later)")' | say_block
-	m_noproof() { [ "$(sc_metric m recalld_proof_requests_total)" -ge 2 ] && [ "$(sc_answers m proof)" = 0 ]; }
-	expect "node m got the proof requests (fw's and the query's) and had no proof to send" m_noproof
+	expect "node m got the proof requests (fw's and the query's) and had no proof to send" \
+		sc_no_proof_sent m 2
 	lab_anycast_withdraw m
 	sc_recalld_stop m
 	say "m's route is gone"
@@ -121,8 +121,8 @@ sc_stolen_notice() {
 # last notice gets a secret recall of device $1 instead (a fork: same size, another root),
 # shown to node b only (nginx picks the view by client address) with a feed that carries it.
 sc_scen_fork() {
-	local d=$1 F=$LAB_DIR/fork A=$LAB_DIR/authority v m h f w rc size u0 l0
-	IFS='|' read -r v m h f <<<"$(sc_dev_ident "$d")"
+	local d=$1 F=$LAB_DIR/fork A=$LAB_DIR/authority v m f w rc size u0 l0
+	IFS='|' read -r v m _ f <<<"$(sc_dev_ident "$d")"
 	size=$(sed -n 2p "$A/log-host/log/checkpoint")
 	expect "the attacker's fork: SECRET-1 for $d appended to the log as it was at size $((size - 1))" \
 		sc_fork_authority "$F" "$A/log-before-late" "SECRET-1:$v:$m:$f"
@@ -152,12 +152,8 @@ sc_scen_fork() {
 	l0=$(sc_metric b 'recalld_log_loads_total{result="quorum"')
 	expect "node b fetches the log it is shown" sc_log_fetch b
 	sc_node_feed b "$F/feed"
-	b_refused() {
-		[ "$(sc_metric b 'recalld_log_loads_total{result="quorum"')" -gt "$l0" ] &&
-			[ "$(sc_metric b "recalld_notice_unlogged ")" = 1 ]
-	}
 	expect "node b's recalld refuses the fork (no witness quorum), keeps the proofs of size $size" \
-		sc_wait 50 b_refused
+		sc_wait 50 sc_log_refused b "$l0"
 	grep 'transparency-log' "$LAB_DIR/isp-b/recalld.log" | tail -n 2 | cut -c1-200 | say_block
 	expect "node b logged the refusal" grep -q 'transparency-log .*refused (quorum' "$LAB_DIR/isp-b/recalld.log"
 	sc_metrics b | grep -E '^recalld_(log_size|log_loads_total\{result="quorum"|log_inconsistent_total|notice_unlogged) ' | say_block
@@ -191,5 +187,15 @@ sc_scen_fork() {
 sc_not_acted() {
 	case $(sc_state "$1") in quarantined | overridden) return 1 ;; esac
 	! sc_any_rule "$1" && ! grep -qs recalled "$LAB_DIR/dev-$1/owner.log"
+}
+# Node $1 got at least $2 proof requests and sent no proof.
+sc_no_proof_sent() {
+	[ "$(sc_metric "$1" recalld_proof_requests_total)" -ge "$2" ] && [ "$(sc_answers "$1" proof)" = 0 ]
+}
+# Node $1 refused a log for want of a witness quorum since that count was $2, and serves one
+# notice without a proof.
+sc_log_refused() {
+	[ "$(sc_metric "$1" 'recalld_log_loads_total{result="quorum"')" -gt "$2" ] &&
+		[ "$(sc_metric "$1" "recalld_notice_unlogged ")" = 1 ]
 }
 unlogged_above() { [ "$(sc_field "$1" counters.unlogged)" -gt "$2" ] 2>/dev/null; }
