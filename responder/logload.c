@@ -34,16 +34,28 @@ const char *rd_log_res_name(int r)
 	return r >= 0 && r < RD_LOGR__COUNT ? res_names[r] : "unknown";
 }
 
-/* Tiles of one log directory for a tree of the given size; the last tile read is kept. */
+#define TILE_LEVELS 8 /* tile levels of trees below 2^62 */
+
+/* One tile held, with the hashes of the complete subtrees inside it as far as asked for:
+ * h[0] the tile's hashes, h[j] the nodes j levels above them. */
+struct tile {
+	int level; /* -2: none */
+	uint64_t index;
+	unsigned width;
+	unsigned built; /* h[1..built] are filled */
+	uint8_t h[RC_TLOG_TILE_H][RC_TLOG_TILE_WIDTH][RC_TLOG_HASH_LEN];
+};
+
+/* Tiles of one log directory for a tree of the given size; the last two tiles read of each
+ * tile level are kept: a proof reads the leaf's tiles and those of the tree's right edge, and
+ * proofs are built in index order. */
 struct tiles {
 	const char *dir;
 	uint64_t size;
-	int level; /* of the tile held (-2: none) */
-	uint64_t index;
-	unsigned width;
-	uint8_t h[RC_TLOG_TILE_WIDTH][RC_TLOG_HASH_LEN];
-	char err[384]; /* the first problem */
-	int res;       /* ... as an rd_log_res */
+	struct tile s[TILE_LEVELS][2];
+	uint8_t next[TILE_LEVELS]; /* the slot to replace */
+	char err[384];             /* the first problem */
+	int res;                   /* ... as an rd_log_res */
 };
 
 static void tile_err(struct tiles *t, int res, const char *path, const char *why)
@@ -54,33 +66,43 @@ static void tile_err(struct tiles *t, int res, const char *path, const char *why
 	t->res = res;
 }
 
-static int tile_load(struct tiles *t, int level, uint64_t index, unsigned width)
+static struct tile *tile_load(struct tiles *t, int level, uint64_t index, unsigned width)
 {
-	if (t->level == level && t->index == index && t->width == width)
-		return RC_OK;
+	if (level < 0 || level >= TILE_LEVELS)
+		return NULL;
+	for (int i = 0; i < 2; i++) {
+		struct tile *h = &t->s[level][i];
+		if (h->level == level && h->index == index && h->width == width) {
+			t->next[level] = (uint8_t)!i;
+			return h;
+		}
+	}
+	struct tile *s = &t->s[level][t->next[level]];
+	t->next[level] ^= 1;
 	char rel[RC_TLOG_PATH_MAX], path[4096 + RC_TLOG_PATH_MAX];
 	if (rc_tlog_tile_path(rel, sizeof(rel), level, index, width) != RC_OK)
-		return RC_ERR_RANGE;
+		return NULL;
 	snprintf(path, sizeof(path), "%s/%s", t->dir, rel);
 	uint8_t *b;
 	size_t n;
+	s->level = -2;
 	if (rd_read_file(path, TILE_BYTES, false, &b, &n) < 0) {
 		tile_err(t, errno == EFBIG ? RD_LOGR_FORMAT : RD_LOGR_IO, path,
 			 errno == EFBIG ? "larger than a tile" : rd_read_err(errno));
-		return RC_ERR_IO;
+		return NULL;
 	}
 	if (n != (size_t)width * RC_TLOG_HASH_LEN) {
 		free(b);
 		tile_err(t, RD_LOGR_FORMAT, path, "not the size its name says");
-		t->level = -2;
-		return RC_ERR_SIZE;
+		return NULL;
 	}
-	memcpy(t->h, b, n);
+	memcpy(s->h[0], b, n);
 	free(b);
-	t->level = level;
-	t->index = index;
-	t->width = width;
-	return RC_OK;
+	s->level = level;
+	s->index = index;
+	s->width = width;
+	s->built = 0;
+	return s;
 }
 
 /* rc_tlog_read_fn over the tiles of t->size. */
@@ -89,12 +111,22 @@ static int read_hash(void *ctx, unsigned level, uint64_t index, uint8_t out[RC_T
 	struct tiles *t = ctx;
 	struct rc_tlog_tile_ref r;
 	int e = rc_tlog_tile_for(&r, t->size, level, index);
-	if (!e)
-		e = tile_load(t, r.tlevel, r.tindex, r.width);
 	if (e)
 		return e;
-	return rc_tlog_root_of_leaves(out, (const uint8_t(*)[RC_TLOG_HASH_LEN])t->h[r.pos],
-				      r.count);
+	struct tile *s = tile_load(t, r.tlevel, r.tindex, r.width);
+	if (!s)
+		return RC_ERR_IO;
+	/* a level between tile levels: the root of 2^j aligned hashes of the tile */
+	unsigned j = level % RC_TLOG_TILE_H;
+	for (; s->built < j; s->built++) {
+		unsigned b = s->built;
+		for (unsigned k = 0; k < s->width >> (b + 1); k++)
+			rc_tlog_node_hash(s->h[b + 1][k], s->h[b][2 * k], s->h[b][2 * k + 1]);
+	}
+	if ((r.pos >> j) >= s->width >> j)
+		return RC_ERR_RANGE;
+	memcpy(out, s->h[j][r.pos >> j], RC_TLOG_HASH_LEN);
+	return RC_OK;
 }
 
 static int cmp_leaf(const void *a, const void *b)
@@ -293,6 +325,15 @@ struct want {
 	uint64_t index;
 };
 
+/* Found ones first, by leaf index. */
+static int cmp_index(const void *a, const void *b)
+{
+	const struct want *x = a, *y = b;
+	if (x->found != y->found)
+		return x->found ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
 /* Find each wanted leaf in the level-0 tiles, newest first; stops when all are found. */
 static int locate(struct tiles *t, struct want *w, size_t n)
 {
@@ -302,10 +343,11 @@ static int locate(struct tiles *t, struct want *w, size_t n)
 		unsigned width = k == t->size / RC_TLOG_TILE_WIDTH
 				     ? (unsigned)(t->size % RC_TLOG_TILE_WIDTH)
 				     : RC_TLOG_TILE_WIDTH;
-		if (tile_load(t, 0, k, width))
+		const struct tile *s = tile_load(t, 0, k, width);
+		if (!s)
 			return -1;
 		for (unsigned j = width; j-- > 0;) {
-			struct want *x = bsearch(t->h[j], w, n, sizeof(*w), cmp_leaf);
+			struct want *x = bsearch(s->h[0][j], w, n, sizeof(*w), cmp_leaf);
 			if (x && !x->found) {
 				x->found = true;
 				x->index = k * RC_TLOG_TILE_WIDTH + j;
@@ -415,7 +457,7 @@ static struct want *wanted(const struct rd_state *st, size_t *n)
 	return w;
 }
 
-static int state_path(char *out, size_t cap, const struct rd_config *cfg, bool chrooted)
+int rd_log_state_path(char *out, size_t cap, const struct rd_config *cfg, bool chrooted)
 {
 	int n =
 	    snprintf(out, cap, "%s/%s", rd_path(cfg, cfg->state_dir, chrooted), RD_LOG_STATE_FILE);
@@ -451,7 +493,7 @@ static int load_dir(struct rd_state *st, struct tiles *t, bool chrooted, char *m
 		return t->err[0] ? t->res : RD_LOGR_TILES;
 	}
 	char sp[4200];
-	if (state_path(sp, sizeof(sp), cfg, chrooted) < 0) {
+	if (rd_log_state_path(sp, sizeof(sp), cfg, chrooted) < 0) {
 		snprintf(msg, cap, "state-dir: path too long");
 		free(b);
 		return RD_LOGR_STATE;
@@ -475,6 +517,8 @@ static int load_dir(struct rd_state *st, struct tiles *t, bool chrooted, char *m
 	l->witnesses = k.witnesses;
 	if (locate(t, w, nw) < 0)
 		r = t->res;
+	else
+		qsort(w, nw, sizeof(*w), cmp_index); /* proofs of nearby leaves share tiles */
 	for (size_t i = 0; r == RD_LOGR_OK && i < nw; i++) {
 		if (w[i].found)
 			r = build(l, st, t, &w[i], msg, cap);
@@ -554,7 +598,8 @@ void rd_log_load(struct rd_state *st, const struct rd_state *cur, bool chrooted)
 		st->log_res = RD_LOGR_IO;
 	} else {
 		t->dir = rd_path(cfg, cfg->tlog, chrooted);
-		t->level = -2;
+		for (int i = 0; i < TILE_LEVELS; i++)
+			t->s[i][0].level = t->s[i][1].level = -2;
 		st->log_res = load_dir(st, t, chrooted, st->log_msg, sizeof(st->log_msg));
 		free(t);
 	}
@@ -564,43 +609,4 @@ void rd_log_load(struct rd_state *st, const struct rd_state *cur, bool chrooted)
 			      memcmp(cur->log->note, st->log->note, st->log->note_len);
 	else
 		carry(st, cur);
-}
-
-int rd_log_persist(const struct rd_state *st, bool chrooted, char *err, size_t cap)
-{
-	char path[4200], tmp[4300];
-	if (!st->log || !st->log_new)
-		return 0;
-	if (state_path(path, sizeof(path), st->cfg, chrooted) < 0) {
-		snprintf(err, cap, "state-dir: path too long");
-		return -1;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	unlink(tmp); /* a leftover of a crash; O_EXCL below never follows a link */
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0640);
-	bool ok = fd >= 0 &&
-		  write(fd, st->log->note, st->log->note_len) == (ssize_t)st->log->note_len &&
-		  fsync(fd) == 0;
-	int e = errno;
-	if (fd >= 0 && close(fd) < 0 && ok) {
-		ok = false;
-		e = errno;
-	}
-	if (ok && rename(tmp, path) < 0) {
-		ok = false;
-		e = errno;
-	}
-	if (!ok) {
-		unlink(tmp);
-		snprintf(err, cap, "%s: %s", fd < 0 ? tmp : path, strerror(e));
-		return -1;
-	}
-	/* the rename itself durable */
-	int dfd = open(rd_path(st->cfg, st->cfg->state_dir, chrooted),
-		       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
 }

@@ -336,7 +336,9 @@ struct rd_state;
  * notices st still serves. Sets st->log, st->log_res, st->log_msg. */
 void rd_log_load(struct rd_state *st, const struct rd_state *cur, bool chrooted);
 void rd_log_free(struct rd_log *l);
-/* Keep st's checkpoint in state-dir (atomically; no link followed). -1 with err. */
+/* Where the accepted checkpoint is kept: state-dir/RD_LOG_STATE_FILE. -1 if too long. */
+int rd_log_state_path(char *out, size_t cap, const struct rd_config *cfg, bool chrooted);
+/* Keep st's checkpoint in state-dir (atomically; no link followed; state.c). -1 with err. */
 int rd_log_persist(const struct rd_state *st, bool chrooted, char *err, size_t cap);
 /* The proof for a leaf hash, or NULL. */
 const struct rd_proof *rd_log_find(const struct rd_log *l, const uint8_t leaf[32]);

@@ -381,3 +381,43 @@ out:
 	rd_state_free(st);
 	return rc;
 }
+
+/* The log checkpoint kept in state-dir (logload.c reads it back for the consistency check). */
+int rd_log_persist(const struct rd_state *st, bool chrooted, char *err, size_t cap)
+{
+	char path[4200], tmp[4300];
+	if (!st->log || !st->log_new)
+		return 0;
+	if (rd_log_state_path(path, sizeof(path), st->cfg, chrooted) < 0) {
+		snprintf(err, cap, "state-dir: path too long");
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	unlink(tmp); /* a leftover of a crash; O_EXCL below never follows a link */
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0640);
+	bool ok = fd >= 0 &&
+		  write(fd, st->log->note, st->log->note_len) == (ssize_t)st->log->note_len &&
+		  fsync(fd) == 0;
+	int e = errno;
+	if (fd >= 0 && close(fd) < 0 && ok) {
+		ok = false;
+		e = errno;
+	}
+	if (ok && rename(tmp, path) < 0) {
+		ok = false;
+		e = errno;
+	}
+	if (!ok) {
+		unlink(tmp);
+		snprintf(err, cap, "%s: %s", fd < 0 ? tmp : path, strerror(e));
+		return -1;
+	}
+	/* the rename itself durable */
+	int dfd = open(rd_path(st->cfg, st->cfg->state_dir, chrooted),
+		       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}

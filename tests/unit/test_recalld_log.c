@@ -253,6 +253,15 @@ static void test_refused(void **state)
 	assert_int_equal(load_log(w, 5, 2, 3, 3, 2, 2, NULL), 0);
 	assert_int_equal(w->st->log_res, RD_LOGR_OK);
 	snprintf(path, sizeof(path), "%s/tlog/tile/0/000.p/5", w->dir);
+	/* a hash changed: the tiles do not give the signed root */
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	fseek(f, 3 * 32 + 5, SEEK_SET);
+	fputc(0x55, f);
+	fclose(f);
+	assert_int_equal(world_load(w, err, w->st), 0);
+	assert_int_equal(w->st->log_res, RD_LOGR_TILES);
+	assert_non_null(strstr(w->st->log_msg, "the tiles do not give the signed root"));
 	assert_int_equal(truncate(path, 5 * 32 - 1), 0);
 	assert_int_equal(world_load(w, err, w->st), 0);
 	assert_int_equal(w->st->log_res, RD_LOGR_FORMAT);
