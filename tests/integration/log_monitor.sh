@@ -9,15 +9,9 @@ setup_authority
 "$R" keygen logkey >/dev/null || fail "keygen logkey"
 "$R" keygen other >/dev/null || fail "keygen other"
 
-# notice N VENDOR KEY...: nN.notice, a distinct notice for VENDOR signed by the keys given.
-notice() {
-	i=$1
-	v=$2
-	shift 2
-	cam_notice "RC-MON-$i" "$v" "n$i.notice" "$@"
-}
-for i in 1 2 3 5 6; do notice "$i" Acme alice bob; done
-notice 4 "Zyxel" alice carol
+# nN.notice: distinct notices, signed 2 of 3; n4 is for another vendor.
+for i in 1 2 3 5 6; do cam_notice "RC-MON-$i" Acme "n$i.notice" alice bob; done
+cam_notice RC-MON-4 Zyxel n4.notice alice carol
 # mon ARGS...: the monitor of log L with the log's key and state file st.
 mon() { "$R" log monitor --vkey-file log.vkey --state st "$@"; }
 append() { "$R" log append --key logkey.key --anchors anchors.cbor "$@" >/dev/null || fail "append $*"; }
@@ -51,7 +45,7 @@ same st L/checkpoint
 "$R" anchors create --k 1 --epoch 2 -o e2.cbor carol.pub >/dev/null
 "$R" anchors rotate --from anchors.cbor --to e2.cbor -k alice.key -k bob.key -o rot >/dev/null ||
 	fail "rotate"
-notice c1 Acme carol
+cam_notice RC-MON-c1 Acme nc1.notice carol
 append L rot
 "$R" log append --key logkey.key --anchors e2.cbor L nc1.notice >/dev/null || fail "append nc1"
 expect 3 "$R" log monitor --vkey-file log.vkey --from 5 --anchors anchors.cbor L
