@@ -73,7 +73,18 @@ sc_authority() {
 	done
 	(cd "$A/feed-host" && sc_q "$RECALL" keygen -c "feed signing key" feed) || return 1
 	cp "$A/feed-host/feed.pub" "$A/feed.pub"
+	# The log key is an authority key like the others, on a machine of its own (offline); the
+	# log's directory is carried from it to the publisher (sc_log_publish).
+	mkdir -p "$A/log-host"
+	(cd "$A/log-host" && sc_q "$RECALL" keygen -c "transparency log key" log) || return 1
+	"$RECALL" log create --origin "$SC_LOG_ORIGIN" --key "$A/log-host/log.key" \
+		"$A/log-host/log" >"$A/log.vkey" || return 1
+	sc_witness_keys "$A" || return 1
+	# Quorum 2 of 2: a secret or forked history then needs every witness to lie; a witness
+	# that is down delays a recall (fail open) but never makes one secret.
 	sc_q "$RECALL" anchors create --k 2 --epoch 1 -o "$A/anchors.cbor" \
+		--log-vkey "$(cat "$A/log.vkey")" --witness "$(cat "$LAB_DIR/w1/vkey")" \
+		--witness "$(cat "$LAB_DIR/w2/vkey")" --quorum 2 --max-age 1d \
 		"$A/machine-1/key1.pub" "$A/machine-2/key2.pub" "$A/machine-3/key3.pub" || return 1
 
 	# Records: NVD (TP-Link Archer AX21 and others), the NVD cpeMatch extract of two large
@@ -109,6 +120,13 @@ sc_authority() {
 			"$A/machine-3/out/$f" || return 1
 	done
 	sc_q "$RECALL" notice verify -a "$A/anchors.cbor" "$A"/signed/*.notice || return 1
+	# One notice is held back: the authority publishes it later (sc_log_late), while
+	# `recall log monitor` watches the log.
+	mkdir -p "$A/late"
+	mv "$(grep -l -F "$SC_LATE_ID" "$A"/signed/*.notice | head -n 1)" "$A/late/" || return 1
+	# Every signed notice goes into the log before it goes into the feed.
+	sc_q "$RECALL" log append --key "$A/log-host/log.key" --anchors "$A/anchors.cbor" \
+		"$A/log-host/log" "$A"/signed/*.notice || return 1
 	sc_q "$RECALL" feed build -k "$A/feed-host/feed.key" -a "$A/anchors.cbor" -o "$A/feed" \
 		--valid 7d "$A/signed" || return 1
 	sc_q "$RECALL" feed verify -K "$A/feed.pub" -a "$A/anchors.cbor" "$A/feed" || return 1
@@ -156,4 +174,53 @@ sc_rogue_authority() {
 	done
 	sc_q "$RECALL" feed build -k "$R/feed.key" -a "$R/anchors.cbor" -o "$R/feed" --valid 1d \
 		"$R"/notices/*.notice || return 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# The transparency log (docs/LOG.md, docs/LAB.md "The log").
+
+SC_LOG_ORIGIN=authority.lab/log
+# The notice held back by sc_authority and published by sc_log_late (the Zyxel firewalls'
+# CVE-2023-28771: no lab device runs an affected build).
+SC_LATE_ID=CVE-2023-28771:zyxel:atp100
+
+# Keys and configurations of the witnesses w1 and w2 (each its own operator and directory
+# $LAB_DIR/wN; the daemons run on the Internet host, sc_log_servers). Needs $1/log.vkey.
+sc_witness_keys() {
+	local A=$1 w addr
+	for w in w1 w2; do
+		mkdir -p "$LAB_DIR/$w/state"
+		(cd "$LAB_DIR/$w" && sc_q "$RECALL" keygen -c "witness $w" witness) || return 1
+		[ "$w" = w1 ] && addr=$LAB_W1 || addr=$LAB_W2
+		cat >"$LAB_DIR/$w/recall-witness.conf" <<EOW
+# recall-witness $w of the lab: cosigns the authority's log
+name = witness.lab/$w
+key = $LAB_DIR/$w/witness.key
+log = $(cat "$A/log.vkey")
+listen = $addr:7414
+state-dir = $LAB_DIR/$w/state
+EOW
+		"$WITNESS" --vkey -c "$LAB_DIR/$w/recall-witness.conf" >"$LAB_DIR/$w/vkey" || return 1
+	done
+}
+
+# The attacker of scenario b: holds authority keys 1 and 3 (k = 2), the log key and the feed
+# key. sc_fork_authority DIR SNAPSHOT ID:VENDOR:MODEL:FWVER: a secret notice for that device,
+# signed by keys 1 and 3 (valid), appended to a copy of the log as it was at SNAPSHOT (so the
+# copy's history forks from the published one), and a feed with every real notice plus it.
+sc_fork_authority() {
+	local F=$1 snap=$2 A=$LAB_DIR/authority id v m fw
+	IFS=: read -r id v m fw <<<"$3"
+	mkdir -p "$F/notices"
+	cp -a "$snap" "$F/log"
+	sc_rogue_json "$id" "$v" "$m" "$fw" | sed 's/not signed by the device.s authorities/secret: signed by two authority keys, never published/' >"$F/notices/$id.json"
+	sc_q "$RECALL" notice create -o "$F/notices/$id.notice" "$F/notices/$id.json" || return 1
+	sc_q "$RECALL" notice sign -k "$A/machine-1/key1.key" "$F/notices/$id.notice" || return 1
+	sc_q "$RECALL" notice sign -k "$A/machine-3/key3.key" "$F/notices/$id.notice" || return 1
+	sc_q "$RECALL" log append --key "$A/log-host/log.key" --anchors "$A/anchors.cbor" \
+		"$F/log" "$F/notices/$id.notice" || return 1
+	cp "$A"/signed/*.notice "$F/notices/"
+	sc_q "$RECALL" feed build -k "$A/feed-host/feed.key" -a "$A/anchors.cbor" -o "$F/feed" \
+		--valid 1d "$F"/notices/*.notice || return 1
+	cp "$A/feed.pub" "$A/anchors.cbor" "$F/"
 }

@@ -19,6 +19,10 @@ LAB_NAS6=2001:db8:50::10
 # quarantined device may still reach.
 LAB_FW4=203.0.113.80
 LAB_FW6=2001:db8:80::80
+# The transparency log on the Internet host: nginx serves the log's static files; the two
+# witnesses (independent operators in a real deployment) listen on addresses of their own.
+LAB_W1=198.51.100.21
+LAB_W2=198.51.100.22
 LAB_SRC=${LAB_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 
 lab_ns() { echo "$LAB-$1"; }

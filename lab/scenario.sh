@@ -5,6 +5,8 @@
 # Needs: LAB_SRC (source tree) and sc_init BUILD_DIR.
 
 . "$LAB_SRC/lab/authority.sh"
+. "$LAB_SRC/lab/log.sh"
+. "$LAB_SRC/lab/log_scenarios.sh"
 SC_T0=$(date +%s%N)
 SC_PASS=0
 SC_FAIL=0
@@ -28,10 +30,13 @@ sc_init() {
 	RECALL=$SC_B/tools/recall
 	RECALLD=$SC_B/responder/recalld
 	AGENT=$SC_B/agent/recall-agent
+	WITNESS=$SC_B/witness/recall-witness
 	local p
-	for p in "$RECALL" "$RECALLD" "$AGENT"; do
+	for p in "$RECALL" "$RECALLD" "$AGENT" "$WITNESS"; do
 		[ -x "$p" ] || { echo "lab: $p is not built" >&2; return 77; }
 	done
+	NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+	[ -x "$NGINX" ] || { echo "lab: needs nginx (nginx-light; scripts/deps)" >&2; return 77; }
 	command -v curl >/dev/null && command -v python3 >/dev/null ||
 		{ echo "lab: needs curl and python3" >&2; return 77; }
 	SC_RESULTS=$LAB_DIR/results.tsv
@@ -119,6 +124,10 @@ sc_recalld() {
 	shift 2
 	mkdir -p "$d"
 	cp "$src/feed" "$src/feed.pub" "$src/anchors.cbor" "$d/"
+	if [ -n "${SC_LOG_URL:-}" ] && [ "$n" != m ]; then
+		mkdir -p "$d/state"
+		sc_log_fetch "$n" || return 1
+	fi
 	{
 		echo "# recalld on lab node $n: the anycast addresses, metrics on the node's loopback"
 		echo "listen = $LAB_ANYCAST4 $LAB_ANYCAST6${SC_LISTEN_EXTRA:+ $SC_LISTEN_EXTRA}"
@@ -130,6 +139,11 @@ sc_recalld() {
 		echo "metrics-listen = 127.0.0.1:9474"
 		echo "event-log = $d/events.jsonl"
 		echo "log = stderr"
+		# The ISP's nodes hold a copy of the authority's log (sc_log_fetch).
+		if [ -n "${SC_LOG_URL:-}" ] && [ "$n" != m ]; then
+			echo "transparency-log = $d/log"
+			echo "state-dir = $d/state"
+		fi
 		local l
 		for l in "$@"; do echo "$l"; done
 	} >"$d/recalld.conf"
@@ -343,6 +357,9 @@ sc_world() {
 	cp "$LAB_DIR/authority/anchors.cbor" "$LAB_DIR/device-anchors.cbor"
 	say "ISP: router, responder nodes a and b on the anycast addresses"
 	lab_isp
+	say "the log: nginx and witnesses w1, w2 on the Internet host; published and cosigned"
+	sc_log_servers || return 1
+	sc_log_publish || return 1
 	sc_recalld a "$LAB_DIR/authority" || return 1
 	sc_recalld b "$LAB_DIR/authority" || return 1
 	say "home: NAT gateway with dnsmasq, LAN host, devices: $*"
