@@ -23,10 +23,11 @@ fail() {
 	fails=$((fails + 1))
 }
 OW="$SRC/packaging/openwrt/recall-agent"
+OWG="$SRC/packaging/openwrt/recall-gate"
 BR="$SRC/packaging/buildroot/recall"
 
 # --- shellcheck ---
-shellcheck -s sh "$OW"/files/*.init "$BR"/S50recall-agent "$SRC"/debian/*.postrm ||
+shellcheck -s sh "$OW"/files/*.init "$OWG"/files/*.init "$OWG"/files/*.defaults "$BR"/S50recall-agent "$SRC"/debian/*.postrm ||
 	fail "shellcheck: init or maintainer scripts"
 shellcheck -s bash "$SRC"/packaging/completions/* || fail "shellcheck: completions"
 
@@ -37,6 +38,8 @@ BUILD_DIR := /nonexistent
 INSTALL_DIR := install -d -m0755
 INSTALL_BIN := install -m0755
 INSTALL_CONF := install -m0600
+INSTALL_DATA := install -m0644
+LN := ln -sf
 EOF
 cat >"$T/ow/cmake.mk" <<'EOF'
 EOF
@@ -66,6 +69,22 @@ else
 	fail "OpenWrt Makefile:"; cat "$T/ow.log"
 fi
 OW_OPTS=$(make -s -C "$OW" TOPDIR="$T/ow" INCLUDE_DIR="$T/ow" show-cmake-options)
+# recall-gate: the same with its own Makefile (daemon, tables, procd init, UCI, fw4 include).
+if make -s -C "$OWG" TOPDIR="$T/ow" INCLUDE_DIR="$T/ow" PKG_INSTALL_DIR="$T/pi" \
+	ROOT="$T/rootg" install-check >"$T/owg.log" 2>&1; then
+	for f in usr/sbin/recall-gate etc/init.d/recall-gate etc/config/recall-gate \
+		usr/share/recall/gate/vendors.map usr/share/recall/gate/oui.txt \
+		etc/uci-defaults/90-recall-gate; do
+		[ -f "$T/rootg/$f" ] || fail "OpenWrt recall-gate package lacks /$f"
+	done
+	[ "$(readlink "$T/rootg/usr/sbin/recall-gate-lease")" = recall-gate ] ||
+		fail "OpenWrt recall-gate package: recall-gate-lease is not a link to recall-gate"
+	ls "$T"/rootg/usr/share/nftables.d/ruleset-post/*recall-gate* >/dev/null 2>&1 ||
+		fail "OpenWrt recall-gate package lacks its fw4 include"
+else
+	fail "OpenWrt recall-gate Makefile:"; cat "$T/owg.log"
+fi
+OWG_OPTS=$(make -s -C "$OWG" TOPDIR="$T/ow" INCLUDE_DIR="$T/ow" show-cmake-options)
 
 # --- OpenWrt: UCI to recall-agent.conf, with stubs of OpenWrt's functions.sh ---
 # UCI_<option>=value from the shipped file (lists joined with spaces, as config_get does).
@@ -116,7 +135,7 @@ echo "$BR_OUT" | grep '^DEPS' | grep -q 'libmnl' && echo "$BR_OUT" | grep '^DEPS
 grep -q '^config BR2_PACKAGE_RECALL$' "$BR/Config.in" || fail "Config.in has no BR2_PACKAGE_RECALL"
 
 # --- the options of both, accepted by CMake (no unused variable) ---
-for opts in "$OW_OPTS" "$(echo "$BR_OUT" | sed -n 's/^OPTS //p' | tr -d '"')"; do
+for opts in "$OW_OPTS" "$OWG_OPTS" "$(echo "$BR_OUT" | sed -n 's/^OPTS //p' | tr -d '"')"; do
 	rm -rf "$T/cfg"
 	# shellcheck disable=SC2086 # the options are words
 	cmake -S "$SRC" -B "$T/cfg" $opts >"$T/cfg.log" 2>&1 || { fail "configure with $opts:"; tail "$T/cfg.log"; }
