@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "cbor_io.h"
+#include "pubkey.h"
 #include "recall/cose.h"
 
 #define COSE_SIGN_TAG 98
@@ -304,21 +305,31 @@ int rc_cose_verify_sig(const struct rc_cose_sign *m, size_t i, const uint8_t pk[
 int rc_cose_sign_add(uint8_t *out, size_t cap, size_t *len, const uint8_t *in, size_t in_len,
 		     const uint8_t sk[static RC_SK_LEN])
 {
+	int err = crypto_ready();
+	if (err)
+		return err;
+	/* The public half of sk must belong to its seed: a damaged key file signs nothing. */
+	struct rc_signer s = {.sign = rc__sign_sk, .ctx = (void *)(uintptr_t)sk};
+	uint8_t sk2[RC_SK_LEN];
+	crypto_sign_seed_keypair(s.pk, sk2, sk);
+	sodium_memzero(sk2, sizeof(sk2));
+	if (sodium_memcmp(s.pk, sk + 32, RC_PK_LEN) != 0)
+		return RC_ERR_INVALID;
+	return rc_cose_sign_add_signer(out, cap, len, in, in_len, &s);
+}
+
+int rc_cose_sign_add_signer(uint8_t *out, size_t cap, size_t *len, const uint8_t *in,
+			    size_t in_len, const struct rc_signer *s)
+{
 	struct rc_cose_sign m;
 	struct sig_span spans[RC_SIG_MAX + 1];
-	if (!len || !in || overlaps(out, cap, in, in_len))
+	if (!len || !in || !s || !s->sign || overlaps(out, cap, in, in_len))
 		return RC_ERR_INVALID;
 	int err = crypto_ready();
 	if (!err)
 		err = decode(&m, spans, in, in_len, true, NULL);
 	if (err)
 		return err;
-	/* The public half of sk must belong to its seed: a damaged key file signs nothing. */
-	uint8_t pk[RC_PK_LEN], sk2[RC_SK_LEN];
-	crypto_sign_seed_keypair(pk, sk2, sk);
-	sodium_memzero(sk2, sizeof(sk2));
-	if (sodium_memcmp(pk, sk + 32, RC_PK_LEN) != 0)
-		return RC_ERR_INVALID;
 
 	/* Sign the Sig_structure for a new signature with protected header {1: -8}. */
 	struct rc_cose_sign one = m;
@@ -330,8 +341,9 @@ int rc_cose_sign_add(uint8_t *out, size_t cap, size_t *len, const uint8_t *in, s
 	err = rc_cose_tbs(&one, 0, tbs, sizeof(tbs), &tn);
 	if (err)
 		return err;
-	crypto_sign_detached(sig, NULL, tbs, tn, sk);
-	rc_kid(kid, pk);
+	if (s->sign(s->ctx, sig, tbs, tn) != 0)
+		return RC_ERR_IO;
+	rc_kid(kid, s->pk);
 
 	uint8_t item[SIG_ITEM_LEN];
 	struct rc_wr w;

@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "pubkey.h"
 #include "recall/cose.h"
 #include "recall/feed.h"
 #include "recall/msg.h"
@@ -386,9 +387,18 @@ int rc_feed_build(uint8_t **out, size_t *out_len, const struct rc_feed_meta *met
 		  const uint8_t *const *notices, const size_t *lens, size_t n,
 		  const uint8_t sk[static RC_SK_LEN], size_t *bad)
 {
+	struct rc_signer s = {.sign = rc__sign_sk, .ctx = (void *)(uintptr_t)sk};
+	memcpy(s.pk, sk + 32, RC_PK_LEN); /* libsodium secret keys end with the public key */
+	return rc_feed_build_signer(out, out_len, meta, notices, lens, n, &s, bad);
+}
+
+int rc_feed_build_signer(uint8_t **out, size_t *out_len, const struct rc_feed_meta *meta,
+			 const uint8_t *const *notices, const size_t *lens, size_t n,
+			 const struct rc_signer *sg, size_t *bad)
+{
 	*out = NULL;
 	*out_len = 0;
-	if (n > RC_FEED_MAX_NOTICES || meta->issued > meta->expiry)
+	if (n > RC_FEED_MAX_NOTICES || meta->issued > meta->expiry || !sg || !sg->sign)
 		return RC_ERR_INVALID;
 	uint32_t nb = 1;
 	while (nb < n)
@@ -445,7 +455,7 @@ int rc_feed_build(uint8_t **out, size_t *out_len, const struct rc_feed_meta *met
 	put64(f + H_ISSUED, meta->issued);
 	put64(f + H_EXPIRY, meta->expiry);
 	memcpy(f + H_ANCHORS, meta->anchors_id, RC_KID_LEN);
-	rc_kid(f + H_KEYID, sk + 32); /* libsodium secret keys end with the public key */
+	rc_kid(f + H_KEYID, sg->pk);
 	put32(f + H_NNOTICES, (uint32_t)n);
 	put32(f + H_NBUCKETS, nb);
 	memcpy(f + H_HASHKEY, key, RC_FEED_HASHKEY_LEN);
@@ -470,7 +480,10 @@ int rc_feed_build(uint8_t **out, size_t *out_len, const struct rc_feed_meta *met
 		off += (uint32_t)nl;
 	}
 	free(s);
-	crypto_sign_detached(f + len - RC_FEED_SIG_LEN, NULL, f, len - RC_FEED_SIG_LEN, sk);
+	if (sg->sign(sg->ctx, f + len - RC_FEED_SIG_LEN, f, len - RC_FEED_SIG_LEN) != 0) {
+		free(f);
+		return RC_ERR_IO;
+	}
 	*out = f;
 	*out_len = len;
 	return RC_OK;

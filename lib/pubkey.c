@@ -1,5 +1,6 @@
 /* The feed public key file: one line, "recall-ed25519-public <base64 of 32 bytes>" and
- * optionally a space and a comment. Only the canonical base64 text is accepted. */
+ * optionally a space and a comment. Only the canonical base64 text is accepted. Also the
+ * rc_signer of a secret key in memory. */
 #include <string.h>
 
 #include <sodium.h>
@@ -29,4 +30,9 @@ const char *rc_pubkey_parse(const uint8_t *buf, size_t n, uint8_t pk[static RC_P
 	if (memcmp(b64, buf + tl + 1, KEY_B64_LEN))
 		return "the key is not base64 of 32 bytes";
 	return NULL;
+}
+
+int rc__sign_sk(void *ctx, uint8_t sig[RC_SIG_LEN], const uint8_t *msg, size_t len)
+{
+	return crypto_sign_detached(sig, NULL, msg, len, ctx);
 }

@@ -8,6 +8,7 @@
 #include "cmds.h"
 #include "anchors_log.h"
 #include "keyfile.h"
+#include "signer.h"
 #include "recall/msg.h"
 #include "signed.h"
 #include "util.h"
@@ -259,11 +260,13 @@ static int anchors_rotate_cmd(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	for (int i = 0; i < nkeys; i++) {
-		struct seckey k;
-		if (key_load_secret(keys[i], &k) < 0)
+		struct signer k;
+		if (signer_open(&k, keys[i]) < 0)
 			return EXIT_FAIL;
-		err = rc_cose_sign_add(tmp, sizeof(tmp), &len, buf, len, k.sk);
-		key_free(&k);
+		err = rc_cose_sign_add_signer(tmp, sizeof(tmp), &len, buf, len, &k.rc);
+		signer_close(&k);
+		if (err == RC_ERR_IO)
+			return EXIT_FAIL; /* the signer said why */
 		if (err) {
 			warnx_("%s: cannot sign: %s", keys[i], rc_strerror(err));
 			return EXIT_FAIL;

@@ -10,6 +10,7 @@
 #include "cmds.h"
 #include "feedtool.h"
 #include "keyfile.h"
+#include "signer.h"
 #include "recall/msg.h"
 #include "signed.h"
 
@@ -286,7 +287,7 @@ static int build(const char *out, const char *keypath, const struct rc_anchors *
 	struct inputs in;
 	memset(&in, 0, sizeof(in));
 	int ret = EXIT_FAIL;
-	struct seckey k = {0};
+	struct signer k = {0};
 	uint8_t *feed = NULL;
 	size_t flen = 0, bad = 0, problems = 0;
 	double t0 = mono_ms();
@@ -304,10 +305,12 @@ static int build(const char *out, const char *keypath, const struct rc_anchors *
 		goto done;
 	}
 	double t2 = mono_ms();
-	if (key_load_secret(keypath, &k) < 0)
+	if (signer_open(&k, keypath) < 0)
 		goto done;
-	int err = rc_feed_build(&feed, &flen, meta, in.p, in.len, in.n, k.sk, &bad);
-	if (err == RC_ERR_DUPKEY) {
+	int err = rc_feed_build_signer(&feed, &flen, meta, in.p, in.len, in.n, &k.rc, &bad);
+	if (err == RC_ERR_IO) {
+		goto done; /* the signer said why */
+	} else if (err == RC_ERR_DUPKEY) {
 		report_dup(&in, bad);
 		goto done;
 	} else if (err) {
@@ -330,8 +333,7 @@ static int build(const char *out, const char *keypath, const struct rc_anchors *
 			t1 - t0, t2 - t1, t3 - t2, t4 - t3);
 	ret = EXIT_OK;
 done:
-	if (k.sk)
-		key_free(&k);
+	signer_close(&k);
 	free(feed);
 	inputs_free(&in);
 	return ret;

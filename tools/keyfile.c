@@ -142,6 +142,13 @@ void key_format(char sec[static KEY_LINE_MAX], char pub[static KEY_LINE_MAX],
 	sodium_bin2base64(b64, sizeof(b64), seed, 32, sodium_base64_VARIANT_ORIGINAL);
 	snprintf(sec, KEY_LINE_MAX, "%s %s\n", KEY_SECRET_TAG, b64);
 	sodium_memzero(b64, sizeof(b64));
+	key_format_public(pub, pk, comment);
+}
+
+void key_format_public(char pub[static KEY_LINE_MAX], const uint8_t pk[static RC_PK_LEN],
+		       const char *comment)
+{
+	char b64[B64_32 + 1];
 	sodium_bin2base64(b64, sizeof(b64), pk, RC_PK_LEN, sodium_base64_VARIANT_ORIGINAL);
 	if (comment && *comment)
 		snprintf(pub, KEY_LINE_MAX, "%s %s %.160s\n", KEY_PUBLIC_TAG, b64, comment);

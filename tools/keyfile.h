@@ -33,5 +33,8 @@ int key_load_public(const char *path, uint8_t pk[static RC_PK_LEN]);
 void key_format(char sec[static KEY_LINE_MAX], char pub[static KEY_LINE_MAX],
 		const uint8_t seed[static 32], const uint8_t pk[static RC_PK_LEN],
 		const char *comment);
+/* The public key line alone (a key in a token has no secret key line). */
+void key_format_public(char pub[static KEY_LINE_MAX], const uint8_t pk[static RC_PK_LEN],
+		       const char *comment);
 
 #endif

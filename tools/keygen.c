@@ -11,16 +11,23 @@
 
 #include "cmds.h"
 #include "keyfile.h"
+#include "p11key.h"
 #include "util.h"
 
 static const char usage[] =
     "usage: recall keygen [-c COMMENT] NAME\n"
+    "       recall keygen [-c COMMENT] [-p PUBFILE] pkcs11:URI\n"
     "\n"
     "Make an Ed25519 key pair: NAME.key (the secret key, mode 0600) and NAME.pub (the public\n"
     "key, to share). Existing files are never overwritten. Prints the key id (kid: first 8\n"
     "bytes of SHA-256 of the public key, hex), which signatures carry.\n"
+    "Given a pkcs11: URI (RFC 7512) the key pair is made in that PKCS#11 token instead, named\n"
+    "by the URI's object=, its private key not extractable; the public key line is printed\n"
+    "(and written to PUBFILE). PIN: the URI's pin-value= or pin-source=, $" P11_PIN_ENV ",\n"
+    "or a prompt.\n"
     "\n"
     "  -c, --comment TEXT  text appended to the public key line (e.g. who holds the key)\n"
+    "  -p, --pub FILE      (token keys) write the public key line to FILE too\n"
     "  -h, --help          this text\n";
 
 /* Create path exclusively with mode and write all of buf; on failure removes it. */
@@ -40,20 +47,44 @@ static int write_new(const char *path, const char *buf, mode_t mode)
 	return 0;
 }
 
+/* The key pair made in a token: print the kid and the public key line (and write it). */
+static int keygen_token(const char *uri, const char *comment, const char *pubpath)
+{
+	uint8_t pk[RC_PK_LEN], kid[RC_KID_LEN];
+	char pub[KEY_LINE_MAX], kidhex[2 * RC_KID_LEN + 1];
+	if (pubpath && access(pubpath, F_OK) == 0) {
+		warnx_("%s: already exists; not overwriting a key", pubpath);
+		return EXIT_FAIL;
+	}
+	if (p11_keygen(uri, pk) < 0)
+		return EXIT_FAIL;
+	rc_kid(kid, pk);
+	key_format_public(pub, pk, comment);
+	if (pubpath && write_new(pubpath, pub, 0644) < 0)
+		return EXIT_FAIL;
+	printf("kid %s\nsecret key in the token (not extractable)\n%s",
+	       hex(kidhex, kid, RC_KID_LEN), pub);
+	return EXIT_OK;
+}
+
 int cmd_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"comment", required_argument, NULL, 'c'},
+	    {"pub", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *comment = NULL;
+	const char *comment = NULL, *pubpath = NULL;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			comment = optarg;
+			break;
+		case 'p':
+			pubpath = optarg;
 			break;
 		default:
 			return usage_opt(c, usage);
@@ -72,6 +103,10 @@ int cmd_keygen(int argc, char **argv)
 		if (strlen(comment) > 160)
 			return usage_fail(usage, "keygen: the comment is longer than 160 bytes");
 	}
+	if (p11_is_uri(name))
+		return keygen_token(name, comment, pubpath);
+	if (pubpath)
+		return usage_fail(usage, "keygen: --pub is for keys made in a token (pkcs11:)");
 	size_t nl = strlen(name);
 	char *kpath = malloc(nl + 5), *ppath = malloc(nl + 5);
 	char *sec = sodium_malloc(KEY_LINE_MAX);

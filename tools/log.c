@@ -11,6 +11,7 @@
 
 #include "cmds.h"
 #include "keyfile.h"
+#include "signer.h"
 #include "logcmds.h"
 #include "logstore.h"
 #include "recall/anchors.h"
@@ -73,13 +74,16 @@ static int opts(int argc, char **argv, const char *usage, const char *spec, cons
 
 /* Signs a checkpoint body with k/sk and writes DIR/checkpoint atomically. */
 static int write_checkpoint(const char *dir, const struct rc_checkpoint *c,
-			    const struct rc_note_key *k, const uint8_t *sk)
+			    const struct rc_note_key *k, struct signer *sk)
 {
 	char body[RC_NOTE_MAX_LEN], note[RC_NOTE_MAX_LEN], path[4096];
 	size_t bl, nl;
-	if (rc_checkpoint_format(body, sizeof(body), &bl, c) != RC_OK ||
-	    rc_note_sign(note, sizeof(note), &nl, body, bl, k, sk) != RC_OK) {
-		warnx_("%s: cannot format the checkpoint", dir);
+	int err = rc_checkpoint_format(body, sizeof(body), &bl, c);
+	if (!err)
+		err = signer_note(sk, note, sizeof(note), &nl, body, bl, k);
+	if (err) {
+		if (err != RC_ERR_IO)
+			warnx_("%s: cannot format the checkpoint", dir);
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/checkpoint", dir);
@@ -88,14 +92,14 @@ static int write_checkpoint(const char *dir, const struct rc_checkpoint *c,
 	return log_sync_parent(path);
 }
 
-static int load_log_key(const char *path, const char *name, struct seckey *sk,
+static int load_log_key(const char *path, const char *name, struct signer *sk,
 			struct rc_note_key *k)
 {
-	if (key_load_secret(path, sk) < 0)
+	if (signer_open(sk, path) < 0)
 		return -1;
-	if (rc_note_key_init(k, name, strlen(name), RC_NOTE_ALG_ED25519, sk->pk) != RC_OK) {
+	if (rc_note_key_init(k, name, strlen(name), RC_NOTE_ALG_ED25519, sk->rc.pk) != RC_OK) {
 		warnx_("--origin: '%s' is not a valid note name (no spaces, no '+')", tsafe(name));
-		key_free(sk);
+		signer_close(sk);
 		return -1;
 	}
 	return 0;
@@ -116,7 +120,7 @@ static int log_create(int argc, char **argv)
 		warnx_("%s: mkdir: %s", dir, strerror(errno));
 		return EXIT_FAIL;
 	}
-	struct seckey sk;
+	struct signer sk;
 	struct rc_note_key k;
 	if (load_log_key(key, origin, &sk, &k) < 0)
 		return EXIT_FAIL;
@@ -124,11 +128,13 @@ static int log_create(int argc, char **argv)
 	crypto_hash_sha256(c.root, NULL, 0);
 	char body[RC_NOTE_MAX_LEN], note[RC_NOTE_MAX_LEN], vk[RC_NOTE_KEY_MAX];
 	size_t bl, nl;
-	int ok = rc_checkpoint_format(body, sizeof(body), &bl, &c) == RC_OK &&
-		 rc_note_sign(note, sizeof(note), &nl, body, bl, &k, sk.sk) == RC_OK;
-	key_free(&sk);
-	if (!ok) {
-		warnx_("--origin: '%s' cannot be a checkpoint origin", tsafe(origin));
+	int err = rc_checkpoint_format(body, sizeof(body), &bl, &c);
+	if (!err)
+		err = signer_note(&sk, note, sizeof(note), &nl, body, bl, &k);
+	signer_close(&sk);
+	if (err) {
+		if (err != RC_ERR_IO)
+			warnx_("--origin: '%s' cannot be a checkpoint origin", tsafe(origin));
 		return EXIT_FAIL;
 	}
 	if (file_write(path, note, nl, 0644, true) < 0)
@@ -263,7 +269,7 @@ static int load_tails(struct logstore *ls, struct tails *t)
 }
 
 static int do_append(struct logstore *ls, struct tails *t, char **files, int nfiles, uint8_t **data,
-		     size_t *lens, const struct rc_note_key *k, const uint8_t *sk)
+		     size_t *lens, const struct rc_note_key *k, struct signer *sk)
 {
 	struct rc_tlog_edge e;
 	uint8_t root[RC_TLOG_HASH_LEN];
@@ -341,10 +347,10 @@ static int log_append(int argc, char **argv)
 	char **files = argv + optind + 1;
 	int nfiles = argc - optind - 1, ret = EXIT_FAIL, lock = -1;
 	struct rc_anchors a;
-	struct seckey sk;
+	struct signer sk;
 	struct rc_note_key k;
 	struct logstore ls;
-	if (anchors_load(anchors, &a) < 0 || key_load_secret(key, &sk) < 0)
+	if (anchors_load(anchors, &a) < 0 || signer_open(&sk, key) < 0)
 		return EXIT_FAIL;
 	uint8_t **data = calloc((size_t)nfiles, sizeof(*data));
 	size_t *lens = calloc((size_t)nfiles, sizeof(*lens));
@@ -360,7 +366,7 @@ static int log_append(int argc, char **argv)
 	/* The key must be the one that signed the log so far. */
 	char origin[RC_NOTE_NAME_MAX + 1];
 	snprintf(origin, sizeof(origin), "%.*s", (int)ls.cp.origin_len, ls.cp.origin);
-	if (rc_note_key_init(&k, origin, strlen(origin), RC_NOTE_ALG_ED25519, sk.pk) != RC_OK ||
+	if (rc_note_key_init(&k, origin, strlen(origin), RC_NOTE_ALG_ED25519, sk.rc.pk) != RC_OK ||
 	    rc_note_verify(&ls.n, &k, NULL) != RC_OK) {
 		warnx_("%s/checkpoint: not signed by the key in %s", dir, key);
 		goto close;
@@ -375,7 +381,7 @@ static int log_append(int argc, char **argv)
 		warnx_("%d of %d files refused; nothing appended", bad, nfiles);
 		goto close;
 	}
-	if (do_append(&ls, t, files, nfiles, data, lens, &k, sk.sk) == 0)
+	if (do_append(&ls, t, files, nfiles, data, lens, &k, &sk) == 0)
 		ret = EXIT_OK;
 close:
 	log_close(&ls);
@@ -387,7 +393,7 @@ out:
 	if (t)
 		free(t->bundle);
 	free(t);
-	key_free(&sk);
+	signer_close(&sk);
 	if (lock >= 0)
 		close(lock);
 	return ret;

@@ -8,6 +8,7 @@
 
 #include "cbor_io.h"
 #include "keyfile.h"
+#include "signer.h"
 #include "recall/msg.h"
 #include "recall/text.h"
 #include "anchors_log.h"
@@ -123,8 +124,8 @@ int signed_sign_file(const char *path, const char *out, uint64_t ct, const char 
 	uint8_t *in = signed_read_one(path, ct, &n, &m);
 	if (!in)
 		return EXIT_FAIL;
-	struct seckey k;
-	if (key_load_secret(keypath, &k) < 0) {
+	struct signer k;
+	if (signer_open(&k, keypath) < 0) {
 		free(in);
 		return EXIT_FAIL;
 	}
@@ -133,11 +134,13 @@ int signed_sign_file(const char *path, const char *out, uint64_t ct, const char 
 		again |= !memcmp(m.sigs[i].kid, k.kid, RC_KID_LEN);
 	uint8_t buf[SIGNED_BUF];
 	size_t len;
-	int err = rc_cose_sign_add(buf, sizeof(buf), &len, in, n, k.sk);
+	int err = rc_cose_sign_add_signer(buf, sizeof(buf), &len, in, n, &k.rc);
 	char kh[2 * RC_KID_LEN + 1];
 	hex(kh, k.kid, RC_KID_LEN);
-	key_free(&k);
+	signer_close(&k);
 	free(in);
+	if (err == RC_ERR_IO)
+		return EXIT_FAIL; /* the signer said why */
 	if (err) {
 		warnx_("%s: cannot add a signature: %s", path, rc_strerror(err));
 		return EXIT_FAIL;

@@ -61,6 +61,19 @@ int rc_cose_encode_unsigned(uint8_t *out, size_t cap, size_t *len, uint64_t cont
 int rc_cose_sign_add(uint8_t *out, size_t cap, size_t *len, const uint8_t *in, size_t in_len,
 		     const uint8_t sk[static RC_SK_LEN]);
 
+/* A signing key held by the caller (a key file, a PKCS#11 token): sign writes the Ed25519
+ * signature of msg (len bytes) by the private key of pk into sig and returns 0, or non-zero if
+ * it cannot (the rc_*_signer functions then return RC_ERR_IO; sign reports why). */
+struct rc_signer {
+	uint8_t pk[RC_PK_LEN];
+	int (*sign)(void *ctx, uint8_t sig[RC_SIG_LEN], const uint8_t *msg, size_t len);
+	void *ctx;
+};
+
+/* As rc_cose_sign_add, signed by s (whose signature is not checked here). */
+int rc_cose_sign_add_signer(uint8_t *out, size_t cap, size_t *len, const uint8_t *in,
+			    size_t in_len, const struct rc_signer *s);
+
 /* Merge the signatures of b into a (same body and payload required). */
 int rc_cose_merge(uint8_t *out, size_t cap, size_t *len, const uint8_t *a, size_t a_len,
 		  const uint8_t *b, size_t b_len);

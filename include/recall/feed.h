@@ -89,5 +89,9 @@ uint64_t rc_feed_hash(const uint8_t key[static RC_FEED_HASHKEY_LEN], struct rc_s
 int rc_feed_build(uint8_t **out, size_t *out_len, const struct rc_feed_meta *meta,
 		  const uint8_t *const *notices, const size_t *lens, size_t n,
 		  const uint8_t sk[static RC_SK_LEN], size_t *bad);
+/* As rc_feed_build, signed by s (meta->key_id is derived from s->pk). */
+int rc_feed_build_signer(uint8_t **out, size_t *out_len, const struct rc_feed_meta *meta,
+			 const uint8_t *const *notices, const size_t *lens, size_t n,
+			 const struct rc_signer *s, size_t *bad);
 
 #endif
