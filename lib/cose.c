@@ -318,8 +318,8 @@ int rc_cose_sign_add(uint8_t *out, size_t cap, size_t *len, const uint8_t *in, s
 	return rc_cose_sign_add_signer(out, cap, len, in, in_len, &s);
 }
 
-int rc_cose_sign_add_signer(uint8_t *out, size_t cap, size_t *len, const uint8_t *in,
-			    size_t in_len, const struct rc_signer *s)
+int rc_cose_sign_add_signer(uint8_t *out, size_t cap, size_t *len, const uint8_t *in, size_t in_len,
+			    const struct rc_signer *s)
 {
 	struct rc_cose_sign m;
 	struct sig_span spans[RC_SIG_MAX + 1];

@@ -71,8 +71,8 @@ struct rc_signer {
 };
 
 /* As rc_cose_sign_add, signed by s (whose signature is not checked here). */
-int rc_cose_sign_add_signer(uint8_t *out, size_t cap, size_t *len, const uint8_t *in,
-			    size_t in_len, const struct rc_signer *s);
+int rc_cose_sign_add_signer(uint8_t *out, size_t cap, size_t *len, const uint8_t *in, size_t in_len,
+			    const struct rc_signer *s);
 
 /* Merge the signatures of b into a (same body and payload required). */
 int rc_cose_merge(uint8_t *out, size_t cap, size_t *len, const uint8_t *a, size_t a_len,
