@@ -200,8 +200,16 @@ local function uint(n, what) return want(n, 0, what).val end
 
 -- Walk a map with integer keys: fn(key, value) for each known key; negative keys are
 -- extensions (shown), unknown non-negative keys get expert info.
-local function walk(tree, tvb, m, what, known, fn, pinfo)
+-- Keys listed in need but absent get expert info too.
+local function walk(tree, tvb, m, what, known, fn, need)
 	want(m, 5, what)
+	local seen = {}
+	for _, k in ipairs(m.keys) do seen[k.val] = true end
+	for _, k in ipairs(need or {}) do
+		if not seen[k] then
+			tree:add_proto_expert_info(E.malformed, what .. ": key " .. k .. " missing")
+		end
+	end
 	for i, k in ipairs(m.keys) do
 		if k.major == 1 then
 			tree:add(F.ext, range(tvb, k), k.val)
@@ -255,7 +263,7 @@ local function target(tree, tvb, t)
 			end)
 		else each(v, "target.digest", function(d) s:add(F.ndigest, crange(tvb, want(d, 2, "target.digest"))) end)
 		end
-	end)
+	end, { 1, 2 })
 	return text(tvb, t.vals[1] or t, "target.vendor") .. "/" .. text(tvb, t.vals[2] or t, "target.model")
 end
 
@@ -286,7 +294,7 @@ local function notice(tree, tvb, p, pinfo)
 				else each(rv, "remedy.endpoints", function(e) tree:add(F.endpoint, range(tvb, e), endpoint(tvb, e)) end) end
 			end)
 		end
-	end)
+	end, { 1, 2, 3, 4, 5, 6, 7, 9, 10 })
 	return id
 end
 
@@ -301,7 +309,7 @@ local function anchor_set(tree, tvb, a)
 				if lk == 1 then s:add(F.log_origin, crange(tvb, lv), text(tvb, lv, "log.origin")) end
 			end)
 		end
-	end)
+	end, { 1, 2, 3 })
 end
 
 local function rotation(tree, tvb, p)
@@ -310,7 +318,7 @@ local function rotation(tree, tvb, p)
 		elseif k == 2 then anchor_set(tree, tvb, v)
 		else each(v, "rotation.revoked", function(r) tree:add(F.revoked, crange(tvb, want(r, 2, "rotation.revoked"))) end)
 		end
-	end)
+	end, { 1, 2 })
 	return "rotation"
 end
 
@@ -362,7 +370,7 @@ local function log_proof(tree, tvb, off, len)
 				if c.items[2] then time(s, F.cosig_time, tvb, c.items[2], "cosig.time") end
 			end)
 		end
-	end)
+	end, { 1, 2, 3, 4, 5 })
 end
 
 -- Messages -------------------------------------------------------------------------------------
@@ -377,7 +385,7 @@ local function identity(tree, tvb, m)
 			v[k] = text(tvb, x, "identity")
 			s:add(fld, crange(tvb, x), v[k])
 		end
-	end)
+	end, { 1, 2, 3, 4 })
 	return (v[1] or "?") .. "/" .. (v[2] or "?") .. " " .. (v[4] or "?")
 end
 
@@ -398,7 +406,11 @@ local function message(tvb, pinfo, tree)
 	local keys = ({ [1] = { 3, 4, 5, 6, 7 }, [7] = { 3, 6, 7 }, [2] = { 3 }, [3] = { 4 },
 		[4] = { 5 }, [5] = { 6 }, [6] = { 7 }, [8] = { 8 } })[t]
 	if not keys then bad(m.vals[1], "message: unknown type " .. t) end
-	for _, k in ipairs(keys) do known[k] = true end
+	local need = { 1, 2 }
+	for _, k in ipairs(keys) do
+		known[k] = true
+		need[#need + 1] = k
+	end
 	walk(tree, tvb, m, "message", known, function(k, v)
 		if k == 1 then u64(tree, F.version, tvb, v, "version")
 		elseif k == 2 then
@@ -418,7 +430,7 @@ local function message(tvb, pinfo, tree)
 		elseif k == 7 then cose(tree, tvb, want(v, 2, "rotation").coff, v.clen, pinfo, 65101)
 		elseif k == 8 then log_proof(tree, tvb, want(v, 2, "proof").coff, v.clen)
 		end
-	end)
+	end, need)
 	return info
 end
 
