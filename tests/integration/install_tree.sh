@@ -125,5 +125,6 @@ for f in include/recall/agent.h "$L/pkgconfig/recall.pc" "$L/librecall.a" \
 	has "$f"
 done
 [ "$(cache RECALL_SHARED)" = OFF ] || has "$L/librecall.so.1"
+[ ! -e "$BUILD/tools/recall" ] || has "$L/wireshark/plugins/recall.lua"
 echo "install_tree:$progs; $fails failure(s)"
 [ "$fails" -eq 0 ]
