@@ -414,6 +414,39 @@ static void test_sign_add_errors(void **state)
 	assert_memory_equal(out2, out, n);
 }
 
+/* A signer held elsewhere (a token): the same bytes as with the key in memory; a signer that
+ * fails makes RC_ERR_IO and writes nothing. */
+static int sign_cb(void *ctx, uint8_t sig[RC_SIG_LEN], const uint8_t *msg, size_t len)
+{
+	const uint8_t *k = ctx;
+	if (k[0] == 0xff)
+		return -1;
+	crypto_sign_detached(sig, NULL, msg, len, k);
+	return 0;
+}
+
+static void test_sign_add_signer(void **state)
+{
+	uint8_t u[256], a[1024], b[1024], pk[32], sk[64];
+	size_t nu, na, nb = 0;
+	(void)state;
+	keypair(9, pk, sk);
+	assert_int_equal(
+	    rc_cose_encode_unsigned(u, sizeof(u), &nu, RC_CT_NOTICE, (const uint8_t *)"p", 1),
+	    RC_OK);
+	struct rc_signer s = {.sign = sign_cb, .ctx = sk};
+	memcpy(s.pk, pk, 32);
+	assert_int_equal(rc_cose_sign_add(a, sizeof(a), &na, u, nu, sk), RC_OK);
+	assert_int_equal(rc_cose_sign_add_signer(b, sizeof(b), &nb, u, nu, &s), RC_OK);
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, na);
+	uint8_t fail[64] = {0xff};
+	s.ctx = fail;
+	assert_int_equal(rc_cose_sign_add_signer(b, sizeof(b), &nb, u, nu, &s), RC_ERR_IO);
+	s.sign = NULL;
+	assert_int_equal(rc_cose_sign_add_signer(b, sizeof(b), &nb, u, nu, &s), RC_ERR_INVALID);
+}
+
 /* ---- the agent's whole check of a signed notice ---- */
 
 static uint8_t pk[5][32], sk[5][64];
@@ -579,6 +612,7 @@ int main(void)
 	    cmocka_unit_test(test_sign_order_independent),
 	    cmocka_unit_test(test_merge),
 	    cmocka_unit_test(test_sign_add_errors),
+	    cmocka_unit_test(test_sign_add_signer),
 	    cmocka_unit_test(test_check),
 	    cmocka_unit_test(test_seeds),
 	};

@@ -191,6 +191,37 @@ static void test_empty_feed(void **state)
 	free(buf);
 }
 
+/* A feed signed through an rc_signer opens with its public key; a failing signer makes
+ * RC_ERR_IO and no feed. */
+static int sign_cb(void *ctx, uint8_t sig[RC_SIG_LEN], const uint8_t *msg, size_t len)
+{
+	if (!ctx)
+		return -1;
+	crypto_sign_detached(sig, NULL, msg, len, ctx);
+	return 0;
+}
+
+static void test_build_signer(void **state)
+{
+	struct blob nb[1];
+	make(&nb[0], "S", "acme", "cam-1", "1.0", 0, 1, 2);
+	const uint8_t *p[1] = {nb[0].b};
+	size_t l[1] = {nb[0].n}, bad = 99, len;
+	struct rc_feed_meta m = meta();
+	struct rc_signer s = {.sign = sign_cb, .ctx = fsk};
+	memcpy(s.pk, fpk, RC_PK_LEN);
+	uint8_t *buf;
+	assert_int_equal(rc_feed_build_signer(&buf, &len, &m, p, l, 1, &s, &bad), RC_OK);
+	struct rc_feed f;
+	assert_int_equal(rc_feed_open(&f, buf, len, fpk, NULL), RC_OK);
+	assert_int_equal(f.nnotices, 1);
+	free(buf);
+	s.ctx = NULL;
+	buf = (uint8_t *)1;
+	assert_int_equal(rc_feed_build_signer(&buf, &len, &m, p, l, 1, &s, &bad), RC_ERR_IO);
+	assert_null(buf);
+}
+
 static void test_build_refuses(void **state)
 {
 	struct blob nb[3];
@@ -470,6 +501,7 @@ int main(void)
 	    cmocka_unit_test(test_wrong_key),
 	    cmocka_unit_test(test_bad_structure),
 	    cmocka_unit_test(test_verify_notices),
+	    cmocka_unit_test(test_build_signer),
 	    cmocka_unit_test(test_hash),
 	    cmocka_unit_test(test_threads),
 	};
