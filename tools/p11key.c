@@ -256,10 +256,15 @@ static int login(struct p11key *k, P11KitUri *u, const CK_TOKEN_INFO *ti)
 	return 0;
 }
 
-/* Parse the URI, load the module(s), find the token, open a session and log in. */
-static int open_token(struct p11key *k, const char *uri, bool rw, P11KitUri **up)
+/* Parse the URI, load the module(s), find the token, open a session and log in. On failure
+ * *kp may still need p11_close and *up p11_kit_uri_free. */
+static int open_token(struct p11key **kp, const char *uri, bool rw, P11KitUri **up)
 {
-	memset(k, 0, sizeof(*k));
+	struct p11key *k = *kp = calloc(1, sizeof(*k));
+	if (!k) {
+		warnx_("out of memory");
+		return -1;
+	}
 	mask_pin(k->name, uri);
 	P11KitUri *u = p11_kit_uri_new();
 	if (!u) {
@@ -407,14 +412,10 @@ static int pair_public(struct p11key *k, CK_OBJECT_HANDLE h, uint8_t pk[static R
 int p11_open(const char *uri, struct p11key **out, uint8_t pk[static RC_PK_LEN])
 {
 	*out = NULL;
-	struct p11key *k = malloc(sizeof(*k));
+	struct p11key *k = NULL;
 	P11KitUri *u = NULL;
-	if (!k) {
-		warnx_("out of memory");
-		return -1;
-	}
 	int ret = -1;
-	if (open_token(k, uri, false, &u) < 0)
+	if (open_token(&k, uri, false, &u) < 0)
 		goto out;
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_ATTRIBUTE t[4];
@@ -476,14 +477,10 @@ void p11_close(struct p11key *k)
 
 int p11_keygen(const char *uri, uint8_t pk[static RC_PK_LEN])
 {
-	struct p11key *k = malloc(sizeof(*k));
+	struct p11key *k = NULL;
 	P11KitUri *u = NULL;
-	if (!k) {
-		warnx_("out of memory");
-		return -1;
-	}
 	int ret = -1;
-	if (open_token(k, uri, true, &u) < 0)
+	if (open_token(&k, uri, true, &u) < 0)
 		goto out;
 	CK_ATTRIBUTE *lab = p11_kit_uri_get_attribute(u, CKA_LABEL);
 	if (!lab || !lab->ulValueLen) {
