@@ -212,7 +212,7 @@ local function walk(tree, tvb, m, what, known, fn, need)
 	end
 	for i, k in ipairs(m.keys) do
 		if k.major == 1 then
-			tree:add(F.ext, range(tvb, k), k.val)
+			tree:add(F.ext, range(tvb, k), Int64(k.val))
 		elseif k.major ~= 0 then
 			bad(k, what .. ": map key is not an integer")
 		elseif known[k.val] then
@@ -241,7 +241,7 @@ local function target(tree, tvb, t)
 	walk(s, tvb, t, "notice.target", set { 1, 2, 3, 4, 5, 6, 7 }, function(k, v)
 		if k == 1 then s:add(F.nvendor, crange(tvb, v), text(tvb, v, "target.vendor"))
 		elseif k == 2 then s:add(F.nmodel, crange(tvb, v), text(tvb, v, "target.model"))
-		elseif k == 3 then each(v, "target.hwrev", function(h) s:add(F.nhwrev, range(tvb, h), text(tvb, h, "target.hwrev")) end)
+		elseif k == 3 then each(v, "target.hwrev", function(h) s:add(F.nhwrev, crange(tvb, h), text(tvb, h, "target.hwrev")) end)
 		elseif k == 4 then each(v, "target.fwver", function(h) s:add(F.nfwver, crange(tvb, h), text(tvb, h, "target.fwver")) end)
 		elseif k == 5 then
 			each(v, "target.ranges", function(r)
@@ -264,7 +264,6 @@ local function target(tree, tvb, t)
 		else each(v, "target.digest", function(d) s:add(F.ndigest, crange(tvb, want(d, 2, "target.digest"))) end)
 		end
 	end, { 1, 2 })
-	return text(tvb, t.vals[1] or t, "target.vendor") .. "/" .. text(tvb, t.vals[2] or t, "target.model")
 end
 
 local function endpoint(tvb, e)
@@ -444,9 +443,12 @@ function recall.dissector(tvb, pinfo, tree)
 		local off = type(res) == "table" and res.off or 0
 		local msg = type(res) == "table" and res.msg or ("cannot decode: " .. tostring(res))
 		if off >= tvb:len() then off = math.max(tvb:len() - 1, 0) end
-		local where = tvb:len() > 0 and tvb(off, 1) or tvb()
 		sub:add_proto_expert_info(E.malformed, msg .. " at byte " .. off)
-		sub:add(where, "Malformed: " .. msg)
+		if tvb:len() > 0 then
+			sub:add(tvb(off, 1), "Malformed: " .. msg)
+		else
+			sub:add("Malformed: " .. msg)
+		end
 		pinfo.cols.info = "malformed: " .. msg
 	end
 	return tvb:len()

@@ -57,6 +57,8 @@ send(bytes.fromhex("9b ffffffffffffffff"))                      # a count larger
 send(bytes.fromhex("a3 00 18 02 01 01 02 50") + bytes(16))     # type 2 in two bytes
 send(bytes.fromhex("a3 01 01 00 02 02 50") + bytes(16))        # keys out of order
 send(bytes.fromhex("a3 00 01 00 01 02 50") + bytes(16))        # key 0 twice
+send(bytes.fromhex("a5 00 02 01 01 02 50") + bytes(16) + bytes.fromhex("03 01 20 00"))  # extension -1
+send(bytes.fromhex("a5 00 02 01 01 02 50") + bytes(16) + bytes.fromhex("03 01 09 00"))  # critical key 9
 # Truncations and bit flips of real-looking answers: a recalled answer around a notice.
 notice = open("n1.notice", "rb").read()
 ans = bytes.fromhex("a4 00 03 01 01 02 50") + bytes(16) + bytes([4, 0x59, len(notice) >> 8, len(notice) & 255]) + notice
@@ -81,7 +83,7 @@ recall.answer.delay recall.notice.id recall.notice.vendor recall.notice.model re
 recall.notice.action recall.notice.severity recall.cose.content_type recall.cose.signatures
 recall.cose.kid recall.proof.size recall.proof.index recall.proof.path_len
 recall.rotation.from_epoch recall.rotation.next_epoch recall.rotation.k recall.rotation.log_origin
-recall.malformed recall.noncanonical"
+recall.malformed recall.noncanonical recall.ext recall.unknown_key"
 E=""
 for x in frame.number udp.srcport udp.dstport $F; do E="$E -e $x"; done
 # shellcheck disable=SC2086
@@ -95,6 +97,10 @@ $TS -Y "udp.port == $PORT && recall.notice.id == \"RC-TEST-5\"" >filter.txt 2>fi
 $TS -V >all.txt 2>&1 || fail "tshark -V failed"
 if grep -q "Lua Error" all.txt; then
 	fail "Lua error in the dissector: $(grep -m 3 "Lua Error" all.txt)"
+fi
+# A runtime error the dissector caught itself is a bug too ("cannot decode: <Lua message>").
+if grep -q "Malformed: cannot decode" all.txt; then
+	fail "dissector error: $(grep -m 3 "Malformed: cannot decode" all.txt)"
 fi
 python3 - fields.txt "$PORT" "$JUNK" "$ORIGIN" <<'PY2' || fail "field values (above)"
 import sys
@@ -141,6 +147,8 @@ check("real traffic flagged", [p["frame.number"] for p in real if p["malformed"]
 # The hand-made datagrams, in the order sent: which expert info each must carry.
 flags = [("M" if p["malformed"] else "") + ("N" if p["noncanonical"] else "") for p in bad[:7]]
 check("hand-made", flags, ["M", "M", "M", "M", "MN", "MN", "MN"])
+check("extension key", cols(bad[7:9], "ext", "answer.serial", "malformed", "unknown_key"),
+      ["-1|1||", "|1||1"])
 check("last (intact) answer", cols(bad[-1:], "notice.id", "malformed"), ["RC-TEST-1|"])
 m = sum(1 for p in bad if p["malformed"])
 check("most damaged datagrams flagged", m >= 60, True)
