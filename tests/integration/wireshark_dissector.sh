@@ -13,7 +13,7 @@ if ! command -v tshark >/dev/null || ! command -v dumpcap >/dev/null; then
 	exit 77
 fi
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: capturing on lo needs root"; exit 77; }
-cd "$T"
+cd "$T" || exit 1
 ORIGIN=example.org/recall-log
 "$RT" keygen logkey >/dev/null 2>&1 || fail "keygen logkey"
 "$PROBE" fixture "$T" -n 6 -L logkey.pub -O $ORIGIN -W 3 -Q 2 -E 2 -R || fail "fixture"

@@ -108,6 +108,11 @@ cmp -s /etc/recall/recall-gate.conf "$SRC/packaging/recall-gate.conf.example" ||
 [ "$(readlink /usr/sbin/recall-gate-lease)" = recall-gate ] || fail "/usr/sbin/recall-gate-lease is not a link to recall-gate"
 # The lease hook exits 0 at once even with no daemon (dnsmasq must not stall).
 /usr/sbin/recall-gate-lease add 00:16:3e:00:00:01 192.0.2.10 cam >"$T/out" 2>&1 || fail "recall-gate-lease without a daemon: exit $?"
+# Wireshark finds the dissector the recall package installs (docs/WIRESHARK.md).
+if command -v tshark >/dev/null; then
+	tshark -G protocols 2>/dev/null | grep -q "^recall protocol	RECALL	recall$" ||
+		fail "tshark does not load the installed dissector"
+fi
 [ -f /usr/share/doc/recalld/examples/recalld.conf ] || fail "example recalld.conf not in /usr/share/doc/recalld/examples"
 cmp -s /etc/recall/recalld.conf "$SRC/packaging/recalld.conf.example" || fail "/etc/recall/recalld.conf is not the example"
 mkdir "$T/feed"
