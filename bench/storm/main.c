@@ -189,8 +189,11 @@ static bool report(const struct storm_opts *o, const struct storm_result *r)
 	printf("answered %llu, gave up %llu, unanswered at the end %llu\n",
 	       (unsigned long long)r->answered, (unsigned long long)r->gaveup,
 	       (unsigned long long)r->waiting);
-	printf("99.9%% answered at %.3f s; all at %s%.3f s\n", (double)r->t_999 / 1000,
-	       r->t_all ? "" : "(not all) ", (double)(r->t_all ? r->t_all : r->t_end) / 1000);
+	char t999[32] = "never";
+	if (r->answered * 1000 >= r->devices * 999)
+		snprintf(t999, sizeof(t999), "%.3f", (double)r->t_999 / 1000);
+	printf("99.9%% answered at %s s; all at %s%.3f s\n", t999, r->t_all ? "" : "(not all) ",
+	       (double)(r->t_all ? r->t_all : r->t_end) / 1000);
 	printf("datagrams %llu, dropped at full queues %llu (%.2f%%), largest queue %llu of "
 	       "%llu, peak arrivals %llu/s at one node\n",
 	       (unsigned long long)r->datagrams, (unsigned long long)r->dropped,
