@@ -1,4 +1,4 @@
-/* recall-storm: command line, summary and the per-second CSV (recall-storm(1)). */
+/* recall-storm: command line, summary and the per-second CSV (bench/storm/run drives it). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
