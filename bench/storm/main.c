@@ -29,6 +29,8 @@ static void usage(FILE *f)
 	       "  -e, --seed N         (1)\n"
 	       "  -o, --csv FILE       per second and node: arrived, answered, dropped, qmax\n"
 	       "  -Q, --quiet          no progress lines\n"
+	       "  -A, --attach         devices were up before: their network returns within the\n"
+	       "                       boot window (rc_agent_attach, not rc_agent_start)\n"
 	       "  -C, --check          exit 2 unless every device was answered, none gave up and\n"
 	       "                       the real cores agree with the model (KS, alpha 0.001)\n"
 	       "  -h, --help, -V, --version\n");
@@ -55,12 +57,21 @@ static int parse(int argc, char **argv, struct storm_opts *o)
 	    {"boot", 1, NULL, 'b'},    {"spread", 1, NULL, 'S'},   {"rtt", 1, NULL, 'r'},
 	    {"horizon", 1, NULL, 'H'}, {"seed", 1, NULL, 'e'},     {"csv", 1, NULL, 'o'},
 	    {"quiet", 0, NULL, 'Q'},   {"help", 0, NULL, 'h'},     {"version", 0, NULL, 'V'},
-	    {"check", 0, NULL, 'C'},   {NULL, 0, NULL, 0}};
-	*o = (struct storm_opts){10000000, 100000, 100000,  4, 309690, 3640,  5000,
-				 60000,    20,     1800000, 1, NULL,   false, false};
+	    {"check", 0, NULL, 'C'},   {"attach", 0, NULL, 'A'},   {NULL, 0, NULL, 0}};
+	*o = (struct storm_opts){.devices = 10000000,
+				 .sample = 100000,
+				 .chunk = 100000,
+				 .nodes = 4,
+				 .capacity = 309690,
+				 .queue = 3640,
+				 .boot_ms = 5000,
+				 .spread_ms = 60000,
+				 .rtt_ms = 20,
+				 .horizon_ms = 1800000,
+				 .seed = 1};
 	int c;
 	double v;
-	while ((c = getopt_long(argc, argv, "d:s:c:n:a:q:b:S:r:H:e:o:QChV", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:s:c:n:a:q:b:S:r:H:e:o:QCAhV", lo, NULL)) != -1) {
 		int err = 0;
 		switch (c) {
 		case 'd':
@@ -105,6 +116,9 @@ static int parse(int argc, char **argv, struct storm_opts *o)
 			break;
 		case 'C':
 			o->check = true;
+			break;
+		case 'A':
+			o->attach = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -181,11 +195,11 @@ static bool report(const struct storm_opts *o, const struct storm_result *r)
 		for (unsigned k = 0; k < o->nodes; k++)
 			if (r->secs[k * r->nsec + s].arrived > peak)
 				peak = r->secs[k * r->nsec + s].arrived;
-	printf("devices %llu, nodes %u x %.0f answers/s, queue %llu, boot window %.3f s, "
+	printf("devices %llu, nodes %u x %.0f answers/s, queue %llu, %s window %.3f s, "
 	       "start-spread %.3f s, rtt %llu ms\n",
 	       (unsigned long long)o->devices, o->nodes, o->capacity, (unsigned long long)o->queue,
-	       (double)o->boot_ms / 1000, (double)o->spread_ms / 1000,
-	       (unsigned long long)o->rtt_ms);
+	       o->attach ? "network (attach)" : "boot", (double)o->boot_ms / 1000,
+	       (double)o->spread_ms / 1000, (unsigned long long)o->rtt_ms);
 	printf("answered %llu, gave up %llu, unanswered at the end %llu\n",
 	       (unsigned long long)r->answered, (unsigned long long)r->gaveup,
 	       (unsigned long long)r->waiting);

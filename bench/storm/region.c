@@ -45,6 +45,7 @@ struct node {
 struct real {
 	struct rc_agent a;
 	uint8_t nonce[4][RC_NONCE_LEN]; /* of the last 4 datagrams, by sequence number */
+	uint64_t answers0;              /* answers before the storm (--attach) */
 };
 
 struct region {
@@ -58,6 +59,7 @@ struct region {
 	struct sim s;
 	struct rc_agent_config cfg; /* as rc_agent_init clamped it */
 	uint64_t rng, now, resolved, answered;
+	uint64_t base; /* the cores' clock at power-on (--attach: they ran before) */
 };
 
 static uint64_t xs(uint64_t *s)
@@ -154,10 +156,13 @@ static int real_event(struct region *w, uint32_t i)
 	struct dev *d = &w->d[i];
 	struct rc_agent *a = &w->real[i - w->real0].a;
 	size_t before = w->s.nsent;
-	w->s.mono = w->now;
+	w->s.mono = w->base + w->now;
 	if (!(d->flags & F_STARTED)) {
 		d->flags |= F_STARTED;
-		rc_agent_start(a);
+		if (w->o->attach)
+			rc_agent_attach(a);
+		else
+			rc_agent_start(a);
 	} else {
 		rc_agent_tick(a);
 	}
@@ -169,8 +174,8 @@ static int real_event(struct region *w, uint32_t i)
 	return 0;
 }
 
-/* The model of one device: what rc_agent_start and rc_agent_tick do for an IDLE agent whose
- * boot episode is running (12.3, 12.4), with the core's draws. */
+/* The model of one device: what rc_agent_start (or rc_agent_attach) and rc_agent_tick do for
+ * an IDLE agent whose boot (attach) episode is running (12.3, 12.4), with the core's draws. */
 static int model_event(struct region *w, uint32_t i)
 {
 	struct dev *d = &w->d[i];
@@ -178,6 +183,13 @@ static int model_event(struct region *w, uint32_t i)
 		return 0; /* the deadline of an attempt that was answered */
 	if (!(d->flags & F_STARTED)) {
 		d->flags |= F_STARTED;
+		if (w->o->attach) {
+			uint64_t t = w->now + w->cfg.debounce_ms;
+			if (w->cfg.start_spread_ms)
+				t += rc_agent_spread_ms(&w->cfg, xs(&w->rng));
+			push(w, i, t);
+			return 0;
+		}
 		if (w->cfg.start_spread_ms) {
 			push(w, i, w->now + rc_agent_spread_ms(&w->cfg, xs(&w->rng)));
 			return 0;
@@ -216,8 +228,8 @@ static int deliver(struct region *w, struct pkt p)
 		return -1;
 	struct rc_src from = sim_responder(0);
 	size_t before = w->s.nsent;
-	w->s.mono = w->now;
-	if (rc_agent_input(&x->a, buf, len, &from) == RC_OK && x->a.c.answers)
+	w->s.mono = w->base + w->now;
+	if (rc_agent_input(&x->a, buf, len, &from) == RC_OK && x->a.c.answers > x->answers0)
 		resolve(w, p.dev, true);
 	return real_after(w, p.dev, before);
 }
@@ -261,6 +273,21 @@ static void node_slot(struct region *w, unsigned k)
 		w->r->qmax = n->q.len;
 }
 
+/* --attach: the device ran before the outage; its boot episode was answered. */
+static int settle_before(struct region *w, struct real *x)
+{
+	w->s.mono = 0;
+	if (rc_agent_start(&x->a) != RC_OK)
+		return -1;
+	for (int i = 0; i < 1000 && w->s.nsent == 0; i++)
+		sim_step(&w->s, &x->a);
+	if (w->s.nsent == 0 || sim_answer(&w->s, &x->a, RC_MSG_CLEAR, 1, NULL, 0) != RC_OK)
+		return -1;
+	w->s.nsent = 0;
+	x->answers0 = x->a.c.answers;
+	return 0;
+}
+
 static int world_open(struct region *w, const struct storm_opts *o, struct storm_result *r,
 		      uint64_t real0, uint64_t nreal, unsigned round)
 {
@@ -296,8 +323,11 @@ static int world_open(struct region *w, const struct storm_opts *o, struct storm
 			return -1;
 	}
 	for (uint64_t i = 0; i < nreal; i++)
-		if (rc_agent_init(&w->real[i].a, &cfg, &sim_ops, &w->s) != RC_OK)
+		if (rc_agent_init(&w->real[i].a, &cfg, &sim_ops, &w->s) != RC_OK ||
+		    (o->attach && settle_before(w, &w->real[i]) < 0))
 			return -1;
+	if (o->attach)
+		w->base = 3600000; /* an hour after they started (their periodic is weeks away) */
 	struct rc_agent proto;
 	if (rc_agent_init(&proto, &cfg, &sim_ops, &w->s) != RC_OK)
 		return -1;

@@ -26,7 +26,8 @@ struct storm_opts {
 	uint64_t seed;
 	const char *csv; /* per-second, per-node figures (NULL: none) */
 	bool quiet;
-	bool check; /* exit 2 unless all answered, none gave up, model and core agree */
+	bool check;  /* exit 2 unless all answered, none gave up, model and core agree */
+	bool attach; /* devices were up: their network returns at the "boot" time (an attach) */
 };
 
 /* Per-second figures of one node. */
