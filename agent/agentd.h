@@ -33,7 +33,7 @@ struct agentd_conf {
 	uint64_t port;
 	char *anchors;
 	uint64_t periodic, recheck, timeout, backoff_base, backoff_cap, retries, debounce;
-	uint64_t attach_interval, timing_write_interval;
+	uint64_t attach_interval, timing_write_interval, start_spread;
 	bool checkin;
 	unsigned wall_clock;
 	char *state_dir, *hooks_dir;

@@ -39,6 +39,7 @@ static const struct conf_key keys[] = {
     {"retries", CONF_UINT, F(retries), 1, 1000, "10", NULL, NULL, NULL},
     {"debounce", CONF_DURATION, F(debounce), 0, 600000, "2s", NULL, NULL, NULL},
     {"attach-interval", CONF_DURATION, F(attach_interval), 1, 3600000, "1m", NULL, NULL, NULL},
+    {"start-spread", CONF_DURATION, F(start_spread), 0, 600000, "1m", NULL, NULL, NULL},
     {"timing-write-interval", CONF_DURATION, F(timing_write_interval), 1000, DAY, "10m", NULL, NULL,
      NULL},
     {"wall-clock", CONF_ENUM, F(wall_clock), 0, 0, "auto", clock_names, NULL, NULL},
@@ -254,6 +255,7 @@ static int finish(struct agentd *d, const char *path, char *err, size_t cap)
 	d->ac.debounce_ms = (uint32_t)d->c.debounce;
 	d->ac.attach_interval_ms = (uint32_t)d->c.attach_interval;
 	d->ac.timing_write_s = (uint32_t)(d->c.timing_write_interval / 1000);
+	d->ac.start_spread_ms = (uint32_t)d->c.start_spread;
 	d->sp.table = (uint32_t)d->c.table;
 	d->sp.pref = (uint32_t)d->c.rule_priority;
 	d->sys = d->c.system == SYSTEM_DUMMY ? &sys_dummy : &sys_linux;

@@ -16,6 +16,7 @@ SC_RESULTS=
 # share the host's clock, which no NTP daemon vouches for).
 SC_AGENT_TUNING='debounce = 200ms
 attach-interval = 200ms
+start-spread = 0
 timeout = 1s
 backoff-base = 1s
 backoff-cap = 2s

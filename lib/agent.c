@@ -54,16 +54,45 @@ static uint64_t mono(const struct rc_agent *a)
 	return a->ops->mono_ms(a->ctx);
 }
 
-uint64_t rc__agent_rand(struct rc_agent *a, uint64_t n)
+uint64_t rc__agent_rand64(struct rc_agent *a)
 {
 	uint64_t r = 0;
 	uint8_t b[8];
-	if (n <= 1)
-		return 0;
 	a->ops->random(a->ctx, b, sizeof(b));
 	for (int i = 0; i < 8; i++)
 		r = (r << 8) | b[i];
-	return r % n; /* bias below 2^-40 for any interval used here */
+	return r;
+}
+
+uint64_t rc__agent_rand(struct rc_agent *a, uint64_t n)
+{
+	if (n <= 1)
+		return 0;
+	return rc__agent_rand64(a) % n; /* bias below 2^-40 for any interval used here */
+}
+
+/* Full jitter: uniform in [0, min(cap, base * 2^(n-1))]. */
+uint64_t rc_agent_retry_ms(const struct rc_agent_config *cfg, uint32_t n, uint64_t r)
+{
+	uint64_t ceil = (uint64_t)cfg->backoff_cap_s * 1000u;
+	unsigned shift = n < 1 ? 0 : n - 1 > 30 ? 30 : n - 1;
+	uint64_t exp = ((uint64_t)cfg->backoff_base_s * 1000u) << shift;
+	return r % ((exp < ceil ? exp : ceil) + 1);
+}
+
+/* At least what was asked (clamped), plus up to half again: devices told the same delay by one
+ * responder must not come back together. */
+uint64_t rc_agent_later_ms(uint32_t delay_s, uint64_t r)
+{
+	uint64_t s = delay_s < RC_AGENT_LATER_MIN_S   ? RC_AGENT_LATER_MIN_S
+		     : delay_s > RC_AGENT_LATER_MAX_S ? RC_AGENT_LATER_MAX_S
+						      : delay_s;
+	return s * 1000u + r % (s * 500u + 1);
+}
+
+uint64_t rc_agent_spread_ms(const struct rc_agent_config *cfg, uint64_t r)
+{
+	return r % ((uint64_t)cfg->start_spread_ms + 1);
 }
 
 /* Uniform in [v - v/10, v + v/10]. */
@@ -353,10 +382,7 @@ static void on_timeout(struct rc_agent *a)
 		rc__agent_schedule(a);
 		return;
 	}
-	uint64_t ceil = (uint64_t)a->cfg.backoff_cap_s * 1000u;
-	unsigned shift = a->attempt - 1 > 30 ? 30 : a->attempt - 1;
-	uint64_t exp = ((uint64_t)a->cfg.backoff_base_s * 1000u) << shift;
-	a->t_next = mono(a) + rc__agent_rand(a, (exp < ceil ? exp : ceil) + 1);
+	a->t_next = mono(a) + rc_agent_retry_ms(&a->cfg, a->attempt, rc__agent_rand64(a));
 	a->next_reason = RC_REASON_RETRY;
 }
 
@@ -479,19 +505,15 @@ int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const str
 	case RC_MSG_ROTATE:
 		return rc__agent_on_rotate(a, ans.blob, ans.blob_len, p);
 	case RC_MSG_RETRY: {
-		uint64_t s = ans.delay < RC_AGENT_LATER_MIN_S   ? RC_AGENT_LATER_MIN_S
-			     : ans.delay > RC_AGENT_LATER_MAX_S ? RC_AGENT_LATER_MAX_S
-								: ans.delay;
 		uint32_t attempt = a->attempt;
 		rc__agent_settle(a, (uint8_t)r);
 		a->attempt = attempt;
 		a->c.retry_later++;
-		/* Wait at least what was asked, plus up to half again: devices told the same
-		 * delay by one responder must not come back together. */
-		a->t_next = mono(a) + s * 1000u + rc__agent_rand(a, s * 500u + 1);
+		uint64_t wait = rc_agent_later_ms((uint32_t)ans.delay, rc__agent_rand64(a));
+		a->t_next = mono(a) + wait;
 		a->next_reason = RC_REASON_RETRY;
 		rc__agent_sayr(a, RC_LOG_INFO, "responder asked to retry in %u s (waiting %llu s)",
-			       (unsigned)ans.delay, (unsigned long long)s);
+			       (unsigned)ans.delay, (unsigned long long)(wait / 1000u));
 		return RC_OK;
 	}
 	case RC_MSG_UNSUPPORTED:

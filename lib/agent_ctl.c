@@ -16,6 +16,7 @@ void rc_agent_config_default(struct rc_agent_config *cfg)
 	cfg->debounce_ms = RC_AGENT_DEBOUNCE_MS;
 	cfg->attach_interval_ms = RC_AGENT_ATTACH_INTERVAL_MS;
 	cfg->timing_write_s = RC_AGENT_TIMING_WRITE_S;
+	cfg->start_spread_ms = RC_AGENT_START_SPREAD_MS;
 }
 
 static uint32_t clamp(uint32_t v, uint32_t def, uint32_t lo, uint32_t hi)
@@ -86,6 +87,8 @@ int rc_agent_init(struct rc_agent *a, const struct rc_agent_config *cfg,
 				      RC_AGENT_ATTACH_INTERVAL_MAX_MS);
 	c->timing_write_s =
 	    clamp(c->timing_write_s, RC_AGENT_TIMING_WRITE_S, 1, RC_AGENT_TIMING_WRITE_MAX_S);
+	if (c->start_spread_ms > RC_AGENT_START_SPREAD_MAX_MS) /* 0 stays 0: no spread */
+		c->start_spread_ms = RC_AGENT_START_SPREAD_MAX_MS;
 	rc__agent_fingerprint(a->fingerprint, &a->cfg.id);
 	/* The firmware cannot be older than its build: the first time floor. */
 	a->floor = a->cfg.id.has_build_date ? a->cfg.id.build_date : 0;
@@ -222,7 +225,14 @@ int rc_agent_start(struct rc_agent *a)
 		rc__agent_say(a, RC_LOG_NOTICE, "check-ins are switched off (opt-out)");
 		return RC_OK;
 	}
-	rc__agent_begin(a, RC_REASON_BOOT);
+	if (a->cfg.start_spread_ms == 0) {
+		rc__agent_begin(a, RC_REASON_BOOT);
+		return RC_OK;
+	}
+	/* A region whose power returns at once: the boot check-in waits a random part of the
+	 * spread (the saved quarantine is already back in place). */
+	a->t_next = a->ops->mono_ms(a->ctx) + rc_agent_spread_ms(&a->cfg, rc__agent_rand64(a));
+	a->next_reason = RC_REASON_BOOT;
 	return RC_OK;
 }
 
@@ -231,6 +241,8 @@ void rc_agent_attach(struct rc_agent *a)
 	if (!a->started || a->optout || a->t_attach != RC_AGENT_NEVER)
 		return;
 	uint64_t t = a->ops->mono_ms(a->ctx) + a->cfg.debounce_ms;
+	if (a->cfg.start_spread_ms) /* a region's network back at once: spread out, as at boot */
+		t += rc_agent_spread_ms(&a->cfg, rc__agent_rand64(a));
 	uint64_t earliest = a->t_attach_last + a->cfg.attach_interval_ms;
 	a->t_attach = a->t_attach_last != RC_AGENT_NEVER && t < earliest ? earliest : t;
 }
@@ -326,7 +338,8 @@ void rc_agent_set_checkin(struct rc_agent *a, bool on)
 void rc_agent_status(const struct rc_agent *a, struct rc_agent_status *st)
 {
 	memset(st, 0, sizeof(*st));
-	bool retrying = a->t_next != RC_AGENT_NEVER && a->next_reason == RC_REASON_RETRY;
+	bool retrying = a->t_next != RC_AGENT_NEVER &&
+			(a->next_reason == RC_REASON_RETRY || a->next_reason == RC_REASON_BOOT);
 	st->waiting = !a->optout && (a->waiting || retrying);
 	if (a->optout)
 		st->state = RC_AGENT_OPTOUT;

@@ -218,14 +218,12 @@ void rc__agent_on_unlogged(struct rc_agent *a, uint32_t delay, uint8_t responder
 		rc__agent_schedule(a);
 		return;
 	}
-	uint64_t s = delay < RC_AGENT_LATER_MIN_S   ? RC_AGENT_LATER_MIN_S
-		     : delay > RC_AGENT_LATER_MAX_S ? RC_AGENT_LATER_MAX_S
-						    : delay;
-	a->t_next = a->ops->mono_ms(a->ctx) + s * 1000u + rc__agent_rand(a, s * 500u + 1);
+	uint64_t wait = rc_agent_later_ms(delay, rc__agent_rand64(a));
+	a->t_next = a->ops->mono_ms(a->ctx) + wait;
 	a->next_reason = RC_REASON_RETRY;
 	rc__agent_sayr(a, RC_LOG_WARNING,
 		       "%s: not logged (responder has no proof); asking again in %llu s", what,
-		       (unsigned long long)s);
+		       (unsigned long long)(wait / 1000u));
 }
 
 /* Move to the verified set next by statement stmt (its log proof, or plen 0 under a set

@@ -87,8 +87,10 @@ void rc__agent_clear_pending(struct rc_agent *a);
 void rc__agent_apply(struct rc_agent *a, uint8_t mode);
 /* Rate-limited log for lines that remote input can trigger. */
 PRINTF(3, 4) void rc__agent_sayr(struct rc_agent *a, enum rc_log_level lv, const char *fmt, ...);
-/* Uniform random number below n (0 if n <= 1). */
+/* Uniform random number below n (0 if n <= 1, drawing nothing). */
 uint64_t rc__agent_rand(struct rc_agent *a, uint64_t n);
+/* Eight random bytes from the glue as one number. */
+uint64_t rc__agent_rand64(struct rc_agent *a);
 /* rc_notice_check at the current time into a->scratch (9.4, with the time floor). */
 int rc__agent_check_notice(struct rc_agent *a, const uint8_t *blob, size_t len,
 			   struct rc_verdict *v, struct rc_diag *d);

@@ -55,6 +55,10 @@
 #define RC_AGENT_DEBOUNCE_MS    2000u  /* attach events within this window become one check-in */
 #define RC_AGENT_LATER_MIN_S    60u    /* retry-later delays are clamped to [60 s, 24 h] */
 #define RC_AGENT_LATER_MAX_S    86400u
+/* Boot and attach check-ins wait a uniform random time in [0, spread] (docs/PROTOCOL.md 12.2,
+ * 12.4): a region whose power or network returns at once must not check in in one burst. */
+#define RC_AGENT_START_SPREAD_MS     60000u
+#define RC_AGENT_START_SPREAD_MAX_MS 600000u
 
 /* Attach check-ins at least this far apart; events meanwhile become one check-in at its end (a
  * LAN host flapping its router lifetime must not drive check-ins and state writes). */
@@ -118,7 +122,8 @@ struct rc_agent_ops {
 	void (*log)(void *ctx, enum rc_log_level level, const char *msg);
 };
 
-/* Configuration; zero interval fields mean the defaults above. Copied by rc_agent_init. */
+/* Configuration; zero interval fields mean the defaults above (except start_spread_ms, whose
+ * 0 means no spread: rc_agent_config_default sets its default). Copied by rc_agent_init. */
 struct rc_agent_config {
 	struct rc_identity id;     /* views; the strings are copied */
 	struct rc_anchors anchors; /* anchors shipped with the firmware */
@@ -129,6 +134,7 @@ struct rc_agent_config {
 	    debounce_ms;
 	uint32_t attach_interval_ms; /* RC_AGENT_ATTACH_INTERVAL_MS, clamped to 1 ms..1 h */
 	uint32_t timing_write_s;     /* RC_AGENT_TIMING_WRITE_S, clamped to 1 s..24 h */
+	uint32_t start_spread_ms;    /* RC_AGENT_START_SPREAD_MS, at most 10 min; 0: none */
 };
 
 /* Agent condition, as reported by rc_agent_status (WIRE states plus NOTIFIED). */
@@ -334,6 +340,16 @@ int rc_agent_notice(const struct rc_agent *a, struct rc_notice *n);
 
 /* Serialise the persistent state (what persist receives). RC_OK or RC_ERR_BUFFER. */
 int rc_agent_state_encode(const struct rc_agent *a, uint8_t *out, size_t cap, size_t *len);
+
+/* The core's random timer draws (docs/PROTOCOL.md 12.2) as functions of its configuration
+ * (cfg as rc_agent_init clamped it: a->cfg) and one uniform 64-bit random value r, so that a
+ * model of many devices (bench/storm) draws exactly as the core does:
+ * rc_agent_retry_ms: the wait before the next attempt after the n-th unanswered one (n >= 1);
+ * rc_agent_later_ms: the wait after a retry-later answer of delay_s seconds;
+ * rc_agent_spread_ms: the wait before a boot check-in, and added to an attach's debounce. */
+uint64_t rc_agent_retry_ms(const struct rc_agent_config *cfg, uint32_t n, uint64_t r);
+uint64_t rc_agent_later_ms(uint32_t delay_s, uint64_t r);
+uint64_t rc_agent_spread_ms(const struct rc_agent_config *cfg, uint64_t r);
 
 /* Names for logs, hooks and status: "recalled", "released-clear", ...; "idle", "wait", ... */
 const char *rc_agent_event_name(unsigned ev);

@@ -116,7 +116,7 @@ printf 'RECALL_VENDOR=%s\nRECALL_MODEL=cam\nRECALL_FWVER=1\n' "$(head -c 70 /dev
 # --- recall-agent.conf ("@D@": the target's directory with anchors and os-release).
 g=$C/agentd_config
 printf 'anchors = @D@/anchors\nvendor = TP-Link\nmodel = Archer AX21\nhwrev = V1.26\nfwver = 1.0.3 Build 2021\ncheckin-address = 192.0.2.74 [2001:db8::74]:9000\n' >"$g/inline.conf"
-printf 'anchors = @D@/anchors\nidentity-file = @D@/os-release\ncheckin-address = 192.0.2.74\nstate-dir = /var/lib/recall-agent\nperiodic = 7d\nrecheck = 30m\ntimeout = 2s\nbackoff-base = 10s\nbackoff-cap = 1h\nretries = 5\ndebounce = 0\nwall-clock = untrusted\nsystem = dummy\ntable = 100\nrule-priority = 10\n' >"$g/identity-file.conf"
+printf 'anchors = @D@/anchors\nidentity-file = @D@/os-release\ncheckin-address = 192.0.2.74\nstate-dir = /var/lib/recall-agent\nperiodic = 7d\nrecheck = 30m\ntimeout = 2s\nbackoff-base = 10s\nbackoff-cap = 1h\nretries = 5\ndebounce = 0\nstart-spread = 30s\nwall-clock = untrusted\nsystem = dummy\ntable = 100\nrule-priority = 10\n' >"$g/identity-file.conf"
 printf '# all the keys\nanchors = @D@/anchors\nvendor = acme\nmodel = cam-1\nfwver = 1.2.3\nbuild-date = 1700000000\nimage-digest = %s\ncheckin-address = 192.0.2.74:7412, 192.0.2.75 [2001:db8::1]\nport = 7412\ncheckin = no\nannounce = yes\nannounce-to = 239.255.74.12 [ff02::7412]:7413\nannounce-interface = eth0\nannounce-interval = 1h\nhooks-dir = /etc/recall-agent/hooks.d\nhook-timeout = 5s\ndummy-record = @D@/record\n' \
 	"$(head -c 64 /dev/zero | tr '\0' 0)" >"$g/all-keys.conf"
 printf 'anchors = @D@/anchors\nvendor = acme\nmodel = cam\nfwver = 1\n' >"$g/no-address.conf"

@@ -27,6 +27,7 @@ announce = no
 system = dummy
 debounce = 100ms
 attach-interval = 100ms
+start-spread = 0
 timeout = 500ms
 wall-clock = $2
 EOC

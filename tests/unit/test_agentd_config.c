@@ -116,6 +116,13 @@ static void test_good(void **state)
 	assert_int_equal(load(BASE, "attach-interval = 5m\ntiming-write-interval = 1h\n"), 0);
 	assert_int_equal(d.ac.attach_interval_ms, 300000);
 	assert_int_equal(d.ac.timing_write_s, 3600);
+	assert_int_equal(d.ac.start_spread_ms, RC_AGENT_START_SPREAD_MS); /* default 1m */
+	agentd_config_free(&d);
+	assert_int_equal(load(BASE, "start-spread = 0\n"), 0);
+	assert_int_equal(d.ac.start_spread_ms, 0);
+	agentd_config_free(&d);
+	assert_int_equal(load(BASE, "start-spread = 5m\n"), 0);
+	assert_int_equal(d.ac.start_spread_ms, 300000);
 	agentd_config_free(&d);
 }
 
@@ -158,6 +165,7 @@ static void test_errors(void **state)
 	    {"periodic = 1h\n", "periodic"},
 	    {"attach-interval = 0\n", "attach-interval"},
 	    {"attach-interval = 2h\n", "attach-interval"},
+	    {"start-spread = 11m\n", "start-spread"},
 	    {"timing-write-interval = 500ms\n", "timing-write-interval"},
 	    {"timing-write-interval = 2d\n", "timing-write-interval"},
 	    {"image-digest = 00zz\n", "image-digest"},
