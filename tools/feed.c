@@ -30,7 +30,7 @@ static const char build_usage[] =
     "                         must exceed the previous feed's\n"
     "  -i, --issued TIME      issue time (default now)\n"
     "  -e, --expiry TIME      expiry time\n"
-    "  -d, --valid DURATION   expiry = issued + DURATION (default 7d; units s m h d w)\n"
+    "      --valid DURATION   expiry = issued + DURATION (default 7d; units s m h d w)\n"
     "  -v, --verbose          print the time each step takes\n"
     "  -h, --help             this text\n";
 
@@ -339,12 +339,16 @@ done:
 
 static int feed_build(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"key", required_argument, NULL, 'k'},    {"anchors", required_argument, NULL, 'a'},
-	    {"output", required_argument, NULL, 'o'}, {"serial", required_argument, NULL, 's'},
-	    {"issued", required_argument, NULL, 'i'}, {"expiry", required_argument, NULL, 'e'},
-	    {"valid", required_argument, NULL, 'd'},  {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
+					     {"anchors", required_argument, NULL, 'a'},
+					     {"output", required_argument, NULL, 'o'},
+					     {"serial", required_argument, NULL, 's'},
+					     {"issued", required_argument, NULL, 'i'},
+					     {"expiry", required_argument, NULL, 'e'},
+					     {"valid", required_argument, NULL, OPT_L('d')},
+					     {"verbose", no_argument, NULL, 'v'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	const char *key = NULL, *anchors = NULL, *out = NULL;
 	uint64_t serial = 0, expiry = 0, valid = 7 * 86400;
 	bool has_serial = false, has_expiry = false, has_valid = false, verbose = false;
@@ -355,7 +359,7 @@ static int feed_build(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:a:o:s:i:e:d:vh", opts, NULL)) != -1) {
 		int bad = 0;
-		switch (c) {
+		switch (c = opt_retired(c, "d", opts)) {
 		case 'k':
 			key = optarg;
 			break;
@@ -376,7 +380,7 @@ static int feed_build(int argc, char **argv)
 			bad = parse_time(optarg, &expiry);
 			has_expiry = true;
 			break;
-		case 'd':
+		case OPT_L('d'):
 			bad = parse_duration(optarg, &valid);
 			has_valid = true;
 			break;
@@ -387,8 +391,10 @@ static int feed_build(int argc, char **argv)
 			return usage_opt(c, build_usage);
 		}
 		if (bad)
-			return usage_fail(build_usage, "feed build: -%c: cannot parse '%s'", c,
-					  optarg);
+			return bad_value(build_usage, "feed build", opts, c, optarg,
+					 c == OPT_L('d') ? DURATION_FORMS
+					 : c == 's'      ? NUMBER_FORMS
+							 : TIME_FORMS);
 	}
 	if (!key || !anchors || !out || optind >= argc)
 		return usage_fail(build_usage, "feed build: -k, -a, -o and NOTICES are required");

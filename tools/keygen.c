@@ -20,7 +20,7 @@ static const char usage[] =
     "key, to share). Existing files are never overwritten. Prints the key id (kid: first 8\n"
     "bytes of SHA-256 of the public key, hex), which signatures carry.\n"
     "\n"
-    "  -c, --comment TEXT  text appended to the public key line (e.g. who holds the key)\n"
+    "  -C, --comment TEXT  text appended to the public key line (e.g. who holds the key)\n"
     "  -h, --help          this text\n";
 
 /* Create path exclusively with mode and write all of buf; on failure removes it. */
@@ -43,16 +43,20 @@ static int write_new(const char *path, const char *buf, mode_t mode)
 int cmd_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"comment", required_argument, NULL, 'c'},
+	    {"comment", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *comment = NULL;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+C:c:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
+		case 'c': /* the old letter: -c is --config in every other program */
+			warnx_(
+			    "-c is an old spelling of -C, --comment, kept for old scripts: use -C");
+			/* fall through */
+		case 'C':
 			comment = optarg;
 			break;
 		default:

@@ -101,6 +101,6 @@ expect 1 "$R" notice verify -a anchors.cbor trunc.notice && has err "trunc.notic
 : >empty.notice
 expect 1 "$R" notice show empty.notice && has err "empty.notice: empty file"
 expect 1 "$R" notice sign -k alice.key two.notices && has err "holds more than one notice"
-expect 1 "$R" notice verify -a ax21.json ab.notice && has err "ax21.json: anchors at byte 0"
+expect 1 "$R" notice verify -a ax21.json ab.notice && has err "ax21.json: this is JSON text, not an anchor set"
 expect 1 "$R" notice sign -k alice.key anchors.cbor && has err "anchors.cbor: "
 finish
