@@ -56,7 +56,7 @@ static void test_keys_order(void **state)
 	const uint8_t ooo[] = {0xa2, 0x02, 0x00, 0x01, 0x00};
 	const uint8_t ok[] = {0xa2, 0x01, 0x00, 0x20, 0x00};
 	const uint8_t *cases[] = {dup, ooo, ok};
-	int want[] = {RC_ERR_DUPKEY, RC_ERR_DUPKEY, RC_OK};
+	int want[] = {RC_ERR_DUPKEY, RC_ERR_NONCANONICAL, RC_OK}; /* as for kids */
 	for (int c = 0; c < 3; c++) {
 		struct rc_rd r;
 		struct rc_keys ks = {0};
