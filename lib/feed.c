@@ -217,10 +217,33 @@ static int decode_notice(struct rc_notice *n, struct rc_cose_sign *m, const uint
 	return rc_notice_decode(n, m->payload, m->payload_len, NULL);
 }
 
+/* What orders the entries within a bucket (14.2): hash, then quarantine before notify-only,
+ * then higher severity, then id bytewise. */
+struct order_key {
+	uint64_t hash;
+	int action, severity;
+	struct rc_str id;
+};
+
+/* <0, 0 or >0 as for memcmp. */
+static int entry_order(const struct order_key *a, const struct order_key *b)
+{
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	if (a->action != b->action)
+		return a->action < b->action ? -1 : 1;
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1;
+	size_t k = a->id.n < b->id.n ? a->id.n : b->id.n;
+	int c = k ? memcmp(a->id.p, b->id.p, k) : 0;
+	return c ? c : (a->id.n > b->id.n) - (a->id.n < b->id.n);
+}
+
 int rc_feed_verify_notices(const struct rc_feed *f, const struct rc_anchors *a, size_t *bad)
 {
 	struct rc_cose_sign m;
 	struct rc_notice n;
+	struct order_key prev = {0, 0, 0, {NULL, 0}}, cur;
 	for (uint32_t i = 0; i < f->nnotices; i++) {
 		const uint8_t *p;
 		size_t len;
@@ -229,14 +252,20 @@ int rc_feed_verify_notices(const struct rc_feed *f, const struct rc_anchors *a, 
 			err = decode_notice(&n, &m, p, len);
 		if (!err)
 			err = rc_anchors_verify(a, &m, NULL);
-		if (!err && get64(f->entries + (size_t)i * RC_FEED_ENTRY_LEN) !=
-				rc_feed_hash(f->hashkey, n.target.vendor, n.target.model))
+		uint64_t h = get64(f->entries + (size_t)i * RC_FEED_ENTRY_LEN);
+		if (!err && h != rc_feed_hash(f->hashkey, n.target.vendor, n.target.model))
 			err = RC_ERR_SYNTAX;
+		/* a responder answers with the first covering entry: the order is the policy */
+		cur = (struct order_key){h, (int)n.action, (int)n.severity, n.id};
+		if (!err && i > 0 && (h & (f->nbuckets - 1)) == (prev.hash & (f->nbuckets - 1)) &&
+		    entry_order(&prev, &cur) > 0)
+			err = RC_ERR_NONCANONICAL;
 		if (err) {
 			if (bad)
 				*bad = i;
 			return err;
 		}
+		prev = cur;
 	}
 	return RC_OK;
 }
