@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agentd.h"
+#include "log.h"
 
 #ifndef RECALL_VERSION_STRING
 #define RECALL_VERSION_STRING "0.1.0"
@@ -86,7 +87,7 @@ int main(int argc, char **argv)
 	}
 	char err[CONF_ERR_MAX];
 	if (agentd_config_load(&d, conf, err, sizeof(err)) < 0) {
-		fprintf(stderr, "recall-agent: %s\n", err);
+		fprintf(stderr, "%srecall-agent: %s\n", log_stderr_is_journal() ? "<3>" : "", err);
 		return 1;
 	}
 	int rc;

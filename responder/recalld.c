@@ -374,7 +374,8 @@ int main(int argc, char **argv)
 	}
 	struct rd_config *cfg = calloc(1, sizeof(*cfg));
 	if (!cfg || rd_config_load(cfg, m.config_path, err, sizeof(err)) < 0) {
-		fprintf(stderr, "recalld: %s\n", cfg ? err : "out of memory");
+		fprintf(stderr, "%srecalld: %s\n", log_stderr_is_journal() ? "<3>" : "",
+			cfg ? err : "out of memory");
 		if (cfg)
 			rd_config_free(cfg);
 		free(cfg);
