@@ -16,6 +16,7 @@ journal() {
 	f=$1
 	shift
 	: >"$f"
+	# shellcheck disable=SC2094 # stat names the file stderr goes to: that is the point
 	JOURNAL_STREAM=$(stat -c '%d:%i' "$f") "$@" 2>>"$f" >/dev/null
 }
 journal e1 "$RD" -t -c rd.conf
