@@ -75,6 +75,10 @@ expect 1 "$R" feed verify -K feed.pub -a anchors.cbor --at 2025-01-02 --previous
 # Default serial: the issue time.
 expect 0 "$R" feed build -k feed.key -a anchors.cbor --issued 1735689600 -o fdef cam.notice
 has out "feed serial 1735689600"
+# --json: what was written, for scripts (the serial, the key id, the times)
+expect 0 "$R" feed build --json -k feed.key -a anchors.cbor --issued 1735689600 --valid 1d -o fj cam.notice
+eq "$(json out 'd["file"], d["serial"], d["notices"], d["expiry"], len(d["key_id"])')" \
+	"('fj', 1735689600, 1, '2025-01-02T00:00:00Z', 16)"
 
 # Wrong keys and anchor sets.
 expect 1 "$R" feed verify -K alice.pub -a anchors.cbor --at 2025-01-02 f10 && has err "f10: signed by feed key kid"
