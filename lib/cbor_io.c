@@ -353,7 +353,7 @@ static bool key_next(struct rc_rd *r, struct rc_keys *ks, size_t start)
 		if (c > 0 || (c == 0 && ks->last_len >= kl)) {
 			r->off = start;
 			rc_rd_fail(r, c == 0 && ks->last_len == kl ? RC_ERR_DUPKEY
-								  : RC_ERR_NONCANONICAL);
+								   : RC_ERR_NONCANONICAL);
 			return false;
 		}
 	}

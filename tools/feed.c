@@ -325,8 +325,8 @@ static int build(const char *out, const char *keypath, const struct rc_anchors *
 	if (build_json)
 		json_print(json_pack("{s:s, s:I, s:I, s:I, s:s, s:s, s:s}", "file", out, "serial",
 				     (json_int_t)meta->serial, "notices", (json_int_t)in.n, "bytes",
-				     (json_int_t)flen, "issued", fmt_time(ti, meta->issued), "expiry",
-				     fmt_time(ts, meta->expiry), "key_id",
+				     (json_int_t)flen, "issued", fmt_time(ti, meta->issued),
+				     "expiry", fmt_time(ts, meta->expiry), "key_id",
 				     hex(h, k.kid, RC_KID_LEN)));
 	else
 		printf("%s: feed serial %" PRIu64 ", %zu notices, %zu bytes, expires %s, signed by "

@@ -173,7 +173,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_uint_shortest), cmocka_unit_test(test_indefinite),
 	    cmocka_unit_test(test_keys_order),    cmocka_unit_test(test_skip_and_critical),
-	    cmocka_unit_test(test_utf8),          cmocka_unit_test(test_extension_values),          cmocka_unit_test(test_writer),
+	    cmocka_unit_test(test_utf8),          cmocka_unit_test(test_extension_values),
+	    cmocka_unit_test(test_writer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
