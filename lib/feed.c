@@ -370,13 +370,11 @@ static int cmp_slot(const void *pa, const void *pb)
 	const struct slot *a = pa, *b = pb;
 	if (a->bucket != b->bucket)
 		return a->bucket < b->bucket ? -1 : 1;
-	if (a->hash != b->hash)
-		return a->hash < b->hash ? -1 : 1;
-	if (a->action != b->action)
-		return a->action < b->action ? -1 : 1;
-	if (a->severity != b->severity)
-		return a->severity > b->severity ? -1 : 1;
-	return id_order(a, b);
+	/* the order readers check (entry_order), then the input position */
+	struct order_key ka = {a->hash, a->action, a->severity, {a->id, a->idlen}},
+			 kb = {b->hash, b->action, b->severity, {b->id, b->idlen}};
+	int c = entry_order(&ka, &kb);
+	return c ? c : id_order(a, b);
 }
 
 /* Order pointers to slots by id, to find repeated ids. */
