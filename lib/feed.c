@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "feed_order.h"
 #include "recall/cose.h"
 #include "recall/feed.h"
 #include "recall/msg.h"
@@ -217,16 +218,7 @@ static int decode_notice(struct rc_notice *n, struct rc_cose_sign *m, const uint
 	return rc_notice_decode(n, m->payload, m->payload_len, NULL);
 }
 
-/* What orders the entries within a bucket (14.2): hash, then quarantine before notify-only,
- * then higher severity, then id bytewise. */
-struct order_key {
-	uint64_t hash;
-	int action, severity;
-	struct rc_str id;
-};
-
-/* <0, 0 or >0 as for memcmp. */
-static int entry_order(const struct order_key *a, const struct order_key *b)
+int rc__feed_key_cmp(const struct rc__feed_key *a, const struct rc__feed_key *b)
 {
 	if (a->hash != b->hash)
 		return a->hash < b->hash ? -1 : 1;
@@ -239,11 +231,18 @@ static int entry_order(const struct order_key *a, const struct order_key *b)
 	return c ? c : (a->id.n > b->id.n) - (a->id.n < b->id.n);
 }
 
+bool rc__feed_in_order(const struct rc_feed *f, uint32_t i, const struct rc__feed_key *prev,
+		       const struct rc__feed_key *k)
+{
+	uint64_t m = f->nbuckets - 1;
+	return i == 0 || (prev->hash & m) != (k->hash & m) || rc__feed_key_cmp(prev, k) <= 0;
+}
+
 int rc_feed_verify_notices(const struct rc_feed *f, const struct rc_anchors *a, size_t *bad)
 {
 	struct rc_cose_sign m;
 	struct rc_notice n;
-	struct order_key prev = {0, 0, 0, {NULL, 0}}, cur;
+	struct rc__feed_key prev = {0, 0, 0, {NULL, 0}}, cur;
 	for (uint32_t i = 0; i < f->nnotices; i++) {
 		const uint8_t *p;
 		size_t len;
@@ -256,9 +255,8 @@ int rc_feed_verify_notices(const struct rc_feed *f, const struct rc_anchors *a, 
 		if (!err && h != rc_feed_hash(f->hashkey, n.target.vendor, n.target.model))
 			err = RC_ERR_SYNTAX;
 		/* a responder answers with the first covering entry: the order is the policy */
-		cur = (struct order_key){h, (int)n.action, (int)n.severity, n.id};
-		if (!err && i > 0 && (h & (f->nbuckets - 1)) == (prev.hash & (f->nbuckets - 1)) &&
-		    entry_order(&prev, &cur) > 0)
+		cur = (struct rc__feed_key){h, (int)n.action, (int)n.severity, n.id};
+		if (!err && !rc__feed_in_order(f, i, &prev, &cur))
 			err = RC_ERR_NONCANONICAL;
 		if (err) {
 			if (bad)
@@ -370,10 +368,10 @@ static int cmp_slot(const void *pa, const void *pb)
 	const struct slot *a = pa, *b = pb;
 	if (a->bucket != b->bucket)
 		return a->bucket < b->bucket ? -1 : 1;
-	/* the order readers check (entry_order), then the input position */
-	struct order_key ka = {a->hash, a->action, a->severity, {a->id, a->idlen}},
-			 kb = {b->hash, b->action, b->severity, {b->id, b->idlen}};
-	int c = entry_order(&ka, &kb);
+	/* the order readers check, then the input position */
+	struct rc__feed_key ka = {a->hash, a->action, a->severity, {a->id, a->idlen}},
+			    kb = {b->hash, b->action, b->severity, {b->id, b->idlen}};
+	int c = rc__feed_key_cmp(&ka, &kb);
 	return c ? c : id_order(a, b);
 }
 

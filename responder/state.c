@@ -371,6 +371,15 @@ int rd_state_load(struct rd_state **out, struct rd_config *cfg, const struct rd_
 	if (!same || !same_anchors(&st->anchors, &cur->anchors)) {
 		size_t bad = 0;
 		e = rd_verify_feed(fm, &st->anchors, cur ? cur->fm : NULL, &bad, &st->reused);
+		if (e == RC_ERR_NONCANONICAL) {
+			rc = fail(err, cap, RD_LOAD_NOTICE,
+				  "feed %s: entry %zu is out of the order of PROTOCOL.md 14.2 "
+				  "(quarantine first, then higher severity, then id), so a device "
+				  "could be sent the wrong notice: build the feed again with "
+				  "'recall feed build'",
+				  feed, bad);
+			goto out;
+		}
 		if (e) {
 			rc = fail(err, cap, RD_LOAD_NOTICE, "feed %s: notice %zu: %s", feed, bad,
 				  rc_strerror(e));

@@ -183,7 +183,13 @@ int feed_verify(int argc, char **argv)
 		nbad += feed_notice_problem(path, &f, (uint32_t)i, &a, nbad < FEED_REPORT_MAX);
 	if (nbad > FEED_REPORT_MAX)
 		warnx_("%s: ... and %d more bad notices", path, nbad - FEED_REPORT_MAX);
-	if (err && nbad == 0) { /* a problem only the library's check names */
+	if (err == RC_ERR_NONCANONICAL && nbad == 0) {
+		warnx_("%s: entry %zu is out of the order of PROTOCOL.md 14.2 (quarantine first, "
+		       "then higher severity, then id): a responder would send the wrong notice; "
+		       "build the feed again",
+		       path, bad);
+		nbad = 1;
+	} else if (err && nbad == 0) { /* a problem only the library's check names */
 		warnx_("%s: notice %zu: %s", path, bad, rc_strerror(err));
 		nbad = 1;
 	}
