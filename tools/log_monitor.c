@@ -46,8 +46,8 @@ static const char usage[] =
     "3 new entries printed, 4 the log is inconsistent with what was seen before (evidence in\n"
     "FILE.conflict-TIME.old and .new), 1 an I/O or network error, 2 a bad command line.\n"
     "\n"
-    "  -k, --vkey KEY          the log's verifier key (NAME+KEYID+BASE64)\n"
-    "  -K, --vkey-file FILE    ... read from the first line of FILE\n"
+    "      --vkey KEY          the log's verifier key (NAME+KEYID+BASE64)\n"
+    "      --vkey-file FILE    ... read from the first line of FILE\n"
     "  -s, --state FILE        the last checkpoint seen (written atomically after each pass)\n"
     "  -1, --once              one pass (the default)\n"
     "  -i, --interval DURATION follow: a pass every DURATION (30s, 5m) until SIGINT/SIGTERM\n"
@@ -435,8 +435,8 @@ static void nap(uint64_t secs)
 static int parse_opts(int argc, char **argv, struct mon *m, uint64_t *interval, uint64_t *passes,
 		      long *timeout)
 {
-	static const struct option lo[] = {{"vkey", required_argument, NULL, 'k'},
-					   {"vkey-file", required_argument, NULL, 'K'},
+	static const struct option lo[] = {{"vkey", required_argument, NULL, OPT_L('k')},
+					   {"vkey-file", required_argument, NULL, OPT_L('K')},
 					   {"state", required_argument, NULL, 's'},
 					   {"once", no_argument, NULL, '1'},
 					   {"interval", required_argument, NULL, 'i'},
@@ -456,12 +456,12 @@ static int parse_opts(int argc, char **argv, struct mon *m, uint64_t *interval, 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:K:s:1i:n:f:a:V:jm:t:T:h", lo, NULL)) != -1) {
 		int bad = 0;
-		c = opt_retired(c, "fVt", lo);
-		if (c == 'K' && access(optarg, R_OK) != 0) {
+		c = opt_retired(c, "fVtkK", lo);
+		if (c == OPT_L('K') && access(optarg, R_OK) != 0) {
 			warnx_("--vkey-file: %s: %s", optarg, strerror(errno));
 			return MON_IO;
 		}
-		if (c == 'k' || c == 'K')
+		if (c == OPT_L('k') || c == OPT_L('K'))
 			vkey = optarg;
 		else if (c == 's')
 			m->state = optarg;
