@@ -29,8 +29,13 @@ int cmd_override(struct agentd *d, const char *id, bool clear)
 	}
 	if (n < 0) {
 		if (errno == ENOENT || errno == ECONNREFUSED)
-			fprintf(stderr, "recall-agent: the agent is not running (start it first; "
-					"the override is kept in its state)\n");
+			fprintf(
+			    stderr,
+			    "recall-agent: the agent is not running (no control socket in %s), so "
+			    "nothing was recorded: start it (systemctl start recall-agent) and "
+			    "run this again; if it cannot start, see LIFTING A QUARANTINE BY "
+			    "HAND in recall-agent(8)\n",
+			    d->c.state_dir);
 		else
 			fprintf(stderr, "recall-agent: control socket in %s: %s\n", d->c.state_dir,
 				strerror(errno));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agentd.h"
+#include "filekind.h"
 
 #define F(x) offsetof(struct agentd_conf, x)
 #define DAY  86400000ull
@@ -179,9 +180,12 @@ int agentd_identity(struct agentd *d, char *err, size_t cap)
 	    canon(d->model, sizeof(d->model), d->c.model, "model", false, err, cap) < 0 ||
 	    canon(d->hwrev, sizeof(d->hwrev), d->c.hwrev, "hwrev", true, err, cap) < 0)
 		return -1;
-	if (!d->c.fwver || strlen(d->c.fwver) > RC_FWVER_MAX)
-		return fail(err, cap, "fwver: %s%s", d->c.fwver ? "too long" : "required",
-			    " (set fwver or identity-file)");
+	if (!d->c.fwver || !*d->c.fwver || strlen(d->c.fwver) > RC_FWVER_MAX)
+		return fail(err, cap, "fwver: %s%s",
+			    !d->c.fwver   ? "required"
+			    : *d->c.fwver ? "too long"
+					  : "empty",
+			    " (set fwver to the firmware version, or set identity-file)");
 	strcpy(d->fwver, d->c.fwver);
 	id->vendor = rc_str_c(d->vendor);
 	id->model = rc_str_c(d->model);
@@ -220,15 +224,27 @@ static int anchors(struct agentd *d, char *err, size_t cap)
 		return fail(err, cap, "anchors: %s: %s", d->c.anchors, strerror(errno));
 	int rc = rc_anchors_decode(&d->ac.anchors, (const uint8_t *)buf, (size_t)n, &diag);
 	if (rc != RC_OK) {
-		snprintf(err, cap, "anchors: %s: %s at byte %zu (%s)", d->c.anchors,
-			 rc_strerror(rc), diag.off, diag.field ? diag.field : "-");
+		const char *kind = file_kind((const uint8_t *)buf, (size_t)n);
+		if (kind)
+			snprintf(err, cap,
+				 "anchors: %s is %s, not an anchor set: set anchors to the file "
+				 "'recall anchors create' wrote",
+				 d->c.anchors, kind);
+		else
+			snprintf(err, cap,
+				 "anchors: %s: not a valid anchor set: %s at byte %zu (%s): set "
+				 "anchors to the file 'recall anchors create' wrote",
+				 d->c.anchors, rc_strerror(rc), diag.off,
+				 diag.field ? diag.field : "-");
 		return -1;
 	}
 	return 0;
 }
 
-/* The checks and translations after parsing (errors name path). */
-static int finish(struct agentd *d, const char *path, char *err, size_t cap)
+/* The checks and translations after parsing (errors name path, and the line of the key when
+ * the file sets it: buf holds the file's text, or NULL to read it again from path). */
+static int finish(struct agentd *d, const char *path, const char *buf, size_t len, char *err,
+		  size_t cap)
 {
 	rc_agent_config_default(&d->ac);
 	if (agentd_identity(d, err, cap) < 0 || anchors(d, err, cap) < 0)
@@ -265,10 +281,19 @@ static int finish(struct agentd *d, const char *path, char *err, size_t cap)
 	}
 	return 0;
 prefix:
-	/* Errors found after parsing name the file too. */
+	/* Errors found after parsing name the file too, and the line of the key they are
+	 * about ("anchors: ..."). */
 	{
-		char tmp[CONF_ERR_MAX];
-		snprintf(tmp, sizeof(tmp), "%s: %s", path, err);
+		char tmp[CONF_ERR_MAX], key[64];
+		size_t kn = strcspn(err, ":");
+		snprintf(key, sizeof(key), "%.*s", (int)(kn < sizeof(key) ? kn : 0), err);
+		unsigned line = !*key ? 0
+				: buf ? conf_key_line(buf, len, key)
+				      : conf_key_line_file(path, key);
+		if (line)
+			snprintf(tmp, sizeof(tmp), "%s:%u: %s", path, line, err);
+		else
+			snprintf(tmp, sizeof(tmp), "%s: %s", path, err);
 		snprintf(err, cap, "%s", tmp);
 	}
 	return -1;
@@ -280,7 +305,7 @@ int agentd_config_load(struct agentd *d, const char *path, char *err, size_t cap
 	d->path = path;
 	if (conf_parse_file(keys, &d->c, path, err, cap) < 0)
 		return -1;
-	return finish(d, path, err, cap);
+	return finish(d, path, NULL, 0, err, cap);
 }
 
 int agentd_config_load_buf(struct agentd *d, const char *name, const char *buf, size_t len,
@@ -290,7 +315,7 @@ int agentd_config_load_buf(struct agentd *d, const char *name, const char *buf, 
 	d->path = name;
 	if (conf_parse_buf(keys, &d->c, name, buf, len, err, cap) < 0)
 		return -1;
-	return finish(d, name, err, cap);
+	return finish(d, name, buf, len, err, cap);
 }
 
 void agentd_config_free(struct agentd *d)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "conf.h"
 #include "ident.h"
 #include "load.h"
 #include "recall/tlog.h"
@@ -33,24 +35,26 @@
 #endif
 
 static const char usage_text[] =
-    "usage: recall-bench [-s ADDR] [-p PORT] [-f FEED] [-m C:R:G] [-d SECONDS] [-n COUNT]\n"
-    "                    [-t THREADS] [-S SOCKETS] [-b BATCH] [-w WINDOW] [-r RATE]\n"
-    "                    [-T TIMEOUT_MS] [-i IDENTS] [-P SERVER_PID] [--unlisted] [--echo]\n"
+    "usage: recall-bench [-s ADDR] [-p PORT] [--feed FEED] [-m C:R:G] [--duration T] [-n COUNT]\n"
+    "                    [--threads N] [-S SOCKETS] [-b BATCH] [-w WINDOW] [-r RATE]\n"
+    "                    [-T TIMEOUT] [-i IDENTS] [-P SERVER_PID] [--unlisted] [--echo]\n"
     "                    [--proof NOTICE] [--json] [--strict]\n"
     "Load a recall responder on loopback with check-ins and garbage; report answers by kind,\n"
     "losses, answers per second and latency percentiles.\n"
     "  -s, --server ADDR     responder address: 127.0.0.0/8 or ::1 only (default 127.0.0.1)\n"
     "  -p, --port PORT       UDP port (default 7412)\n"
-    "  -f, --feed FEED       feed the responder serves: recalled and clear builds come from it\n"
+    "      --feed FEED       feed the responder serves: recalled and clear builds come from it\n"
     "  -m, --mix C:R:G       weights of clear, recalled and garbage requests (default 80:20:0)\n"
-    "  -d, --duration S      stop sending after S seconds (default 10, at most 3600)\n"
+    "      --duration T      stop sending after T (default 10s, at most 1h; a bare number is\n"
+    "                        seconds)\n"
     "  -n, --count N         stop after N requests (default 100000000)\n"
-    "  -t, --threads N       sending threads (default 1)\n"
+    "      --threads N       sending threads (default 1)\n"
     "  -S, --sockets N       sockets per thread (default 4)\n"
     "  -b, --batch N         datagrams per sendmmsg/recvmmsg (default 64)\n"
     "  -w, --window N        requests outstanding per socket (default 256)\n"
     "  -r, --rate N          requests per second in total (default: as fast as answers come)\n"
-    "  -T, --timeout MS      a request unanswered after MS ms is lost (default 1000)\n"
+    "  -T, --timeout T       a request unanswered after T is lost (default 1s; a bare number\n"
+    "                        is milliseconds)\n"
     "  -i, --idents N        distinct recalled (and as many clear) builds (default 4096)\n"
     "  -u, --unlisted        clear builds are of models no notice names (default: other\n"
     "                        versions of recalled models, so every lookup finds a notice)\n"
@@ -101,6 +105,29 @@ static bool unum(const char *s, unsigned long lo, unsigned long hi, unsigned lon
 	return true;
 }
 
+/* A duration as in the configuration files ("500ms", "2s", "1m30s") in milliseconds, within
+ * lo..hi; a bare number counts in units of bare_ms (1: milliseconds, 1000: seconds). */
+static bool duration_ms(const char *s, unsigned long long lo, unsigned long long hi,
+			unsigned long long *out, unsigned bare_ms)
+{
+	unsigned long long v;
+	uint64_t ms;
+	char err[128];
+	if (*s && strspn(s, "0123456789") == strlen(s)) {
+		if (!num(s, 0, ULLONG_MAX / bare_ms, &v))
+			return false;
+		v *= bare_ms;
+	} else if (conf_parse_duration(s, 0, UINT64_MAX, &ms, err, sizeof(err)) == 0) {
+		v = ms;
+	} else {
+		return false;
+	}
+	if (v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
 static bool parse_mix(const char *s, unsigned mix[BK__COUNT])
 {
 	unsigned a, b, c;
@@ -143,11 +170,11 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	static const struct option lo[] = {
 	    {"server", required_argument, NULL, 's'},
 	    {"port", required_argument, NULL, 'p'},
-	    {"feed", required_argument, NULL, 'f'},
+	    {"feed", required_argument, NULL, 0x100 | 'f'},
 	    {"mix", required_argument, NULL, 'm'},
-	    {"duration", required_argument, NULL, 'd'},
+	    {"duration", required_argument, NULL, 0x100 | 'd'},
 	    {"count", required_argument, NULL, 'n'},
-	    {"threads", required_argument, NULL, 't'},
+	    {"threads", required_argument, NULL, 0x100 | 't'},
 	    {"sockets", required_argument, NULL, 'S'},
 	    {"batch", required_argument, NULL, 'b'},
 	    {"window", required_argument, NULL, 'w'},
@@ -184,17 +211,27 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	       -1) {
 		char *end;
 		bool ok = true;
+		if (c == 'f' || c == 'd' || c == 't') {
+			/* -f, -d and -t are --foreground, --debug and --test in the daemons
+			 * (recall(1), OPTION LETTERS): kept for old scripts, with a warning */
+			const char *name = c == 'f' ? "feed" : c == 'd' ? "duration" : "threads";
+			fprintf(stderr,
+				"recall-bench: -%c is an old spelling of --%s, kept for old "
+				"scripts: use --%s\n",
+				c, name, name);
+			c |= 0x100;
+		}
 		switch (c) {
 		case 's':
 			o->server = optarg;
 			break;
-		case 'f':
+		case 0x100 | 'f':
 			o->feed = optarg;
 			break;
 		case 'p':
 			ok = unum(optarg, 1, 65535, &o->port);
 			break;
-		case 't':
+		case 0x100 | 't':
 			ok = unum(optarg, 1, 64, &o->threads);
 			break;
 		case 'S':
@@ -216,7 +253,7 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 			ok = num(optarg, 0, 100000000, &o->rate);
 			break;
 		case 'T':
-			ok = num(optarg, 1, 60000, &o->timeout_ms);
+			ok = duration_ms(optarg, 1, 60000, &o->timeout_ms, 1);
 			break;
 		case 'e':
 			ok = num(optarg, 0, UINT64_MAX, &o->epoch);
@@ -228,11 +265,16 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		case 'm':
 			ok = parse_mix(optarg, o->mix);
 			break;
-		case 'd':
+		case 0x100 | 'd':
 			errno = 0;
 			o->duration = strtod(optarg, &end);
 			ok = !errno && end != optarg && !*end && o->duration > 0 &&
 			     o->duration <= MAX_DURATION;
+			if (!ok && duration_ms(optarg, 1, (unsigned long long)MAX_DURATION * 1000,
+					       &v, 1000)) {
+				o->duration = (double)v / 1000;
+				ok = true;
+			}
 			break;
 		case 'E':
 			o->echo = true;

@@ -338,7 +338,8 @@ int conf_parse_buf(const struct conf_key *tab, void *obj, const char *name, cons
 		return -1;
 	}
 	char *line = malloc(CONF_LINE_MAX + 1);
-	size_t pos = 0;
+	/* a UTF-8 byte order mark, as some editors write, is not part of the first key */
+	size_t pos = len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3) ? 3 : 0;
 	unsigned lineno = 0;
 	int rc = -1;
 	char e[CONF_ERR_MAX];
@@ -462,6 +463,44 @@ fail:
 	close(fd);
 	conf_defaults(tab, obj, NULL, 0);
 	return -1;
+}
+
+unsigned conf_key_line(const char *buf, size_t len, const char *key)
+{
+	size_t kn = strlen(key), pos = 0;
+	unsigned lineno = 0, found = 0;
+	while (pos < len) {
+		size_t n = 0;
+		lineno++;
+		while (pos + n < len && buf[pos + n] != '\n')
+			n++;
+		const char *p = buf + pos, *end = p + n;
+		pos += n + 1;
+		if (lineno == 1 && n >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+			p += 3;
+		while (p < end && is_space(*p))
+			p++;
+		if ((size_t)(end - p) < kn || memcmp(p, key, kn))
+			continue;
+		for (p += kn; p < end && is_space(*p); p++)
+			;
+		if (p < end && *p == '=')
+			found = lineno;
+	}
+	return found;
+}
+
+unsigned conf_key_line_file(const char *path, const char *key)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	char *buf = malloc(CONF_FILE_MAX);
+	size_t n = buf ? fread(buf, 1, CONF_FILE_MAX, f) : 0;
+	fclose(f);
+	unsigned line = buf ? conf_key_line(buf, n, key) : 0;
+	free(buf);
+	return line;
 }
 
 /* A string value as it must be written to parse back to itself. */

@@ -15,12 +15,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CONF_LINE_MAX 4096       /* longest line, bytes */
+#define CONF_LINE_MAX 4096 /* longest line, bytes */
 /* Longest string or path value: written back by conf_dump with every byte escaped, it still
  * fits in one line (2 * 2000 + key and quotes < 4096). */
 #define CONF_VALUE_MAX 2000
-#define CONF_ERR_MAX  512        /* size of an error message buffer that never truncates */
-#define CONF_FILE_MAX (1u << 20) /* largest configuration file, bytes */
+#define CONF_ERR_MAX   512        /* size of an error message buffer that never truncates */
+#define CONF_FILE_MAX  (1u << 20) /* largest configuration file, bytes */
 
 enum conf_type {
 	CONF_BOOL,        /* bool: yes/no, true/false, on/off, 1/0 */
@@ -104,6 +104,11 @@ int conf_parse_file(const struct conf_key *tab, void *obj, const char *path, cha
 
 /* Release the strings and lists of obj and zero those fields. */
 void conf_free(const struct conf_key *tab, void *obj);
+
+/* The line (from 1) of the last `key = ...` line in buf (or in the file at path), 0 if none:
+ * for errors found after parsing, such as a file that a key names being unreadable. */
+unsigned conf_key_line(const char *buf, size_t len, const char *key);
+unsigned conf_key_line_file(const char *path, const char *key);
 
 /* Write the effective configuration as `key = value` lines (lists: one line per entry;
  * CONF_CUSTOM keys are listed as comments). */

@@ -3,13 +3,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "recall/text.h"
 
 static bool to_stderr = true;
+static bool journal; /* stderr is a journald stream: lines carry a "<N>" priority prefix */
 static int verbosity;
 static const char *log_ident = "recall";
 
@@ -18,9 +21,23 @@ void log_init(const char *ident, bool foreground, int verbose)
 	log_ident = ident;
 	to_stderr = foreground;
 	verbosity = verbose;
+	journal = foreground && log_stderr_is_journal();
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	tzset();
+}
+
+bool log_stderr_is_journal(void)
+{
+	/* systemd sets JOURNAL_STREAM to "device:inode" of the stream it connects to stdout and
+	 * stderr; it counts only while stderr is still that stream (not redirected since). */
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+	return js && sscanf(js, "%llu:%llu%c", &dev, &ino, &end) == 2 &&
+	       fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
 }
 
 void log_verbose(int v)
@@ -41,6 +58,10 @@ static void vlog(int pri, const char *fmt, va_list ap)
 	size_t len = n < 0 ? 0 : (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1;
 	rc_text_safe(safe, sizeof(safe), raw, len, RC_TEXT_ONELINE);
 	if (to_stderr) {
+		/* journald reads "<N>" as the line's priority (sd-daemon(3)), so an error logged
+		 * by a service that logs to stderr is still an error in journalctl -p */
+		if (journal)
+			fprintf(stderr, "<%d>", pri);
 		fprintf(stderr, "%s: %s\n", log_ident, safe);
 		fflush(stderr);
 	} else {

@@ -13,6 +13,9 @@
 
 /* Start logging as `ident`: to stderr when foreground, else to syslog (facility daemon). */
 void log_init(const char *ident, bool foreground, int verbose);
+/* Whether stderr is the journald stream systemd gave the service (JOURNAL_STREAM): log_init
+ * then prefixes every stderr line with its syslog priority, "<3>" for an error. */
+bool log_stderr_is_journal(void);
 /* Change the verbosity (0: info and up, 1: debug). */
 void log_verbose(int v);
 /* Error with strerror(errno) appended. */

@@ -69,14 +69,14 @@ sc_authority() {
 	mkdir -p "$A"/machine-1/out "$A"/machine-3/out
 	local i
 	for i in 1 2 3; do
-		(cd "$A/machine-$i" && sc_q "$RECALL" keygen -c "authority key holder $i" "key$i") || return 1
+		(cd "$A/machine-$i" && sc_q "$RECALL" keygen -C "authority key holder $i" "key$i") || return 1
 	done
-	(cd "$A/feed-host" && sc_q "$RECALL" keygen -c "feed signing key" feed) || return 1
+	(cd "$A/feed-host" && sc_q "$RECALL" keygen -C "feed signing key" feed) || return 1
 	cp "$A/feed-host/feed.pub" "$A/feed.pub"
 	# The log key is an authority key like the others, on a machine of its own (offline); the
 	# log's directory is carried from it to the publisher (sc_log_publish).
 	mkdir -p "$A/log-host"
-	(cd "$A/log-host" && sc_q "$RECALL" keygen -c "transparency log key" log) || return 1
+	(cd "$A/log-host" && sc_q "$RECALL" keygen -C "transparency log key" log) || return 1
 	"$RECALL" log create --origin "$SC_LOG_ORIGIN" --key "$A/log-host/log.key" \
 		"$A/log-host/log" >"$A/log.vkey" || return 1
 	sc_witness_keys "$A" || return 1
@@ -190,7 +190,7 @@ sc_witness_keys() {
 	local A=$1 w addr
 	for w in w1 w2; do
 		mkdir -p "$LAB_DIR/$w/state"
-		(cd "$LAB_DIR/$w" && sc_q "$RECALL" keygen -c "witness $w" witness) || return 1
+		(cd "$LAB_DIR/$w" && sc_q "$RECALL" keygen -C "witness $w" witness) || return 1
 		[ "$w" = w1 ] && addr=$LAB_W1 || addr=$LAB_W2
 		cat >"$LAB_DIR/$w/recall-witness.conf" <<EOW
 # recall-witness $w of the lab: cosigns the authority's log

@@ -341,7 +341,8 @@ const char *rc_rd_tstr(struct rc_rd *r, size_t *n, size_t max)
 }
 
 /* Take the key encoded at start..r->off if it sorts after the previous one of its map
- * (deterministic order: bytewise on the encoded keys); else RC_ERR_DUPKEY at the key. */
+ * (deterministic order: bytewise on the encoded keys); else, at the key, RC_ERR_DUPKEY for a
+ * repeated key and RC_ERR_NONCANONICAL for one out of order (as for sorted lists of kids). */
 static bool key_next(struct rc_rd *r, struct rc_keys *ks, size_t start)
 {
 	const uint8_t *k = r->p + start;
@@ -351,7 +352,8 @@ static bool key_next(struct rc_rd *r, struct rc_keys *ks, size_t start)
 		int c = memcmp(ks->last, k, m);
 		if (c > 0 || (c == 0 && ks->last_len >= kl)) {
 			r->off = start;
-			rc_rd_fail(r, RC_ERR_DUPKEY);
+			rc_rd_fail(r, c == 0 && ks->last_len == kl ? RC_ERR_DUPKEY
+								   : RC_ERR_NONCANONICAL);
 			return false;
 		}
 	}
@@ -409,7 +411,7 @@ int64_t rc_rd_key(struct rc_rd *r, struct rc_keys *ks)
 	    ks->last_len <= 1) {
 		uint8_t b = r->p[start];
 		if (ks->last && ks->last[0] >= b) {
-			rc_rd_fail(r, RC_ERR_DUPKEY);
+			rc_rd_fail(r, ks->last[0] == b ? RC_ERR_DUPKEY : RC_ERR_NONCANONICAL);
 			return 0;
 		}
 		ks->last = r->p + start;

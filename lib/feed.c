@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "feed_order.h"
 #include "pubkey.h"
 #include "recall/cose.h"
 #include "recall/feed.h"
@@ -218,10 +219,31 @@ static int decode_notice(struct rc_notice *n, struct rc_cose_sign *m, const uint
 	return rc_notice_decode(n, m->payload, m->payload_len, NULL);
 }
 
+int rc__feed_key_cmp(const struct rc__feed_key *a, const struct rc__feed_key *b)
+{
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	if (a->action != b->action)
+		return a->action < b->action ? -1 : 1;
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1;
+	size_t k = a->id.n < b->id.n ? a->id.n : b->id.n;
+	int c = k ? memcmp(a->id.p, b->id.p, k) : 0;
+	return c ? c : (a->id.n > b->id.n) - (a->id.n < b->id.n);
+}
+
+bool rc__feed_in_order(const struct rc_feed *f, uint32_t i, const struct rc__feed_key *prev,
+		       const struct rc__feed_key *k)
+{
+	uint64_t m = f->nbuckets - 1;
+	return i == 0 || (prev->hash & m) != (k->hash & m) || rc__feed_key_cmp(prev, k) <= 0;
+}
+
 int rc_feed_verify_notices(const struct rc_feed *f, const struct rc_anchors *a, size_t *bad)
 {
 	struct rc_cose_sign m;
 	struct rc_notice n;
+	struct rc__feed_key prev = {0, 0, 0, {NULL, 0}}, cur;
 	for (uint32_t i = 0; i < f->nnotices; i++) {
 		const uint8_t *p;
 		size_t len;
@@ -230,14 +252,19 @@ int rc_feed_verify_notices(const struct rc_feed *f, const struct rc_anchors *a, 
 			err = decode_notice(&n, &m, p, len);
 		if (!err)
 			err = rc_anchors_verify(a, &m, NULL);
-		if (!err && get64(f->entries + (size_t)i * RC_FEED_ENTRY_LEN) !=
-				rc_feed_hash(f->hashkey, n.target.vendor, n.target.model))
+		uint64_t h = get64(f->entries + (size_t)i * RC_FEED_ENTRY_LEN);
+		if (!err && h != rc_feed_hash(f->hashkey, n.target.vendor, n.target.model))
 			err = RC_ERR_SYNTAX;
+		/* a responder answers with the first covering entry: the order is the policy */
+		cur = (struct rc__feed_key){h, (int)n.action, (int)n.severity, n.id};
+		if (!err && !rc__feed_in_order(f, i, &prev, &cur))
+			err = RC_ERR_NONCANONICAL;
 		if (err) {
 			if (bad)
 				*bad = i;
 			return err;
 		}
+		prev = cur;
 	}
 	return RC_OK;
 }
@@ -342,13 +369,11 @@ static int cmp_slot(const void *pa, const void *pb)
 	const struct slot *a = pa, *b = pb;
 	if (a->bucket != b->bucket)
 		return a->bucket < b->bucket ? -1 : 1;
-	if (a->hash != b->hash)
-		return a->hash < b->hash ? -1 : 1;
-	if (a->action != b->action)
-		return a->action < b->action ? -1 : 1;
-	if (a->severity != b->severity)
-		return a->severity > b->severity ? -1 : 1;
-	return id_order(a, b);
+	/* the order readers check, then the input position */
+	struct rc__feed_key ka = {a->hash, a->action, a->severity, {a->id, a->idlen}},
+			    kb = {b->hash, b->action, b->severity, {b->id, b->idlen}};
+	int c = rc__feed_key_cmp(&ka, &kb);
+	return c ? c : id_order(a, b);
 }
 
 /* Order pointers to slots by id, to find repeated ids. */

@@ -50,6 +50,7 @@ static void log_hit(struct rd_ctx *x, const struct rd_state *st, int family, con
 	e->family = family == AF_INET ? 4 : 6;
 	memset(e->addr, 0, sizeof(e->addr));
 	memcpy(e->addr, addr, family == AF_INET ? 4 : 16);
+	e->port = x->port;
 	e->action = d->kind == RD_DEC_ENFORCE ? RD_ENFORCE : RD_MONITOR;
 	e->severity = d->severity;
 	e->has_build_date = c->id.has_build_date;
@@ -83,6 +84,7 @@ static void log_proof(struct rd_ctx *x, const struct rd_state *st, int family, c
 	memcpy(e->leaf, q->leaf, sizeof(e->leaf));
 	e->family = family == AF_INET ? 4 : 6;
 	memcpy(e->addr, addr, family == AF_INET ? 4 : 16);
+	e->port = x->port;
 	e->feed_serial = st->fm->feed.meta.serial;
 	if (p && p->notice != RD_PROOF_ROTATION) {
 		const struct rd_nsum *s = &st->fm->sum[p->notice];
@@ -336,6 +338,7 @@ size_t rd_answer_probed(struct rd_ctx *x, const struct rd_state *st, int family,
 	rd_count(x->cnt, RD_C_RX);
 	if (bad_source(x, family, addr, port))
 		return 0;
+	x->port = port;
 	if (len < RC_CHECKIN_SIZE) {
 		rd_count(x->cnt, RD_C_DROP_SHORT);
 		return 0;

@@ -109,6 +109,8 @@ size_t rd_event_json(const struct rd_event *e, char *out, size_t cap, uint64_t p
 	PUT("{\"time\":\"%s\",\"source\":\"%s\"", ts, addr);
 	if (keep < bits)
 		PUT(",\"source_prefix\":%u", keep);
+	else /* a truncated address asks for privacy: its port would only undo some of it */
+		PUT(",\"source_port\":%u", (unsigned)e->port);
 	if (e->kind == RD_EV_PROOF) {
 		static const char *const res[] = {"proof", "unknown", "withheld"};
 		PUT(",\"event\":\"proof_request\",\"leaf\":\"");

@@ -204,6 +204,7 @@ struct rd_event {
 	uint8_t has_build_date;
 	uint8_t sender; /* enum rc_sender: a gateway's check-in on a device's behalf (13.1) */
 	uint8_t addr[16];
+	uint16_t port; /* source port: behind a CGNAT the address alone names no subscriber */
 	uint64_t build_date;
 	uint64_t feed_serial;
 	uint8_t vlen, mlen, hlen, flen, idlen;
@@ -480,6 +481,7 @@ struct rd_ctx {
 	struct rd_cache cache;
 	uint64_t now_s;  /* wall clock, seconds: notice validity, event times */
 	uint64_t now_ms; /* monotonic milliseconds: rate limiting */
+	uint16_t port;   /* source port of the request being answered (events) */
 };
 
 /* Why a datagram's source cannot be answered (checked before anything else is looked at). */

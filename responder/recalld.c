@@ -303,13 +303,14 @@ static void poll_feed(struct main_ctx *m)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: recalld [-dftV] [-c config]\n"
-		   "       recalld --help | --version\n"
-		   "  -c config  configuration file (default " DEFAULT_CONFIG ")\n"
-		   "  -d         debug logging\n"
-		   "  -f         stay in the foreground, log to stderr\n"
-		   "  -t         check the configuration and the files it names, then exit\n"
-		   "  -V         print the version (also --version); -h, --help: this text\n");
+	fprintf(f,
+		"usage: recalld [-dftV] [-c config]\n"
+		"       recalld --help | --version\n"
+		"  -c, --config FILE  configuration file (default " DEFAULT_CONFIG ")\n"
+		"  -d, --debug        debug logging\n"
+		"  -f, --foreground   stay in the foreground, log to stderr\n"
+		"  -t, --test         check the configuration and the files it names, then exit\n"
+		"  -V, --version      print the version; -h, --help: this text\n");
 }
 
 static void signals(void)
@@ -334,6 +335,10 @@ int main(int argc, char **argv)
 	memset(&m, 0, sizeof(m));
 	m.config_path = DEFAULT_CONFIG;
 	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"test", no_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -369,7 +374,8 @@ int main(int argc, char **argv)
 	}
 	struct rd_config *cfg = calloc(1, sizeof(*cfg));
 	if (!cfg || rd_config_load(cfg, m.config_path, err, sizeof(err)) < 0) {
-		fprintf(stderr, "recalld: %s\n", cfg ? err : "out of memory");
+		fprintf(stderr, "%srecalld: %s\n", log_stderr_is_journal() ? "<3>" : "",
+			cfg ? err : "out of memory");
 		if (cfg)
 			rd_config_free(cfg);
 		free(cfg);
@@ -388,6 +394,8 @@ int main(int argc, char **argv)
 	if (nworkers > RD_WORKERS_MAX)
 		nworkers = RD_WORKERS_MAX;
 	if (test) {
+		if (sys_check_user(cfg->user, cfg->chroot, err, sizeof(err)) < 0)
+			fatalx("%s: %s", m.config_path, err);
 		printf("recalld: %s: configuration OK; feed serial %llu with %u notices, anchors "
 		       "epoch %llu, %zu rotation statements, %u workers\n",
 		       m.config_path, (unsigned long long)m.cur->fm->feed.meta.serial,

@@ -9,10 +9,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
+#include "filekind.h"
 #include "pubkey.h"
 #include "rd.h"
 
@@ -38,6 +40,18 @@ static int fail(char *err, size_t cap, int code, const char *fmt, ...)
 	vsnprintf(err, cap, fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+/* RFC 3339 UTC of POSIX seconds t, for messages that an operator reads. */
+static const char *utc(char out[static 32], uint64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (t > (uint64_t)253402300799 || !gmtime_r(&tt, &tm)) /* after the year 9999 */
+		snprintf(out, 32, "%llu", (unsigned long long)t);
+	else
+		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return out;
 }
 
 /* What went wrong reading a file (errno as read_whole leaves it). */
@@ -137,10 +151,19 @@ static int load_anchors(const char *path, struct rc_anchors *a, char *err, size_
 	if (read_whole(path, 4096, false, &buf, &n, NULL, 0) < 0)
 		return fail(err, cap, RD_LOAD_IO, "anchors %s: %s", path, read_err(errno));
 	int e = rc_anchors_decode(a, buf, n, &d);
+	const char *kind = e ? file_kind(buf, n) : NULL;
 	free(buf);
+	if (kind)
+		return fail(err, cap, RD_LOAD_ANCHORS,
+			    "anchors %s: this is %s, not an anchor set: set 'anchors' to the file "
+			    "'recall anchors create' wrote",
+			    path, kind);
 	if (e)
-		return fail(err, cap, RD_LOAD_ANCHORS, "anchors %s: %s at byte %zu (%s)", path,
-			    rc_strerror(e), d.off, d.field ? d.field : "anchor set");
+		return fail(
+		    err, cap, RD_LOAD_ANCHORS,
+		    "anchors %s: not a valid anchor set: %s at byte %zu (%s): set 'anchors' "
+		    "to the file 'recall anchors create' wrote",
+		    path, rc_strerror(e), d.off, d.field ? d.field : "anchor set");
 	return RD_LOAD_OK;
 }
 
@@ -295,15 +318,34 @@ int rd_state_load(struct rd_state **out, struct rd_config *cfg, const struct rd_
 	struct rc_feed *f = &fm->feed;
 	struct rc_diag d = {0, NULL};
 	int e = rc_feed_open(f, fm->map, fm->len, pk, &d);
+	if (e == RC_ERR_SIG && d.field && !strcmp(d.field, "feed.key_id")) {
+		uint8_t kid[RC_KID_LEN];
+		char want[2 * RC_KID_LEN + 1], have[2 * RC_KID_LEN + 1];
+		rc_kid(kid, pk);
+		sodium_bin2hex(want, sizeof(want), fm->map + d.off, RC_KID_LEN); /* parsed */
+		sodium_bin2hex(have, sizeof(have), kid, RC_KID_LEN);
+		rc = fail(err, cap, RD_LOAD_SIGNATURE,
+			  "feed %s is signed by the key with kid %s, but feed-key %s is kid %s: "
+			  "set feed-key to the public key the feed was built with",
+			  feed, want, cfg->feed_key, have);
+		goto out;
+	}
 	if (e) {
 		rc = fail(err, cap, e == RC_ERR_SIG ? RD_LOAD_SIGNATURE : RD_LOAD_FORMAT,
-			  "feed %s: %s at byte %zu (%s)", feed, rc_strerror(e), d.off,
-			  d.field ? d.field : "feed");
+			  "feed %s: %s at byte %zu (%s): %s", feed, rc_strerror(e), d.off,
+			  d.field ? d.field : "feed",
+			  e == RC_ERR_SIG
+			      ? "the file was altered or damaged; fetch or build it again"
+			      : "not a feed 'recall feed build' wrote, or damaged");
 		goto out;
 	}
 	if (rc_feed_check_time(f, now) != RC_OK) {
-		rc = fail(err, cap, RD_LOAD_EXPIRED, "feed %s: serial %llu expired at %llu", feed,
-			  (unsigned long long)f->meta.serial, (unsigned long long)f->meta.expiry);
+		char at[32], nw[32];
+		rc = fail(err, cap, RD_LOAD_EXPIRED,
+			  "feed %s: serial %llu expired at %s (the time now is %s): build and "
+			  "publish a newer feed ('recall feed build'), then reload (SIGHUP)",
+			  feed, (unsigned long long)f->meta.serial, utc(at, f->meta.expiry),
+			  utc(nw, now));
 		goto out;
 	}
 	uint8_t aid[RC_KID_LEN];
@@ -329,6 +371,15 @@ int rd_state_load(struct rd_state **out, struct rd_config *cfg, const struct rd_
 	if (!same || !same_anchors(&st->anchors, &cur->anchors)) {
 		size_t bad = 0;
 		e = rd_verify_feed(fm, &st->anchors, cur ? cur->fm : NULL, &bad, &st->reused);
+		if (e == RC_ERR_NONCANONICAL) {
+			rc = fail(err, cap, RD_LOAD_NOTICE,
+				  "feed %s: entry %zu is out of the order of PROTOCOL.md 14.2 "
+				  "(quarantine first, then higher severity, then id), so a device "
+				  "could be sent the wrong notice: build the feed again with "
+				  "'recall feed build'",
+				  feed, bad);
+			goto out;
+		}
 		if (e) {
 			rc = fail(err, cap, RD_LOAD_NOTICE, "feed %s: notice %zu: %s", feed, bad,
 				  rc_strerror(e));

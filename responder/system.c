@@ -199,13 +199,39 @@ int sys_open_log(const char *what, const char *path, const char *user, char *err
 	return fd;
 }
 
+static void no_user(const char *user, char *err, size_t cap)
+{
+	snprintf(err, cap,
+		 "user %s: no such user on this system: create it (adduser --system %s) or "
+		 "change 'user' in the configuration",
+		 user, user);
+}
+
+int sys_check_user(const char *user, const char *root, char *err, size_t cap)
+{
+	struct stat st;
+	if (user && user[0] && !getpwnam(user)) {
+		no_user(user, err, cap);
+		return -1;
+	}
+	if (root && root[0]) {
+		int e = stat(root, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+		if (e) {
+			snprintf(err, cap, "chroot %s: %s: create the directory or change 'chroot'",
+				 root, strerror(e));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int sys_drop(const char *user, const char *root, char *err, size_t cap)
 {
 	struct passwd *pw = NULL;
 	if (user && user[0]) {
 		pw = getpwnam(user);
 		if (!pw) {
-			snprintf(err, cap, "user %s: no such user", user);
+			no_user(user, err, cap);
 			return -1;
 		}
 	}

@@ -24,6 +24,8 @@ int sys_pidfile(const char *path, char *err, size_t cap);
  * by root or that user; a file owned by anyone else is refused. what names the key in errors.
  * The descriptor, or -1 with "what path: reason" in err. */
 int sys_open_log(const char *what, const char *path, const char *user, char *err, size_t cap);
+/* For a configuration test: user (if set) exists and root (if set) is a directory. */
+int sys_check_user(const char *user, const char *root, char *err, size_t cap);
 /* chroot to root (if set) and switch to user (if set) for good. */
 int sys_drop(const char *user, const char *root, char *err, size_t cap);
 

@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "feed_order.h"
 #include "rd.h"
 
 static uint32_t le32(const uint8_t *p)
@@ -139,6 +140,7 @@ int rd_verify_feed(struct rd_feedmap *fm, const struct rc_anchors *a, const stru
 		return RC_ERR_NOMEM;
 	struct rc_cose_sign m;
 	struct rc_notice n;
+	struct rc__feed_key key = {0, 0, 0, {NULL, 0}}, prevkey;
 	struct arenas ar = {0, 0, 0};
 	free(fm->sum);
 	fm->sum = calloc(f->nnotices ? f->nnotices : 1, sizeof(*fm->sum));
@@ -165,9 +167,15 @@ int rd_verify_feed(struct rd_feedmap *fm, const struct rc_anchors *a, const stru
 			else
 				err = rc_anchors_verify(a, &m, NULL);
 		}
-		if (!err && le64(f->entries + (size_t)i * RC_FEED_ENTRY_LEN) !=
-				rc_feed_hash(f->hashkey, n.target.vendor, n.target.model))
+		uint64_t h = le64(f->entries + (size_t)i * RC_FEED_ENTRY_LEN);
+		if (!err && h != rc_feed_hash(f->hashkey, n.target.vendor, n.target.model))
 			err = RC_ERR_SYNTAX;
+		if (!err) { /* the order decides which notice is served */
+			prevkey = key;
+			key = (struct rc__feed_key){h, (int)n.action, (int)n.severity, n.id};
+			if (!rc__feed_in_order(f, i, &prevkey, &key))
+				err = RC_ERR_NONCANONICAL;
+		}
 		if (!err)
 			err = summarize(fm, &ar, i, &n);
 		if (err) {

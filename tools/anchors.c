@@ -19,7 +19,7 @@ static const char create_usage[] =
     "Write the anchor set of the given public keys (1 to 16) with threshold K (a notice needs K\n"
     "distinct signatures of them) as CBOR to OUT, and print its id.\n"
     "\n"
-    "  -t, --k, --threshold K  signatures needed, 1..number of keys\n"
+    "      --k, --threshold K  signatures needed, 1..number of keys\n"
     "  -e, --epoch E           epoch number (default 1); each rotation adds one\n"
     "  -o, --output OUT        file to write\n"
     "  -h, --help              this text\n" LOG_OPT_HELP;
@@ -40,7 +40,7 @@ static const char rotate_usage[] =
     "optionally revoking keys of CUR, signed by the secret keys given (none is fine: each key\n"
     "holder can add theirs with 'recall anchors sign', then 'recall anchors merge').\n"
     "\n"
-    "  -f, --from CUR       the current anchor set\n"
+    "      --from CUR       the current anchor set\n"
     "  -n, --to NEXT        the next anchor set (from 'recall anchors create --epoch E+1')\n"
     "  -r, --revoke KEY     a revoked key of CUR: its .pub file or its kid (16 hex digits)\n"
     "  -k, --key KEY.key    sign with this secret key (repeatable)\n"
@@ -79,8 +79,8 @@ static const char verify_usage[] =
 static int anchors_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"k", required_argument, NULL, 't'},
-	    {"threshold", required_argument, NULL, 't'},
+	    {"k", required_argument, NULL, OPT_L('t')},
+	    {"threshold", required_argument, NULL, OPT_L('t')},
 	    {"epoch", required_argument, NULL, 'e'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"help", no_argument, NULL, 'h'},
@@ -94,10 +94,11 @@ static int anchors_create(int argc, char **argv)
 	memset(&la, 0, sizeof(la));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:e:o:h" LOG_OPT_LETTERS, opts, NULL)) != -1) {
+		c = opt_retired(c, "t", opts);
 		if (c != ':' && c != '?' && strchr(LOG_OPT_LETTERS, c)) {
 			if (log_args_add(&la, c, optarg) < 0)
 				return EXIT_USAGE;
-		} else if (c == 't' && parse_u64(optarg, &k) < 0) {
+		} else if (c == OPT_L('t') && parse_u64(optarg, &k) < 0) {
 			return usage_fail(create_usage, "anchors create: --k: not a number: %s",
 					  optarg);
 		} else if (c == 'e' && parse_u64(optarg, &epoch) < 0) {
@@ -105,7 +106,7 @@ static int anchors_create(int argc, char **argv)
 					  optarg);
 		} else if (c == 'o') {
 			out = optarg;
-		} else if (c != 't' && c != 'e') {
+		} else if (c != OPT_L('t') && c != 'e') {
 			return usage_opt(c, create_usage);
 		}
 	}
@@ -175,7 +176,7 @@ static int cmp_kid(const void *a, const void *b)
 static int anchors_rotate_cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"from", required_argument, NULL, 'f'},
+	    {"from", required_argument, NULL, OPT_L('f')},
 	    {"to", required_argument, NULL, 'n'},
 	    {"revoke", required_argument, NULL, 'r'},
 	    {"key", required_argument, NULL, 'k'},
@@ -190,8 +191,8 @@ static int anchors_rotate_cmd(int argc, char **argv)
 	memset(&rot, 0, sizeof(rot));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "f:n:r:k:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
+		switch (opt_retired(c, "f", opts)) {
+		case OPT_L('f'):
 			from = optarg;
 			break;
 		case 'n':

@@ -16,7 +16,7 @@
 
 static const char build_usage[] =
     "usage: recall feed build -k FEED.key -a ANCHORS -o OUT [--serial N] [--issued TIME]\n"
-    "                         [--expiry TIME | --valid DURATION] [-v] NOTICES...\n"
+    "                         [--expiry TIME | --valid DURATION] [-v] [--json] NOTICES...\n"
     "\n"
     "Compile signed notices into a feed signed by the feed key. NOTICES are files (each may\n"
     "hold several notices, concatenated) or directories (their *.notice files). Every notice\n"
@@ -31,9 +31,12 @@ static const char build_usage[] =
     "                         must exceed the previous feed's\n"
     "  -i, --issued TIME      issue time (default now)\n"
     "  -e, --expiry TIME      expiry time\n"
-    "  -d, --valid DURATION   expiry = issued + DURATION (default 7d; units s m h d w)\n"
+    "      --valid DURATION   expiry = issued + DURATION (default 7d; units s m h d w)\n"
     "  -v, --verbose          print the time each step takes\n"
+    "  -j, --json             print what was written as JSON, for scripts\n"
     "  -h, --help             this text\n";
+
+static bool build_json; /* --json: the summary line as a JSON object */
 
 /* Where an input notice came from, for messages. */
 struct origin {
@@ -321,11 +324,18 @@ static int build(const char *out, const char *keypath, const struct rc_anchors *
 	if (file_write(out, feed, flen, 0644, false) < 0)
 		goto done;
 	double t4 = mono_ms();
-	char h[2 * RC_KID_LEN + 1], ts[32];
-	printf("%s: feed serial %" PRIu64 ", %zu notices, %zu bytes, expires %s, signed by kid "
-	       "%s\n",
-	       out, meta->serial, in.n, flen, fmt_time(ts, meta->expiry),
-	       hex(h, k.kid, RC_KID_LEN));
+	char h[2 * RC_KID_LEN + 1], ts[32], ti[32];
+	if (build_json)
+		json_print(json_pack("{s:s, s:I, s:I, s:I, s:s, s:s, s:s}", "file", out, "serial",
+				     (json_int_t)meta->serial, "notices", (json_int_t)in.n, "bytes",
+				     (json_int_t)flen, "issued", fmt_time(ti, meta->issued),
+				     "expiry", fmt_time(ts, meta->expiry), "key_id",
+				     hex(h, k.kid, RC_KID_LEN)));
+	else
+		printf("%s: feed serial %" PRIu64 ", %zu notices, %zu bytes, expires %s, signed by "
+		       "kid %s\n",
+		       out, meta->serial, in.n, flen, fmt_time(ts, meta->expiry),
+		       hex(h, k.kid, RC_KID_LEN));
 	if (verbose)
 		fprintf(stderr,
 			"recall: feed build: read %.1f ms, verify %.1f ms, index+sign %.1f ms, "
@@ -341,12 +351,17 @@ done:
 
 static int feed_build(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"key", required_argument, NULL, 'k'},    {"anchors", required_argument, NULL, 'a'},
-	    {"output", required_argument, NULL, 'o'}, {"serial", required_argument, NULL, 's'},
-	    {"issued", required_argument, NULL, 'i'}, {"expiry", required_argument, NULL, 'e'},
-	    {"valid", required_argument, NULL, 'd'},  {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
+					     {"anchors", required_argument, NULL, 'a'},
+					     {"output", required_argument, NULL, 'o'},
+					     {"serial", required_argument, NULL, 's'},
+					     {"issued", required_argument, NULL, 'i'},
+					     {"expiry", required_argument, NULL, 'e'},
+					     {"valid", required_argument, NULL, OPT_L('d')},
+					     {"verbose", no_argument, NULL, 'v'},
+					     {"json", no_argument, NULL, 'j'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	const char *key = NULL, *anchors = NULL, *out = NULL;
 	uint64_t serial = 0, expiry = 0, valid = 7 * 86400;
 	bool has_serial = false, has_expiry = false, has_valid = false, verbose = false;
@@ -355,9 +370,10 @@ static int feed_build(int argc, char **argv)
 	meta.issued = now_s();
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:a:o:s:i:e:d:vh", opts, NULL)) != -1) {
+	build_json = false;
+	while ((c = getopt_long(argc, argv, "k:a:o:s:i:e:d:vjh", opts, NULL)) != -1) {
 		int bad = 0;
-		switch (c) {
+		switch (c = opt_retired(c, "d", opts)) {
 		case 'k':
 			key = optarg;
 			break;
@@ -378,19 +394,24 @@ static int feed_build(int argc, char **argv)
 			bad = parse_time(optarg, &expiry);
 			has_expiry = true;
 			break;
-		case 'd':
+		case OPT_L('d'):
 			bad = parse_duration(optarg, &valid);
 			has_valid = true;
 			break;
 		case 'v':
 			verbose = true;
 			break;
+		case 'j':
+			build_json = true;
+			break;
 		default:
 			return usage_opt(c, build_usage);
 		}
 		if (bad)
-			return usage_fail(build_usage, "feed build: -%c: cannot parse '%s'", c,
-					  optarg);
+			return bad_value(build_usage, "feed build", opts, c, optarg,
+					 c == OPT_L('d') ? DURATION_FORMS
+					 : c == 's'      ? NUMBER_FORMS
+							 : TIME_FORMS);
 	}
 	if (!key || !anchors || !out || optind >= argc)
 		return usage_fail(build_usage, "feed build: -k, -a, -o and NOTICES are required");

@@ -31,7 +31,7 @@ static const char lookup_usage[] =
     "canonicalised as in a check-in.\n"
     "\n"
     "  -K, --feed-key FEED.pub  check the feed signature with this key\n"
-    "  -t, --at TIME            validity time (POSIX seconds or UTC date)\n"
+    "      --at TIME            validity time (POSIX seconds or UTC date)\n"
     "  -j, --json               print JSON for programs\n"
     "  -h, --help               this text\n";
 
@@ -196,7 +196,7 @@ int feed_show(int argc, char **argv)
 int feed_lookup(int argc, char **argv)
 {
 	static const struct option opts[] = {{"feed-key", required_argument, NULL, 'K'},
-					     {"at", required_argument, NULL, 't'},
+					     {"at", required_argument, NULL, OPT_L('t')},
 					     {"json", no_argument, NULL, 'j'},
 					     {"vendor", required_argument, NULL, 'V'},
 					     {"model", required_argument, NULL, 'M'},
@@ -215,9 +215,10 @@ int feed_lookup(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "K:t:jh", opts, NULL)) != -1) {
 		int bad = 0;
+		c = opt_retired(c, "t", opts);
 		if (c == 'K') {
 			pub = optarg;
-		} else if (c == 't') {
+		} else if (c == OPT_L('t')) {
 			bad = parse_time(optarg, &at);
 		} else if (c == 'j') {
 			json = true;
@@ -239,7 +240,8 @@ int feed_lookup(int argc, char **argv)
 			return usage_opt(c, lookup_usage);
 		}
 		if (bad)
-			return usage_fail(lookup_usage, "feed lookup: cannot parse '%s'", optarg);
+			return bad_value(lookup_usage, "feed lookup", opts, c, optarg,
+					 c == 'D' ? "not 64 hex digits (a SHA-256)" : TIME_FORMS);
 	}
 	if (!vendor || !model || !id.fwver.p || argc - optind != 1)
 		return usage_fail(
@@ -276,6 +278,7 @@ int feed_lookup(int argc, char **argv)
 		} else {
 			json_object_set_new(o, "serial", json_integer((json_int_t)f.meta.serial));
 		}
+		json_object_set_new(o, "exit", json_integer(hit ? EXIT_RECALLED : EXIT_OK));
 		json_print(o);
 	} else if (hit) {
 		printf("recalled: %s/%s %s is covered by notice %.*s (%zu bytes)\n", cv, cm,
@@ -286,5 +289,5 @@ int feed_lookup(int argc, char **argv)
 		       f.meta.serial, cv, cm, id.fwver.p);
 	}
 	file_unmap(&mm);
-	return EXIT_OK;
+	return hit ? EXIT_RECALLED : EXIT_OK;
 }

@@ -22,7 +22,7 @@ static const char verify_usage[] =
     "  -K, --feed-key FEED.pub  the feed key's public key\n"
     "  -a, --anchors FILE       the anchor set\n"
     "  -p, --previous OLD       the feed this one replaces (signed by the same feed key)\n"
-    "  -t, --at TIME            judge freshness at TIME (POSIX seconds or UTC date)\n"
+    "      --at TIME            judge freshness at TIME (POSIX seconds or UTC date)\n"
     "  -j, --json               print JSON for programs\n"
     "  -v, --verbose            print the time each step takes\n"
     "  -h, --help               this text\n";
@@ -112,7 +112,7 @@ int feed_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"feed-key", required_argument, NULL, 'K'}, {"anchors", required_argument, NULL, 'a'},
-	    {"previous", required_argument, NULL, 'p'}, {"at", required_argument, NULL, 't'},
+	    {"previous", required_argument, NULL, 'p'}, {"at", required_argument, NULL, OPT_L('t')},
 	    {"json", no_argument, NULL, 'j'},           {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
 	const char *pub = NULL, *anchors = NULL, *prev = NULL;
@@ -121,20 +121,20 @@ int feed_verify(int argc, char **argv)
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "K:a:p:t:jvh", opts, NULL)) != -1) {
+		c = opt_retired(c, "t", opts);
 		if (c == 'K')
 			pub = optarg;
 		else if (c == 'a')
 			anchors = optarg;
 		else if (c == 'p')
 			prev = optarg;
-		else if (c == 't' && parse_time(optarg, &at) < 0)
-			return usage_fail(verify_usage, "feed verify: --at: not a time: %s",
-					  optarg);
+		else if (c == OPT_L('t') && parse_time(optarg, &at) < 0)
+			return bad_value(verify_usage, "feed verify", opts, c, optarg, TIME_FORMS);
 		else if (c == 'j')
 			json = true;
 		else if (c == 'v')
 			verbose = true;
-		else if (c != 't')
+		else if (c != OPT_L('t'))
 			return usage_opt(c, verify_usage);
 	}
 	if (!pub || !anchors || argc - optind != 1)
@@ -183,7 +183,13 @@ int feed_verify(int argc, char **argv)
 		nbad += feed_notice_problem(path, &f, (uint32_t)i, &a, nbad < FEED_REPORT_MAX);
 	if (nbad > FEED_REPORT_MAX)
 		warnx_("%s: ... and %d more bad notices", path, nbad - FEED_REPORT_MAX);
-	if (err && nbad == 0) { /* a problem only the library's check names */
+	if (err == RC_ERR_NONCANONICAL && nbad == 0) {
+		warnx_("%s: entry %zu is out of the order of PROTOCOL.md 14.2 (quarantine first, "
+		       "then higher severity, then id): a responder would send the wrong notice; "
+		       "build the feed again",
+		       path, bad);
+		nbad = 1;
+	} else if (err && nbad == 0) { /* a problem only the library's check names */
 		warnx_("%s: notice %zu: %s", path, bad, rc_strerror(err));
 		nbad = 1;
 	}

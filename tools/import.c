@@ -339,7 +339,7 @@ enum {
 static int options(struct imp_opts *o, const struct imp_source *src, int argc, char **argv)
 {
 	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-					     {"force", no_argument, NULL, 'f'},
+					     {"force", no_argument, NULL, OPT_L('f')},
 					     {"report", required_argument, NULL, 'r'},
 					     {"map", required_argument, NULL, 'm'},
 					     {"issued", required_argument, NULL, O_ISSUED},
@@ -360,11 +360,11 @@ static int options(struct imp_opts *o, const struct imp_source *src, int argc, c
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:fr:m:h", opts, NULL)) != -1) {
-		switch (c) {
+		switch (c = opt_retired(c, "f", opts)) {
 		case 'o':
 			o->out_dir = optarg;
 			break;
-		case 'f':
+		case OPT_L('f'):
 			o->force = true;
 			break;
 		case 'r':

@@ -98,7 +98,7 @@ struct imp_source {
 /* Options every record importer takes (text for the usage messages). */
 #define IMP_COMMON_HELP                                                                            \
 	"  -o, --output DIR       write drafts into DIR (default: the current directory)\n"        \
-	"  -f, --force            replace draft files that exist\n"                                \
+	"      --force            replace draft files that exist\n"                                \
 	"  -r, --report FILE      write the report to FILE instead of standard error\n"            \
 	"  -m, --map FILE         translate record names to device names (docs/IMPORT.md)\n"       \
 	"      --issued TIME      issued time of the drafts (default: now)\n"                      \

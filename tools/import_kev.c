@@ -25,15 +25,15 @@ static const char kev_usage[] =
     "and required action (under _import.kev), severity raised to high (critical when KEV\n"
     "knows of ransomware use), and one sentence in the owner text if it fits.\n"
     "\n"
-    "  -c, --cve ID          select this CVE (repeatable)\n"
-    "  -V, --vendor TEXT     select entries whose vendorProject contains TEXT (any case)\n"
+    "      --cve ID          select this CVE (repeatable)\n"
+    "      --vendor TEXT     select entries whose vendorProject contains TEXT (any case)\n"
     "  -P, --product TEXT    select entries whose product contains TEXT (any case)\n"
     "  -s, --since DATE      select entries added on or after DATE\n"
-    "  -d, --drafts DIR      list the drafts in DIR that name each selected CVE\n"
+    "      --drafts DIR      list the drafts in DIR that name each selected CVE\n"
     "  -j, --json            print JSON for programs\n"
     "  -e, --enrich          enrich DRAFT.json files (in place unless -o)\n"
     "  -o, --output DIR      write enriched drafts into DIR\n"
-    "  -f, --force           with -o: replace files that exist\n"
+    "      --force           with -o: replace files that exist\n"
     "      --max-refs N      references per draft after enriching (default 6)\n"
     "  -h, --help            this text\n";
 
@@ -347,13 +347,18 @@ done:
 
 int import_kev(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"cve", required_argument, NULL, 'c'},     {"vendor", required_argument, NULL, 'V'},
-	    {"product", required_argument, NULL, 'P'}, {"since", required_argument, NULL, 's'},
-	    {"drafts", required_argument, NULL, 'd'},  {"json", no_argument, NULL, 'j'},
-	    {"enrich", no_argument, NULL, 'e'},        {"output", required_argument, NULL, 'o'},
-	    {"force", no_argument, NULL, 'f'},         {"max-refs", required_argument, NULL, 'M'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"cve", required_argument, NULL, OPT_L('c')},
+					     {"vendor", required_argument, NULL, OPT_L('V')},
+					     {"product", required_argument, NULL, 'P'},
+					     {"since", required_argument, NULL, 's'},
+					     {"drafts", required_argument, NULL, OPT_L('d')},
+					     {"json", no_argument, NULL, 'j'},
+					     {"enrich", no_argument, NULL, 'e'},
+					     {"output", required_argument, NULL, 'o'},
+					     {"force", no_argument, NULL, OPT_L('f')},
+					     {"max-refs", required_argument, NULL, 'M'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	char *cves[KEV_CVES_MAX];
 	size_t ncve = 0;
 	const char *vendor = NULL, *product = NULL, *dir = NULL, *outdir = NULL;
@@ -362,14 +367,14 @@ int import_kev(int argc, char **argv)
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:V:P:s:d:jeo:fh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
+		switch (c = opt_retired(c, "cVdf", opts)) {
+		case OPT_L('c'):
 			if (ncve == KEV_CVES_MAX || strncmp(optarg, "CVE-", 4))
 				return usage_fail(kev_usage, "--cve: a CVE id (at most %d)",
 						  KEV_CVES_MAX);
 			cves[ncve++] = optarg;
 			break;
-		case 'V':
+		case OPT_L('V'):
 			vendor = optarg;
 			break;
 		case 'P':
@@ -379,7 +384,7 @@ int import_kev(int argc, char **argv)
 			if (parse_time(optarg, &since) < 0)
 				return usage_fail(kev_usage, "--since: not a date: '%s'", optarg);
 			break;
-		case 'd':
+		case OPT_L('d'):
 			dir = optarg;
 			break;
 		case 'j':
@@ -391,7 +396,7 @@ int import_kev(int argc, char **argv)
 		case 'o':
 			outdir = optarg;
 			break;
-		case 'f':
+		case OPT_L('f'):
 			force = true;
 			break;
 		case 'M':

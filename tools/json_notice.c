@@ -216,9 +216,15 @@ static int target(struct jnotice *j, const struct jc *c0, json_t *o)
 		return -1;
 	for (size_t i = 0; a && i < json_array_size(a); i++) {
 		snprintf(k, sizeof(k), "hwrevs[%zu]", i);
-		if (elem_str(&c, a, "hwrevs", i, &s) < 0 ||
-		    name(&c, k, s, j->hwrevs[i], RC_HWREV_MAX, &t->hwrevs[i]) < 0)
+		if (elem_str(&c, a, "hwrevs", i, &s) < 0)
 			return -1;
+		/* "" names a device that states no revision (PROTOCOL.md 9.1): kept as it is */
+		if (s.n == 0) {
+			j->hwrevs[i][0] = '\0';
+			t->hwrevs[i] = rc_str_c(j->hwrevs[i]);
+		} else if (name(&c, k, s, j->hwrevs[i], RC_HWREV_MAX, &t->hwrevs[i]) < 0) {
+			return -1;
+		}
 		t->nhwrevs++;
 	}
 	if (get_array(&c, o, "versions", RC_VERSIONS_MAX, &a) < 0)

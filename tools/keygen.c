@@ -26,7 +26,7 @@ static const char usage[] =
     "(and written to PUBFILE). PIN: the URI's pin-value= or pin-source=, $" P11_PIN_ENV ",\n"
     "or a prompt.\n"
     "\n"
-    "  -c, --comment TEXT  text appended to the public key line (e.g. who holds the key)\n"
+    "  -C, --comment TEXT  text appended to the public key line (e.g. who holds the key)\n"
     "  -p, --pub FILE      (token keys) write the public key line to FILE too\n"
     "  -h, --help          this text\n";
 
@@ -70,7 +70,7 @@ static int keygen_token(const char *uri, const char *comment, const char *pubpat
 int cmd_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"comment", required_argument, NULL, 'c'},
+	    {"comment", required_argument, NULL, 'C'},
 	    {"pub", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -78,9 +78,13 @@ int cmd_keygen(int argc, char **argv)
 	const char *comment = NULL, *pubpath = NULL;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+c:p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+C:c:p:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
+		case 'c': /* the old letter: -c is --config in every other program */
+			warnx_(
+			    "-c is an old spelling of -C, --comment, kept for old scripts: use -C");
+			/* fall through */
+		case 'C':
 			comment = optarg;
 			break;
 		case 'p':

@@ -51,20 +51,23 @@ static const char vkey_usage[] =
 static int opts(int argc, char **argv, const char *usage, const char *spec, const char **origin,
 		const char **key, const char **anchors, const char **vkey)
 {
-	static const struct option lo[] = {
-	    {"origin", required_argument, NULL, 'o'},  {"key", required_argument, NULL, 'k'},
-	    {"anchors", required_argument, NULL, 'a'}, {"vkey", required_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"origin", required_argument, NULL, OPT_L('o')},
+					   {"key", required_argument, NULL, 'k'},
+					   {"anchors", required_argument, NULL, 'a'},
+					   {"vkey", required_argument, NULL, OPT_L('v')},
+					   {"help", no_argument, NULL, 'h'},
+					   {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, spec, lo, NULL)) != -1) {
-		if (c == 'o' && origin)
+		c = opt_retired(c, "ov", lo);
+		if (c == OPT_L('o') && origin)
 			*origin = optarg;
 		else if (c == 'k' && key)
 			*key = optarg;
 		else if (c == 'a' && anchors)
 			*anchors = optarg;
-		else if (c == 'v' && vkey)
+		else if (c == OPT_L('v') && vkey)
 			*vkey = optarg;
 		else
 			return usage_opt(c, usage);

@@ -46,18 +46,18 @@ static const char usage[] =
     "3 new entries printed, 4 the log is inconsistent with what was seen before (evidence in\n"
     "FILE.conflict-TIME.old and .new), 1 an I/O or network error, 2 a bad command line.\n"
     "\n"
-    "  -k, --vkey KEY          the log's verifier key (NAME+KEYID+BASE64)\n"
-    "  -K, --vkey-file FILE    ... read from the first line of FILE\n"
+    "      --vkey KEY          the log's verifier key (NAME+KEYID+BASE64)\n"
+    "      --vkey-file FILE    ... read from the first line of FILE\n"
     "  -s, --state FILE        the last checkpoint seen (written atomically after each pass)\n"
     "  -1, --once              one pass (the default)\n"
     "  -i, --interval DURATION follow: a pass every DURATION (30s, 5m) until SIGINT/SIGTERM\n"
     "  -n, --passes N          ... or until N passes\n"
-    "  -f, --from N            without state: start at entry N (default 0)\n"
+    "      --from N            without state: start at entry N (default 0)\n"
     "  -a, --anchors ANCHORS   show whether each notice meets its threshold under ANCHORS\n"
-    "  -V, --vendor NAME       only notices for this vendor (rotations are always shown)\n"
+    "      --vendor NAME       only notices for this vendor (rotations are always shown)\n"
     "  -j, --json              JSON Lines output\n"
     "  -m, --max-entries N     most new entries one pass reads (default 1000000)\n"
-    "  -t, --timeout SECONDS   per HTTP transfer (default 30)\n"
+    "      --timeout T         per HTTP transfer (default 30s; a bare number is seconds)\n"
     "  -T, --pass-timeout DURATION  all transfers of one pass (default 1h)\n";
 
 static volatile sig_atomic_t stop;
@@ -435,18 +435,18 @@ static void nap(uint64_t secs)
 static int parse_opts(int argc, char **argv, struct mon *m, uint64_t *interval, uint64_t *passes,
 		      long *timeout)
 {
-	static const struct option lo[] = {{"vkey", required_argument, NULL, 'k'},
-					   {"vkey-file", required_argument, NULL, 'K'},
+	static const struct option lo[] = {{"vkey", required_argument, NULL, OPT_L('k')},
+					   {"vkey-file", required_argument, NULL, OPT_L('K')},
 					   {"state", required_argument, NULL, 's'},
 					   {"once", no_argument, NULL, '1'},
 					   {"interval", required_argument, NULL, 'i'},
 					   {"passes", required_argument, NULL, 'n'},
-					   {"from", required_argument, NULL, 'f'},
+					   {"from", required_argument, NULL, OPT_L('f')},
 					   {"anchors", required_argument, NULL, 'a'},
-					   {"vendor", required_argument, NULL, 'V'},
+					   {"vendor", required_argument, NULL, OPT_L('V')},
 					   {"json", no_argument, NULL, 'j'},
 					   {"max-entries", required_argument, NULL, 'm'},
-					   {"timeout", required_argument, NULL, 't'},
+					   {"timeout", required_argument, NULL, OPT_L('t')},
 					   {"pass-timeout", required_argument, NULL, 'T'},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
@@ -456,11 +456,12 @@ static int parse_opts(int argc, char **argv, struct mon *m, uint64_t *interval, 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:K:s:1i:n:f:a:V:jm:t:T:h", lo, NULL)) != -1) {
 		int bad = 0;
-		if (c == 'K' && access(optarg, R_OK) != 0) {
+		c = opt_retired(c, "fVtkK", lo);
+		if (c == OPT_L('K') && access(optarg, R_OK) != 0) {
 			warnx_("--vkey-file: %s: %s", optarg, strerror(errno));
 			return MON_IO;
 		}
-		if (c == 'k' || c == 'K')
+		if (c == OPT_L('k') || c == OPT_L('K'))
 			vkey = optarg;
 		else if (c == 's')
 			m->state = optarg;
@@ -470,12 +471,12 @@ static int parse_opts(int argc, char **argv, struct mon *m, uint64_t *interval, 
 			bad = parse_duration(optarg, interval) < 0 || !*interval;
 		else if (c == 'n')
 			bad = parse_u64(optarg, passes) < 0 || !*passes;
-		else if (c == 'f')
+		else if (c == OPT_L('f'))
 			bad = parse_u64(optarg, &m->from) < 0;
 		else if (c == 'm')
 			bad = parse_u64(optarg, &m->max_entries) < 0 || !m->max_entries;
-		else if (c == 't')
-			bad = parse_u64(optarg, &to) < 0 || !to || to > 3600;
+		else if (c == OPT_L('t'))
+			bad = parse_duration(optarg, &to) < 0 || !to || to > 3600;
 		else if (c == 'T')
 			bad = parse_duration(optarg, &m->pass_timeout) < 0 || !m->pass_timeout ||
 			      m->pass_timeout > 7 * 86400;
@@ -485,7 +486,7 @@ static int parse_opts(int argc, char **argv, struct mon *m, uint64_t *interval, 
 			if (anchors_load(optarg, &m->lm.anchors) < 0)
 				return MON_IO;
 			m->lm.have_anchors = true;
-		} else if (c == 'V') {
+		} else if (c == OPT_L('V')) {
 			if (rc_name_canon(m->lm.vendor, sizeof(m->lm.vendor), optarg,
 					  strlen(optarg)) <= 0)
 				return usage_fail(usage,
@@ -493,7 +494,10 @@ static int parse_opts(int argc, char **argv, struct mon *m, uint64_t *interval, 
 		} else
 			return usage_opt(c, usage);
 		if (bad)
-			return usage_fail(usage, "log monitor: --%c: bad value '%s'", c, optarg);
+			return bad_value(usage, "log monitor", lo, c, optarg,
+					 c == 'i' || c == 'T' || c == OPT_L('t')
+					     ? DURATION_FORMS " within the limits above"
+					     : "not a number in the range above");
 	}
 	*timeout = (long)to;
 	if (!vkey || optind != argc - 1 || (once && *interval))

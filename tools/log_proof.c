@@ -45,14 +45,15 @@ int log_proof(int argc, char **argv)
 {
 	static const struct option lo[] = {{"index", required_argument, NULL, 'i'},
 					   {"size", required_argument, NULL, 's'},
-					   {"consistency", required_argument, NULL, 'c'},
+					   {"consistency", required_argument, NULL, OPT_L('c')},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
 	uint64_t index = 0, size = 0, old = 0;
 	int have_i = 0, have_s = 0, have_c = 0, c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "i:s:c:h", lo, NULL)) != -1) {
-		uint64_t *v = c == 'i' ? &index : c == 's' ? &size : c == 'c' ? &old : NULL;
+		c = opt_retired(c, "c", lo);
+		uint64_t *v = c == 'i' ? &index : c == 's' ? &size : c == OPT_L('c') ? &old : NULL;
 		if (!v)
 			return usage_opt(c, proof_usage);
 		if (parse_u64(optarg, v) < 0)
@@ -215,20 +216,21 @@ out:
 
 int log_verify(int argc, char **argv)
 {
-	static const struct option lo[] = {{"vkey", required_argument, NULL, 'v'},
+	static const struct option lo[] = {{"vkey", required_argument, NULL, OPT_L('v')},
 					   {"proof", required_argument, NULL, 'p'},
-					   {"consistency", required_argument, NULL, 'c'},
+					   {"consistency", required_argument, NULL, OPT_L('c')},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
 	const char *vkey = NULL, *proof = NULL, *cons = NULL;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "v:p:c:h", lo, NULL)) != -1) {
-		if (c == 'v')
+		c = opt_retired(c, "vc", lo);
+		if (c == OPT_L('v'))
 			vkey = optarg;
 		else if (c == 'p')
 			proof = optarg;
-		else if (c == 'c')
+		else if (c == OPT_L('c'))
 			cons = optarg;
 		else
 			return usage_opt(c, verify_usage);

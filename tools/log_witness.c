@@ -258,7 +258,7 @@ toolong:
 int log_witness(int argc, char **argv)
 {
 	static const struct option lo[] = {{"witness", required_argument, NULL, 'w'},
-					   {"vkey", required_argument, NULL, 'v'},
+					   {"vkey", required_argument, NULL, OPT_L('v')},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
 	const char *urls[WITNESSES_MAX];
@@ -267,9 +267,10 @@ int log_witness(int argc, char **argv)
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "w:v:h", lo, NULL)) != -1) {
+		c = opt_retired(c, "v", lo);
 		if (c == 'w' && nurls < WITNESSES_MAX) {
 			urls[nurls++] = optarg;
-		} else if (c == 'v' && nkeys < WITNESSES_MAX) {
+		} else if (c == OPT_L('v') && nkeys < WITNESSES_MAX) {
 			if (log_load_vkey(optarg, &keys[nkeys]) < 0)
 				return EXIT_FAIL;
 			if (keys[nkeys].alg != RC_NOTE_ALG_COSIG) {
@@ -277,7 +278,7 @@ int log_witness(int argc, char **argv)
 				return EXIT_FAIL;
 			}
 			nkeys++;
-		} else if (c == 'w' || c == 'v') {
+		} else if (c == 'w' || c == OPT_L('v')) {
 			return usage_fail(witness_usage, "log witness: at most %d of each",
 					  WITNESSES_MAX);
 		} else {

@@ -20,7 +20,7 @@ static const char create_usage[] =
     "--force.\n"
     "\n"
     "  -o, --output OUT  file to write\n"
-    "  -f, --force       replace OUT if it exists (its signatures are lost)\n"
+    "      --force       replace OUT if it exists (its signatures are lost)\n"
     "  -h, --help        this text\n";
 
 static const char sign_usage[] =
@@ -51,7 +51,7 @@ static const char verify_usage[] =
     "if every notice decodes and meets the threshold.\n"
     "\n"
     "  -a, --anchors FILE  the anchor set\n"
-    "  -t, --at TIME       judge the validity window at TIME (POSIX seconds or UTC date)\n"
+    "      --at TIME       judge the validity window at TIME (POSIX seconds or UTC date)\n"
     "  -j, --json          print JSON for programs\n"
     "  -h, --help          this text\n";
 
@@ -68,7 +68,7 @@ static const char show_usage[] =
 static int notice_create(int argc, char **argv)
 {
 	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-					     {"force", no_argument, NULL, 'f'},
+					     {"force", no_argument, NULL, OPT_L('f')},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	const char *out = NULL;
@@ -76,9 +76,10 @@ static int notice_create(int argc, char **argv)
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:fh", opts, NULL)) != -1) {
+		c = opt_retired(c, "f", opts);
 		if (c == 'o') {
 			out = optarg;
-		} else if (c == 'f') {
+		} else if (c == OPT_L('f')) {
 			force = true;
 		} else {
 			return usage_opt(c, create_usage);
@@ -231,6 +232,10 @@ static void each_file(struct each *e, char **files, int n)
 			warnx_("%s: empty file", files[f]);
 			e->failed++;
 		}
+		if (wrong_kind(files[f], buf, len, RC_CT_NOTICE)) {
+			e->failed++;
+			len = 0;
+		}
 		size_t off = 0;
 		long item = 0;
 		while (off < len) {
@@ -254,7 +259,7 @@ static void each_file(struct each *e, char **files, int n)
 static int verify_or_show(int argc, char **argv, bool verify)
 {
 	static const struct option opts[] = {{"anchors", required_argument, NULL, 'a'},
-					     {"at", required_argument, NULL, 't'},
+					     {"at", required_argument, NULL, OPT_L('t')},
 					     {"json", no_argument, NULL, 'j'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
@@ -264,12 +269,13 @@ static int verify_or_show(int argc, char **argv, bool verify)
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, verify ? "a:t:jh" : "jh", opts, NULL)) != -1) {
+		c = opt_retired(c, "t", opts);
 		if (c == 'a') {
 			anchors = optarg;
-		} else if (c == 't') {
+		} else if (c == OPT_L('t')) {
 			if (parse_time(optarg, &e.at) < 0)
-				return usage_fail(usage, "notice verify: --at: not a time: %s",
-						  optarg);
+				return bad_value(usage, "notice verify", opts, c, optarg,
+						 TIME_FORMS);
 		} else if (c == 'j') {
 			e.json = true;
 		} else {

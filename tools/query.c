@@ -25,14 +25,14 @@
 /* Exit codes of recall query (recall(1)). */
 #define Q_CLEAR      0
 #define Q_ERROR      1
-#define Q_RECALLED   3 /* a valid recall for this identity, verified with --anchors */
+#define Q_RECALLED   EXIT_RECALLED /* a valid recall for this identity, verified with --anchors */
 #define Q_UNVERIFIED 4 /* a recall that was not verified or is not valid for this identity */
 #define Q_OTHER      5 /* retry-later, unsupported or rotate */
 
 static const char query_usage[] =
     "usage: recall query [-p PORT] [--vendor V --model M [--hwrev H] --fwver F\n"
     "                    [--build-date T] [--digest HEX] | --identity FILE] [--anchors FILE]\n"
-    "                    [--epoch N] [--reason R] [--state S] [--timeout MS] [--json] ADDRESS\n"
+    "                    [--epoch N] [--reason R] [--state S] [--timeout T] [--json] ADDRESS\n"
     "\n"
     "Send one check-in to the responder at ADDRESS (a numeric IPv4 or IPv6 address; names are\n"
     "not resolved) and show its answer: type, feed serial, the notice and who signed it,\n"
@@ -56,7 +56,8 @@ static const char query_usage[] =
     "      --epoch N         anchor epoch in the check-in (default: the anchors', else 0)\n"
     "      --reason R        boot (default), attach, periodic, retry or recheck\n"
     "      --state S         normal (default), quarantined or overridden\n"
-    "  -t, --timeout MS      wait this long for the answer (default 3000)\n"
+    "      --timeout T       wait this long for the answer (default 3s; a number without\n"
+    "                        a unit is milliseconds)\n"
     "  -j, --json            print JSON for programs\n"
     "  -h, --help            this text\n";
 
@@ -108,7 +109,8 @@ static int identity(struct q *q, const char *file)
 	size_t len;
 	if (file && !(text = (char *)file_read(file, &len, 64 * 1024)))
 		return -1;
-	const char *src = file ? file : "--";
+	const char *src = file ? file : "query";
+	int bad = file ? -1 : -2; /* from options: a command-line error */
 	for (int i = 0; i < 6; i++) {
 		v[i] = q->opt[i];
 		if (!v[i] && text &&
@@ -122,15 +124,20 @@ static int identity(struct q *q, const char *file)
 		int n = v[i] ? rc_name_canon(out[i], RC_NAME_MAX + 1, v[i], strlen(v[i])) : 0;
 		if (n < 0 || (i == 2 && n > RC_HWREV_MAX) || (i < 2 && n == 0)) {
 			warnx_("%s: %s: %s", src, names[i],
-			       !v[i] ? "missing (give --identity or --vendor, --model, --fwver)"
+			       !v[i] ? (file ? "missing: add RECALL_VENDOR, RECALL_MODEL and "
+					       "RECALL_FWVER to the file"
+					     : "missing: give --vendor, --model and --fwver, or "
+					       "--identity FILE")
 				     : "empty or too long once canonicalised");
-			return -1;
+			return v[i] || file ? -1 : -2;
 		}
 	}
 	if (!v[3] || strlen(v[3]) > RC_FWVER_MAX || !rc_fwver_valid(rc_str_c(v[3]))) {
 		warnx_("%s: fwver: %s", src,
-		       v[3] ? "1..64 printable ASCII bytes, no space at either end" : "missing");
-		return -1;
+		       v[3]   ? "1..64 printable ASCII bytes, no space at either end"
+		       : file ? "missing: add RECALL_FWVER (or VERSION_ID) to the file"
+			      : "missing: give --fwver");
+		return bad;
 	}
 	strcpy(q->fwver, v[3]);
 	struct rc_identity *id = &q->c.id;
@@ -139,13 +146,13 @@ static int identity(struct q *q, const char *file)
 	id->hwrev = rc_str_c(q->hwrev);
 	id->fwver = rc_str_c(q->fwver);
 	if (v[4] && parse_time(v[4], &id->build_date) < 0) {
-		warnx_("%s: build date: not POSIX seconds or a UTC date: '%s'", src, v[4]);
-		return -1;
+		warnx_("%s: build date '%s': %s", src, v[4], TIME_FORMS);
+		return q->opt[4] ? -2 : -1;
 	}
 	id->has_build_date = v[4] != NULL;
 	if (v[5] && unhex(id->digest, RC_DIGEST_LEN, v[5]) < 0) {
 		warnx_("%s: digest: expected 64 hex digits", src);
-		return -1;
+		return q->opt[5] ? -2 : -1;
 	}
 	id->has_digest = v[5] != NULL;
 	return 0;
@@ -446,7 +453,7 @@ int cmd_query(int argc, char **argv)
 					     {"epoch", required_argument, NULL, O_EPOCH},
 					     {"reason", required_argument, NULL, O_REASON},
 					     {"state", required_argument, NULL, O_STATE},
-					     {"timeout", required_argument, NULL, 't'},
+					     {"timeout", required_argument, NULL, OPT_L('t')},
 					     {"json", no_argument, NULL, 'j'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
@@ -457,7 +464,7 @@ int cmd_query(int argc, char **argv)
 	int c, x;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:i:a:t:jh", opts, NULL)) != -1) {
-		switch (c) {
+		switch (c = opt_retired(c, "t", opts)) {
 		case 'p':
 			if (parse_u64(optarg, &v) < 0 || v < 1 || v > 65535)
 				return usage_fail(query_usage, "--port: 1..65535");
@@ -492,9 +499,11 @@ int cmd_query(int argc, char **argv)
 						  "--state: normal, quarantined or overridden");
 			q.c.state = (uint8_t)x;
 			break;
-		case 't':
-			if (parse_u64(optarg, &timeout) < 0 || timeout < 1 || timeout > 600000)
-				return usage_fail(query_usage, "--timeout: 1..600000 ms");
+		case OPT_L('t'):
+			if (parse_duration_ms(optarg, &timeout) < 0 || timeout < 1 ||
+			    timeout > 600000)
+				return bad_value(query_usage, "query", opts, c, optarg,
+						 "give 1ms to 10m (a bare number is milliseconds)");
 			break;
 		case 'j':
 			q.json = true;
@@ -510,7 +519,9 @@ int cmd_query(int argc, char **argv)
 	socklen_t salen;
 	if (epoch && parse_u64(epoch, &q.c.anchor_epoch) < 0)
 		return usage_fail(query_usage, "--epoch: a number");
-	if (identity(&q, idfile) < 0 || address(addr, port, &sa, &salen) < 0)
+	if ((x = identity(&q, idfile)) == -2)
+		return usage_opt('?', query_usage); /* the message is printed */
+	if (x < 0 || address(addr, port, &sa, &salen) < 0)
 		return Q_ERROR;
 	if (anchors && anchors_load(anchors, &q.anchors) < 0)
 		return Q_ERROR;

@@ -12,6 +12,7 @@
 #include "recall/msg.h"
 #include "recall/text.h"
 #include "anchors_log.h"
+#include "filekind.h"
 #include "signed.h"
 #include "util.h"
 
@@ -67,6 +68,18 @@ int cose_view(struct rc_cose_sign *m, const uint8_t *p, size_t len, struct rc_di
 	return err;
 }
 
+bool wrong_kind(const char *path, const uint8_t *buf, size_t n, uint64_t ct)
+{
+	const char *kind = file_kind(buf, n);
+	if (!kind || looks_signed(buf, n))
+		return false;
+	warnx_("%s: this is %s, not a signed %s%s", path, kind, ct_name(ct),
+	       ct == RC_CT_NOTICE && !strcmp(kind, "JSON text")
+		   ? "; make one from a JSON description with 'recall notice create'"
+		   : "");
+	return true;
+}
+
 void report_decode(const char *path, long item, size_t item_off, int err, const struct rc_diag *d)
 {
 	char where[64] = "";
@@ -91,6 +104,8 @@ uint8_t *signed_read_one(const char *path, uint64_t ct, size_t *len, struct rc_c
 		warnx_("%s: empty file", path);
 		goto fail;
 	}
+	if (wrong_kind(path, buf, n, ct))
+		goto fail;
 	if (!il) {
 		report_decode(path, -1, 0, RC_ERR_TRUNCATED, &d);
 		goto fail;
@@ -325,10 +340,11 @@ int anchors_parse(const char *path, const uint8_t *buf, size_t n, struct rc_anch
 {
 	struct rc_diag d = {0, NULL};
 	int err = n ? rc_anchors_decode(a, buf, n, &d) : RC_ERR_TRUNCATED;
-	if (err && looks_signed(buf, n))
-		warnx_("%s: this is a signed object (rotation statement or notice), not an anchor "
-		       "set",
-		       path);
+	const char *kind = err ? file_kind(buf, n) : NULL;
+	if (kind)
+		warnx_("%s: this is %s, not an anchor set; give the file 'recall anchors create' "
+		       "wrote",
+		       path, kind);
 	else if (err)
 		report_decode(path, -1, 0, err, n ? &d : NULL);
 	return err ? -1 : 0;

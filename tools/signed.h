@@ -35,6 +35,9 @@ int cose_view(struct rc_cose_sign *m, const uint8_t *p, size_t len, struct rc_di
 
 /* Print "recall: FILE: [#i (byte off): ]field: reason" for a decode error. item < 0: no #i. */
 void report_decode(const char *path, long item, size_t item_off, int err, const struct rc_diag *d);
+/* When buf is a file of another kind recall knows (a key file, JSON text, a feed): a message
+ * naming that kind and what to give instead, and true. */
+bool wrong_kind(const char *path, const uint8_t *buf, size_t n, uint64_t ct);
 
 /* Read a file holding exactly one object of content type ct; returns malloc'd bytes (NULL with
  * a message naming the file on error) and fills m. */

@@ -1,6 +1,7 @@
 /* Shared helpers of the recall tool. */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "recall/text.h"
 #include "util.h"
 
@@ -337,37 +339,46 @@ const char *fmt_time(char out[static 32], uint64_t t)
 
 int parse_duration(const char *s, uint64_t *secs)
 {
-	char *end;
-	uint64_t v, mul = 1;
-	if (leading_u64(s, &end, &v) < 0)
+	/* the syntax of configuration files (common/conf.c), in whole seconds */
+	uint64_t ms;
+	char err[128];
+	if (conf_parse_duration(s, 0, UINT64_MAX, &ms, err, sizeof(err)) < 0 || ms % 1000)
 		return -1;
-	if (*end) {
-		if (end[1])
-			return -1;
-		switch (*end) {
-		case 's':
-			mul = 1;
-			break;
-		case 'm':
-			mul = 60;
-			break;
-		case 'h':
-			mul = 3600;
-			break;
-		case 'd':
-			mul = 86400;
-			break;
-		case 'w':
-			mul = 7 * 86400;
-			break;
-		default:
-			return -1;
-		}
-	}
-	if (v > UINT64_MAX / mul)
-		return -1;
-	*secs = v * mul;
+	*secs = ms / 1000;
 	return 0;
+}
+
+int parse_duration_ms(const char *s, uint64_t *ms)
+{
+	char err[128];
+	if (*s && strspn(s, "0123456789") == strlen(s)) /* a bare number: milliseconds, as before */
+		return parse_u64(s, ms);
+	return conf_parse_duration(s, 0, UINT64_MAX, ms, err, sizeof(err));
+}
+
+const char *opt_long(const struct option *o, int c)
+{
+	for (; o->name; o++)
+		if (o->val == c && strlen(o->name) > 1)
+			return o->name;
+	return "?";
+}
+
+int opt_retired(int c, const char *retired, const struct option *o)
+{
+	if (c < 0 || c > 0xff || !strchr(retired, c))
+		return c;
+	const char *name = opt_long(o, OPT_L(c));
+	warnx_("-%c is an old spelling of --%s, kept for old scripts: use --%s (OPTION LETTERS in "
+	       "recall(1))",
+	       c, name, name);
+	return OPT_L(c);
+}
+
+int bad_value(const char *usage, const char *cmd, const struct option *o, int c, const char *arg,
+	      const char *want)
+{
+	return usage_fail(usage, "%s: --%s '%s': %s", cmd, opt_long(o, c), arg, want);
 }
 
 const char *hex(char *out, const uint8_t *p, size_t n)

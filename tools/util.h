@@ -12,9 +12,10 @@
 #include "log.h"
 
 /* Exit codes of every subcommand (recall(1), EXIT STATUS). */
-#define EXIT_OK    0
-#define EXIT_FAIL  1 /* bad input, failed verification, I/O error */
-#define EXIT_USAGE 2 /* bad command line */
+#define EXIT_OK       0
+#define EXIT_FAIL     1 /* bad input, failed verification, I/O error */
+#define EXIT_USAGE    2 /* bad command line */
+#define EXIT_RECALLED 3 /* feed lookup and query: a recall notice covers the identity */
 
 /* "recall: " + message + newline on stderr; the whole message goes through rc_text_safe
  * (one line), so arguments may be untrusted. */
@@ -77,8 +78,29 @@ int parse_time(const char *s, uint64_t *t);
 /* RFC 3339 UTC ("2024-05-01T00:00:00Z"), POSIX seconds after the year 9999. */
 const char *fmt_time(char out[static 32], uint64_t t);
 
-/* Durations: N with an optional unit s, m, h, d or w ("30d"). */
+/* Durations as in configuration files: numbers with units ms, s, m, h, d or w, summed
+ * ("30d", "1h30m"); a bare number is seconds. parse_duration wants whole seconds. */
 int parse_duration(const char *s, uint64_t *secs);
+/* The same in milliseconds, except that a bare number is milliseconds (query --timeout). */
+int parse_duration_ms(const char *s, uint64_t *ms);
+
+/* What to give, for messages about a value that does not parse. */
+#define TIME_FORMS     "not a time: give YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or POSIX seconds"
+#define DURATION_FORMS "not a duration: give a number and a unit (s, m, h, d or w: 30d, 1h30m)"
+#define NUMBER_FORMS   "not a number: give decimal digits"
+
+/* The long name of the option that getopt_long returns as c ("valid" for -d). */
+struct option;
+const char *opt_long(const struct option *o, int c);
+/* Short letters mean one thing in every program (OPTION LETTERS in recall(1)). A long option
+ * whose old short letter c meant something else returns OPT_L(c); opt_retired maps c to it when
+ * c is in `retired` (the letter still works, for old scripts, with a warning naming the long
+ * option). Any other c is returned unchanged. */
+#define OPT_L(c) (0x100 | (c))
+int opt_retired(int c, const char *retired, const struct option *o);
+/* "recall: CMD: --NAME 'ARG': WANT" and the usage on stderr; EXIT_USAGE. */
+int bad_value(const char *usage, const char *cmd, const struct option *o, int c, const char *arg,
+	      const char *want);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 const char *hex(char *out, const uint8_t *p, size_t n);

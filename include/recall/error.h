@@ -11,7 +11,7 @@ enum rc_err {
 	RC_ERR_TYPE,         /* wrong CBOR major type or simple value */
 	RC_ERR_NONCANONICAL, /* not the deterministic (shortest, sorted) encoding */
 	RC_ERR_INDEFINITE,   /* indefinite-length item */
-	RC_ERR_DUPKEY,       /* duplicate or out-of-order map key */
+	RC_ERR_DUPKEY,       /* a map key, kid or list entry given twice */
 	RC_ERR_TOOLONG,      /* string, array or map longer than the field allows */
 	RC_ERR_RANGE,        /* integer outside the field's range */
 	RC_ERR_CRITICAL,     /* unknown critical (non-negative) map key */

@@ -54,7 +54,9 @@ int rc_feed_open(struct rc_feed *f, const uint8_t *buf, size_t len,
 int rc_feed_check_time(const struct rc_feed *f, uint64_t now);
 
 /* Verify every notice against the anchors (k-of-n, payload decodes, fits an answer, index
- * entry matches its vendor and model); on failure *bad is the index of the first bad notice. */
+ * entry matches its vendor and model) and that the entries of each bucket are in the order of
+ * PROTOCOL.md 14.2 (else RC_ERR_NONCANONICAL); on failure *bad is the index of the first bad
+ * notice. */
 int rc_feed_verify_notices(const struct rc_feed *f, const struct rc_anchors *a, size_t *bad);
 
 /* Notice i (0..nnotices-1) as signed bytes. */

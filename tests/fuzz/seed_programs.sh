@@ -123,6 +123,7 @@ printf 'anchors = @D@/anchors\nvendor = acme\nmodel = cam\nfwver = 1\n' >"$g/no-
 printf 'anchors = @D@/anchors\nvendor = acme\nmodel = cam\nfwver = 1\ncheckin-address = 192.0.2.1\ntable = 254\n' >"$g/reserved-table.conf"
 printf 'anchors = @D@/os-release\nvendor = acme\nmodel = cam\nfwver = 1\ncheckin-address = 192.0.2.1\n' >"$g/bad-anchors.conf"
 printf 'anchors = @D@/anchors\nvendor = acme\nvendor = again\nperiodic = 1s\nbogus = 1\n' >"$g/errors.conf"
+printf '\357\273\277anchors = @D@/anchors\nvendor = acme\nmodel = cam\nfwver = \ncheckin-address = 192.0.2.1\n' >"$g/bom-empty-fwver.conf"
 
 # --- what the fuzzers found (fixed; tests/unit/test_tool_inputs.c has each case).
 printf '{"id": "CVE-Technical 2020-9", "configurations": [{"nodes": [{"cpeMatch": [{"vulnerable": true, "criteria": "cpe:2.3:o:acme:cam_firmware:1.0:*:*:*:*:*:*:*"}]}]}]}' >"$n/found-id-space.json"

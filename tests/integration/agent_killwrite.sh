@@ -53,5 +53,17 @@ if grep -q "ignored (fail open)" "$W/agent.log"; then
 	echo "an agent found a damaged state file"
 	fails=$((fails + 1))
 fi
-echo "$((6 - fails)) passed, $fails failed"
+# The file's two checks, as SECURITY.md 4 and recall-agent(8) describe them: the frame
+# "RCAGST01" | u32 length | blob | SHA-256 of everything before it (agent/state.c), and the
+# blob's own BLAKE2b-128 of its CBOR part (lib/agent_state.c).
+python3 - "$W/state/state" <<'PY' || { echo "state file checks"; fails=$((fails + 1)); }
+import hashlib, struct, sys
+f = open(sys.argv[1], "rb").read()
+n = struct.unpack("<I", f[8:12])[0]
+blob = f[12:12 + n]
+assert f[:8] == b"RCAGST01" and len(f) == 12 + n + 32, "frame"
+assert hashlib.sha256(f[:-32]).digest() == f[-32:], "frame SHA-256"
+assert hashlib.blake2b(blob[:-16], digest_size=16).digest() == blob[-16:], "blob BLAKE2b-128"
+PY
+echo "$((7 - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -58,9 +58,11 @@ for built in tools/recall responder/recalld agent/recall-agent bench/recall-benc
 	esac
 done
 for m in "$P"/share/man/man*/*; do
-	n=$(basename "$m" | sed 's/\(\.conf\)*\.[1-8]$//')
+	n=$(basename "$m" | sed 's/\(\.conf\)*\.[1-8]$//; s/^recall-notice$/recall/')
 	[ -x "$P/bin/$n" ] || [ -x "$P/sbin/$n" ] || fail "man page $(basename "$m") without its program"
 done
+
+has share/man/man5/recall-notice.5 # the tool's JSON notice format, with the tool
 
 # Units, users, directories (where the cache puts them: relative to the prefix, or absolute).
 dir() {

@@ -53,6 +53,7 @@ for line in open(sys.argv[1]):
     assert e["vendor"] == "acme" and e["model"] == "cam-1" and e["fwver"] == "1.2.3", e
     assert e["source"] in ("127.0.0.1", "::1") and e["time"].endswith("Z"), e
     assert "sender" not in e, e
+    assert 1 <= e["source_port"] <= 65535, e  # behind a CGNAT the address alone is not enough
 EOF
 
 # a home gateway's check-in on a device's behalf (PROTOCOL.md 13.1): answered as a device's,
@@ -61,7 +62,7 @@ $P -k gateway -n 5 -m cam-1 -f 1.2.3 -x recalled -A "$T/anchors" >"$T/out" ||
 	fail "gateway recalled: $(cat "$T/out")"
 $P -k gateway -n 5 -m cam-1 -f 9.9.9 -x clear >"$T/out" || fail "gateway clear: $(cat "$T/out")"
 sleep 0.2
-[ "$(grep -c '"source":"127.0.0.1","sender":"gateway","vendor":"acme"' "$T/events.jsonl")" -eq 5 ] ||
+[ "$(grep -c '"source":"127.0.0.1","source_port":[0-9]*,"sender":"gateway","vendor":"acme"' "$T/events.jsonl")" -eq 5 ] ||
 	fail "gateway events: $(tail -n 2 "$T/events.jsonl")"
 [ "$(grep -c '"sender"' "$T/events.jsonl")" -eq 5 ] || fail "sender on a device's event"
 
@@ -74,6 +75,7 @@ $P -n 10 -m cam-1 -f 1.2.3 -x clear >"$T/out" || fail "monitor: $(cat "$T/out")"
 sleep 0.2
 [ "$(grep -c '"action":"monitored"' "$T/events.jsonl")" -eq 10 ] || fail "monitored events"
 grep -q '"source":"127.0.0.0","source_prefix":8' "$T/events.jsonl" || fail "truncated source"
+[ "$(grep -c '"source_prefix":8,"source_port"' "$T/events.jsonl")" -eq 0 ] || fail "port with a prefix"
 
 # a bad configuration on SIGHUP keeps the running one
 echo "nonsense" >>"$T/recalld.conf"

@@ -14,8 +14,11 @@ expect 0 "$R" anchors show --json e1.cbor
 eq "$(json out 'd["k"], d["n"], d["epoch"], d["id"]')" "(2, 3, 1, '$id1')"
 eq "$(json out 'd["type"]')" anchors
 # Key order does not matter: the set is sorted, so the bytes are the same.
-expect 0 "$R" anchors create -t 2 -o e1b.cbor c.pub a.pub b.pub
+expect 0 "$R" anchors create --threshold 2 -o e1b.cbor c.pub a.pub b.pub
 same e1.cbor e1b.cbor
+# -t, the old letter of --threshold (-t is --test in the daemons), still works, with a warning
+expect 0 "$R" anchors create -t 2 -o e1c.cbor c.pub a.pub b.pub && has err "use --threshold"
+same e1.cbor e1c.cbor
 
 # Bad sets.
 expect 2 "$R" anchors create --k 4 -o x.cbor a.pub b.pub c.pub && has err "--k must be 1..3"

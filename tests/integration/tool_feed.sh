@@ -45,18 +45,22 @@ expect 0 "$R" feed show --json f10
 eq "$(json out '[m["model"] for v in d["by_vendor"] for m in v["models"]]')" \
 	"['cam%201', 'cam%202', 'cam%203', 'cam%204', 'archer%20ax21']"
 
-# Lookup: what a responder would answer.
-expect 0 "$R" feed lookup -K feed.pub --at 2025-01-02 --vendor TP-Link --model "Archer AX21" \
+# Lookup: what a responder would answer; exit status 3 for a recall, as recall query.
+expect 3 "$R" feed lookup -K feed.pub --at 2025-01-02 --vendor TP-Link --model "Archer AX21" \
 	--fwver "1.1.2 Build 20221012" --hwrev V2.0 f10
 has out "recalled: tp-link/archer%20ax21 1.1.2 Build 20221012 is covered by notice RC-2023-0001"
 expect 0 "$R" feed lookup --at 2025-01-02 --vendor TP-Link --model "Archer AX21" --fwver 1.1.5 f10
 has out "clear: no notice in f10 (serial 10)"
-expect 0 "$R" feed lookup --json --at 2025-01-02 --vendor acme --model "cam 1" --fwver 9 \
+expect 3 "$R" feed lookup --json --at 2025-01-02 --vendor acme --model "cam 1" --fwver 9 \
 	--build-date 2020-06-01 --digest 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 f10
-eq "$(json out 'd["answer"], d["notice"]["id"]')" "('recalled', 'RC-TEST-CAM-1')"
+eq "$(json out 'd["answer"], d["notice"]["id"], d["exit"]')" "('recalled', 'RC-TEST-CAM-1', 3)"
+# -t, the old letter of --at, still works, with a warning naming --at
+expect 3 "$R" feed lookup -t 2025-01-02 --vendor acme --model "cam 1" --fwver 9 \
+	--build-date 2020-06-01 --digest 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 f10
+has err "-t is an old spelling of --at"
 expect 0 "$R" feed lookup --json --at 2031-01-01 --vendor acme --model "cam 1" --fwver 9 \
 	--build-date 2020-06-01 --digest 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 f10
-eq "$(json out 'd["answer"]')" clear "(notice expired by then)"
+eq "$(json out 'd["answer"], d["exit"]')" "('clear', 0)" "(notice expired by then)"
 expect 2 "$R" feed lookup --vendor acme --model m --fwver 1 --digest xyz f10
 
 # Freshness and rollback.
@@ -71,6 +75,10 @@ expect 1 "$R" feed verify -K feed.pub -a anchors.cbor --at 2025-01-02 --previous
 # Default serial: the issue time.
 expect 0 "$R" feed build -k feed.key -a anchors.cbor --issued 1735689600 -o fdef cam.notice
 has out "feed serial 1735689600"
+# --json: what was written, for scripts (the serial, the key id, the times)
+expect 0 "$R" feed build --json -k feed.key -a anchors.cbor --issued 1735689600 --valid 1d -o fj cam.notice
+eq "$(json out 'd["file"], d["serial"], d["notices"], d["expiry"], len(d["key_id"])')" \
+	"('fj', 1735689600, 1, '2025-01-02T00:00:00Z', 16)"
 
 # Wrong keys and anchor sets.
 expect 1 "$R" feed verify -K alice.pub -a anchors.cbor --at 2025-01-02 f10 && has err "f10: signed by feed key kid"

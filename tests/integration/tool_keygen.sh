@@ -3,8 +3,9 @@
 . "$(dirname "$0")/tool_common"
 
 umask 000 # keygen must set the modes itself
-expect 0 "$R" keygen -c "alice at example" alice
+expect 0 "$R" keygen -C "alice at example" alice
 has out "kid "
+lacks err "old spelling"
 kid=$(sed -n 's/^kid \([0-9a-f]*\)$/\1/p' out)
 eq "${#kid}" 16 "(kid is 16 hex digits)"
 eq "$(stat -c %a alice.key)" 600 "(secret key mode)"
@@ -35,7 +36,8 @@ expect 0 "$R" keygen bob
 checks=$((checks + 1))
 cmp -s alice.pub bob.pub && fail "two keygen runs made the same key"
 expect 1 "$R" keygen nodir/x && has err "nodir/x.key"
-expect 2 "$R" keygen -c "$(printf 'a\tb')" tabbed && has err "control character"
+expect 2 "$R" keygen -c "$(printf 'a\tb')" tabbed && has err "control character" &&
+	has err "-c is an old spelling of -C, --comment"
 
 # Secret key files: mode, format, and public-for-secret mix-ups name the file and line.
 printf '{"id":"K1","expiry":2000000000,"action":"notify","severity":"low","text":"t",' >n.json

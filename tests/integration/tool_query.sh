@@ -162,10 +162,14 @@ has err "no answer within 500 ms (ignored: an answer larger than the check-in)"
 done_serving
 serve 4 silent
 expect 1 "$R" query -p "$P" --timeout 300 $ID "$OLD" 127.0.0.1 && has err "no answer within 300 ms"
+# a duration takes units (a bare number stays milliseconds)
+expect 2 "$R" query -p "$P" --timeout 0.3s $ID "$OLD" 127.0.0.1 && has err "'0.3s': give 1ms to 10m"
 done_serving
 # Nobody listening: the port-unreachable error comes back at once.
 P=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 expect 1 "$R" query -p "$P" --timeout 2000 $ID "$OLD" 127.0.0.1 && has err "port unreachable"
+expect 1 "$R" query -p "$P" -t 2s $ID "$OLD" 127.0.0.1 && has err "port unreachable" &&
+	has err "-t is an old spelling of --timeout"
 
 # IPv6 loopback, where the host has it.
 if python3 -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))' 2>/dev/null; then
@@ -176,11 +180,12 @@ fi
 
 # Bad command lines and inputs.
 expect 1 "$R" query $ID "$OLD" localhost && has err "localhost: not a numeric IPv4 or IPv6 address"
-expect 1 "$R" query --vendor acme --model cam 127.0.0.1 && has err "fwver: missing"
-expect 1 "$R" query --vendor acme --model cam --fwver " 1.0" 127.0.0.1 && has err "fwver: 1..64"
-expect 1 "$R" query --vendor acme --fwver 1.0 127.0.0.1 && has err "model: missing"
+# identity options missing or malformed: a command-line error (2), as recall(1) says
+expect 2 "$R" query --vendor acme --model cam 127.0.0.1 && has err "fwver: missing"
+expect 2 "$R" query --vendor acme --model cam --fwver " 1.0" 127.0.0.1 && has err "fwver: 1..64"
+expect 2 "$R" query --vendor acme --fwver 1.0 127.0.0.1 && has err "model: missing"
 expect 1 "$R" query -i nothere $ID "$OLD" 127.0.0.1 && has err "nothere"
-expect 1 "$R" query $ID "$OLD" --digest abc 127.0.0.1 && has err "digest: expected 64 hex digits"
+expect 2 "$R" query $ID "$OLD" --digest abc 127.0.0.1 && has err "digest: expected 64 hex digits"
 expect 1 "$R" query -a ax21.notice $ID "$OLD" 127.0.0.1 && has err "ax21.notice"
 expect 2 "$R" query $ID "$OLD"
 expect 2 "$R" query -p 0 $ID "$OLD" 127.0.0.1

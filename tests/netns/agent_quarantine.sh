@@ -8,7 +8,7 @@
 # A valid recall quarantines (LAN and check-in address reachable, off-LAN not, IPv4 and
 # IPv6); forged, unsigned, below-threshold, wrong-identity, expired, nonce-mismatched and
 # garbage answers do not; a DHCP-style default route and a deleted rule do not undo it; it
-# survives an agent restart; every release path (override, clear, firmware change, opt-out,
+# survives an agent restart, is lifted by hand as recall-agent(8) says; every release path (override, clear, firmware change, opt-out,
 # expiry) removes every rule and route. Needs root; exit 77 (skip) otherwise.
 # shellcheck source=tests/netns/agent_common
 . "$(dirname "$0")/agent_common"
@@ -85,6 +85,14 @@ expect_block 203.0.113.5 "rule deleted behind the agent's back"
 echo silent >"$W/mode"
 stop_agent
 expect_block 203.0.113.5 "agent stopped"
+# lifted by hand while the agent is down, as recall-agent(8) LIFTING A QUARANTINE BY HAND says
+indev ip rule del priority 74 table 7412
+indev ip -6 rule del priority 74 table 7412
+indev ip route flush table 7412
+indev ip -6 route flush table 7412
+expect_reach 203.0.113.5 "lifted by hand"
+expect_reach 2001:db8:99::5 "lifted by hand"
+no_traces "lifted by hand"
 start_agent
 expect_quarantined "agent restarted (re-applied from state)"
 

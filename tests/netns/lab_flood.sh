@@ -51,7 +51,7 @@ say "flood starts: lab/flood.py from inet to $LAB_ANYCAST4, recall-bench inside 
 	>"$LAB_DIR/flood.out" 2>&1 &)
 if [ -x "$BENCH" ]; then
 	(ip netns exec "$LAB-a" timeout $((FLOOD_S + 5)) nice -n 19 "$BENCH" -s 127.0.0.1 \
-		-m 0:0:1 -d "$FLOOD_S" -n 10000000 -r "$BENCH_RATE" >"$LAB_DIR/bench.out" 2>&1 &)
+		-m 0:0:1 --duration "$FLOOD_S" -n 10000000 -r "$BENCH_RATE" >"$LAB_DIR/bench.out" 2>&1 &)
 else
 	say "recall-bench is not built: the flood comes from flood.py alone"
 fi

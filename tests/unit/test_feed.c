@@ -413,6 +413,35 @@ static void test_verify_notices(void **state)
 	free(buf);
 }
 
+/* Two entries of one (vendor, model) swapped, notices and all, and the feed signed again: the
+ * structure is fine, but a responder would answer with the notify-only notice first. */
+static void test_entry_order(void **state)
+{
+	size_t len, bad = 99;
+	uint8_t *buf = sample_feed(&len);
+	struct rc_feed f;
+	assert_int_equal(rc_feed_open(&f, buf, len, fpk, NULL), RC_OK);
+	assert_int_equal(rc_feed_verify_notices(&f, &anchors, &bad), RC_OK);
+	uint32_t i = 0;
+	while (i + 1 < f.nnotices && memcmp(f.entries + 16 * i, f.entries + 16 * (i + 1), 8))
+		i++;
+	assert_true(i + 1 < f.nnotices); /* acme/cam-1: N-quar, then N-notify */
+	uint8_t *e = buf + (f.entries - f.base) + 16 * i, *np = buf + (f.notices - f.base);
+	uint32_t off = get32(e + 8), l0 = get32(e + 12), l1 = get32(e + 16 + 12);
+	uint8_t tmp[2 * RC_NOTICE_MAX];
+	memcpy(tmp, np + off + l0, l1);
+	memcpy(tmp + l1, np + off, l0);
+	memcpy(np + off, tmp, l0 + l1);
+	put32(e + 12, l1);
+	put32(e + 16 + 8, off + l1);
+	put32(e + 16 + 12, l0);
+	assert_int_equal(reopen(buf, len, NULL), RC_OK);
+	assert_int_equal(rc_feed_open(&f, buf, len, fpk, NULL), RC_OK);
+	assert_int_equal(rc_feed_verify_notices(&f, &anchors, &bad), RC_ERR_NONCANONICAL);
+	assert_int_equal(bad, i + 1);
+	free(buf);
+}
+
 static void test_hash(void **state)
 {
 	uint8_t k1[16] = {0}, k2[16] = {1};
@@ -502,6 +531,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_structure),
 	    cmocka_unit_test(test_verify_notices),
 	    cmocka_unit_test(test_build_signer),
+	    cmocka_unit_test(test_entry_order),
 	    cmocka_unit_test(test_hash),
 	    cmocka_unit_test(test_threads),
 	};

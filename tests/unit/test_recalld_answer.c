@@ -318,6 +318,9 @@ static void test_policy(void **state)
 		rd_event_json(e, line, sizeof(line), 24, 128);
 		assert_non_null(strstr(line, "\"source\":\"192.0.2.0\""));
 		assert_non_null(strstr(line, "\"source_prefix\":24"));
+		assert_null(strstr(line, "source_port"));
+		rd_event_json(e, line, sizeof(line), 32, 128); /* the whole address: and its port */
+		assert_non_null(strstr(line, "\"source\":\"192.0.2.10\",\"source_port\":40000,"));
 		assert_non_null(strstr(line, acts[i]));
 		assert_non_null(strstr(line, models[i]));
 	}

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sodium.h>
 #include <sys/stat.h>
 
 #include "probe/rdworld.h"
@@ -94,6 +95,46 @@ static void test_good_then_bad(void **state)
 	assert_int_equal(again->cfg->default_action, RD_MONITOR);
 	rd_state_free(again);
 	assert_int_equal(cur->fm->refs, 1);
+}
+
+/* A feed whose entries are out of the order of PROTOCOL.md 14.2 (two notices of one model
+ * swapped, then signed again by the feed key) is refused: the order decides what is served. */
+static void test_feed_order(void **state)
+{
+	struct world *w = *state;
+	char path[256];
+	rdfix_model = "cam-1"; /* RC-TEST-1 and -3 (high), then RC-TEST-2 (medium) */
+	assert_int_equal(rdfix_write_dir(w->dir, &w->o, true), 0);
+	assert_int_equal(world_load(w, "", NULL), 0);
+	snprintf(path, sizeof(path), "%s/feed", w->dir);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	uint8_t buf[8192];
+	size_t len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	struct rc_feed fd;
+	assert_int_equal(rc_feed_parse(&fd, buf, len, NULL), RC_OK);
+	size_t e = (size_t)(fd.entries - buf), n = (size_t)(fd.notices - buf);
+	uint32_t l0 = (uint32_t)buf[e + 12] | (uint32_t)buf[e + 13] << 8,
+		 l1 = (uint32_t)buf[e + 28] | (uint32_t)buf[e + 29] << 8;
+	uint8_t tmp[2 * RC_NOTICE_MAX];
+	memcpy(tmp, buf + n + l0, l1); /* notices 0 and 1 swapped, and their entries */
+	memcpy(tmp + l1, buf + n, l0);
+	memcpy(buf + n, tmp, l0 + l1);
+	buf[e + 12] = (uint8_t)l1, buf[e + 13] = (uint8_t)(l1 >> 8);
+	buf[e + 16 + 8] = (uint8_t)l1, buf[e + 16 + 9] = (uint8_t)(l1 >> 8);
+	buf[e + 28] = (uint8_t)l0, buf[e + 29] = (uint8_t)(l0 >> 8);
+	buf[16]++; /* a serial above the one held */
+	struct fx_key fk;
+	fx_key(&fk, RDFIX_FEED_SEED);
+	crypto_sign_detached(buf + len - 64, NULL, buf, len - 64, fk.sk);
+	put(w, "feed", buf, len);
+	w->nowrite = true;
+	int rc = world_load(w, "", w->st);
+	rdfix_model = NULL;
+	w->nowrite = false;
+	assert_int_equal(rc, RD_LOAD_NOTICE);
+	assert_non_null(strstr(w->err, "entry 1 is out of the order of PROTOCOL.md 14.2"));
 }
 
 static void test_files(void **state)
@@ -278,6 +319,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_good_then_bad, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_feed_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_regular, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rotations, setup, teardown),

@@ -83,6 +83,8 @@ int rdfix_cosign(char *buf, size_t cap, size_t *len, unsigned i, uint64_t t)
 	return e;
 }
 
+const char *rdfix_model;
+
 int rdfix_notice(uint8_t *out, size_t cap, size_t *len, unsigned i, uint64_t now, uint64_t epoch,
 		 unsigned nsign)
 {
@@ -97,7 +99,7 @@ int rdfix_notice(uint8_t *out, size_t cap, size_t *len, unsigned i, uint64_t now
 	snprintf(id, sizeof(id), "RC-TEST-%u", i);
 	snprintf(model, sizeof(model), "cam-%u", i);
 	n.id = rc_str_c(id);
-	n.target.model = rc_str_c(model);
+	n.target.model = rc_str_c(rdfix_model ? rdfix_model : model);
 	n.severity = i == 1 ? RC_SEV_HIGH : (uint8_t)(i % 5);
 	return fx_signed_notice(out, cap, len, &n, keys, nsign > RDFIX_N ? RDFIX_N : nsign);
 }

@@ -51,6 +51,10 @@ extern unsigned rdfix_log_rotations;
 int rdfix_write_log(const char *dir, const struct rdfix_opts *o, uint64_t size, uint64_t at,
 		    unsigned nlogged, unsigned ncosig, uint64_t t0);
 
+/* When set, the model of every notice (all in one bucket, ordered by severity then id),
+ * instead of cam-<i>. */
+extern const char *rdfix_model;
+
 /* Defaults: now = time(NULL), serial 1, 3 notices, 30 days, epoch 1, not corrupt. */
 void rdfix_defaults(struct rdfix_opts *o);
 
