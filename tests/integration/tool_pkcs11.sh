@@ -23,7 +23,7 @@ TOK="pkcs11:token=recall-test"
 P="pin-value=1234"
 
 # Keys made in the token: the public key line is printed and written with --pub.
-expect 0 "$R" keygen -c "alice's token" --pub alice.pub "$TOK;object=alice?$P" &&
+expect 0 "$R" keygen -C "alice's token" --pub alice.pub "$TOK;object=alice?$P" &&
 	has out "secret key in the token (not extractable)"
 tail -n 1 out >printed.pub
 same printed.pub alice.pub
@@ -64,7 +64,7 @@ expect 0 env RECALL_PKCS11_PIN=1234 "$R" notice sign -k "$TOK;object=alice" cam.
 same cam.notice cam1.notice
 
 # A rotation statement signed by two token keys... and a file key.
-"$R" keygen -c dave --pub dave.pub "$TOK;object=dave?$P" >/dev/null || fail "keygen dave"
+"$R" keygen -C dave --pub dave.pub "$TOK;object=dave?$P" >/dev/null || fail "keygen dave"
 "$R" anchors create --k 2 --epoch 2 -o e2.cbor dave.pub carol.pub >/dev/null || fail "e2"
 expect 0 "$R" anchors rotate --from anchors.cbor --to e2.cbor -k "$TOK;object=alice?$P" \
 	-k bob.key -o rot
