@@ -23,6 +23,8 @@
 #define RD_RX_BUF            (RC_CHECKIN_SIZE + 1) /* one byte more: detects oversized datagrams */
 #define RD_CACHELINE         64
 #define RD_METRICS_CONNS_MAX 1024 /* metrics-connections at most */
+#define RD_PUB_MIRRORS_MAX   16   /* publication mirrors (PUBFETCH_MIRRORS_MAX) */
+#define RD_PUB_VERDICTS      8    /* pubsync verdicts (PUBFETCH_VERDICTS) */
 
 /* ---- policy (policy.c) ---- */
 
@@ -231,7 +233,6 @@ size_t rd_event_json(const struct rd_event *e, char *out, size_t cap, uint64_t p
 		     uint64_t prefix6);
 
 /* ---- loaded state (state.c): published to workers by an atomic pointer ---- */
-
 
 struct rd_rotation_stmt {
 	uint64_t from_epoch;
@@ -521,6 +522,8 @@ struct rd_worker {
 	bool pktinfo[RD_LISTEN_MAX]; /* wildcard socket: answer from the address asked */
 	/* hazard pointer: the state in use (NULL: none); announced before it is dereferenced */
 	alignas(RD_CACHELINE) _Atomic(const struct rd_state *) using_st;
+	/* monotonic ms of its latest loop (a worker loops at least every 200 ms): /health */
+	_Atomic uint64_t beat_ms;
 	struct rd_counters cnt;
 };
 
@@ -544,12 +547,23 @@ struct rd_server {
 	_Atomic uint64_t events_written;
 	/* metrics endpoint: connections refused (per client, total) and cut for slowness */
 	_Atomic uint64_t http_refused_client, http_refused_total, http_timed_out;
+	const char *version; /* recalld_build_info */
+	/* publication (set before the metrics thread starts; pub_n 0: not configured) */
+	size_t pub_n;
+	const char *pub_mirror[RD_PUB_MIRRORS_MAX];
+	_Atomic uint64_t pub_fetch[RD_PUB_MIRRORS_MAX][RD_PUB_VERDICTS];
+	_Atomic uint64_t pub_bytes, pub_requests, pub_last_success, pub_serial;
+	_Atomic uint64_t pub_fetcher_restarts, pub_fetcher_up;
 };
 
 /* ---- metrics (metrics.c): Prometheus text format over libmicrohttpd ---- */
 
 /* The whole exposition into a malloc'd buffer (*len bytes); NULL if out of memory. */
 char *rd_metrics_text(struct rd_server *srv, uint64_t now, size_t *len);
+/* GET /health: 200 when the feed served has not expired and every worker looped within the
+ * last RD_HEALTH_STALL_MS, else 503; body: one line of JSON saying which (cap bytes). */
+#define RD_HEALTH_STALL_MS 5000
+unsigned rd_health(struct rd_server *srv, uint64_t now, uint64_t mono_ms, char *body, size_t cap);
 /* Serve GET /metrics on every metrics-listen address, with cfg's connection limits and
  * timeout; -1 with a message in err. */
 int rd_metrics_start(struct rd_server *srv, const struct rd_config *cfg, char *err, size_t cap);

@@ -407,6 +407,7 @@ int main(int argc, char **argv)
 	signals();
 	if (rd_workers_open(&m.srv, cfg, nworkers, err, sizeof(err)) < 0)
 		fatalx("%s", err);
+	m.srv.version = RECALL_VERSION_STRING;
 	if (cfg->metrics && rd_metrics_start(&m.srv, cfg, err, sizeof(err)) < 0)
 		fatalx("%s", err);
 	if (open_events(&m, cfg, cfg->user, err, sizeof(err)) < 0)
