@@ -99,7 +99,13 @@ struct rd_config {
 	char *tlog;      /* transparency-log: a tlog-tiles directory ("": none) */
 	char *state_dir; /* where the last accepted log checkpoint is kept */
 	uint64_t proof_delay_ms;
-	unsigned refs; /* states using this configuration (main thread only) */
+	struct conf_str_list publication; /* mirrors, in the order they are tried */
+	uint64_t pub_poll_ms;
+	char *pub_cache; /* the verified copy ("" in the file: state-dir/publication) */
+	uint64_t pub_timeout_ms;
+	uint64_t pub_max_bytes;
+	char *open_key; /* publication: the local key that opens cache/feed (else NULL) */
+	unsigned refs;  /* states using this configuration (main thread only) */
 };
 
 extern const struct conf_key rd_config_keys[];
@@ -112,6 +118,8 @@ int rd_config_load(struct rd_config *cfg, const char *path, char *err, size_t ca
 int rd_config_load_buf(struct rd_config *cfg, const char *name, const char *buf, size_t len,
 		       char *err, size_t cap);
 void rd_config_free(struct rd_config *cfg);
+/* The public key file that opens the feed: feed-key, or with publication the local one. */
+const char *rd_feed_key_path(const struct rd_config *cfg);
 /* Path as seen by the daemon after chroot (path itself without chroot). */
 const char *rd_path(const struct rd_config *cfg, const char *path, bool chrooted);
 
@@ -555,6 +563,46 @@ struct rd_server {
 	_Atomic uint64_t pub_bytes, pub_requests, pub_last_success, pub_serial;
 	_Atomic uint64_t pub_fetcher_restarts, pub_fetcher_up;
 };
+
+/* ---- publication (pubchild.c): a child process fetches and verifies, the main thread
+ * reloads from the verified cache when told ---- */
+
+#define RD_LOCAL_KEY "local-feed.key" /* in state-dir: signs cache/feed (the fetcher) */
+#define RD_LOCAL_PUB "local-feed.pub" /* ... opens it (the main thread) */
+
+enum rd_pubmsg_kind {
+	RD_PUBMSG_RESULT = 1, /* one mirror tried: verdict, serial, bytes, requests */
+	RD_PUBMSG_STARTED,    /* the fetcher process started (pid in status) */
+	RD_PUBMSG_DIED,       /* ... died (wait status in status, restart in backoff_s) */
+};
+
+/* What the fetcher's side writes on the pipe: fixed size, well under PIPE_BUF (atomic), and
+ * checked field by field by the reader as untrusted. */
+struct rd_pubmsg {
+	uint32_t magic;
+	uint8_t kind, mirror, verdict, pad;
+	int32_t status;
+	uint32_t backoff_s;
+	uint64_t serial, expiry, log_size, bytes, requests;
+};
+
+struct rd_pub {
+	int pid; /* the supervisor of the fetcher (0: none) */
+	int fd;  /* read end of the pipe (-1: closed) */
+};
+
+/* The local feed key in state-dir: read, or made (0600) when missing; its public half written
+ * to state-dir/RD_LOCAL_PUB. Root when run by root with user set: both handed to user. */
+int rd_pub_local_key(const struct rd_config *cfg, uint8_t sk[64], char *err, size_t cap);
+/* Fork the fetcher's supervisor (drops to user; no chroot: it needs DNS and the CA store),
+ * which runs the fetcher and restarts it with backoff when it dies. The parent keeps p. */
+int rd_pub_start(struct rd_pub *p, const struct rd_config *cfg, const uint8_t sk[64], char *err,
+		 size_t cap);
+/* Next message: 1 (valid, in *msg), 0 (none now), -1 (the supervisor is gone: p->fd closed). */
+int rd_pub_read(struct rd_pub *p, size_t nmirrors, struct rd_pubmsg *msg);
+/* SIGHUP: the fetcher restarts at once and reads feed-key and anchors again. */
+void rd_pub_hup(struct rd_pub *p);
+void rd_pub_stop(struct rd_pub *p);
 
 /* ---- metrics (metrics.c): Prometheus text format over libmicrohttpd ---- */
 

@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "log.h"
+#include "pubfetch.h"
 #include "rd.h"
 #include "system.h"
 
@@ -48,6 +50,7 @@ struct main_ctx {
 	struct stat ck_st; /* the log's checkpoint file, likewise */
 	bool ck_st_ok;
 	struct log_rate forkrate; /* "log fork/rollback" lines */
+	struct rd_pub pub;        /* the publication fetcher (pub.fd -1: none) */
 };
 
 static uint64_t wall_now(void)
@@ -224,8 +227,23 @@ static void reload(struct main_ctx *m, struct rd_config *cfg, const char *why)
 			 st->reused, st->nrot, (unsigned long long)old);
 }
 
+static bool same_list(const struct conf_str_list *a, const struct conf_str_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		if (strcmp(a->v[i], b->v[i]))
+			return false;
+	}
+	return true;
+}
+
 static void warn_restart_keys(const struct rd_config *a, const struct rd_config *b)
 {
+	if (!same_list(&a->publication, &b->publication) || a->pub_poll_ms != b->pub_poll_ms ||
+	    strcmp(a->pub_cache, b->pub_cache) || a->pub_timeout_ms != b->pub_timeout_ms ||
+	    a->pub_max_bytes != b->pub_max_bytes)
+		log_warnx("reload: publication keys take effect on restart");
 	if (a->port != b->port || a->workers != b->workers || a->batch != b->batch ||
 	    a->listen.n != b->listen.n ||
 	    memcmp(a->listen.v, b->listen.v, a->listen.n * sizeof(*a->listen.v)) ||
@@ -271,6 +289,7 @@ static void on_hup(struct main_ctx *m)
 		log_warnx("%s; still writing to the event log open before", err);
 	m->feed_st_ok = stat_feed(m, m->cur->cfg, &m->feed_st);
 	m->ck_st_ok = stat_ck(m, m->cur->cfg, &m->ck_st);
+	rd_pub_hup(&m->pub);
 	sys_notify("READY=1");
 }
 
@@ -278,7 +297,8 @@ static void poll_feed(struct main_ctx *m)
 {
 	const struct rd_config *cfg = m->cur->cfg;
 	uint64_t now = mono_ms();
-	if (!cfg->feed_poll_ms || now < m->next_poll_ms)
+	/* with publication the fetcher says when the cache changed */
+	if (!cfg->feed_poll_ms || now < m->next_poll_ms || m->pub.pid > 0)
 		return;
 	m->next_poll_ms = now + cfg->feed_poll_ms;
 	struct stat st, cst;
@@ -299,6 +319,88 @@ static void poll_feed(struct main_ctx *m)
 	if (feed_changed || ck_changed)
 		reload(m, m->cur->cfg,
 		       feed_changed ? "feed file changed" : "log checkpoint changed");
+}
+
+/* A message of the fetcher: count it; a new verified publication reloads (through the usual
+ * path, which verifies every notice and the log again). Returns true for a new one. */
+static bool pub_msg(struct main_ctx *m, const struct rd_pubmsg *msg)
+{
+	struct rd_server *s = &m->srv;
+	switch (msg->kind) {
+	case RD_PUBMSG_STARTED:
+		atomic_store(&s->pub_fetcher_up, 1);
+		return false;
+	case RD_PUBMSG_DIED:
+		atomic_store(&s->pub_fetcher_up, 0);
+		atomic_fetch_add(&s->pub_fetcher_restarts, 1);
+		if (WIFSIGNALED(msg->status))
+			log_warnx("publication: the fetcher was killed by signal %d; restarting it "
+				  "in %u s",
+				  WTERMSIG(msg->status), msg->backoff_s);
+		else
+			log_warnx("publication: the fetcher exited with status %d; restarting it in "
+				  "%u s",
+				  WEXITSTATUS(msg->status), msg->backoff_s);
+		return false;
+	default:
+		break;
+	}
+	atomic_fetch_add(&s->pub_fetch[msg->mirror][msg->verdict], 1);
+	atomic_fetch_add(&s->pub_bytes, msg->bytes);
+	atomic_fetch_add(&s->pub_requests, msg->requests);
+	if (msg->verdict != PUBSYNC_NEW && msg->verdict != PUBSYNC_SAME)
+		return false;
+	atomic_store(&s->pub_last_success, wall_now());
+	atomic_store(&s->pub_serial, msg->serial);
+	return msg->verdict == PUBSYNC_NEW;
+}
+
+static void pub_poll(struct main_ctx *m)
+{
+	struct rd_pubmsg msg;
+	bool fresh = false;
+	int r = 0;
+	for (int i = 0; i < 64 && (r = rd_pub_read(&m->pub, m->srv.pub_n, &msg)) > 0; i++)
+		fresh |= pub_msg(m, &msg);
+	if (r < 0) {
+		atomic_store(&m->srv.pub_fetcher_up, 0);
+		log_warnx("publication: the fetcher's supervisor has ended; no more fetching "
+			  "until recalld restarts (still serving feed serial %llu)",
+			  (unsigned long long)m->cur->fm->feed.meta.serial);
+	}
+	if (fresh)
+		reload(m, m->cur->cfg, "new publication verified");
+}
+
+/* Start with an empty or unusable cache: wait for the fetcher's first verified publication
+ * (no socket is open yet). */
+static void pub_first(struct main_ctx *m, struct rd_config *cfg)
+{
+	char err[CONF_ERR_MAX + 256];
+	while (!m->cur) {
+		if (sig_stop) {
+			rd_pub_stop(&m->pub);
+			log_info("stopping");
+			exit(0);
+		}
+		struct rd_pubmsg msg;
+		int r = rd_pub_read(&m->pub, m->srv.pub_n, &msg);
+		if (r < 0)
+			fatalx("publication: the fetcher's supervisor ended before a publication "
+			       "verified");
+		if (r == 0) {
+			struct timespec ts = {0, TICK_MS * 1000000L};
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (!pub_msg(m, &msg) && msg.verdict != PUBSYNC_SAME)
+			continue;
+		int rc = rd_state_load(&m->cur, cfg, NULL, ++m->gen, false, wall_now(), err,
+				       sizeof(err));
+		if (rc != RD_LOAD_OK)
+			log_warnx("publication: the verified copy does not load: %s (%s)", err,
+				  rd_load_err_name(rc));
+	}
 }
 
 static void usage(FILE *f)
@@ -380,9 +482,25 @@ int main(int argc, char **argv)
 	log_init("recalld", to_stderr, debug || cfg->debug);
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
+	m.pub.fd = -1;
+	uint8_t local_sk[64];
+	if (cfg->publication.n && !test &&
+	    rd_pub_local_key(cfg, local_sk, err, sizeof(err)) < 0)
+		fatalx("%s", err);
+	/* with publication, the cache is served at once if it holds a verified copy */
 	int rc = rd_state_load(&m.cur, cfg, NULL, ++m.gen, false, wall_now(), err, sizeof(err));
-	if (rc != RD_LOAD_OK)
+	if (rc != RD_LOAD_OK && !cfg->publication.n)
 		fatalx("%s (%s)", err, rd_load_err_name(rc));
+	if (rc != RD_LOAD_OK && test) {
+		printf("recalld: %s: configuration OK; publication: nothing verified in %s yet "
+		       "(%s)\n",
+		       m.config_path, cfg->pub_cache, err);
+		return 0;
+	}
+	if (rc != RD_LOAD_OK)
+		log_warnx("publication: %s (%s): nothing verified in %s yet; waiting for the "
+			  "first sync",
+			  err, rd_load_err_name(rc), cfg->pub_cache);
 	log_rate_init(&m.forkrate, 1.0 / 60, 3);
 	unsigned nworkers = cfg->workers ? (unsigned)cfg->workers : sys_cpus();
 	if (nworkers > RD_WORKERS_MAX)
@@ -400,6 +518,17 @@ int main(int argc, char **argv)
 	}
 	if (!foreground && sys_daemonize() < 0)
 		fatal("cannot start in the background");
+	if (cfg->publication.n) {
+		/* before any thread and before the chroot (pubchild.c) */
+		m.srv.pub_n = cfg->publication.n;
+		for (size_t i = 0; i < cfg->publication.n; i++)
+			m.srv.pub_mirror[i] = strdup(cfg->publication.v[i]);
+		signals();
+		if (rd_pub_start(&m.pub, cfg, local_sk, err, sizeof(err)) < 0)
+			fatalx("%s", err);
+		sodium_memzero(local_sk, sizeof(local_sk));
+		pub_first(&m, cfg);
+	}
 	/* threads inherit this mask: only the main thread takes signals */
 	sigset_t all, old;
 	sigfillset(&all);
@@ -441,6 +570,7 @@ int main(int argc, char **argv)
 			on_hup(&m);
 		}
 		poll_feed(&m);
+		pub_poll(&m);
 		drain_events(&m);
 		rd_metrics_sweep(&m.srv);
 		rd_server_reclaim(&m.srv, false);
@@ -453,6 +583,7 @@ int main(int argc, char **argv)
 	}
 	sys_notify("STOPPING=1");
 	log_info("stopping");
+	rd_pub_stop(&m.pub);
 	rd_workers_stop(&m.srv);
 	rd_metrics_stop();
 	drain_events(&m);
@@ -466,5 +597,7 @@ int main(int argc, char **argv)
 	if (pidf)
 		unlink(pidf);
 	rd_state_free(m.cur);
+	for (size_t i = 0; i < m.srv.pub_n; i++)
+		free((char *)m.srv.pub_mirror[i]);
 	return 0;
 }

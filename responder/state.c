@@ -277,7 +277,7 @@ int rd_state_load(struct rd_state **out, struct rd_config *cfg, const struct rd_
 		return fail(err, cap, RD_LOAD_IO, "out of memory");
 	st->gen = gen;
 	st->cfg = cfg;
-	if ((rc = load_pubkey(rd_path(cfg, cfg->feed_key, chrooted), pk, err, cap)) ||
+	if ((rc = load_pubkey(rd_path(cfg, rd_feed_key_path(cfg), chrooted), pk, err, cap)) ||
 	    (rc = load_anchors(rd_path(cfg, cfg->anchors, chrooted), &st->anchors, err, cap)))
 		goto out;
 	fm = calloc(1, sizeof(*fm));
