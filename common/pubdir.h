@@ -1,0 +1,36 @@
+/* Writing the log part of a publication directory (docs/PUBLISH.md "Layout"): hash tiles,
+ * entry bundles, one file per entry named by its leaf hash, and the checkpoint. Used by
+ * `recall publish` (the authority's PUBDIR) and by the sync engine (its verified cache, itself
+ * a PUBDIR). Every file is written to a temporary name and renamed; the caller makes them
+ * durable (syncfs) before it writes the top file. */
+#ifndef RECALL_PUBDIR_H
+#define RECALL_PUBDIR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recall/tlog.h"
+
+struct pubdir_log {
+	const uint8_t *const *ent; /* the n entries */
+	const uint16_t *len;
+	const uint8_t (*leaf)[RC_TLOG_HASH_LEN]; /* their leaf hashes */
+	uint64_t n;
+	uint64_t from; /* files holding only entries below this exist and are complete */
+	const uint8_t *checkpoint;
+	size_t checkpoint_len;
+};
+
+/* What pubdir_write_log wrote. */
+struct pubdir_stats {
+	uint64_t tiles, bundles, entries, files, bytes;
+};
+
+/* Writes DIR/log/...: the tiles of every level and the bundles from the one holding entry
+ * `from` on (full ones once, the partial one at the size n: partial files of older sizes stay,
+ * as in a log directory), DIR/log/entry/<hex leaf hash> of entries from..n-1, and
+ * DIR/log/checkpoint. -1 with "path: why" in err. stats may be NULL. */
+int pubdir_write_log(const char *dir, const struct pubdir_log *lg, struct pubdir_stats *stats,
+		     char *err, size_t errlen);
+
+#endif
