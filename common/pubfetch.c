@@ -16,15 +16,6 @@
 
 #include "pubfetch.h"
 
-static const char *const verdict_names[PUBFETCH_VERDICTS] = {
-    "new", "same", "stale", "expired", "rollback", "fork", "bad", "io",
-};
-
-const char *pubfetch_verdict_name(int v)
-{
-	return v >= 0 && v < PUBFETCH_VERDICTS ? verdict_names[v] : "unknown";
-}
-
 void pubfetch_limits_default(struct pubfetch_limits *l)
 {
 	l->timeout_ms = 30000;
@@ -395,8 +386,11 @@ int pubfetch_round(struct pubfetch *f, const struct pubsync_in *in, pubfetch_rep
 					 (unsigned long long)last->requests);
 			return (int)i;
 		}
+		/* what this mirror said is not held: ask for its top file unconditionally */
+		m->has_cond = false;
 		log_warnx_rl(&m->rate, "publication %s: %s: %s; %s", m->base,
-			     pubfetch_verdict_name(v), last->err[0] ? last->err : "refused",
+			     pubsync_verdict_name((enum pubsync_verdict)v),
+			     last->err[0] ? last->err : "refused",
 			     i + 1 < f->n ? "trying the next mirror" : "no mirror left this round");
 	}
 	return -1;

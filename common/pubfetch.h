@@ -78,6 +78,5 @@ int pubfetch_round(struct pubfetch *f, const struct pubsync_in *in, pubfetch_rep
 /* The wait before the next round: poll_ms with +-25 % uniform jitter, so that thousands of
  * nodes that started together do not poll the origin in step. */
 uint64_t pubfetch_jitter_ms(uint64_t poll_ms);
-const char *pubfetch_verdict_name(int v);
 
 #endif

@@ -119,6 +119,12 @@ static int check_publication(struct rd_config *cfg, const char *name, char *err,
 		}
 		return 0;
 	}
+	if (cfg->rotation.n) {
+		snprintf(err, cap,
+			 "%s:%u: rotation: not with publication (the statements come from its log)",
+			 name, cfg->rotation.line[0]);
+		return -1;
+	}
 	if ((cfg->feed && cfg->feed[0]) || cfg->tlog[0]) {
 		snprintf(err, cap,
 			 "%s: %s: not with publication (the feed and the log come from the "

@@ -342,8 +342,7 @@ int rd_pub_read(struct rd_pub *p, size_t nmirrors, struct rd_pubmsg *m)
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (r == (ssize_t)sizeof(*m) && m->magic == MSG_MAGIC && m->kind >= RD_PUBMSG_RESULT &&
-	    m->kind <= RD_PUBMSG_DIED && m->mirror < nmirrors &&
-	    m->verdict < RD_PUB_VERDICTS)
+	    m->kind <= RD_PUBMSG_DIED && m->mirror < nmirrors && m->verdict < RD_PUB_VERDICTS)
 		return 1;
 	/* end of file, or something the fetcher's side should never write */
 	if (r != 0)

@@ -558,7 +558,7 @@ struct rd_server {
 	const char *version; /* recalld_build_info */
 	/* publication (set before the metrics thread starts; pub_n 0: not configured) */
 	size_t pub_n;
-	const char *pub_mirror[RD_PUB_MIRRORS_MAX];
+	char *pub_mirror[RD_PUB_MIRRORS_MAX];
 	_Atomic uint64_t pub_fetch[RD_PUB_MIRRORS_MAX][RD_PUB_VERDICTS];
 	_Atomic uint64_t pub_bytes, pub_requests, pub_last_success, pub_serial;
 	_Atomic uint64_t pub_fetcher_restarts, pub_fetcher_up;

@@ -338,9 +338,10 @@ static bool pub_msg(struct main_ctx *m, const struct rd_pubmsg *msg)
 				  "in %u s",
 				  WTERMSIG(msg->status), msg->backoff_s);
 		else
-			log_warnx("publication: the fetcher exited with status %d; restarting it in "
-				  "%u s",
-				  WEXITSTATUS(msg->status), msg->backoff_s);
+			log_warnx(
+			    "publication: the fetcher exited with status %d; restarting it in "
+			    "%u s",
+			    WEXITSTATUS(msg->status), msg->backoff_s);
 		return false;
 	default:
 		break;
@@ -484,8 +485,7 @@ int main(int argc, char **argv)
 		fatalx("libsodium failed to initialise");
 	m.pub.fd = -1;
 	uint8_t local_sk[64];
-	if (cfg->publication.n && !test &&
-	    rd_pub_local_key(cfg, local_sk, err, sizeof(err)) < 0)
+	if (cfg->publication.n && !test && rd_pub_local_key(cfg, local_sk, err, sizeof(err)) < 0)
 		fatalx("%s", err);
 	/* with publication, the cache is served at once if it holds a verified copy */
 	int rc = rd_state_load(&m.cur, cfg, NULL, ++m.gen, false, wall_now(), err, sizeof(err));
@@ -598,6 +598,6 @@ int main(int argc, char **argv)
 		unlink(pidf);
 	rd_state_free(m.cur);
 	for (size_t i = 0; i < m.srv.pub_n; i++)
-		free((char *)m.srv.pub_mirror[i]);
+		free(m.srv.pub_mirror[i]);
 	return 0;
 }
