@@ -351,6 +351,8 @@ int pubfetch_get(void *ctx, const char *rel, size_t max, uint8_t **buf, size_t *
 int pubfetch_round(struct pubfetch *f, const struct pubsync_in *in, pubfetch_report_fn report,
 		   void *arg, struct pubsync_out *last)
 {
+	bool sweep = f->rounds++ % PUBFETCH_SWEEP == 0;
+	int good = -1;
 	for (size_t i = 0; i < f->n; i++) {
 		struct pubfetch_mirror *m = &f->m[i];
 		struct pubsync_in sin = *in;
@@ -384,7 +386,10 @@ int pubfetch_round(struct pubfetch *f, const struct pubsync_in *in, pubfetch_rep
 					 (unsigned long long)last->log_size,
 					 (unsigned long long)last->bytes,
 					 (unsigned long long)last->requests);
-			return (int)i;
+			good = (int)i;
+			if (v == PUBSYNC_NEW || !sweep)
+				return good;
+			continue;
 		}
 		/* what this mirror said is not held: ask for its top file unconditionally */
 		m->has_cond = false;
@@ -393,7 +398,7 @@ int pubfetch_round(struct pubfetch *f, const struct pubsync_in *in, pubfetch_rep
 			     last->err[0] ? last->err : "refused",
 			     i + 1 < f->n ? "trying the next mirror" : "no mirror left this round");
 	}
-	return -1;
+	return good;
 }
 
 uint64_t pubfetch_jitter_ms(uint64_t poll_ms)

@@ -19,6 +19,10 @@
 #define PUBFETCH_MIRRORS_MAX 16
 #define PUBFETCH_TOP         "recall-publication" /* the only file that changes in place */
 #define PUBFETCH_VERDICTS    (PUBSYNC_IO + 1)
+/* Every this many rounds a mirror that gives the publication held does not end the round:
+ * the mirrors after it are asked too, so that a first mirror that lags or is frozen (serves
+ * an old publication unchanged) cannot hold back a newer one for longer than this. */
+#define PUBFETCH_SWEEP 12
 
 struct pubfetch_limits {
 	uint64_t timeout_ms;         /* whole transfer of one file (default 30 s) */
@@ -52,6 +56,7 @@ struct pubfetch {
 	bool held;  /* the cache holds a verified publication of serial held_serial */
 	uint64_t held_serial;
 	uint64_t sync_bytes; /* read from the current mirror in this sync */
+	uint64_t rounds;     /* rounds so far (every PUBFETCH_SWEEP-th is a sweep) */
 	const char *agent;   /* User-Agent */
 	char curl_err[256];
 };
@@ -70,9 +75,11 @@ int pubfetch_get(void *ctx, const char *rel, size_t max, uint8_t **buf, size_t *
 		 size_t errlen);
 /* Called once per mirror tried in a round, with what pubsync said. */
 typedef void (*pubfetch_report_fn)(void *arg, size_t mirror, const struct pubsync_out *out);
-/* One round: pubsync_run on each mirror in order until one gives NEW or SAME; the others are
- * counted by verdict and logged (rate-limited per mirror). Returns the mirror that worked, or
- * -1 when none did (the cache keeps what it held). *last is the outcome of the last try. */
+/* One round: pubsync_run on each mirror in order until one gives NEW or SAME (in a sweep
+ * round, the first round and every PUBFETCH_SWEEP-th: until one gives NEW, or the end); the
+ * others are counted by verdict and logged (rate-limited per mirror). Returns the mirror that
+ * gave the publication held at the end, or -1 when none did (the cache keeps what it held).
+ * *last is the outcome of the last try. */
 int pubfetch_round(struct pubfetch *f, const struct pubsync_in *in, pubfetch_report_fn report,
 		   void *arg, struct pubsync_out *last);
 /* The wait before the next round: poll_ms with +-25 % uniform jitter, so that thousands of

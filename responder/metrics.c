@@ -193,7 +193,9 @@ unsigned rd_health(struct rd_server *srv, uint64_t now, uint64_t mono, char *bod
 			alive++;
 	}
 	const char *why = NULL;
-	if (now >= expiry)
+	if (!serial && !expiry)
+		why = "no feed loaded yet";
+	else if (now >= expiry)
 		why = "the feed served has expired";
 	else if (alive < srv->nworkers)
 		why = "a worker has stalled";

@@ -374,13 +374,14 @@ static void pub_poll(struct main_ctx *m)
 }
 
 /* Start with an empty or unusable cache: wait for the fetcher's first verified publication
- * (no socket is open yet). */
+ * (the sockets are open but not read yet: devices retry). */
 static void pub_first(struct main_ctx *m, struct rd_config *cfg)
 {
 	char err[CONF_ERR_MAX + 256];
 	while (!m->cur) {
 		if (sig_stop) {
 			rd_pub_stop(&m->pub);
+			rd_metrics_stop();
 			log_info("stopping");
 			exit(0);
 		}
@@ -527,7 +528,6 @@ int main(int argc, char **argv)
 		if (rd_pub_start(&m.pub, cfg, local_sk, err, sizeof(err)) < 0)
 			fatalx("%s", err);
 		sodium_memzero(local_sk, sizeof(local_sk));
-		pub_first(&m, cfg);
 	}
 	/* threads inherit this mask: only the main thread takes signals */
 	sigset_t all, old;
@@ -539,6 +539,11 @@ int main(int argc, char **argv)
 	m.srv.version = RECALL_VERSION_STRING;
 	if (cfg->metrics && rd_metrics_start(&m.srv, cfg, err, sizeof(err)) < 0)
 		fatalx("%s", err);
+	if (!m.cur) { /* metrics and /health say why meanwhile; signals are taken here */
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pub_first(&m, cfg);
+		pthread_sigmask(SIG_BLOCK, &all, NULL);
+	}
 	if (open_events(&m, cfg, cfg->user, err, sizeof(err)) < 0)
 		fatalx("%s", err);
 	if (cfg->pid_file[0] && sys_pidfile(cfg->pid_file, err, sizeof(err)) < 0)
