@@ -236,28 +236,38 @@ static int entries(struct sync *s)
 	if (!s->ent || !s->elen || !s->leaf)
 		return ps_verdict(s, PUBSYNC_IO, "out of memory for %zu entries", n);
 	uint64_t cached = s->held_log ? s->n0 : 0;
+	bool tampered = false;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		uint8_t r[RC_TLOG_HASH_LEN], r0[RC_TLOG_HASH_LEN];
 		if (gather(s, cached))
 			return -1;
-		if (rc_tlog_root_of_leaves(r, (const uint8_t(*)[RC_TLOG_HASH_LEN])s->leaf, n) ||
-		    memcmp(r, s->cp.root, sizeof(r))) {
-			if (cached) { /* the cache, or the new entries: ask the source for all */
-				cached = 0;
-				continue;
-			}
-			return ps_verdict(
-			    s, PUBSYNC_BAD,
-			    "log: the entries do not give the checkpoint's root (tampered "
-			    "tile or entry)");
+		const uint8_t(*lv)[RC_TLOG_HASH_LEN] = (const uint8_t(*)[RC_TLOG_HASH_LEN])s->leaf;
+		bool ok0 =
+		    !s->held_log || (rc_tlog_root_of_leaves(r0, lv, (size_t)s->n0) == RC_OK &&
+				     !memcmp(r0, s->root0, sizeof(r0)));
+		bool ok =
+		    rc_tlog_root_of_leaves(r, lv, n) == RC_OK && !memcmp(r, s->cp.root, sizeof(r));
+		if (cached && (!ok0 || !ok)) {
+			/* the cache is damaged (!ok0), or the new files are, or the log forked:
+			 * judge by the source's whole bundles */
+			tampered = ok0;
+			cached = 0;
+			continue;
 		}
-		if (s->held_log &&
-		    (rc_tlog_root_of_leaves(r0, (const uint8_t(*)[RC_TLOG_HASH_LEN])s->leaf,
-					    (size_t)s->n0) ||
-		     memcmp(r0, s->root0, sizeof(r0))))
+		if (!ok)
+			return ps_verdict(s, PUBSYNC_BAD,
+					  "log: the entries do not give the checkpoint's root "
+					  "(tampered bundle)");
+		if (!ok0)
 			return ps_verdict(s, PUBSYNC_FORK,
 					  "log: size %llu does not extend the held size %llu",
 					  (unsigned long long)s->n, (unsigned long long)s->n0);
+		if (tampered)
+			return ps_verdict(
+			    s, PUBSYNC_BAD,
+			    "log: the new entries named by the level-0 tile do not give "
+			    "the checkpoint's root, the bundles do (tampered tile or "
+			    "entry file)");
 		return 0;
 	}
 	return -1;

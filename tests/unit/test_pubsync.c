@@ -208,11 +208,197 @@ static void test_new_same_refresh(void **state)
 	assert_int_equal(o.notices, 309);
 }
 
+/* A source holding a copy of dir with one file replaced (rel: bytes). */
+static void put_file(const char *dir, const char *rel, const void *b, size_t n)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	assert_int_equal(ps_write(path, b, n, false), 0);
+}
+
+static void flip(const char *dir, const char *rel, size_t at)
+{
+	char path[600];
+	uint8_t *b;
+	size_t n;
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	assert_int_equal(ps_read(path, 1 << 24, &b, &n), 0);
+	assert_true(at < n);
+	b[at] ^= 0x01;
+	assert_int_equal(ps_write(path, b, n, false), 0);
+	free(b);
+}
+
+static void expect_(int line, char *src, const char *cache, enum pubsync_verdict v, const char *why)
+{
+	struct pubsync_out o = sync_(src, cache, 0);
+	if (o.verdict != v || (why && !strstr(o.err, why)))
+		fail_msg("line %d: verdict %s (%s), expected %s (%s)", line,
+			 pubsync_verdict_name(o.verdict), o.err, pubsync_verdict_name(v),
+			 why ? why : "");
+}
+#define expect(...) expect_(__LINE__, __VA_ARGS__)
+
+/* A cache holding serial 5 of 100 entries; the source then serves serial 4. */
+static void test_stale(void **state)
+{
+	(void)state;
+	char *src = sub("st-src"), *cache = sub("st-cache");
+	publish(src, &(struct pubspec){.n = 100, .serial = 5});
+	expect(src, cache, PUBSYNC_NEW, NULL);
+	publish(src, &(struct pubspec){.n = 100, .serial = 4});
+	expect(src, cache, PUBSYNC_STALE, "serial 4, 5 is held");
+}
+
+static void test_expired(void **state)
+{
+	(void)state;
+	char *src = sub("ex-src"), *cache = sub("ex-cache");
+	publish(src, &(struct pubspec){.n = 10, .serial = 1, .expiry = FX_NOW});
+	expect(src, cache, PUBSYNC_EXPIRED, "expired");
+}
+
+/* A newer serial over a shorter log. */
+static void test_rollback(void **state)
+{
+	(void)state;
+	char *src = sub("rb-src"), *cache = sub("rb-cache");
+	publish(src, &(struct pubspec){.n = 100, .serial = 1});
+	expect(src, cache, PUBSYNC_NEW, NULL);
+	publish(src, &(struct pubspec){.n = 99, .serial = 2});
+	expect(src, cache, PUBSYNC_ROLLBACK, "below the held size 100");
+}
+
+/* The same serial with other bytes; a signed log that does not extend the held one (same
+ * size, and larger). */
+static void test_fork(void **state)
+{
+	(void)state;
+	char *src = sub("fk-src"), *cache = sub("fk-cache");
+	publish(src, &(struct pubspec){.n = 100, .serial = 1});
+	expect(src, cache, PUBSYNC_NEW, NULL);
+	uint64_t wd[] = {1};
+	publish(src, &(struct pubspec){.n = 100, .serial = 1, .wd = wd, .nwd = 1});
+	expect(src, cache, PUBSYNC_FORK, "other bytes");
+	make_entry(50, 2, 1); /* another history from entry 50 on */
+	publish(src, &(struct pubspec){.n = 100, .serial = 2});
+	expect(src, cache, PUBSYNC_FORK, "another root");
+	publish(src, &(struct pubspec){.n = 120, .serial = 3});
+	expect(src, cache, PUBSYNC_FORK, "does not extend");
+	make_entry(50, 2, 0);
+}
+
+/* An entry bundle or a tile changed at the mirror. */
+static void test_tampered(void **state)
+{
+	(void)state;
+	char *src = sub("tp-src"), *cache = sub("tp-cache");
+	publish(src, &(struct pubspec){.n = 300, .serial = 1});
+	flip(src, "log/tile/entries/000", 100);
+	expect(src, cache, PUBSYNC_BAD, "tampered bundle");
+	publish(src, &(struct pubspec){.n = 300, .serial = 1});
+	expect(src, cache, PUBSYNC_NEW, NULL);
+	/* a refresh by few entries: their names come from the level-0 tile */
+	publish(src, &(struct pubspec){.n = 305, .serial = 2});
+	flip(src, "log/tile/0/001.p/49", 32 * 46);
+	expect(src, cache, PUBSYNC_BAD, "not found");
+	publish(src, &(struct pubspec){.n = 305, .serial = 2});
+	/* an entry file that is not what its name says */
+	uint8_t leaf[32];
+	char hx[65], rel[100];
+	rc_tlog_leaf_hash(leaf, ents[303], elen[303]);
+	for (int i = 0; i < 32; i++)
+		snprintf(hx + 2 * i, 3, "%02x", leaf[i]);
+	snprintf(rel, sizeof(rel), "log/entry/%s", hx);
+	put_file(src, rel, ents[302], elen[302]);
+	expect(src, cache, PUBSYNC_BAD, "does not hash to its name");
+	/* a tile that names an existing entry of another index */
+	publish(src, &(struct pubspec){.n = 305, .serial = 2});
+	flip(src, "log/tile/0/001.p/49", 32 * 46); /* entry 302 */
+	char path[600];
+	uint8_t *t;
+	size_t tl;
+	snprintf(path, sizeof(path), "%s/log/tile/0/001.p/49", src);
+	assert_int_equal(ps_read(path, 8192, &t, &tl), 0);
+	memcpy(t + 32 * 46, t + 32 * 47, 32); /* 302 named as 303 */
+	assert_int_equal(ps_write(path, t, tl, false), 0);
+	free(t);
+	expect(src, cache, PUBSYNC_BAD, "tampered tile or entry file");
+	publish(src, &(struct pubspec){.n = 305, .serial = 2});
+	expect(src, cache, PUBSYNC_NEW, NULL);
+}
+
+static void test_wrong_key(void **state)
+{
+	(void)state;
+	char *src = sub("wk-src"), *cache = sub("wk-cache");
+	publish(src, &(struct pubspec){.n = 10, .serial = 1, .key = &other});
+	expect(src, cache, PUBSYNC_BAD, "cose.signatures");
+	publish(src, &(struct pubspec){.n = 10, .serial = 1, .bad_anchors = true});
+	expect(src, cache, PUBSYNC_BAD, "anchors_id");
+	publish(src, &(struct pubspec){.n = 10, .serial = 1, .one_cosig = true});
+	expect(src, cache, PUBSYNC_BAD, "cosignatures");
+	flip(src, "recall-publication", 40);
+	expect(src, cache, PUBSYNC_BAD, "recall-publication");
+}
+
+static void test_withdrawn_range(void **state)
+{
+	(void)state;
+	char *src = sub("wr-src"), *cache = sub("wr-cache");
+	uint64_t wd[] = {2, 10};
+	publish(src, &(struct pubspec){.n = 10, .serial = 1, .wd = wd, .nwd = 2});
+	expect(src, cache, PUBSYNC_BAD, "publication.withdrawn");
+	wd[1] = 9;
+	publish(src, &(struct pubspec){.n = 10, .serial = 1, .wd = wd, .nwd = 2});
+	expect(src, cache, PUBSYNC_NEW, NULL);
+}
+
+/* A notice with one signature where the anchor set needs two, unless withdrawn. */
+static void test_threshold(void **state)
+{
+	(void)state;
+	char *src = sub("th-src"), *cache = sub("th-cache");
+	make_entry(7, 1, 0);
+	publish(src, &(struct pubspec){.n = 10, .serial = 1});
+	expect(src, cache, PUBSYNC_BAD,
+	       "log entry 7: notice RC-P-7-0: 1 valid signatures, 2 needed");
+	uint64_t wd[] = {7};
+	publish(src, &(struct pubspec){.n = 10, .serial = 1, .wd = wd, .nwd = 1});
+	struct pubsync_out o = sync_(src, cache, 0);
+	assert_int_equal(o.verdict, PUBSYNC_NEW);
+	assert_int_equal(o.notices, 9);
+	make_entry(7, 2, 0);
+}
+
+/* Oversized files and the byte budget of one sync. */
+static void test_limits(void **state)
+{
+	(void)state;
+	char *src = sub("lm-src"), *cache = sub("lm-cache");
+	publish(src, &(struct pubspec){.n = 300, .serial = 1});
+	struct pubsync_out o = sync_(src, cache, 100000);
+	assert_int_equal(o.verdict, PUBSYNC_BAD);
+	assert_non_null(strstr(o.err, "max-bytes"));
+	assert_true(o.bytes <= 100000);
+	static uint8_t big[RC_PUB_MAX + 1];
+	put_file(src, "recall-publication", big, sizeof(big));
+	expect(src, cache, PUBSYNC_BAD, "larger than 65536");
+	publish(src, &(struct pubspec){.n = 300, .serial = 1});
+	put_file(src, "log/tile/entries/000", big, sizeof(big));
+	expect(src, cache, PUBSYNC_BAD, "entry 0: length");
+	expect(sub("lm-nothing"), cache, PUBSYNC_IO, "not found");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_roundtrip),
-	    cmocka_unit_test(test_new_same_refresh),
+	    cmocka_unit_test(test_roundtrip),       cmocka_unit_test(test_new_same_refresh),
+	    cmocka_unit_test(test_stale),           cmocka_unit_test(test_expired),
+	    cmocka_unit_test(test_rollback),        cmocka_unit_test(test_fork),
+	    cmocka_unit_test(test_tampered),        cmocka_unit_test(test_wrong_key),
+	    cmocka_unit_test(test_withdrawn_range), cmocka_unit_test(test_threshold),
+	    cmocka_unit_test(test_limits),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
