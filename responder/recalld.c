@@ -496,6 +496,8 @@ int main(int argc, char **argv)
 		printf("recalld: %s: configuration OK; publication: nothing verified in %s yet "
 		       "(%s)\n",
 		       m.config_path, cfg->pub_cache, err);
+		rd_config_free(cfg);
+		free(cfg);
 		return 0;
 	}
 	if (rc != RD_LOAD_OK)

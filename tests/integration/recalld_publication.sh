@@ -49,6 +49,10 @@ conf() { # conf MIRROR...: recalld.conf with these mirrors (poll every second)
 	sed -i '/^feed = /d' recalld.conf
 	for _m in "$@"; do echo "publication = $_m" >>recalld.conf; done
 }
+stop() { # stop recalld; nothing a sanitizer said in any of its processes
+	stop_recalld
+	! grep -q "Sanitizer\|runtime error" log || fail "sanitizer: $(grep -m1 -A5 Sanitizer log)"
+}
 recalled() { # recalled MODEL: a check-in of MODEL 1.2.3 is answered recalled
 	_o=$("$PROBE" send -p "$PORT" -m "$1" -f 1.2.3 -x recalled -A anchors -n 2) ||
 		fail "$1 not recalled: $_o"
@@ -91,7 +95,7 @@ wait_metric recalld_log_size 4
 _o=$("$PROBE" send -p "$PORT" -k proof -N n4.notice -A anchors -x proof -n 2) ||
 	fail "proof of n4: $_o"
 grep -q "reload (new publication verified): feed serial 2 loaded" log || fail "reload line"
-stop_recalld
+stop
 
 # 3. No mirror reachable: the cache is served at once.
 conf "$T/nowhere" "http://127.0.0.1:1/pub"
@@ -99,7 +103,7 @@ start_recalld
 [ "$(metric recalld_feed_serial)" = 2 ] || fail "cache not served at start"
 recalled cam-4
 wait_ge recalld_publication_fetch_total 1 "mirror=\"http://127.0.0.1:1/pub\",verdict=\"io\""
-stop_recalld
+stop
 
 # 4. Bad mirrors first.
 append n5.notice
@@ -191,5 +195,5 @@ grep -q "publication: the fetcher was killed by signal 9; restarting it in 1 s" 
 publish good $s n1.notice n2.notice n3.notice n4.notice n5.notice
 wait_metric recalld_feed_serial $s
 wait_metric recalld_publication_fetcher_up 1
-stop_recalld
+stop
 echo "recalld_publication: ok ($REFRESHES refreshes under load, no answer lost)"
