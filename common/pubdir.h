@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "recall/anchors.h"
+#include "recall/publication.h"
 #include "recall/tlog.h"
 
 struct pubdir_log {
@@ -32,5 +34,24 @@ struct pubdir_stats {
  * DIR/log/checkpoint. -1 with "path: why" in err. stats may be NULL. */
 int pubdir_write_log(const char *dir, const struct pubdir_log *lg, struct pubdir_stats *stats,
 		     char *err, size_t errlen);
+
+/* The feed a publication makes of its log's n entries (common/pubfeed.c). */
+struct pubfeed {
+	const uint8_t **v; /* the served notices, in log order */
+	size_t *len;
+	uint64_t *index; /* their log indexes */
+	size_t n;
+	uint64_t *rot, *rot_epoch; /* rotation statements: log index, from epoch */
+	size_t nrot;
+	uint8_t *feed; /* RCFEED01 of the served notices, signed with sk */
+	size_t feed_len;
+};
+
+/* Fills f; 0, -1 (the publication is at fault: "log entry I: why" in err) or -2 (out of
+ * memory). pubfeed_free in any case after 0. */
+int pubfeed_make(struct pubfeed *f, const struct rc_pub *pub, const struct rc_anchors *a,
+		 const uint8_t *const *ent, const uint16_t *len, uint64_t n, const uint8_t *sk,
+		 char *err, size_t errlen);
+void pubfeed_free(struct pubfeed *f);
 
 #endif
