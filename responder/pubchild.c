@@ -199,6 +199,7 @@ static void fetcher(const struct rd_config *cfg, const uint8_t sk[64])
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGHUP, &sa, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	prctl(PR_SET_NAME, "recalld-fetch"); /* apart from the answering process in ps */
 	uint8_t pk[32];
 	struct rc_anchors anchors;
 	if (load_inputs(cfg, pk, &anchors) < 0)
@@ -261,6 +262,7 @@ static void supervise(const struct rd_config *cfg, const uint8_t sk[64], pid_t p
 		_exit(1);
 	}
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	prctl(PR_SET_NAME, "recalld-pub");
 	prctl(PR_SET_PDEATHSIG, SIGTERM); /* after the uid change, which clears it */
 	if (getppid() != parent)
 		_exit(0);
