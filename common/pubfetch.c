@@ -231,10 +231,8 @@ static void keep_header(char *dst, size_t cap, const char *v, size_t n)
 	dst[n] = 0;
 }
 
-static size_t on_header(char *d, size_t sz, size_t nm, void *ctx)
+void pubfetch_header(struct pubfetch_mirror *m, const char *d, size_t n)
 {
-	struct pubfetch_mirror *m = ctx;
-	size_t n = sz * nm;
 	if (n >= 5 && !strncmp(d, "HTTP/", 5)) { /* a new response (after a redirect) */
 		m->p_etag[0] = m->p_lastmod[0] = 0;
 	} else if (n > 5 && !strncasecmp(d, "ETag:", 5)) {
@@ -242,7 +240,12 @@ static size_t on_header(char *d, size_t sz, size_t nm, void *ctx)
 	} else if (n > 14 && !strncasecmp(d, "Last-Modified:", 14)) {
 		keep_header(m->p_lastmod, sizeof(m->p_lastmod), d + 14, n - 14);
 	}
-	return n;
+}
+
+static size_t on_header(char *d, size_t sz, size_t nm, void *ctx)
+{
+	pubfetch_header(ctx, d, sz * nm);
+	return sz * nm;
 }
 
 static int get_http(struct pubfetch *f, struct pubfetch_mirror *m, const char *rel, size_t max,

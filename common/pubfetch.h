@@ -73,6 +73,10 @@ void pubfetch_free(struct pubfetch *f);
 /* pubsync_get_fn on mirror f->cur (ctx is f). */
 int pubfetch_get(void *ctx, const char *rel, size_t max, uint8_t **buf, size_t *len, char *errbuf,
 		 size_t errlen);
+/* One response header line of the top file (untrusted, not NUL-terminated): a status line
+ * forgets the validators seen so far, ETag and Last-Modified are kept as m's pending ones when
+ * they are short printable ASCII (fuzz_recalld_pubheader). */
+void pubfetch_header(struct pubfetch_mirror *m, const char *line, size_t n);
 /* Called once per mirror tried in a round, with what pubsync said. */
 typedef void (*pubfetch_report_fn)(void *arg, size_t mirror, const struct pubsync_out *out);
 /* One round: pubsync_run on each mirror in order until one gives NEW or SAME (in a sweep

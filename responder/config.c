@@ -70,7 +70,10 @@ void rd_config_free(struct rd_config *cfg)
 {
 	conf_free(rd_config_keys, cfg);
 	free(cfg->open_key);
-	cfg->open_key = NULL;
+	free(cfg->feed_file);
+	free(cfg->log_dir);
+	free(cfg->pub_dir);
+	cfg->open_key = cfg->feed_file = cfg->log_dir = cfg->pub_dir = NULL;
 }
 
 const char *rd_feed_key_path(const struct rd_config *cfg)
@@ -112,9 +115,19 @@ static char *join(const char *dir, const char *file)
  * authority's, which the fetcher checks the publication with. */
 static int check_publication(struct rd_config *cfg, const char *name, char *err, size_t cap)
 {
+	free(cfg->feed_file);
+	free(cfg->log_dir);
+	free(cfg->open_key);
+	cfg->feed_file = cfg->log_dir = cfg->open_key = NULL;
 	if (!cfg->publication.n) {
 		if (!cfg->feed || !cfg->feed[0]) {
 			snprintf(err, cap, "%s: feed: required (or publication)", name);
+			return -1;
+		}
+		cfg->feed_file = strdup(cfg->feed);
+		cfg->log_dir = strdup(cfg->tlog);
+		if (!cfg->feed_file || !cfg->log_dir) {
+			snprintf(err, cap, "%s: out of memory", name);
 			return -1;
 		}
 		return 0;
@@ -148,17 +161,15 @@ static int check_publication(struct rd_config *cfg, const char *name, char *err,
 		snprintf(err, cap, "%s: publication-poll: whole seconds, 1s or more", name);
 		return -1;
 	}
-	if (!cfg->pub_cache[0]) {
-		free(cfg->pub_cache);
-		cfg->pub_cache = join(cfg->state_dir, "publication");
-	}
-	free(cfg->feed);
-	free(cfg->tlog);
-	free(cfg->open_key);
-	cfg->feed = cfg->pub_cache ? join(cfg->pub_cache, "feed") : NULL;
-	cfg->tlog = cfg->pub_cache ? join(cfg->pub_cache, "log") : NULL;
+	const char *cache = cfg->pub_cache[0] ? cfg->pub_cache : NULL;
+	char *dflt = cache ? NULL : join(cfg->state_dir, "publication");
+	if (!cache)
+		cache = dflt;
+	cfg->feed_file = cache ? join(cache, "feed") : NULL;
+	cfg->log_dir = cache ? join(cache, "log") : NULL;
 	cfg->open_key = join(cfg->state_dir, RD_LOCAL_PUB);
-	if (!cfg->feed || !cfg->tlog || !cfg->open_key) {
+	cfg->pub_dir = dflt ? dflt : strdup(cache);
+	if (!cfg->feed_file || !cfg->log_dir || !cfg->open_key || !cfg->pub_dir) {
 		snprintf(err, cap, "%s: out of memory", name);
 		return -1;
 	}
@@ -205,7 +216,7 @@ static int check(struct rd_config *cfg, const char *name, char *err, size_t cap)
 		}
 	}
 	if (cfg->chroot && cfg->chroot[0]) {
-		const char *paths[] = {cfg->feed, cfg->feed_key, cfg->anchors};
+		const char *paths[] = {cfg->feed_file, cfg->feed_key, cfg->anchors};
 		const char *keys[] = {cfg->publication.n ? "publication-cache" : "feed", "feed-key",
 				      "anchors"};
 		for (size_t i = 0; i < 3; i++) {
@@ -222,13 +233,14 @@ static int check(struct rd_config *cfg, const char *name, char *err, size_t cap)
 				return -1;
 			}
 		}
-		if (cfg->tlog[0] &&
-		    (!under(cfg->chroot, cfg->tlog) || !under(cfg->chroot, cfg->state_dir))) {
+		if (cfg->log_dir[0] &&
+		    (!under(cfg->chroot, cfg->log_dir) || !under(cfg->chroot, cfg->state_dir))) {
 			/* with publication, the log is in publication-cache */
-			bool t = !under(cfg->chroot, cfg->tlog);
+			bool t = !under(cfg->chroot, cfg->log_dir);
 			snprintf(err, cap, "%s: %s: %s is outside chroot %s", name,
-				 t ? "transparency-log" : "state-dir",
-				 t ? cfg->tlog : cfg->state_dir, cfg->chroot);
+				 t ? (cfg->publication.n ? "publication-cache" : "transparency-log")
+				   : "state-dir",
+				 t ? cfg->log_dir : cfg->state_dir, cfg->chroot);
 			return -1;
 		}
 		if (cfg->event_log && cfg->event_log[0] && !under(cfg->chroot, cfg->event_log)) {

@@ -126,11 +126,11 @@ int rd_pub_local_key(const struct rd_config *cfg, uint8_t sk[64], char *err, siz
 	if (write_new(pub, line, 0644, err, cap) < 0 || give(pub, cfg->user, err, cap) < 0)
 		return -1;
 	/* the cache, written by the fetcher as user */
-	if (mkdir(cfg->pub_cache, 0750) < 0 && errno != EEXIST) {
-		snprintf(err, cap, "publication-cache %s: %s", cfg->pub_cache, strerror(errno));
+	if (mkdir(cfg->pub_dir, 0750) < 0 && errno != EEXIST) {
+		snprintf(err, cap, "publication-cache %s: %s", cfg->pub_dir, strerror(errno));
 		return -1;
 	}
-	return give(cfg->pub_cache, cfg->user, err, cap);
+	return give(cfg->pub_dir, cfg->user, err, cap);
 }
 
 /* ---- the fetcher (child of the supervisor) ---- */
@@ -218,7 +218,7 @@ static void fetcher(const struct rd_config *cfg, const uint8_t sk[64])
 	struct pubsync_in in = {
 	    .feed_pk = pk,
 	    .anchors = &anchors,
-	    .cache_dir = cfg->pub_cache,
+	    .cache_dir = cfg->pub_dir,
 	    .local_sk = sk,
 	    .max_bytes = cfg->pub_max_bytes,
 	};

@@ -105,7 +105,10 @@ struct rd_config {
 	uint64_t pub_timeout_ms;
 	uint64_t pub_max_bytes;
 	char *open_key; /* publication: the local key that opens cache/feed (else NULL) */
-	unsigned refs;  /* states using this configuration (main thread only) */
+	/* what is loaded (set by the whole-file check): feed and transparency-log, or with
+	 * publication the cache's feed and log; and the cache directory itself (else NULL) */
+	char *feed_file, *log_dir, *pub_dir;
+	unsigned refs; /* states using this configuration (main thread only) */
 };
 
 extern const struct conf_key rd_config_keys[];

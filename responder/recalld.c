@@ -82,7 +82,7 @@ static void gauges(struct main_ctx *m)
 	atomic_store(&s->log_quorum_time, l ? l->quorum_time : 0);
 	atomic_store(&s->log_witnesses, l ? l->witnesses : 0);
 	atomic_store(&s->log_quorum, m->cur->anchors.has_log ? m->cur->anchors.log.quorum : 0);
-	atomic_store(&s->log_unlogged, l ? l->unlogged : m->cur->cfg->tlog[0] ? f->nnotices : 0);
+	atomic_store(&s->log_unlogged, l ? l->unlogged : m->cur->cfg->log_dir[0] ? f->nnotices : 0);
 	atomic_store(&s->log_oversized, l ? l->oversized : 0);
 }
 
@@ -105,12 +105,12 @@ static void log_outcome(struct main_ctx *m, const struct rd_state *st, bool keep
 	else
 		snprintf(kept, sizeof(kept), "serving no proofs");
 	if (st->log_res == RD_LOGR_INCONSISTENT) {
-		log_warnx_rl(&m->forkrate, "transparency-log %s: %s; %s", cfg->tlog, st->log_msg,
+		log_warnx_rl(&m->forkrate, "transparency-log %s: %s; %s", cfg->log_dir, st->log_msg,
 			     kept);
 		return;
 	}
 	if (st->log_res != RD_LOGR_OK) {
-		log_warnx("transparency-log %s: refused (%s): %s; %s", cfg->tlog,
+		log_warnx("transparency-log %s: refused (%s): %s; %s", cfg->log_dir,
 			  rd_log_res_name(st->log_res), st->log_msg, kept);
 		return;
 	}
@@ -119,13 +119,13 @@ static void log_outcome(struct main_ctx *m, const struct rd_state *st, bool keep
 	log_info("transparency-log %s: checkpoint of size %llu accepted (%u witnesses, quorum %u); "
 		 "proofs for %zu of %u notices, %zu in the log but too large; for %zu of %zu "
 		 "rotation statements",
-		 cfg->tlog, (unsigned long long)l->size, l->witnesses, st->anchors.log.quorum,
+		 cfg->log_dir, (unsigned long long)l->size, l->witnesses, st->anchors.log.quorum,
 		 l->n - l->rotations, st->fm->feed.nnotices, l->oversized, l->rotations, st->nrot);
 	uint64_t now = wall_now();
 	if (now > l->quorum_time && now - l->quorum_time > st->anchors.log.max_age / 2)
 		log_warnx("transparency-log %s: the witness quorum cosigned %llu s ago, more than "
 			  "half the %u s devices accept",
-			  cfg->tlog, (unsigned long long)(now - l->quorum_time),
+			  cfg->log_dir, (unsigned long long)(now - l->quorum_time),
 			  st->anchors.log.max_age);
 	if (keep && rd_log_persist(st, m->chrooted, err, sizeof(err)) < 0)
 		log_warnx("state-dir: cannot keep the log checkpoint: %s", err);
@@ -133,15 +133,15 @@ static void log_outcome(struct main_ctx *m, const struct rd_state *st, bool keep
 
 static bool stat_feed(struct main_ctx *m, const struct rd_config *cfg, struct stat *st)
 {
-	return stat(rd_path(cfg, cfg->feed, m->chrooted), st) == 0;
+	return stat(rd_path(cfg, cfg->feed_file, m->chrooted), st) == 0;
 }
 
 static bool stat_ck(struct main_ctx *m, const struct rd_config *cfg, struct stat *st)
 {
 	char p[4200];
-	if (!cfg->tlog[0])
+	if (!cfg->log_dir[0])
 		return false;
-	snprintf(p, sizeof(p), "%s/checkpoint", rd_path(cfg, cfg->tlog, m->chrooted));
+	snprintf(p, sizeof(p), "%s/checkpoint", rd_path(cfg, cfg->log_dir, m->chrooted));
 	return stat(p, st) == 0;
 }
 
@@ -495,7 +495,7 @@ int main(int argc, char **argv)
 	if (rc != RD_LOAD_OK && test) {
 		printf("recalld: %s: configuration OK; publication: nothing verified in %s yet "
 		       "(%s)\n",
-		       m.config_path, cfg->pub_cache, err);
+		       m.config_path, cfg->pub_dir, err);
 		rd_config_free(cfg);
 		free(cfg);
 		return 0;
@@ -503,7 +503,7 @@ int main(int argc, char **argv)
 	if (rc != RD_LOAD_OK)
 		log_warnx("publication: %s (%s): nothing verified in %s yet; waiting for the "
 			  "first sync",
-			  err, rd_load_err_name(rc), cfg->pub_cache);
+			  err, rd_load_err_name(rc), cfg->pub_dir);
 	log_rate_init(&m.forkrate, 1.0 / 60, 3);
 	unsigned nworkers = cfg->workers ? (unsigned)cfg->workers : sys_cpus();
 	if (nworkers > RD_WORKERS_MAX)

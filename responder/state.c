@@ -158,7 +158,7 @@ static int pub_rotations(const struct rd_config *cfg, bool chrooted, struct conf
 			 char *err, size_t cap)
 {
 	char dir[4200];
-	snprintf(dir, sizeof(dir), "%s/rotation", rd_path(cfg, cfg->pub_cache, chrooted));
+	snprintf(dir, sizeof(dir), "%s/rotation", rd_path(cfg, cfg->pub_dir, chrooted));
 	DIR *d = opendir(dir);
 	if (!d && errno == ENOENT)
 		return 0;
@@ -326,7 +326,7 @@ int rd_state_load(struct rd_state **out, struct rd_config *cfg, const struct rd_
 	uint8_t pk[RC_PK_LEN];
 	struct rd_feedmap *fm = NULL;
 	struct rd_state *st = calloc(1, sizeof(*st));
-	const char *feed = rd_path(cfg, cfg->feed, chrooted);
+	const char *feed = rd_path(cfg, cfg->feed_file, chrooted);
 	int rc;
 	*out = NULL;
 	if (!st)
