@@ -54,6 +54,8 @@ sc_fetched() {
 	sc_metric "$1" "recalld_publication_fetch_total{mirror=\"$2\",verdict=\"$3\"}"
 }
 
+sc_fetched_ge() { [ "$(sc_fetched "$1" "$2" "$3")" -ge "$4" ]; }
+
 # The scenario; $1 is a device that is clear now and that the new notice recalls (fw).
 sc_scen_publication() {
 	local d=$1 A=$LAB_DIR/authority O="http://$LAB_INET4/pub" S="http://$LAB_INET4:8081/second/pub"
@@ -100,8 +102,10 @@ sc_scen_publication() {
 	expect "a new serial is published; the tampering mirror alters a byte of it" sc_pub_tamper
 	s1=$(sc_pub_serial)
 	expect "node a serves serial $s1 from the authority's mirror" sc_wait 100 sc_serial_is a "$s1"
-	expect "node a refused the tampering mirror (verdict bad)" [ "$(sc_fetched a "$T" bad)" -ge 1 ]
-	expect "node a refused the stale mirror (verdict stale)" [ "$(sc_fetched a "$ST" stale)" -ge 1 ]
+	expect "node a refused the tampering mirror (verdict bad)" \
+		sc_wait $((SC_PUB_POLL * 13 + 20)) sc_fetched_ge a "$T" bad 1
+	expect "node a refused the stale mirror (verdict stale)" \
+		sc_wait $((SC_PUB_POLL * 13 + 20)) sc_fetched_ge a "$ST" stale 1
 	sc_metrics a | grep -E '^recalld_publication_fetch_total\{.*(bad|stale|new)"\} [1-9]' | say_block
 	grep -E 'publication http.*(bad|stale):' "$LAB_DIR/isp-a/recalld.log" | tail -n 2 | cut -c1-200 | say_block
 	expect "$d: service continues: its recheck is answered, still quarantined" sc_checkin "$d"
