@@ -3,6 +3,8 @@
  * same, new (first and refresh, with the requests a refresh makes), stale, expired, rollback,
  * fork (top file and log), tampered entry and tile, wrong key, anchors id, quorum, withdrawn out
  * of range, notice below threshold, size limits and the byte budget. */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,7 @@
 #include "pubsync_int.h"
 #include "recall/feed.h"
 #include "recall/publication.h"
+#include "testutil.h"
 
 #define MAXN  600
 #define LSEED 0x70 /* log and witness keys */
@@ -390,6 +393,95 @@ static void test_limits(void **state)
 	expect(sub("lm-nothing"), cache, PUBSYNC_IO, "not found");
 }
 
+/* Seeds of fuzz_pubsync (RECALL_WRITE_SEEDS): directories as records "<pass>/<rel>" NUL,
+ * 32-bit big-endian length, bytes. */
+static uint8_t *seed_buf;
+static size_t seed_len, seed_base;
+static char seed_pass;
+
+static int seed_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	if (flag != FTW_F)
+		return 0;
+	uint8_t *b;
+	size_t n;
+	assert_int_equal(ps_read(path, 1 << 24, &b, &n), 0);
+	const char *rel = path + seed_base;
+	size_t rl = strlen(rel);
+	seed_buf = realloc(seed_buf, seed_len + 2 + rl + 1 + 4 + n);
+	assert_non_null(seed_buf);
+	uint8_t *p = seed_buf + seed_len;
+	p[0] = (uint8_t)seed_pass;
+	p[1] = '/';
+	memcpy(p + 2, rel, rl + 1);
+	p += 2 + rl + 1;
+	p[0] = (uint8_t)(n >> 24);
+	p[1] = (uint8_t)(n >> 16);
+	p[2] = (uint8_t)(n >> 8);
+	p[3] = (uint8_t)n;
+	memcpy(p + 4, b, n);
+	seed_len += 2 + rl + 1 + 4 + n;
+	free(b);
+	(void)st;
+	return 0;
+}
+
+static void seed_add(char pass, const char *dir)
+{
+	seed_pass = pass;
+	seed_base = strlen(dir) + 1;
+	assert_int_equal(nftw(dir, seed_one, 16, FTW_PHYS), 0);
+}
+
+static void seed_top(const char *name, const char *dir)
+{
+	uint8_t *b;
+	size_t n;
+	char path[600];
+	snprintf(path, sizeof(path), "%s/recall-publication", dir);
+	assert_int_equal(ps_read(path, RC_PUB_MAX, &b, &n), 0);
+	tu_write_seed("publication", name, b, n);
+	free(b);
+}
+
+static void test_seeds(void **state)
+{
+	(void)state;
+	if (!getenv("RECALL_WRITE_SEEDS"))
+		skip();
+	const char *d1 = sub("seed-1"), *d2 = sub("seed-2");
+	uint64_t wd[] = {1, 3};
+	struct {
+		const char *name;
+		struct pubspec a, b;
+	} v[] = {
+	    {"new", {.n = 5, .serial = 1}, {0}},
+	    {"refresh", {.n = 5, .serial = 1}, {.n = 7, .serial = 2}},
+	    {"stale", {.n = 5, .serial = 2}, {.n = 5, .serial = 1}},
+	    {"rollback", {.n = 5, .serial = 1}, {.n = 4, .serial = 2}},
+	    {"withdrawn", {.n = 5, .serial = 1, .wd = wd, .nwd = 2}, {0}},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char cmd[600];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", d1, d2);
+		assert_int_equal(system(cmd), 0);
+		seed_len = 0;
+		publish(d1, &v[i].a);
+		seed_add('1', d1);
+		if (v[i].b.n) {
+			publish(d2, &v[i].b);
+			seed_add('2', d2);
+		}
+		tu_write_seed("pubsync", v[i].name, seed_buf, seed_len);
+		seed_top(v[i].name, d1);
+	}
+	free(seed_buf);
+	uint64_t big[] = {0, 23, 24, 255, 256, 65535, 65536, 1u << 24};
+	publish(d1, &(struct pubspec){.n = 5, .serial = 1, .wd = big, .nwd = 8});
+	seed_top("withdrawn-widths", d1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,7 +490,7 @@ int main(void)
 	    cmocka_unit_test(test_rollback),        cmocka_unit_test(test_fork),
 	    cmocka_unit_test(test_tampered),        cmocka_unit_test(test_wrong_key),
 	    cmocka_unit_test(test_withdrawn_range), cmocka_unit_test(test_threshold),
-	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_limits),          cmocka_unit_test(test_seeds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
