@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "pubdir.h"
 #include "pubsync_int.h"
@@ -16,6 +19,19 @@ static int write_rel(struct sync *s, const char *rel, const void *p, size_t n, b
 	if (ps_write(path, p, n, sync) < 0)
 		return ps_verdict(s, PUBSYNC_IO, "cache %s: %s", path, strerror(errno));
 	return 0;
+}
+
+/* The cache keeps entry files of the last, partial bundle only (a reader of the cache fetches
+ * a complete bundle instead): those of bundles this sync completed go. */
+static void prune_entries(struct sync *s)
+{
+	uint64_t end = s->n / W * W;
+	for (uint64_t i = s->from_cache / W * W; i < end && i < s->from_cache; i++) {
+		char path[PS_PATH_MAX], hx[2 * RC_TLOG_HASH_LEN + 1];
+		sodium_bin2hex(hx, sizeof(hx), s->leaf[i], RC_TLOG_HASH_LEN);
+		snprintf(path, sizeof(path), "%s/log/entry/%s", s->in->cache_dir, hx);
+		unlink(path);
+	}
 }
 
 int ps_commit(struct sync *s)
@@ -38,10 +54,12 @@ int ps_commit(struct sync *s)
 				.leaf = (const uint8_t(*)[RC_TLOG_HASH_LEN])s->leaf,
 				.n = s->n,
 				.from = s->from_cache,
+				.entry_from = s->n / W * W,
 				.checkpoint = s->pub.checkpoint,
 				.checkpoint_len = s->pub.checkpoint_len};
 	if (!r && pubdir_write_log(s->in->cache_dir, &lg, NULL, eb, sizeof(eb)) < 0)
 		r = ps_verdict(s, PUBSYNC_IO, "cache %s", eb);
+	prune_entries(s);
 	if (!r && ps_syncfs(s->in->cache_dir) < 0)
 		r = ps_verdict(s, PUBSYNC_IO, "cache %s: syncfs: %s", s->in->cache_dir,
 			       strerror(errno));

@@ -92,7 +92,7 @@ static int write_log(const char *seq, uint64_t count, const char *dir, const cha
 		return 1;
 	}
 	struct pubdir_log lg = {
-	    ent, len, (const uint8_t(*)[32])leaf, count, 0, (const uint8_t *)note, nl};
+	    ent, len, (const uint8_t(*)[32])leaf, count, 0, 0, (const uint8_t *)note, nl};
 	if (pubdir_write_log(dir, &lg, NULL, err, sizeof(err)) < 0 || ps_syncfs(dir) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

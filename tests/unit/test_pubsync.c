@@ -74,7 +74,8 @@ static void publish(const char *dir, const struct pubspec *s)
 	assert_int_equal(
 	    fx_log_note(note, sizeof(note), &nl, s->n, root, s->one_cosig ? 1 : 2, times, LSEED),
 	    RC_OK);
-	struct pubdir_log lg = {ev, elen, (const uint8_t(*)[32])leaf, s->n, 0, (uint8_t *)note, nl};
+	struct pubdir_log lg = {ev, elen, (const uint8_t(*)[32])leaf, s->n, 0, 0, (uint8_t *)note,
+				nl};
 	char err[300];
 	assert_int_equal(pubdir_write_log(dir, &lg, NULL, err, sizeof(err)), 0);
 	struct rc_pub m = {.serial = s->serial,
@@ -304,7 +305,7 @@ static void test_tampered(void **state)
 	/* a refresh by few entries: their names come from the level-0 tile */
 	publish(src, &(struct pubspec){.n = 305, .serial = 2});
 	flip(src, "log/tile/0/001.p/49", 32 * 46);
-	expect(src, cache, PUBSYNC_BAD, "not found");
+	expect(src, cache, PUBSYNC_BAD, "(tampered tile)");
 	publish(src, &(struct pubspec){.n = 305, .serial = 2});
 	/* an entry file that is not what its name says */
 	uint8_t leaf[32];
@@ -329,6 +330,39 @@ static void test_tampered(void **state)
 	expect(src, cache, PUBSYNC_BAD, "tampered tile or entry file");
 	publish(src, &(struct pubspec){.n = 305, .serial = 2});
 	expect(src, cache, PUBSYNC_NEW, NULL);
+}
+
+/* A reader's cache keeps the entry files of the last bundle only; a reader of that cache whose
+ * new entries are in a bundle completed since fetches the bundle instead. */
+static void test_pruned_entries(void **state)
+{
+	(void)state;
+	char *src = sub("pr-src"), *a = sub("pr-a"), *b = sub("pr-b");
+	publish(src, &(struct pubspec){.n = 300, .serial = 1});
+	expect(src, a, PUBSYNC_NEW, NULL);
+	expect(a, b, PUBSYNC_NEW, NULL);
+	publish(src, &(struct pubspec){.n = 500, .serial = 2});
+	expect(src, a, PUBSYNC_NEW, NULL);
+	expect(a, b, PUBSYNC_NEW, NULL);
+	publish(src, &(struct pubspec){.n = 520, .serial = 3});
+	expect(src, a, PUBSYNC_NEW, NULL);
+	/* a's cache: entry files of 512..519 only */
+	uint8_t leaf[32];
+	char hx[65], path[700];
+	struct stat st;
+	for (size_t i = 490; i < 520; i++) {
+		rc_tlog_leaf_hash(leaf, ents[i], elen[i]);
+		for (int j = 0; j < 32; j++)
+			snprintf(hx + 2 * j, 3, "%02x", leaf[j]);
+		snprintf(path, sizeof(path), "%s/log/entry/%s", a, hx);
+		assert_int_equal(stat(path, &st) == 0, i >= 512);
+	}
+	struct pubsync_out o = sync_(a, b, 0);
+	assert_int_equal(o.verdict, PUBSYNC_NEW);
+	/* top, tile 1 (12 new: few), entry 500 missing -> bundle 1; tile 2 path not taken:
+	 * bundle 2 holds nothing held -> whole */
+	assert_int_equal(o.requests, 1 + 1 + 1 + 1 + 1);
+	assert_int_equal(o.notices, 520);
 }
 
 static void test_wrong_key(void **state)
@@ -485,12 +519,13 @@ static void test_seeds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_roundtrip),       cmocka_unit_test(test_new_same_refresh),
-	    cmocka_unit_test(test_stale),           cmocka_unit_test(test_expired),
-	    cmocka_unit_test(test_rollback),        cmocka_unit_test(test_fork),
-	    cmocka_unit_test(test_tampered),        cmocka_unit_test(test_wrong_key),
-	    cmocka_unit_test(test_withdrawn_range), cmocka_unit_test(test_threshold),
-	    cmocka_unit_test(test_limits),          cmocka_unit_test(test_seeds),
+	    cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_new_same_refresh),
+	    cmocka_unit_test(test_stale),     cmocka_unit_test(test_expired),
+	    cmocka_unit_test(test_rollback),  cmocka_unit_test(test_fork),
+	    cmocka_unit_test(test_tampered),  cmocka_unit_test(test_pruned_entries),
+	    cmocka_unit_test(test_wrong_key), cmocka_unit_test(test_withdrawn_range),
+	    cmocka_unit_test(test_threshold), cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_seeds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
