@@ -49,10 +49,12 @@ struct pubfeed {
 };
 
 /* Fills f; 0, -1 (the publication is at fault: "log entry I: why" in err) or -2 (out of
- * memory). pubfeed_free in any case after 0. */
+ * memory). pubfeed_free in any case after 0. The threshold of notices below index `checked`
+ * is not checked again: the caller verified those very bytes under the same anchor set before
+ * (the held copy, whose entries gave the held root). */
 int pubfeed_make(struct pubfeed *f, const struct rc_pub *pub, const struct rc_anchors *a,
-		 const uint8_t *const *ent, const uint16_t *len, uint64_t n, const uint8_t *sk,
-		 char *err, size_t errlen);
+		 const uint8_t *const *ent, const uint16_t *len, uint64_t n, uint64_t checked,
+		 const uint8_t *sk, char *err, size_t errlen);
 void pubfeed_free(struct pubfeed *f);
 
 #endif

@@ -38,8 +38,11 @@ int ps_commit(struct sync *s)
 {
 	struct pubfeed f;
 	char eb[300];
-	int r = pubfeed_make(&f, &s->pub, s->in->anchors, s->ent, s->elen, s->n, s->in->local_sk,
-			     eb, sizeof(eb));
+	/* held entries passed the threshold under the held top file's anchor set, if it is ours */
+	uint64_t checked =
+	    s->held_log && !memcmp(s->held.anchors_id, s->pub.anchors_id, 8) ? s->from_cache : 0;
+	int r = pubfeed_make(&f, &s->pub, s->in->anchors, s->ent, s->elen, s->n, checked,
+			     s->in->local_sk, eb, sizeof(eb));
 	if (r)
 		return ps_verdict(s, r == -2 ? PUBSYNC_IO : PUBSYNC_BAD, "%s", eb);
 	s->out->notices = (uint32_t)f.n;

@@ -405,6 +405,13 @@ static void test_threshold(void **state)
 	struct pubsync_out o = sync_(src, cache, 0);
 	assert_int_equal(o.verdict, PUBSYNC_NEW);
 	assert_int_equal(o.notices, 9);
+	/* a refresh checks the new notices (the held ones passed before) */
+	make_entry(11, 1, 0);
+	publish(src, &(struct pubspec){.n = 12, .serial = 2, .wd = wd, .nwd = 1});
+	expect(src, cache, PUBSYNC_BAD, "log entry 11: notice RC-P-11-0: 1 valid signatures");
+	make_entry(11, 2, 0);
+	publish(src, &(struct pubspec){.n = 12, .serial = 2, .wd = wd, .nwd = 1});
+	expect(src, cache, PUBSYNC_NEW, NULL);
 	make_entry(7, 2, 0);
 }
 
