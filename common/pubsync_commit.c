@@ -63,14 +63,14 @@ int ps_commit(struct sync *s)
 	if (!r && pubdir_write_log(s->in->cache_dir, &lg, NULL, eb, sizeof(eb)) < 0)
 		r = ps_verdict(s, PUBSYNC_IO, "cache %s", eb);
 	prune_entries(s);
-	if (!r && ps_syncfs(s->in->cache_dir) < 0)
+	if (!r && ps_sync_dir(s->in->cache_dir, true) < 0)
 		r = ps_verdict(s, PUBSYNC_IO, "cache %s: syncfs: %s", s->in->cache_dir,
 			       strerror(errno));
 	if (!r)
 		r = write_rel(s, "feed", f.feed, f.feed_len, true);
 	if (!r)
 		r = write_rel(s, "recall-publication", s->top, s->top_len, true);
-	if (!r && ps_sync_dir(s->in->cache_dir) < 0)
+	if (!r && ps_sync_dir(s->in->cache_dir, false) < 0)
 		r = ps_verdict(s, PUBSYNC_IO, "cache %s: fsync: %s", s->in->cache_dir,
 			       strerror(errno));
 	pubfeed_free(&f);

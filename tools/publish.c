@@ -327,7 +327,7 @@ static int publish(const struct opts *o, struct seckey *sk, const struct rc_anch
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/recall-publication", o->pubdir);
-	if (ps_syncfs(o->pubdir) < 0) {
+	if (ps_sync_dir(o->pubdir, true) < 0) {
 		warnx_("%s: syncfs: %s", o->pubdir, strerror(errno));
 		goto out;
 	}

@@ -91,9 +91,9 @@ static int write_log(const char *seq, uint64_t count, const char *dir, const cha
 		fprintf(stderr, "cannot sign the checkpoint\n");
 		return 1;
 	}
-	struct pubdir_log lg = {
-	    ent, len, (const uint8_t(*)[32])leaf, count, 0, 0, (const uint8_t *)note, nl};
-	if (pubdir_write_log(dir, &lg, NULL, err, sizeof(err)) < 0 || ps_syncfs(dir) < 0) {
+	struct pubdir_log lg = {ent, len, (const uint8_t(*)[32])leaf, count,
+				0,   0,   (const uint8_t *)note,      nl};
+	if (pubdir_write_log(dir, &lg, NULL, err, sizeof(err)) < 0 || ps_sync_dir(dir, true) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
