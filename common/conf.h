@@ -15,12 +15,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CONF_LINE_MAX 4096       /* longest line, bytes */
+#define CONF_LINE_MAX 4096 /* longest line, bytes */
 /* Longest string or path value: written back by conf_dump with every byte escaped, it still
  * fits in one line (2 * 2000 + key and quotes < 4096). */
 #define CONF_VALUE_MAX 2000
-#define CONF_ERR_MAX  512        /* size of an error message buffer that never truncates */
-#define CONF_FILE_MAX (1u << 20) /* largest configuration file, bytes */
+#define CONF_ERR_MAX   512        /* size of an error message buffer that never truncates */
+#define CONF_FILE_MAX  (1u << 20) /* largest configuration file, bytes */
 
 enum conf_type {
 	CONF_BOOL,        /* bool: yes/no, true/false, on/off, 1/0 */

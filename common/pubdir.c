@@ -91,7 +91,8 @@ static int bundles(struct out *o, const struct pubdir_log *lg)
 		o->st->bundles += !r;
 	}
 	free(b);
-	for (uint64_t i = lg->from; i < lg->n && !r; i++) {
+	for (uint64_t i = lg->from > lg->entry_from ? lg->from : lg->entry_from; i < lg->n && !r;
+	     i++) {
 		char rel[8 + 2 * RC_TLOG_HASH_LEN] = "entry/";
 		sodium_bin2hex(rel + 6, sizeof(rel) - 6, lg->leaf[i], RC_TLOG_HASH_LEN);
 		r = put(o, rel, lg->ent[i], lg->len[i]);

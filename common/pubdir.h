@@ -18,7 +18,8 @@ struct pubdir_log {
 	const uint16_t *len;
 	const uint8_t (*leaf)[RC_TLOG_HASH_LEN]; /* their leaf hashes */
 	uint64_t n;
-	uint64_t from; /* files holding only entries below this exist and are complete */
+	uint64_t from;       /* files holding only entries below this exist and are complete */
+	uint64_t entry_from; /* log/entry/ files only for entries from here (and from `from`) */
 	const uint8_t *checkpoint;
 	size_t checkpoint_len;
 };
@@ -30,7 +31,7 @@ struct pubdir_stats {
 
 /* Writes DIR/log/...: the tiles of every level and the bundles from the one holding entry
  * `from` on (full ones once, the partial one at the size n: partial files of older sizes stay,
- * as in a log directory), DIR/log/entry/<hex leaf hash> of entries from..n-1, and
+ * as in a log directory), DIR/log/entry/<hex leaf hash> of entries max(from, entry_from)..n-1, and
  * DIR/log/checkpoint. -1 with "path: why" in err. stats may be NULL. */
 int pubdir_write_log(const char *dir, const struct pubdir_log *lg, struct pubdir_stats *stats,
 		     char *err, size_t errlen);
@@ -48,10 +49,12 @@ struct pubfeed {
 };
 
 /* Fills f; 0, -1 (the publication is at fault: "log entry I: why" in err) or -2 (out of
- * memory). pubfeed_free in any case after 0. */
+ * memory). pubfeed_free in any case after 0. The threshold of notices below index `checked`
+ * is not checked again: the caller verified those very bytes under the same anchor set before
+ * (the held copy, whose entries gave the held root). */
 int pubfeed_make(struct pubfeed *f, const struct rc_pub *pub, const struct rc_anchors *a,
-		 const uint8_t *const *ent, const uint16_t *len, uint64_t n, const uint8_t *sk,
-		 char *err, size_t errlen);
+		 const uint8_t *const *ent, const uint16_t *len, uint64_t n, uint64_t checked,
+		 const uint8_t *sk, char *err, size_t errlen);
 void pubfeed_free(struct pubfeed *f);
 
 #endif

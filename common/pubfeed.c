@@ -17,6 +17,7 @@ struct ctx {
 	const struct rc_anchors *a;
 	const uint8_t *const *ent;
 	const uint16_t *elen;
+	uint64_t checked;
 	char *err;
 	size_t errlen;
 };
@@ -65,7 +66,7 @@ static int classify(struct ctx *s, uint64_t i, bool withdrawn, struct pubfeed *f
 	if (n.expiry <= s->pub->issued)
 		return 0; /* expired when the publication was issued */
 	struct rc_verdict v;
-	if (rc_anchors_verify(s->a, &m, &v) != RC_OK)
+	if (i >= s->checked && rc_anchors_verify(s->a, &m, &v) != RC_OK)
 		return bad(s, "log entry %llu: notice %.*s: %u valid signatures, %u needed",
 			   (unsigned long long)i, (int)(n.id.n < 64 ? n.id.n : 64), n.id.p, v.valid,
 			   (unsigned)s->a->k);
@@ -87,10 +88,10 @@ void pubfeed_free(struct pubfeed *f)
 }
 
 int pubfeed_make(struct pubfeed *f, const struct rc_pub *pub, const struct rc_anchors *a,
-		 const uint8_t *const *ent, const uint16_t *len, uint64_t n, const uint8_t *sk,
-		 char *err, size_t errlen)
+		 const uint8_t *const *ent, const uint16_t *len, uint64_t n, uint64_t checked,
+		 const uint8_t *sk, char *err, size_t errlen)
 {
-	struct ctx s = {pub, a, ent, len, err, errlen};
+	struct ctx s = {pub, a, ent, len, checked, err, errlen};
 	size_t m = n ? (size_t)n : 1, wi = 0, badi = 0;
 	memset(f, 0, sizeof(*f));
 	f->v = malloc(m * sizeof(*f->v));

@@ -81,6 +81,8 @@ static int fetch(struct sync *s, const char *rel, size_t max, uint8_t **buf, siz
 			   ? ps_verdict(s, PUBSYNC_BAD, "%s: the sync would pass max-bytes (%llu)",
 					rel, (unsigned long long)s->budget)
 			   : ps_verdict(s, PUBSYNC_BAD, "%s: larger than %zu bytes", rel, max);
+	if (r == PUBSYNC_GET_NOTFOUND && !strncmp(rel, "log/entry/", 10))
+		return r; /* optional: the bundle has it */
 	if (r == PUBSYNC_GET_NOTFOUND && strcmp(rel, "recall-publication"))
 		return ps_verdict(s, PUBSYNC_BAD, "%s: not found (the publication names it)", rel);
 	if (r == PUBSYNC_GET_NOTFOUND || r == PUBSYNC_GET_NOTMODIFIED)
@@ -159,7 +161,9 @@ static int get_bundle(struct sync *s, uint64_t k, unsigned w, unsigned from, boo
 	return split_bundle(s, rel, b, len, k * W, w, from);
 }
 
-/* New entries [256k + from, 256k + w) one by one, named by the level-0 tile k of width w. */
+/* New entries [256k + from, 256k + w) one by one, named by the level-0 tile k of width w. A
+ * source need not have every entry file (a reader's cache keeps those of the last bundle only):
+ * when one is missing, the bundle is fetched, and the tile must name its entries. */
 static int get_few(struct sync *s, uint64_t k, unsigned w, unsigned from)
 {
 	char rel[RC_TLOG_PATH_MAX + 8];
@@ -182,7 +186,19 @@ static int get_few(struct sync *s, uint64_t k, unsigned w, unsigned from)
 		size_t el;
 		sodium_bin2hex(hx, sizeof(hx), t + (size_t)j * RC_TLOG_HASH_LEN, RC_TLOG_HASH_LEN);
 		snprintf(er, sizeof(er), "log/entry/%s", hx);
-		if ((r = fetch(s, er, RC_PUB_ENTRY_MAX, &e, &el)) != 0)
+		if ((r = fetch(s, er, RC_PUB_ENTRY_MAX, &e, &el)) == PUBSYNC_GET_NOTFOUND) {
+			r = get_bundle(s, k, w, from, false);
+			for (unsigned i = from; i < w && !r; i++) {
+				rc_tlog_leaf_hash(h, s->ent[k * W + i], s->elen[k * W + i]);
+				if (memcmp(h, t + (size_t)i * RC_TLOG_HASH_LEN, RC_TLOG_HASH_LEN))
+					r = ps_verdict(s, PUBSYNC_BAD,
+						       "%s: names entries that are not in the "
+						       "bundle (tampered tile)",
+						       rel);
+			}
+			break;
+		}
+		if (r)
 			break;
 		rc_tlog_leaf_hash(h, e, el);
 		if (keep(s, e) < 0) {

@@ -56,8 +56,7 @@ int ps_mkdirs(const char *path);
 /* Writes path atomically: a temporary file beside it, renamed over it (fsync'ed first with
  * sync). Directories above are created. -1 with errno. */
 int ps_write(const char *path, const void *p, size_t n, bool sync);
-/* fsync of a directory; syncfs of the file system holding it. */
-int ps_sync_dir(const char *dir);
-int ps_syncfs(const char *dir);
+/* fsync of a directory, or (whole_fs) syncfs of the file system holding it. */
+int ps_sync_dir(const char *dir, bool whole_fs);
 
 #endif

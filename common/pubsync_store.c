@@ -132,24 +132,12 @@ fail:;
 	return -1;
 }
 
-int ps_sync_dir(const char *dir)
+int ps_sync_dir(const char *dir, bool whole_fs)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	int r = fsync(fd);
-	int e = errno;
-	close(fd);
-	errno = e;
-	return r;
-}
-
-int ps_syncfs(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int r = syncfs(fd);
+	int r = whole_fs ? syncfs(fd) : fsync(fd);
 	int e = errno;
 	close(fd);
 	errno = e;

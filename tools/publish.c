@@ -310,7 +310,12 @@ static int publish(const struct opts *o, struct seckey *sk, const struct rc_anch
 		goto out;
 	}
 	/* the feed every reader will make of it: refused here rather than by all of them */
-	if (pubfeed_make(&f, &pub, a, l.lg.ent, l.lg.len, l.lg.n, sk->sk, err, sizeof(err))) {
+	/* the published entries passed under the published anchor set: if it is this one, only
+	 * the new ones need their threshold checked */
+	uint64_t checked =
+	    old.have && !memcmp(old.pub.anchors_id, pub.anchors_id, 8) ? old.size : 0;
+	if (pubfeed_make(&f, &pub, a, l.lg.ent, l.lg.len, l.lg.n, checked, sk->sk, err,
+			 sizeof(err))) {
 		warnx_("%s: %s; nothing written (withdraw the entry with --withdrawn, or sign it)",
 		       o->log, err);
 		goto out;
@@ -322,7 +327,7 @@ static int publish(const struct opts *o, struct seckey *sk, const struct rc_anch
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/recall-publication", o->pubdir);
-	if (ps_syncfs(o->pubdir) < 0) {
+	if (ps_sync_dir(o->pubdir, true) < 0) {
 		warnx_("%s: syncfs: %s", o->pubdir, strerror(errno));
 		goto out;
 	}

@@ -3,6 +3,8 @@
  * same, new (first and refresh, with the requests a refresh makes), stale, expired, rollback,
  * fork (top file and log), tampered entry and tile, wrong key, anchors id, quorum, withdrawn out
  * of range, notice below threshold, size limits and the byte budget. */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,7 @@
 #include "pubsync_int.h"
 #include "recall/feed.h"
 #include "recall/publication.h"
+#include "testutil.h"
 
 #define MAXN  600
 #define LSEED 0x70 /* log and witness keys */
@@ -71,7 +74,8 @@ static void publish(const char *dir, const struct pubspec *s)
 	assert_int_equal(
 	    fx_log_note(note, sizeof(note), &nl, s->n, root, s->one_cosig ? 1 : 2, times, LSEED),
 	    RC_OK);
-	struct pubdir_log lg = {ev, elen, (const uint8_t(*)[32])leaf, s->n, 0, (uint8_t *)note, nl};
+	struct pubdir_log lg = {ev, elen, (const uint8_t(*)[32])leaf, s->n, 0, 0, (uint8_t *)note,
+				nl};
 	char err[300];
 	assert_int_equal(pubdir_write_log(dir, &lg, NULL, err, sizeof(err)), 0);
 	struct rc_pub m = {.serial = s->serial,
@@ -301,7 +305,7 @@ static void test_tampered(void **state)
 	/* a refresh by few entries: their names come from the level-0 tile */
 	publish(src, &(struct pubspec){.n = 305, .serial = 2});
 	flip(src, "log/tile/0/001.p/49", 32 * 46);
-	expect(src, cache, PUBSYNC_BAD, "not found");
+	expect(src, cache, PUBSYNC_BAD, "(tampered tile)");
 	publish(src, &(struct pubspec){.n = 305, .serial = 2});
 	/* an entry file that is not what its name says */
 	uint8_t leaf[32];
@@ -326,6 +330,39 @@ static void test_tampered(void **state)
 	expect(src, cache, PUBSYNC_BAD, "tampered tile or entry file");
 	publish(src, &(struct pubspec){.n = 305, .serial = 2});
 	expect(src, cache, PUBSYNC_NEW, NULL);
+}
+
+/* A reader's cache keeps the entry files of the last bundle only; a reader of that cache whose
+ * new entries are in a bundle completed since fetches the bundle instead. */
+static void test_pruned_entries(void **state)
+{
+	(void)state;
+	char *src = sub("pr-src"), *a = sub("pr-a"), *b = sub("pr-b");
+	publish(src, &(struct pubspec){.n = 300, .serial = 1});
+	expect(src, a, PUBSYNC_NEW, NULL);
+	expect(a, b, PUBSYNC_NEW, NULL);
+	publish(src, &(struct pubspec){.n = 500, .serial = 2});
+	expect(src, a, PUBSYNC_NEW, NULL);
+	expect(a, b, PUBSYNC_NEW, NULL);
+	publish(src, &(struct pubspec){.n = 520, .serial = 3});
+	expect(src, a, PUBSYNC_NEW, NULL);
+	/* a's cache: entry files of 512..519 only */
+	uint8_t leaf[32];
+	char hx[65], path[700];
+	struct stat st;
+	for (size_t i = 490; i < 520; i++) {
+		rc_tlog_leaf_hash(leaf, ents[i], elen[i]);
+		for (int j = 0; j < 32; j++)
+			snprintf(hx + 2 * j, 3, "%02x", leaf[j]);
+		snprintf(path, sizeof(path), "%s/log/entry/%s", a, hx);
+		assert_int_equal(stat(path, &st) == 0, i >= 512);
+	}
+	struct pubsync_out o = sync_(a, b, 0);
+	assert_int_equal(o.verdict, PUBSYNC_NEW);
+	/* top, tile 1 (12 new: few), entry 500 missing -> bundle 1; tile 2 path not taken:
+	 * bundle 2 holds nothing held -> whole */
+	assert_int_equal(o.requests, 1 + 1 + 1 + 1 + 1);
+	assert_int_equal(o.notices, 520);
 }
 
 static void test_wrong_key(void **state)
@@ -368,6 +405,13 @@ static void test_threshold(void **state)
 	struct pubsync_out o = sync_(src, cache, 0);
 	assert_int_equal(o.verdict, PUBSYNC_NEW);
 	assert_int_equal(o.notices, 9);
+	/* a refresh checks the new notices (the held ones passed before) */
+	make_entry(11, 1, 0);
+	publish(src, &(struct pubspec){.n = 12, .serial = 2, .wd = wd, .nwd = 1});
+	expect(src, cache, PUBSYNC_BAD, "log entry 11: notice RC-P-11-0: 1 valid signatures");
+	make_entry(11, 2, 0);
+	publish(src, &(struct pubspec){.n = 12, .serial = 2, .wd = wd, .nwd = 1});
+	expect(src, cache, PUBSYNC_NEW, NULL);
 	make_entry(7, 2, 0);
 }
 
@@ -390,15 +434,105 @@ static void test_limits(void **state)
 	expect(sub("lm-nothing"), cache, PUBSYNC_IO, "not found");
 }
 
+/* Seeds of fuzz_pubsync (RECALL_WRITE_SEEDS): directories as records "<pass>/<rel>" NUL,
+ * 32-bit big-endian length, bytes. */
+static uint8_t *seed_buf;
+static size_t seed_len, seed_base;
+static char seed_pass;
+
+static int seed_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	if (flag != FTW_F)
+		return 0;
+	uint8_t *b;
+	size_t n;
+	assert_int_equal(ps_read(path, 1 << 24, &b, &n), 0);
+	const char *rel = path + seed_base;
+	size_t rl = strlen(rel);
+	seed_buf = realloc(seed_buf, seed_len + 2 + rl + 1 + 4 + n);
+	assert_non_null(seed_buf);
+	uint8_t *p = seed_buf + seed_len;
+	p[0] = (uint8_t)seed_pass;
+	p[1] = '/';
+	memcpy(p + 2, rel, rl + 1);
+	p += 2 + rl + 1;
+	p[0] = (uint8_t)(n >> 24);
+	p[1] = (uint8_t)(n >> 16);
+	p[2] = (uint8_t)(n >> 8);
+	p[3] = (uint8_t)n;
+	memcpy(p + 4, b, n);
+	seed_len += 2 + rl + 1 + 4 + n;
+	free(b);
+	(void)st;
+	return 0;
+}
+
+static void seed_add(char pass, const char *dir)
+{
+	seed_pass = pass;
+	seed_base = strlen(dir) + 1;
+	assert_int_equal(nftw(dir, seed_one, 16, FTW_PHYS), 0);
+}
+
+static void seed_top(const char *name, const char *dir)
+{
+	uint8_t *b;
+	size_t n;
+	char path[600];
+	snprintf(path, sizeof(path), "%s/recall-publication", dir);
+	assert_int_equal(ps_read(path, RC_PUB_MAX, &b, &n), 0);
+	tu_write_seed("publication", name, b, n);
+	free(b);
+}
+
+static void test_seeds(void **state)
+{
+	(void)state;
+	if (!getenv("RECALL_WRITE_SEEDS"))
+		skip();
+	const char *d1 = sub("seed-1"), *d2 = sub("seed-2");
+	uint64_t wd[] = {1, 3};
+	struct {
+		const char *name;
+		struct pubspec a, b;
+	} v[] = {
+	    {"new", {.n = 5, .serial = 1}, {0}},
+	    {"refresh", {.n = 5, .serial = 1}, {.n = 7, .serial = 2}},
+	    {"stale", {.n = 5, .serial = 2}, {.n = 5, .serial = 1}},
+	    {"rollback", {.n = 5, .serial = 1}, {.n = 4, .serial = 2}},
+	    {"withdrawn", {.n = 5, .serial = 1, .wd = wd, .nwd = 2}, {0}},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char cmd[600];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", d1, d2);
+		assert_int_equal(system(cmd), 0);
+		seed_len = 0;
+		publish(d1, &v[i].a);
+		seed_add('1', d1);
+		if (v[i].b.n) {
+			publish(d2, &v[i].b);
+			seed_add('2', d2);
+		}
+		tu_write_seed("pubsync", v[i].name, seed_buf, seed_len);
+		seed_top(v[i].name, d1);
+	}
+	free(seed_buf);
+	uint64_t big[] = {0, 23, 24, 255, 256, 65535, 65536, 1u << 24};
+	publish(d1, &(struct pubspec){.n = 5, .serial = 1, .wd = big, .nwd = 8});
+	seed_top("withdrawn-widths", d1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_roundtrip),       cmocka_unit_test(test_new_same_refresh),
-	    cmocka_unit_test(test_stale),           cmocka_unit_test(test_expired),
-	    cmocka_unit_test(test_rollback),        cmocka_unit_test(test_fork),
-	    cmocka_unit_test(test_tampered),        cmocka_unit_test(test_wrong_key),
-	    cmocka_unit_test(test_withdrawn_range), cmocka_unit_test(test_threshold),
-	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_new_same_refresh),
+	    cmocka_unit_test(test_stale),     cmocka_unit_test(test_expired),
+	    cmocka_unit_test(test_rollback),  cmocka_unit_test(test_fork),
+	    cmocka_unit_test(test_tampered),  cmocka_unit_test(test_pruned_entries),
+	    cmocka_unit_test(test_wrong_key), cmocka_unit_test(test_withdrawn_range),
+	    cmocka_unit_test(test_threshold), cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_seeds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
