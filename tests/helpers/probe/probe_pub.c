@@ -93,13 +93,12 @@ int publish_main(int argc, char **argv)
 		fprintf(stderr, "publish: bad checkpoint or anchors\n");
 		return 1;
 	}
-	struct pubdir_log lg = {(const uint8_t *const *)ent,
-				len,
-				(const uint8_t(*)[32])leaf,
-				(uint64_t)n,
-				0,
-				note,
-				ckl};
+	struct pubdir_log lg = {.ent = (const uint8_t *const *)ent,
+				.len = len,
+				.leaf = (const uint8_t(*)[32])leaf,
+				.n = (uint64_t)n,
+				.checkpoint = note,
+				.checkpoint_len = ckl};
 	char err[512];
 	if (pubdir_write_log(dir, &lg, NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "publish: %s\n", err);
