@@ -3,6 +3,8 @@
 # directory and file:// mirrors, written by `recalld-probe publish` (common/pubdir.c and
 # rc_pub_build, as `recall publish`) over a log made by `recall log` and cosigned by 2 of 3
 # witnesses:
+#  0. configurations that mix publication with feed, transparency-log or rotation, or name a
+#     mirror it cannot read, are refused by recalld -t naming the key;
 #  1. an empty cache: recalld waits (/health 503), then serves the first publication;
 #  2. a new notice published: served after one poll, with its proof;
 #  3. a restart with no mirror reachable: the verified cache is served at once;
@@ -61,6 +63,28 @@ mkdir state
 append n1.notice n2.notice n3.notice
 mkdir empty
 conf "$T/empty" "file://$T/good"
+
+# 0. Configurations that cannot work are refused, naming the key.
+bad_conf() { # bad_conf EXPECTED LINE...: recalld -t fails and says EXPECTED
+	_e=$1
+	shift
+	cp recalld.conf good.conf
+	for _l in "$@"; do echo "$_l" >>recalld.conf; done
+	"$RECALLD" -t -c recalld.conf >t.out 2>&1 && fail "accepted: $*"
+	grep -q "$_e" t.out || fail "for '$*': $(cat t.out)"
+	mv good.conf recalld.conf
+}
+bad_conf "feed: not with publication" "feed = $T/feed"
+bad_conf "transparency-log: not with publication" "transparency-log = $T/tlog"
+bad_conf "rotation: not with publication" "rotation = $T/rot-0"
+bad_conf "publication: ftp://x/: not an http://, https:// or file:///PATH URL" "publication = ftp://x/"
+sed -i "s/^publication-poll = 1s$/publication-poll = 1500ms/" recalld.conf
+"$RECALLD" -t -c recalld.conf >t.out 2>&1 && fail "poll of 1500ms accepted"
+grep -q "publication-poll: whole seconds" t.out || fail "poll: $(cat t.out)"
+sed -i "s/^publication-poll = 1500ms$/publication-poll = 1s/" recalld.conf
+sed '/^publication/d' recalld.conf >nopub.conf
+"$RECALLD" -t -c nopub.conf >t.out 2>&1 && fail "no feed, no publication accepted"
+grep -q "feed: required (or publication)" t.out || fail "no feed: $(cat t.out)"
 
 # 1. An empty cache.
 "$RECALLD" -t -c recalld.conf >t.out 2>&1 || fail "recalld -t: $(cat t.out)"
