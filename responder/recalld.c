@@ -378,7 +378,15 @@ static void pub_poll(struct main_ctx *m)
 static void pub_first(struct main_ctx *m, struct rd_config *cfg)
 {
 	char err[CONF_ERR_MAX + 256];
+	uint64_t next_extend = 0;
 	while (!m->cur) {
+		/* under systemd (Type=notify) the start may take longer than its timeout: the
+		 * mirrors may be unreachable for a while; say why and ask for more time */
+		if (mono_ms() >= next_extend) {
+			sys_notify("STATUS=waiting for the first verified publication\n"
+				   "EXTEND_TIMEOUT_USEC=30000000");
+			next_extend = mono_ms() + 10000;
+		}
 		if (sig_stop) {
 			rd_pub_stop(&m->pub);
 			rd_metrics_stop();

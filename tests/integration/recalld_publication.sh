@@ -5,7 +5,8 @@
 # witnesses:
 #  0. configurations that mix publication with feed, transparency-log or rotation, or name a
 #     mirror it cannot read, are refused by recalld -t naming the key;
-#  1. an empty cache: recalld waits (/health 503), then serves the first publication;
+#  1. an empty cache: recalld waits (/health 503; systemd told why and given more time), then
+#     serves the first publication;
 #  2. a new notice published: served after one poll, with its proof;
 #  3. a restart with no mirror reachable: the verified cache is served at once;
 #  4. a tampered, a stale and a rolled-back mirror before the good one: each refused and
@@ -89,7 +90,28 @@ grep -q "feed: required (or publication)" t.out || fail "no feed: $(cat t.out)"
 # 1. An empty cache.
 "$RECALLD" -t -c recalld.conf >t.out 2>&1 || fail "recalld -t: $(cat t.out)"
 grep -q "publication: nothing verified in $T/state/publication yet" t.out || fail "-t: $(cat t.out)"
-"$RECALLD" -f -c recalld.conf >log 2>&1 &
+python3 - "$T/notify" >notify.log <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+try:
+    while True:
+        m = s.recv(4096).decode()
+        print(m.replace("\n", " "), flush=True)
+        if m.startswith("READY=1"):
+            break
+except OSError:
+    pass
+PY
+NPID=$!
+_w=0
+while [ ! -S "$T/notify" ]; do
+	_w=$((_w + 1))
+	[ $_w -lt 100 ] || fail "notify socket"
+	sleep 0.05
+done
+NOTIFY_SOCKET=$T/notify "$RECALLD" -f -c recalld.conf >log 2>&1 &
 RD_PID=$!
 _w=0
 until [ "$(curl -s -o h.json -w '%{http_code}' "http://127.0.0.1:$MPORT/health")" = 503 ]; do
@@ -102,6 +124,11 @@ publish good 1 n1.notice n2.notice n3.notice
 wait_metric recalld_feed_serial 1
 wait_ge recalld_publication_fetch_total 1 "mirror=\"file://$T/good\",verdict=\"new\""
 grep -q "waiting for the first sync" log || fail "no waiting line"
+wait $NPID
+# systemd was told why the start takes long, and given more time, before READY=1
+grep -q "^STATUS=waiting for the first verified publication EXTEND_TIMEOUT_USEC=30000000" \
+	notify.log || fail "notify: $(cat notify.log)"
+[ "$(tail -n 1 notify.log)" = READY=1 ] || fail "notify: $(cat notify.log)"
 [ "$(fetched "$T/empty" io)" -ge 1 ] || fail "empty mirror not counted as io"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/health")" = 200 ] ||
 	fail "health after the first publication"
