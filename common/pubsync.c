@@ -152,13 +152,14 @@ static int get_bundle(struct sync *s, uint64_t k, unsigned w, unsigned from, boo
 	if (cached) {
 		cache_path(path, sizeof(path), s, rel);
 		if (ps_read(path, RC_PUB_BUNDLE_MAX, &b, &len) < 0)
-			return ps_verdict(s, PUBSYNC_IO, "cache %s: %s", path, strerror(errno));
+			return -2; /* the cache is damaged: the caller fetches everything */
 	} else if (fetch(s, rel, RC_PUB_BUNDLE_MAX, &b, &len)) {
 		return -1;
 	}
 	if (keep(s, b) < 0)
 		return ps_verdict(s, PUBSYNC_IO, "out of memory");
-	return split_bundle(s, rel, b, len, k * W, w, from);
+	int r = split_bundle(s, rel, b, len, k * W, w, from);
+	return r && cached ? -2 : r;
 }
 
 /* New entries [256k + from, 256k + w) one by one, named by the level-0 tile k of width w. A
@@ -226,8 +227,9 @@ static int gather(struct sync *s, uint64_t cached)
 		unsigned w = (unsigned)(s->n - k * W < W ? s->n - k * W : W);
 		unsigned h =
 		    cached > k * W ? (unsigned)(cached - k * W < W ? cached - k * W : W) : 0;
-		if (h && get_bundle(s, k, h, 0, true))
-			return -1;
+		int r = h ? get_bundle(s, k, h, 0, true) : 0;
+		if (r)
+			return r;
 		if (h == w)
 			continue;
 		if (h && w - h <= PUBSYNC_FEW) {
@@ -255,7 +257,13 @@ static int entries(struct sync *s)
 	bool tampered = false;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		uint8_t r[RC_TLOG_HASH_LEN], r0[RC_TLOG_HASH_LEN];
-		if (gather(s, cached))
+		int g = gather(s, cached);
+		if (g == -2 && cached) { /* a cached bundle is missing or damaged */
+			s->out->err[0] = '\0';
+			cached = 0;
+			continue;
+		}
+		if (g)
 			return -1;
 		const uint8_t(*lv)[RC_TLOG_HASH_LEN] = (const uint8_t(*)[RC_TLOG_HASH_LEN])s->leaf;
 		bool ok0 =

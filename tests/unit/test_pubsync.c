@@ -206,10 +206,18 @@ static void test_new_same_refresh(void **state)
 	assert_int_equal(feed_.nnotices, 309);
 	assert_int_equal(feed_.meta.serial, 2);
 	free(f);
+
+	/* a damaged cache: the bundles are fetched again */
+	snprintf(path, sizeof(path), "%s/log/tile/entries/000", cache);
+	assert_int_equal(unlink(path), 0);
+	publish(src, &(struct pubspec){.n = 311, .serial = 3, .wd = wd, .nwd = 1});
+	o = sync_(src, cache, 0);
+	assert_int_equal(o.verdict, PUBSYNC_NEW);
+	assert_int_equal(o.requests, 3);
 	/* the cache is a PUBDIR itself: a second reader syncs from it */
 	o = sync_(cache, sub("nsr-cache2"), 0);
 	assert_int_equal(o.verdict, PUBSYNC_NEW);
-	assert_int_equal(o.notices, 309);
+	assert_int_equal(o.notices, 310);
 }
 
 /* A source holding a copy of dir with one file replaced (rel: bytes). */
