@@ -51,7 +51,7 @@ int conf_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out, ch
 	int r = digits(&p, &v);
 	if (r == -2 || (r == 0 && *p == '\0' && (v < min || v > max))) {
 		conf_err(err, cap, "%s is out of range %llu..%llu", s, (unsigned long long)min,
-			  (unsigned long long)max);
+			 (unsigned long long)max);
 		return -1;
 	}
 	if (r < 0 || *p != '\0') {

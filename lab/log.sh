@@ -9,7 +9,7 @@
 # "honest" until the attacker of scenario b points it at a fork. Then the witnesses w1 and w2.
 sc_log_servers() {
 	local w addr n=$LAB_DIR/nginx
-	mkdir -p "$n/tmp" "$LAB_DIR/www/honest/log"
+	mkdir -p "$n/tmp" "$LAB_DIR/www/honest/log" "$LAB_DIR/www/mirrors"
 	ln -s honest "$LAB_DIR/www/node-b"
 	cat >"$n/nginx.conf" <<EOC
 # nginx of the lab's Internet host: the authority's log as static files
@@ -31,6 +31,11 @@ http {
 		listen [$LAB_INET6]:80;
 		root $LAB_DIR/www/\$view;
 	}
+	# other publication mirrors (lab/pub_scenarios.sh): second, stale, tamper
+	server {
+		listen $LAB_INET4:8081;
+		root $LAB_DIR/www/mirrors;
+	}
 }
 EOC
 	lx inet "$NGINX" -c "$n/nginx.conf" -g 'daemon off;' >>"$n/stderr.log" 2>&1 &
@@ -40,7 +45,7 @@ EOC
 		lx inet "$WITNESS" -c "$LAB_DIR/$w/recall-witness.conf" >>"$LAB_DIR/$w/witness.log" 2>&1 &
 	done
 	SC_LOG_URL=http://$LAB_INET4/log
-	for addr in "$LAB_INET4:80" "$LAB_W1:7414" "$LAB_W2:7414"; do
+	for addr in "$LAB_INET4:80" "$LAB_INET4:8081" "$LAB_W1:7414" "$LAB_W2:7414"; do
 		if ! sc_wait 50 sc_listening inet "$addr"; then
 			echo "lab: nothing listens on $addr in inet" >&2
 			cat "$n/stderr.log" "$n/error.log" "$LAB_DIR"/w?/witness.log >&2 2>/dev/null

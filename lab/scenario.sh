@@ -7,6 +7,7 @@
 . "$LAB_SRC/lab/authority.sh"
 . "$LAB_SRC/lab/log.sh"
 . "$LAB_SRC/lab/log_scenarios.sh"
+. "$LAB_SRC/lab/pub_scenarios.sh"
 SC_T0=$(date +%s%N)
 SC_PASS=0
 SC_FAIL=0

@@ -7,6 +7,7 @@
 
 #include "cbor_io.h"
 #include "pubkey.h"
+#include "cose_int.h"
 #include "recall/cose.h"
 
 #define COSE_SIGN_TAG 98
@@ -150,7 +151,7 @@ static void signature(struct rc_rd *r, struct rc_cose_sig *sg)
 }
 
 static int decode(struct rc_cose_sign *m, struct sig_span *spans, const uint8_t *buf, size_t len,
-		  bool allow_unsigned, struct rc_diag *diag)
+		  bool allow_unsigned, size_t payload_max, struct rc_diag *diag)
 {
 	struct rc_rd r;
 	memset(m, 0, sizeof(*m));
@@ -172,7 +173,7 @@ static int decode(struct rc_cose_sign *m, struct sig_span *spans, const uint8_t 
 	r.field = "cose.unprotected";
 	rc_rd_map(&r, 0);
 	r.field = "cose.payload";
-	m->payload = rc_rd_bstr(&r, &m->payload_len, RC_COSE_PAYLOAD_MAX);
+	m->payload = rc_rd_bstr(&r, &m->payload_len, payload_max);
 	r.field = "cose.signatures";
 	size_t ns = rc_rd_array(&r, RC_SIG_MAX);
 	if (!r.err && ns == 0 && !allow_unsigned)
@@ -207,13 +208,19 @@ static int decode(struct rc_cose_sign *m, struct sig_span *spans, const uint8_t 
 
 int rc_cose_decode(struct rc_cose_sign *m, const uint8_t *buf, size_t len, struct rc_diag *diag)
 {
-	return decode(m, NULL, buf, len, false, diag);
+	return decode(m, NULL, buf, len, false, RC_COSE_PAYLOAD_MAX, diag);
 }
 
 int rc_cose_decode_unsigned(struct rc_cose_sign *m, const uint8_t *buf, size_t len,
 			    struct rc_diag *diag)
 {
-	return decode(m, NULL, buf, len, true, diag);
+	return decode(m, NULL, buf, len, true, RC_COSE_PAYLOAD_MAX, diag);
+}
+
+int rc__cose_decode_max(struct rc_cose_sign *m, const uint8_t *buf, size_t len, size_t payload_max,
+			struct rc_diag *diag)
+{
+	return decode(m, NULL, buf, len, false, payload_max, diag);
 }
 
 /* 98([ body_prot, {}, payload, [ sigs... ] ]) from a body and whole signature items. */
@@ -327,7 +334,7 @@ int rc_cose_sign_add_signer(uint8_t *out, size_t cap, size_t *len, const uint8_t
 		return RC_ERR_INVALID;
 	int err = crypto_ready();
 	if (!err)
-		err = decode(&m, spans, in, in_len, true, NULL);
+		err = decode(&m, spans, in, in_len, true, RC_COSE_PAYLOAD_MAX, NULL);
 	if (err)
 		return err;
 
@@ -379,9 +386,9 @@ int rc_cose_merge(uint8_t *out, size_t cap, size_t *len, const uint8_t *a, size_
 	struct sig_span sa[RC_SIG_MAX], sb[RC_SIG_MAX], items[2 * RC_SIG_MAX];
 	if (!len || !a || !b || overlaps(out, cap, a, a_len) || overlaps(out, cap, b, b_len))
 		return RC_ERR_INVALID;
-	int err = decode(&ma, sa, a, a_len, true, NULL);
+	int err = decode(&ma, sa, a, a_len, true, RC_COSE_PAYLOAD_MAX, NULL);
 	if (!err)
-		err = decode(&mb, sb, b, b_len, true, NULL);
+		err = decode(&mb, sb, b, b_len, true, RC_COSE_PAYLOAD_MAX, NULL);
 	if (err)
 		return err;
 	if (ma.body_prot_len != mb.body_prot_len || ma.payload_len != mb.payload_len ||

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "pubfetch.h"
 #include "rd.h"
 
 #define OFF(f) offsetof(struct rd_config, f)
@@ -19,7 +20,12 @@ const struct conf_key rd_config_keys[] = {
 	{"workers", CONF_UINT, OFF(workers), 0, RD_WORKERS_MAX, "0", NULL, NULL, NULL},
 	{"batch", CONF_UINT, OFF(batch), 1, 1024, "64", NULL, NULL, NULL},
 	{"socket-buffer", CONF_UINT, OFF(socket_buffer), 0, 1u << 30, "4194304", NULL, NULL, NULL},
-	{"feed", CONF_PATH, OFF(feed), 1, 0, NULL, NULL, NULL, NULL},
+	{"feed", CONF_PATH, OFF(feed), 0, 0, NULL, NULL, NULL, NULL},
+	{"publication", CONF_STR_LIST, OFF(publication), 0, RD_PUB_MIRRORS_MAX, NULL, NULL, NULL, NULL},
+	{"publication-poll", CONF_DURATION, OFF(pub_poll_ms), MS(1), MS(86400), "5m", NULL, NULL, NULL},
+	{"publication-cache", CONF_PATH, OFF(pub_cache), 0, 0, "", NULL, NULL, NULL},
+	{"publication-timeout", CONF_DURATION, OFF(pub_timeout_ms), MS(1), MS(600), "30s", NULL, NULL, NULL},
+	{"publication-max-bytes", CONF_UINT, OFF(pub_max_bytes), 1u << 20, (uint64_t)1 << 40, "268435456", NULL, NULL, NULL},
 	{"feed-key", CONF_PATH, OFF(feed_key), 1, 0, NULL, NULL, NULL, NULL},
 	{"anchors", CONF_PATH, OFF(anchors), 1, 0, NULL, NULL, NULL, NULL},
 	{"rotation", CONF_STR_LIST, OFF(rotation), 0, RD_ROTATIONS_MAX, NULL, NULL, NULL, NULL},
@@ -63,6 +69,16 @@ const struct conf_key rd_config_keys[] = {
 void rd_config_free(struct rd_config *cfg)
 {
 	conf_free(rd_config_keys, cfg);
+	free(cfg->open_key);
+	free(cfg->feed_file);
+	free(cfg->log_dir);
+	free(cfg->pub_dir);
+	cfg->open_key = cfg->feed_file = cfg->log_dir = cfg->pub_dir = NULL;
+}
+
+const char *rd_feed_key_path(const struct rd_config *cfg)
+{
+	return cfg->open_key ? cfg->open_key : cfg->feed_key;
 }
 
 static bool under(const char *root, const char *path)
@@ -83,9 +99,88 @@ const char *rd_path(const struct rd_config *cfg, const char *path, bool chrooted
 	return path + n;
 }
 
+static char *join(const char *dir, const char *file)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	char *p = malloc(n + strlen(file) + 2);
+	if (p)
+		sprintf(p, "%.*s/%s", (int)n, dir, file);
+	return p;
+}
+
+/* publication: the feed, the log and the key that opens the feed all come from the cache the
+ * fetcher keeps (cache/feed, cache/log, state-dir/local-feed.pub); feed-key is the
+ * authority's, which the fetcher checks the publication with. */
+static int check_publication(struct rd_config *cfg, const char *name, char *err, size_t cap)
+{
+	free(cfg->feed_file);
+	free(cfg->log_dir);
+	free(cfg->open_key);
+	cfg->feed_file = cfg->log_dir = cfg->open_key = NULL;
+	if (!cfg->publication.n) {
+		if (!cfg->feed || !cfg->feed[0]) {
+			snprintf(err, cap, "%s: feed: required (or publication)", name);
+			return -1;
+		}
+		cfg->feed_file = strdup(cfg->feed);
+		cfg->log_dir = strdup(cfg->tlog);
+		if (!cfg->feed_file || !cfg->log_dir) {
+			snprintf(err, cap, "%s: out of memory", name);
+			return -1;
+		}
+		return 0;
+	}
+	if (cfg->rotation.n) {
+		snprintf(err, cap,
+			 "%s:%u: rotation: not with publication (the statements come from its log)",
+			 name, cfg->rotation.line[0]);
+		return -1;
+	}
+	if ((cfg->feed && cfg->feed[0]) || cfg->tlog[0]) {
+		snprintf(err, cap,
+			 "%s: %s: not with publication (the feed and the log come from the "
+			 "publication cache)",
+			 name, cfg->feed && cfg->feed[0] ? "feed" : "transparency-log");
+		return -1;
+	}
+	if (!cfg->state_dir[0]) {
+		snprintf(err, cap, "%s: state-dir: needed with publication", name);
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->publication.n; i++) {
+		char e[CONF_ERR_MAX];
+		if (pubfetch_check_url(cfg->publication.v[i], e, sizeof(e)) < 0) {
+			snprintf(err, cap, "%s:%u: publication: %s", name, cfg->publication.line[i],
+				 e);
+			return -1;
+		}
+	}
+	if (cfg->pub_poll_ms < 1000 || cfg->pub_poll_ms % 1000) {
+		snprintf(err, cap, "%s: publication-poll: whole seconds, 1s or more", name);
+		return -1;
+	}
+	const char *cache = cfg->pub_cache[0] ? cfg->pub_cache : NULL;
+	char *dflt = cache ? NULL : join(cfg->state_dir, "publication");
+	if (!cache)
+		cache = dflt;
+	cfg->feed_file = cache ? join(cache, "feed") : NULL;
+	cfg->log_dir = cache ? join(cache, "log") : NULL;
+	cfg->open_key = join(cfg->state_dir, RD_LOCAL_PUB);
+	cfg->pub_dir = dflt ? dflt : strdup(cache);
+	if (!cfg->feed_file || !cfg->log_dir || !cfg->open_key || !cfg->pub_dir) {
+		snprintf(err, cap, "%s: out of memory", name);
+		return -1;
+	}
+	return 0;
+}
+
 /* Checks that involve more than one key. */
 static int check(struct rd_config *cfg, const char *name, char *err, size_t cap)
 {
+	if (check_publication(cfg, name, err, cap) < 0)
+		return -1;
 	if (!cfg->listen.n) {
 		snprintf(err, cap, "%s: listen: no address to listen on", name);
 		return -1;
@@ -121,8 +216,9 @@ static int check(struct rd_config *cfg, const char *name, char *err, size_t cap)
 		}
 	}
 	if (cfg->chroot && cfg->chroot[0]) {
-		const char *paths[] = {cfg->feed, cfg->feed_key, cfg->anchors};
-		const char *keys[] = {"feed", "feed-key", "anchors"};
+		const char *paths[] = {cfg->feed_file, cfg->feed_key, cfg->anchors};
+		const char *keys[] = {cfg->publication.n ? "publication-cache" : "feed", "feed-key",
+				      "anchors"};
 		for (size_t i = 0; i < 3; i++) {
 			if (!under(cfg->chroot, paths[i])) {
 				snprintf(err, cap, "%s: %s: %s is outside chroot %s", name, keys[i],
@@ -137,12 +233,14 @@ static int check(struct rd_config *cfg, const char *name, char *err, size_t cap)
 				return -1;
 			}
 		}
-		if (cfg->tlog[0] &&
-		    (!under(cfg->chroot, cfg->tlog) || !under(cfg->chroot, cfg->state_dir))) {
-			bool t = !under(cfg->chroot, cfg->tlog);
+		if (cfg->log_dir[0] &&
+		    (!under(cfg->chroot, cfg->log_dir) || !under(cfg->chroot, cfg->state_dir))) {
+			/* with publication, the log is in publication-cache */
+			bool t = !under(cfg->chroot, cfg->log_dir);
 			snprintf(err, cap, "%s: %s: %s is outside chroot %s", name,
-				 t ? "transparency-log" : "state-dir",
-				 t ? cfg->tlog : cfg->state_dir, cfg->chroot);
+				 t ? (cfg->publication.n ? "publication-cache" : "transparency-log")
+				   : "state-dir",
+				 t ? cfg->log_dir : cfg->state_dir, cfg->chroot);
 			return -1;
 		}
 		if (cfg->event_log && cfg->event_log[0] && !under(cfg->chroot, cfg->event_log)) {

@@ -602,7 +602,7 @@ void rd_log_load(struct rd_state *st, const struct rd_state *cur, bool chrooted)
 	st->log = NULL;
 	st->log_new = false;
 	st->log_msg[0] = '\0';
-	if (!cfg->tlog || !cfg->tlog[0]) {
+	if (!cfg->log_dir || !cfg->log_dir[0]) {
 		st->log_res = RD_LOGR_NONE;
 		return;
 	}
@@ -617,7 +617,7 @@ void rd_log_load(struct rd_state *st, const struct rd_state *cur, bool chrooted)
 		snprintf(st->log_msg, sizeof(st->log_msg), "out of memory");
 		st->log_res = RD_LOGR_IO;
 	} else {
-		t->dir = rd_path(cfg, cfg->tlog, chrooted);
+		t->dir = rd_path(cfg, cfg->log_dir, chrooted);
 		for (int i = 0; i < TILE_LEVELS; i++)
 			t->s[i][0].level = t->s[i][1].level = -2;
 		st->log_res = load_dir(st, t, chrooted, st->log_msg, sizeof(st->log_msg));

@@ -1,6 +1,7 @@
 /* Prometheus metrics (text exposition format 0.0.4) over HTTP with libmicrohttpd, on its own
  * thread. Per-worker counters are read with relaxed atomic loads; gauges come from the main
- * thread. Only GET /metrics is served. */
+ * thread. Only GET /metrics and GET /health (for load balancers and anycast health checks)
+ * are served. */
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -129,6 +130,86 @@ static void gauge(struct buf *b, const char *name, const char *help, uint64_t v)
 	    (unsigned long long)v);
 }
 
+/* A label value in the exposition format: backslash, double quote and newline escaped. */
+static void label(struct buf *b, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			put(b, "\\%c", *v);
+		else if (*v == '\n')
+			put(b, "\\n");
+		else
+			put(b, "%c", *v);
+	}
+}
+
+static const char *const pub_verdicts[RD_PUB_VERDICTS] = {
+    "new", "same", "stale", "expired", "rollback", "fork", "bad", "io",
+};
+
+/* What the publication fetcher reported (responder/pubchild.c). */
+static void publication(struct buf *b, struct rd_server *srv)
+{
+	put(b, "# HELP recalld_publication_fetch_total Publication syncs, by mirror and verdict.\n"
+	       "# TYPE recalld_publication_fetch_total counter\n");
+	for (size_t m = 0; m < srv->pub_n; m++) {
+		for (int v = 0; v < RD_PUB_VERDICTS; v++) {
+			put(b, "recalld_publication_fetch_total{mirror=\"");
+			label(b, srv->pub_mirror[m]);
+			put(b, "\",verdict=\"%s\"} %llu\n", pub_verdicts[v],
+			    (unsigned long long)ld(&srv->pub_fetch[m][v]));
+		}
+	}
+	put(b,
+	    "# HELP recalld_publication_fetched_bytes_total Bytes read from publication mirrors.\n"
+	    "# TYPE recalld_publication_fetched_bytes_total counter\n"
+	    "recalld_publication_fetched_bytes_total %llu\n"
+	    "# HELP recalld_publication_requests_total Files asked of publication mirrors.\n"
+	    "# TYPE recalld_publication_requests_total counter\n"
+	    "recalld_publication_requests_total %llu\n"
+	    "# HELP recalld_publication_fetcher_restarts_total Times the fetcher process died and "
+	    "was started again.\n"
+	    "# TYPE recalld_publication_fetcher_restarts_total counter\n"
+	    "recalld_publication_fetcher_restarts_total %llu\n",
+	    (unsigned long long)ld(&srv->pub_bytes), (unsigned long long)ld(&srv->pub_requests),
+	    (unsigned long long)ld(&srv->pub_fetcher_restarts));
+	gauge(b, "recalld_publication_mirrors", "Publication mirrors configured.", srv->pub_n);
+	gauge(b, "recalld_publication_last_success_timestamp_seconds",
+	      "When a mirror last gave a publication that verified (new or the same; 0: never).",
+	      ld(&srv->pub_last_success));
+	gauge(b, "recalld_publication_serial", "Serial of the last publication verified.",
+	      ld(&srv->pub_serial));
+	gauge(b, "recalld_publication_fetcher_up", "1 while the fetcher process runs.",
+	      ld(&srv->pub_fetcher_up));
+}
+
+unsigned rd_health(struct rd_server *srv, uint64_t now, uint64_t mono, char *body, size_t cap)
+{
+	uint64_t serial = ld(&srv->feed_serial), expiry = ld(&srv->feed_expiry);
+	unsigned alive = 0;
+	for (unsigned i = 0; i < srv->nworkers; i++) {
+		uint64_t beat = ld(&srv->w[i].beat_ms);
+		if (beat + RD_HEALTH_STALL_MS > mono)
+			alive++;
+	}
+	const char *why = NULL;
+	if (!serial && !expiry)
+		why = "no feed loaded yet";
+	else if (now >= expiry)
+		why = "the feed served has expired";
+	else if (alive < srv->nworkers)
+		why = "a worker has stalled";
+	snprintf(body, cap,
+		 "{\"status\":\"%s\",%s%s%s\"feed_serial\":%llu,\"feed_expiry\":%llu,"
+		 "\"expires_in\":%lld,\"workers\":%u,\"workers_alive\":%u,"
+		 "\"publication_last_success\":%llu}\n",
+		 why ? "unavailable" : "ok", why ? "\"reason\":\"" : "", why ? why : "",
+		 why ? "\"," : "", (unsigned long long)serial, (unsigned long long)expiry,
+		 (long long)expiry - (long long)now, srv->nworkers, alive,
+		 (unsigned long long)ld(&srv->pub_last_success));
+	return why ? 503 : 200;
+}
+
 char *rd_metrics_text(struct rd_server *srv, uint64_t now, size_t *len)
 {
 	struct buf b = {malloc(16384), 0, 16384, false};
@@ -221,6 +302,13 @@ char *rd_metrics_text(struct rd_server *srv, uint64_t now, size_t *len)
 	gauge(&b, "recalld_notice_proof_oversized",
 	      "Served notices in the log whose proof does not fit in an answer.",
 	      ld(&srv->log_oversized));
+	put(&b, "# HELP recalld_build_info The running recalld's version.\n"
+		"# TYPE recalld_build_info gauge\n"
+		"recalld_build_info{version=\"");
+	label(&b, srv->version ? srv->version : "unknown");
+	put(&b, "\"} 1\n");
+	if (srv->pub_n)
+		publication(&b, srv);
 	gauge(&b, "recalld_workers", "Worker threads.", srv->nworkers);
 	gauge(&b, "recalld_start_time_seconds", "When recalld started.", ld(&srv->start_time));
 	if (b.oom) {
@@ -405,10 +493,23 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	struct rd_server *srv = cls;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
-	if (strcmp(url, "/metrics"))
-		return reply(c, MHD_HTTP_NOT_FOUND, "not found; try /metrics\n");
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
+	if (!strcmp(url, "/health")) {
+		char body[512];
+		unsigned code = rd_health(srv, (uint64_t)ts.tv_sec, mono_ms(), body, sizeof(body));
+		struct MHD_Response *r =
+		    MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_COPY);
+		if (!r)
+			return MHD_NO;
+		MHD_add_response_header(r, "Content-Type", "application/json");
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+		enum MHD_Result ret = MHD_queue_response(c, code, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	if (strcmp(url, "/metrics"))
+		return reply(c, MHD_HTTP_NOT_FOUND, "not found; try /metrics or /health\n");
 	size_t len;
 	char *text = rd_metrics_text(srv, (uint64_t)ts.tv_sec, &len);
 	if (!text)

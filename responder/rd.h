@@ -23,6 +23,8 @@
 #define RD_RX_BUF            (RC_CHECKIN_SIZE + 1) /* one byte more: detects oversized datagrams */
 #define RD_CACHELINE         64
 #define RD_METRICS_CONNS_MAX 1024 /* metrics-connections at most */
+#define RD_PUB_MIRRORS_MAX   16   /* publication mirrors (PUBFETCH_MIRRORS_MAX) */
+#define RD_PUB_VERDICTS      8    /* pubsync verdicts (PUBFETCH_VERDICTS) */
 
 /* ---- policy (policy.c) ---- */
 
@@ -97,6 +99,15 @@ struct rd_config {
 	char *tlog;      /* transparency-log: a tlog-tiles directory ("": none) */
 	char *state_dir; /* where the last accepted log checkpoint is kept */
 	uint64_t proof_delay_ms;
+	struct conf_str_list publication; /* mirrors, in the order they are tried */
+	uint64_t pub_poll_ms;
+	char *pub_cache; /* the verified copy ("" in the file: state-dir/publication) */
+	uint64_t pub_timeout_ms;
+	uint64_t pub_max_bytes;
+	char *open_key; /* publication: the local key that opens cache/feed (else NULL) */
+	/* what is loaded (set by the whole-file check): feed and transparency-log, or with
+	 * publication the cache's feed and log; and the cache directory itself (else NULL) */
+	char *feed_file, *log_dir, *pub_dir;
 	unsigned refs; /* states using this configuration (main thread only) */
 };
 
@@ -110,6 +121,8 @@ int rd_config_load(struct rd_config *cfg, const char *path, char *err, size_t ca
 int rd_config_load_buf(struct rd_config *cfg, const char *name, const char *buf, size_t len,
 		       char *err, size_t cap);
 void rd_config_free(struct rd_config *cfg);
+/* The public key file that opens the feed: feed-key, or with publication the local one. */
+const char *rd_feed_key_path(const struct rd_config *cfg);
 /* Path as seen by the daemon after chroot (path itself without chroot). */
 const char *rd_path(const struct rd_config *cfg, const char *path, bool chrooted);
 
@@ -232,7 +245,6 @@ size_t rd_event_json(const struct rd_event *e, char *out, size_t cap, uint64_t p
 		     uint64_t prefix6);
 
 /* ---- loaded state (state.c): published to workers by an atomic pointer ---- */
-
 
 struct rd_rotation_stmt {
 	uint64_t from_epoch;
@@ -523,6 +535,8 @@ struct rd_worker {
 	bool pktinfo[RD_LISTEN_MAX]; /* wildcard socket: answer from the address asked */
 	/* hazard pointer: the state in use (NULL: none); announced before it is dereferenced */
 	alignas(RD_CACHELINE) _Atomic(const struct rd_state *) using_st;
+	/* monotonic ms of its latest loop (a worker loops at least every 200 ms): /health */
+	_Atomic uint64_t beat_ms;
 	struct rd_counters cnt;
 };
 
@@ -546,12 +560,63 @@ struct rd_server {
 	_Atomic uint64_t events_written;
 	/* metrics endpoint: connections refused (per client, total) and cut for slowness */
 	_Atomic uint64_t http_refused_client, http_refused_total, http_timed_out;
+	const char *version; /* recalld_build_info */
+	/* publication (set before the metrics thread starts; pub_n 0: not configured) */
+	size_t pub_n;
+	char *pub_mirror[RD_PUB_MIRRORS_MAX];
+	_Atomic uint64_t pub_fetch[RD_PUB_MIRRORS_MAX][RD_PUB_VERDICTS];
+	_Atomic uint64_t pub_bytes, pub_requests, pub_last_success, pub_serial;
+	_Atomic uint64_t pub_fetcher_restarts, pub_fetcher_up;
 };
+
+/* ---- publication (pubchild.c): a child process fetches and verifies, the main thread
+ * reloads from the verified cache when told ---- */
+
+#define RD_LOCAL_KEY "local-feed.key" /* in state-dir: signs cache/feed (the fetcher) */
+#define RD_LOCAL_PUB "local-feed.pub" /* ... opens it (the main thread) */
+
+enum rd_pubmsg_kind {
+	RD_PUBMSG_RESULT = 1, /* one mirror tried: verdict, serial, bytes, requests */
+	RD_PUBMSG_STARTED,    /* the fetcher process started (pid in status) */
+	RD_PUBMSG_DIED,       /* ... died (wait status in status, restart in backoff_s) */
+};
+
+/* What the fetcher's side writes on the pipe: fixed size, well under PIPE_BUF (atomic), and
+ * checked field by field by the reader as untrusted. */
+struct rd_pubmsg {
+	uint32_t magic;
+	uint8_t kind, mirror, verdict, pad;
+	int32_t status;
+	uint32_t backoff_s;
+	uint64_t serial, expiry, log_size, bytes, requests;
+};
+
+struct rd_pub {
+	int pid; /* the supervisor of the fetcher (0: none) */
+	int fd;  /* read end of the pipe (-1: closed) */
+};
+
+/* The local feed key in state-dir: read, or made (0600) when missing; its public half written
+ * to state-dir/RD_LOCAL_PUB. Root when run by root with user set: both handed to user. */
+int rd_pub_local_key(const struct rd_config *cfg, uint8_t sk[64], char *err, size_t cap);
+/* Fork the fetcher's supervisor (drops to user; no chroot: it needs DNS and the CA store),
+ * which runs the fetcher and restarts it with backoff when it dies. The parent keeps p. */
+int rd_pub_start(struct rd_pub *p, const struct rd_config *cfg, const uint8_t sk[64], char *err,
+		 size_t cap);
+/* Next message: 1 (valid, in *msg), 0 (none now), -1 (the supervisor is gone: p->fd closed). */
+int rd_pub_read(struct rd_pub *p, size_t nmirrors, struct rd_pubmsg *msg);
+/* SIGHUP: the fetcher restarts at once and reads feed-key and anchors again. */
+void rd_pub_hup(struct rd_pub *p);
+void rd_pub_stop(struct rd_pub *p);
 
 /* ---- metrics (metrics.c): Prometheus text format over libmicrohttpd ---- */
 
 /* The whole exposition into a malloc'd buffer (*len bytes); NULL if out of memory. */
 char *rd_metrics_text(struct rd_server *srv, uint64_t now, size_t *len);
+/* GET /health: 200 when the feed served has not expired and every worker looped within the
+ * last RD_HEALTH_STALL_MS, else 503; body: one line of JSON saying which (cap bytes). */
+#define RD_HEALTH_STALL_MS 5000
+unsigned rd_health(struct rd_server *srv, uint64_t now, uint64_t mono_ms, char *body, size_t cap);
 /* Serve GET /metrics on every metrics-listen address, with cfg's connection limits and
  * timeout; -1 with a message in err. */
 int rd_metrics_start(struct rd_server *srv, const struct rd_config *cfg, char *err, size_t cap);

@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "log.h"
+#include "pubfetch.h"
 #include "rd.h"
 #include "system.h"
 
@@ -48,6 +50,7 @@ struct main_ctx {
 	struct stat ck_st; /* the log's checkpoint file, likewise */
 	bool ck_st_ok;
 	struct log_rate forkrate; /* "log fork/rollback" lines */
+	struct rd_pub pub;        /* the publication fetcher (pub.fd -1: none) */
 };
 
 static uint64_t wall_now(void)
@@ -79,7 +82,7 @@ static void gauges(struct main_ctx *m)
 	atomic_store(&s->log_quorum_time, l ? l->quorum_time : 0);
 	atomic_store(&s->log_witnesses, l ? l->witnesses : 0);
 	atomic_store(&s->log_quorum, m->cur->anchors.has_log ? m->cur->anchors.log.quorum : 0);
-	atomic_store(&s->log_unlogged, l ? l->unlogged : m->cur->cfg->tlog[0] ? f->nnotices : 0);
+	atomic_store(&s->log_unlogged, l ? l->unlogged : m->cur->cfg->log_dir[0] ? f->nnotices : 0);
 	atomic_store(&s->log_oversized, l ? l->oversized : 0);
 }
 
@@ -102,12 +105,12 @@ static void log_outcome(struct main_ctx *m, const struct rd_state *st, bool keep
 	else
 		snprintf(kept, sizeof(kept), "serving no proofs");
 	if (st->log_res == RD_LOGR_INCONSISTENT) {
-		log_warnx_rl(&m->forkrate, "transparency-log %s: %s; %s", cfg->tlog, st->log_msg,
+		log_warnx_rl(&m->forkrate, "transparency-log %s: %s; %s", cfg->log_dir, st->log_msg,
 			     kept);
 		return;
 	}
 	if (st->log_res != RD_LOGR_OK) {
-		log_warnx("transparency-log %s: refused (%s): %s; %s", cfg->tlog,
+		log_warnx("transparency-log %s: refused (%s): %s; %s", cfg->log_dir,
 			  rd_log_res_name(st->log_res), st->log_msg, kept);
 		return;
 	}
@@ -116,13 +119,13 @@ static void log_outcome(struct main_ctx *m, const struct rd_state *st, bool keep
 	log_info("transparency-log %s: checkpoint of size %llu accepted (%u witnesses, quorum %u); "
 		 "proofs for %zu of %u notices, %zu in the log but too large; for %zu of %zu "
 		 "rotation statements",
-		 cfg->tlog, (unsigned long long)l->size, l->witnesses, st->anchors.log.quorum,
+		 cfg->log_dir, (unsigned long long)l->size, l->witnesses, st->anchors.log.quorum,
 		 l->n - l->rotations, st->fm->feed.nnotices, l->oversized, l->rotations, st->nrot);
 	uint64_t now = wall_now();
 	if (now > l->quorum_time && now - l->quorum_time > st->anchors.log.max_age / 2)
 		log_warnx("transparency-log %s: the witness quorum cosigned %llu s ago, more than "
 			  "half the %u s devices accept",
-			  cfg->tlog, (unsigned long long)(now - l->quorum_time),
+			  cfg->log_dir, (unsigned long long)(now - l->quorum_time),
 			  st->anchors.log.max_age);
 	if (keep && rd_log_persist(st, m->chrooted, err, sizeof(err)) < 0)
 		log_warnx("state-dir: cannot keep the log checkpoint: %s", err);
@@ -130,15 +133,15 @@ static void log_outcome(struct main_ctx *m, const struct rd_state *st, bool keep
 
 static bool stat_feed(struct main_ctx *m, const struct rd_config *cfg, struct stat *st)
 {
-	return stat(rd_path(cfg, cfg->feed, m->chrooted), st) == 0;
+	return stat(rd_path(cfg, cfg->feed_file, m->chrooted), st) == 0;
 }
 
 static bool stat_ck(struct main_ctx *m, const struct rd_config *cfg, struct stat *st)
 {
 	char p[4200];
-	if (!cfg->tlog[0])
+	if (!cfg->log_dir[0])
 		return false;
-	snprintf(p, sizeof(p), "%s/checkpoint", rd_path(cfg, cfg->tlog, m->chrooted));
+	snprintf(p, sizeof(p), "%s/checkpoint", rd_path(cfg, cfg->log_dir, m->chrooted));
 	return stat(p, st) == 0;
 }
 
@@ -224,8 +227,23 @@ static void reload(struct main_ctx *m, struct rd_config *cfg, const char *why)
 			 st->reused, st->nrot, (unsigned long long)old);
 }
 
+static bool same_list(const struct conf_str_list *a, const struct conf_str_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		if (strcmp(a->v[i], b->v[i]))
+			return false;
+	}
+	return true;
+}
+
 static void warn_restart_keys(const struct rd_config *a, const struct rd_config *b)
 {
+	if (!same_list(&a->publication, &b->publication) || a->pub_poll_ms != b->pub_poll_ms ||
+	    strcmp(a->pub_cache, b->pub_cache) || a->pub_timeout_ms != b->pub_timeout_ms ||
+	    a->pub_max_bytes != b->pub_max_bytes)
+		log_warnx("reload: publication keys take effect on restart");
 	if (a->port != b->port || a->workers != b->workers || a->batch != b->batch ||
 	    a->listen.n != b->listen.n ||
 	    memcmp(a->listen.v, b->listen.v, a->listen.n * sizeof(*a->listen.v)) ||
@@ -271,6 +289,7 @@ static void on_hup(struct main_ctx *m)
 		log_warnx("%s; still writing to the event log open before", err);
 	m->feed_st_ok = stat_feed(m, m->cur->cfg, &m->feed_st);
 	m->ck_st_ok = stat_ck(m, m->cur->cfg, &m->ck_st);
+	rd_pub_hup(&m->pub);
 	sys_notify("READY=1");
 }
 
@@ -278,7 +297,8 @@ static void poll_feed(struct main_ctx *m)
 {
 	const struct rd_config *cfg = m->cur->cfg;
 	uint64_t now = mono_ms();
-	if (!cfg->feed_poll_ms || now < m->next_poll_ms)
+	/* with publication the fetcher says when the cache changed */
+	if (!cfg->feed_poll_ms || now < m->next_poll_ms || m->pub.pid > 0)
 		return;
 	m->next_poll_ms = now + cfg->feed_poll_ms;
 	struct stat st, cst;
@@ -299,6 +319,98 @@ static void poll_feed(struct main_ctx *m)
 	if (feed_changed || ck_changed)
 		reload(m, m->cur->cfg,
 		       feed_changed ? "feed file changed" : "log checkpoint changed");
+}
+
+/* A message of the fetcher: count it; a new verified publication reloads (through the usual
+ * path, which verifies every notice and the log again). Returns true for a new one. */
+static bool pub_msg(struct main_ctx *m, const struct rd_pubmsg *msg)
+{
+	struct rd_server *s = &m->srv;
+	switch (msg->kind) {
+	case RD_PUBMSG_STARTED:
+		atomic_store(&s->pub_fetcher_up, 1);
+		return false;
+	case RD_PUBMSG_DIED:
+		atomic_store(&s->pub_fetcher_up, 0);
+		atomic_fetch_add(&s->pub_fetcher_restarts, 1);
+		if (WIFSIGNALED(msg->status))
+			log_warnx("publication: the fetcher was killed by signal %d; restarting it "
+				  "in %u s",
+				  WTERMSIG(msg->status), msg->backoff_s);
+		else
+			log_warnx(
+			    "publication: the fetcher exited with status %d; restarting it in "
+			    "%u s",
+			    WEXITSTATUS(msg->status), msg->backoff_s);
+		return false;
+	default:
+		break;
+	}
+	atomic_fetch_add(&s->pub_fetch[msg->mirror][msg->verdict], 1);
+	atomic_fetch_add(&s->pub_bytes, msg->bytes);
+	atomic_fetch_add(&s->pub_requests, msg->requests);
+	if (msg->verdict != PUBSYNC_NEW && msg->verdict != PUBSYNC_SAME)
+		return false;
+	atomic_store(&s->pub_last_success, wall_now());
+	atomic_store(&s->pub_serial, msg->serial);
+	return msg->verdict == PUBSYNC_NEW;
+}
+
+static void pub_poll(struct main_ctx *m)
+{
+	struct rd_pubmsg msg;
+	bool fresh = false;
+	int r = 0;
+	for (int i = 0; i < 64 && (r = rd_pub_read(&m->pub, m->srv.pub_n, &msg)) > 0; i++)
+		fresh |= pub_msg(m, &msg);
+	if (r < 0) {
+		atomic_store(&m->srv.pub_fetcher_up, 0);
+		log_warnx("publication: the fetcher's supervisor has ended; no more fetching "
+			  "until recalld restarts (still serving feed serial %llu)",
+			  (unsigned long long)m->cur->fm->feed.meta.serial);
+	}
+	if (fresh)
+		reload(m, m->cur->cfg, "new publication verified");
+}
+
+/* Start with an empty or unusable cache: wait for the fetcher's first verified publication
+ * (the sockets are open but not read yet: devices retry). */
+static void pub_first(struct main_ctx *m, struct rd_config *cfg)
+{
+	char err[CONF_ERR_MAX + 256];
+	uint64_t next_extend = 0;
+	while (!m->cur) {
+		/* under systemd (Type=notify) the start may take longer than its timeout: the
+		 * mirrors may be unreachable for a while; say why and ask for more time */
+		if (mono_ms() >= next_extend) {
+			sys_notify("STATUS=waiting for the first verified publication\n"
+				   "EXTEND_TIMEOUT_USEC=30000000");
+			next_extend = mono_ms() + 10000;
+		}
+		if (sig_stop) {
+			rd_pub_stop(&m->pub);
+			rd_metrics_stop();
+			log_info("stopping");
+			exit(0);
+		}
+		struct rd_pubmsg msg;
+		int r = rd_pub_read(&m->pub, m->srv.pub_n, &msg);
+		if (r < 0)
+			fatalx("publication: the fetcher's supervisor ended before a publication "
+			       "verified");
+		if (r == 0) {
+			struct timespec ts = {0, TICK_MS * 1000000L};
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (!pub_msg(m, &msg) && msg.verdict != PUBSYNC_SAME)
+			continue;
+		int rc = rd_state_load(&m->cur, cfg, NULL, ++m->gen, false, wall_now(), err,
+				       sizeof(err));
+		if (rc != RD_LOAD_OK)
+			log_warnx("publication: the verified copy does not load: %s (%s)", err,
+				  rd_load_err_name(rc));
+	}
 }
 
 static void usage(FILE *f)
@@ -386,9 +498,26 @@ int main(int argc, char **argv)
 	log_init("recalld", to_stderr, debug || cfg->debug);
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
+	m.pub.fd = -1;
+	uint8_t local_sk[64];
+	if (cfg->publication.n && !test && rd_pub_local_key(cfg, local_sk, err, sizeof(err)) < 0)
+		fatalx("%s", err);
+	/* with publication, the cache is served at once if it holds a verified copy */
 	int rc = rd_state_load(&m.cur, cfg, NULL, ++m.gen, false, wall_now(), err, sizeof(err));
-	if (rc != RD_LOAD_OK)
+	if (rc != RD_LOAD_OK && !cfg->publication.n)
 		fatalx("%s (%s)", err, rd_load_err_name(rc));
+	if (rc != RD_LOAD_OK && test) {
+		printf("recalld: %s: configuration OK; publication: nothing verified in %s yet "
+		       "(%s)\n",
+		       m.config_path, cfg->pub_dir, err);
+		rd_config_free(cfg);
+		free(cfg);
+		return 0;
+	}
+	if (rc != RD_LOAD_OK)
+		log_warnx("publication: %s (%s): nothing verified in %s yet; waiting for the "
+			  "first sync",
+			  err, rd_load_err_name(rc), cfg->pub_dir);
 	log_rate_init(&m.forkrate, 1.0 / 60, 3);
 	unsigned nworkers = cfg->workers ? (unsigned)cfg->workers : sys_cpus();
 	if (nworkers > RD_WORKERS_MAX)
@@ -408,6 +537,16 @@ int main(int argc, char **argv)
 	}
 	if (!foreground && sys_daemonize() < 0)
 		fatal("cannot start in the background");
+	if (cfg->publication.n) {
+		/* before any thread and before the chroot (pubchild.c) */
+		m.srv.pub_n = cfg->publication.n;
+		for (size_t i = 0; i < cfg->publication.n; i++)
+			m.srv.pub_mirror[i] = strdup(cfg->publication.v[i]);
+		signals();
+		if (rd_pub_start(&m.pub, cfg, local_sk, err, sizeof(err)) < 0)
+			fatalx("%s", err);
+		sodium_memzero(local_sk, sizeof(local_sk));
+	}
 	/* threads inherit this mask: only the main thread takes signals */
 	sigset_t all, old;
 	sigfillset(&all);
@@ -415,8 +554,14 @@ int main(int argc, char **argv)
 	signals();
 	if (rd_workers_open(&m.srv, cfg, nworkers, err, sizeof(err)) < 0)
 		fatalx("%s", err);
+	m.srv.version = RECALL_VERSION_STRING;
 	if (cfg->metrics && rd_metrics_start(&m.srv, cfg, err, sizeof(err)) < 0)
 		fatalx("%s", err);
+	if (!m.cur) { /* metrics and /health say why meanwhile; signals are taken here */
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pub_first(&m, cfg);
+		pthread_sigmask(SIG_BLOCK, &all, NULL);
+	}
 	if (open_events(&m, cfg, cfg->user, err, sizeof(err)) < 0)
 		fatalx("%s", err);
 	if (cfg->pid_file[0] && sys_pidfile(cfg->pid_file, err, sizeof(err)) < 0)
@@ -448,6 +593,7 @@ int main(int argc, char **argv)
 			on_hup(&m);
 		}
 		poll_feed(&m);
+		pub_poll(&m);
 		drain_events(&m);
 		rd_metrics_sweep(&m.srv);
 		rd_server_reclaim(&m.srv, false);
@@ -460,6 +606,7 @@ int main(int argc, char **argv)
 	}
 	sys_notify("STOPPING=1");
 	log_info("stopping");
+	rd_pub_stop(&m.pub);
 	rd_workers_stop(&m.srv);
 	rd_metrics_stop();
 	drain_events(&m);
@@ -473,5 +620,7 @@ int main(int argc, char **argv)
 	if (pidf)
 		unlink(pidf);
 	rd_state_free(m.cur);
+	for (size_t i = 0; i < m.srv.pub_n; i++)
+		free(m.srv.pub_mirror[i]);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* Loading what recalld serves: the feed (read into a private read-only mapping, so that a file
  * replaced or truncated on disk can never change or fault a feed in use), the feed public key,
  * the trust anchors and the rotation statements; everything verified before it can be used. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -174,6 +175,44 @@ static bool same_anchors(const struct rc_anchors *a, const struct rc_anchors *b)
 	       !memcmp(x, y, RC_KID_LEN);
 }
 
+/* With publication, the rotation statements are the log's, written by the fetcher as
+ * publication-cache/rotation/<from epoch> (absent: none). */
+static int pub_rotations(const struct rd_config *cfg, bool chrooted, struct conf_str_list *l,
+			 char *err, size_t cap)
+{
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s/rotation", rd_path(cfg, cfg->pub_dir, chrooted));
+	DIR *d = opendir(dir);
+	if (!d && errno == ENOENT)
+		return 0;
+	if (!d) {
+		snprintf(err, cap, "rotation %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	err[0] = 0;
+	l->v = calloc(RD_ROTATIONS_MAX, sizeof(*l->v));
+	struct dirent *e;
+	int rc = l->v ? 0 : -1;
+	while (!rc && (e = readdir(d))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
+		    strspn(e->d_name, "0123456789") != strlen(e->d_name))
+			continue; /* ".", "..", the fetcher's temporary files */
+		if (l->n == RD_ROTATIONS_MAX) {
+			snprintf(err, cap, "rotation %s: more than %d statements", dir,
+				 RD_ROTATIONS_MAX);
+			rc = -1;
+		} else if (asprintf(&l->v[l->n], "%s/%s", dir, e->d_name) < 0) {
+			rc = -1;
+		} else {
+			l->n++;
+		}
+	}
+	closedir(d);
+	if (rc && !err[0])
+		snprintf(err, cap, "rotation %s: out of memory", dir);
+	return rc;
+}
+
 static int cmp_rot(const void *a, const void *b)
 {
 	const struct rd_rotation_stmt *x = a, *y = b;
@@ -187,16 +226,27 @@ static int load_rotations(struct rd_state *st, const struct rd_config *cfg, bool
 			  char *err, size_t cap)
 {
 	struct rc_anchors next[RD_ROTATIONS_MAX];
-	for (size_t i = 0; i < cfg->rotation.n; i++) {
-		const char *path = rd_path(cfg, cfg->rotation.v[i], chrooted);
+	struct conf_str_list pubrot = {0, NULL, NULL};
+	const struct conf_str_list *list = &cfg->rotation;
+	if (cfg->publication.n) {
+		if (pub_rotations(cfg, chrooted, &pubrot, err, cap) < 0)
+			return RD_LOAD_ROTATION;
+		list = &pubrot;
+	}
+	int rc = RD_LOAD_OK;
+	for (size_t i = 0; i < list->n && !rc; i++) {
+		const char *path =
+		    list == &pubrot ? list->v[i] : rd_path(cfg, list->v[i], chrooted);
 		struct rd_rotation_stmt *r = &st->rot[st->nrot];
 		struct rc_cose_sign m;
 		struct rc_rotation rot;
 		struct rc_diag d = {0, NULL};
-		if (read_whole(path, RC_NOTICE_MAX, false, &r->bytes, &r->len, NULL, 0) < 0)
-			return fail(err, cap, errno == EFBIG ? RD_LOAD_ROTATION : RD_LOAD_IO,
-				    "rotation %s: %s", path,
-				    errno == EFBIG ? "too large for an answer" : read_err(errno));
+		if (read_whole(path, RC_NOTICE_MAX, false, &r->bytes, &r->len, NULL, 0) < 0) {
+			rc = fail(err, cap, errno == EFBIG ? RD_LOAD_ROTATION : RD_LOAD_IO,
+				  "rotation %s: %s", path,
+				  errno == EFBIG ? "too large for an answer" : read_err(errno));
+			break;
+		}
 		st->nrot++;
 		int e = rc_cose_decode(&m, r->bytes, r->len, &d);
 		if (!e && m.content_type != RC_CT_ROTATION)
@@ -204,10 +254,16 @@ static int load_rotations(struct rd_state *st, const struct rd_config *cfg, bool
 		if (!e)
 			e = rc_rotation_decode(&rot, m.payload, m.payload_len, &d);
 		if (e)
-			return fail(err, cap, RD_LOAD_ROTATION, "rotation %s: %s (%s)", path,
-				    rc_strerror(e), d.field ? d.field : "statement");
-		r->from_epoch = rot.from_epoch;
+			rc = fail(err, cap, RD_LOAD_ROTATION, "rotation %s: %s (%s)", path,
+				  rc_strerror(e), d.field ? d.field : "statement");
+		else
+			r->from_epoch = rot.from_epoch;
 	}
+	for (size_t i = 0; i < pubrot.n; i++)
+		free(pubrot.v[i]);
+	free(pubrot.v);
+	if (rc)
+		return rc;
 	qsort(st->rot, st->nrot, sizeof(st->rot[0]), cmp_rot);
 	for (size_t i = 0; i < st->nrot; i++) {
 		struct rc_cose_sign m;
@@ -293,14 +349,14 @@ int rd_state_load(struct rd_state **out, struct rd_config *cfg, const struct rd_
 	uint8_t pk[RC_PK_LEN];
 	struct rd_feedmap *fm = NULL;
 	struct rd_state *st = calloc(1, sizeof(*st));
-	const char *feed = rd_path(cfg, cfg->feed, chrooted);
+	const char *feed = rd_path(cfg, cfg->feed_file, chrooted);
 	int rc;
 	*out = NULL;
 	if (!st)
 		return fail(err, cap, RD_LOAD_IO, "out of memory");
 	st->gen = gen;
 	st->cfg = cfg;
-	if ((rc = load_pubkey(rd_path(cfg, cfg->feed_key, chrooted), pk, err, cap)) ||
+	if ((rc = load_pubkey(rd_path(cfg, rd_feed_key_path(cfg), chrooted), pk, err, cap)) ||
 	    (rc = load_anchors(rd_path(cfg, cfg->anchors, chrooted), &st->anchors, err, cap)))
 		goto out;
 	fm = calloc(1, sizeof(*fm));

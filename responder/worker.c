@@ -361,6 +361,11 @@ static void *worker_main(void *arg)
 	 * rather than a receive that finds nothing, then poll, then the receive. */
 	bool one = w->nfds == 1;
 	while (!atomic_load_explicit(&w->srv->stop, memory_order_relaxed)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+		atomic_store_explicit(&w->beat_ms,
+				      (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000,
+				      memory_order_relaxed);
 		int any = 0;
 		for (size_t i = 0; i < w->nfds; i++)
 			any += batch(w, b, i, one);
@@ -372,7 +377,11 @@ static void *worker_main(void *arg)
 
 int rd_workers_start(struct rd_server *srv, char *err, size_t cap)
 {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	for (unsigned i = 0; i < srv->nworkers; i++) {
+		atomic_store(&srv->w[i].beat_ms,
+			     (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 		int e = pthread_create(&srv->w[i].thread, NULL, worker_main, &srv->w[i]);
 		if (e) {
 			snprintf(err, cap, "worker %u: %s", i, strerror(e));

@@ -10,5 +10,6 @@ int cmd_feed(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
 
 #endif

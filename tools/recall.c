@@ -16,6 +16,7 @@ static const struct subcmd commands[] = {
     {"import", cmd_import, "notice drafts from NVD, CVE 5 and CISA KEV records"},
     {"query", cmd_query, "send one check-in to a responder and show the answer"},
     {"log", cmd_log, "transparency log: create, append, checkpoint, proofs, verify"},
+    {"publish", cmd_publish, "write a publication for mirrors; verify one (publish verify)"},
     {NULL, NULL, NULL},
 };
 

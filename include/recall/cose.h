@@ -22,6 +22,7 @@
  * over one kind of statement from being replayed as another. */
 #define RC_CT_NOTICE   65100
 #define RC_CT_ROTATION 65101
+#define RC_CT_PUBLICATION 65102 /* an authority's publication top file (PROTOCOL.md 17) */
 
 struct rc_cose_sig {
 	uint8_t kid[RC_KID_LEN];

@@ -128,5 +128,10 @@ for f in include/recall/agent.h "$L/pkgconfig/recall.pc" "$L/librecall.a" \
 done
 [ "$(cache RECALL_SHARED)" = OFF ] || has "$L/librecall.so.1"
 [ ! -e "$BUILD/tools/recall" ] || has "$L/wireshark/plugins/recall.lua"
+# recalld's Prometheus rules and Grafana dashboard
+if [ -e "$BUILD/responder/recalld" ]; then
+	has share/recalld/prometheus/recall.rules.yml
+	has share/recalld/grafana/recall-dashboard.json
+fi
 echo "install_tree:$progs; $fails failure(s)"
 [ "$fails" -eq 0 ]

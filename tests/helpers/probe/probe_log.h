@@ -10,5 +10,7 @@ int probe_log_world(const char *logpub, const char *origin, unsigned nwit, unsig
 		    uint32_t max_age);
 /* cosign CHECKPOINT -w WITNESS... [-t time]: append test witnesses' cosignatures, atomically. */
 int cosign_main(int argc, char **argv);
+/* publish (probe_pub.c): a publication directory from log entries and a checkpoint. */
+int publish_main(int argc, char **argv);
 
 #endif

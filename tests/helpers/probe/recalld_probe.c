@@ -594,6 +594,8 @@ int main(int argc, char **argv)
 		return raw_main(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "cosign"))
 		return cosign_main(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "publish"))
+		return publish_main(argc - 1, argv + 1);
 	fprintf(stderr, "usage: recalld-probe fixture DIR [options] | send -p PORT [options]\n");
 	return 2;
 }
