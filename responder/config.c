@@ -19,6 +19,7 @@ const struct conf_key rd_config_keys[] = {
 	{"workers", CONF_UINT, OFF(workers), 0, RD_WORKERS_MAX, "0", NULL, NULL, NULL},
 	{"batch", CONF_UINT, OFF(batch), 1, 1024, "64", NULL, NULL, NULL},
 	{"socket-buffer", CONF_UINT, OFF(socket_buffer), 0, 1u << 30, "4194304", NULL, NULL, NULL},
+	{"freebind", CONF_BOOL, OFF(freebind), 0, 0, "no", NULL, NULL, NULL},
 	{"feed", CONF_PATH, OFF(feed), 1, 0, NULL, NULL, NULL, NULL},
 	{"feed-key", CONF_PATH, OFF(feed_key), 1, 0, NULL, NULL, NULL, NULL},
 	{"anchors", CONF_PATH, OFF(anchors), 1, 0, NULL, NULL, NULL, NULL},

@@ -63,6 +63,7 @@ struct rd_config {
 	uint64_t workers; /* 0: one per CPU */
 	uint64_t batch;
 	uint64_t socket_buffer;
+	bool freebind; /* bind listen addresses not (yet) on an interface (anycast) */
 	char *feed;
 	char *feed_key;
 	char *anchors;
@@ -231,7 +232,6 @@ size_t rd_event_json(const struct rd_event *e, char *out, size_t cap, uint64_t p
 		     uint64_t prefix6);
 
 /* ---- loaded state (state.c): published to workers by an atomic pointer ---- */
-
 
 struct rd_rotation_stmt {
 	uint64_t from_epoch;
