@@ -19,18 +19,18 @@ enum hc_change { HC_SAME, HC_ANNOUNCE, HC_WITHDRAW };
 struct hc_fsm {
 	unsigned rise;    /* passed checks in a row to announce */
 	unsigned fall;    /* failed checks in a row to withdraw */
-	uint64_t hold_ms; /* after a withdrawal, no announcement before this much time */
+	uint64_t hold_ms; /* after a withdrawal, passes for this long before announcing */
 	bool up;          /* announced */
 	unsigned ok_run, bad_run;
 	bool withdrawn_once; /* hold-down applies only after a withdrawal, not at start */
-	uint64_t down_at;    /* time of the last withdrawal */
+	uint64_t ok_since;   /* time of the first pass of the current run */
 };
 
 /* Start withdrawn: a node is announced only after `rise` passed checks. */
 void hc_fsm_init(struct hc_fsm *f, unsigned rise, unsigned fall, uint64_t hold_ms);
 /* One check's result at time now_ms (any monotonic clock): whether the announcement changes. */
 enum hc_change hc_fsm_step(struct hc_fsm *f, bool ok, uint64_t now_ms);
-/* Milliseconds of hold-down left at now_ms (0: none). */
+/* Milliseconds of hold-down left at now_ms (0: none; the whole hold-down while failing). */
 uint64_t hc_fsm_hold_left(const struct hc_fsm *f, uint64_t now_ms);
 
 /* ---- one check-in to the node's own recalld (check.c) ---- */

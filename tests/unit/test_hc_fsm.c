@@ -64,35 +64,36 @@ static void test_hold_down(void **state)
 	assert_int_equal(hc_fsm_hold_left(&f, t), 0);
 	run(&f, "-", &t, 100, out); /* withdrawn at 5200 */
 	assert_string_equal(out, "W");
-	assert_int_equal(hc_fsm_hold_left(&f, 5200), 3000);
-	assert_int_equal(hc_fsm_hold_left(&f, 6200), 2000);
-	/* passes during the hold-down: no announcement until 8200 */
-	run(&f, "++++++++++++++++++++++++++++", &t, 100, out); /* 5300 .. 8000 */
+	assert_int_equal(hc_fsm_hold_left(&f, 5250), 3000); /* failing: all of it */
+	/* passing from 5300: announced once passing for 3 s, at 8300, not before */
+	run(&f, "++++++++++++++++++++++++++++++", &t, 100, out); /* 5300 .. 8200 */
 	assert_null(strchr(out, 'A'));
-	assert_int_equal(hc_fsm_hold_left(&f, 8100), 100);
-	run(&f, "++", &t, 100, out); /* 8100: held; 8200: over */
-	assert_string_equal(out, ".A");
-	/* a failure during a hold-down restarts rise, and the hold-down counts from the
-	 * last withdrawal */
-	run(&f, "-", &t, 100, out); /* withdrawn at 8300 */
-	assert_string_equal(out, "W");
-	t = 11300; /* hold-down over at 11300 */
-	run(&f, "+-+", &t, 100, out);
-	assert_string_equal(out, "...");
+	assert_int_equal(hc_fsm_hold_left(&f, 8200), 100);
 	run(&f, "+", &t, 100, out);
+	assert_string_equal(out, "A");
+	assert_int_equal(hc_fsm_hold_left(&f, t), 0);
+	/* a failure during the hold-down starts it again from the next pass */
+	run(&f, "-", &t, 100, out); /* withdrawn at 8400 */
+	assert_string_equal(out, "W");
+	run(&f, "++++-", &t, 100, out); /* 8500 .. 8900 */
+	assert_string_equal(out, ".....");
+	run(&f, "++++++++++++++++++++++++++++++", &t, 100, out); /* 9000 .. 11900 */
+	assert_null(strchr(out, 'A'));
+	run(&f, "+", &t, 100, out); /* 12000 */
 	assert_string_equal(out, "A");
 }
 
 static void test_clock_from_zero(void **state)
 {
-	/* a monotonic clock may start near 0: the hold-down must not underflow */
+	/* a monotonic clock may start near 0: nothing may underflow */
 	struct hc_fsm f;
 	hc_fsm_init(&f, 1, 1, 1000);
 	assert_int_equal(hc_fsm_step(&f, true, 0), HC_ANNOUNCE);
 	assert_int_equal(hc_fsm_step(&f, false, 10), HC_WITHDRAW);
 	assert_int_equal(hc_fsm_step(&f, true, 500), HC_SAME);
-	assert_int_equal(hc_fsm_hold_left(&f, 500), 510);
-	assert_int_equal(hc_fsm_step(&f, true, 1010), HC_ANNOUNCE);
+	assert_int_equal(hc_fsm_hold_left(&f, 500), 1000);
+	assert_int_equal(hc_fsm_step(&f, true, 1400), HC_SAME);
+	assert_int_equal(hc_fsm_step(&f, true, 1500), HC_ANNOUNCE);
 	/* rise 0 and fall 0 mean 1 */
 	hc_fsm_init(&f, 0, 0, 0);
 	assert_int_equal(hc_fsm_step(&f, true, 0), HC_ANNOUNCE);
