@@ -65,7 +65,7 @@ static int reply(struct conn *c, char *err, size_t cap)
 			int code;
 			bool last;
 			if (hc_bird_line(c->buf, n, &code, &last) < 0) {
-				snprintf(err, cap, "BIRD sent a line not in its reply form");
+				snprintf(err, cap, "BIRD: a line not in its reply form");
 				return -1;
 			}
 			if (last && code >= 8000) /* keep the error text for the log */
@@ -97,6 +97,31 @@ static int reply(struct conn *c, char *err, size_t cap)
 	}
 }
 
+int hc_bird_exchange(int fd, const char *const *protos, size_t n, bool enable, char *err,
+		     size_t cap)
+{
+	struct conn c = {.fd = fd};
+	int rc = reply(&c, err, cap); /* the greeting, "0001 BIRD 2.x ready." */
+	if (rc >= 0 && rc != 1) {
+		snprintf(err, cap, "BIRD: not its greeting (code %04d)", rc);
+		rc = -1;
+	}
+	for (size_t i = 0; rc >= 0 && i < n; i++) {
+		char cmd[96];
+		int len =
+		    snprintf(cmd, sizeof(cmd), "%s %s\n", enable ? "enable" : "disable", protos[i]);
+		if (write(c.fd, cmd, (size_t)len) != len) {
+			snprintf(err, cap, "BIRD: write: %s", strerror(errno));
+			rc = -1;
+		} else if ((rc = reply(&c, err, cap)) >= 1000) {
+			if (rc < 8000)
+				snprintf(err, cap, "BIRD: unexpected reply code %04d", rc);
+			rc = -1;
+		}
+	}
+	return rc < 0 ? -1 : 0;
+}
+
 int hc_bird_set(const char *path, const char *const *protos, size_t n, bool enable, char *err,
 		size_t cap)
 {
@@ -106,31 +131,14 @@ int hc_bird_set(const char *path, const char *const *protos, size_t n, bool enab
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
-	struct conn c = {.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-	if (c.fd < 0 || connect(c.fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		snprintf(err, cap, "%s: %s (is BIRD running?)", path, strerror(errno));
-		if (c.fd >= 0)
-			close(c.fd);
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
-	int rc = reply(&c, err, cap); /* the greeting, "0001 BIRD 2.x ready." */
-	if (rc >= 0 && rc != 1) {
-		snprintf(err, cap, "%s: not BIRD's greeting (code %04d)", path, rc);
-		rc = -1;
-	}
-	for (size_t i = 0; rc >= 0 && i < n; i++) {
-		char cmd[96];
-		int len =
-		    snprintf(cmd, sizeof(cmd), "%s %s\n", enable ? "enable" : "disable", protos[i]);
-		if (write(c.fd, cmd, (size_t)len) != len) {
-			snprintf(err, cap, "%s: write: %s", path, strerror(errno));
-			rc = -1;
-		} else if ((rc = reply(&c, err, cap)) >= 1000) {
-			if (rc < 8000)
-				snprintf(err, cap, "BIRD: unexpected reply code %04d", rc);
-			rc = -1;
-		}
-	}
-	close(c.fd);
-	return rc < 0 ? -1 : 0;
+	int rc = hc_bird_exchange(fd, protos, n, enable, err, cap);
+	close(fd);
+	return rc;
 }

@@ -72,8 +72,11 @@ int hc_check_once(const struct hc_check *c, const struct hc_target *t, char *why
 int hc_bird_line(const char *line, size_t n, int *code, bool *last);
 /* A protocol name BIRD accepts as a symbol: [A-Za-z_][A-Za-z0-9_]*, 1..63 bytes. */
 bool hc_bird_name_ok(const char *name);
-/* `enable NAME` or `disable NAME` for every protocol over the socket at path: 0 if BIRD
- * acknowledged each, -1 with a reason in err. */
+/* Over a connected stream fd (greeting not yet read; fd stays open): `enable NAME` or
+ * `disable NAME` for every protocol. 0 if BIRD acknowledged each, -1 with a reason in err. */
+int hc_bird_exchange(int fd, const char *const *protos, size_t n, bool enable, char *err,
+		     size_t cap);
+/* The same over BIRD's control socket at path (connected and closed here). */
 int hc_bird_set(const char *path, const char *const *protos, size_t n, bool enable, char *err,
 		size_t cap);
 
