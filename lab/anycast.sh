@@ -109,20 +109,12 @@ ac_birdc() {
 	birdc -s "$(ac_ctl "$n")" "$@"
 }
 
-# The router r, the Internet host inet (a client) and the node links; BIRD on r.
+# The router r, the Internet host inet (a client, lab_router_inet) and the node links; BIRD on r.
 ac_isp() {
 	local n i
-	for n in r inet; do lab_addns "$n"; done
+	lab_router_inet
 	# ECMP by addresses and ports: the lab's clients are few.
-	lx r sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
-		net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1
-	lab_link r ri inet ir
-	lx r ip addr add 198.51.100.1/24 dev ri
-	lx r ip addr add 2001:db8:100::1/64 dev ri nodad
-	lx inet ip addr add "$LAB_INET4/24" dev ir
-	lx inet ip addr add "$LAB_INET6/64" dev ir nodad
-	lx inet ip route add default via 198.51.100.1
-	lx inet ip -6 route add default via 2001:db8:100::1
+	lx r sysctl -qw net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1
 	for n in $AC_NODES; do
 		i=$(ac_idx "$n")
 		lab_addns "$n"
@@ -144,7 +136,8 @@ ac_node_up() {
 	local n=$1
 	[ -f "$LAB_DIR/bird-$n.conf" ] || ac_bird_node "$n" >"$LAB_DIR/bird-$n.conf"
 	ac_bird_start "$n" "$LAB_DIR/bird-$n.conf" || return 1
-	sc_recalld "$n" "$2" "freebind = yes" || return 1
+	# AC_RECALLD_EXTRA: one more recalld.conf line (bench/anycast/failover.sh)
+	sc_recalld "$n" "$2" "freebind = yes" ${AC_RECALLD_EXTRA:+"$AC_RECALLD_EXTRA"} || return 1
 	lx "$n" ip addr replace "$LAB_ANYCAST4/32" dev lo
 	lx "$n" ip addr replace "$LAB_ANYCAST6/128" dev lo nodad
 	ac_hc_start "$n"

@@ -110,6 +110,15 @@ lab_link() {
 # Build the ISP: router r, responder nodes a and b (anycast on lo), Internet host inet (with
 # the vendor's firmware server).
 lab_isp() {
+	lab_router_inet
+	lab_node a
+	lab_node b
+	lab_anycast_announce a
+	lab_anycast_announce b
+}
+
+# Router r and the Internet host inet (with the vendor's firmware server) behind it.
+lab_router_inet() {
 	local n
 	for n in r inet; do lab_addns "$n"; done
 	lx r sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
@@ -124,10 +133,6 @@ lab_isp() {
 	lx inet ip addr add "$LAB_FW6/128" dev lo
 	lx r ip route add "$LAB_FW4/32" via "$LAB_INET4"
 	lx r ip -6 route add "$LAB_FW6/128" via "$LAB_INET6"
-	lab_node a
-	lab_node b
-	lab_anycast_announce a
-	lab_anycast_announce b
 }
 
 # Responder nodes: link number and anycast route metric (lower wins). a is preferred over b;
