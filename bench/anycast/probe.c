@@ -155,7 +155,8 @@ int main(int argc, char **argv)
 			struct rc_answer a;
 			uint64_t seq;
 			uint64_t t = rt_ns();
-			if ((size_t)r > RC_ANSWER_MAX || rc_answer_decode(&a, buf, (size_t)r, NULL) ||
+			if ((size_t)r > RC_ANSWER_MAX ||
+			    rc_answer_decode(&a, buf, (size_t)r, NULL) ||
 			    memcmp(a.nonce + 8, ci.nonce + 8, RC_NONCE_LEN - 8))
 				continue;
 			memcpy(&seq, a.nonce, sizeof(seq));
