@@ -111,21 +111,11 @@ ac_birdc() {
 
 # The router r, the Internet host inet (a client, lab_router_inet) and the node links; BIRD on r.
 ac_isp() {
-	local n i
+	local n
 	lab_router_inet
 	# ECMP by addresses and ports: the lab's clients are few.
 	lx r sysctl -qw net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1
-	for n in $AC_NODES; do
-		i=$(ac_idx "$n")
-		lab_addns "$n"
-		lab_link r "r$n" "$n" "${n}r"
-		lx r ip addr add "10.255.$i.1/30" dev "r$n"
-		lx r ip addr add "fd00:255:$i::1/64" dev "r$n" nodad
-		lx "$n" ip addr add "10.255.$i.2/30" dev "${n}r"
-		lx "$n" ip addr add "fd00:255:$i::2/64" dev "${n}r" nodad
-		lx "$n" ip route add default via "10.255.$i.1"
-		lx "$n" ip -6 route add default via "fd00:255:$i::1"
-	done
+	for n in $AC_NODES; do lab_node_link "$n" "$(ac_idx "$n")"; done
 	ac_bird_router >"$LAB_DIR/bird-r.conf"
 	ac_bird_start r "$LAB_DIR/bird-r.conf"
 }
