@@ -110,6 +110,15 @@ lab_link() {
 # Build the ISP: router r, responder nodes a and b (anycast on lo), Internet host inet (with
 # the vendor's firmware server).
 lab_isp() {
+	lab_router_inet
+	lab_node a
+	lab_node b
+	lab_anycast_announce a
+	lab_anycast_announce b
+}
+
+# Router r and the Internet host inet (with the vendor's firmware server) behind it.
+lab_router_inet() {
 	local n
 	for n in r inet; do lab_addns "$n"; done
 	lx r sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
@@ -124,10 +133,6 @@ lab_isp() {
 	lx inet ip addr add "$LAB_FW6/128" dev lo
 	lx r ip route add "$LAB_FW4/32" via "$LAB_INET4"
 	lx r ip -6 route add "$LAB_FW6/128" via "$LAB_INET6"
-	lab_node a
-	lab_node b
-	lab_anycast_announce a
-	lab_anycast_announce b
 }
 
 # Responder nodes: link number and anycast route metric (lower wins). a is preferred over b;
@@ -140,14 +145,20 @@ lab_node_metric() { case $1 in a) echo 10 ;; b) echo 20 ;; m) echo 5 ;; *) retur
 lab_node() {
 	local n=$1 i
 	i=$(lab_node_idx "$n") || return 1
+	lab_node_link "$n" "$i"
+	lx "$n" ip addr add "$LAB_ANYCAST4/32" dev lo
+	lx "$n" ip addr add "$LAB_ANYCAST6/128" dev lo
+}
+# Namespace $1 linked to the router as link $2: 10.255.$2.0/30 and fd00:255:$2::/64 (r .1, the
+# node .2), the node's default routes via r.
+lab_node_link() {
+	local n=$1 i=$2
 	lab_addns "$n"
 	lab_link r "r$n" "$n" "${n}r"
 	lx r ip addr add "10.255.$i.1/30" dev "r$n"
 	lx r ip addr add "fd00:255:$i::1/64" dev "r$n" nodad
 	lx "$n" ip addr add "10.255.$i.2/30" dev "${n}r"
 	lx "$n" ip addr add "fd00:255:$i::2/64" dev "${n}r" nodad
-	lx "$n" ip addr add "$LAB_ANYCAST4/32" dev lo
-	lx "$n" ip addr add "$LAB_ANYCAST6/128" dev lo
 	lx "$n" ip route add default via "10.255.$i.1"
 	lx "$n" ip -6 route add default via "fd00:255:$i::1"
 }

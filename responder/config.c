@@ -20,6 +20,7 @@ const struct conf_key rd_config_keys[] = {
 	{"workers", CONF_UINT, OFF(workers), 0, RD_WORKERS_MAX, "0", NULL, NULL, NULL},
 	{"batch", CONF_UINT, OFF(batch), 1, 1024, "64", NULL, NULL, NULL},
 	{"socket-buffer", CONF_UINT, OFF(socket_buffer), 0, 1u << 30, "4194304", NULL, NULL, NULL},
+	{"freebind", CONF_BOOL, OFF(freebind), 0, 0, "no", NULL, NULL, NULL},
 	{"feed", CONF_PATH, OFF(feed), 0, 0, NULL, NULL, NULL, NULL},
 	{"publication", CONF_STR_LIST, OFF(publication), 0, RD_PUB_MIRRORS_MAX, NULL, NULL, NULL, NULL},
 	{"publication-poll", CONF_DURATION, OFF(pub_poll_ms), MS(1), MS(86400), "5m", NULL, NULL, NULL},

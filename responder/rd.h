@@ -65,6 +65,7 @@ struct rd_config {
 	uint64_t workers; /* 0: one per CPU */
 	uint64_t batch;
 	uint64_t socket_buffer;
+	bool freebind; /* bind listen addresses not (yet) on an interface (anycast) */
 	char *feed;
 	char *feed_key;
 	char *anchors;

@@ -36,8 +36,17 @@ struct wbufs {
 /* Buffers of each worker, indexed like srv->w. */
 static struct wbufs *bufs;
 
+/* IP_FREEBIND / IPV6_FREEBIND: an anycast address may be bound before it is configured (a
+ * health checker or the network configuration adds it later). */
+static int freebind(int fd, int family)
+{
+	int one = 1;
+	return family == AF_INET ? setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one))
+				 : setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+}
+
 static int open_socket(const struct conf_addr *a, uint16_t port, uint64_t sockbuf, bool *pktinfo,
-		       bool exclusive, char *err, size_t cap)
+		       bool exclusive, bool fb, char *err, size_t cap)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -66,7 +75,7 @@ static int open_socket(const struct conf_addr *a, uint16_t port, uint64_t sockbu
 		if (fd < 0 ||
 		    (a->family == AF_INET6 &&
 		     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
-		    bind(fd, (struct sockaddr *)&ss, sl) < 0)
+		    (fb && freebind(fd, a->family) < 0) || bind(fd, (struct sockaddr *)&ss, sl) < 0)
 			goto fail;
 		close(fd);
 	}
@@ -76,6 +85,8 @@ static int open_socket(const struct conf_addr *a, uint16_t port, uint64_t sockbu
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
 		goto fail;
 	if (a->family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
+		goto fail;
+	if (fb && freebind(fd, a->family) < 0)
 		goto fail;
 	if (*pktinfo && (a->family == AF_INET
 			     ? setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one))
@@ -172,7 +183,7 @@ int rd_workers_open(struct rd_server *srv, const struct rd_config *cfg, unsigned
 			struct rd_worker *w = &srv->w[i];
 			int fd =
 			    open_socket(&cfg->listen.v[a], (uint16_t)cfg->port, cfg->socket_buffer,
-					&w->pktinfo[w->nfds], i == 0, err, cap);
+					&w->pktinfo[w->nfds], i == 0, cfg->freebind, err, cap);
 			if (fd < 0)
 				return -1;
 			w->fds[w->nfds++] = fd;

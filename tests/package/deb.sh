@@ -93,8 +93,12 @@ for p in $PKGS; do
 	dpkg-query -W -f='installed size ${Package}: ${Installed-Size} KiB\n' "$p"
 done
 for p in /usr/bin/recall /usr/bin/recall-bench /usr/sbin/recalld /usr/sbin/recall-agent \
-	/usr/sbin/recall-witness /usr/sbin/recall-gate; do
+	/usr/sbin/recall-witness /usr/sbin/recall-gate /usr/sbin/recall-healthcheck; do
 	"$p" --version >"$T/out" 2>&1 && grep -q "^$(basename "$p") " "$T/out" || fail "$p --version: $(cat "$T/out")"
+done
+# recalld's health checker: its unit and the options file the unit reads.
+for f in /lib/systemd/system/recall-healthcheck.service /etc/default/recall-healthcheck; do
+	[ -f "$f" ] || fail "$f not installed"
 done
 [ "$(pkg-config --modversion recall 2>&1)" = 1.0.0 ] || fail "pkg-config recall: $(pkg-config --modversion recall 2>&1)"
 printf '#include <recall/error.h>\nint main(void) { return rc_strerror(0) ? 0 : 1; }\n' >"$T/p.c"
