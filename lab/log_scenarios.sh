@@ -102,7 +102,11 @@ sc_scen_unlogged() {
 	expect "$d: idle" sc_wait_state "$d" idle 5
 }
 # sc_stolen_notice DIR ID:VENDOR:MODEL:FWVER: a notice signed by authority keys 1 and 3 and a
-# feed of it under a feed key of the attacker's (devices do not check feed keys).
+# feed of it under a feed key of the attacker's (devices do not check feed keys). The feed also
+# carries the genuine notices, as an attacker who wants to stay unseen serves them: without them
+# node m would answer a quarantined device's recheck with *clear* and lift its quarantine (an
+# unsigned clear does that, SECURITY.md; lab_rogue shows it), and which device rechecks while m
+# holds the route depends on timing.
 sc_stolen_notice() {
 	local R=$1 A=$LAB_DIR/authority id v m fw
 	IFS=: read -r id v m fw <<<"$2"
@@ -114,7 +118,7 @@ sc_stolen_notice() {
 		sc_q "$RECALL" notice sign -k "$A/machine-3/key3.key" "$R/$id.notice" &&
 		sc_q "$RECALL" notice verify -a "$A/anchors.cbor" "$R/$id.notice" &&
 		sc_q "$RECALL" feed build -k "$R/feed.key" -a "$R/anchors.cbor" -o "$R/feed" --valid 1d \
-			"$R/$id.notice"
+			"$R/$id.notice" "$A"/signed/*.notice
 }
 
 # (b) The attacker also holds the log key and the feed key: a copy of the log from before the
