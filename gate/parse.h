@@ -68,6 +68,11 @@ int gate_json_field(const struct json_t *obj, const char *key, struct gate_obs *
 		    enum gate_field f, enum gate_src src, const char *where, char *err,
 		    size_t errlen);
 
+/* A URL the owner's page may show as a link (a notice's remedy URL): http:// or https:// (the
+ * scheme written out), a host that is a DNS name, an IPv4 address or an [IPv6] address, an
+ * optional port, no userinfo, only RFC 3986 characters and well-formed escapes (url_split, as
+ * for the fetches). 0 or -1 with err. */
+int gate_url_check_link(const char *url, char *err, size_t errlen);
 /* One line of odhcpd's state file (the leasetrigger runs with no per-lease data, so the daemon
  * reads the file the trigger announces): "# IFACE DUID IAID HOSTNAME EXPIRY ID LEN ADDR/LEN...".
  * DHCPv4 lines carry the MAC as DUID; DHCPv6 lines give it when the DUID is DUID-LLT or DUID-LL

@@ -10,7 +10,11 @@
 # shared library pages counted by share, and the gate's own writable memory), utime+stime, over an idle period before
 # the burst (no devices), the burst (until every device is checked), and an idle period after
 # it (N devices known). Prints one line per phase. Needs root.
-# Usage: bench/gate/gate_250.sh BUILD_DIR [N=250] [IDLE_SECONDS=60]
+# With SMAPS_DIR set, also writes SMAPS_DIR/PHASE.txt after each phase: per mapping (the
+# binary, each shared library, heap, anonymous, stack) Rss, Pss and Private_Dirty in KiB from
+# /proc/PID/smaps, largest Rss first (bench/gate/smaps.awk), and the same for the gate's
+# helper processes (their own lines, "helper PID").
+# Usage: [SMAPS_DIR=DIR] bench/gate/gate_250.sh BUILD_DIR [N=250] [IDLE_SECONDS=60]
 set -u
 B=$(cd "${1:?usage: $0 BUILD_DIR [N] [IDLE_SECONDS]}" && pwd)
 N=${2:-250}
@@ -87,6 +91,17 @@ phase() {
 	awk -v n="$1" -v t0="$2" -v t1="$t1" -v k0="$3" -v k1="$k1" -v hz="$TCK" -v m="$(mem)" \
 		'BEGIN { w = t1 - t0; c = (k1 - k0) / hz;
 		printf "%-26s wall %7.2f s  cpu %6.2f s  %6.3f%% of one core  %s\n", n, w, c, 100 * c / w, m }'
+	[ -n "${SMAPS_DIR:-}" ] || return 0
+	mkdir -p "$SMAPS_DIR"
+	f=$SMAPS_DIR/$(echo "$1" | tr -c 'a-zA-Z0-9\n' _).txt
+	{
+		echo "# $1: mapping Rss Pss Private_Dirty (KiB), gate PID $GP"
+		awk -f "$S/bench/gate/smaps.awk" "/proc/$GP/smaps"
+		for c in $(cat "/proc/$GP/task/$GP/children" 2>/dev/null); do
+			echo "# helper $c ($(cat "/proc/$c/comm" 2>/dev/null))"
+			awk -f "$S/bench/gate/smaps.awk" "/proc/$c/smaps" 2>/dev/null
+		done
+	} >"$f"
 }
 status_json() { ip netns exec "$GW" "$GATE" -c "$W/gate.conf" status --json; }
 # "checked quarantined known": devices with a firmware build from UPnP that were checked
