@@ -4,6 +4,7 @@
  * the web page's descriptors and a timer. Signals only set flags. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -103,6 +104,9 @@ static void save(struct gate *g)
 	char err[512];
 	if (gate_inv_save_path(g->inv, g->cfg.state_dir, err, sizeof(err)) < 0)
 		log_warnx("%s", err);
+	/* The JSON tree just written, libnftables' transactions and the requests since the last
+	 * save were freed; give their pages back (a burst must not leave the RSS high). */
+	malloc_trim(0);
 }
 
 /* Periodic re-checks: devices with an identity whose last check is older than the interval. */
