@@ -329,7 +329,8 @@ static int reply_obs(struct gate_obs *o, enum gate_src src, char *err, size_t er
 			continue;
 		if (!field_allowed(res.op, f))
 			return gate_err(err, errlen, "helper: field %d not expected", f);
-		if (gate_obs_set(o, (enum gate_field)f, src, res.v[f], n, "helper", err, errlen) < 0)
+		if (gate_obs_set(o, (enum gate_field)f, src, res.v[f], n, "helper", err, errlen) <
+		    0)
 			return -1;
 	}
 	return 0;
@@ -416,7 +417,8 @@ static void input(struct gate *g)
 		bool found = false;
 		for (size_t i = 0; i < HELPER_INFLIGHT && !found; i++)
 			if (inflight[i].id == res.id &&
-			    res.op == (inflight[i].kind == GATE_FETCH_UPNP ? HELPER_UPNP : HELPER_MUD)) {
+			    res.op ==
+				(inflight[i].kind == GATE_FETCH_UPNP ? HELPER_UPNP : HELPER_MUD)) {
 				struct job j = inflight[i];
 				inflight[i].id = 0;
 				found = true;

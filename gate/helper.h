@@ -13,11 +13,11 @@
 
 #include "gate.h"
 
-#define HELPER_FD       3     /* the socket in the helper */
-#define HELPER_IDLE_S   30    /* the helper exits when it has had nothing to do this long */
-#define HELPER_DATA_MAX 9000  /* a request's bytes: a URL or one mDNS packet (GATE_MDNS_MAX) */
+#define HELPER_FD        3    /* the socket in the helper */
+#define HELPER_IDLE_S    30   /* the helper exits when it has had nothing to do this long */
+#define HELPER_DATA_MAX  9000 /* a request's bytes: a URL or one mDNS packet (GATE_MDNS_MAX) */
 #define HELPER_QUERY_MAX 512  /* the DNS-SD query the helper builds */
-#define HELPER_INFLIGHT 2     /* transfers at a time */
+#define HELPER_INFLIGHT  2    /* transfers at a time */
 
 enum helper_op {
 	HELPER_UPNP = 'U',  /* data: URL (already checked by the daemon's policy); fetch, parse */

@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 #include "gated.h"
 #include "helper.h"
 #include "log.h"

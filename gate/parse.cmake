@@ -20,4 +20,5 @@ target_include_directories(gate_parse PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(gate_parse PUBLIC recall PkgConfig::GATE_XML PkgConfig::GATE_LDNS
   PkgConfig::GATE_JANSSON)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/data/vendors.map ${CMAKE_CURRENT_LIST_DIR}/data/oui.txt
+  ${CMAKE_CURRENT_LIST_DIR}/data/dhcp-fingerprints.txt
   DESTINATION ${CMAKE_INSTALL_DATADIR}/recall/gate)

@@ -91,5 +91,12 @@ int gate_src_rank(enum gate_src s);
  * vendor or NULL; *line is the table line that matched (for the mapping text). */
 const char *gate_alias_vendor(const void *al, const char *raw, unsigned *line);
 const char *gate_alias_oui(const void *al, const uint8_t mac[6], unsigned *line);
+/* The DHCP fingerprint table (dhcp-fingerprints.txt: "canonical vendor<TAB>option 60<TAB>option
+ * 55<TAB>canonical model") into loaded name tables: 0, or -1 with file:line (the tables keep no
+ * fingerprint then). The lookup: the model whose line has exactly this OUI vendor, vendor class
+ * and parameter request list, or NULL. */
+int gate_fingerprints_load(const void *al, const char *path, char *err, size_t errlen);
+const char *gate_alias_fingerprint(const void *al, const char *vendor, const char *vclass,
+				   const char *prl, unsigned *line);
 
 #endif

@@ -20,6 +20,7 @@
 #include "check.h"
 #include "gated.h"
 #include "log.h"
+#include "parse.h"
 
 int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int verbose);
 
@@ -154,6 +155,9 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 	g->aliases = gate_aliases_load(g->cfg.vendors_map, g->cfg.oui_file, err, sizeof(err));
 	if (!g->aliases)
 		log_warnx("vendor aliases: %s (names are used as the devices give them)", err);
+	else if (g->cfg.fingerprints[0] &&
+		 gate_fingerprints_load(g->aliases, g->cfg.fingerprints, err, sizeof(err)) < 0)
+		log_warnx("DHCP fingerprints: %s (silent devices stay unknown)", err);
 	for (size_t i = 0; i < gate_inv_count(g->inv); i++)
 		gate_identity(gate_inv_at(g->inv, i), g->aliases);
 	if (gate_check_init(g, err, sizeof(err)) < 0)

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "recall/text.h"
 #include "parse.h"
 #include "web.h"
