@@ -48,6 +48,8 @@ int gate_inv_load(struct gate *g, char *err, size_t errlen);
 /* The same from bytes (name is used in errors); on error the store is left empty. */
 int gate_inv_parse(struct gate_inv *inv, const char *name, const char *buf, size_t len, char *err,
 		   size_t errlen);
+/* The store as inventory.json's text (malloc'ed; NULL when out of memory). */
+char *gate_inv_dumps(const struct gate_inv *inv);
 /* Write the store to a path (atomically: temporary file, fsync, rename, fsync of the folder). */
 int gate_inv_save_path(struct gate_inv *inv, const char *dir, char *err, size_t errlen);
 /* One device as JSON (jansson json_t *, returned as void * to keep jansson out of this header);
@@ -148,6 +150,8 @@ int cmd_lease(const char *ctl, int argc, char **argv);
 #define GATE_OP_ACTION 'A'
 #define GATE_OP_LEASE  'L'
 #define GATE_OP_ODHCPD 'O' /* odhcpd's leasetrigger: read its state file again */
+#define GATE_OP_INV    'I' /* the owner page's process: the inventory as inventory.json */
+#define GATE_OP_NOTICE 'N' /* ... a verified notice by id: its payload (rc_notice_encode) */
 
 /* ---- main.c: configuration ---- */
 struct gated_opts {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "web.h"
 #include "gated.h"
 #include "log.h"
 #include "parse.h"
@@ -171,6 +172,7 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 		fatalx("fetch: %s", err);
 	/* Protection does not wait for the owner's page: without a password (or with a bad
 	 * web-listen) the gate inventories, checks and enforces, and says why there is no page. */
+	gate_web_set_ctl(o->ctl_socket);
 	if (gate_web_start(g, err, sizeof(err)) < 0)
 		log_warnx("web page not started: %s", err);
 	if (lan)
@@ -254,6 +256,7 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 		} else if (g->now >= next_dump) {
 			gate_neigh_dump(g);
 			next_dump = g->now + NEIGH_REDUMP_S;
+			malloc_trim(0); /* what a burst since the last save left freed */
 		}
 		if (g->now >= next_search) {
 			gate_listen_search(g);

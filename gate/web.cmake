@@ -6,7 +6,8 @@ pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
 add_library(gate_web STATIC
   ${CMAKE_CURRENT_LIST_DIR}/web.c ${CMAKE_CURRENT_LIST_DIR}/web_handle.c
   ${CMAKE_CURRENT_LIST_DIR}/web_html.c ${CMAKE_CURRENT_LIST_DIR}/web_util.c
-  ${CMAKE_CURRENT_LIST_DIR}/web_api.c ${CMAKE_CURRENT_LIST_DIR}/auth.c)
+  ${CMAKE_CURRENT_LIST_DIR}/web_api.c ${CMAKE_CURRENT_LIST_DIR}/auth.c
+  ${CMAKE_CURRENT_LIST_DIR}/web_listen.c)
 target_include_directories(gate_web PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 # gate_parse (G1, parse.cmake, included before this file): gate_mac_parse.
 target_link_libraries(gate_web PUBLIC gate_parse recall_common recall PkgConfig::MHD

@@ -72,6 +72,7 @@ feed-key = $W/feed/feed.pub
 anchors = $W/feed/anchors
 vendors-map = $S/gate/data/vendors.map
 oui-file = $S/gate/data/oui.txt
+dhcp-fingerprints = $S/gate/data/dhcp-fingerprints.txt
 EOF
 ip netns exec "$GW" "$GATE" -c "$W/gate.conf" -f run >"$W/gate.log" 2>&1 &
 GP=$!
@@ -149,4 +150,5 @@ sleep "$IDLE"
 phase "idle, $N devices known" "$t0" "$k0"
 echo "MACs in the nftables set q_mac: $(ip netns exec "$GW" nft list set inet recall_gate q_mac |
 	grep -o '00:50:c2' | wc -l); gate log: $(grep -c . "$W/gate.log") lines"
+[ -z "${SMAPS_DIR:-}" ] || cp "$W/gate.log" "$SMAPS_DIR/gate.log"
 [ -n "$done_" ]
