@@ -7,7 +7,8 @@
 # variables), then one SSDP NOTIFY per device (bench/gate/lan.py), each answered by a UPnP
 # description the gate fetches; every tenth device runs a recalled build and is quarantined.
 # Measured from /proc/PID of the gate: VmRSS/VmHWM (status), Pss/Private_Dirty (smaps_rollup:
-# shared library pages counted by share, and the gate's own writable memory), utime+stime, over an idle period before
+# shared library pages counted by share, and the gate's own writable memory) of the daemon, and
+# Rss/Pss of its helper processes running at that moment; utime+stime, over an idle period before
 # the burst (no devices), the burst (until every device is checked), and an idle period after
 # it (N devices known). Prints one line per phase. Needs root.
 # With SMAPS_DIR set, also writes SMAPS_DIR/PHASE.txt after each phase: per mapping (the
@@ -84,6 +85,15 @@ ticks() { awk '{print $14 + $15}' "/proc/$GP/stat"; }
 mem() {
 	awk '/^VmRSS|^VmHWM/ {printf "%s %d KiB  ", $1, $2}' "/proc/$GP/status"
 	awk '/^Pss:|^Private_Dirty:/ {printf "%s %d KiB  ", $1, $2}' "/proc/$GP/smaps_rollup"
+	# the gate's helper processes running at that moment (recall-gate-helper, -web, -nft)
+	n=0 r=0 p=0
+	# shellcheck disable=SC2013,SC2046 # PIDs separated by spaces; two numbers
+	for c in $(cat "/proc/$GP/task/$GP/children" 2>/dev/null); do
+		set -- $(awk '/^Rss:/ {r = $2} /^Pss:/ {p = $2} END {print r + 0, p + 0}' \
+			"/proc/$c/smaps_rollup" 2>/dev/null)
+		n=$((n + 1)) r=$((r + ${1:-0})) p=$((p + ${2:-0}))
+	done
+	printf "helpers %d: Rss %d KiB Pss %d KiB" "$n" "$r" "$p"
 }
 now() { date +%s.%N; }
 # phase NAME T0 TICKS0: one line with wall time, CPU time and its share of one core, memory.
@@ -98,6 +108,7 @@ phase() {
 	{
 		echo "# $1: mapping Rss Pss Private_Dirty (KiB), gate PID $GP"
 		awk -f "$S/bench/gate/smaps.awk" "/proc/$GP/smaps"
+		# shellcheck disable=SC2013 # PIDs separated by spaces
 		for c in $(cat "/proc/$GP/task/$GP/children" 2>/dev/null); do
 			echo "# helper $c ($(cat "/proc/$c/comm" 2>/dev/null))"
 			awk -f "$S/bench/gate/smaps.awk" "/proc/$c/smaps" 2>/dev/null
