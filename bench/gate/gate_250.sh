@@ -73,8 +73,11 @@ feed-key = $W/feed/feed.pub
 anchors = $W/feed/anchors
 vendors-map = $S/gate/data/vendors.map
 oui-file = $S/gate/data/oui.txt
-dhcp-fingerprints = $S/gate/data/dhcp-fingerprints.txt
 EOF
+# (a build from before the fingerprint table has no such key)
+if grep -q dhcp-fingerprints "$GATE"; then
+	echo "dhcp-fingerprints = $S/gate/data/dhcp-fingerprints.txt" >>"$W/gate.conf"
+fi
 ip netns exec "$GW" "$GATE" -c "$W/gate.conf" -f run >"$W/gate.log" 2>&1 &
 GP=$!
 for _ in $(seq 50); do [ -S "$W/control" ] && break; sleep 0.1; done
