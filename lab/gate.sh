@@ -258,7 +258,7 @@ lab_gate_demo() {
 	say "  gmud  PTZOptics PT30X-SDI: DHCP option 161 = https://$LAB_MUD_HOST/mud/pt30x-sdi.json"
 	say "        (nginx on the Internet host, certificate from the lab CA), MUD file: firmware 6.3.30"
 	say "  gsil  a silent device: a DHCP fingerprint and a D-Link OUI, nothing else (a D-Link"
-	say "        DIR-605L, a model notices recall: CVE-2014-8361 for B1, CVE-2021-40655 for B2)"
+	say "        DIR-605L, a model the feed recalls per hardware revision: CVE-2014-8361 ...)"
 	say "  gpho  a phone with a randomised MAC"
 	say "  gmdn  another PT30X-NDI that gives vendor and model over mDNS, but no firmware build"
 	expect "the five devices get their leases (busybox udhcpc)" lab_gate_devices
@@ -285,8 +285,8 @@ lab_gate_demo() {
 		fields.dhcp_prl.value)) and its OUI; the fingerprint table names the model:"
 	lab_gate_field "$(lab_gate_mac gsil)" mapping | say_block
 	expect "gsil: identity d-link dir-605l, model only" lab_gate_is gsil confidence model
-	say "gsil: the notice shown: $(lab_gate_field "$(lab_gate_mac gsil)" notice) (the feed has two"
-	say "DIR-605L notices, hardware B1 and B2; a model-only identity has no hardware revision)"
+	say "gsil: the notice shown: $(lab_gate_field "$(lab_gate_mac gsil)" notice) (the feed has a"
+	say "DIR-605L notice per hardware revision; a model-only identity has none: the first is shown)"
 	say "the gateway's nftables table (blocked MACs and addresses):"
 	lx gw nft list set inet recall_gate q_mac | grep -E 'elements|:' | say_block
 	for d in gcam gmud; do

@@ -68,7 +68,7 @@ expect "silent device: Internet host answers" lab_reach gsil "$LAB_INET4"
 expect "phone: Internet host answers" lab_reach gpho "$LAB_INET4"
 expect "mDNS camera: possibly affected (a notice targets PT30X-NDI)" lab_gate_wait gmdn state possible
 expect "silent device: possibly affected (a notice targets the DIR-605L)" lab_gate_wait gsil state possible
-# the lab's feed has two DIR-605L notices (hardware B1: CVE-2014-8361, B2: CVE-2021-40655); a
+# the lab's feed has a DIR-605L notice per hardware revision (CVE-2014-8361, CVE-2021-40655); a
 # model-only identity has no hardware revision, so the first that targets the model is shown
 case $(lab_gate_field "$SIL" notice) in
 CVE-*:d-link:dir-605l:*) expect "silent device: a notice that targets d-link dir-605l is shown" true ;;
