@@ -111,23 +111,12 @@ int gate_action(struct gate *g, const uint8_t mac[6], enum gate_action act, cons
 	return st == 0 ? 0 : -1;
 }
 
-static int readall(int fd, void *p, size_t n)
+/* All n bytes of the sessions in or out over the daemon's socket pair; 0 or -1. */
+static int move_all(int fd, void *p, size_t n, bool out)
 {
 	for (size_t off = 0; off < n;) {
-		ssize_t k = read(fd, (uint8_t *)p + off, n - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		off += (size_t)k;
-	}
-	return 0;
-}
-
-static int writeall(int fd, const void *p, size_t n)
-{
-	for (size_t off = 0; off < n;) {
-		ssize_t k = write(fd, (const uint8_t *)p + off, n - off);
+		ssize_t k = out ? write(fd, (const uint8_t *)p + off, n - off)
+				: read(fd, (uint8_t *)p + off, n - off);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
@@ -150,7 +139,7 @@ int main(int argc, char **argv)
 	setrlimit(RLIMIT_FSIZE, &zero); /* the page writes no file */
 	setrlimit(RLIMIT_CORE, &zero);
 	ctl = argv[1];
-	if (readall(4, &ctx.auth, sizeof ctx.auth) < 0)
+	if (move_all(4, &ctx.auth, sizeof ctx.auth, false) < 0)
 		return 1;
 	snprintf(ctx.auth.pwfile, sizeof ctx.auth.pwfile, "%s/password", argv[2]);
 	snprintf(ctx.listen_host, sizeof ctx.listen_host, "%s", argv[3]);
@@ -165,7 +154,7 @@ int main(int argc, char **argv)
 	int rc = web_serve(&ctx, 3, 4, WEB_IDLE_S, err, sizeof err);
 	if (rc < 0)
 		log_warnx("%s", err);
-	if (writeall(4, &ctx.auth, sizeof ctx.auth) < 0)
+	if (move_all(4, &ctx.auth, sizeof ctx.auth, true) < 0)
 		return 1;
 	return rc < 0 ? 1 : 0;
 }
