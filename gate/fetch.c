@@ -179,7 +179,8 @@ static int helper_send(uint8_t op, uint32_t id, const void *data, size_t n)
 	req.op = op;
 	req.id = id;
 	req.len = (uint32_t)n;
-	memcpy(req.data, data, n);
+	if (n)
+		memcpy(req.data, data, n);
 	if (send(sock, &req, HELPER_REQ_HDR + n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 		if (errno != EAGAIN)
 			helper_gone();
