@@ -5,20 +5,16 @@
  * 5 s), parses them and mDNS packets with G1's parsers (libxml2, jansson, ldns), and answers
  * with the fields. It exits when the daemon closes the socket or after HELPER_IDLE_S idle.
  *
- * Confinement, before any input is read: no capabilities (even when started by root), no new
- * privileges, no files written (RLIMIT_FSIZE 0), no core dumps, few descriptors, and only fd 3
- * and the standard ones inherited. A parser bug can crash or subvert this process only: the
- * daemon takes from a reply nothing its request could not have produced. */
+ * Confinement, before any input is read (gate/confine.c): no capabilities (even when started
+ * by root), no new privileges, no files written (RLIMIT_FSIZE 0), no core dumps, few
+ * descriptors, and only fd 3 and the standard ones inherited. A parser bug can crash or subvert
+ * this process only: the daemon takes from a reply nothing its request could not have produced. */
 #include <errno.h>
-#include <linux/capability.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,19 +38,6 @@ struct xfer {
 static struct xfer xf[HELPER_INFLIGHT];
 static struct helper_res res; /* one reply at a time; static: 40 KiB off the stack */
 static struct helper_req req;
-
-static int confine(void)
-{
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-	struct __user_cap_data_struct d[2];
-	memset(d, 0, sizeof(d));
-	struct rlimit zero = {0, 0}, files = {32, 32};
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_capset, &h, d) != 0 ||
-	    setrlimit(RLIMIT_FSIZE, &zero) != 0 || setrlimit(RLIMIT_CORE, &zero) != 0 ||
-	    setrlimit(RLIMIT_NOFILE, &files) != 0)
-		return -1;
-	return 0;
-}
 
 static void reply(uint8_t op, uint32_t id, uint8_t status, const char *err)
 {
@@ -238,7 +221,7 @@ static time_t mono_s(void)
 int main(int argc, char **argv)
 {
 	(void)argv;
-	if (argc != 1 || isatty(HELPER_FD) || confine() != 0) {
+	if (argc != 1 || isatty(HELPER_FD) || gate_confine(32) != 0) {
 		fprintf(stderr, "recall-gate-helper: started by recall-gate only\n");
 		return 2;
 	}

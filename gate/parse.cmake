@@ -6,6 +6,7 @@ pkg_check_modules(GATE_LDNS REQUIRED IMPORTED_TARGET ldns)
 pkg_check_modules(GATE_JANSSON REQUIRED IMPORTED_TARGET jansson)
 add_library(gate_parse STATIC
   ${CMAKE_CURRENT_LIST_DIR}/aliases.c
+  ${CMAKE_CURRENT_LIST_DIR}/confine.c
   ${CMAKE_CURRENT_LIST_DIR}/identity.c
   ${CMAKE_CURRENT_LIST_DIR}/parse_announce.c
   ${CMAKE_CURRENT_LIST_DIR}/parse_common.c

@@ -73,6 +73,10 @@ int gate_json_field(const struct json_t *obj, const char *key, struct gate_obs *
  * optional port, no userinfo, only RFC 3986 characters and well-formed escapes (url_split, as
  * for the fetches). 0 or -1 with err. */
 int gate_url_check_link(const char *url, char *err, size_t errlen);
+/* The helper programs' confinement (gate/confine.c): no new privileges, no capabilities (a
+ * refused capset is accepted when none is held), and where allowed no file writes, no core
+ * dumps and at most max_files descriptors (0: unchanged). 0, or -1 when capabilities remain. */
+int gate_confine(unsigned max_files);
 /* One line of odhcpd's state file (the leasetrigger runs with no per-lease data, so the daemon
  * reads the file the trigger announces): "# IFACE DUID IAID HOSTNAME EXPIRY ID LEN ADDR/LEN...".
  * DHCPv4 lines carry the MAC as DUID; DHCPv6 lines give it when the DUID is DUID-LLT or DUID-LL

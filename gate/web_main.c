@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,9 +134,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("recall-gate-web", true, 0);
-	struct rlimit zero = {0, 0};
-	setrlimit(RLIMIT_FSIZE, &zero); /* the page writes no file */
-	setrlimit(RLIMIT_CORE, &zero);
+	if (gate_confine(0) != 0) { /* no capabilities, even when started by root (procd) */
+		log_warnx("cannot drop capabilities");
+		return 1;
+	}
 	ctl = argv[1];
 	if (move_all(4, &ctx.auth, sizeof ctx.auth, false) < 0)
 		return 1;
