@@ -1,5 +1,6 @@
-/* The gate's name tables: vendors.map ("raw name<TAB>canonical vendor") and oui.txt
- * ("XXXXXX<TAB>canonical vendor<TAB>IEEE organisation name"), both '#' comments and blank lines
+/* The gate's name tables: vendors.map ("raw name<TAB>canonical vendor"), oui.txt
+ * ("XXXXXX<TAB>canonical vendor<TAB>IEEE organisation name") and dhcp-fingerprints.txt
+ * ("canonical vendor<TAB>option 60<TAB>option 55<TAB>model"), all '#' comments and blank lines
  * allowed. Raw names are matched folded (ASCII case, edge spaces and runs of spaces do not
  * matter); the canonical vendor must already be canonical (PROTOCOL.md 5.2). Tables are bounded
  * (GATE_ALIAS_MAX lines of at most GATE_ALIAS_LINE bytes) and a bad line fails the load with
@@ -26,11 +27,23 @@ struct oui {
 	unsigned line;
 };
 
+/* A DHCP fingerprint: the OUI's vendor with the exact vendor class (option 60) and parameter
+ * request list (option 55) one model's firmware sends. */
+struct fp {
+	char vendor[RC_NAME_MAX + 1];
+	char vclass[GATE_VAL_MAX];
+	char prl[GATE_VAL_MAX];
+	char model[RC_NAME_MAX + 1];
+	unsigned line;
+};
+
 struct gate_aliases {
 	struct alias *v;
 	size_t nv, capv;
 	struct oui *o;
 	size_t no, capo;
+	struct fp *f;
+	size_t nf, capf;
 };
 
 /* Room for one more entry in *arr (grown by doubling); -1 when out of memory. */
@@ -47,7 +60,7 @@ static int grow(void **arr, size_t n, size_t *cap, size_t size)
 	return 0;
 }
 
-typedef int (*line_fn)(struct gate_aliases *al, char *f[3], size_t nf, unsigned line);
+typedef int (*line_fn)(struct gate_aliases *al, char *f[4], size_t nf, unsigned line);
 
 /* ASCII lowercase, whitespace trimmed and runs of it made one space; -1 if it does not fit. */
 static int fold(char *out, size_t cap, const char *in)
@@ -75,7 +88,7 @@ static int canon_ok(const char *s)
 	return rc_name_valid(rc_str_c(s), RC_NAME_MAX, false) ? 0 : -1;
 }
 
-static int vendor_line(struct gate_aliases *al, char *f[3], size_t nf, unsigned line)
+static int vendor_line(struct gate_aliases *al, char *f[4], size_t nf, unsigned line)
 {
 	if (nf != 2 || canon_ok(f[1]) < 0)
 		return -1;
@@ -90,9 +103,9 @@ static int vendor_line(struct gate_aliases *al, char *f[3], size_t nf, unsigned 
 	return 0;
 }
 
-static int oui_line(struct gate_aliases *al, char *f[3], size_t nf, unsigned line)
+static int oui_line(struct gate_aliases *al, char *f[4], size_t nf, unsigned line)
 {
-	if (nf < 2 || strlen(f[0]) != 6 || canon_ok(f[1]) < 0)
+	if (nf < 2 || nf > 3 || strlen(f[0]) != 6 || canon_ok(f[1]) < 0)
 		return -1;
 	if (grow((void **)&al->o, al->no, &al->capo, sizeof(*al->o)) < 0)
 		return -1;
@@ -108,6 +121,29 @@ static int oui_line(struct gate_aliases *al, char *f[3], size_t nf, unsigned lin
 	strcpy(o->canon, f[1]);
 	o->line = line;
 	al->no++;
+	return 0;
+}
+
+/* Option 55 as dnsmasq gives it (DNSMASQ_REQUESTED_OPTIONS): decimal numbers, commas. */
+static bool prl_ok(const char *s)
+{
+	return s[0] >= '0' && s[0] <= '9' && strspn(s, "0123456789,") == strlen(s) &&
+	       !strstr(s, ",,") && s[strlen(s) - 1] != ',';
+}
+
+static int fp_line(struct gate_aliases *al, char *f[4], size_t nf, unsigned line)
+{
+	if (nf != 4 || canon_ok(f[0]) < 0 || canon_ok(f[3]) < 0 || !f[1][0] ||
+	    strlen(f[1]) >= GATE_VAL_MAX || strlen(f[2]) >= GATE_VAL_MAX || !prl_ok(f[2]))
+		return -1;
+	if (grow((void **)&al->f, al->nf, &al->capf, sizeof(*al->f)) < 0)
+		return -1;
+	struct fp *p = &al->f[al->nf++];
+	strcpy(p->vendor, f[0]);
+	strcpy(p->vclass, f[1]);
+	strcpy(p->prl, f[2]);
+	strcpy(p->model, f[3]);
+	p->line = line;
 	return 0;
 }
 
@@ -139,16 +175,18 @@ static int load(const char *path, struct gate_aliases *al, line_fn fn, size_t *c
 				     GATE_ALIAS_MAX);
 			break;
 		}
-		char *f[3] = {buf, NULL, NULL};
+		char *f[4] = {buf, NULL, NULL, NULL};
 		size_t nf = 1;
-		for (char *t = strchr(buf, '\t'); t && nf < 3; t = strchr(t + 1, '\t')) {
+		for (char *t = strchr(buf, '\t'); t && nf < 4; t = strchr(t + 1, '\t')) {
 			*t = '\0';
 			f[nf++] = t + 1;
 		}
 		if (fn(al, f, nf, line) < 0) {
 			r = gate_err(err, errlen, "%s:%u: not \"%s\"", path, line,
 				     fn == vendor_line ? "raw name<TAB>canonical vendor"
-						       : "XXXXXX<TAB>canonical vendor<TAB>name");
+				     : fn == oui_line
+					 ? "XXXXXX<TAB>canonical vendor<TAB>name"
+					 : "vendor<TAB>option 60<TAB>option 55<TAB>model");
 			break;
 		}
 	}
@@ -181,6 +219,7 @@ void gate_aliases_free(const void *p)
 		return;
 	free(al->v);
 	free(al->o);
+	free(al->f);
 	free(al);
 }
 
@@ -209,6 +248,36 @@ const char *gate_alias_oui(const void *p, const uint8_t mac[6], unsigned *line)
 			if (line)
 				*line = al->o[i].line;
 			return al->o[i].canon;
+		}
+	return NULL;
+}
+
+int gate_fingerprints_load(const void *p, const char *path, char *err, size_t errlen)
+{
+	struct gate_aliases *al = (struct gate_aliases *)(uintptr_t)p;
+	if (!al)
+		return gate_err(err, errlen, "%s: no name tables", path);
+	if (load(path, al, fp_line, &al->nf, err, errlen) < 0) {
+		free(al->f);
+		al->f = NULL;
+		al->nf = al->capf = 0;
+		return -1;
+	}
+	return 0;
+}
+
+const char *gate_alias_fingerprint(const void *p, const char *vendor, const char *vclass,
+				   const char *prl, unsigned *line)
+{
+	const struct gate_aliases *al = p;
+	if (!al || !vendor || !vclass || !prl)
+		return NULL;
+	for (size_t i = 0; i < al->nf; i++)
+		if (!strcmp(al->f[i].vendor, vendor) && !strcmp(al->f[i].vclass, vclass) &&
+		    !strcmp(al->f[i].prl, prl)) {
+			if (line)
+				*line = al->f[i].line;
+			return al->f[i].model;
 		}
 	return NULL;
 }

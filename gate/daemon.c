@@ -21,6 +21,7 @@
 #include "gated.h"
 #include "log.h"
 #include "parse.h"
+#include "recall/msg.h"
 
 static struct log_rate ctl_rl;
 static uint64_t lease_bad;
@@ -215,6 +216,29 @@ static void do_lease(struct gate *g, int fd, const char *const *s, size_t n)
 	reply_str(fd, '0', "ok\n");
 }
 
+/* The owner page's process (gate/web_main.c) renders from these: the inventory as stored
+ * (state, policy, notice id included; identities it derives itself), and the notices the
+ * gate verified, by id. */
+static void do_inv(struct gate *g, int fd)
+{
+	char *text = gate_inv_dumps(g->inv);
+	reply_str(fd, text ? '0' : '1', text ? text : "out of memory");
+	free(text);
+}
+
+static void do_notice(struct gate *g, int fd, const char *const *s, size_t n)
+{
+	struct rc_notice no;
+	uint8_t buf[4 * RC_NOTICE_MAX];
+	size_t len = 0;
+	if (n != 1 || gate_notice_get(g, s[0], &no) != 0 ||
+	    rc_notice_encode(&no, buf, sizeof(buf), &len) != 0) {
+		reply_str(fd, '1', "no such notice");
+		return;
+	}
+	reply(fd, '0', (const char *)buf, len);
+}
+
 static const char *odhcpd_path;
 
 void gate_odhcpd_set(const char *path)
@@ -290,6 +314,10 @@ void gate_ctl_accept(struct gate *g, int lfd)
 			do_lease(g, fd, s, n);
 		else if (req[0] == GATE_OP_ODHCPD)
 			gate_odhcpd_read(g);
+		else if (req[0] == GATE_OP_INV)
+			do_inv(g, fd);
+		else if (req[0] == GATE_OP_NOTICE)
+			do_notice(g, fd, s, n);
 		else
 			reply_str(fd, '1', "unknown request");
 		close(fd);

@@ -1,11 +1,12 @@
-/* Enforcement with nftables (libnftables): the daemon owns one table, inet recall_gate, with a
- * forward chain hooked before the distribution's filter (priority filter - 10). A packet from
- * the LAN interface whose source MAC, IPv4 or IPv6 address belongs to a blocked device may go
- * only back to the LAN (routed LANs), to the check-in addresses and to the remedy addresses;
- * the rest is dropped and counted. The gateway's own DHCP/DNS are in the input path, untouched;
- * replies to the device are not from it, untouched. Every change rewrites the sets in ONE
- * transaction, and the blocked devices are persisted atomically (state_dir/enforce.json) and
- * installed again by gate_enforce_init at start, before the daemon reports ready. */
+/* Enforcement with nftables (libnftables, run in recall-gate-nft: gate/nft.c): the daemon owns
+ * one table, inet recall_gate, with a forward chain hooked before the distribution's filter
+ * (priority filter - 10). A packet from the LAN interface whose source MAC, IPv4 or IPv6
+ * address belongs to a blocked device may go only back to the LAN (routed LANs), to the
+ * check-in addresses and to the remedy addresses; the rest is dropped and counted. The gateway's
+ * own DHCP/DNS are in the input path, untouched; replies to the device are not from it, untouched.
+ * Every change rewrites the sets in ONE transaction, and the blocked devices are persisted
+ * atomically (state_dir/enforce.json) and installed again by gate_enforce_init at start, before the
+ * daemon reports ready. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,13 +17,12 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <nftables/libnftables.h>
 
 #include "check.h"
 #include "log.h"
 
 #define REM_MAX    16 /* remedy prefixes per blocked device (notice endpoints + URL host) */
-#define SCRIPT_MAX (256 * 1024)
+#define SCRIPT_MAX GATE_NFT_SCRIPT_MAX
 
 struct gate_q {
 	uint8_t mac[6];
@@ -33,7 +33,6 @@ struct gate_q {
 };
 
 struct gate_nft {
-	struct nft_ctx *nft;
 	size_t n;
 	struct gate_q q[GATE_DEVICES_MAX];
 	char *script;
@@ -167,12 +166,7 @@ static int install(struct gate *g, char *err, size_t errlen)
 		snprintf(err, errlen, "nftables script over %d bytes", SCRIPT_MAX);
 		return -1;
 	}
-	if (nft_run_cmd_from_buffer(t->nft, t->script)) {
-		const char *e = nft_ctx_get_error_buffer(t->nft);
-		snprintf(err, errlen, "nftables: %s", e && *e ? e : "failed");
-		return -1;
-	}
-	return 0;
+	return gate_nft_run(t->script, n, err, errlen);
 }
 
 /* ---- persistence: state_dir/enforce.json, written to a temporary file, synced, renamed ---- */
@@ -341,16 +335,16 @@ int gate_enforce_init(struct gate *g, char *err, size_t errlen)
 		return -1;
 	}
 	struct gate_nft *t = calloc(1, sizeof(*t));
-	if (!t || !(t->script = malloc(SCRIPT_MAX)) || !(t->nft = nft_ctx_new(NFT_CTX_DEFAULT))) {
-		if (t)
-			free(t->script);
+	if (!t || !(t->script = malloc(SCRIPT_MAX))) {
 		free(t);
 		snprintf(err, errlen, "nftables: out of memory");
 		return -1;
 	}
-	nft_ctx_buffer_output(t->nft);
-	nft_ctx_buffer_error(t->nft);
-	nft_ctx_output_set_flags(t->nft, NFT_CTX_OUTPUT_TERSE); /* listings without elements */
+	if (gate_nft_init(err, errlen) < 0) {
+		free(t->script);
+		free(t);
+		return -1;
+	}
 	g->nft = t;
 	load(g);
 	if (install(g, err, errlen))
@@ -365,10 +359,8 @@ int gate_enforce_verify(struct gate *g)
 	struct gate_nft *t = g->nft;
 	if (!t)
 		return 0;
-	int gone = nft_run_cmd_from_buffer(t->nft, "list table inet recall_gate");
-	nft_ctx_get_output_buffer(t->nft); /* rewinds the buffered listing */
-	nft_ctx_get_error_buffer(t->nft);
-	if (!gone)
+	/* 1 there, 0 gone, -1 cannot tell (then nothing is done) */
+	if (gate_nft_table_present() != 0)
 		return 0;
 	log_warnx("nftables table inet recall_gate is gone (a flush ruleset by another "
 		  "program?): installing it again with %zu blocked devices",
@@ -385,7 +377,6 @@ void gate_enforce_free(struct gate *g)
 {
 	if (!g->nft)
 		return;
-	nft_ctx_free(g->nft->nft);
 	free(g->nft->script);
 	free(g->nft);
 	g->nft = NULL;

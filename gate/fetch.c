@@ -1,26 +1,35 @@
-/* Fetching what a device points to: the UPnP device description behind an SSDP LOCATION, and
- * the MUD file (RFC 8520) behind a DHCP MUD URL. libcurl's multi interface on the daemon's poll
- * loop (socket and timer callbacks), at most two transfers at a time and a bounded queue.
+/* Fetching what a device points to (the UPnP device description behind an SSDP LOCATION, the
+ * MUD file behind a DHCP MUD URL) and parsing mDNS packets, through recall-gate-helper
+ * (gate/helper_main.c, protocol in gate/helper.h): the resident daemon keeps the queue, the
+ * retries and the decision what a result may change; the helper, started on demand and gone
+ * after HELPER_IDLE_S idle, holds libcurl, libxml2 and ldns and meets the untrusted bytes.
  *
- * Each URL passes G1's policy first (UPnP: http to the device's own address only; MUD: https
- * only), and each transfer is held to it: only that protocol, no redirects, no proxy from the
- * environment, no content decoding (no decompression bombs), a body of at most 64 KiB (the
- * write callback aborts beyond), 5 s in all. The result is parsed by G1's parsers and merged
- * into the device the URL came from (by its MAC), never into another. */
+ * Each URL passes G1's policy here first (UPnP: http to the device's own address only; MUD:
+ * https only); at most two transfers at a time and a bounded queue. A reply is merged into the
+ * device the request was for (by its MAC; an mDNS packet by its source address, as checked when
+ * it arrived), only with the fields that kind of source can give, each sanitised again and
+ * with the source set here. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
-
-#include <curl/curl.h>
+#include <unistd.h>
 
 #include "gated.h"
+#include "helper.h"
 #include "log.h"
+#include "parse.h"
 
-#define BODY_MAX  65536
-#define INFLIGHT  2
 #define QUEUE_MAX 32
-#define FDS_MAX   16
+#define MDNS_MAX  16 /* mDNS packets with the helper at a time; more are dropped (counted) */
 
 /* A transfer that fails (timeout, refused connection, HTTP error) is tried again after
  * RETRY_S, then 3 and 9 times that: a device busy at boot, or a loaded gateway, must not stay
@@ -33,27 +42,36 @@ struct job {
 	enum gate_fetch_kind kind;
 	uint8_t tries;  /* failed transfers so far */
 	int64_t due_ms; /* not before this (CLOCK_MONOTONIC ms) */
+	uint32_t id;    /* request id while the helper has it */
 	char url[GATE_VAL_MAX];
 };
 
-struct slot {
-	CURL *e;
-	struct job j;
-	size_t len;
-	char body[BODY_MAX + 1];
+struct mdns_job {
+	uint32_t id; /* 0: free */
+	struct gate_addr from;
+	uint8_t mac[6]; /* the frame's source MAC, checked against the inventory on arrival */
 };
 
-static CURLM *multi;
-static struct job queue[QUEUE_MAX];
+static struct job queue[QUEUE_MAX], inflight[HELPER_INFLIGHT];
 static size_t nqueue;
-static struct slot slots[INFLIGHT];
-static struct {
-	int fd;
-	short events;
-} socks[FDS_MAX];
-static size_t nsocks;
-static int64_t deadline_ms = -1;
+static struct mdns_job mdns[MDNS_MAX];
+static uint32_t query_id, next_id = 1;
+static uint8_t query_wire[HELPER_QUERY_MAX];
+static size_t query_len;
+static int sock = -1;
+static pid_t pid = -1;
+static char helper_path[PATH_MAX];
 static struct log_rate rl;
+static struct gate_fetch_stats stats;
+static struct helper_req req; /* static: 9 KiB off the stack */
+static struct helper_res res;
+
+static uint32_t new_id(void)
+{
+	if (!next_id)
+		next_id = 1; /* 0 marks a free slot */
+	return next_id++;
+}
 
 static int64_t mono_ms(void)
 {
@@ -62,68 +80,124 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int sock_cb(CURL *e, curl_socket_t s, int what, void *up, void *sp)
-{
-	size_t i;
-	for (i = 0; i < nsocks && socks[i].fd != s; i++)
-		;
-	if (what == CURL_POLL_REMOVE) {
-		if (i < nsocks)
-			socks[i] = socks[--nsocks];
-		return 0;
-	}
-	if (i == nsocks) {
-		if (nsocks == FDS_MAX)
-			return -1; /* cannot happen with two transfers; curl fails the transfer */
-		nsocks++;
-	}
-	socks[i].fd = s;
-	socks[i].events =
-	    (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
-	return 0;
-}
-
-static int timer_cb(CURLM *m, long timeout_ms, void *up)
-{
-	deadline_ms = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
-	return 0;
-}
-
 int gate_fetch_init(char *err, size_t errlen)
 {
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(multi = curl_multi_init())) {
-		snprintf(err, errlen, "libcurl initialisation failed");
+	/* The helper lives next to the daemon's binary (installed or in the build tree). */
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		snprintf(err, errlen, "/proc/self/exe: %s", strerror(errno));
 		return -1;
 	}
-	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	self[n] = 0;
+	char *slash = strrchr(self, '/');
+	*slash = 0;
+	if (snprintf(helper_path, sizeof(helper_path), "%s/recall-gate-helper", self) >=
+	    (int)sizeof(helper_path)) {
+		snprintf(err, errlen, "%s: path too long", self);
+		return -1;
+	}
+	if (access(helper_path, X_OK) != 0) {
+		snprintf(err, errlen, "%s: %s", helper_path, strerror(errno));
+		return -1;
+	}
 	log_rate_init(&rl, 1, 5);
+	return 0;
+}
+
+const struct gate_fetch_stats *gate_fetch_stats(void)
+{
+	stats.helper_running = pid > 0;
+	return &stats;
+}
+
+static void requeue(const struct job *f);
+
+/* The helper closed its socket (idle, or it died): what it had is lost; fetches are retried. */
+static void helper_gone(void)
+{
+	int st = 0;
+	if (sock >= 0)
+		close(sock);
+	sock = -1;
+	if (pid > 0 && waitpid(pid, &st, 0) == pid && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+		stats.helper_failed++;
+		log_warnx_rl(&rl, "recall-gate-helper ended with %s %d",
+			     WIFSIGNALED(st) ? "signal" : "status",
+			     WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	}
+	pid = -1;
+	for (size_t i = 0; i < HELPER_INFLIGHT; i++)
+		if (inflight[i].id) {
+			struct job j = inflight[i];
+			inflight[i].id = 0;
+			requeue(&j);
+		}
+	memset(mdns, 0, sizeof(mdns));
+	query_id = 0;
+}
+
+static int helper_start(void)
+{
+	int sv[2];
+	if (sock >= 0)
+		return 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		log_warnx_rl(&rl, "helper: socketpair: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_warnx_rl(&rl, "helper: fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* The child: fd 3 only, no ambient capabilities, no new privileges; the helper
+		 * drops the rest itself before reading anything. */
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(sv[1], HELPER_FD) < 0)
+			_exit(127);
+		close_range(HELPER_FD + 1, ~0U, 0);
+		prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		execl(helper_path, "recall-gate-helper", (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	sock = sv[0];
+	fcntl(sock, F_SETFL, O_NONBLOCK);
+	stats.helper_started++;
+	return 0;
+}
+
+static int helper_send(uint8_t op, uint32_t id, const void *data, size_t n)
+{
+	if (n > HELPER_DATA_MAX || helper_start() < 0)
+		return -1;
+	req.op = op;
+	req.id = id;
+	req.len = (uint32_t)n;
+	if (n)
+		memcpy(req.data, data, n);
+	if (send(sock, &req, HELPER_REQ_HDR + n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		if (errno != EAGAIN)
+			helper_gone();
+		return -1;
+	}
 	return 0;
 }
 
 void gate_fetch_cleanup(void)
 {
-	for (size_t i = 0; i < INFLIGHT; i++)
-		if (slots[i].e) {
-			curl_multi_remove_handle(multi, slots[i].e);
-			curl_easy_cleanup(slots[i].e);
-			slots[i].e = NULL;
-		}
-	if (multi)
-		curl_multi_cleanup(multi);
-	multi = NULL;
-	curl_global_cleanup();
-}
-
-static size_t write_cb(char *p, size_t size, size_t nmemb, void *up)
-{
-	struct slot *s = up;
-	size_t n = size * nmemb;
-	if (n > BODY_MAX - s->len)
-		return 0; /* over the cap: libcurl ends the transfer with a write error */
-	memcpy(s->body + s->len, p, n);
-	s->len += n;
-	return n;
+	if (sock >= 0) {
+		close(sock); /* the helper sees EOF and exits */
+		sock = -1;
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	pid = -1;
 }
 
 int gate_fetch_queue(struct gate *g, const struct gate_device *d, enum gate_fetch_kind kind)
@@ -158,14 +232,16 @@ int gate_fetch_queue(struct gate *g, const struct gate_device *d, enum gate_fetc
 	j->kind = kind;
 	j->tries = 0;
 	j->due_ms = 0;
+	j->id = 0;
 	snprintf(j->url, sizeof(j->url), "%s", url);
 	return 0;
 }
 
 /* Queue a failed transfer again, unless it has had its tries or a newer request for the same
  * device and kind is queued already (that one wins). */
-static void retry(const struct job *f, const char *mac)
+static void requeue(const struct job *f)
 {
+	char mac[18];
 	if (f->tries >= RETRIES)
 		return;
 	for (size_t i = 0; i < nqueue; i++)
@@ -175,123 +251,224 @@ static void retry(const struct job *f, const char *mac)
 		return;
 	struct job *j = &queue[nqueue++];
 	*j = *f;
+	j->id = 0;
 	int64_t wait = RETRY_S * 1000;
 	for (unsigned i = 0; i < f->tries; i++)
 		wait *= 3;
 	j->tries = (uint8_t)(f->tries + 1);
 	j->due_ms = mono_ms() + wait;
+	gate_mac_format(f->mac, mac);
 	log_info("%s: fetch tried again in %lld s (%u of %u)", mac, (long long)(wait / 1000),
 		 j->tries, RETRIES);
 }
 
-static void start(struct slot *s, const struct job *j)
+void gate_fetch_mdns(struct gate *g, const uint8_t *pkt, size_t n, const struct gate_addr *from,
+		     const uint8_t mac[6])
 {
-	const char *proto = j->kind == GATE_FETCH_UPNP ? "http" : "https";
-	s->j = *j;
-	s->len = 0;
-	s->e = curl_easy_init();
-	if (!s->e)
+	struct mdns_job *m = NULL;
+	for (size_t i = 0; i < MDNS_MAX && !m; i++)
+		if (!mdns[i].id)
+			m = &mdns[i];
+	if (!m) {
+		stats.mdns_dropped++;
 		return;
-	curl_easy_setopt(s->e, CURLOPT_URL, s->j.url);
-	curl_easy_setopt(s->e, CURLOPT_PROTOCOLS_STR, proto);
-	curl_easy_setopt(s->e, CURLOPT_REDIR_PROTOCOLS_STR, proto);
-	curl_easy_setopt(s->e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(s->e, CURLOPT_PROXY, "");
-	curl_easy_setopt(s->e, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(s->e, CURLOPT_TIMEOUT_MS, 5000L);
-	curl_easy_setopt(s->e, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-	curl_easy_setopt(s->e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)BODY_MAX);
-	curl_easy_setopt(s->e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(s->e, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(s->e, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(s->e, CURLOPT_PRIVATE, s);
-	curl_easy_setopt(s->e, CURLOPT_USERAGENT, "recall-gate/1");
-	if (curl_multi_add_handle(multi, s->e) != CURLM_OK) {
-		curl_easy_cleanup(s->e);
-		s->e = NULL;
+	}
+	uint32_t id = new_id();
+	if (helper_send(HELPER_MDNS, id, pkt, n) < 0) {
+		stats.mdns_dropped++;
+		return;
+	}
+	m->id = id;
+	m->from = *from;
+	memcpy(m->mac, mac, 6);
+}
+
+size_t gate_fetch_mdns_query(uint8_t *out, size_t cap)
+{
+	if (query_len && query_len <= cap) {
+		memcpy(out, query_wire, query_len);
+		return query_len;
+	}
+	if (!query_id) {
+		uint32_t id = new_id();
+		if (helper_send(HELPER_QUERY, id, NULL, 0) == 0)
+			query_id = id;
+	}
+	return 0; /* sent when the helper has built it (gate_listen_query_ready) */
+}
+
+/* Fields each kind of request may produce (what its parser sets, gate/parse_*.c). */
+static bool field_allowed(uint8_t op, int f)
+{
+	switch (f) {
+	case GF_MANUFACTURER:
+	case GF_MODEL:
+	case GF_FWVER:
+	case GF_FRIENDLY:
+		return true;
+	case GF_MODEL_NUMBER:
+		return op == HELPER_UPNP;
+	case GF_MUD_URL:
+		return op == HELPER_MUD;
+	case GF_HOSTNAME:
+		return op == HELPER_MDNS;
+	default:
+		return false;
 	}
 }
 
-static void finish(struct gate *g, struct slot *s, CURLcode res)
+/* The reply's fields into an observation, as from a parser: unknown fields or values that do
+ * not pass gate_obs_set again make the whole reply refused. */
+static int reply_obs(struct gate_obs *o, enum gate_src src, char *err, size_t errlen)
+{
+	gate_obs_init(o);
+	for (int f = 0; f < GF__N; f++) {
+		size_t n = strnlen(res.v[f], GATE_VAL_MAX);
+		if (n == GATE_VAL_MAX)
+			return gate_err(err, errlen, "helper: field %d not terminated", f);
+		if (!n)
+			continue;
+		if (!field_allowed(res.op, f))
+			return gate_err(err, errlen, "helper: field %d not expected", f);
+		if (gate_obs_set(o, (enum gate_field)f, src, res.v[f], n, "helper", err, errlen) <
+		    0)
+			return -1;
+	}
+	return 0;
+}
+
+static void fetch_done(struct gate *g, struct job *j)
 {
 	char mac[18], err[256];
-	long code = 0;
-	gate_mac_format(s->j.mac, mac);
-	curl_easy_getinfo(s->e, CURLINFO_RESPONSE_CODE, &code);
-	const char *what = s->j.kind == GATE_FETCH_UPNP ? "UPnP description" : "MUD file";
-	struct gate_device *d = gate_inv_find(g->inv, s->j.mac);
-	if (res != CURLE_OK || code != 200) {
-		log_warnx_rl(&rl, "%s: %s: %s", mac, what,
-			     res != CURLE_OK ? curl_easy_strerror(res) : "HTTP status not 200");
+	const char *what = j->kind == GATE_FETCH_UPNP ? "UPnP description" : "MUD file";
+	gate_mac_format(j->mac, mac);
+	struct gate_device *d = gate_inv_find(g->inv, j->mac);
+	if (res.status == HELPER_RETRY) {
+		log_warnx_rl(&rl, "%s: %s: %s", mac, what, res.err);
 		if (d)
-			retry(&s->j, mac);
-	} else if (d) {
-		struct gate_obs o;
-		memset(&o, 0, sizeof(o));
-		s->body[s->len] = 0;
-		int rc = s->j.kind == GATE_FETCH_UPNP
-			     ? gate_upnp_parse(s->body, s->len, &o, err, sizeof(err))
-			     : gate_mud_parse(s->body, s->len, &o, err, sizeof(err));
-		if (rc < 0) {
-			log_warnx_rl(&rl, "%s: %s: %s", mac, what, err);
-		} else {
-			/* The file speaks for the device that pointed to it, nobody else. */
-			memcpy(o.mac, s->j.mac, 6);
-			o.has_mac = true;
-			memset(&o.addr, 0, sizeof(o.addr));
-			gate_observe(g, &o);
-		}
+			requeue(j);
+		return;
 	}
-	curl_multi_remove_handle(multi, s->e);
-	curl_easy_cleanup(s->e);
-	s->e = NULL;
+	if (res.status != HELPER_OK) {
+		log_warnx_rl(&rl, "%s: %s: %s", mac, what, res.err);
+		return;
+	}
+	struct gate_obs o;
+	if (reply_obs(&o, j->kind == GATE_FETCH_UPNP ? GS_UPNP : GS_MUD, err, sizeof(err)) < 0) {
+		stats.helper_bad++;
+		log_warnx_rl(&rl, "%s: %s: %s", mac, what, err);
+		return;
+	}
+	if (!d)
+		return;
+	/* The file speaks for the device that pointed to it, nobody else. */
+	memcpy(o.mac, j->mac, 6);
+	o.has_mac = true;
+	gate_observe(g, &o);
+}
+
+static void mdns_done(struct gate *g, struct mdns_job *m)
+{
+	char a[64], err[256];
+	struct gate_obs o;
+	gate_addr_format(&m->from, a, sizeof(a));
+	if (res.status != HELPER_OK) {
+		gate_listen_bad("mDNS", a, res.err);
+		return;
+	}
+	if (reply_obs(&o, GS_MDNS, err, sizeof(err)) < 0) {
+		stats.helper_bad++;
+		log_warnx_rl(&rl, "mDNS from %s: %s", a, err);
+		return;
+	}
+	/* Attributed by the source address, if the frame's MAC still holds it. */
+	struct gate_device *d = gate_inv_by_addr(g->inv, &m->from);
+	if (!d || memcmp(d->mac, m->mac, 6))
+		return;
+	o.has_mac = false;
+	o.addr = m->from;
+	o.addr.seen = 0;
+	gate_observe(g, &o);
+}
+
+static void input(struct gate *g)
+{
+	for (int round = 0; round < 64; round++) {
+		ssize_t n = recv(sock, &res, sizeof(res), MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			helper_gone();
+			return;
+		}
+		res.err[sizeof(res.err) - 1] = 0;
+		if (n != (ssize_t)sizeof(res) || !res.id) {
+			stats.helper_bad++;
+			continue;
+		}
+		if (res.op == HELPER_QUERY && res.id == query_id) {
+			query_id = 0;
+			if (res.status == HELPER_OK && res.qlen && res.qlen <= HELPER_QUERY_MAX) {
+				memcpy(query_wire, res.query, res.qlen);
+				query_len = res.qlen;
+				gate_listen_query_ready(query_wire, query_len);
+			}
+			continue;
+		}
+		bool found = false;
+		for (size_t i = 0; i < HELPER_INFLIGHT && !found; i++)
+			if (inflight[i].id == res.id &&
+			    res.op ==
+				(inflight[i].kind == GATE_FETCH_UPNP ? HELPER_UPNP : HELPER_MUD)) {
+				struct job j = inflight[i];
+				inflight[i].id = 0;
+				found = true;
+				fetch_done(g, &j);
+			}
+		for (size_t i = 0; i < MDNS_MAX && !found; i++)
+			if (mdns[i].id == res.id && res.op == HELPER_MDNS) {
+				struct mdns_job m = mdns[i];
+				mdns[i].id = 0;
+				found = true;
+				mdns_done(g, &m);
+			}
+		if (!found)
+			stats.helper_bad++;
+		if (sock < 0)
+			return;
+	}
 }
 
 size_t gate_fetch_fds(int *fds, short *events, size_t cap)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < nsocks && n < cap; i++, n++) {
-		fds[n] = socks[i].fd;
-		events[n] = socks[i].events;
-	}
-	return n;
+	if (sock < 0 || !cap)
+		return 0;
+	fds[0] = sock;
+	events[0] = POLLIN;
+	return 1;
 }
 
 int gate_fetch_timeout_ms(void)
 {
-	if (deadline_ms < 0)
+	int64_t now = mono_ms(), next = -1;
+	bool busy = false;
+	for (size_t i = 0; i < HELPER_INFLIGHT; i++)
+		busy |= inflight[i].id != 0;
+	for (size_t i = 0; i < nqueue && !busy; i++)
+		if (next < 0 || queue[i].due_ms < next)
+			next = queue[i].due_ms;
+	if (next < 0)
 		return -1;
-	int64_t left = deadline_ms - mono_ms();
-	return left < 0 ? 0 : (int)(left > 60000 ? 60000 : left);
+	return next <= now ? 0 : (int)(next - now > 60000 ? 60000 : next - now);
 }
 
 void gate_fetch_run(struct gate *g, int fd, short revents)
 {
-	int running;
-	if (!multi)
-		return;
-	if (fd >= 0) {
-		int ev = ((revents & POLLIN) ? CURL_CSELECT_IN : 0) |
-			 ((revents & POLLOUT) ? CURL_CSELECT_OUT : 0) |
-			 ((revents & (POLLERR | POLLHUP)) ? CURL_CSELECT_ERR : 0);
-		curl_multi_socket_action(multi, fd, ev, &running);
-	} else if (deadline_ms >= 0 && mono_ms() >= deadline_ms) {
-		deadline_ms = -1;
-		curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	}
-	CURLMsg *m;
-	int left;
-	while ((m = curl_multi_info_read(multi, &left))) {
-		struct slot *s = NULL;
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-		if (s)
-			finish(g, s, m->data.result);
-	}
+	if (fd >= 0 && fd == sock && revents)
+		input(g);
 	int64_t now = mono_ms();
-	for (size_t i = 0; i < INFLIGHT && nqueue; i++) {
-		if (slots[i].e)
+	for (size_t i = 0; i < HELPER_INFLIGHT && nqueue; i++) {
+		if (inflight[i].id)
 			continue;
 		size_t q = 0;
 		while (q < nqueue && queue[q].due_ms > now)
@@ -301,6 +478,12 @@ void gate_fetch_run(struct gate *g, int fd, short revents)
 		struct job j = queue[q];
 		memmove(&queue[q], &queue[q + 1], (nqueue - q - 1) * sizeof(queue[0]));
 		nqueue--;
-		start(&slots[i], &j);
+		j.id = new_id();
+		if (helper_send(j.kind == GATE_FETCH_UPNP ? HELPER_UPNP : HELPER_MUD, j.id, j.url,
+				strlen(j.url)) < 0) {
+			requeue(&j);
+			break;
+		}
+		inflight[i] = j;
 	}
 }

@@ -125,6 +125,7 @@ struct gate_config {
 	uint8_t default_policy;   /* enum gate_policy for verified build-level recalls: enforce */
 	char remedy_allow[4][64]; /* extra addresses a quarantined device may reach */
 	uint32_t nremedy_allow;
+	char fingerprints[256];   /* DHCP fingerprints, default /usr/share/recall/gate/dhcp-fingerprints.txt */
 };
 
 struct gate_inv;               /* G2: inventory store (gate/inventory.c) */

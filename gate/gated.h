@@ -48,6 +48,8 @@ int gate_inv_load(struct gate *g, char *err, size_t errlen);
 /* The same from bytes (name is used in errors); on error the store is left empty. */
 int gate_inv_parse(struct gate_inv *inv, const char *name, const char *buf, size_t len, char *err,
 		   size_t errlen);
+/* The store as inventory.json's text (malloc'ed; NULL when out of memory). */
+char *gate_inv_dumps(const struct gate_inv *inv);
 /* Write the store to a path (atomically: temporary file, fsync, rename, fsync of the folder). */
 int gate_inv_save_path(struct gate_inv *inv, const char *dir, char *err, size_t errlen);
 /* One device as JSON (jansson json_t *, returned as void * to keep jansson out of this header);
@@ -75,6 +77,10 @@ int gate_listen_open(struct gate *g, char *err, size_t errlen);
 size_t gate_listen_fds(int *fds, size_t cap);
 void gate_listen_input(struct gate *g, int fd);
 void gate_listen_search(struct gate *g); /* M-SEARCH and the DNS-SD query */
+/* The helper built the DNS-SD query (asked for by gate_listen_search): send it now. */
+void gate_listen_query_ready(const uint8_t *wire, size_t n);
+/* A datagram the helper refused: counted as bad input and logged (rate-limited). */
+void gate_listen_bad(const char *what, const char *from, const char *err);
 const struct gate_listen_stats *gate_listen_stats(void);
 void gate_listen_close(void);
 
@@ -97,9 +103,22 @@ void gate_frame_close(void);
 bool gate_frame_mac(const struct gate_addr *src, uint16_t sport, uint16_t dport, size_t len,
 		    uint8_t mac[6]);
 
-/* ---- fetch.c: UPnP descriptions and MUD files (libcurl multi on the poll loop) ---- */
+/* ---- fetch.c: UPnP descriptions, MUD files and mDNS packets, through recall-gate-helper
+ * (gate/helper.h), started on demand ---- */
 enum gate_fetch_kind { GATE_FETCH_UPNP = 1, GATE_FETCH_MUD };
-int gate_fetch_init(char *err, size_t errlen);
+struct gate_fetch_stats {
+	uint64_t helper_started, helper_failed, helper_bad, mdns_dropped;
+	bool helper_running;
+};
+int gate_fetch_init(char *err, size_t errlen); /* finds the helper next to the binary */
+const struct gate_fetch_stats *gate_fetch_stats(void);
+/* An mDNS packet from a source whose frame MAC matched the inventory: parsed by the helper,
+ * then merged into the device that holds the address, if that MAC still holds it. */
+void gate_fetch_mdns(struct gate *g, const uint8_t *pkt, size_t n, const struct gate_addr *from,
+		     const uint8_t mac[6]);
+/* The DNS-SD query into out: its length, or 0 when the helper is still building it (then
+ * gate_listen_query_ready sends it). */
+size_t gate_fetch_mdns_query(uint8_t *out, size_t cap);
 /* Queue a fetch for a device (the URL is checked by G1's policy first). 0 queued, -1 refused. */
 int gate_fetch_queue(struct gate *g, const struct gate_device *d, enum gate_fetch_kind kind);
 /* Poll set: fds and their events (POLLIN/POLLOUT); returns the count. */
@@ -131,6 +150,8 @@ int cmd_lease(const char *ctl, int argc, char **argv);
 #define GATE_OP_ACTION 'A'
 #define GATE_OP_LEASE  'L'
 #define GATE_OP_ODHCPD 'O' /* odhcpd's leasetrigger: read its state file again */
+#define GATE_OP_INV    'I' /* the owner page's process: the inventory as inventory.json */
+#define GATE_OP_NOTICE 'N' /* ... a verified notice by id: its payload (rc_notice_encode) */
 
 /* ---- main.c: configuration ---- */
 struct gated_opts {

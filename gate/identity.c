@@ -11,7 +11,10 @@
  * Names: an agent's are canonical already (checked, used as they are); others are mapped
  * through vendors.map (vendor only) and canonicalised with rc_name_canon. Without any vendor
  * name, a globally administered MAC gives one through oui.txt; a randomised MAC never does. The
- * model is the model name, else the UPnP model number. d->mapping names what was applied. */
+ * model is the model name, else the UPnP model number, else (a silent device: the vendor from
+ * the OUI, no model from any source) the model of a DHCP fingerprint that matches that vendor,
+ * option 60 and option 55 exactly (dhcp-fingerprints.txt): model only, like anything resting on
+ * the OUI. d->mapping names what was applied. */
 #include <stdio.h>
 #include <string.h>
 
@@ -94,6 +97,19 @@ static void derive(const struct gate_device *d, const void *al, struct ident *id
 			 d->mac[2], alias, line);
 		ven_src = GS_OUI;
 	} else {
+		return;
+	}
+	const char *fpm;
+	if (!mod->src && ven_src == GS_OUI &&
+	    (fpm = gate_alias_fingerprint(al, id->s[0], d->f[GF_VENDOR_CLASS].v,
+					  d->f[GF_DHCP_PRL].v, &line))) {
+		/* model only (ven_src is GS_OUI): "possibly affected" at most, never enforced */
+		snprintf(id->s[1], sizeof(id->s[1]), "%.64s", fpm);
+		snprintf(id->mapping, sizeof(id->mapping),
+			 "OUI %02x:%02x:%02x + DHCP options 60, 55 -> %.64s %.64s "
+			 "(dhcp-fingerprints.txt:%u)",
+			 d->mac[0], d->mac[1], d->mac[2], id->s[0], fpm, line);
+		id->conf = GATE_CONF_MODEL;
 		return;
 	}
 	if (!mod->src || name_of(mod, id->s[1], sizeof(id->s[1]), RC_NAME_MAX, false) < 0) {

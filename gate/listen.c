@@ -22,9 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <ldns/ldns.h>
-
 #include "gated.h"
+#include "helper.h"
 #include "log.h"
 
 #define SSDP_V4   "239.255.255.250"
@@ -202,46 +201,25 @@ static void send_v4(int fd, const char *group, uint16_t port, const void *p, siz
 		log_warnx_rl(&rl, "send to %s:%u: %s", group, port, strerror(errno));
 }
 
-/* A DNS-SD query built with ldns: the service list and a few services devices commonly
- * announce (printers, cameras, speakers, home automation). */
+/* The DNS-SD query (the service list and services devices commonly announce) is built by
+ * the helper with ldns, once; the first search sends it when it is ready. */
 static void mdns_query(void)
 {
-	static const char *const names[] = {"_services._dns-sd._udp.local.",
-					    "_device-info._tcp.local.",
-					    "_http._tcp.local.",
-					    "_ipp._tcp.local.",
-					    "_googlecast._tcp.local.",
-					    "_hap._tcp.local.",
-					    "_airplay._tcp.local.",
-					    "_rtsp._tcp.local."};
-	ldns_rdf *dn = ldns_dname_new_frm_str(names[0]);
-	ldns_pkt *p = dn ? ldns_pkt_query_new(dn, LDNS_RR_TYPE_PTR, LDNS_RR_CLASS_IN, 0) : NULL;
-	uint8_t *wire = NULL;
-	size_t n = 0;
-	if (!p) {
-		ldns_rdf_deep_free(dn);
-		return;
-	}
-	ldns_pkt_set_id(p, 0); /* RFC 6762 18.1: multicast queries carry id 0 */
-	for (size_t i = 1; i < sizeof(names) / sizeof(names[0]); i++) {
-		ldns_rr *q = ldns_rr_new();
-		ldns_rdf *d = ldns_dname_new_frm_str(names[i]);
-		if (!q || !d) {
-			ldns_rr_free(q);
-			ldns_rdf_deep_free(d);
-			continue;
-		}
-		ldns_rr_set_owner(q, d);
-		ldns_rr_set_type(q, LDNS_RR_TYPE_PTR);
-		ldns_rr_set_class(q, LDNS_RR_CLASS_IN);
-		ldns_rr_set_question(q, true);
-		if (!ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, q))
-			ldns_rr_free(q);
-	}
-	if (ldns_pkt2wire(&wire, p, &n) == LDNS_STATUS_OK)
+	uint8_t wire[HELPER_QUERY_MAX];
+	size_t n = gate_fetch_mdns_query(wire, sizeof(wire));
+	if (n)
 		send_v4(fds[K_MDNS], MDNS_V4, 5353, wire, n);
-	free(wire);
-	ldns_pkt_free(p);
+}
+
+void gate_listen_query_ready(const uint8_t *wire, size_t n)
+{
+	send_v4(fds[K_MDNS], MDNS_V4, 5353, wire, n);
+}
+
+void gate_listen_bad(const char *what, const char *from, const char *err)
+{
+	st.bad++;
+	log_warnx_rl(&rl, "%s from %s: %s", what, from, err);
 }
 
 void gate_listen_search(struct gate *g)
@@ -298,12 +276,10 @@ static void handle(struct gate *g, enum kind k, const uint8_t *p, size_t n,
 	char err[256], a[64];
 	struct gate_obs o;
 	memset(&o, 0, sizeof(o));
-	int rc;
+	int rc = 0;
 	if (k == K_SSDP || k == K_SEARCH)
 		rc = gate_ssdp_parse(p, n, &o, err, sizeof(err));
-	else if (k == K_MDNS)
-		rc = gate_mdns_parse(p, n, &o, err, sizeof(err));
-	else
+	else if (k != K_MDNS) /* mDNS: parsed by the helper once the sender is checked */
 		rc = gate_announce_parse(p, n, &o, err, sizeof(err));
 	gate_addr_format(from, a, sizeof(a));
 	if (rc < 0) {
@@ -333,7 +309,10 @@ static void handle(struct gate *g, enum kind k, const uint8_t *p, size_t n,
 			     what[k], a, fm, dm);
 		return;
 	}
-	gate_observe(g, &o);
+	if (k == K_MDNS)
+		gate_fetch_mdns(g, p, n, from, mac);
+	else
+		gate_observe(g, &o);
 }
 
 void gate_listen_input(struct gate *g, int fd)

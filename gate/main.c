@@ -28,6 +28,7 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 struct rawconf {
 	char *interface, *wan_interface, *state_dir, *control_socket, *web_listen;
 	char *feed, *feed_key, *anchors, *vendors_map, *oui_file, *odhcpd_statefile;
+	char *fingerprints;
 	unsigned check_mode, default_policy;
 	struct conf_addr_list responder;
 	struct conf_str_list remedy_allow;
@@ -54,6 +55,8 @@ static const struct conf_key keys[] = {
     {"vendors-map", CONF_PATH, F(vendors_map), 0, 0, "/usr/share/recall/gate/vendors.map", NULL,
      NULL, NULL},
     {"oui-file", CONF_PATH, F(oui_file), 0, 0, "/usr/share/recall/gate/oui.txt", NULL, NULL, NULL},
+    {"dhcp-fingerprints", CONF_PATH, F(fingerprints), 0, 0,
+     "/usr/share/recall/gate/dhcp-fingerprints.txt", NULL, NULL, NULL},
     {"fetch-upnp", CONF_BOOL, F(fetch_upnp), 0, 0, "yes", NULL, NULL, NULL},
     {"fetch-mud", CONF_BOOL, F(fetch_mud), 0, 0, "yes", NULL, NULL, NULL},
     {"default-policy", CONF_ENUM, F(default_policy), 0, 0, "enforce", policy_names, NULL, NULL},
@@ -99,6 +102,8 @@ static int config_load(const char *path, struct gate_config *c, struct gated_opt
 	rc |= copy(c->anchors, sizeof(c->anchors), r.anchors, "anchors", err, el);
 	rc |= copy(c->vendors_map, sizeof(c->vendors_map), r.vendors_map, "vendors-map", err, el);
 	rc |= copy(c->oui_file, sizeof(c->oui_file), r.oui_file, "oui-file", err, el);
+	rc |= copy(c->fingerprints, sizeof(c->fingerprints), r.fingerprints, "dhcp-fingerprints",
+		   err, el);
 	for (size_t i = 0; i < r.responder.n; i++)
 		conf_addr_format(&r.responder.v[i], c->responder[i], sizeof(c->responder[i]));
 	c->nresponder = (uint32_t)r.responder.n;

@@ -6,6 +6,7 @@ pkg_check_modules(GATE_LDNS REQUIRED IMPORTED_TARGET ldns)
 pkg_check_modules(GATE_JANSSON REQUIRED IMPORTED_TARGET jansson)
 add_library(gate_parse STATIC
   ${CMAKE_CURRENT_LIST_DIR}/aliases.c
+  ${CMAKE_CURRENT_LIST_DIR}/confine.c
   ${CMAKE_CURRENT_LIST_DIR}/identity.c
   ${CMAKE_CURRENT_LIST_DIR}/parse_announce.c
   ${CMAKE_CURRENT_LIST_DIR}/parse_common.c
@@ -20,4 +21,5 @@ target_include_directories(gate_parse PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(gate_parse PUBLIC recall PkgConfig::GATE_XML PkgConfig::GATE_LDNS
   PkgConfig::GATE_JANSSON)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/data/vendors.map ${CMAKE_CURRENT_LIST_DIR}/data/oui.txt
+  ${CMAKE_CURRENT_LIST_DIR}/data/dhcp-fingerprints.txt
   DESTINATION ${CMAKE_INSTALL_DATADIR}/recall/gate)

@@ -68,6 +68,15 @@ int gate_json_field(const struct json_t *obj, const char *key, struct gate_obs *
 		    enum gate_field f, enum gate_src src, const char *where, char *err,
 		    size_t errlen);
 
+/* A URL the owner's page may show as a link (a notice's remedy URL): http:// or https:// (the
+ * scheme written out), a host that is a DNS name, an IPv4 address or an [IPv6] address, an
+ * optional port, no userinfo, only RFC 3986 characters and well-formed escapes (url_split, as
+ * for the fetches). 0 or -1 with err. */
+int gate_url_check_link(const char *url, char *err, size_t errlen);
+/* The helper programs' confinement (gate/confine.c): no new privileges, no capabilities (a
+ * refused capset is accepted when none is held), and where allowed no file writes, no core
+ * dumps and at most max_files descriptors (0: unchanged). 0, or -1 when capabilities remain. */
+int gate_confine(unsigned max_files);
 /* One line of odhcpd's state file (the leasetrigger runs with no per-lease data, so the daemon
  * reads the file the trigger announces): "# IFACE DUID IAID HOSTNAME EXPIRY ID LEN ADDR/LEN...".
  * DHCPv4 lines carry the MAC as DUID; DHCPv6 lines give it when the DUID is DUID-LLT or DUID-LL
@@ -86,5 +95,12 @@ int gate_src_rank(enum gate_src s);
  * vendor or NULL; *line is the table line that matched (for the mapping text). */
 const char *gate_alias_vendor(const void *al, const char *raw, unsigned *line);
 const char *gate_alias_oui(const void *al, const uint8_t mac[6], unsigned *line);
+/* The DHCP fingerprint table (dhcp-fingerprints.txt: "canonical vendor<TAB>option 60<TAB>option
+ * 55<TAB>canonical model") into loaded name tables: 0, or -1 with file:line (the tables keep no
+ * fingerprint then). The lookup: the model whose line has exactly this OUI vendor, vendor class
+ * and parameter request list, or NULL. */
+int gate_fingerprints_load(const void *al, const char *path, char *err, size_t errlen);
+const char *gate_alias_fingerprint(const void *al, const char *vendor, const char *vclass,
+				   const char *prl, unsigned *line);
 
 #endif

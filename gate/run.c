@@ -4,6 +4,7 @@
  * the web page's descriptors and a timer. Signals only set flags. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,8 +18,10 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "web.h"
 #include "gated.h"
 #include "log.h"
+#include "parse.h"
 
 int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int verbose);
 
@@ -103,6 +106,9 @@ static void save(struct gate *g)
 	char err[512];
 	if (gate_inv_save_path(g->inv, g->cfg.state_dir, err, sizeof(err)) < 0)
 		log_warnx("%s", err);
+	/* The JSON tree just written, libnftables' transactions and the requests since the last
+	 * save were freed; give their pages back (a burst must not leave the RSS high). */
+	malloc_trim(0);
 }
 
 /* Periodic re-checks: devices with an identity whose last check is older than the interval. */
@@ -150,6 +156,9 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 	g->aliases = gate_aliases_load(g->cfg.vendors_map, g->cfg.oui_file, err, sizeof(err));
 	if (!g->aliases)
 		log_warnx("vendor aliases: %s (names are used as the devices give them)", err);
+	else if (g->cfg.fingerprints[0] &&
+		 gate_fingerprints_load(g->aliases, g->cfg.fingerprints, err, sizeof(err)) < 0)
+		log_warnx("DHCP fingerprints: %s (silent devices stay unknown)", err);
 	for (size_t i = 0; i < gate_inv_count(g->inv); i++)
 		gate_identity(gate_inv_at(g->inv, i), g->aliases);
 	if (gate_check_init(g, err, sizeof(err)) < 0)
@@ -163,6 +172,7 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 		fatalx("fetch: %s", err);
 	/* Protection does not wait for the owner's page: without a password (or with a bad
 	 * web-listen) the gate inventories, checks and enforces, and says why there is no page. */
+	gate_web_set_ctl(o->ctl_socket);
 	if (gate_web_start(g, err, sizeof(err)) < 0)
 		log_warnx("web page not started: %s", err);
 	if (lan)
@@ -246,6 +256,7 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 		} else if (g->now >= next_dump) {
 			gate_neigh_dump(g);
 			next_dump = g->now + NEIGH_REDUMP_S;
+			malloc_trim(0); /* what a burst since the last save left freed */
 		}
 		if (g->now >= next_search) {
 			gate_listen_search(g);

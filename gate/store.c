@@ -81,7 +81,7 @@ void *gate_dev_json(const struct gate_inv *inv, const struct gate_device *d, uin
 	return o;
 }
 
-int gate_inv_save_path(struct gate_inv *inv, const char *dir, char *err, size_t errlen)
+char *gate_inv_dumps(const struct gate_inv *inv)
 {
 	json_t *root =
 	    json_pack("{s:s, s:i, s:[]}", "format", STORE_FORMAT, "version", 1, "devices");
@@ -93,6 +93,12 @@ int gate_inv_save_path(struct gate_inv *inv, const char *dir, char *err, size_t 
 	}
 	char *text = arr ? json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
+	return text;
+}
+
+int gate_inv_save_path(struct gate_inv *inv, const char *dir, char *err, size_t errlen)
+{
+	char *text = gate_inv_dumps(inv);
 	if (!text) {
 		snprintf(err, errlen, "inventory: out of memory");
 		return -1;

@@ -147,3 +147,21 @@ int gate_url_check_mud(const char *url, char *err, size_t errlen)
 		return gate_err(err, errlen, "MUD URL: local host name refused");
 	return 0;
 }
+
+int gate_url_check_link(const char *url, char *err, size_t errlen)
+{
+	struct url_parts u;
+	const char *scheme = strncasecmp(url, "https:", 6) == 0 ? "https" : "http";
+	if (url_split(url, scheme, &u, "link", err, errlen) < 0)
+		return -1;
+	uint8_t a[16];
+	if (u.bracketed)
+		return inet_pton(AF_INET6, u.host, a) == 1
+			   ? 0
+			   : gate_err(err, errlen, "link URL: bad [IPv6] address");
+	if (u.host[0] == '.' || u.host[0] == '-' ||
+	    strspn(u.host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+		strlen(u.host))
+		return gate_err(err, errlen, "link URL: host is not a DNS name or address");
+	return 0;
+}

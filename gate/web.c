@@ -1,17 +1,17 @@
-/* The owner's page server: libmicrohttpd in external-poll mode (MHD_USE_EPOLL, no MHD thread),
- * driven by the gate's one poll loop through gate_web_fd()/gate_web_run(). It listens on one
- * address of the LAN interface only, with a connection limit, a per-connection timeout and a
- * request body cap; each complete request goes to web_handle() and every answer carries the
+/* The owner's page server of recall-gate-web (gate/web_main.c): libmicrohttpd in external-poll
+ * mode (MHD_USE_EPOLL, no MHD thread) on the listening socket the daemon made (gate/web_listen.c:
+ * one address of the LAN interface only), with a connection limit, a per-connection timeout and
+ * a request body cap; each complete request goes to web_handle() and every answer carries the
  * same security headers (CSP with the hash of the page's one style element). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -20,10 +20,9 @@
 #include "log.h"
 #include "web.h"
 
-#define WEB_PORT_DEFAULT 8080
-#define WEB_CONN_MAX     32 /* connections at once */
-#define WEB_CONN_PER_IP  8
-#define WEB_TIMEOUT_S    15 /* idle connection timeout */
+#define WEB_CONN_MAX    32 /* connections at once */
+#define WEB_CONN_PER_IP 8
+#define WEB_TIMEOUT_S   15 /* idle connection timeout */
 
 struct gate_web {
 	struct MHD_Daemon *d;
@@ -38,113 +37,6 @@ struct conn {
 	bool too_large;
 	char body[WEB_BODY_MAX + 1];
 };
-
-/* Parse web_listen ("ADDR", "ADDR:PORT", "[V6]:PORT", or "" for the interface's first IPv4
- * address) and check the address is one of the LAN interface's. */
-static int listen_addr(const struct gate_config *cfg, struct sockaddr_storage *ss, char *addr,
-		       size_t addrcap, char *err, size_t errlen)
-{
-	char host[64] = "";
-	unsigned port = WEB_PORT_DEFAULT;
-	const char *s = cfg->web_listen;
-	if (!cfg->interface[0]) {
-		snprintf(err, errlen, "web: no LAN interface configured (interface =)");
-		return -1;
-	}
-	if (s[0] == '[') {
-		const char *e = strchr(s, ']');
-		if (!e || (size_t)(e - s - 1) >= sizeof host || (e[1] && e[1] != ':')) {
-			snprintf(err, errlen, "web_listen \"%s\": expected [IPV6]:PORT", s);
-			return -1;
-		}
-		memcpy(host, s + 1, (size_t)(e - s - 1));
-		s = e[1] ? e + 2 : "";
-	} else if (strchr(s, ':') && strchr(s, ':') == strrchr(s, ':')) {
-		const char *c = strchr(s, ':');
-		snprintf(host, sizeof host, "%.*s", (int)(c - s), s);
-		s = c + 1;
-	} else {
-		snprintf(host, sizeof host, "%s", s); /* bare address (IPv6 without brackets) */
-		s = "";
-	}
-	if (*s) {
-		char *end;
-		unsigned long p = strtoul(s, &end, 10);
-		if (*end || p == 0 || p > 65535) {
-			snprintf(err, errlen, "web_listen \"%s\": bad port", cfg->web_listen);
-			return -1;
-		}
-		port = (unsigned)p;
-	}
-	uint8_t want[16];
-	int fam = 0;
-	if (host[0] == '\0' || strcmp(host, "*") == 0) {
-		fam = host[0] ? -1 : 0;
-	} else if (inet_pton(AF_INET, host, want) == 1) {
-		fam = AF_INET;
-	} else if (inet_pton(AF_INET6, host, want) == 1) {
-		fam = AF_INET6;
-	} else {
-		snprintf(err, errlen, "web_listen \"%s\": not an IP address", cfg->web_listen);
-		return -1;
-	}
-	static const uint8_t zero[16];
-	if (fam < 0 || (fam && memcmp(want, zero, fam == AF_INET ? 4 : 16) == 0)) {
-		snprintf(
-		    err, errlen,
-		    "web_listen \"%s\": a wildcard address would put the owner's page on every "
-		    "interface, the WAN too; give one address of %s",
-		    cfg->web_listen, cfg->interface);
-		return -1;
-	}
-	struct ifaddrs *ifa0 = NULL, *ifa;
-	if (getifaddrs(&ifa0) != 0) {
-		snprintf(err, errlen, "web: getifaddrs: %s", strerror(errno));
-		return -1;
-	}
-	bool found = false;
-	memset(ss, 0, sizeof *ss);
-	for (ifa = ifa0; ifa && !found; ifa = ifa->ifa_next) {
-		if (!ifa->ifa_addr || strcmp(ifa->ifa_name, cfg->interface) != 0)
-			continue;
-		int f = ifa->ifa_addr->sa_family;
-		if (f == AF_INET && (fam == AF_INET || fam == 0)) {
-			struct sockaddr_in *a = (struct sockaddr_in *)ifa->ifa_addr;
-			if (fam == 0 || memcmp(&a->sin_addr, want, 4) == 0) {
-				memcpy(ss, a, sizeof *a);
-				((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-				found = true;
-			}
-		} else if (f == AF_INET6 && fam == AF_INET6) {
-			struct sockaddr_in6 *a = (struct sockaddr_in6 *)ifa->ifa_addr;
-			if (memcmp(&a->sin6_addr, want, 16) == 0) {
-				memcpy(ss, a,
-				       sizeof *a); /* keeps the scope of a link-local address */
-				((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-				found = true;
-			}
-		}
-	}
-	freeifaddrs(ifa0);
-	if (!found) {
-		if (fam)
-			snprintf(err, errlen,
-				 "web_listen \"%s\": %s is not an address of the LAN interface %s; "
-				 "the owner's page listens on the LAN only",
-				 cfg->web_listen, host, cfg->interface);
-		else
-			snprintf(err, errlen,
-				 "web: the LAN interface %s has no IPv4 address to listen on; set "
-				 "web_listen to one of its addresses",
-				 cfg->interface);
-		return -1;
-	}
-	const void *ap = ss->ss_family == AF_INET
-			     ? (const void *)&((struct sockaddr_in *)ss)->sin_addr
-			     : (const void *)&((struct sockaddr_in6 *)ss)->sin6_addr;
-	inet_ntop(ss->ss_family, ap, addr, (socklen_t)addrcap);
-	return (int)port;
-}
 
 static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -259,60 +151,21 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 				     : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
 		inet_ntop(sa->sa_family, ap, q.peer, sizeof q.peer);
 	}
+	if (w->ctx.refresh)
+		w->ctx.refresh(&w->ctx);
 	web_handle(&w->ctx, &q, &r);
 	return send_resp(w, c, &r);
 }
 
-/* The listening socket, bound to the LAN interface as well as to its address: Linux accepts a
- * packet for any local address on any interface (weak host model), so without SO_BINDTODEVICE
- * a host on the WAN side that routes to the LAN address would reach the page. */
-static int listen_socket(const struct gate_config *cfg, const struct sockaddr_storage *ss,
-			 char *err, size_t errlen)
+int web_serve(struct web_ctx *ctx, int lfd, int ctlfd, unsigned idle_s, char *err, size_t errlen)
 {
-	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
-	socklen_t sl =
-	    ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-	if (fd < 0) {
-		snprintf(err, errlen, "web: socket: %s", strerror(errno));
-		return -1;
-	}
-	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->interface,
-		       (socklen_t)strlen(cfg->interface)) != 0) {
-		snprintf(err, errlen, "web: cannot bind to interface %s (SO_BINDTODEVICE: %s)",
-			 cfg->interface, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (ss->ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-	if (bind(fd, (const struct sockaddr *)ss, sl) != 0 || listen(fd, 16) != 0) {
-		snprintf(err, errlen, "web: cannot listen: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-int gate_web_start(struct gate *g, char *err, size_t errlen)
-{
-	struct sockaddr_storage ss;
 	struct gate_web *w = calloc(1, sizeof *w);
 	if (!w) {
 		snprintf(err, errlen, "web: out of memory");
 		return -1;
 	}
-	w->ctx.g = g;
+	w->ctx = *ctx;
 	log_rate_init(&w->rl, 1, 10);
-	int port =
-	    listen_addr(&g->cfg, &ss, w->ctx.listen_addr, sizeof w->ctx.listen_addr, err, errlen);
-	if (port < 0 || web_auth_init(&w->ctx.auth, g->cfg.state_dir, err, errlen) != 0) {
-		free(w);
-		return -1;
-	}
-	bool v6 = ss.ss_family == AF_INET6;
-	snprintf(w->ctx.listen_host, sizeof w->ctx.listen_host, v6 ? "[%s]:%d" : "%s:%d",
-		 w->ctx.listen_addr, port);
 	/* CSP allows exactly the page's one style element, by its SHA-256. */
 	uint8_t h[crypto_hash_sha256_BYTES];
 	char b64[sodium_base64_ENCODED_LEN(sizeof h, sodium_base64_VARIANT_ORIGINAL)];
@@ -322,51 +175,46 @@ int gate_web_start(struct gate *g, char *err, size_t errlen)
 		 "default-src 'none'; style-src 'sha256-%s'; img-src 'self' data:; "
 		 "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 		 b64);
-	int lfd = listen_socket(&g->cfg, &ss, err, errlen);
-	if (lfd < 0) {
-		free(w);
-		return -1;
-	}
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	bool v6 = getsockname(lfd, (struct sockaddr *)&ss, &sl) == 0 && ss.ss_family == AF_INET6;
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
 	w->d = MHD_start_daemon(
-	    flags, (uint16_t)port, NULL, NULL, handler, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
+	    flags, 0, NULL, NULL, handler, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
 	    MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEB_CONN_MAX,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)WEB_CONN_PER_IP,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEB_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_STRICT_FOR_CLIENT, 1,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, w, MHD_OPTION_END);
-	if (!w->d) {
+	const union MHD_DaemonInfo *ei =
+	    w->d ? MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	if (!ei) {
 		snprintf(err, errlen, "web: libmicrohttpd did not start on %s", w->ctx.listen_host);
-		close(lfd);
+		if (w->d)
+			MHD_stop_daemon(w->d);
 		free(w);
 		return -1;
 	}
-	g->web = w;
-	log_info("owner's page on http://%s/", w->ctx.listen_host);
+	/* Serve until no connection has been open for idle_s, or the daemon is gone. */
+	time_t idle_since = time(NULL);
+	for (;;) {
+		struct pollfd pf[2] = {{ei->epoll_fd, POLLIN, 0}, {ctlfd, POLLIN, 0}};
+		if (poll(pf, 2, 1000) < 0 && errno != EINTR)
+			break;
+		if (pf[1].revents)
+			break; /* the daemon closed its end: stopping */
+		MHD_run(w->d);
+		const union MHD_DaemonInfo *ci =
+		    MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (ci && ci->num_connections > 0)
+			idle_since = time(NULL);
+		else if (time(NULL) - idle_since >= (time_t)idle_s)
+			break;
+	}
+	MHD_quiesce_daemon(w->d);
+	MHD_stop_daemon(w->d);
+	*ctx = w->ctx; /* the sessions, for the daemon to keep */
+	sodium_memzero(&w->ctx.auth, sizeof w->ctx.auth);
+	free(w);
 	return 0;
-}
-
-int gate_web_fd(const struct gate *g)
-{
-	if (!g->web || !g->web->d)
-		return -1;
-	const union MHD_DaemonInfo *i = MHD_get_daemon_info(g->web->d, MHD_DAEMON_INFO_EPOLL_FD);
-	return i ? i->epoll_fd : -1;
-}
-
-void gate_web_run(struct gate *g)
-{
-	if (g->web && g->web->d)
-		MHD_run(g->web->d);
-}
-
-void gate_web_stop(struct gate *g)
-{
-	if (!g->web)
-		return;
-	if (g->web->d)
-		MHD_stop_daemon(g->web->d);
-	sodium_memzero(&g->web->ctx.auth, sizeof g->web->ctx.auth);
-	free(g->web);
-	g->web = NULL;
 }

@@ -106,12 +106,19 @@ int gate_passwd_main(const struct gate_config *cfg);
  * the listen address text accepted in Host besides LAN names (e.g. "192.168.1.1:8080"). */
 struct web_ctx {
 	struct gate *g;
+	void (*refresh)(struct web_ctx *w); /* before each request: fresh data (NULL: none) */
 	struct web_auth auth;
 	char listen_host[64]; /* "192.168.1.1:8080" or "[fd00::1]:8080" */
 	char listen_addr[48]; /* "192.168.1.1" or "fd00::1" */
 	uint64_t requests, rejected;
 };
 void web_handle(struct web_ctx *w, const struct web_req *req, struct web_resp *resp);
+/* recall-gate-web (gate/web.c): serve the listening socket lfd with libmicrohttpd until no
+ * connection has been open for idle_s seconds or ctlfd (the daemon's end) is readable or closed;
+ * ctx comes back with the sessions. 0, or -1 with err when the server does not start. */
+int web_serve(struct web_ctx *ctx, int lfd, int ctlfd, unsigned idle_s, char *err, size_t errlen);
+/* recall-gate (gate/web_listen.c): the control socket the page process talks to. */
+void gate_web_set_ctl(const char *path);
 void web_resp_free(struct web_resp *resp);
 
 /* Pages (web_html.c) and JSON (web_api.c), for an authenticated session. */

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "recall/text.h"
 #include "parse.h"
 #include "web.h"
@@ -118,23 +116,10 @@ bool web_url_linkable(const char *url, size_t n)
 	char tmp[RC_URL_MAX + 1];
 	memcpy(tmp, url, n);
 	tmp[n] = '\0';
-	/* libcurl's URL parser decides scheme and host; only http(s) with a host is a link. */
-	CURLU *h = curl_url();
-	if (!h)
-		return false;
-	bool ok = false;
-	char *scheme = NULL, *host = NULL;
-	if (curl_url_set(h, CURLUPART_URL, tmp, 0) == CURLUE_OK &&
-	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK && host[0] != '\0' &&
-	    (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0))
-		/* the text itself must start with the scheme curl saw (no guessing) */
-		ok = strncasecmp(tmp, scheme, strlen(scheme)) == 0 &&
-		     strncmp(tmp + strlen(scheme), "://", 3) == 0;
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(h);
-	return ok;
+	/* Scheme, host and port as the fetch policies parse them (gate/url.c); only http(s)
+	 * with a host is a link. */
+	char err[128];
+	return gate_url_check_link(tmp, err, sizeof(err)) == 0;
 }
 
 const char *web_state_name(enum gate_state st)

@@ -10,7 +10,8 @@
 #         udhcpc -x 0xa1:...); its MUD file names firmware 6.3.30 and is served over https by
 #         nginx on the Internet host inet, with a certificate from a lab CA
 #   gsil  a silent device: DHCP only (a fingerprint: parameter request list, vendor class) and
-#         a D-Link OUI MAC
+#         a D-Link OUI MAC; gate/data/dhcp-fingerprints.txt names it a D-Link DIR-605L (model
+#         only), which a notice targets: "possibly affected", never blocked
 #   gpho  a phone with a randomised (locally administered) MAC
 #   gmdn  a second PT30X-NDI that names its vendor and model over mDNS but no firmware build:
 #         "possibly affected", never blocked
@@ -119,6 +120,7 @@ anchors = $g/anchors.cbor
 responder = $LAB_ANYCAST4:7412 [$LAB_ANYCAST6]:7412
 vendors-map = $LAB_SRC/gate/data/vendors.map
 oui-file = $LAB_SRC/gate/data/oui.txt
+dhcp-fingerprints = $LAB_SRC/gate/data/dhcp-fingerprints.txt
 EOF
 	cat /etc/ssl/certs/ca-certificates.crt "$LAB_DIR/pki/ca.crt" >"$g/ca-certificates.crt"
 	{
@@ -183,7 +185,7 @@ lab_gate_devices() {
 	mud=https://$LAB_MUD_HOST/mud/pt30x-sdi.json
 	hex=$(printf %s "$mud" | od -An -tx1 | tr -d ' \n')
 	lab_gate_device gmud -x 0xa1:"$hex" -x hostname:studio-cam || return 1
-	# the silent device: a typical embedded client's fingerprint, nothing else
+	# the silent device: a D-Link DIR-605L's busybox udhcpc fingerprint, nothing else
 	lab_gate_device gsil -V "udhcp 1.19.4" -O 33 -O 121 || return 1
 	lab_gate_device gpho -x hostname:phone || return 1
 	lab_gate_device gmdn -x hostname:hall-cam || return 1
@@ -255,7 +257,8 @@ lab_gate_demo() {
 	say "  gcam  PTZOptics PT30X-NDI 6.3.34 (CVE-2024-8956, in CISA KEV): answers SSDP, UPnP description"
 	say "  gmud  PTZOptics PT30X-SDI: DHCP option 161 = https://$LAB_MUD_HOST/mud/pt30x-sdi.json"
 	say "        (nginx on the Internet host, certificate from the lab CA), MUD file: firmware 6.3.30"
-	say "  gsil  a silent device: a DHCP fingerprint and a D-Link OUI, nothing else"
+	say "  gsil  a silent device: a DHCP fingerprint and a D-Link OUI, nothing else (a D-Link"
+	say "        DIR-605L, a model the feed recalls per hardware revision: CVE-2014-8361 ...)"
 	say "  gpho  a phone with a randomised MAC"
 	say "  gmdn  another PT30X-NDI that gives vendor and model over mDNS, but no firmware build"
 	expect "the five devices get their leases (busybox udhcpc)" lab_gate_devices
@@ -265,6 +268,8 @@ lab_gate_demo() {
 	expect "gmud: recalled by the gateway and quarantined" lab_gate_wait gmud state quarantined
 	say "the inventory (recall-gate status), the devices without the agent:"
 	expect "gmdn: model only, possibly affected" lab_gate_wait gmdn state possible
+	expect "gsil: model only from its DHCP fingerprint and OUI, possibly affected" \
+		lab_gate_wait gsil state possible
 	for d in gcam gmud gsil gpho gmdn; do
 		lab_gate_ctl status | awk -v m="$(lab_gate_mac "$d")" '
 			/^[0-9a-f][0-9a-f]:/ { p = ($1 == m) } p' | grep -v '^  addresses'
@@ -275,8 +280,13 @@ lab_gate_demo() {
 		lab_gate_is gcam notice "$(sc_dev_notice cam)"
 	expect "gmud: identity declared by its MUD file" lab_gate_is gmud confidence declared
 	expect "gpho: randomised MAC recognised" lab_gate_is gpho mac_random True
-	expect "gsil: known only by DHCP (fingerprint $(lab_gate_field "$(lab_gate_mac gsil)" fields.dhcp_prl.value))" \
-		lab_gate_is gsil confidence unknown
+	say "gsil is known only by DHCP (option 60 \"$(lab_gate_field "$(lab_gate_mac gsil)" \
+		fields.vendor_class.value)\", option 55 $(lab_gate_field "$(lab_gate_mac gsil)" \
+		fields.dhcp_prl.value)) and its OUI; the fingerprint table names the model:"
+	lab_gate_field "$(lab_gate_mac gsil)" mapping | say_block
+	expect "gsil: identity d-link dir-605l, model only" lab_gate_is gsil confidence model
+	say "gsil: the notice shown: $(lab_gate_field "$(lab_gate_mac gsil)" notice) (the feed has a"
+	say "DIR-605L notice per hardware revision; a model-only identity has none: the first is shown)"
 	say "the gateway's nftables table (blocked MACs and addresses):"
 	lx gw nft list set inet recall_gate q_mac | grep -E 'elements|:' | say_block
 	for d in gcam gmud; do
@@ -285,8 +295,8 @@ lab_gate_demo() {
 		expect "$d: firmware server $LAB_FW4 (remedy endpoint) answers" lab_reach "$d" "$LAB_FW4"
 		expect_not "$d: Internet host $LAB_INET4 does not answer" lab_reach "$d" "$LAB_INET4"
 	done
-	say "never blocked on a guess: gsil (no model), gmdn (possibly affected: the owner is asked"
-	say "for the firmware version on the page), gpho:"
+	say "never blocked on a guess: gsil and gmdn (possibly affected: the owner is asked for the"
+	say "firmware version on the page), gpho:"
 	expect "gsil: Internet host answers" lab_reach gsil "$LAB_INET4"
 	expect "gmdn: Internet host answers" lab_reach gmdn "$LAB_INET4"
 	expect "gpho: Internet host answers" lab_reach gpho "$LAB_INET4"

@@ -7,10 +7,15 @@
 # variables), then one SSDP NOTIFY per device (bench/gate/lan.py), each answered by a UPnP
 # description the gate fetches; every tenth device runs a recalled build and is quarantined.
 # Measured from /proc/PID of the gate: VmRSS/VmHWM (status), Pss/Private_Dirty (smaps_rollup:
-# shared library pages counted by share, and the gate's own writable memory), utime+stime, over an idle period before
+# shared library pages counted by share, and the gate's own writable memory) of the daemon, and
+# Rss/Pss of its helper processes running at that moment; utime+stime, over an idle period before
 # the burst (no devices), the burst (until every device is checked), and an idle period after
 # it (N devices known). Prints one line per phase. Needs root.
-# Usage: bench/gate/gate_250.sh BUILD_DIR [N=250] [IDLE_SECONDS=60]
+# With SMAPS_DIR set, also writes SMAPS_DIR/PHASE.txt after each phase: per mapping (the
+# binary, each shared library, heap, anonymous, stack) Rss, Pss and Private_Dirty in KiB from
+# /proc/PID/smaps, largest Rss first (bench/gate/smaps.awk), and the same for the gate's
+# helper processes (their own lines, "helper PID").
+# Usage: [SMAPS_DIR=DIR] bench/gate/gate_250.sh BUILD_DIR [N=250] [IDLE_SECONDS=60]
 set -u
 B=$(cd "${1:?usage: $0 BUILD_DIR [N] [IDLE_SECONDS]}" && pwd)
 N=${2:-250}
@@ -69,6 +74,10 @@ anchors = $W/feed/anchors
 vendors-map = $S/gate/data/vendors.map
 oui-file = $S/gate/data/oui.txt
 EOF
+# (a build from before the fingerprint table has no such key)
+if grep -q dhcp-fingerprints "$GATE"; then
+	echo "dhcp-fingerprints = $S/gate/data/dhcp-fingerprints.txt" >>"$W/gate.conf"
+fi
 ip netns exec "$GW" "$GATE" -c "$W/gate.conf" -f run >"$W/gate.log" 2>&1 &
 GP=$!
 for _ in $(seq 50); do [ -S "$W/control" ] && break; sleep 0.1; done
@@ -79,6 +88,15 @@ ticks() { awk '{print $14 + $15}' "/proc/$GP/stat"; }
 mem() {
 	awk '/^VmRSS|^VmHWM/ {printf "%s %d KiB  ", $1, $2}' "/proc/$GP/status"
 	awk '/^Pss:|^Private_Dirty:/ {printf "%s %d KiB  ", $1, $2}' "/proc/$GP/smaps_rollup"
+	# the gate's helper processes running at that moment (recall-gate-helper, -web, -nft)
+	n=0 r=0 p=0
+	# shellcheck disable=SC2013,SC2046 # PIDs separated by spaces; two numbers
+	for c in $(cat "/proc/$GP/task/$GP/children" 2>/dev/null); do
+		set -- $(awk '/^Rss:/ {r = $2} /^Pss:/ {p = $2} END {print r + 0, p + 0}' \
+			"/proc/$c/smaps_rollup" 2>/dev/null)
+		n=$((n + 1)) r=$((r + ${1:-0})) p=$((p + ${2:-0}))
+	done
+	printf "helpers %d: Rss %d KiB Pss %d KiB" "$n" "$r" "$p"
 }
 now() { date +%s.%N; }
 # phase NAME T0 TICKS0: one line with wall time, CPU time and its share of one core, memory.
@@ -87,6 +105,18 @@ phase() {
 	awk -v n="$1" -v t0="$2" -v t1="$t1" -v k0="$3" -v k1="$k1" -v hz="$TCK" -v m="$(mem)" \
 		'BEGIN { w = t1 - t0; c = (k1 - k0) / hz;
 		printf "%-26s wall %7.2f s  cpu %6.2f s  %6.3f%% of one core  %s\n", n, w, c, 100 * c / w, m }'
+	[ -n "${SMAPS_DIR:-}" ] || return 0
+	mkdir -p "$SMAPS_DIR"
+	f=$SMAPS_DIR/$(echo "$1" | tr -c 'a-zA-Z0-9\n' _).txt
+	{
+		echo "# $1: mapping Rss Pss Private_Dirty (KiB), gate PID $GP"
+		awk -f "$S/bench/gate/smaps.awk" "/proc/$GP/smaps"
+		# shellcheck disable=SC2013 # PIDs separated by spaces
+		for c in $(cat "/proc/$GP/task/$GP/children" 2>/dev/null); do
+			echo "# helper $c ($(cat "/proc/$c/comm" 2>/dev/null))"
+			awk -f "$S/bench/gate/smaps.awk" "/proc/$c/smaps" 2>/dev/null
+		done
+	} >"$f"
 }
 status_json() { ip netns exec "$GW" "$GATE" -c "$W/gate.conf" status --json; }
 # "checked quarantined known": devices with a firmware build from UPnP that were checked
@@ -134,4 +164,5 @@ sleep "$IDLE"
 phase "idle, $N devices known" "$t0" "$k0"
 echo "MACs in the nftables set q_mac: $(ip netns exec "$GW" nft list set inet recall_gate q_mac |
 	grep -o '00:50:c2' | wc -l); gate log: $(grep -c . "$W/gate.log") lines"
+[ -z "${SMAPS_DIR:-}" ] || cp "$W/gate.log" "$SMAPS_DIR/gate.log"
 [ -n "$done_" ]

@@ -41,7 +41,15 @@ expect "nginx served the MUD file to the gate" grep -q 'GET /mud/pt30x-sdi.json 
 	"$LAB_DIR/nginx/access.log"
 expect "silent device: DHCP fingerprint recorded" lab_gate_wait gsil fields.dhcp_prl.source dhcp
 expect "silent device: vendor class from DHCP" lab_gate_is gsil fields.vendor_class.value "udhcp 1.19.4"
-expect "silent device: no model known, confidence unknown" lab_gate_is gsil confidence unknown
+expect "silent device: model from its DHCP fingerprint and OUI (dhcp-fingerprints.txt)" \
+	lab_gate_wait gsil confidence model
+SIL=$(lab_gate_mac gsil)
+expect "silent device: identity d-link/dir-605l" \
+	[ "$(lab_gate_field "$SIL" identity.vendor)/$(lab_gate_field "$SIL" identity.model)" = d-link/dir-605l ]
+case $(lab_gate_field "$SIL" mapping) in
+*dhcp-fingerprints.txt:*) expect "silent device: the mapping names the fingerprint table" true ;;
+*) expect "silent device: the mapping names the fingerprint table" false ;;
+esac
 expect "phone: randomised MAC flagged" lab_gate_is gpho mac_random True
 expect "mDNS camera without a build: model only" lab_gate_wait gmdn confidence model
 
@@ -59,6 +67,13 @@ expect_not "silent device: never quarantined" lab_gate_is gsil state quarantined
 expect "silent device: Internet host answers" lab_reach gsil "$LAB_INET4"
 expect "phone: Internet host answers" lab_reach gpho "$LAB_INET4"
 expect "mDNS camera: possibly affected (a notice targets PT30X-NDI)" lab_gate_wait gmdn state possible
+expect "silent device: possibly affected (a notice targets the DIR-605L)" lab_gate_wait gsil state possible
+# the lab's feed has a DIR-605L notice per hardware revision (CVE-2014-8361, CVE-2021-40655); a
+# model-only identity has no hardware revision, so the first that targets the model is shown
+case $(lab_gate_field "$SIL" notice) in
+CVE-*:d-link:dir-605l:*) expect "silent device: a notice that targets d-link dir-605l is shown" true ;;
+*) expect "silent device: a notice that targets d-link dir-605l is shown" false ;;
+esac
 expect "mDNS camera: never blocked, Internet host answers" lab_reach gmdn "$LAB_INET4"
 
 SC_GROUP=owner

@@ -1,7 +1,7 @@
 /* recall-gate identity with confidence (gate/identity.c): the ladder declared > described >
  * model > unknown on observations as the parsers give them, canonical names (PROTOCOL.md 5.2)
- * through the installed tables gate/data/vendors.map and oui.txt, the mapping text, randomised
- * MACs, the source ranks the inventory merges by, and bad tables. */
+ * through the installed tables gate/data/vendors.map, oui.txt and dhcp-fingerprints.txt, the
+ * mapping text, randomised MACs, the source ranks the inventory merges by, and bad tables. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,7 @@
 
 #define MAP RECALL_SOURCE_DIR "/gate/data/vendors.map"
 #define OUI RECALL_SOURCE_DIR "/gate/data/oui.txt"
+#define FPS RECALL_SOURCE_DIR "/gate/data/dhcp-fingerprints.txt"
 
 static char err[256];
 static const void *al;
@@ -212,6 +213,87 @@ static void oui_and_random(void **state)
 	assert_int_equal(gate_identity(NULL, al), -1);
 }
 
+/* A silent device known by its OUI and DHCP fingerprint (dhcp-fingerprints.txt): model only,
+ * whatever else it claims; any difference in option 60 or 55, another OUI vendor, a randomised
+ * MAC or a model from a real source and the table is not used. */
+static void fingerprint(void **state)
+{
+	const void *a = gate_aliases_load(MAP, OUI, err, sizeof(err));
+	assert_non_null(a);
+	assert_int_equal(gate_fingerprints_load(a, FPS, err, sizeof(err)), 0);
+	unsigned line = line_of(FPS, "d-link\t");
+	char want[128];
+	/* 00:1b:11 is a D-Link OUI (oui.txt) */
+	struct gate_device s = {.mac = {0x00, 0x1b, 0x11, 0x50, 0x0c, 0x03}};
+	set(&s, GF_VENDOR_CLASS, GS_DHCP, "udhcp 1.19.4");
+	set(&s, GF_DHCP_PRL, GS_DHCP, "1,3,6,12,15,28,33,42,121");
+	assert_int_equal(gate_identity(&s, a), 1);
+	assert_id(&s, GATE_CONF_MODEL, "d-link", "dir-605l", "");
+	snprintf(want, sizeof(want),
+		 "OUI 00:1b:11 + DHCP options 60, 55 -> d-link dir-605l (dhcp-fingerprints.txt:%u)",
+		 line);
+	assert_string_equal(s.mapping, want);
+	/* a firmware version from DHCP-rank sources does not make a guess a build */
+	set(&s, GF_FWVER, GS_SSDP, "2.06B01");
+	gate_identity(&s, a);
+	assert_int_equal(s.conf, GATE_CONF_MODEL);
+	assert_string_equal(s.id_store[3], "");
+	s.f[GF_FWVER].src = GS_NONE;
+	/* one option more, another vendor class, another OUI vendor, a randomised MAC: unknown */
+	set(&s, GF_DHCP_PRL, GS_DHCP, "1,3,6,12,15,28,33,42,121,249");
+	gate_identity(&s, a);
+	assert_int_equal(s.conf, GATE_CONF_UNKNOWN);
+	set(&s, GF_DHCP_PRL, GS_DHCP, "1,3,6,12,15,28,33,42,121");
+	set(&s, GF_VENDOR_CLASS, GS_DHCP, "udhcp 1.19.5");
+	gate_identity(&s, a);
+	assert_int_equal(s.conf, GATE_CONF_UNKNOWN);
+	set(&s, GF_VENDOR_CLASS, GS_DHCP, "udhcp 1.19.4");
+	gate_identity(&s, a);
+	assert_int_equal(s.conf, GATE_CONF_MODEL);
+	s.mac[0] = 0x44, s.mac[1] = 0x47, s.mac[2] = 0xcc; /* Hikvision */
+	gate_identity(&s, a);
+	assert_int_equal(s.conf, GATE_CONF_UNKNOWN);
+	s.mac[0] = 0x02, s.mac[1] = 0x1b, s.mac[2] = 0x11; /* locally administered */
+	gate_identity(&s, a);
+	assert_int_equal(s.conf, GATE_CONF_UNKNOWN);
+	s.mac[0] = 0x00;
+	/* a model from the network wins over the table */
+	set(&s, GF_MODEL, GS_MDNS, "DCS-930L");
+	gate_identity(&s, a);
+	assert_id(&s, GATE_CONF_MODEL, "d-link", "dcs-930l", "");
+	assert_null(strstr(s.mapping, "fingerprints"));
+	/* without the table the silent device stays unknown */
+	s.f[GF_MODEL].src = GS_NONE;
+	gate_identity(&s, al);
+	assert_int_equal(s.conf, GATE_CONF_UNKNOWN);
+	/* bad lines: file:line, and the tables keep no fingerprint */
+	char dir[] = "/tmp/test_gate_identity.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char p[128];
+	snprintf(p, sizeof(p), "%s/fp", dir);
+	static const char *const bad[] = {
+	    "d-link\tudhcp 1.19.4\t1,3,6\n",           /* three fields */
+	    "D-Link\tudhcp 1.19.4\t1,3,6\tdir-605l\n", /* vendor not canonical */
+	    "d-link\tudhcp 1.19.4\t1,3,,6\tdir-605l\n",
+	    "d-link\tudhcp 1.19.4\t1;3\tdir-605l\n",
+	    "d-link\t\t1,3\tdir-605l\n", /* no vendor class */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		FILE *f = fopen(p, "w");
+		assert_non_null(f);
+		fprintf(f, "# c\n%s", bad[i]);
+		fclose(f);
+		assert_int_equal(gate_fingerprints_load(a, p, err, sizeof(err)), -1);
+		if (!strstr(err, ":2:"))
+			fail_msg("case %zu: \"%s\"", i, err);
+	}
+	unlink(p);
+	rmdir(dir);
+	gate_identity(&s, a);
+	assert_int_equal(s.conf, GATE_CONF_UNKNOWN);
+	gate_aliases_free(a);
+}
+
 static void ranks(void **state)
 {
 	assert_true(gate_src_rank(GS_AGENT) == gate_src_rank(GS_MUD));
@@ -278,6 +360,7 @@ int main(void)
 	    cmocka_unit_test(described_upnp), cmocka_unit_test(model_only_alias),
 	    cmocka_unit_test(declared),       cmocka_unit_test(oui_and_random),
 	    cmocka_unit_test(ranks),          cmocka_unit_test(bad_tables),
+	    cmocka_unit_test(fingerprint),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
