@@ -83,7 +83,7 @@ need() {
 		return
 	fi
 	if [ ! -d "$D/src/$3" ]; then
-		command -v apt-get >/dev/null && apt_source "$pkg" "$3" >&2 || true
+		if command -v apt-get >/dev/null; then apt_source "$pkg" "$3" >&2 || true; fi
 	fi
 	if [ ! -d "$D/src/$3" ]; then
 		echo "build-deps: no source of $pkg: set $1 to an unpacked $3, or make" \
@@ -138,4 +138,4 @@ rm -rf "$D/cbor"
 	exit 1
 }
 touch "$P/.done"
-echo "build-deps: $P/lib: $(cd "$P/lib" && ls libsodium.a libcbor.a | tr '\n' ' ')"
+echo "build-deps: $P/lib/libsodium.a and libcbor.a built"

@@ -48,6 +48,19 @@ static uint32_t rng_u32(void)
 static randombytes_implementation rng_impl = {
     .implementation_name = rng_name, .random = rng_u32, .buf = drbg};
 
+#ifdef M3_WRAP_SODIUM_INIT
+/* Linked in place of sodium_init (ld --wrap, see CMakeLists.txt). What libsodium 1.0.18's does,
+ * and why none of it is needed here: the CPU feature probe and the choice of each primitive's
+ * implementation (x86 SIMD only: on a Cortex-M3 the choice is the portable code, which is each
+ * dispatch pointer's initial value), the stir of the random generator (ours has no stir), and
+ * the canary of sodium_malloc (not used). */
+int __wrap_sodium_init(void);
+int __wrap_sodium_init(void)
+{
+	return 0;
+}
+#endif
+
 /* --- the eight callbacks --- */
 static void mark(char c)
 {
