@@ -11,9 +11,9 @@
 #define SCB_AIRCR (*(volatile uint32_t *)0xe000ed0cu)
 #define SYST_WRAP (1u << 24)
 
-extern uint8_t m3_flash_slots[];       /* mps2-an385.ld */
+extern uint8_t m3_flash_slots[]; /* mps2-an385.ld */
 extern uint32_t __stack_limit[], __stack[];
-static volatile uint32_t wraps;         /* SysTick reloads, counted by its interrupt */
+static volatile uint32_t wraps; /* SysTick reloads, counted by its interrupt */
 static uint64_t skipped_ms;
 
 void m3_systick(void);

@@ -24,7 +24,8 @@ static void drbg(void *buf, size_t n)
 {
 	uint8_t nonce[crypto_stream_chacha20_NONCEBYTES] = {0};
 	uint8_t next[sizeof(drbg_key)];
-	memcpy(nonce, &drbg_ctr, sizeof(drbg_ctr) < sizeof(nonce) ? sizeof(drbg_ctr) : sizeof(nonce));
+	memcpy(nonce, &drbg_ctr,
+	       sizeof(drbg_ctr) < sizeof(nonce) ? sizeof(drbg_ctr) : sizeof(nonce));
 	drbg_ctr++;
 	crypto_stream_chacha20(next, sizeof(next), nonce, drbg_key);
 	memcpy(drbg_key, next, sizeof(next));
@@ -155,7 +156,7 @@ static void g_log(void *ctx, enum rc_log_level level, const char *msg)
 	printf("recall<%d>: %s\n", (int)level, msg);
 }
 
-static const struct rc_agent_ops ops = {g_send, g_mono, g_wall, g_random,
+static const struct rc_agent_ops ops = {g_send,    g_mono,       g_wall,   g_random,
 					g_persist, g_quarantine, g_notify, g_log};
 
 /* Restore the newest slot that the agent accepts; the other one if it does not. */

@@ -24,7 +24,7 @@ struct m3_glue_trace {
 	unsigned q_on, q_off, persists, sends, restored_slot_seq;
 	bool quarantined;
 	char notice_id[RC_NOTICE_ID_MAX + 1]; /* of the quarantine in force */
-	size_t nallow;                          /* remedy endpoints kept reachable */
+	size_t nallow;                        /* remedy endpoints kept reachable */
 	enum rc_agent_event last_event;
 	char order[32]; /* one letter per call: Q on, q off, P persist, S send, N notify */
 	size_t norder;

@@ -99,11 +99,17 @@ static void phase1(void)
 	check(m3_trace.q_on == 0 && m3_trace.persists == persists && state() == RC_AGENT_WAIT,
 	      "invalid answers: no quarantine, no state write, still waiting");
 
+	static struct rc_anchors set;
+	start();
+	int err = rc_anchors_decode(&set, m3_anchors, m3_anchors_len, NULL);
+	measure("anchor set decode (3 keys, each checked to be a point of the prime-order group)");
+	check(err == RC_OK && set.n == 3 && set.k == 2, "the firmware's anchor set: 3 keys, k=2");
+
 	struct rc_notice n;
 	struct rc_verdict v;
 	start();
-	int err = rc_notice_check(&n, m3_genuine, m3_genuine_len, &m3_agent.anchors,
-				  &m3_agent.cfg.id, M3_WALL_BASE, true, &v, NULL);
+	err = rc_notice_check(&n, m3_genuine, m3_genuine_len, &m3_agent.anchors, &m3_agent.cfg.id,
+			      M3_WALL_BASE, true, &v, NULL);
 	measure("notice verification (rc_notice_check, 2 Ed25519 signatures)");
 	check(err == RC_OK && v.valid == 2, "genuine notice verifies: 2 of 3 signatures");
 
@@ -132,8 +138,7 @@ static void phase1(void)
 	measure("check-in (tick: nonce, encode, send)");
 	check(m3_trace.sends == sends + 1 && skipped > 3000000u,
 	      "recheck check-in sent about an hour later");
-	check(answer(RC_MSG_RECALLED, m3_genuine, m3_genuine_len) == RC_OK &&
-		  m3_trace.q_on == 1,
+	check(answer(RC_MSG_RECALLED, m3_genuine, m3_genuine_len) == RC_OK && m3_trace.q_on == 1,
 	      "the same recall again: no second apply");
 }
 
@@ -146,8 +151,7 @@ static void phase2(void)
 		  strchr(m3_trace.order, 'S') > strchr(m3_trace.order, 'Q'),
 	      "quarantine re-applied before the boot check-in");
 	check(state() == RC_AGENT_QUARANTINED, "state: quarantined");
-	check(answer(RC_MSG_RECALLED, m3_genuine, m3_genuine_len) == RC_OK &&
-		  m3_trace.q_on == 1,
+	check(answer(RC_MSG_RECALLED, m3_genuine, m3_genuine_len) == RC_OK && m3_trace.q_on == 1,
 	      "the responder still answers recalled: kept");
 }
 

@@ -3,15 +3,16 @@
 
 Each input section is counted for the object it came from: text (.text, .vectors, .ARM.exidx),
 rodata, data (initial values in flash, the variables in RAM) and bss (.bss, .tbss, COMMON);
-the stack is not counted here (the image paints it and prints its peak). --by-file splits the
-core (lib/*.c) and the port by source file.
+the stack is not counted here (the image paints it and prints its peak). --by-file splits every
+part by source file (object).
 Usage: port/cortex-m/sizes.py [--by-file] IMAGE.map"""
 import re
 import sys
 
 
 def part(obj, by_file):
-    base = re.sub(r"\.c\.obj$", ".c", obj.rsplit("/", 1)[-1])
+    member = re.search(r"\(([^)]*)\)$", obj)  # archive(member)
+    base = re.sub(r"\.c\.obj$", ".c", member.group(1) if member else obj.rsplit("/", 1)[-1])
     if "recall_m3_core" in obj:
         return "core: lib/" + base if by_file else "core (lib/)"
     if "recall_m3_glue.dir" in obj or base in ("scenario.c", "device.c"):
@@ -22,7 +23,7 @@ def part(obj, by_file):
                       ("libc.a", "picolibc"), ("libsemihost.a", "picolibc"),
                       ("libgcc.a", "libgcc")):
         if lib in obj:
-            return name
+            return name + ": " + re.sub(r"^libsodium_la-|\.o$", "", base) if by_file else name
     return "other"
 
 

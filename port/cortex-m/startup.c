@@ -19,8 +19,22 @@ static void fault(void);
 
 /* Everything the board needs: the core exceptions (no peripheral interrupt is used). */
 __attribute__((section(".vectors"), used)) static void (*const vectors[16])(void) = {
-    (void (*)(void))(uintptr_t)__stack, m3_reset, fault, fault, fault, fault, fault, 0, 0, 0,
-    0, fault, fault, 0, fault, m3_systick,
+    (void (*)(void))(uintptr_t)__stack,
+    m3_reset,
+    fault,
+    fault,
+    fault,
+    fault,
+    fault,
+    0,
+    0,
+    0,
+    0,
+    fault,
+    fault,
+    0,
+    fault,
+    m3_systick,
 };
 
 static void fault(void)

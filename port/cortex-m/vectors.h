@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define M3_VENDOR    "acme"      /* canonical forms of "Acme", "Sensor-M3" */
+#define M3_VENDOR    "acme" /* canonical forms of "Acme", "Sensor-M3" */
 #define M3_MODEL     "sensor-m3"
-#define M3_FW_OLD    "1.0.0" /* the recalled build */
-#define M3_FW_NEW    "1.0.1" /* the update, outside the notice's range */
+#define M3_FW_OLD    "1.0.0"     /* the recalled build */
+#define M3_FW_NEW    "1.0.1"     /* the update, outside the notice's range */
 #define M3_WALL_BASE 1780000000u /* 2026-05-28: inside the notice's validity */
 
 /* Anchor set: alice, bob, carol, k = 2 (what the firmware ships). */

@@ -14,7 +14,7 @@ case "$BUILD" in /*) ;; *) BUILD="$(pwd)/$BUILD" ;; esac
 SRC=${RECALL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 R="$BUILD/tools/recall"
 W="$BUILD/cortex-m3"
-CHECKS=25 # the checks scenario.c makes over its three boots
+CHECKS=26 # the checks scenario.c makes over its three boots
 
 for t in arm-none-eabi-gcc qemu-system-arm python3; do
 	command -v "$t" >/dev/null || {
