@@ -1,10 +1,11 @@
 /* The test image: the agent on the emulated board against a responder simulated in memory.
- * Three boots separated by system resets (the state lives in the flash slots, the phase and the
+ * Four boots separated by system resets (the state lives in the flash slots, the phase and the
  * tallies in a word area the reset keeps): 1. boot, check-in, forged, below-threshold and
  * other-model answers ignored, the genuine 2-of-3 recall applied and persisted, a recheck;
- * 2. after the reset the quarantine is re-applied from flash before any check-in; 3. a new
- * firmware build releases it. Prints one "ok"/"FAIL" line per check and the instruction counts
- * (run under qemu -icount shift=0: one instruction = one virtual ns = 1/40 SysTick tick). */
+ * 2. the newest slot damaged: the older one is restored, and the recall learnt again; 3. the
+ * quarantine is re-applied from flash before any check-in; 4. a new firmware build releases it.
+ * Prints one "ok"/"FAIL" line per check and the instruction counts (run under qemu -icount shift=0:
+ * one instruction = one virtual ns = 1/40 SysTick tick). */
 #include <stdio.h>
 #include <string.h>
 
@@ -142,7 +143,30 @@ static void phase1(void)
 	      "the same recall again: no second apply");
 }
 
+static uint32_t seq_of(unsigned i)
+{
+	const uint32_t *h = (const uint32_t *)(void *)board_slot(i);
+	return h[0] == 0x31534352u ? h[1] : 0; /* glue.c's SLOT_MAGIC */
+}
+
 static void phase2(void)
+{
+	/* One bit of the newest slot's blob flipped (a write cut short, or flash that wore out):
+	 * the blob's own check rejects it and the glue restores the other slot. */
+	unsigned newest = seq_of(0) > seq_of(1) ? 0 : 1;
+	uint32_t older = seq_of(1 - newest);
+	board_slot(newest)[16 + 40] ^= 1;
+	check(boot(M3_FW_OLD) == RC_OK, "after reset, newest slot damaged: boot");
+	check(older > 0 && m3_trace.restored_slot_seq == older,
+	      "damaged slot rejected: the older one restored");
+	check(m3_trace.q_on == 0 && !m3_trace.quarantined,
+	      "the older state held no recall: no quarantine (fail open)");
+	check(answer(RC_MSG_RECALLED, m3_genuine, m3_genuine_len) == RC_OK &&
+		  m3_trace.quarantined && m3_trace.persists > 0,
+	      "the boot check-in learns the recall again: quarantined, written");
+}
+
+static void phase3(void)
 {
 	m3_trace.norder = 0;
 	check(boot(M3_FW_OLD) == RC_OK, "after reset: boot");
@@ -155,7 +179,7 @@ static void phase2(void)
 	      "the responder still answers recalled: kept");
 }
 
-static void phase3(void)
+static void phase4(void)
 {
 	check(boot(M3_FW_NEW) == RC_OK, "after reset with firmware " M3_FW_NEW ": boot");
 	check(m3_trace.restored_slot_seq > 0, "state restored from flash");
@@ -187,13 +211,15 @@ int main(void)
 		phase1();
 	else if (phase == 2)
 		phase2();
-	else
+	else if (phase == 3)
 		phase3();
+	else
+		phase4();
 	size_t peak = board_stack_peak();
 	printf("measure: peak stack of phase %u: %u bytes\n", phase, (unsigned)peak);
 	if (peak > ni[NI_STACK])
 		ni[NI_STACK] = (uint32_t)peak;
-	if (phase < 3) {
+	if (phase < 4) {
 		ni[NI_PHASE] = phase + 1;
 		printf("scenario: system reset\n");
 		board_reset();

@@ -1,9 +1,10 @@
 #!/bin/sh
 # The agent core on a bare-metal Cortex-M3 (port/cortex-m, docs/PORTING.md): libsodium and
 # libcbor cross-built from Debian's sources, the firmware image built with the test vectors of
-# the host's recall tool, then run on qemu-system-arm -M mps2-an385 with semihosting: three
-# boots (recall, reset with the quarantine restored from flash, release by a new firmware build)
-# and the forged, below-threshold and other-model answers ignored. Every check the image makes
+# the host's recall tool, then run on qemu-system-arm -M mps2-an385 with semihosting: four
+# boots (recall; a damaged slot, the other one restored; reset with the quarantine restored from
+# flash; release by a new firmware build) and the forged, below-threshold and other-model
+# answers ignored. Every check the image makes
 # must pass, and all of them must have run. Skips (77) without gcc-arm-none-eabi,
 # picolibc-arm-none-eabi or qemu-system-arm, or when no source of libsodium or libcbor can be had
 # (port/cortex-m/build-deps.sh says where it looks). The cross-built libraries are kept in
@@ -14,7 +15,7 @@ case "$BUILD" in /*) ;; *) BUILD="$(pwd)/$BUILD" ;; esac
 SRC=${RECALL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 R="$BUILD/tools/recall"
 W="$BUILD/cortex-m3"
-CHECKS=26 # the checks scenario.c makes over its three boots
+CHECKS=30 # the checks scenario.c makes over its four boots
 
 for t in arm-none-eabi-gcc qemu-system-arm python3; do
 	command -v "$t" >/dev/null || {
@@ -75,7 +76,7 @@ image() {
 		fail "$n: want 'scenario: $CHECKS passed, 0 failed'"
 	[ "$(grep -c '^ok - ' "$W/$n.run")" -eq $CHECKS ] || fail "$n: want $CHECKS ok lines"
 	! grep -q '^FAIL' "$W/$n.run" || fail "$n: a check in the image failed"
-	[ "$(grep -c '^scenario: system reset$' "$W/$n.run")" -eq 2 ] || fail "$n: want two resets"
+	[ "$(grep -c '^scenario: system reset$' "$W/$n.run")" -eq 3 ] || fail "$n: want three resets"
 	[ "$n" != fw-small ] || grep -q '^scenario: phase 1, sizeof(struct rc_agent) = 14336$' \
 		"$W/$n.run" || fail "$n: RC_AGENT_CHAIN_BYTES and RC_AGENT_CHAIN_PROOF_BYTES not lowered"
 	if [ $fails -eq $f0 ]; then good=$((good + 1)); else bad=$((bad + 1)); fi
