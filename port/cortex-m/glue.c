@@ -175,6 +175,23 @@ static void restore(void)
 	}
 }
 
+/* The configuration (1.8 KiB, mostly the anchor set) is on the stack only while rc_agent_init
+ * copies it: less than a verification takes later, and no RAM kept for it. */
+static __attribute__((noinline)) int init(const struct m3_boot *b)
+{
+	struct rc_agent_config cfg;
+	rc_agent_config_default(&cfg);
+	cfg.id.vendor = rc_str_c(M3_VENDOR);
+	cfg.id.model = rc_str_c(M3_MODEL);
+	cfg.id.fwver = rc_str_c(b->fwver);
+	int err = rc_anchors_decode(&cfg.anchors, m3_anchors, m3_anchors_len, NULL);
+	if (err)
+		return err;
+	cfg.nresponders = 1;
+	cfg.responders[0] = b->responder;
+	return rc_agent_init(&m3_agent, &cfg, &ops, NULL);
+}
+
 int m3_glue_boot(const struct m3_boot *b)
 {
 	uint8_t seed[32];
@@ -183,23 +200,12 @@ int m3_glue_boot(const struct m3_boot *b)
 		return RC_ERR_INVALID;
 	}
 	memcpy(drbg_key, seed, sizeof(seed));
+	sodium_memzero(seed, sizeof(seed));
 	randombytes_set_implementation(&rng_impl);
 	if (sodium_init() < 0)
 		return RC_ERR_INVALID;
 	wall_base = b->wall_base;
-
-	static struct rc_agent_config cfg; /* static: it holds two anchor sets */
-	struct rc_diag d = {0, NULL};
-	rc_agent_config_default(&cfg);
-	cfg.id.vendor = rc_str_c(M3_VENDOR);
-	cfg.id.model = rc_str_c(M3_MODEL);
-	cfg.id.fwver = rc_str_c(b->fwver);
-	int err = rc_anchors_decode(&cfg.anchors, m3_anchors, m3_anchors_len, &d);
-	if (err)
-		return err;
-	cfg.nresponders = 1;
-	cfg.responders[0] = b->responder;
-	err = rc_agent_init(&m3_agent, &cfg, &ops, NULL);
+	int err = init(b);
 	if (err)
 		return err;
 	restore();
