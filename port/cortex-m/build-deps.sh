@@ -4,14 +4,23 @@
 # test (tests/integration/cortex_m3.sh).
 #
 # Where the sources come from, in this order:
-#   1. LIBSODIUM_SRC / LIBCBOR_SRC: an unpacked source tree (libsodium 1.0.18, libcbor 0.8.0,
-#      the versions of Debian 12);
-#   2. DIR/src/libsodium-1.0.18, DIR/src/libcbor-0.8.0 from an earlier run;
-#   3. `apt-get source libsodium libcbor` from the Debian mirror this machine already uses for
-#      its binary packages (its deb lines are turned into deb-src lines in a private apt
-#      configuration under DIR/apt; the system's apt configuration is not touched).
+#   1. LIBSODIUM_SRC / LIBCBOR_SRC: an unpacked source tree;
+#   2. DIR/src/ from an earlier run;
+#   3. the Debian mirror this machine already uses for its binary packages (its bookworm deb
+#      lines, turned into deb-src lines for bookworm and trixie in a private apt configuration
+#      under DIR/apt; the system's is not touched). For each suite in turn (libsodium: bookworm,
+#      1.0.18; libcbor: bookworm, 0.8.0, then trixie, 0.10.2, which lib/cbor_io.c also builds
+#      against): `apt-get source PKG/SUITE` (the .dsc checked against the signed Sources index,
+#      the files against the .dsc, Debian's patches applied); if the mirror lacks the .dsc or
+#      the Debian tarball (this project's build machine serves only trixie's libcbor
+#      orig.tar.gz), the upstream tarball alone, fetched by apt-helper with the SHA-256 of the
+#      signed Sources index.
 # A source that none of these gives ends the script with exit status 77 (nothing built), which
-# the test reports as skipped.
+# the test reports as skipped: a machine with no Debian mirror.
+#
+# DIR/prefix is reused while this script, the toolchain file and the compiler are the same
+# (their hash is in DIR/prefix/.done): the normal and the ASan build trees share one DIR
+# (tests/integration/cortex_m3.sh), and a lock serialises two runs.
 #
 # What is built: libsodium whole (not --enable-minimal: that leaves out
 # crypto_core_ed25519_is_valid_point, which lib/anchors.c checks keys with) with no default
@@ -28,73 +37,110 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TC="$HERE/../../packaging/cross/cortex-m3.cmake"
 P="$D/prefix"
 JOBS=${JOBS:-2}
-SODIUM=libsodium-1.0.18
-CBOR=libcbor-0.8.0
 
-if [ -f "$P/lib/libsodium.a" ] && [ -f "$P/lib/libcbor.a" ] && [ -f "$P/.done" ]; then
-	echo "build-deps: $P is up to date"
-	exit 0
-fi
-for t in arm-none-eabi-gcc autoreconf cmake make; do
+for t in arm-none-eabi-gcc autoreconf cmake make sha256sum; do
 	command -v "$t" >/dev/null || {
 		echo "build-deps: $t not installed (scripts/deps installs it)"
 		exit 77
 	}
 done
 
-# apt_source PKG DIRNAME: unpack Debian's source of PKG as $D/src/DIRNAME.
+KEY=$({
+	cat "$0" "$TC"
+	arm-none-eabi-gcc --version | head -n 1
+} | sha256sum | cut -c1-16)
+if command -v flock >/dev/null; then
+	exec 9>"$D/.lock"
+	flock 9
+fi
+if [ -f "$P/lib/libsodium.a" ] && [ -f "$P/lib/libcbor.a" ] &&
+	[ "$(cat "$P/.done" 2>/dev/null)" = "$KEY" ]; then
+	echo "build-deps: $P is up to date ($(cat "$P/VERSIONS"))"
+	exit 0
+fi
+
+# apt_source PKG SUITES...: unpack Debian's source of PKG as $D/src/PKG-VERSION.
 apt_source() {
-	dir=$2
+	pkg=$1
+	shift
+	suites=$*
 	a="$D/apt"
 	mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$D/src/dl"
 	if [ ! -f "$a/sources.list" ]; then
-		# The deb lines of the machine (one-line or deb822 format), as deb-src.
+		# The mirrors of the machine's bookworm deb lines (one-line or deb822 format).
 		{
-			grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-				sed 's/^deb /deb-src /'
+			grep -hE '^deb .* bookworm ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+				2>/dev/null | sed 's/\[[^]]*\] //' | awk '{print $2}'
 			for f in /etc/apt/sources.list.d/*.sources; do
 				[ -f "$f" ] || continue
-				awk '/^URIs:/{u=$2} /^Suites:/{s=$2} /^Components:/{c=$2}
-				     /^$/{if (u && s ~ /^bookworm$/) print "deb-src " u " " s " " c; u=s=c=""}
-				     END{if (u && s ~ /^bookworm$/) print "deb-src " u " " s " " c}' "$f"
+				awk '/^URIs:/{u=$2} /^Suites:/{s=" " $0 " "} /^$/{if (u && s ~ / bookworm /) print u; u=s=""}
+				     END{if (u && s ~ / bookworm /) print u}' "$f"
 			done
-		} | grep bookworm | sort -u >"$a/sources.list"
+		} | sort -u | while read -r u; do
+			echo "deb-src $u bookworm main"
+			echo "deb-src $u trixie main"
+		done >"$a/sources.list"
 	fi
 	set -- -q -o Dir::Etc::SourceList="$a/sources.list" -o Dir::Etc::SourceParts=/dev/null \
 		-o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache" -o APT::Sandbox::User=root
 	if [ ! -f "$a/updated" ]; then
 		apt-get "$@" update >"$a/update.log" 2>&1 && touch "$a/updated"
 	fi
-	(cd "$D/src/dl" && apt-get "$@" source "$pkg" >"$a/source-$pkg.log" 2>&1) || return 1
-	src=$(find "$D/src/dl" -maxdepth 1 -type d -name "$pkg-*" | head -n 1)
-	[ -n "$src" ] && mv "$src" "$D/src/$dir"
+	# Positional parameters are apt's options now; the suites are in $suites.
+	for suite in $suites; do
+		rm -rf "$D/src/dl" && mkdir -p "$D/src/dl"
+		log="$a/source-$pkg-$suite.log"
+		if (cd "$D/src/dl" && apt-get "$@" source "$pkg/$suite" >"$log" 2>&1); then
+			:
+		else
+			# The upstream tarball alone: its URI and SHA-256 from the signed index.
+			apt-get "$@" source --print-uris "$pkg/$suite" 2>>"$log" |
+				awk -v p="$pkg" "\$1 ~ /\\.orig\\.tar\\./ && \$2 ~ \"^\" p \"_\"" >"$a/orig" || true
+			read -r uri file _ sum <"$a/orig" 2>/dev/null || continue
+			uri=$(echo "$uri" | tr -d "'")
+			/usr/lib/apt/apt-helper download-file "$uri" "$D/src/dl/$file" "$sum" \
+				>>"$log" 2>&1 || continue
+			tar -xf "$D/src/dl/$file" -C "$D/src/dl" >>"$log" 2>&1 || continue
+			echo "build-deps: $pkg/$suite: upstream tarball only (no Debian patches): $sum"
+		fi
+		src=$(find "$D/src/dl" -mindepth 1 -maxdepth 1 -type d -name "$pkg-*" | head -n 1)
+		if [ -n "$src" ]; then
+			rm -rf "$D/src/$(basename "$src")"
+			mv "$src" "$D/src/"
+			return 0
+		fi
+	done
+	return 1
 }
 
-# need VAR PKG DIRNAME: the source tree of PKG into $D/src/DIRNAME (or VAR's directory).
+# need VAR PKG SUITES...: the directory of PKG's source tree (VAR's, or under $D/src).
 need() {
 	eval "given=\${$1:-}"
 	pkg=$2
+	shift 2
 	if [ -n "$given" ]; then
 		[ -d "$given" ] || {
-			echo "build-deps: $1=$given is not a directory"
+			echo "build-deps: $1=$given is not a directory" >&2
 			exit 1
 		}
 		echo "$given"
 		return
 	fi
-	if [ ! -d "$D/src/$3" ]; then
-		if command -v apt-get >/dev/null; then apt_source "$pkg" "$3" >&2 || true; fi
+	have() { find "$D/src" -mindepth 1 -maxdepth 1 -type d -name "$pkg-[0-9]*" | sort | head -n 1; }
+	if [ -z "$(have)" ] && command -v apt-get >/dev/null; then
+		apt_source "$pkg" "$@" >&2 || true
 	fi
-	if [ ! -d "$D/src/$3" ]; then
-		echo "build-deps: no source of $pkg: set $1 to an unpacked $3, or make" \
-			"'apt-get source $pkg' work (see $D/apt/source-$pkg.log)" >&2
+	if [ -z "$(have)" ]; then
+		echo "build-deps: no source of $pkg: set the variable to an unpacked source tree, or" \
+			"give this machine a Debian mirror (see $D/apt/source-$pkg-*.log)" >&2
 		exit 77
 	fi
-	echo "$D/src/$3"
+	have
 }
-SODIUM_SRC=$(need LIBSODIUM_SRC libsodium $SODIUM)
-CBOR_SRC=$(need LIBCBOR_SRC libcbor $CBOR)
-grep -q '1\.0\.18' "$SODIUM_SRC/configure.ac" || echo "build-deps: warning: $SODIUM_SRC is not 1.0.18"
+mkdir -p "$D/src"
+SODIUM_SRC=$(need LIBSODIUM_SRC libsodium bookworm) || exit $?
+CBOR_SRC=$(need LIBCBOR_SRC libcbor bookworm trixie) || exit $?
+VERSIONS="$(basename "$SODIUM_SRC") $(basename "$CBOR_SRC")"
 
 FLAGS="-mcpu=cortex-m3 -mthumb -mfloat-abi=soft -Os -ffunction-sections -fdata-sections"
 
@@ -102,6 +148,7 @@ FLAGS="-mcpu=cortex-m3 -mthumb -mfloat-abi=soft -Os -ffunction-sections -fdata-s
 # hidden from configure: with it, sodium_init asks sysconf for a page size (for the guarded
 # pages of sodium_malloc, which need an MMU and which recall does not use), picolibc has none,
 # and sodium_init aborts.
+rm -rf "$P"
 echo "build-deps: libsodium from $SODIUM_SRC"
 S="$D/sodium"
 rm -rf "$S"
@@ -137,5 +184,6 @@ rm -rf "$D/cbor"
 	echo "build-deps: libcbor failed; see $D/cbor.log"
 	exit 1
 }
-touch "$P/.done"
-echo "build-deps: $P/lib/libsodium.a and libcbor.a built"
+echo "$VERSIONS" >"$P/VERSIONS"
+echo "$KEY" >"$P/.done"
+echo "build-deps: $P/lib/libsodium.a and libcbor.a built ($VERSIONS)"

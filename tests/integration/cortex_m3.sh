@@ -7,8 +7,11 @@
 # answers ignored. Every check the image makes
 # must pass, and all of them must have run. Skips (77) without gcc-arm-none-eabi,
 # picolibc-arm-none-eabi or qemu-system-arm, or when no source of libsodium or libcbor can be had
-# (port/cortex-m/build-deps.sh says where it looks). The cross-built libraries are kept in
-# BUILD/cortex-m3/deps between runs.
+# (port/cortex-m/build-deps.sh says where it looks: a machine with no Debian mirror). The
+# cross-built libraries are built once and shared by the build trees of one source tree, in
+# SOURCE/build-m3-deps (RECALL_M3_DEPS_DIR to change it; BUILD/cortex-m3/deps when the source
+# tree is read-only): the first run of scripts/test builds them (about a minute on two cores),
+# the second (the ASan tree) reuses them.
 set -u
 BUILD=${1:?usage: $0 BUILD_DIR}
 case "$BUILD" in /*) ;; *) BUILD="$(pwd)/$BUILD" ;; esac
@@ -32,8 +35,10 @@ done
 	exit 1
 }
 mkdir -p "$W"
+DEPS=${RECALL_M3_DEPS_DIR:-$SRC/build-m3-deps}
+mkdir -p "$DEPS" 2>/dev/null && [ -w "$DEPS" ] || DEPS="$W/deps"
 
-"$SRC/port/cortex-m/build-deps.sh" "$W/deps"
+"$SRC/port/cortex-m/build-deps.sh" "$DEPS"
 rc=$?
 [ $rc -eq 77 ] && exit 77
 [ $rc -eq 0 ] || exit 1
@@ -54,7 +59,7 @@ image() {
 	echo "== image $n: $*"
 	if ! cmake -S "$SRC/port/cortex-m" -B "$W/$n" \
 		-DCMAKE_TOOLCHAIN_FILE="$SRC/packaging/cross/cortex-m3.cmake" \
-		-DRECALL_M3_DEPS="$W/deps/prefix" -DRECALL_M3_VECTORS="$W/vectors/vectors.c" \
+		-DRECALL_M3_DEPS="$DEPS/prefix" -DRECALL_M3_VECTORS="$W/vectors/vectors.c" \
 		-DRECALL_M3_WERROR=ON "$@" >"$W/$n.log" 2>&1 ||
 		! cmake --build "$W/$n" -j2 >>"$W/$n.log" 2>&1; then
 		cat "$W/$n.log"
