@@ -1,20 +1,18 @@
 /* The agent's persisted state: a deterministic CBOR map followed by a 16-byte BLAKE2b check
  * (libsodium crypto_generichash) over it, so a torn or corrupted write is detected and the
- * agent fails open. Layout, format 2 or 3 (docs/PORTING.md, "State blob"):
- *   { 0: format (2), 1: mode uint (0 idle, 2 quarantined, 3 overridden, 4 notified),
- *     2: identity fingerprint bstr .size 32, ? 3: held notice bstr (iff mode != 0),
- *     ? 4: [1*8 rotation statement bstr] (the chain from the firmware's anchor set),
- *     ? 5: [+ overridden id tstr], ? 6: true (override all), 7: last answer uint,
- *     8: next periodic uint, 9: feed serial uint, 10: time floor uint,
- *     ? 11: log proof of the held notice bstr (format 3, and only there),
- *     ? 12: [1*8 (log proof bstr / null)] (format 3, and only there): one per statement of key
- *           4, the proof of a statement applied under a set with a log policy, null for one
- *           applied under a set without; left out when every one is null }
- * Format 3 is written only when a proof is held, so that a device without a log policy writes
- * the same blob as before (format 2).
- * The chain is never trusted as stored: rc_agent_restore verifies it statement by statement
- * from the firmware's set. Format 1 (key 4 an anchor set, no key 10) is still read, its anchor
- * set ignored. Negative keys are ignorable extensions; unknown non-negative keys are rejected. */
+ * agent fails open (SHA-256 in its place with RC_AGENT_STATE_SHA256, below). Layout, format 2 or 3
+ * (docs/PORTING.md, "State blob"): { 0: format (2), 1: mode uint (0 idle, 2 quarantined, 3
+ * overridden, 4 notified), 2: identity fingerprint bstr .size 32, ? 3: held notice bstr (iff mode
+ * != 0), ? 4: [1*8 rotation statement bstr] (the chain from the firmware's anchor set), ? 5: [+
+ * overridden id tstr], ? 6: true (override all), 7: last answer uint, 8: next periodic uint, 9:
+ * feed serial uint, 10: time floor uint, ? 11: log proof of the held notice bstr (format 3, and
+ * only there), ? 12: [1*8 (log proof bstr / null)] (format 3, and only there): one per statement of
+ * key 4, the proof of a statement applied under a set with a log policy, null for one applied under
+ * a set without; left out when every one is null } Format 3 is written only when a proof is held,
+ * so that a device without a log policy writes the same blob as before (format 2). The chain is
+ * never trusted as stored: rc_agent_restore verifies it statement by statement from the firmware's
+ * set. Format 1 (key 4 an anchor set, no key 10) is still read, its anchor set ignored. Negative
+ * keys are ignorable extensions; unknown non-negative keys are rejected. */
 #include <string.h>
 
 #include <sodium.h>
@@ -24,18 +22,63 @@
 
 #define ANCHORS_ENC_MAX 640 /* format 1 key 4 */
 
+/* The identity fingerprint and the check are device-local (written and read by the same
+ * firmware family), so a small port may take them from SHA-256, which it links anyway for key
+ * ids and log proofs, instead of BLAKE2b (15.8 KB of Cortex-M3 flash): -DRC_AGENT_STATE_SHA256
+ * (docs/PORTING.md "State blob"). A blob of the other choice fails its check and is rejected
+ * like a damaged one: the agent fails open and learns a recall again at its next check-in. */
+#ifdef RC_AGENT_STATE_SHA256
+typedef crypto_hash_sha256_state fp_state;
+static void fp_init(fp_state *st)
+{
+	crypto_hash_sha256_init(st);
+}
+static void fp_update(fp_state *st, const uint8_t *p, size_t n)
+{
+	crypto_hash_sha256_update(st, p, n);
+}
+static void fp_final(fp_state *st, uint8_t out[static 32])
+{
+	crypto_hash_sha256_final(st, out);
+}
+static void state_check(uint8_t out[static RC_AGENT_CHECK_LEN], const uint8_t *p, size_t n)
+{
+	uint8_t h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, p, n);
+	memcpy(out, h, RC_AGENT_CHECK_LEN);
+}
+#else
+typedef crypto_generichash_state fp_state;
+static void fp_init(fp_state *st)
+{
+	crypto_generichash_init(st, NULL, 0, 32);
+}
+static void fp_update(fp_state *st, const uint8_t *p, size_t n)
+{
+	crypto_generichash_update(st, p, n);
+}
+static void fp_final(fp_state *st, uint8_t out[static 32])
+{
+	crypto_generichash_final(st, out, 32);
+}
+static void state_check(uint8_t out[static RC_AGENT_CHECK_LEN], const uint8_t *p, size_t n)
+{
+	crypto_generichash(out, RC_AGENT_CHECK_LEN, p, n, NULL, 0);
+}
+#endif
+
 void rc__agent_fingerprint(uint8_t fp[static 32], const struct rc_identity *id)
 {
-	crypto_generichash_state st;
+	fp_state st;
 	static const char pers[] = "recall-agent identity v1";
-	crypto_generichash_init(&st, NULL, 0, 32);
-	crypto_generichash_update(&st, (const uint8_t *)pers, sizeof(pers));
+	fp_init(&st);
+	fp_update(&st, (const uint8_t *)pers, sizeof(pers));
 	const struct rc_str *f[4] = {&id->vendor, &id->model, &id->hwrev, &id->fwver};
 	for (int i = 0; i < 4; i++) {
 		uint8_t l = (uint8_t)f[i]->n;
-		crypto_generichash_update(&st, &l, 1);
+		fp_update(&st, &l, 1);
 		if (f[i]->n)
-			crypto_generichash_update(&st, (const uint8_t *)f[i]->p, f[i]->n);
+			fp_update(&st, (const uint8_t *)f[i]->p, f[i]->n);
 	}
 	uint8_t tail[1 + 8 + 1 + RC_DIGEST_LEN] = {0};
 	tail[0] = id->has_build_date;
@@ -44,8 +87,8 @@ void rc__agent_fingerprint(uint8_t fp[static 32], const struct rc_identity *id)
 	tail[9] = id->has_digest;
 	if (id->has_digest)
 		memcpy(tail + 10, id->digest, RC_DIGEST_LEN);
-	crypto_generichash_update(&st, tail, sizeof(tail));
-	crypto_generichash_final(&st, fp, 32);
+	fp_update(&st, tail, sizeof(tail));
+	fp_final(&st, fp);
 }
 
 bool rc__agent_id_valid(const char *s, size_t n)
@@ -136,7 +179,7 @@ int rc_agent_state_encode(const struct rc_agent *a, uint8_t *out, size_t cap, si
 	}
 	if (w.err)
 		return RC_ERR_BUFFER;
-	crypto_generichash(out + w.len, RC_AGENT_CHECK_LEN, out, w.len, NULL, 0);
+	state_check(out + w.len, out, w.len);
 	*len = w.len + RC_AGENT_CHECK_LEN;
 	return RC_OK;
 }
@@ -259,7 +302,7 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 	}
 	size_t body = len - RC_AGENT_CHECK_LEN;
 	uint8_t check[RC_AGENT_CHECK_LEN];
-	crypto_generichash(check, sizeof(check), buf, body, NULL, 0);
+	state_check(check, buf, body);
 	if (sodium_memcmp(check, buf + body, sizeof(check)) != 0) {
 		if (diag) {
 			diag->off = body;
