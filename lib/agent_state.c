@@ -1,18 +1,21 @@
 /* The agent's persisted state: a deterministic CBOR map followed by a 16-byte BLAKE2b check
- * (libsodium crypto_generichash) over it, so a torn or corrupted write is detected and the
- * agent fails open (SHA-256 in its place with RC_AGENT_STATE_SHA256, below). Layout, format 2 or 3
- * (docs/PORTING.md, "State blob"): { 0: format (2), 1: mode uint (0 idle, 2 quarantined, 3
- * overridden, 4 notified), 2: identity fingerprint bstr .size 32, ? 3: held notice bstr (iff mode
- * != 0), ? 4: [1*8 rotation statement bstr] (the chain from the firmware's anchor set), ? 5: [+
- * overridden id tstr], ? 6: true (override all), 7: last answer uint, 8: next periodic uint, 9:
- * feed serial uint, 10: time floor uint, ? 11: log proof of the held notice bstr (format 3, and
- * only there), ? 12: [1*8 (log proof bstr / null)] (format 3, and only there): one per statement of
- * key 4, the proof of a statement applied under a set with a log policy, null for one applied under
- * a set without; left out when every one is null } Format 3 is written only when a proof is held,
- * so that a device without a log policy writes the same blob as before (format 2). The chain is
- * never trusted as stored: rc_agent_restore verifies it statement by statement from the firmware's
- * set. Format 1 (key 4 an anchor set, no key 10) is still read, its anchor set ignored. Negative
- * keys are ignorable extensions; unknown non-negative keys are rejected. */
+ * (libsodium crypto_generichash; SHA-256 with RC_AGENT_STATE_SHA256, below) over it, so a
+ * torn or corrupted write is detected and the agent fails open. Layout, format 2 or 3
+ * (docs/PORTING.md, "State blob"):
+ *   { 0: format (2), 1: mode uint (0 idle, 2 quarantined, 3 overridden, 4 notified),
+ *     2: identity fingerprint bstr .size 32, ? 3: held notice bstr (iff mode != 0),
+ *     ? 4: [1*8 rotation statement bstr] (the chain from the firmware's anchor set),
+ *     ? 5: [+ overridden id tstr], ? 6: true (override all), 7: last answer uint,
+ *     8: next periodic uint, 9: feed serial uint, 10: time floor uint,
+ *     ? 11: log proof of the held notice bstr (format 3, and only there),
+ *     ? 12: [1*8 (log proof bstr / null)] (format 3, and only there): one per statement of key
+ *           4, the proof of a statement applied under a set with a log policy, null for one
+ *           applied under a set without; left out when every one is null }
+ * Format 3 is written only when a proof is held, so that a device without a log policy writes
+ * the same blob as before (format 2).
+ * The chain is never trusted as stored: rc_agent_restore verifies it statement by statement
+ * from the firmware's set. Format 1 (key 4 an anchor set, no key 10) is still read, its anchor
+ * set ignored. Negative keys are ignorable extensions; unknown non-negative keys are rejected. */
 #include <string.h>
 
 #include <sodium.h>
