@@ -15,27 +15,47 @@ struct rc_agent m3_agent;
 struct m3_glue_trace m3_trace;
 static uint64_t wall_base;
 
-/* --- random: ChaCha20 keyed from the seed, rekeyed from its own output after every call (a
- * board with a TRNG reads it here instead) --- */
-static uint8_t drbg_key[crypto_stream_chacha20_KEYBYTES];
+/* --- random: a hash DRBG, SHA-256 (linked anyway, which ChaCha20 was not: -1.4 KB) of the
+ * key, a call counter, a tag and a block number; rekeyed after every call, so that an output
+ * cannot be recomputed from the state that follows it (a board with a TRNG reads it here
+ * instead) --- */
+static uint8_t drbg_key[crypto_hash_sha256_BYTES];
 static uint64_t drbg_ctr;
+
+static void prf(uint8_t out[static crypto_hash_sha256_BYTES], uint8_t tag, uint32_t block)
+{
+	crypto_hash_sha256_state st;
+	uint8_t in[8 + 1 + 4];
+	for (int i = 0; i < 8; i++)
+		in[i] = (uint8_t)(drbg_ctr >> (8 * i));
+	in[8] = tag;
+	for (int i = 0; i < 4; i++)
+		in[9 + i] = (uint8_t)(block >> (8 * i));
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, drbg_key, sizeof(drbg_key));
+	crypto_hash_sha256_update(&st, in, sizeof(in));
+	crypto_hash_sha256_final(&st, out);
+}
 
 static void drbg(void *buf, size_t n)
 {
-	uint8_t nonce[crypto_stream_chacha20_NONCEBYTES] = {0};
-	uint8_t next[sizeof(drbg_key)];
-	memcpy(nonce, &drbg_ctr,
-	       sizeof(drbg_ctr) < sizeof(nonce) ? sizeof(drbg_ctr) : sizeof(nonce));
+	uint8_t *out = buf, block[crypto_hash_sha256_BYTES];
+	for (uint32_t i = 0; n; i++) {
+		size_t k = n < sizeof(block) ? n : sizeof(block);
+		prf(block, 1, i);
+		memcpy(out, block, k);
+		out += k;
+		n -= k;
+	}
+	prf(block, 0, 0);
+	memcpy(drbg_key, block, sizeof(drbg_key));
 	drbg_ctr++;
-	crypto_stream_chacha20(next, sizeof(next), nonce, drbg_key);
-	memcpy(drbg_key, next, sizeof(next));
-	crypto_stream_chacha20((uint8_t *)buf, n, nonce, drbg_key);
-	sodium_memzero(next, sizeof(next));
+	sodium_memzero(block, sizeof(block));
 }
 
 static const char *rng_name(void)
 {
-	return "m3-chacha20";
+	return "m3-sha256-drbg";
 }
 
 static uint32_t rng_u32(void)
