@@ -157,7 +157,7 @@ cp -R "$SODIUM_SRC" "$S"
 	cd "$S" &&
 	{ [ -x configure ] || autoreconf -fi >"$D/sodium-autoreconf.log" 2>&1; } &&
 	./configure --host=arm-none-eabi --prefix="$P" --disable-shared --enable-static \
-		--disable-pie --disable-ssp --disable-asm --without-pthreads \
+		--disable-pie --disable-ssp --disable-asm --without-pthreads --disable-dependency-tracking \
 		ac_cv_func_posix_memalign=no \
 		CC="arm-none-eabi-gcc --specs=picolibc.specs" \
 		CFLAGS="$FLAGS -DRANDOMBYTES_CUSTOM_IMPLEMENTATION -DRANDOMBYTES_DEFAULT_IMPLEMENTATION=NULL" \
