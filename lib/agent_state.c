@@ -124,7 +124,7 @@ int rc_agent_state_encode(const struct rc_agent *a, uint8_t *out, size_t cap, si
 		return RC_ERR_INVALID;
 	bool has_proof = has_notice && a->proof_len > 0;
 	bool chain_proofs = has_chain && a->chain_proof_used > 0;
-	if (a->proof_len > RC_PROOF_BLOB_MAX || a->chain_proof_used > RC_AGENT_CHAIN_PROOF_BYTES)
+	if (a->proof_len > RC_AGENT_PROOF_MAX || a->chain_proof_used > RC_AGENT_CHAIN_PROOF_BYTES)
 		return RC_ERR_INVALID;
 	size_t n = 7 + has_notice + has_chain + (a->noverrides > 0) + a->override_all + has_proof +
 		   chain_proofs;
@@ -403,7 +403,7 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 				rc_rd_unknown(&r, key);
 				break;
 			}
-			p = rc_rd_bstr(&r, &l, RC_PROOF_BLOB_MAX);
+			p = rc_rd_bstr(&r, &l, RC_AGENT_PROOF_MAX);
 			if (p && l == 0)
 				rc_rd_fail(&r, RC_ERR_MISSING);
 			if (p && l) {
@@ -440,7 +440,8 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 
 /* The from-epoch of a statement, read without verifying it (only to recognise a statement
  * older than the firmware's set; nothing else of it is used). */
-static int stmt_from_epoch(const uint8_t *p, size_t l, uint64_t *from)
+/* Not inlined: its decoded rotation (an anchor set) need not share the caller's frame. */
+static __attribute__((noinline)) int stmt_from_epoch(const uint8_t *p, size_t l, uint64_t *from)
 {
 	struct rc_cose_sign m;
 	struct rc_rotation rot;
@@ -491,7 +492,10 @@ static void chain_keep(struct rc_agent *a, size_t skip, size_t n)
 
 int rc__agent_chain_derive(struct rc_agent *a, size_t *at, bool *proof)
 {
-	struct rc_anchors cur = a->cfg.anchors;
+	/* The set reached so far is built in a->anchors, which ends as the last set reached or
+	 * the firmware's: one anchor set less on the stack. */
+	struct rc_anchors *cur = &a->anchors;
+	*cur = a->cfg.anchors;
 	size_t applied = 0, skip = 0, off = 0, poff = 0;
 	int err = RC_OK;
 	*at = 0;
@@ -500,11 +504,11 @@ int rc__agent_chain_derive(struct rc_agent *a, size_t *at, bool *proof)
 	     off += a->chain_len[i], poff += a->chain_proof_len[i], i++) {
 		const uint8_t *p = a->chain + off;
 		size_t l = a->chain_len[i];
-		struct rc_anchors next = cur;
+		struct rc_anchors next = *cur;
 		err = rc_anchors_rotate(&next, p, l, NULL);
-		if (err == RC_OK && cur.has_log) {
+		if (err == RC_OK && cur->has_log) {
 			/* Applied under a logged set: only with its proof in that set's log. */
-			err = chain_proof_check(a, &cur, i, poff, p, l);
+			err = chain_proof_check(a, cur, i, poff, p, l);
 			if (err) {
 				*proof = true;
 				*at = i;
@@ -512,14 +516,14 @@ int rc__agent_chain_derive(struct rc_agent *a, size_t *at, bool *proof)
 			}
 		}
 		if (err == RC_OK) {
-			cur = next;
+			*cur = next;
 			applied++;
 			continue;
 		}
 		uint64_t from;
 		/* Before the first applied statement, one that leads away from an epoch below the
 		 * firmware's is stale (the firmware shipped a newer set): dropped. */
-		if (applied == 0 && stmt_from_epoch(p, l, &from) == RC_OK && from < cur.epoch) {
+		if (applied == 0 && stmt_from_epoch(p, l, &from) == RC_OK && from < cur->epoch) {
 			skip++;
 			err = RC_OK;
 			continue;
@@ -535,7 +539,6 @@ int rc__agent_chain_derive(struct rc_agent *a, size_t *at, bool *proof)
 		return err;
 	}
 	/* The chain stops at a statement whose proof failed: what came before stays. */
-	a->anchors = cur;
 	chain_keep(a, skip, applied);
 	return err;
 }

@@ -1,19 +1,17 @@
 /* A core built with RC_AGENT_NO_LOG (docs/PORTING.md, the small Cortex-M3 image): it verifies
  * no log proof, so under an anchor set with a log policy it must act on nothing that needs one,
  * even with a proof that a full build accepts (test_agent_log, test_agent_rotlog); under a set
- * without a log it recalls as before. This program compiles lib/logproof.c itself with the
- * option, in place of librecall's (every symbol of that object is defined here, so the
- * archive's is not linked); the rest of the core is librecall's. */
-#define RC_AGENT_NO_LOG
-#include "logproof.c"
-
+ * without a log it recalls as before. The whole core and the test helpers are compiled with the
+ * option (tests/unit/CMakeLists.txt), since it sets the layout of struct rc_agent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "logfix.h"
+#include "recall/logproof.h"
 #include "sim.h"
 
 #define SEED 0x70 /* the fixture log of test_agent_log */
