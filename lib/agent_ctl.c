@@ -65,10 +65,11 @@ int rc_agent_init(struct rc_agent *a, const struct rc_agent_config *cfg,
 	rc__agent_identity(a, &a->cfg.id);
 	if (rc_identity_check(&a->cfg.id) != RC_OK)
 		return RC_ERR_SYNTAX;
-	/* The set must be one that encodes: keys, threshold and each key's kid all valid. */
-	uint8_t tmp[RC_ANCHORS_ENC_MAX];
+	/* The set must be one that encodes: keys, threshold and each key's kid all valid. Encoded
+	 * into the scratch buffer, not the stack (a small device's stack is a few KiB). */
+	_Static_assert(sizeof(a->buf.blob) >= RC_ANCHORS_ENC_MAX, "scratch holds an anchor set");
 	size_t tl;
-	if (rc_anchors_encode(&cfg->anchors, tmp, sizeof(tmp), &tl) != RC_OK)
+	if (rc_anchors_encode(&cfg->anchors, a->buf.blob, RC_ANCHORS_ENC_MAX, &tl) != RC_OK)
 		return RC_ERR_INVALID;
 	a->anchors = a->cfg.anchors;
 	struct rc_agent_config *c = &a->cfg;

@@ -77,7 +77,8 @@ static int accept_recall(struct rc_agent *a, const uint8_t *blob, size_t len, ui
 								   : RC_AGENT_NOTIFIED;
 	bool same_notice = a->notice_len == len && memcmp(a->notice, blob, len) == 0;
 	bool same = a->mode == mode && same_notice;
-	if (proof) {
+	/* A proof here verified (never under RC_AGENT_NO_LOG, whose a->proof holds none). */
+	if (proof && proof_len <= sizeof(a->proof)) {
 		memcpy(a->proof, proof, proof_len);
 		a->proof_len = (uint16_t)proof_len;
 	} else if (!same_notice) {

@@ -1,6 +1,7 @@
 /* The agent's persisted state: a deterministic CBOR map followed by a 16-byte BLAKE2b check
- * (libsodium crypto_generichash) over it, so a torn or corrupted write is detected and the
- * agent fails open. Layout, format 2 or 3 (docs/PORTING.md, "State blob"):
+ * (libsodium crypto_generichash; SHA-256 with RC_AGENT_STATE_SHA256, below) over it, so a
+ * torn or corrupted write is detected and the agent fails open. Layout, format 2 or 3
+ * (docs/PORTING.md, "State blob"):
  *   { 0: format (2), 1: mode uint (0 idle, 2 quarantined, 3 overridden, 4 notified),
  *     2: identity fingerprint bstr .size 32, ? 3: held notice bstr (iff mode != 0),
  *     ? 4: [1*8 rotation statement bstr] (the chain from the firmware's anchor set),
@@ -24,18 +25,63 @@
 
 #define ANCHORS_ENC_MAX 640 /* format 1 key 4 */
 
+/* The identity fingerprint and the check are device-local (written and read by the same
+ * firmware family), so a small port may take them from SHA-256, which it links anyway for key
+ * ids and log proofs, instead of BLAKE2b (15.8 KB of Cortex-M3 flash): -DRC_AGENT_STATE_SHA256
+ * (docs/PORTING.md "State blob"). A blob of the other choice fails its check and is rejected
+ * like a damaged one: the agent fails open and learns a recall again at its next check-in. */
+#ifdef RC_AGENT_STATE_SHA256
+typedef crypto_hash_sha256_state fp_state;
+static void fp_init(fp_state *st)
+{
+	crypto_hash_sha256_init(st);
+}
+static void fp_update(fp_state *st, const uint8_t *p, size_t n)
+{
+	crypto_hash_sha256_update(st, p, n);
+}
+static void fp_final(fp_state *st, uint8_t out[static 32])
+{
+	crypto_hash_sha256_final(st, out);
+}
+static void state_check(uint8_t out[static RC_AGENT_CHECK_LEN], const uint8_t *p, size_t n)
+{
+	uint8_t h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, p, n);
+	memcpy(out, h, RC_AGENT_CHECK_LEN);
+}
+#else
+typedef crypto_generichash_state fp_state;
+static void fp_init(fp_state *st)
+{
+	crypto_generichash_init(st, NULL, 0, 32);
+}
+static void fp_update(fp_state *st, const uint8_t *p, size_t n)
+{
+	crypto_generichash_update(st, p, n);
+}
+static void fp_final(fp_state *st, uint8_t out[static 32])
+{
+	crypto_generichash_final(st, out, 32);
+}
+static void state_check(uint8_t out[static RC_AGENT_CHECK_LEN], const uint8_t *p, size_t n)
+{
+	crypto_generichash(out, RC_AGENT_CHECK_LEN, p, n, NULL, 0);
+}
+#endif
+
 void rc__agent_fingerprint(uint8_t fp[static 32], const struct rc_identity *id)
 {
-	crypto_generichash_state st;
+	fp_state st;
 	static const char pers[] = "recall-agent identity v1";
-	crypto_generichash_init(&st, NULL, 0, 32);
-	crypto_generichash_update(&st, (const uint8_t *)pers, sizeof(pers));
+	fp_init(&st);
+	fp_update(&st, (const uint8_t *)pers, sizeof(pers));
 	const struct rc_str *f[4] = {&id->vendor, &id->model, &id->hwrev, &id->fwver};
 	for (int i = 0; i < 4; i++) {
 		uint8_t l = (uint8_t)f[i]->n;
-		crypto_generichash_update(&st, &l, 1);
+		fp_update(&st, &l, 1);
 		if (f[i]->n)
-			crypto_generichash_update(&st, (const uint8_t *)f[i]->p, f[i]->n);
+			fp_update(&st, (const uint8_t *)f[i]->p, f[i]->n);
 	}
 	uint8_t tail[1 + 8 + 1 + RC_DIGEST_LEN] = {0};
 	tail[0] = id->has_build_date;
@@ -44,8 +90,8 @@ void rc__agent_fingerprint(uint8_t fp[static 32], const struct rc_identity *id)
 	tail[9] = id->has_digest;
 	if (id->has_digest)
 		memcpy(tail + 10, id->digest, RC_DIGEST_LEN);
-	crypto_generichash_update(&st, tail, sizeof(tail));
-	crypto_generichash_final(&st, fp, 32);
+	fp_update(&st, tail, sizeof(tail));
+	fp_final(&st, fp);
 }
 
 bool rc__agent_id_valid(const char *s, size_t n)
@@ -78,7 +124,7 @@ int rc_agent_state_encode(const struct rc_agent *a, uint8_t *out, size_t cap, si
 		return RC_ERR_INVALID;
 	bool has_proof = has_notice && a->proof_len > 0;
 	bool chain_proofs = has_chain && a->chain_proof_used > 0;
-	if (a->proof_len > RC_PROOF_BLOB_MAX || a->chain_proof_used > RC_AGENT_CHAIN_PROOF_BYTES)
+	if (a->proof_len > RC_AGENT_PROOF_MAX || a->chain_proof_used > RC_AGENT_CHAIN_PROOF_BYTES)
 		return RC_ERR_INVALID;
 	size_t n = 7 + has_notice + has_chain + (a->noverrides > 0) + a->override_all + has_proof +
 		   chain_proofs;
@@ -136,7 +182,7 @@ int rc_agent_state_encode(const struct rc_agent *a, uint8_t *out, size_t cap, si
 	}
 	if (w.err)
 		return RC_ERR_BUFFER;
-	crypto_generichash(out + w.len, RC_AGENT_CHECK_LEN, out, w.len, NULL, 0);
+	state_check(out + w.len, out, w.len);
 	*len = w.len + RC_AGENT_CHECK_LEN;
 	return RC_OK;
 }
@@ -259,7 +305,7 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 	}
 	size_t body = len - RC_AGENT_CHECK_LEN;
 	uint8_t check[RC_AGENT_CHECK_LEN];
-	crypto_generichash(check, sizeof(check), buf, body, NULL, 0);
+	state_check(check, buf, body);
 	if (sodium_memcmp(check, buf + body, sizeof(check)) != 0) {
 		if (diag) {
 			diag->off = body;
@@ -357,7 +403,7 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 				rc_rd_unknown(&r, key);
 				break;
 			}
-			p = rc_rd_bstr(&r, &l, RC_PROOF_BLOB_MAX);
+			p = rc_rd_bstr(&r, &l, RC_AGENT_PROOF_MAX);
 			if (p && l == 0)
 				rc_rd_fail(&r, RC_ERR_MISSING);
 			if (p && l) {
@@ -394,7 +440,8 @@ int rc__agent_state_decode(struct rc_agent *a, const uint8_t *buf, size_t len,
 
 /* The from-epoch of a statement, read without verifying it (only to recognise a statement
  * older than the firmware's set; nothing else of it is used). */
-static int stmt_from_epoch(const uint8_t *p, size_t l, uint64_t *from)
+/* Not inlined: its decoded rotation (an anchor set) need not share the caller's frame. */
+static __attribute__((noinline)) int stmt_from_epoch(const uint8_t *p, size_t l, uint64_t *from)
 {
 	struct rc_cose_sign m;
 	struct rc_rotation rot;
@@ -445,7 +492,10 @@ static void chain_keep(struct rc_agent *a, size_t skip, size_t n)
 
 int rc__agent_chain_derive(struct rc_agent *a, size_t *at, bool *proof)
 {
-	struct rc_anchors cur = a->cfg.anchors;
+	/* The set reached so far is built in a->anchors, which ends as the last set reached or
+	 * the firmware's: one anchor set less on the stack. */
+	struct rc_anchors *cur = &a->anchors;
+	*cur = a->cfg.anchors;
 	size_t applied = 0, skip = 0, off = 0, poff = 0;
 	int err = RC_OK;
 	*at = 0;
@@ -454,11 +504,11 @@ int rc__agent_chain_derive(struct rc_agent *a, size_t *at, bool *proof)
 	     off += a->chain_len[i], poff += a->chain_proof_len[i], i++) {
 		const uint8_t *p = a->chain + off;
 		size_t l = a->chain_len[i];
-		struct rc_anchors next = cur;
+		struct rc_anchors next = *cur;
 		err = rc_anchors_rotate(&next, p, l, NULL);
-		if (err == RC_OK && cur.has_log) {
+		if (err == RC_OK && cur->has_log) {
 			/* Applied under a logged set: only with its proof in that set's log. */
-			err = chain_proof_check(a, &cur, i, poff, p, l);
+			err = chain_proof_check(a, cur, i, poff, p, l);
 			if (err) {
 				*proof = true;
 				*at = i;
@@ -466,14 +516,14 @@ int rc__agent_chain_derive(struct rc_agent *a, size_t *at, bool *proof)
 			}
 		}
 		if (err == RC_OK) {
-			cur = next;
+			*cur = next;
 			applied++;
 			continue;
 		}
 		uint64_t from;
 		/* Before the first applied statement, one that leads away from an epoch below the
 		 * firmware's is stale (the firmware shipped a newer set): dropped. */
-		if (applied == 0 && stmt_from_epoch(p, l, &from) == RC_OK && from < cur.epoch) {
+		if (applied == 0 && stmt_from_epoch(p, l, &from) == RC_OK && from < cur->epoch) {
 			skip++;
 			err = RC_OK;
 			continue;
@@ -489,7 +539,6 @@ int rc__agent_chain_derive(struct rc_agent *a, size_t *at, bool *proof)
 		return err;
 	}
 	/* The chain stops at a statement whose proof failed: what came before stays. */
-	a->anchors = cur;
 	chain_keep(a, skip, applied);
 	return err;
 }

@@ -11,10 +11,18 @@ struct head {
 	int width; /* bytes of the argument: 0 (immediate), 1, 2, 4, 8 */
 	uint64_t val;
 	const uint8_t *data; /* string content */
-	size_t n;
+	uint64_t n;          /* string length, array or map count */
 	bool indef;
 	int simple; /* 20 false, 21 true, 22 null, 23 undefined, -1 float/other */
 };
+
+/* libcbor 0.9 passes string lengths and collection counts as uint64_t, 0.8 (Debian 12, the
+ * host builds) as size_t; the cross builds may get either (port/cortex-m/build-deps.sh). */
+#if CBOR_MAJOR_VERSION == 0 && CBOR_MINOR_VERSION < 9
+typedef size_t cbor_len;
+#else
+typedef uint64_t cbor_len;
+#endif
 
 /* One line per callback: they read as the table they are. */
 /* clang-format off */
@@ -27,13 +35,13 @@ static void n8(void *c, uint8_t v) { H(c)->major = RC_MT_NEGINT; H(c)->width = 1
 static void n16(void *c, uint16_t v) { H(c)->major = RC_MT_NEGINT; H(c)->width = 2; H(c)->val = v; }
 static void n32(void *c, uint32_t v) { H(c)->major = RC_MT_NEGINT; H(c)->width = 4; H(c)->val = v; }
 static void n64(void *c, uint64_t v) { H(c)->major = RC_MT_NEGINT; H(c)->width = 8; H(c)->val = v; }
-static void bstr(void *c, cbor_data d, size_t n) { H(c)->major = RC_MT_BSTR; H(c)->data = d; H(c)->n = n; }
-static void tstr(void *c, cbor_data d, size_t n) { H(c)->major = RC_MT_TSTR; H(c)->data = d; H(c)->n = n; }
+static void bstr(void *c, cbor_data d, cbor_len n) { H(c)->major = RC_MT_BSTR; H(c)->data = d; H(c)->n = n; }
+static void tstr(void *c, cbor_data d, cbor_len n) { H(c)->major = RC_MT_TSTR; H(c)->data = d; H(c)->n = n; }
 static void bstr_indef(void *c) { H(c)->major = RC_MT_BSTR; H(c)->indef = true; }
 static void tstr_indef(void *c) { H(c)->major = RC_MT_TSTR; H(c)->indef = true; }
-static void arr(void *c, size_t n) { H(c)->major = RC_MT_ARRAY; H(c)->n = n; }
+static void arr(void *c, cbor_len n) { H(c)->major = RC_MT_ARRAY; H(c)->n = n; }
 static void arr_indef(void *c) { H(c)->major = RC_MT_ARRAY; H(c)->indef = true; }
-static void map(void *c, size_t n) { H(c)->major = RC_MT_MAP; H(c)->n = n; }
+static void map(void *c, cbor_len n) { H(c)->major = RC_MT_MAP; H(c)->n = n; }
 static void map_indef(void *c) { H(c)->major = RC_MT_MAP; H(c)->indef = true; }
 static void tag(void *c, uint64_t v) { H(c)->major = RC_MT_TAG; H(c)->val = v; }
 static void f2(void *c, float v) { H(c)->major = RC_MT_SIMPLE; H(c)->simple = -1; }
@@ -375,16 +383,19 @@ static void skip_depth(struct rc_rd *r, int depth)
 	r->off += n;
 	if (h.major == RC_MT_TSTR && !utf8_ok(h.data, h.n))
 		rc_rd_fail(r, RC_ERR_SYNTAX);
-	size_t items = h.major == RC_MT_ARRAY ? h.n : h.major == RC_MT_MAP ? 2 * h.n : 0;
-	if (h.major == RC_MT_TAG)
-		items = 1;
-	/* Each item takes at least one byte: a count beyond the input is truncated. */
-	if (items > r->len - r->off) {
+	uint64_t items =
+	    h.major == RC_MT_ARRAY || h.major == RC_MT_MAP ? h.n : h.major == RC_MT_TAG;
+	/* Each item takes at least one byte, a map's pair two: a count beyond the input is
+	 * truncated (checked before doubling, which could wrap). */
+	size_t avail = r->len - r->off;
+	if (items > avail || (h.major == RC_MT_MAP && items > avail / 2)) {
 		rc_rd_fail(r, RC_ERR_TRUNCATED);
 		return;
 	}
+	if (h.major == RC_MT_MAP)
+		items *= 2;
 	struct rc_keys ks = {0};
-	for (size_t i = 0; i < items && !r->err; i++) {
+	for (uint64_t i = 0; i < items && !r->err; i++) {
 		if (h.major == RC_MT_MAP && i % 2 == 0) {
 			/* Keys of skipped maps must still be ordered and unique. */
 			size_t start = r->off;

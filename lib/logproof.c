@@ -88,6 +88,35 @@ int rc_logproof_encode(const struct rc_logproof *p, uint8_t *out, size_t cap, si
 	return RC_OK;
 }
 
+#ifdef RC_AGENT_NO_LOG
+/* A build without log-proof verification, for a small device whose anchor sets name no log
+ * (docs/PORTING.md "The Cortex-M3 build"): every proof is refused, so what a set with a log
+ * policy needs a proof for (a recall, a rotation, a restored chain or held notice) is never
+ * acted on under such a set. Fail safe: the device stays as it is rather than trust a recall
+ * or rotation that nobody could see in the log. */
+static int no_log(struct rc_diag *d)
+{
+	if (d) {
+		d->off = 0;
+		d->field = "proof (this build verifies no log proof: RC_AGENT_NO_LOG)";
+	}
+	return RC_ERR_VERSION;
+}
+
+int rc_logproof_decode(struct rc_logproof *p, const uint8_t *buf, size_t len, struct rc_diag *d)
+{
+	return no_log(d);
+}
+
+int rc_logproof_verify(const struct rc_anchors *a, const uint8_t *entry, size_t entry_len,
+		       const struct rc_logproof *p, uint64_t now, bool clock_trusted,
+		       uint32_t *witnessed, struct rc_diag *d)
+{
+	if (witnessed)
+		*witnessed = 0;
+	return no_log(d);
+}
+#else
 static void copy_exact(struct rc_rd *r, uint8_t *out, size_t n)
 {
 	const uint8_t *b = rc_rd_bstr_exact(r, n);
@@ -284,6 +313,7 @@ int rc_logproof_verify(const struct rc_anchors *a, const uint8_t *entry, size_t 
 	return fail(d, "proof.cosigs",
 		    counted + late >= pol->quorum ? RC_ERR_EXPIRED : RC_ERR_THRESHOLD);
 }
+#endif
 
 static uint32_t be32(const uint8_t *b)
 {

@@ -31,11 +31,18 @@
 #ifndef RC_AGENT_CHAIN_PROOF_BYTES
 #define RC_AGENT_CHAIN_PROOF_BYTES 4096
 #endif
+/* The held notice's log proof, bytes. A build that verifies no log proof (RC_AGENT_NO_LOG,
+ * lib/logproof.c) never holds one: one byte, and the state blob's budget shrinks with it. */
+#ifdef RC_AGENT_NO_LOG
+#define RC_AGENT_PROOF_MAX 1
+#else
+#define RC_AGENT_PROOF_MAX RC_PROOF_BLOB_MAX
+#endif
 /* Largest persisted state blob, bytes: 1920 for everything else (held notice, overrides, times),
  * plus the held notice's log proof (format 3), plus the chain and its proofs (key 12: 2 bytes of
  * heads, 3 per proof; tests/unit/test_agent_state.c checks the worst case fits). */
 #define RC_AGENT_STATE_MAX                                                                         \
-	(1920 + (RC_PROOF_BLOB_MAX + 4) + RC_AGENT_CHAIN_BYTES + 3 * RC_AGENT_CHAIN_MAX +          \
+	(1920 + (RC_AGENT_PROOF_MAX + 4) + RC_AGENT_CHAIN_BYTES + 3 * RC_AGENT_CHAIN_MAX +         \
 	 (2 + RC_AGENT_CHAIN_PROOF_BYTES + 3 * RC_AGENT_CHAIN_MAX))
 #define RC_AGENT_NEVER UINT64_MAX /* "no timer" from rc_agent_timeout_ms */
 
@@ -244,7 +251,7 @@ struct rc_agent {
 	uint64_t last_answer, next_periodic, feed_serial;
 	uint64_t floor;     /* time floor: build date, verified issued times, trusted readings */
 	uint16_t proof_len; /* log proof of the held notice (with a log policy; 0: none) */
-	uint8_t proof[RC_PROOF_BLOB_MAX];
+	uint8_t proof[RC_AGENT_PROOF_MAX];
 	uint64_t log_index, log_size; /* of the held proof (volatile summary for status) */
 	uint32_t log_witnessed;
 	/* Volatile. */

@@ -95,6 +95,17 @@ static void test_skip_and_critical(void **state)
 	rc_rd_init(&r, big, sizeof(big));
 	rc_rd_skip(&r);
 	assert_int_equal(r.err, RC_ERR_TRUNCATED);
+	/* A map of 2^63 pairs: twice that wraps to 0, which must not read as an empty map. */
+	const uint8_t wrap[] = {0xbb, 0x80, 0, 0, 0, 0, 0, 0, 0};
+	rc_rd_init(&r, wrap, sizeof(wrap));
+	rc_rd_skip(&r);
+	assert_int_equal(r.err, RC_ERR_TRUNCATED);
+	/* A count above 2^32 (cut to 0 or 1 by a 32-bit size_t) is too long, whatever libcbor's
+	 * type for counts. */
+	const uint8_t huge[] = {0x9b, 0, 0, 0, 1, 0, 0, 0, 1, 0x00};
+	rc_rd_init(&r, huge, sizeof(huge));
+	assert_int_equal(rc_rd_array(&r, 4), 0);
+	assert_int_equal(r.err, RC_ERR_TOOLONG);
 }
 
 /* {-1: v}: how a receiver takes the value v of an extension key (PROTOCOL.md 3.2). */
