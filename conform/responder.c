@@ -37,7 +37,10 @@ static void key(int i, uint8_t pk[32], uint8_t sk[64])
 }
 
 /* First key of the set the suite uses at this epoch (1: 0..2, 2: 3..5, else the attacker's). */
-static int epoch_keys(uint64_t epoch) { return epoch == 1 ? 0 : epoch == 2 ? 3 : ATTACKER; }
+static int epoch_keys(uint64_t epoch)
+{
+	return epoch == 1 ? 0 : epoch == 2 ? 3 : ATTACKER;
+}
 
 /* The anchor set of keys first..first+2, k = 2, at epoch (anchors sorted bytewise by key). */
 static void anchor_set(struct rc_anchors *a, int first, uint64_t epoch)
@@ -142,9 +145,10 @@ static int make_notice(uint8_t *out, size_t cap, size_t *len, const struct rc_ch
 	if (m_notyet)
 		n.not_before = now + 86400;
 	n.expiry = m_expired ? now - 60 : !strcmp(mode, "short") ? now + 4 : now + 7 * 86400;
-	n.target.vendor = !strcmp(mode, "othervendor") ? rc_str_c("conform-other-vendor")
-						       : c->id.vendor;
-	n.target.model = !strcmp(mode, "othermodel") ? rc_str_c("conform-other-model") : c->id.model;
+	n.target.vendor =
+	    !strcmp(mode, "othervendor") ? rc_str_c("conform-other-vendor") : c->id.vendor;
+	n.target.model =
+	    !strcmp(mode, "othermodel") ? rc_str_c("conform-other-model") : c->id.model;
 	if (!strcmp(mode, "otherhwrev")) {
 		n.target.nhwrevs = 1;
 		n.target.hwrevs[0] = rc_str_c("conform-other-rev");
@@ -270,7 +274,7 @@ static int parse_endpoints(struct rc_endpoint *eps, size_t *neps, char **txt, in
 /* The answer to one check-in per mode into out (0: none). fd_out: which socket sends it. */
 struct episode {
 	uint8_t cur[RC_NONCE_LEN], prev[RC_NONCE_LEN]; /* first nonces of this and the last one */
-	unsigned count;                                 /* check-ins answered in this mode */
+	unsigned count;                                /* check-ins answered in this mode */
 };
 
 static size_t answer(uint8_t *out, size_t cap, const struct rc_checkin *c, const char *mode,
@@ -296,9 +300,11 @@ static size_t answer(uint8_t *out, size_t cap, const struct rc_checkin *c, const
 		 * keys. Skip: from this epoch straight to e+2. Both signed by valid keys. */
 		uint64_t e = c->anchor_epoch;
 		int k = epoch_keys(e);
-		int rc = !strcmp(mode, "rotate")      ? make_rotation(blob, sizeof(blob), &bl, e, 3, e + 1, k)
-			 : !strcmp(mode, "rotreplay") ? make_rotation(blob, sizeof(blob), &bl, e - 1, ATTACKER, e, k)
-						      : make_rotation(blob, sizeof(blob), &bl, e, ATTACKER, e + 2, k);
+		int rc = !strcmp(mode, "rotate")
+			     ? make_rotation(blob, sizeof(blob), &bl, e, 3, e + 1, k)
+			 : !strcmp(mode, "rotreplay")
+			     ? make_rotation(blob, sizeof(blob), &bl, e - 1, ATTACKER, e, k)
+			     : make_rotation(blob, sizeof(blob), &bl, e, ATTACKER, e + 2, k);
 		if (rc)
 			return 0;
 		a.type = RC_MSG_ROTATE;
@@ -381,24 +387,27 @@ static int cmd_serve(const char *addr, int port, const char *modefile, const cha
 			memcpy(ep.cur, c.nonce, RC_NONCE_LEN);
 		}
 		hex(nonce, c.nonce, RC_NONCE_LEN);
-		size_t len = strcmp(mode, "silent") ? answer(out, sizeof(out), &c, mode, eps, neps, &ep)
-						    : 0;
+		size_t len =
+		    strcmp(mode, "silent") ? answer(out, sizeof(out), &c, mode, eps, neps, &ep) : 0;
 		ep.count++;
 		if (lf) {
-			fprintf(lf,
-				"t=%.3f len=%zd ok=1 reason=%s state=%s epoch=%llu vendor=%.*s "
-				"model=%.*s hwrev=%.*s fw=%.*s bdate=%d digest=%d sender=%u nonce=%s "
-				"src=%s port=%d mode=%s sent=%zu\n",
-				now_s() - t0, n, rc_reason_name(c.reason), rc_devstate_name(c.state),
-				(unsigned long long)c.anchor_epoch, (int)c.id.vendor.n, c.id.vendor.p,
-				(int)c.id.model.n, c.id.model.p, (int)c.id.hwrev.n, c.id.hwrev.p,
-				(int)c.id.fwver.n, c.id.fwver.p, c.id.has_build_date, c.id.has_digest,
-				c.sender, nonce, src, sport, mode, len);
+			fprintf(
+			    lf,
+			    "t=%.3f len=%zd ok=1 reason=%s state=%s epoch=%llu vendor=%.*s "
+			    "model=%.*s hwrev=%.*s fw=%.*s bdate=%d digest=%d sender=%u nonce=%s "
+			    "src=%s port=%d mode=%s sent=%zu\n",
+			    now_s() - t0, n, rc_reason_name(c.reason), rc_devstate_name(c.state),
+			    (unsigned long long)c.anchor_epoch, (int)c.id.vendor.n, c.id.vendor.p,
+			    (int)c.id.model.n, c.id.model.p, (int)c.id.hwrev.n, c.id.hwrev.p,
+			    (int)c.id.fwver.n, c.id.fwver.p, c.id.has_build_date, c.id.has_digest,
+			    c.sender, nonce, src, sport, mode, len);
 			fclose(lf);
 		}
 		if (!len)
 			continue;
-		int ofd = !strcmp(mode, "wrongport") ? fd_port : !strcmp(mode, "wrongsrc") ? fd_alt : fd;
+		int ofd = !strcmp(mode, "wrongport")  ? fd_port
+			  : !strcmp(mode, "wrongsrc") ? fd_alt
+						      : fd;
 		sendto(ofd, out, len, 0, (struct sockaddr *)&from, fl);
 	}
 	return 0;

@@ -10,6 +10,15 @@ REG_DATA="EN303645 5.8,6-1; CRA AnnexI.I(2)(g); NISTIR8425 Data-Protection"
 REG_RESIL="EN303645 5.9-1,5.9-2; CRA AnnexI.I(2)(h); NISTIR8425 Software-Update"
 REG_OWNER="EN303645 5.11,5.12; CRA AnnexI.I(2)(c); NISTIR8425 Product-Configuration"
 
+# judge EVIDENCE ID CLAUSE REG PASS-TEXT FAIL-PREFIX: pass if EVIDENCE (of failure) is empty.
+judge() {
+	if [ -z "$1" ]; then
+		result "$2" "$3" "$4" pass "$5"
+	else
+		result "$2" "$3" "$4" fail "$6$1"
+	fi
+}
+
 # The forgery matrix: mode (recall-conform-responder) and the clause the DUT must enforce.
 FORGERIES="wrongkey:8.5 below:8.5 dupkey:8.5 unsigned:8.5 wrongct:8.1,9.4 othervendor:9.3
 othermodel:9.3 otherhwrev:9.3 otherfw:9.3 expired:9.4 notyet:9.4 stalenonce:7.1,12.2
@@ -19,7 +28,8 @@ t_boot() {
 	n0=$(lines)
 	mode clear
 	ad start || { result boot-checkin 12.4 "$REG_RESIL" fail "adapter start failed"; return 1; }
-	ADAPTER_UP=1
+	ADAPTER_UP=1 # read by the runner's cleanup
+	export ADAPTER_UP
 	# Bound: DHCP (a few s), the stated boot delay, one answer timeout, and 10 s of slack.
 	b=$(awk -v d="$BOOT_DELAY" -v t="$T_TIMEOUT" 'BEGIN { printf "%d", (d + t + 15) * 10 }')
 	# The first datagram is the boot check-in or, if that one was lost (no address yet), a
@@ -77,8 +87,8 @@ t_dhcp() {
 	[ $rc -eq 3 ] && { result quarantine-dhcp-renew 12.3 "$REG_QUAR" skip "adapter: no dhcp-renew"; return; }
 	sleep 1.5
 	e=$(quarantine_probe)
-	[ -z "$e" ] && result quarantine-dhcp-renew 12.3 "$REG_QUAR" pass "still quarantined after a DHCP renewal" ||
-		result quarantine-dhcp-renew 12.3 "$REG_QUAR" fail "after a DHCP renewal: $e"
+	judge "$e" quarantine-dhcp-renew 12.3 "$REG_QUAR" "still quarantined after a DHCP renewal" \
+		"after a DHCP renewal: "
 }
 
 t_reboot() {
@@ -91,8 +101,8 @@ t_reboot() {
 	wait_lines "$n0" "$b"
 	sleep 1
 	e=$(quarantine_probe)
-	[ -z "$e" ] && result quarantine-reboot 12.4 "$REG_QUAR" pass "quarantined after a reboot with the responder silent" ||
-		result quarantine-reboot 12.4 "$REG_QUAR" fail "after a reboot: $e"
+	judge "$e" quarantine-reboot 12.4 "$REG_QUAR" \
+		"quarantined after a reboot with the responder silent" "after a reboot: "
 	mode recall
 }
 
@@ -118,8 +128,7 @@ t_release_clear() {
 	mode clear
 	trigger
 	e=$(quarantined_evidence)
-	[ -z "$e" ] && result release-clear 12.5 "$REG_QUAR" pass "a clear answer released" ||
-		result release-clear 12.5 "$REG_QUAR" fail "after a clear answer: $e"
+	judge "$e" release-clear 12.5 "$REG_QUAR" "a clear answer released" "after a clear answer: "
 }
 
 t_release_firmware() {
@@ -222,8 +231,7 @@ t_rotation() {
 	while ! since "$n0" | grep -q 'epoch=2' && [ $i -lt 3 ]; do trigger; i=$((i + 1)); done
 	since "$n0" | grep -q 'epoch=2' && ep=yes || ep=no
 	e=$(quarantine_probe)
-	if [ $ep = yes ] && [ -z "$e" ]; then
-		ROTATED=1
+	if [ "$ep" = yes ] && [ -z "$e" ]; then
 		result rotation-follow 10.3,10.4 "$REG_INTEGRITY" pass "epoch 2 reported; a recall signed by the new keys quarantines"
 	else
 		result rotation-follow 10.3,10.4 "$REG_INTEGRITY" fail "epoch 2 reported: $ep; ${e:-quarantined}"
@@ -255,8 +263,9 @@ t_datagrams() {
 	tot=$(wc -l <"$all")
 	if want checkin-size; then
 		b=$(grep -vc ' len=1200 ok=1 ' "$all")
-		[ "$b" -eq 0 ] && result checkin-size 4,6.2 "$REG_DATA" pass "$tot check-ins, all 1200 bytes and well-formed" ||
-			result checkin-size 4,6.2 "$REG_DATA" fail "$b of $tot check-ins not 1200 bytes or malformed"
+		[ "$b" -eq 0 ] && b='' || b="$b of $tot check-ins"
+		judge "$b" checkin-size 4,6.2 "$REG_DATA" "$tot check-ins, all 1200 bytes and well-formed" \
+			"not 1200 bytes or malformed: "
 	fi
 	if want checkin-identity; then
 		# Strict decoding (6.1) admits no other field; the identity must be the stated one and
@@ -267,8 +276,9 @@ t_datagrams() {
 		[ "$(echo "$d" | wc -l)" -eq 1 ] || ok=0
 		# shellcheck disable=SC2254 # the stated identity may be a pattern ("*": not stated)
 		case $d in $want_id) ;; *) ok=0 ;; esac
-		[ $ok -eq 1 ] && result checkin-identity 5,6.1 "$REG_DATA" pass "only the identity ($d) and protocol fields" ||
-			result checkin-identity 5,6.1 "$REG_DATA" fail "identities seen: $(echo "$d" | tr '\n' ';') expected $want_id"
+		[ $ok -eq 1 ] && ok='' || ok="$(echo "$d" | tr '\n' ';') expected $want_id"
+		judge "$ok" checkin-identity 5,6.1 "$REG_DATA" "only the identity ($d) and protocol fields" \
+			"identities seen: "
 	fi
 	if want nonce-fresh; then
 		nn=$(field nonce <"$all" | wc -l)
@@ -303,7 +313,6 @@ run_tests() {
 	t_retry
 	t_release_firmware
 	t_release_expiry
-	ROTATED=0
 	t_rotation
 	t_rotation_attack rotreplay rotation-replay
 	t_rotation_attack epochskip rotation-epoch-skip
