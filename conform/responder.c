@@ -215,15 +215,19 @@ static int bind_udp(const char *addr, int port)
 		s->sin_family = AF_INET;
 		s->sin_port = htons((uint16_t)port);
 		sl = sizeof(*s);
-		if (inet_pton(AF_INET, addr, &s->sin_addr) != 1)
+		if (inet_pton(AF_INET, addr, &s->sin_addr) != 1) {
+			fprintf(stderr, "recall-conform-responder: bad address %s\n", addr);
 			return -1;
+		}
 	} else {
 		struct sockaddr_in6 *s = (void *)&ss;
 		s->sin6_family = AF_INET6;
 		s->sin6_port = htons((uint16_t)port);
 		sl = sizeof(*s);
-		if (inet_pton(AF_INET6, addr, &s->sin6_addr) != 1)
+		if (inet_pton(AF_INET6, addr, &s->sin6_addr) != 1) {
+			fprintf(stderr, "recall-conform-responder: bad address %s\n", addr);
 			return -1;
+		}
 	}
 	int fd = socket(fam, SOCK_DGRAM, 0), one = 1;
 	if (fd < 0)
