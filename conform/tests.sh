@@ -301,8 +301,18 @@ t_datagrams() {
 	fi
 }
 
+# Every test after boot, for the report of a DUT that never checked in.
+LATER="attach-checkin recall-quarantine quarantine-dhcp-renew quarantine-reboot owner-override
+release-clear retry-jitter release-firmware release-expiry rotation-follow rotation-replay
+rotation-epoch-skip checkin-size checkin-identity nonce-fresh"
+
 run_tests() {
-	t_boot || return 0
+	if ! t_boot; then
+		for t in $LATER $(for f in $FORGERIES; do echo "forgery-${f%%:*}"; done); do
+			want "$t" && result "$t" - - fail "not run: no check-in after start"
+		done
+		return 0
+	fi
 	t_attach
 	t_quarantine
 	t_dhcp
