@@ -1,0 +1,36 @@
+#!/bin/sh
+# recall-conform against our own recall-agent: the whole suite with the Linux backend (routes,
+# rules and probes) and with the dummy backend (no enforcement: judged by the adapter's state),
+# each with its expected-failures file; both must exit 0, with no unexpected result, and the
+# JSON report must hold every test. Ctrl-C or a failure leaves no namespace behind (the suite's
+# own trap; checked at the end). Needs root (exit 77 otherwise). About 2.5 minutes.
+set -u
+B=${1:?usage: $0 BUILD_DIR}
+S=$(cd "$(dirname "$0")/../.." && pwd)
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+SUITE=$B/conform/recall-conform
+[ -x "$SUITE" ] && [ -x "$B/agent/recall-agent" ] || { echo "SKIP: suite or agent not built"; exit 77; }
+command -v jq >/dev/null && command -v dnsmasq >/dev/null || { echo "SKIP: needs jq, dnsmasq"; exit 77; }
+W=$(mktemp -d /tmp/conform_agent.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+trap 'exit 1' INT TERM
+fails=0
+for sys in linux dummy; do
+	exp=$S/conform/expected/recall-agent.txt
+	[ $sys = dummy ] && exp=$S/conform/expected/recall-agent-dummy.txt
+	RECALL_AGENT=$B/agent/recall-agent RECALL_SYSTEM=$sys timeout 170 "$SUITE" \
+		--adapter "$S/conform/adapters/recall-agent" --expected "$exp" --json "$W/$sys.json" \
+		--report "$W/$sys.txt"
+	rc=$?
+	n=$(jq '.results | length' "$W/$sys.json" 2>/dev/null || echo 0)
+	if [ $rc -eq 0 ] && [ "$n" -ge 34 ]; then
+		echo "ok: $sys backend: $n tests, exit 0"
+	else
+		echo "FAIL: $sys backend: exit $rc, $n results"
+		cat "$W/$sys.txt"
+		fails=$((fails + 1))
+	fi
+done
+left=$(ip netns list | grep -c '^cf-')
+[ "$left" -eq 0 ] && echo "ok: no namespace left" || { echo "FAIL: $left cf- namespaces left"; fails=$((fails + 1)); }
+[ $fails -eq 0 ]
