@@ -11,12 +11,12 @@ target_include_directories(gate_enforce PUBLIC ${CMAKE_CURRENT_LIST_DIR}
 pkg_check_modules(GATE_NFT_MNL REQUIRED IMPORTED_TARGET libmnl)
 target_link_libraries(gate_enforce PUBLIC recall recall_common PkgConfig::GATE_NFT_MNL
   PkgConfig::JANSSON PkgConfig::SODIUM)
-# The transactions run in recall-gate-nft (gate/nft_main.c), found next to the daemon.
+# The transactions run in recall-gate-nft (gate/nft_main.c), installed with the other helpers.
 add_executable(recall-gate-nft ${CMAKE_CURRENT_LIST_DIR}/nft_main.c)
 target_include_directories(recall-gate-nft PRIVATE ${CMAKE_CURRENT_LIST_DIR}
   ${PROJECT_SOURCE_DIR}/lib)
 target_link_libraries(recall-gate-nft PRIVATE recall PkgConfig::NFTABLES)
-install(TARGETS recall-gate-nft RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
+install(TARGETS recall-gate-nft RUNTIME DESTINATION ${RECALL_GATE_HELPERDIR})
 
 # Test driver of the namespace test tests/netns/gate_enforce.sh: the real gate_enforce and the
 # real inventory store (G2's gate_core, defined after this file is included) on a line protocol.

@@ -26,6 +26,7 @@
 #include "gated.h"
 #include "helper.h"
 #include "log.h"
+#include "progpath.h"
 #include "parse.h"
 
 #define QUEUE_MAX 32
@@ -82,25 +83,10 @@ static int64_t mono_ms(void)
 
 int gate_fetch_init(char *err, size_t errlen)
 {
-	/* The helper lives next to the daemon's binary (installed or in the build tree). */
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0) {
-		snprintf(err, errlen, "/proc/self/exe: %s", strerror(errno));
+	/* Next to the daemon's binary (the build tree), else the installed helper directory. */
+	if (prog_path(helper_path, sizeof(helper_path), "recall-gate-helper", RECALL_GATE_HELPERDIR,
+		      err, errlen) != 0)
 		return -1;
-	}
-	self[n] = 0;
-	char *slash = strrchr(self, '/');
-	*slash = 0;
-	if (snprintf(helper_path, sizeof(helper_path), "%s/recall-gate-helper", self) >=
-	    (int)sizeof(helper_path)) {
-		snprintf(err, errlen, "%s: path too long", self);
-		return -1;
-	}
-	if (access(helper_path, X_OK) != 0) {
-		snprintf(err, errlen, "%s: %s", helper_path, strerror(errno));
-		return -1;
-	}
 	log_rate_init(&rl, 1, 5);
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "check.h"
+#include "progpath.h"
 
 #define NFT_WAIT_MS 10000 /* a transaction that takes longer is killed and reported failed */
 
@@ -26,20 +27,9 @@ static char nft_path[PATH_MAX];
 
 int gate_nft_init(char *err, size_t errlen)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash = n > 0 ? (self[n] = 0, strrchr(self, '/')) : NULL;
-	if (!slash) {
-		snprintf(err, errlen, "/proc/self/exe: %s", strerror(errno));
+	if (prog_path(nft_path, sizeof(nft_path), "recall-gate-nft", RECALL_GATE_HELPERDIR, err,
+		      errlen) != 0)
 		return -1;
-	}
-	*slash = 0;
-	if (snprintf(nft_path, sizeof(nft_path), "%s/recall-gate-nft", self) >=
-		(int)sizeof(nft_path) ||
-	    access(nft_path, X_OK) != 0) {
-		snprintf(err, errlen, "%s: %s", nft_path, strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 
 #include "gated.h"
 #include "log.h"
+#include "progpath.h"
 #include "web.h"
 
 #define WEB_PORT_DEFAULT 8080
@@ -203,15 +204,8 @@ int gate_web_start(struct gate *g, char *err, size_t errlen)
 	}
 	snprintf(w->listen_host, sizeof w->listen_host,
 		 ss.ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", w->listen_addr, port);
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	char *slash = n > 0 ? (self[n] = 0, strrchr(self, '/')) : NULL;
-	if (!slash ||
-	    (*slash = 0, snprintf(w->path, sizeof w->path, "%s/recall-gate-web", self) >=
-			     (int)sizeof w->path) ||
-	    access(w->path, X_OK) != 0) {
-		snprintf(err, errlen, "web: %s: %s", n > 0 ? w->path : "/proc/self/exe",
-			 strerror(errno));
+	if (prog_path(w->path, sizeof w->path, "recall-gate-web", RECALL_GATE_HELPERDIR, err,
+		      errlen) != 0) {
 		free(w);
 		return -1;
 	}
