@@ -117,7 +117,7 @@ int gate_enforce_verify(struct gate *g);
 size_t gate_enforce_script(const struct gate *g, char *out, size_t cap);
 
 /* gate/nft.c: nftables for the daemon without libnftables in its process. gate_nft_init finds
- * recall-gate-nft next to the daemon's binary; gate_nft_run has it run one script (0, or -1
+ * recall-gate-nft (common/progpath.h); gate_nft_run has it run one script (0, or -1
  * with nftables' message); gate_nft_table_present asks the kernel for inet recall_gate over
  * netlink (1 there, 0 gone, -1 cannot tell). */
 #define GATE_NFT_SCRIPT_MAX (256 * 1024)
