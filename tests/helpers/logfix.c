@@ -142,7 +142,11 @@ int fx_log_proof(struct rc_logproof *p, const struct rc_anchors *a, const uint8_
 	size_t np, nl;
 	int err = fx_log_path(&t, root, path_, &np);
 	if (!err)
+#ifdef RC_AGENT_NO_LOG
+		err = RC_ERR_VERSION; /* no policy kept (struct rc_anchors) */
+#else
 		err = fx_log_note(note, sizeof(note), &nl, size, root, a->log.nwit, times, seed);
+#endif
 	if (!err)
 		err = rc_logproof_from_note(p, a, note, nl, at, (const uint8_t(*)[32])path_, np);
 	return err;
