@@ -139,7 +139,7 @@ int fx_log_proof(struct rc_logproof *p, const struct rc_anchors *a, const uint8_
 	struct fx_log_tree t = {size, at, entry, entry_len};
 	uint8_t root[32], path_[RC_LOGPROOF_PATH_MAX][32];
 	char note[4096];
-	size_t np, nl;
+	size_t np, nl = 0;
 	int err = fx_log_path(&t, root, path_, &np);
 	if (!err)
 #ifdef RC_AGENT_NO_LOG
