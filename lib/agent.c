@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "agent_state.h"
+#include "cose_int.h"
 #include "recall/cose.h"
 
 #define LOG_WINDOW_MS 60000u
@@ -209,7 +210,11 @@ int rc__agent_check_notice(struct rc_agent *a, const uint8_t *blob, size_t len,
 	bool trusted = false;
 	uint64_t now = rc__agent_clock(a, &trusted);
 	rc__agent_identity(a, &id);
-	int err = rc_notice_check(&a->scratch, blob, len, &a->anchors, &id, now, trusted, v, d);
+	/* The to-be-signed bytes in the scratch buffer, free here, not on the stack under
+	 * libsodium's Ed25519 check (the deepest frame of a small device's stack). */
+	_Static_assert(sizeof(a->buf) >= RC__COSE_TBS_MAX, "scratch holds a Sig_structure");
+	int err = rc__notice_check_buf(&a->scratch, blob, len, &a->anchors, &id, now, trusted, v, d,
+				       a->buf.blob, sizeof(a->buf));
 	if (err == RC_OK || err == RC_ERR_NOTCOVERED || err == RC_ERR_EXPIRED) {
 		/* Authentic (k signatures, payload decoded): the true time is past issued. */
 		rc__agent_floor(a, a->scratch.issued);

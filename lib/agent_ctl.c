@@ -381,7 +381,9 @@ void rc_agent_status(const struct rc_agent *a, struct rc_agent_status *st)
 	st->noverrides = a->noverrides;
 	st->override_all = a->override_all;
 	st->has_log = a->anchors.has_log;
+#ifndef RC_AGENT_NO_LOG
 	st->log_quorum = a->anchors.has_log ? a->anchors.log.quorum : 0;
+#endif
 	st->logged = st->has_notice && a->proof_len > 0;
 	if (st->logged) {
 		st->log_index = a->log_index;

@@ -9,6 +9,17 @@
 
 #define ROTATIONS_MAX 16u /* rotations followed in one episode */
 
+/* The log policy's quorum, for log lines (a RC_AGENT_NO_LOG build keeps no policy). */
+static uint32_t quorum(const struct rc_anchors *s)
+{
+#ifdef RC_AGENT_NO_LOG
+	(void)s;
+	return 0;
+#else
+	return s->log.quorum;
+#endif
+}
+
 int rc__agent_proof_check(struct rc_agent *a, bool quiet)
 {
 	struct rc_logproof *lp = &a->buf.lp;
@@ -42,6 +53,7 @@ int rc__agent_held_check(struct rc_agent *a)
 	return err;
 }
 
+#ifndef RC_AGENT_NO_LOG
 /* Ask the responder that answered for the log proof of the notice or statement in a->cand. */
 static void send_proof_request(struct rc_agent *a)
 {
@@ -53,6 +65,25 @@ static void send_proof_request(struct rc_agent *a)
 	if (rc__agent_start_wait(a, rc_proofreq_encode(&q, a->buf.dgram), "proof request"))
 		rc__agent_send_dgram(a, q.nonce, true, 0);
 }
+#endif
+
+#ifdef RC_AGENT_NO_LOG
+/* A verified recall or rotation under a set with a log policy, in a build that checks no log
+ * proof (lib/logproof.c): refused at once rather than held while a proof it could not check is
+ * asked for (fail safe: not acted on). The episode ends: asking again would get the same. */
+static int refuse_unprovable(struct rc_agent *a, uint8_t responder, const char *what)
+{
+	rc__agent_settle(a, responder);
+	a->c.rx_invalid++;
+	a->c.rx_proof_invalid++;
+	rc__agent_sayr(a, RC_LOG_WARNING,
+		       "%s: the anchor set has a log policy and this build verifies no log proof "
+		       "(RC_AGENT_NO_LOG)",
+		       what);
+	rc__agent_schedule(a);
+	return RC_ERR_VERSION;
+}
+#endif
 
 static void count_reject(struct rc_agent *a, int err)
 {
@@ -124,6 +155,9 @@ int rc__agent_on_recall(struct rc_agent *a, const uint8_t *blob, size_t len,
 		      memcmp(a->notice, blob, len) == 0;
 	if (!a->anchors.has_log || proven)
 		return accept_recall(a, blob, len, r, NULL, 0);
+#ifdef RC_AGENT_NO_LOG
+	return refuse_unprovable(a, r, "recall not acted on");
+#else
 	/* This nonce is answered; the proof request gets its own. */
 	p->used = false;
 	memcpy(a->cand, blob, len);
@@ -134,6 +168,7 @@ int rc__agent_on_recall(struct rc_agent *a, const uint8_t *blob, size_t len,
 		       (int)a->scratch.id.n, a->scratch.id.p, (unsigned)r);
 	send_proof_request(a);
 	return RC_OK;
+#endif
 }
 
 static int apply_rotation(struct rc_agent *a, const struct rc_anchors *next, const uint8_t *stmt,
@@ -153,7 +188,7 @@ static int rotation_proven(struct rc_agent *a, const uint8_t *proof, size_t plen
 	rc__agent_say(a, RC_LOG_NOTICE,
 		      "rotation to epoch %llu logged: index %llu of size %llu, witnesses %u/%u",
 		      (unsigned long long)next.epoch, (unsigned long long)index,
-		      (unsigned long long)size, (unsigned)w, (unsigned)a->anchors.log.quorum);
+		      (unsigned long long)size, (unsigned)w, (unsigned)quorum(&a->anchors));
 	return apply_rotation(a, &next, a->cand, a->cand_len, responder, proof, plen);
 }
 
@@ -176,7 +211,7 @@ int rc__agent_on_proof(struct rc_agent *a, const uint8_t *blob, size_t len, uint
 		rc__agent_sayr(a, RC_LOG_WARNING, "%s: proof invalid: %s (%s; %u of %u witnesses)",
 			       a->cand_rot ? "rotation not applied" : "recall not acted on",
 			       rc_strerror(err), d.field ? d.field : "proof", (unsigned)w,
-			       (unsigned)a->anchors.log.quorum);
+			       (unsigned)quorum(&a->anchors));
 		return err;
 	}
 	uint64_t index = lp->index, size = lp->size;
@@ -197,7 +232,7 @@ int rc__agent_on_proof(struct rc_agent *a, const uint8_t *blob, size_t len, uint
 	rc__agent_say(a, RC_LOG_NOTICE,
 		      "recall %.*s logged: index %llu of size %llu, witnesses %u/%u",
 		      (int)a->scratch.id.n, a->scratch.id.p, (unsigned long long)index,
-		      (unsigned long long)size, (unsigned)w, (unsigned)a->anchors.log.quorum);
+		      (unsigned long long)size, (unsigned)w, (unsigned)quorum(&a->anchors));
 	return accept_recall(a, a->cand, a->cand_len, responder, blob, len);
 }
 
@@ -279,6 +314,9 @@ int rc__agent_on_rotate(struct rc_agent *a, const uint8_t *blob, size_t len,
 	uint8_t r = p->responder;
 	if (!a->anchors.has_log)
 		return apply_rotation(a, &next, blob, len, r, NULL, 0);
+#ifdef RC_AGENT_NO_LOG
+	return refuse_unprovable(a, r, "rotation not applied");
+#else
 	/* Signed by k keys is not enough: k key holders could otherwise leave the log in one
 	 * step. This nonce is answered; the proof request gets its own. */
 	p->used = false;
@@ -291,4 +329,5 @@ int rc__agent_on_rotate(struct rc_agent *a, const uint8_t *blob, size_t len,
 		       (unsigned long long)next.epoch, (unsigned)r);
 	send_proof_request(a);
 	return RC_OK;
+#endif
 }

@@ -7,6 +7,7 @@
 
 #include "anchors_log.h"
 #include "cbor_io.h"
+#include "cose_int.h"
 #include "recall/anchors.h"
 
 #define MAP_KEYS_MAX 16 /* known keys plus ignorable extensions */
@@ -101,7 +102,12 @@ static void read_set(struct rc_rd *r, struct rc_anchors *s, const struct set_nam
 			}
 			break;
 		case 4:
+#ifdef RC_AGENT_NO_LOG
+			r->field = nm->log->map;
+			rc_rd_skip(r); /* kept as has_log only: see struct rc_anchors */
+#else
 			rc__log_policy_read(r, &s->log, nm->log);
+#endif
 			s->has_log = true;
 			break;
 		default:
@@ -131,10 +137,12 @@ static void write_set(struct rc_wr *w, const struct rc_anchors *s)
 	rc_wr_array(w, s->n);
 	for (uint32_t i = 0; i < s->n; i++)
 		rc_wr_bstr(w, s->a[i].pk, RC_PK_LEN);
+#ifndef RC_AGENT_NO_LOG
 	if (s->has_log) {
 		rc_wr_uint(w, 4);
 		rc__log_policy_write(w, &s->log);
 	}
+#endif
 }
 
 /* An encoder's view of validity: also the kids must belong to their keys. */
@@ -151,8 +159,13 @@ static int set_valid(const struct rc_anchors *s)
 		if (memcmp(kid, s->a[i].kid, RC_KID_LEN) != 0)
 			return RC_ERR_INVALID;
 	}
+#ifdef RC_AGENT_NO_LOG
+	if (s->has_log) /* its policy was not kept: it cannot be written back */
+		return RC_ERR_INVALID;
+#else
 	if (s->has_log && rc__log_policy_check(&s->log))
 		return RC_ERR_INVALID;
+#endif
 	return RC_OK;
 }
 
@@ -230,6 +243,12 @@ int rc_anchors_find(const struct rc_anchors *s, const uint8_t kid[static RC_KID_
 int rc_anchors_verify(const struct rc_anchors *s, const struct rc_cose_sign *m,
 		      struct rc_verdict *verdict)
 {
+	return rc__anchors_verify_buf(s, m, verdict, NULL, 0);
+}
+
+int rc__anchors_verify_buf(const struct rc_anchors *s, const struct rc_cose_sign *m,
+			   struct rc_verdict *verdict, uint8_t *tbs, size_t cap)
+{
 	struct rc_verdict v = {0};
 	if (verdict)
 		*verdict = v;
@@ -242,7 +261,9 @@ int rc_anchors_verify(const struct rc_anchors *s, const struct rc_cose_sign *m,
 			continue;
 		}
 		/* A second signature by one key (only in hand-built m) never counts twice. */
-		if (rc_cose_verify_sig(m, i, s->a[a].pk) == RC_OK)
+		int e = tbs ? rc__cose_verify_sig_buf(m, i, s->a[a].pk, tbs, cap)
+			    : rc_cose_verify_sig(m, i, s->a[a].pk);
+		if (e == RC_OK)
 			v.signed_mask |= 1u << a;
 		else
 			v.bad++;

@@ -227,11 +227,13 @@ void rc__log_policy_write(struct rc_wr *w, const struct rc_log_policy *p)
 	rc_wr_uint(w, p->max_age);
 }
 
+#ifndef RC_AGENT_NO_LOG
 static int wit_cmp(const void *a, const void *b)
 {
 	return memcmp(((const struct rc_log_witness *)a)->pk,
 		      ((const struct rc_log_witness *)b)->pk, RC_PK_LEN);
 }
+#endif
 
 int rc_anchors_set_log(struct rc_anchors *s, const struct rc_log_policy *p)
 {
@@ -239,9 +241,14 @@ int rc_anchors_set_log(struct rc_anchors *s, const struct rc_log_policy *p)
 		return RC_ERR_INVALID;
 	if (!p) {
 		s->has_log = false;
+#ifndef RC_AGENT_NO_LOG
 		memset(&s->log, 0, sizeof(s->log));
+#endif
 		return RC_OK;
 	}
+#ifdef RC_AGENT_NO_LOG
+	return RC_ERR_VERSION; /* no policy is kept (struct rc_anchors) */
+#else
 	if (p->nwit == 0 || p->nwit > RC_LOG_WITNESS_MAX)
 		return RC_ERR_INVALID;
 	struct rc_log_policy q;
@@ -268,4 +275,5 @@ int rc_anchors_set_log(struct rc_anchors *s, const struct rc_log_policy *p)
 	s->log = q;
 	s->has_log = true;
 	return RC_OK;
+#endif
 }

@@ -13,7 +13,7 @@
 #define COSE_SIGN_TAG 98
 #define HDR_KEYS_MAX  8
 /* Sig_structure: array head, "Signature", three bstr heads, empty external_aad. */
-#define TBS_MAX (RC_COSE_PAYLOAD_MAX + 2 * RC_COSE_HDR_MAX + 32)
+#define TBS_MAX RC__COSE_TBS_MAX
 /* One encoded COSE_Signature as we write it: [h'A10127', {4: h'kid'}, h'sig']. */
 #define SIG_ITEM_LEN (1 + 4 + 1 + 1 + 1 + RC_KID_LEN + 2 + RC_SIG_LEN)
 
@@ -298,15 +298,21 @@ int rc_ed25519_verify(const uint8_t sig[static RC_SIG_LEN], const uint8_t *msg, 
 	return RC_OK;
 }
 
+int rc__cose_verify_sig_buf(const struct rc_cose_sign *m, size_t i,
+			    const uint8_t pk[static RC_PK_LEN], uint8_t *tbs, size_t cap)
+{
+	size_t n;
+	if (!m || i >= m->nsig || i >= RC_SIG_MAX || !m->sigs[i].sig || !tbs)
+		return RC_ERR_SIG;
+	if (rc_cose_tbs(m, i, tbs, cap, &n) != RC_OK)
+		return RC_ERR_SIG;
+	return rc_ed25519_verify(m->sigs[i].sig, tbs, n, pk);
+}
+
 int rc_cose_verify_sig(const struct rc_cose_sign *m, size_t i, const uint8_t pk[static RC_PK_LEN])
 {
 	uint8_t tbs[TBS_MAX];
-	size_t n;
-	if (!m || i >= m->nsig || i >= RC_SIG_MAX || !m->sigs[i].sig)
-		return RC_ERR_SIG;
-	if (rc_cose_tbs(m, i, tbs, sizeof(tbs), &n) != RC_OK)
-		return RC_ERR_SIG;
-	return rc_ed25519_verify(m->sigs[i].sig, tbs, n, pk);
+	return rc__cose_verify_sig_buf(m, i, pk, tbs, sizeof(tbs));
 }
 
 int rc_cose_sign_add(uint8_t *out, size_t cap, size_t *len, const uint8_t *in, size_t in_len,

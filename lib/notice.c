@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cbor_io.h"
+#include "cose_int.h"
 #include "recall/msg.h"
 #include "recall/notice.h"
 
@@ -544,6 +545,15 @@ int rc_notice_check(struct rc_notice *n, const uint8_t *buf, size_t len,
 		    const struct rc_anchors *anchors, const struct rc_identity *id, uint64_t now,
 		    bool now_trusted, struct rc_verdict *verdict, struct rc_diag *diag)
 {
+	return rc__notice_check_buf(n, buf, len, anchors, id, now, now_trusted, verdict, diag, NULL,
+				    0);
+}
+
+int rc__notice_check_buf(struct rc_notice *n, const uint8_t *buf, size_t len,
+			 const struct rc_anchors *anchors, const struct rc_identity *id,
+			 uint64_t now, bool now_trusted, struct rc_verdict *verdict,
+			 struct rc_diag *diag, uint8_t *tbs, size_t cap)
+{
 	struct rc_cose_sign m;
 	if (verdict)
 		memset(verdict, 0, sizeof(*verdict));
@@ -561,7 +571,7 @@ int rc_notice_check(struct rc_notice *n, const uint8_t *buf, size_t len,
 	if (m.content_type != RC_CT_NOTICE)
 		return check_fail(diag, "cose.protected.content_type", RC_ERR_TYPE);
 	/* Authenticate before the payload parser sees anything. */
-	err = rc_anchors_verify(anchors, &m, verdict);
+	err = rc__anchors_verify_buf(anchors, &m, verdict, tbs, cap);
 	if (err)
 		return check_fail(diag, "cose.signatures", err);
 	err = rc_notice_decode(n, m.payload, m.payload_len, diag);

@@ -208,6 +208,10 @@ int rc_pub_checkpoint(const struct rc_pub *p, const struct rc_anchors *a, struct
 		*d = (struct rc_diag){0, "anchors.log"};
 		return RC_ERR_INVALID;
 	}
+#ifdef RC_AGENT_NO_LOG
+	*d = (struct rc_diag){0, "anchors.log (no policy kept: RC_AGENT_NO_LOG)"};
+	return RC_ERR_VERSION;
+#else
 	const struct rc_log_policy *lp = &a->log;
 	/* struct rc_note is ~10 KiB: static storage would not be thread-safe, the heap is not
 	 * ours to use here; callers run this on a normal thread stack. */
@@ -257,6 +261,7 @@ int rc_pub_checkpoint(const struct rc_pub *p, const struct rc_anchors *a, struct
 		return RC_ERR_RANGE;
 	}
 	return RC_OK;
+#endif
 }
 
 int rc_pub_build(uint8_t **out, size_t *out_len, const struct rc_pub *meta,

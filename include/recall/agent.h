@@ -44,6 +44,13 @@
 #define RC_AGENT_STATE_MAX                                                                         \
 	(1920 + (RC_AGENT_PROOF_MAX + 4) + RC_AGENT_CHAIN_BYTES + 3 * RC_AGENT_CHAIN_MAX +         \
 	 (2 + RC_AGENT_CHAIN_PROOF_BYTES + 3 * RC_AGENT_CHAIN_MAX))
+/* A recalled notice or rotation statement waiting for its log proof, bytes. A build without
+ * log-proof verification refuses such an answer at once (lib/agent_recall.c): one byte. */
+#ifdef RC_AGENT_NO_LOG
+#define RC_AGENT_CAND_MAX 1
+#else
+#define RC_AGENT_CAND_MAX RC_NOTICE_MAX
+#endif
 #define RC_AGENT_NEVER UINT64_MAX /* "no timer" from rc_agent_timeout_ms */
 
 /* Defaults (WIRE) and the bounds that configured values are clamped to. */
@@ -275,7 +282,7 @@ struct rc_agent {
 	struct rc_agent_counters c;
 	uint16_t cand_len; /* a verified recalled notice or rotation waiting for its log proof */
 	bool cand_rot;     /* cand is a rotation statement */
-	uint8_t cand[RC_NOTICE_MAX];
+	uint8_t cand[RC_AGENT_CAND_MAX];
 	union { /* scratch: one check-in, one state blob or one decoded proof at a time */
 		uint8_t dgram[RC_CHECKIN_SIZE];
 		uint8_t blob[RC_AGENT_STATE_MAX];

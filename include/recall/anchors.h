@@ -46,7 +46,12 @@ struct rc_anchors {
 	uint32_t n;
 	struct rc_anchor a[RC_ANCHOR_MAX];
 	bool has_log; /* false: no log needed (key 4 absent) */
+#ifndef RC_AGENT_NO_LOG
 	struct rc_log_policy log;
+#endif
+	/* A build that verifies no log proof (RC_AGENT_NO_LOG, lib/logproof.c) keeps only has_log:
+	 * under such a set it acts on nothing that needs a proof, and a set naming a log is one it
+	 * cannot encode (rc_agent_init refuses it as the firmware's set). */
 };
 
 /* Largest encoded anchor set (with a log policy of 8 witnesses and 64-byte names). */

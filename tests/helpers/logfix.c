@@ -139,10 +139,14 @@ int fx_log_proof(struct rc_logproof *p, const struct rc_anchors *a, const uint8_
 	struct fx_log_tree t = {size, at, entry, entry_len};
 	uint8_t root[32], path_[RC_LOGPROOF_PATH_MAX][32];
 	char note[4096];
-	size_t np, nl;
+	size_t np, nl = 0;
 	int err = fx_log_path(&t, root, path_, &np);
 	if (!err)
+#ifdef RC_AGENT_NO_LOG
+		err = RC_ERR_VERSION; /* no policy kept (struct rc_anchors) */
+#else
 		err = fx_log_note(note, sizeof(note), &nl, size, root, a->log.nwit, times, seed);
+#endif
 	if (!err)
 		err = rc_logproof_from_note(p, a, note, nl, at, (const uint8_t(*)[32])path_, np);
 	return err;

@@ -1,8 +1,9 @@
 /* A core built with RC_AGENT_NO_LOG (docs/PORTING.md, the small Cortex-M3 image): it verifies
- * no log proof, so under an anchor set with a log policy it must act on nothing that needs one,
- * even with a proof that a full build accepts (test_agent_log, test_agent_rotlog); under a set
- * without a log it recalls as before. The whole core and the test helpers are compiled with the
- * option (tests/unit/CMakeLists.txt), since it sets the layout of struct rc_agent. */
+ * no log proof, so under an anchor set with a log policy it must act on nothing that needs one:
+ * a genuine recall or rotation is refused at once, with no proof asked for and nothing held
+ * (struct rc_agent keeps no room for it); under a set without a log it recalls as before. The
+ * whole core and the test helpers are compiled with the option (tests/unit/CMakeLists.txt),
+ * since it sets the layout of struct rc_agent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,18 +11,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "logfix.h"
-#include "recall/logproof.h"
+#include "cbor_io.h"
 #include "sim.h"
 
-#define SEED 0x70 /* the fixture log of test_agent_log */
-#define AGE  86400u
-
 static struct world W;
-static uint8_t proofbuf[RC_LOGPROOF_ENC_MAX];
-static size_t prooflen;
-static const uint64_t fresh[] = {FX_NOW - 600, FX_NOW - 300, 0};
-
 static struct rc_agent_status status(void)
 {
 	struct rc_agent_status st;
@@ -29,44 +22,70 @@ static struct rc_agent_status status(void)
 	return st;
 }
 
-/* A proof of entry at index 5 of 13, cosigned recently: one a full build acts on. */
-static void make_proof(const uint8_t *entry, size_t len)
-{
-	struct rc_logproof p;
-	assert_int_equal(fx_log_proof(&p, &W.anc, entry, len, 5, 13, fresh, SEED), RC_OK);
-	assert_int_equal(rc_logproof_encode(&p, proofbuf, sizeof(proofbuf), &prooflen), RC_OK);
-}
-
+/* logged: the current set names a log. Such a set cannot be built or encoded here (its policy
+ * is not kept: struct rc_anchors), only decoded (test_logged_set_decoded), so it is put in place
+ * as a rotation to it would leave it. */
 static void world(bool logged)
 {
 	world_init(&W, 1);
-	if (logged)
-		assert_int_equal(fx_log_policy(&W.cfg.anchors, 3, 2, AGE, SEED), RC_OK);
 	W.anc = W.cfg.anchors;
 	assert_int_equal(rc_agent_init(&W.a, &W.cfg, &sim_ops, &W.s), RC_OK);
+	W.a.anchors.has_log = logged;
 	assert_int_equal(rc_agent_start(&W.a), RC_OK);
 }
 
-/* Logged set: the recall waits for its proof, and the proof is refused. */
+/* A set naming a log decodes (as has_log: its policy skipped), but is not one the core can
+ * start with: the firmware's set must be one it can act under. */
+static void test_logged_set_decoded(void **state)
+{
+	world_init(&W, 1);
+	uint8_t buf[256];
+	struct rc_wr w;
+	rc_wr_init(&w, buf, sizeof(buf));
+	rc_wr_map(&w, 4);
+	rc_wr_uint(&w, 1);
+	rc_wr_uint(&w, 1);
+	rc_wr_uint(&w, 2);
+	rc_wr_uint(&w, 1);
+	rc_wr_uint(&w, 3);
+	rc_wr_array(&w, 1);
+	rc_wr_bstr(&w, W.cfg.anchors.a[0].pk, RC_PK_LEN);
+	rc_wr_uint(&w, 4);
+	rc_wr_map(&w, 1);
+	rc_wr_uint(&w, 1);
+	rc_wr_tstr(&w, "log.example", 11);
+	assert_int_equal(w.err, 0);
+	struct rc_anchors s;
+	assert_int_equal(rc_anchors_decode(&s, buf, w.len, NULL), RC_OK);
+	assert_true(s.has_log);
+	size_t n;
+	assert_int_equal(rc_anchors_encode(&s, buf, sizeof(buf), &n), RC_ERR_INVALID);
+	struct rc_log_policy p = {0};
+	assert_int_equal(rc_anchors_set_log(&W.cfg.anchors, &p), RC_ERR_VERSION);
+	W.cfg.anchors = s;
+	assert_int_equal(rc_agent_init(&W.a, &W.cfg, &sim_ops, &W.s), RC_ERR_INVALID);
+}
+
+/* Logged set: a genuine recall is refused at once; no proof is asked for. */
 static void test_logged_recall_not_acted_on(void **state)
 {
 	world(true);
 	assert_int_equal(world_notice(&W, NULL, 2), RC_OK);
-	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_RECALLED, 0, W.blob, W.blob_len), RC_OK);
-	assert_true(status().proof_pending);
-	make_proof(W.blob, W.blob_len);
-	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_PROOF, 0, proofbuf, prooflen),
+	size_t sent = W.s.nsent;
+	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_RECALLED, 0, W.blob, W.blob_len),
 			 RC_ERR_VERSION);
 	struct rc_agent_status st = status();
+	assert_false(st.proof_pending);
+	assert_int_equal(W.s.nsent, sent);
 	assert_false(W.s.q_on);
 	assert_int_equal(W.s.nev, 0);
 	assert_false(st.has_notice);
-	assert_int_equal(st.c.proofs, 0);
+	assert_int_equal(st.c.proof_requests, 0);
 	assert_int_equal(st.c.rx_proof_invalid, 1);
 	assert_non_null(strstr(W.s.last_log, "RC_AGENT_NO_LOG"));
 }
 
-/* Logged set: a rotation signed by the set's keys, with its proof, is not applied. */
+/* Logged set: a rotation signed by the set's keys is refused at once, not applied. */
 static void test_logged_rotation_not_applied(void **state)
 {
 	world(true);
@@ -76,13 +95,12 @@ static void test_logged_rotation_not_applied(void **state)
 	size_t slen;
 	assert_int_equal(fx_anchors(&a2, k2, 3, 2, 2, 50), RC_OK);
 	assert_int_equal(fx_rotation(stmt, sizeof(stmt), &slen, &W.anc, &a2, W.keys, 2), 0);
-	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_ROTATE, 0, stmt, slen), RC_OK);
-	make_proof(stmt, slen);
-	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_PROOF, 0, proofbuf, prooflen),
-			 RC_ERR_VERSION);
+	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_ROTATE, 0, stmt, slen), RC_ERR_VERSION);
 	struct rc_agent_status st = status();
+	assert_false(st.proof_pending);
 	assert_int_equal(st.anchor_epoch, 1);
 	assert_int_equal(st.c.rotations, 0);
+	assert_int_equal(st.c.proof_requests, 0);
 	assert_int_equal(W.a.nchain, 0);
 	assert_int_equal(W.s.nev, 0);
 }
@@ -100,6 +118,7 @@ static void test_unlogged_recall_acted_on(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_logged_set_decoded),
 	    cmocka_unit_test(test_logged_recall_not_acted_on),
 	    cmocka_unit_test(test_logged_rotation_not_applied),
 	    cmocka_unit_test(test_unlogged_recall_acted_on),
