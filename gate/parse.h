@@ -57,6 +57,11 @@ static inline bool gate_mac_local(const uint8_t mac[6])
 int gate_mud_check(const char *json, size_t len, const char *fetched_url, struct gate_obs *o,
 		   char *err, size_t errlen);
 
+/* A body the helper fetched, parsed as its kind: a UPnP description, or a MUD file checked
+ * against the URL it came from (gate_mud_check with url, never gate_mud_parse). */
+int gate_fetched_parse(bool mud, const char *url, const char *body, size_t len, struct gate_obs *o,
+		       char *err, size_t errlen);
+
 struct json_t;
 /* jansson json_loadb with duplicate keys refused, after the empty and size checks; NULL with
  * err "WHAT: line L column C: reason". */
