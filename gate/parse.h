@@ -82,6 +82,11 @@ int gate_url_check_link(const char *url, char *err, size_t errlen);
  * refused capset is accepted when none is held), and where allowed no file writes, no core
  * dumps and at most max_files descriptors (0: unchanged). 0, or -1 when capabilities remain. */
 int gate_confine(unsigned max_files);
+/* The same, files may be written (recall-gate-pub writes the publication cache). */
+int gate_confine_writer(unsigned max_files);
+/* The local feed key at path (gate/localkey.c): read (mode 0600 only), or made when absent and
+ * create is set. sk: the Ed25519 secret key (its public half is sk + 32). 0 or -1 with err. */
+int gate_local_key(const char *path, bool create, uint8_t sk[64], char *err, size_t errlen);
 /* One line of odhcpd's state file (the leasetrigger runs with no per-lease data, so the daemon
  * reads the file the trigger announces): "# IFACE DUID IAID HOSTNAME EXPIRY ID LEN ADDR/LEN...".
  * DHCPv4 lines carry the MAC as DUID; DHCPv6 lines give it when the DUID is DUID-LLT or DUID-LL
