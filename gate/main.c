@@ -90,6 +90,10 @@ static int publication(struct rawconf *r, struct gated_opts *o, char *err, size_
 {
 	if (!r->publication.n)
 		return 0;
+	if (r->check_mode != 0) {
+		snprintf(err, el, "publication: only with check-mode feed");
+		return -1;
+	}
 	if (r->feed) {
 		snprintf(err, el,
 			 "feed: not with publication (the feed comes from the publication)");
