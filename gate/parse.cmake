@@ -8,7 +8,6 @@ add_library(gate_parse STATIC
   ${CMAKE_CURRENT_LIST_DIR}/aliases.c
   ${CMAKE_CURRENT_LIST_DIR}/confine.c
   ${CMAKE_CURRENT_LIST_DIR}/identity.c
-  ${CMAKE_CURRENT_LIST_DIR}/localkey.c
   ${CMAKE_CURRENT_LIST_DIR}/parse_announce.c
   ${CMAKE_CURRENT_LIST_DIR}/parse_common.c
   ${CMAKE_CURRENT_LIST_DIR}/parse_dhcp.c

@@ -84,9 +84,6 @@ int gate_url_check_link(const char *url, char *err, size_t errlen);
 int gate_confine(unsigned max_files);
 /* The same, files may be written (recall-gate-pub writes the publication cache). */
 int gate_confine_writer(unsigned max_files);
-/* The local feed key at path (gate/localkey.c): read (mode 0600 only), or made when absent and
- * create is set. sk: the Ed25519 secret key (its public half is sk + 32). 0 or -1 with err. */
-int gate_local_key(const char *path, bool create, uint8_t sk[64], char *err, size_t errlen);
 /* One line of odhcpd's state file (the leasetrigger runs with no per-lease data, so the daemon
  * reads the file the trigger announces): "# IFACE DUID IAID HOSTNAME EXPIRY ID LEN ADDR/LEN...".
  * DHCPv4 lines carry the MAC as DUID; DHCPv6 lines give it when the DUID is DUID-LLT or DUID-LL

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "gated.h"
+#include "localkey.h"
 #include "log.h"
 #include "parse.h"
 #include "pubmsg.h"
@@ -111,7 +112,7 @@ int gate_pub_init(struct gate *g, char *const *urls, size_t n, uint64_t poll_ms,
 	if (mkdir(p.cache, 0700) < 0 && errno != EEXIST)
 		return gate_err(err, errlen, "%s: %s", p.cache, strerror(errno));
 	uint8_t sk[64];
-	if (gate_local_key(p.key, true, sk, err, errlen) < 0)
+	if (local_key(p.key, true, sk, err, errlen) < 0)
 		return -1;
 	memcpy(g->pub_pk, sk + 32, 32);
 	memset(sk, 0, sizeof(sk));

@@ -24,6 +24,7 @@
 
 #include <sodium.h>
 
+#include "localkey.h"
 #include "log.h"
 #include "parse.h"
 #include "pubfetch.h"
@@ -78,7 +79,7 @@ static void load(char **argv, uint8_t pk[32], struct rc_anchors *a, uint8_t sk[6
 	if (e)
 		die("anchors", argv[2], rc_strerror(e));
 	char err[512];
-	if (gate_local_key(argv[4], false, sk, err, sizeof(err)) < 0)
+	if (local_key(argv[4], false, sk, err, sizeof(err)) < 0)
 		die("local key", "", err);
 }
 
