@@ -186,6 +186,8 @@ for _ in $(seq 50); do [ -z "$(ip netns pids "$GW")" ] && break; sleep 0.1; done
 left=$(ip netns pids "$GW" | xargs -r ps -o pid=,ppid=,stat=,args= -p | tr "\n" ";")
 expect "recall-gate stopped its fetcher, nothing left ($left)" test -z "$left"
 
+expect "nothing a sanitizer said in the gate or its fetcher" bash -c "! grep -q 'Sanitizer\|runtime error' '$T/gate.log'"
+
 echo "$checks checks, $fails failed"
 if [ "$fails" -ne 0 ]; then
 	echo "--- gate.log"
