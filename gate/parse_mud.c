@@ -118,11 +118,3 @@ int gate_mud_parse(const char *json, size_t len, struct gate_obs *o, char *err, 
 {
 	return gate_mud_check(json, len, NULL, o, err, errlen);
 }
-
-int gate_fetched_parse(bool mud, const char *url, const char *body, size_t len, struct gate_obs *o,
-		       char *err, size_t errlen)
-{
-	if (!mud)
-		return gate_upnp_parse(body, len, o, err, errlen);
-	return gate_mud_check(body, len, url, o, err, errlen);
-}

@@ -149,8 +149,8 @@ expect "feed from the publication loaded" wait_for "log" 1 \
 	grep -c "feed $T/state/publication/feed: serial 1 loaded, 1 notices" gate.log
 expect "local feed key is mode 0600" test "$(stat -c %a state/local-feed.key)" = 600
 expect "acme cam-2 1.2.3 is clear under serial 1" wait_for state clear state
-expect "the resident daemon does not map libcurl" \
-	bash -c "! grep -q libcurl /proc/$(gpid)/maps"
+expect "the resident daemon maps neither libcurl nor libxml2" \
+	bash -c "! grep -q 'libcurl\\|libxml2' /proc/$(gpid)/maps"
 expect "recall-gate-pub maps libcurl" \
 	bash -c "grep -q libcurl /proc/\$(pgrep -n -x recall-gate-pub)/maps"
 
