@@ -4,8 +4,8 @@
  * that uses the MUD parser, the resident daemon among them (docs/GATE.md, "Memory"). */
 #include "parse.h"
 
-int gate_fetched_parse(bool mud, const char *url, const char *body, size_t len,
-		       struct gate_obs *o, char *err, size_t errlen)
+int gate_fetched_parse(bool mud, const char *url, const char *body, size_t len, struct gate_obs *o,
+		       char *err, size_t errlen)
 {
 	if (!mud)
 		return gate_upnp_parse(body, len, o, err, errlen);
