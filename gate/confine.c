@@ -31,7 +31,7 @@ static bool no_caps(void)
 	return zero == 2;
 }
 
-int gate_confine(unsigned max_files)
+static int confine(unsigned max_files, bool writes)
 {
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct d[2];
@@ -40,9 +40,20 @@ int gate_confine(unsigned max_files)
 	if (syscall(SYS_capset, &h, d) != 0 && !no_caps())
 		return -1;
 	struct rlimit zero = {0, 0}, files = {max_files, max_files};
-	setrlimit(RLIMIT_FSIZE, &zero);
+	if (!writes)
+		setrlimit(RLIMIT_FSIZE, &zero);
 	setrlimit(RLIMIT_CORE, &zero);
 	if (max_files)
 		setrlimit(RLIMIT_NOFILE, &files);
 	return 0;
+}
+
+int gate_confine(unsigned max_files)
+{
+	return confine(max_files, false);
+}
+
+int gate_confine_writer(unsigned max_files)
+{
+	return confine(max_files, true);
 }

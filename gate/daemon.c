@@ -19,6 +19,7 @@
 
 #include "check.h"
 #include "gated.h"
+#include "pubsync.h"
 #include "log.h"
 #include "parse.h"
 #include "recall/msg.h"
@@ -138,6 +139,16 @@ static void do_status(struct gate *g, int fd)
 		      (json_int_t)ls->ratelimited, "lan_unresolved", (json_int_t)ls->unresolved,
 		      "lan_mac_mismatch", (json_int_t)ls->mac_mismatch, "lan_unverified",
 		      (json_int_t)ls->unverified, "lease_bad", (json_int_t)lease_bad));
+	const struct gate_pub_stats *ps = gate_pub_stats();
+	if (g->pub) {
+		json_t *pub = json_object();
+		for (int v = 0; pub && v < 8; v++)
+			json_object_set_new(pub, pubsync_verdict_name((enum pubsync_verdict)v),
+					    json_integer((json_int_t)ps->verdicts[v]));
+		json_object_set_new(pub, "fetcher_started", json_integer((json_int_t)ps->started));
+		json_object_set_new(pub, "fetcher_died", json_integer((json_int_t)ps->died));
+		json_object_set_new(root, "publication", pub);
+	}
 	char *text = root ? json_dumps(root, JSON_INDENT(1)) : NULL;
 	json_decref(root);
 	if (text)

@@ -345,6 +345,13 @@ static void fetch_done(struct gate *g, struct job *j)
 		log_warnx_rl(&rl, "%s: %s: %s", mac, what, err);
 		return;
 	}
+	/* The helper compared the file's mud-url with the URL (RFC 8520 3.3); the daemon trusts
+	 * no reply, so it compares again with the URL it asked for. */
+	if (j->kind == GATE_FETCH_MUD && strcmp(o.f[GF_MUD_URL].v, j->url)) {
+		stats.helper_bad++;
+		log_warnx_rl(&rl, "%s: %s: mud-url is not the URL it came from", mac, what);
+		return;
+	}
 	if (!d)
 		return;
 	/* The file speaks for the device that pointed to it, nobody else. */

@@ -141,6 +141,8 @@ struct gate {
 	struct gate_web *web;
 	const void *aliases;       /* G1: loaded vendors.map + OUI table */
 	uint64_t now;              /* unix time, updated by the main loop each pass */
+	bool pub;                  /* publication: the feed is built by recall-gate-pub ... */
+	uint8_t pub_pk[32];        /* ... and opened with this local key (gate/pub.c) */
 };
 
 /* ---- G1 (gparse): gate/parse.h, gate/identity.c. Each parser: 0 on success, -1 with a

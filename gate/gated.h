@@ -154,8 +154,25 @@ int cmd_lease(const char *ctl, int argc, char **argv);
 #define GATE_OP_NOTICE 'N' /* ... a verified notice by id: its payload (rc_notice_encode) */
 
 /* ---- main.c: configuration ---- */
+/* ---- pub.c: publication fetching through recall-gate-pub (gate/pubmsg.h) ---- */
+struct gate_pub_stats {
+	uint64_t verdicts[8]; /* by enum pubsync_verdict: new, same, stale, expired, ... io */
+	uint64_t started, died, bad_msg;
+};
+/* With urls: makes the local key, sets g->cfg.feed and g->pub_pk, starts the fetcher. */
+int gate_pub_init(struct gate *g, char *const *urls, size_t n, uint64_t poll_ms, char *err,
+		  size_t errlen);
+int gate_pub_fd(void); /* -1: none */
+void gate_pub_input(struct gate *g);
+void gate_pub_tick(struct gate *g); /* restarts a fetcher that died, after its backoff */
+void gate_pub_stop(void);
+const struct gate_pub_stats *gate_pub_stats(void);
+
 struct gated_opts {
 	char *ctl_socket;
+	char **publication; /* mirror URLs (recall-gate.conf "publication"); NULL: none */
+	size_t npublication;
+	uint64_t publication_poll_ms;
 	uint64_t absent_after_ms;
 	uint64_t search_interval_ms;
 	char *odhcpd_statefile;

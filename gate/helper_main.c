@@ -171,9 +171,8 @@ static void finish(CURLM *multi, struct xfer *x, CURLcode rc)
 		struct gate_obs o;
 		gate_obs_init(&o);
 		x->body[x->len] = 0;
-		int r = x->op == HELPER_UPNP
-			    ? gate_upnp_parse(x->body, x->len, &o, err, sizeof(err))
-			    : gate_mud_parse(x->body, x->len, &o, err, sizeof(err));
+		int r = gate_fetched_parse(x->op == HELPER_MUD, x->url, x->body, x->len, &o, err,
+					   sizeof(err));
 		if (r < 0)
 			reply(x->op, x->id, HELPER_BAD, err);
 		else

@@ -31,7 +31,8 @@ struct rawconf {
 	char *fingerprints;
 	unsigned check_mode, default_policy;
 	struct conf_addr_list responder;
-	struct conf_str_list remedy_allow;
+	struct conf_str_list remedy_allow, publication;
+	uint64_t publication_poll;
 	uint64_t check_interval, absent_after, search_interval;
 	bool fetch_upnp, fetch_mud;
 };
@@ -47,7 +48,9 @@ static const struct conf_key keys[] = {
     {"control-socket", CONF_PATH, F(control_socket), 1, 0, GATED_CTL_DEF, NULL, NULL, NULL},
     {"web-listen", CONF_STRING, F(web_listen), 0, 63, NULL, NULL, NULL, NULL},
     {"check-mode", CONF_ENUM, F(check_mode), 0, 0, "feed", mode_names, NULL, NULL},
-    {"feed", CONF_PATH, F(feed), 0, 0, "/var/lib/recall-gate/feed.cbor", NULL, NULL, NULL},
+    {"feed", CONF_PATH, F(feed), 0, 0, NULL, NULL, NULL, NULL}, /* default below */
+    {"publication", CONF_STR_LIST, F(publication), 0, 16, NULL, NULL, NULL, NULL},
+    {"publication-poll", CONF_DURATION, F(publication_poll), 1000, DAY, "5m", NULL, NULL, NULL},
     {"feed-key", CONF_PATH, F(feed_key), 0, 0, "/etc/recall/feed.pub", NULL, NULL, NULL},
     {"anchors", CONF_PATH, F(anchors), 0, 0, "/etc/recall/anchors.cbor", NULL, NULL, NULL},
     {"responder", CONF_ADDR_LIST, F(responder), 0, 4, NULL, NULL, NULL, NULL},
@@ -79,6 +82,46 @@ static int copy(char *dst, size_t cap, const char *src, const char *key, char *e
 	return 0;
 }
 
+#define GATE_FEED_DEF "/var/lib/recall-gate/feed.cbor"
+
+/* publication: mirror URLs (recall-gate-pub checks them fully before its first fetch); the
+ * feed then comes from them, so a feed file is an error, not a silent choice of one. */
+static int publication(struct rawconf *r, struct gated_opts *o, char *err, size_t el)
+{
+	if (!r->publication.n)
+		return 0;
+	if (r->check_mode != 0) {
+		snprintf(err, el, "publication: only with check-mode feed");
+		return -1;
+	}
+	if (r->feed) {
+		snprintf(err, el,
+			 "feed: not with publication (the feed comes from the publication)");
+		return -1;
+	}
+	if (r->publication_poll % 1000) {
+		snprintf(err, el, "publication-poll: whole seconds, 1s or more");
+		return -1;
+	}
+	for (size_t i = 0; i < r->publication.n; i++) {
+		const char *u = r->publication.v[i];
+		if (strncmp(u, "http://", 7) && strncmp(u, "https://", 8) &&
+		    strncmp(u, "file:///", 8) && u[0] != '/') {
+			snprintf(err, el,
+				 "line %u: publication: %s: expected an http://, https:// or "
+				 "file:/// URL or an absolute directory",
+				 r->publication.line[i], u);
+			return -1;
+		}
+	}
+	o->publication = r->publication.v; /* kept: conf_free does not see them any more */
+	o->npublication = r->publication.n;
+	o->publication_poll_ms = r->publication_poll;
+	r->publication.v = NULL;
+	r->publication.n = 0;
+	return 0;
+}
+
 static int config_load(const char *path, struct gate_config *c, struct gated_opts *o, char *err,
 		       size_t el)
 {
@@ -97,7 +140,9 @@ static int config_load(const char *path, struct gate_config *c, struct gated_opt
 	rc |= copy(c->web_listen, sizeof(c->web_listen), r.web_listen, "web-listen", err, el);
 	rc |= copy(c->check_mode, sizeof(c->check_mode), mode_names[r.check_mode], "check-mode",
 		   err, el);
-	rc |= copy(c->feed, sizeof(c->feed), r.feed, "feed", err, el);
+	rc |= publication(&r, o, err, el);
+	rc |= copy(c->feed, sizeof(c->feed),
+		   r.feed ? r.feed : (r.publication.n ? "" : GATE_FEED_DEF), "feed", err, el);
 	rc |= copy(c->feed_key, sizeof(c->feed_key), r.feed_key, "feed-key", err, el);
 	rc |= copy(c->anchors, sizeof(c->anchors), r.anchors, "anchors", err, el);
 	rc |= copy(c->vendors_map, sizeof(c->vendors_map), r.vendors_map, "vendors-map", err, el);
@@ -221,5 +266,8 @@ int main(int argc, char **argv)
 		rc = cmd_lease(o.ctl_socket, argc - 1, argv + 1);
 	free(o.ctl_socket);
 	free(o.odhcpd_statefile);
+	for (size_t i = 0; i < o.npublication; i++)
+		free(o.publication[i]);
+	free(o.publication);
 	return rc;
 }

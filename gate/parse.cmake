@@ -11,6 +11,7 @@ add_library(gate_parse STATIC
   ${CMAKE_CURRENT_LIST_DIR}/parse_announce.c
   ${CMAKE_CURRENT_LIST_DIR}/parse_common.c
   ${CMAKE_CURRENT_LIST_DIR}/parse_dhcp.c
+  ${CMAKE_CURRENT_LIST_DIR}/parse_fetched.c
   ${CMAKE_CURRENT_LIST_DIR}/parse_mdns.c
   ${CMAKE_CURRENT_LIST_DIR}/parse_mud.c
   ${CMAKE_CURRENT_LIST_DIR}/parse_odhcpd.c

@@ -57,6 +57,11 @@ static inline bool gate_mac_local(const uint8_t mac[6])
 int gate_mud_check(const char *json, size_t len, const char *fetched_url, struct gate_obs *o,
 		   char *err, size_t errlen);
 
+/* A body the helper fetched, parsed as its kind: a UPnP description, or a MUD file checked
+ * against the URL it came from (gate_mud_check with url, never gate_mud_parse). */
+int gate_fetched_parse(bool mud, const char *url, const char *body, size_t len, struct gate_obs *o,
+		       char *err, size_t errlen);
+
 struct json_t;
 /* jansson json_loadb with duplicate keys refused, after the empty and size checks; NULL with
  * err "WHAT: line L column C: reason". */
@@ -77,6 +82,8 @@ int gate_url_check_link(const char *url, char *err, size_t errlen);
  * refused capset is accepted when none is held), and where allowed no file writes, no core
  * dumps and at most max_files descriptors (0: unchanged). 0, or -1 when capabilities remain. */
 int gate_confine(unsigned max_files);
+/* The same, files may be written (recall-gate-pub writes the publication cache). */
+int gate_confine_writer(unsigned max_files);
 /* One line of odhcpd's state file (the leasetrigger runs with no per-lease data, so the daemon
  * reads the file the trigger announces): "# IFACE DUID IAID HOSTNAME EXPIRY ID LEN ADDR/LEN...".
  * DHCPv4 lines carry the MAC as DUID; DHCPv6 lines give it when the DUID is DUID-LLT or DUID-LL

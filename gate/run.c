@@ -161,6 +161,9 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 		log_warnx("DHCP fingerprints: %s (silent devices stay unknown)", err);
 	for (size_t i = 0; i < gate_inv_count(g->inv); i++)
 		gate_identity(gate_inv_at(g->inv, i), g->aliases);
+	if (gate_pub_init(g, o->publication, o->npublication, o->publication_poll_ms, err,
+			  sizeof(err)) < 0)
+		fatalx("publication: %s", err);
 	if (gate_check_init(g, err, sizeof(err)) < 0)
 		fatalx("check: %s", err);
 	gate_odhcpd_set(o->odhcpd_statefile);
@@ -212,6 +215,8 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 		pf[n++] = (struct pollfd){cfd, POLLIN, 0}; /* fd -1 is ignored by poll */
 		size_t iweb = n;
 		pf[n++] = (struct pollfd){wfd, POLLIN, 0};
+		size_t ipub = n;
+		pf[n++] = (struct pollfd){gate_pub_fd(), POLLIN, 0};
 		size_t ifetch = n;
 		nf = gate_fetch_fds(ffds, ev, 16);
 		for (size_t i = 0; i < nf && n < MAXFD; i++)
@@ -233,6 +238,8 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 					gate_listen_input(g, lfds[i]);
 			if (cfd >= 0 && pf[icheck].revents)
 				gate_check_input(g);
+			if (pf[ipub].fd >= 0 && pf[ipub].revents)
+				gate_pub_input(g);
 			for (size_t i = ifetch; i < n; i++)
 				if (pf[i].revents)
 					gate_fetch_run(g, pf[i].fd, pf[i].revents);
@@ -263,6 +270,7 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 			next_search = g->now + search_every;
 		}
 		/* A changed feed, check-in timeouts and retries, the nftables table still there. */
+		gate_pub_tick(g);
 		gate_check_tick(g);
 		if (g->now != last_recheck) {
 			recheck(g, &cursor);
@@ -279,6 +287,7 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 		save(g);
 	gate_web_stop(g);
 	gate_fetch_cleanup();
+	gate_pub_stop();
 	gate_listen_close();
 	gate_neigh_close();
 	close(ctl);

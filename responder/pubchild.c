@@ -22,6 +22,7 @@
 
 #include <sodium.h>
 
+#include "localkey.h"
 #include "pubfetch.h"
 #include "pubkey.h"
 #include "rd.h"
@@ -30,7 +31,6 @@
 #define MSG_MAGIC    0x52435042u /* "RCPB" */
 #define BACKOFF_MAX  300         /* s between restarts of a fetcher that keeps dying */
 #define BACKOFF_HEAL 600         /* s of running after which the backoff starts again */
-#define KEY_TAG      "recall-ed25519-secret "
 
 static volatile sig_atomic_t s_stop, s_hup;
 
@@ -66,7 +66,10 @@ static int give(const char *path, const char *user, char *err, size_t cap)
 static int write_new(const char *path, const char *text, mode_t mode, char *err, size_t cap)
 {
 	char tmp[4200];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		snprintf(err, cap, "%s: path too long", path);
+		return -1;
+	}
 	unlink(tmp);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	size_t n = strlen(text);
@@ -84,43 +87,16 @@ static int write_new(const char *path, const char *text, mode_t mode, char *err,
 int rd_pub_local_key(const struct rd_config *cfg, uint8_t sk[64], char *err, size_t cap)
 {
 	char path[4200], pub[4200], line[128], b64[64];
-	uint8_t seed[32], pk[32];
+	uint8_t pk[32];
 	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, RD_LOCAL_KEY);
 	snprintf(pub, sizeof(pub), "%s/%s", cfg->state_dir, RD_LOCAL_PUB);
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 && errno == ENOENT) {
-		randombytes_buf(seed, sizeof(seed));
-		sodium_bin2base64(b64, sizeof(b64), seed, 32, sodium_base64_VARIANT_ORIGINAL);
-		snprintf(line, sizeof(line), KEY_TAG "%s\n", b64);
-		int r = write_new(path, line, 0600, err, cap);
-		sodium_memzero(line, sizeof(line));
-		if (r < 0 || give(path, cfg->user, err, cap) < 0)
-			return -1;
-		log_info("publication: made the local feed key %s", path);
-	} else if (fd < 0) {
-		snprintf(err, cap, "%s: %s", path, strerror(errno));
+	bool made = access(path, F_OK) != 0 && errno == ENOENT;
+	if (local_key(path, true, sk, err, cap) < 0 ||
+	    (made && give(path, cfg->user, err, cap) < 0))
 		return -1;
-	} else {
-		struct stat st;
-		ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && !(st.st_mode & 077)
-				? read(fd, line, sizeof(line) - 1)
-				: -1;
-		close(fd);
-		size_t bin = 0, tl = strlen(KEY_TAG);
-		if (n < 0 || (size_t)n < tl + 44 || memcmp(line, KEY_TAG, tl) ||
-		    sodium_base642bin(seed, 32, line + tl, 44, NULL, &bin, NULL,
-				      sodium_base64_VARIANT_ORIGINAL) ||
-		    bin != 32) {
-			snprintf(err, cap,
-				 "%s: not a secret key of mode 0600 (remove it to make a new one)",
-				 path);
-			sodium_memzero(line, sizeof(line));
-			return -1;
-		}
-		sodium_memzero(line, sizeof(line));
-	}
-	crypto_sign_seed_keypair(pk, sk, seed);
-	sodium_memzero(seed, sizeof(seed));
+	if (made)
+		log_info("publication: made the local feed key %s", path);
+	memcpy(pk, sk + 32, 32);
 	sodium_bin2base64(b64, sizeof(b64), pk, 32, sodium_base64_VARIANT_ORIGINAL);
 	snprintf(line, sizeof(line), "recall-ed25519-public %s recalld local feed key\n", b64);
 	if (write_new(pub, line, 0644, err, cap) < 0 || give(pub, cfg->user, err, cap) < 0)

@@ -72,7 +72,7 @@ OW_OPTS=$(make -s -C "$OW" TOPDIR="$T/ow" INCLUDE_DIR="$T/ow" show-cmake-options
 # recall-gate: the same with its own Makefile (daemon, tables, procd init, UCI, fw4 include).
 if make -s -C "$OWG" TOPDIR="$T/ow" INCLUDE_DIR="$T/ow" PKG_INSTALL_DIR="$T/pi" \
 	ROOT="$T/rootg" install-check >"$T/owg.log" 2>&1; then
-	for f in usr/sbin/recall-gate usr/libexec/recall/recall-gate-helper \
+	for f in usr/sbin/recall-gate usr/libexec/recall/recall-gate-helper usr/libexec/recall/recall-gate-pub \
 		usr/libexec/recall/recall-gate-web usr/libexec/recall/recall-gate-nft etc/init.d/recall-gate etc/config/recall-gate \
 		usr/share/recall/gate/vendors.map usr/share/recall/gate/oui.txt \
 		etc/uci-defaults/90-recall-gate; do

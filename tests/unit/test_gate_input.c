@@ -177,6 +177,31 @@ static void odhcpd_lines(void **state)
 
 /* ---- MUD ---- */
 
+/* What the helper does with a fetched body: a MUD file is checked against the URL it was
+ * fetched from (RFC 8520 3.3), a UPnP description is parsed as one. */
+static void fetched_bodies(void **state)
+{
+	struct gate_obs o;
+	size_t n;
+	char *s = tu_read_data("gate/mud-lightbulb.json", &n);
+	assert_int_equal(gate_fetched_parse(true, "https://lighting.example.com/lightbulb2000", s,
+					    n, &o, err, sizeof(err)),
+			 0);
+	assert_field(&o, GF_MODEL, GS_MUD, "LightBulb 2000");
+	assert_int_equal(gate_fetched_parse(true, "https://evil.example.net/lightbulb2000", s, n,
+					    &o, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "mud-url is not the URL"));
+	assert_empty(&o);
+	free(s);
+	s = tu_read_data("gate/upnp-hikvision.xml", &n);
+	assert_int_equal(
+	    gate_fetched_parse(false, "http://192.168.1.20/d.xml", s, n, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.f[GF_MANUFACTURER].src, GS_UPNP);
+	free(s);
+	(void)state;
+}
+
 static void mud_files(void **state)
 {
 	struct gate_obs o;
@@ -376,10 +401,10 @@ static void url_mud(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(dhcp_dnsmasq),  cmocka_unit_test(dhcp_refused),
-	    cmocka_unit_test(odhcpd_lines),  cmocka_unit_test(mud_files),
-	    cmocka_unit_test(announcements), cmocka_unit_test(url_upnp),
-	    cmocka_unit_test(url_mud),
+	    cmocka_unit_test(dhcp_dnsmasq),   cmocka_unit_test(dhcp_refused),
+	    cmocka_unit_test(odhcpd_lines),   cmocka_unit_test(mud_files),
+	    cmocka_unit_test(fetched_bodies), cmocka_unit_test(announcements),
+	    cmocka_unit_test(url_upnp),       cmocka_unit_test(url_mud),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
