@@ -20,8 +20,8 @@
 
 /* Content types (COSE header label 3) from CoAP's experimental range: they keep a signature
  * over one kind of statement from being replayed as another. */
-#define RC_CT_NOTICE   65100
-#define RC_CT_ROTATION 65101
+#define RC_CT_NOTICE      65100
+#define RC_CT_ROTATION    65101
 #define RC_CT_PUBLICATION 65102 /* an authority's publication top file (PROTOCOL.md 17) */
 
 struct rc_cose_sig {
