@@ -79,6 +79,13 @@ sc_scen_publication() {
 		expect "node $n serves publication serial $s0" sc_wait 100 sc_serial_is "$n" "$s0"
 	done
 	sc_metrics a | grep -E '^recalld_(feed_serial|notices_loaded|log_size|publication_(serial|mirrors|fetcher_up)) ' | say_block
+	if [ -S "$LAB_DIR/gw/control" ]; then
+		say "the home gateway's recall-gate switches from its copied feed to the same two mirrors"
+		expect "gw: recall-gate restarted with publication = (recall-gate-pub fetches)" \
+			sc_gate_pub "$O" "$S"
+		expect "gw: recall-gate loads the feed of serial $s0 from the publication" \
+			sc_wait 150 sc_gate_serial "$s0"
+	fi
 	expect "$d: a check-in is answered, still clear" sc_checkin "$d"
 	expect "$d: idle" sc_state_is "$d" idle
 
@@ -93,6 +100,10 @@ sc_scen_publication() {
 	done
 	t1=$(date +%s)
 	say "both nodes serve it $((t1 - t0)) s after the publication"
+	if [ -S "$LAB_DIR/gw/control" ]; then
+		expect "gw: recall-gate loads serial $s1 too, by itself" \
+			sc_wait $((SC_PUB_POLL * 13 + 20)) sc_gate_serial "$s1"
+	fi
 	expect "$d: its next check-in gets the recall" sc_checkin "$d"
 	expect "$d: valid recall with its log proof, state quarantined" sc_wait_state "$d" quarantined 10
 	grep -E "$SC_PUB_ID" "$LAB_DIR/dev-$d/agent.log" | tail -n 2 | cut -c1-200 | say_block
@@ -114,6 +125,21 @@ sc_scen_publication() {
 	lx a curl -s "http://127.0.0.1:9474/health" | say_block
 	expect "node a: /health says ok" sc_health_ok a
 }
+# recall-gate on gw again, its feed now from the publication at mirrors $@ (the authority's
+# feed key and anchors as before; the copied feed file is no longer read).
+sc_gate_pub() {
+	local g=$LAB_DIR/gw m
+	pkill -f "$g/recall-gate.conf -f -v run" || return 1
+	sc_wait 100 sh -c "! test -S '$g/control'" || return 1
+	sed -i '/^feed = /d; /^publication/d' "$g/recall-gate.conf"
+	{
+		echo "publication-poll = ${SC_PUB_POLL}s"
+		for m in "$@"; do echo "publication = $m"; done
+	} >>"$g/recall-gate.conf"
+	lab_gate_run
+}
+# recall-gate on gw logged loading the publication's feed of serial $1.
+sc_gate_serial() { grep -q "publication/feed: serial $1 loaded" "$LAB_DIR/gw/gate.log"; }
 sc_health_ok() { lx "$1" curl -sf "http://127.0.0.1:9474/health" | grep -q '"status":"ok"'; }
 
 # The new notice for device $1: created and signed as the real ones, logged, cosigned,
