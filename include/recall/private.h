@@ -71,4 +71,40 @@ int rc_bucket_decode(struct rc_bucket *b, const uint8_t *buf, size_t len, struct
 /* The count of tag's entry in a decoded bucket, 0 if it is not listed. */
 unsigned rc_bucket_find(const struct rc_bucket *b, const uint8_t tag[static RC_PRIVATE_TAG_LEN]);
 
+/* The responder's side (PROTOCOL.md 17.3): a table over a feed, built once per feed (and again
+ * at next_change), answering bucket pages and notice requests without heap. rows is caller
+ * memory for one row per notice of the feed. */
+struct rc_feed;
+struct rc_notice;
+struct rc_private_row {
+	uint8_t tag[RC_PRIVATE_TAG_LEN];
+	uint32_t notice; /* index in the feed */
+};
+struct rc_private_table {
+	const struct rc_feed *feed;
+	struct rc_private_row *rows; /* sorted by tag, then feed order */
+	size_t nrows;
+	uint32_t start[RC_PRIVATE_PREFIXES + 1]; /* rows of prefix p: start[p] .. start[p+1]-1 */
+	uint64_t next_change; /* first time after now a notice starts or ends; UINT64_MAX: none */
+};
+/* Which notices a responder serves (its policy: enforced, not only monitored); NULL keeps all. */
+typedef bool (*rc_private_keep_fn)(const struct rc_notice *n, void *arg);
+
+/* Build t over the notices of f that are valid at now and that keep accepts. cap: rows in rows
+ * (at least f->nnotices). RC_ERR_BUFFER if cap is too small. */
+int rc_private_table_build(struct rc_private_table *t, const struct rc_feed *f,
+			   struct rc_private_row *rows, size_t cap, uint64_t now,
+			   rc_private_keep_fn keep, void *arg);
+/* Page page of prefix's bucket into b (entries written to buf, RC_BUCKET_ENTRIES_MAX entries
+ * of room); b->nonce and b->serial are the caller's. RC_ERR_TOOLONG if the bucket needs more
+ * than RC_BUCKET_PAGES_MAX pages. */
+int rc_private_table_bucket(const struct rc_private_table *t, uint16_t prefix, uint8_t page,
+			    uint8_t buf[static RC_BUCKET_ENTRIES_MAX * RC_BUCKET_ENTRY_LEN],
+			    struct rc_bucket *b);
+/* The index-th (from 0) served notice of the model with tag, in feed order: true and its
+ * signed bytes; false if there is none. */
+bool rc_private_table_notice(const struct rc_private_table *t,
+			     const uint8_t tag[static RC_PRIVATE_TAG_LEN], unsigned index,
+			     const uint8_t **p, size_t *len);
+
 #endif
