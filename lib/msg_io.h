@@ -24,7 +24,8 @@ bool rc_msg_rd_top_key(struct rc_rd *r, struct rc_keys *ks, unsigned seen, const
 		       int64_t *k);
 /* The zero pad (key 7's value). */
 void rc_msg_rd_pad(struct rc_rd *r);
-/* Keys 0..2 of a request of the given type (6.3); true if k was one of them. */
+/* Keys 0..2 of a request (6.3) or of a private-mode answer of the given type; true if k was one
+ * of them. */
 bool rc_msg_rd_head(struct rc_rd *r, int64_t k, unsigned type, uint64_t *version,
 		    uint8_t nonce[RC_NONCE_LEN], unsigned seen);
 

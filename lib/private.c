@@ -297,11 +297,19 @@ int rc_bucket_decode(struct rc_bucket *b, const uint8_t *buf, size_t len, struct
 		return err;
 	struct rc_keys ks = {0};
 	unsigned seen = 0;
+	uint64_t version = RC_VERSION;
 	size_t n = rc_rd_map(&r, RC_MSG_ENTRIES_MAX);
 	for (size_t i = 0; i < n && !r.err; i++) {
 		int64_t k;
 		if (!rc_msg_rd_top_key(&r, &ks, seen, "bucket", &k))
 			break;
+		/* Keys 0..2 as in a request: the type, then the version, then the nonce. */
+		if (rc_msg_rd_head(&r, k, RC_MSG_BUCKET, &version, b->nonce, seen)) {
+			if (r.err)
+				break;
+			seen |= 1u << k;
+			continue;
+		}
 		if (k < 0 || k > K_PAGES || !bucket_fields[k]) {
 			rc_rd_unknown(&r, k);
 			continue;
@@ -309,24 +317,6 @@ int rc_bucket_decode(struct rc_bucket *b, const uint8_t *buf, size_t len, struct
 		r.field = bucket_fields[k];
 		size_t at = r.off;
 		switch (k) {
-		case K_TYPE:
-			if (rc_rd_uint(&r) != RC_MSG_BUCKET && !r.err) {
-				r.off = at;
-				rc_rd_fail(&r, RC_ERR_RANGE);
-			}
-			break;
-		case K_VERSION:
-			if (rc_rd_uint(&r) != RC_VERSION && !r.err) {
-				r.off = at;
-				rc_rd_fail(&r, RC_ERR_VERSION);
-			}
-			break;
-		case K_NONCE: {
-			const uint8_t *p = rc_rd_bstr_exact(&r, RC_NONCE_LEN);
-			if (p)
-				memcpy(b->nonce, p, RC_NONCE_LEN);
-			break;
-		}
 		case K_SERIAL:
 			b->serial = rc_rd_uint(&r);
 			break;
