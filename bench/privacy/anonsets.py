@@ -157,8 +157,6 @@ def table(name, ids, weights, out):
         for b in (8, 12, 16, 20, 24):
             if kname == "v" and b > 16:
                 continue
-            if kname != "vmf" and b not in (8, 12, 16, 20, 24):
-                continue
             cnt = Counter(h >> (32 - b) for h in hv)
             sizes = sorted(cnt[h >> (32 - b)] for h in hv)
             hp = -sum(c / n * math.log2(c / n) for c in cnt.values())
