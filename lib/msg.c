@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cbor_io.h"
+#include "msg_io.h"
 #include "recall/error.h"
 #include "recall/msg.h"
 
@@ -54,8 +55,6 @@ static void wr_identity(struct rc_wr *w, const struct rc_identity *id)
 	}
 }
 
-static int wr_pad(struct rc_wr *w, uint8_t *out, unsigned sender);
-
 int rc_checkin_encode(const struct rc_checkin *c, uint8_t out[static RC_CHECKIN_SIZE])
 {
 	if (!c || !out)
@@ -84,12 +83,12 @@ int rc_checkin_encode(const struct rc_checkin *c, uint8_t out[static RC_CHECKIN_
 	wr_identity(&w, &c->id);
 	rc_wr_uint(&w, K_EPOCH);
 	rc_wr_uint(&w, c->anchor_epoch);
-	return wr_pad(&w, out, c->sender);
+	return rc_msg_wr_pad(&w, out, c->sender);
 }
 
 /* Key 7 and the zero pad that makes the datagram exactly RC_CHECKIN_SIZE long, then the sender
  * mark of a gateway's check-in (key -1, 13.1), paid for out of the pad. */
-static int wr_pad(struct rc_wr *w, uint8_t *out, unsigned sender)
+int rc_msg_wr_pad(struct rc_wr *w, uint8_t *out, unsigned sender)
 {
 	rc_wr_uint(w, K_PAD);
 	if (w->err)
@@ -129,12 +128,12 @@ int rc_proofreq_encode(const struct rc_proofreq *q, uint8_t out[static RC_CHECKI
 	rc_wr_bstr(&w, q->leaf, sizeof(q->leaf));
 	rc_wr_uint(&w, K_EPOCH);
 	rc_wr_uint(&w, q->anchor_epoch);
-	return wr_pad(&w, out, 0);
+	return rc_msg_wr_pad(&w, out, 0);
 }
 
 /* Start decoding a datagram of min..max bytes into *out (size bytes, zeroed first): a reader
  * over buf under field, or the error (also in diag) for bad arguments or a wrong size. */
-static int rd_begin(struct rc_rd *r, void *out, size_t size, const uint8_t *buf, size_t len,
+int rc_msg_rd_begin(struct rc_rd *r, void *out, size_t size, const uint8_t *buf, size_t len,
 		    size_t min, size_t max, const char *field, struct rc_diag *diag)
 {
 	if (!out || (!buf && len)) {
@@ -153,7 +152,7 @@ static int rd_begin(struct rc_rd *r, void *out, size_t size, const uint8_t *buf,
 }
 
 /* RC_ERR_MISSING naming the first key of want (bits 0..last) that is not in seen. */
-static void rd_require(struct rc_rd *r, unsigned want, unsigned seen, const char *const *names,
+void rc_msg_rd_require(struct rc_rd *r, unsigned want, unsigned seen, const char *const *names,
 		       int last)
 {
 	for (int k = 0; k <= last && !r->err; k++) {
@@ -166,7 +165,7 @@ static void rd_require(struct rc_rd *r, unsigned want, unsigned seen, const char
 
 /* The next key of a datagram's map into *k; false (error recorded) at an error or when a key
  * comes before the type (keys arrive in order, so the type precedes all it governs). */
-static bool rd_top_key(struct rc_rd *r, struct rc_keys *ks, unsigned seen, const char *field,
+bool rc_msg_rd_top_key(struct rc_rd *r, struct rc_keys *ks, unsigned seen, const char *field,
 		       int64_t *k)
 {
 	r->field = field;
@@ -248,15 +247,15 @@ static void rd_identity(struct rc_rd *r, struct rc_identity *id)
 	}
 	static const char *const need[] = {NULL, "identity.vendor", "identity.model",
 					   "identity.hwrev", "identity.fwver"};
-	rd_require(r, 1u << ID_VENDOR | 1u << ID_MODEL | 1u << ID_HWREV | 1u << ID_FWVER, seen,
-		   need, ID_FWVER);
+	rc_msg_rd_require(r, 1u << ID_VENDOR | 1u << ID_MODEL | 1u << ID_HWREV | 1u << ID_FWVER,
+			  seen, need, ID_FWVER);
 }
 
 /* The pad: a byte string of zeros. Compared against a zero block with memcmp, which libc
  * vectorises (the pad is most of every check-in, and this is the responder's hot path). */
 static const uint8_t zero_pad[RC_CHECKIN_SIZE];
 
-static void rd_pad(struct rc_rd *r)
+void rc_msg_rd_pad(struct rc_rd *r)
 {
 	size_t n, i;
 	r->field = "pad";
@@ -273,8 +272,8 @@ static void rd_pad(struct rc_rd *r)
  * the version comes before everything it governs, and in another version only the nonce is
  * read (RC_ERR_VERSION then, with the nonce filled in for "unsupported"). Returns true if k was
  * one of them (read, or failed); false for the caller's own keys. */
-static bool rd_request_head(struct rc_rd *r, int64_t k, unsigned type, uint64_t *version,
-			    uint8_t nonce[RC_NONCE_LEN], unsigned seen)
+bool rc_msg_rd_head(struct rc_rd *r, int64_t k, unsigned type, uint64_t *version,
+		    uint8_t nonce[RC_NONCE_LEN], unsigned seen)
 {
 	if (k > K_VERSION && !(seen & 1u << K_VERSION)) {
 		r->field = "version";
@@ -323,8 +322,8 @@ static const char *const checkin_fields[] = {"type",  "version",  "nonce",      
 int rc_checkin_decode(struct rc_checkin *c, const uint8_t *buf, size_t len, struct rc_diag *diag)
 {
 	struct rc_rd r;
-	int err = rd_begin(&r, c, sizeof(*c), buf, len, RC_CHECKIN_SIZE, RC_CHECKIN_SIZE, "checkin",
-			   diag);
+	int err = rc_msg_rd_begin(&r, c, sizeof(*c), buf, len, RC_CHECKIN_SIZE, RC_CHECKIN_SIZE,
+				  "checkin", diag);
 	if (err)
 		return err;
 	struct rc_keys ks = {0};
@@ -333,9 +332,9 @@ int rc_checkin_decode(struct rc_checkin *c, const uint8_t *buf, size_t len, stru
 	size_t n = rc_rd_map(&r, ENTRIES_MAX);
 	for (size_t i = 0; i < n && !r.err; i++) {
 		int64_t k;
-		if (!rd_top_key(&r, &ks, seen, "checkin", &k))
+		if (!rc_msg_rd_top_key(&r, &ks, seen, "checkin", &k))
 			break;
-		if (rd_request_head(&r, k, RC_MSG_CHECKIN, &version, c->nonce, seen)) {
+		if (rc_msg_rd_head(&r, k, RC_MSG_CHECKIN, &version, c->nonce, seen)) {
 			if (r.err)
 				break;
 			seen |= 1u << k;
@@ -357,7 +356,7 @@ int rc_checkin_decode(struct rc_checkin *c, const uint8_t *buf, size_t len, stru
 			c->anchor_epoch = rc_rd_uint(&r);
 			break;
 		case K_PAD:
-			rd_pad(&r);
+			rc_msg_rd_pad(&r);
 			break;
 		case K_SENDER:
 			/* Ignorable: a value other than the uint 1 is skipped, not an error. */
@@ -375,7 +374,7 @@ int rc_checkin_decode(struct rc_checkin *c, const uint8_t *buf, size_t len, stru
 		}
 		seen |= 1u << k;
 	}
-	rd_require(&r, (1u << (K_PAD + 1)) - 1, seen, checkin_fields, K_PAD);
+	rc_msg_rd_require(&r, (1u << (K_PAD + 1)) - 1, seen, checkin_fields, K_PAD);
 	r.field = "checkin";
 	rc_rd_finish(&r);
 	return rc_rd_diag(&r, diag);
@@ -387,8 +386,8 @@ static const char *const proofreq_fields[] = {"type", "version", "nonce",       
 int rc_proofreq_decode(struct rc_proofreq *q, const uint8_t *buf, size_t len, struct rc_diag *diag)
 {
 	struct rc_rd r;
-	int err = rd_begin(&r, q, sizeof(*q), buf, len, RC_CHECKIN_SIZE, RC_CHECKIN_SIZE,
-			   "proof_request", diag);
+	int err = rc_msg_rd_begin(&r, q, sizeof(*q), buf, len, RC_CHECKIN_SIZE, RC_CHECKIN_SIZE,
+				  "proof_request", diag);
 	if (err)
 		return err;
 	struct rc_keys ks = {0};
@@ -397,9 +396,9 @@ int rc_proofreq_decode(struct rc_proofreq *q, const uint8_t *buf, size_t len, st
 	size_t n = rc_rd_map(&r, ENTRIES_MAX);
 	for (size_t i = 0; i < n && !r.err; i++) {
 		int64_t k;
-		if (!rd_top_key(&r, &ks, seen, "proof_request", &k))
+		if (!rc_msg_rd_top_key(&r, &ks, seen, "proof_request", &k))
 			break;
-		if (rd_request_head(&r, k, RC_MSG_PROOF_REQUEST, &version, q->nonce, seen)) {
+		if (rc_msg_rd_head(&r, k, RC_MSG_PROOF_REQUEST, &version, q->nonce, seen)) {
 			if (r.err)
 				break;
 			seen |= 1u << k;
@@ -418,7 +417,7 @@ int rc_proofreq_decode(struct rc_proofreq *q, const uint8_t *buf, size_t len, st
 			q->anchor_epoch = rc_rd_uint(&r);
 			break;
 		case K_PAD:
-			rd_pad(&r);
+			rc_msg_rd_pad(&r);
 			break;
 		default:
 			rc_rd_unknown(&r, k);
@@ -428,7 +427,7 @@ int rc_proofreq_decode(struct rc_proofreq *q, const uint8_t *buf, size_t len, st
 	}
 	unsigned want = 1u << K_TYPE | 1u << K_VERSION | 1u << K_NONCE | 1u << K_LEAF |
 			1u << K_EPOCH | 1u << K_PAD;
-	rd_require(&r, want, seen, proofreq_fields, K_PAD);
+	rc_msg_rd_require(&r, want, seen, proofreq_fields, K_PAD);
 	r.field = "proof_request";
 	rc_rd_finish(&r);
 	return rc_rd_diag(&r, diag);
@@ -522,7 +521,7 @@ static const char *const answer_fields[] = {"type",  "version",     "nonce",    
 int rc_answer_decode(struct rc_answer *a, const uint8_t *buf, size_t len, struct rc_diag *diag)
 {
 	struct rc_rd r;
-	int err = rd_begin(&r, a, sizeof(*a), buf, len, 0, RC_ANSWER_MAX, "answer", diag);
+	int err = rc_msg_rd_begin(&r, a, sizeof(*a), buf, len, 0, RC_ANSWER_MAX, "answer", diag);
 	if (err)
 		return err;
 	struct rc_keys ks = {0};
@@ -530,7 +529,7 @@ int rc_answer_decode(struct rc_answer *a, const uint8_t *buf, size_t len, struct
 	size_t n = rc_rd_map(&r, ENTRIES_MAX);
 	for (size_t i = 0; i < n && !r.err; i++) {
 		int64_t k;
-		if (!rd_top_key(&r, &ks, seen, "answer", &k))
+		if (!rc_msg_rd_top_key(&r, &ks, seen, "answer", &k))
 			break;
 		/* Key 8 is named only in a proof answer: elsewhere it is an unknown key. */
 		if (k >= K_TYPE && (k <= K_ROTATION || (k == K_PROOF && a->type == RC_MSG_PROOF)))
@@ -588,7 +587,7 @@ int rc_answer_decode(struct rc_answer *a, const uint8_t *buf, size_t len, struct
 	unsigned want = 1u << K_TYPE | 1u << K_VERSION | 1u << K_NONCE;
 	if (answer_type_ok(a->type))
 		want |= 1u << answer_key[a->type];
-	rd_require(&r, want, seen, answer_fields, K_PROOF);
+	rc_msg_rd_require(&r, want, seen, answer_fields, K_PROOF);
 	r.field = "answer";
 	rc_rd_finish(&r);
 	return rc_rd_diag(&r, diag);
@@ -605,6 +604,9 @@ const char *rc_msg_type_name(unsigned t)
 	    [RC_MSG_ROTATE] = "rotate",
 	    [RC_MSG_PROOF_REQUEST] = "proof-request",
 	    [RC_MSG_PROOF] = "proof",
+	    [RC_MSG_PRIVATE] = "private-checkin",
+	    [RC_MSG_BUCKET] = "bucket",
+	    [RC_MSG_NOTICE_REQUEST] = "notice-request",
 	};
 	return t < sizeof(names) / sizeof(names[0]) && names[t] ? names[t] : "unknown";
 }

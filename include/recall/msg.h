@@ -25,8 +25,11 @@ enum rc_msg_type {
 	RC_MSG_RETRY = 4,
 	RC_MSG_UNSUPPORTED = 5,
 	RC_MSG_ROTATE = 6,
-	RC_MSG_PROOF_REQUEST = 7, /* device -> responder, like a check-in */
-	RC_MSG_PROOF = 8,         /* answer to a proof request */
+	RC_MSG_PROOF_REQUEST = 7,   /* device -> responder, like a check-in */
+	RC_MSG_PROOF = 8,           /* answer to a proof request */
+	RC_MSG_PRIVATE = 9,         /* private check-in (recall/private.h) */
+	RC_MSG_BUCKET = 10,         /* its answer */
+	RC_MSG_NOTICE_REQUEST = 11, /* fetch of one notice by model tag and index */
 };
 
 /* Largest log-proof (include/recall/logproof.h) in a proof answer: 1200 bytes less the 23 of

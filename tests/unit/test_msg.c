@@ -601,7 +601,8 @@ static void test_names(void **state)
 	assert_string_equal(rc_msg_type_name(RC_MSG_UNSUPPORTED), "unsupported");
 	assert_string_equal(rc_msg_type_name(RC_MSG_ROTATE), "rotate");
 	assert_string_equal(rc_msg_type_name(0), "unknown");
-	assert_string_equal(rc_msg_type_name(9), "unknown");
+	assert_string_equal(rc_msg_type_name(RC_MSG_PRIVATE), "private-checkin");
+	assert_string_equal(rc_msg_type_name(12), "unknown");
 	assert_string_equal(rc_reason_name(RC_REASON_BOOT), "boot");
 	assert_string_equal(rc_reason_name(RC_REASON_ATTACH), "attach");
 	assert_string_equal(rc_reason_name(RC_REASON_PERIODIC), "periodic");
