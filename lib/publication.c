@@ -8,6 +8,7 @@
 
 #include "cbor_io.h"
 #include "cose_int.h"
+#include "pubkey.h"
 #include "recall/publication.h"
 
 #define COSE_SIGN_TAG 98
@@ -267,9 +268,20 @@ int rc_pub_checkpoint(const struct rc_pub *p, const struct rc_anchors *a, struct
 int rc_pub_build(uint8_t **out, size_t *out_len, const struct rc_pub *meta,
 		 const uint64_t *withdrawn, size_t nwithdrawn, const uint8_t sk[static 64])
 {
-	if (!out || !out_len || !meta || !sk || (!withdrawn && nwithdrawn) || !meta->checkpoint ||
-	    !meta->checkpoint_len || meta->checkpoint_len > RC_PUB_CHECKPOINT_MAX ||
-	    meta->expiry <= meta->issued || nwithdrawn > RC_PUB_WITHDRAWN_MAX)
+	if (!sk)
+		return RC_ERR_INVALID;
+	struct rc_signer s = {.sign = rc__sign_sk, .ctx = (void *)(uintptr_t)sk};
+	memcpy(s.pk, sk + 32, RC_PK_LEN); /* libsodium secret keys end with the public key */
+	return rc_pub_build_signer(out, out_len, meta, withdrawn, nwithdrawn, &s);
+}
+
+int rc_pub_build_signer(uint8_t **out, size_t *out_len, const struct rc_pub *meta,
+			const uint64_t *withdrawn, size_t nwithdrawn, const struct rc_signer *sg)
+{
+	if (!out || !out_len || !meta || !sg || !sg->sign || (!withdrawn && nwithdrawn) ||
+	    !meta->checkpoint || !meta->checkpoint_len ||
+	    meta->checkpoint_len > RC_PUB_CHECKPOINT_MAX || meta->expiry <= meta->issued ||
+	    nwithdrawn > RC_PUB_WITHDRAWN_MAX)
 		return RC_ERR_INVALID;
 	for (size_t i = 1; i < nwithdrawn; i++)
 		if (withdrawn[i] <= withdrawn[i - 1])
@@ -321,14 +333,17 @@ int rc_pub_build(uint8_t **out, size_t *out_len, const struct rc_pub *meta,
 				 .nsig = 1};
 	m.sigs[0].prot = eddsa_prot;
 	m.sigs[0].prot_len = sizeof(eddsa_prot);
-	rc_kid(m.sigs[0].kid, sk + 32);
+	rc_kid(m.sigs[0].kid, sg->pk);
 	size_t cap = pl_len + TBS_OVER, n;
 	uint8_t sig[RC_SIG_LEN];
 	if (!(tbs = malloc(cap)))
 		goto done;
 	if ((e = rc_cose_tbs(&m, 0, tbs, cap, &n)) != RC_OK)
 		goto done;
-	crypto_sign_detached(sig, NULL, tbs, n, sk);
+	if (sg->sign(sg->ctx, sig, tbs, n)) {
+		e = RC_ERR_IO;
+		goto done;
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		rc_wr_init(&w, o, pass ? w.len : 0);
 		rc_wr_tag(&w, COSE_SIGN_TAG);

@@ -80,5 +80,9 @@ int rc_pub_checkpoint(const struct rc_pub *p, const struct rc_anchors *a, struct
  * would refuse, RC_ERR_TOOLONG above RC_PUB_MAX. */
 int rc_pub_build(uint8_t **out, size_t *out_len, const struct rc_pub *meta,
 		 const uint64_t *withdrawn, size_t nwithdrawn, const uint8_t sk[static 64]);
+/* As rc_pub_build, signed by s (a key file or a PKCS#11 token, cose.h); RC_ERR_IO if s cannot
+ * sign. */
+int rc_pub_build_signer(uint8_t **out, size_t *out_len, const struct rc_pub *meta,
+			const uint64_t *withdrawn, size_t nwithdrawn, const struct rc_signer *s);
 
 #endif

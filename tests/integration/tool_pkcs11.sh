@@ -1,7 +1,7 @@
 #!/bin/sh
 # Authority keys in a PKCS#11 token (SoftHSM2 in a scratch directory, through p11-kit): keygen
-# in the token, then a notice, a rotation statement, a feed and log checkpoints signed with
-# token keys and checked by the unchanged verifiers; the private key is sensitive and not
+# in the token, then a notice, a rotation statement, a feed, log checkpoints and a publication
+# signed with token keys and checked by the unchanged verifiers; the private key is sensitive and not
 # extractable; a wrong URI, PIN, module, key or key type is refused with a message naming it.
 . "$(dirname "$0")/tool_common"
 MOD=/usr/lib/softhsm/libsofthsm2.so
@@ -86,6 +86,22 @@ has out "L: 2 entries"
 expect 0 "$R" log verify --vkey log.vkey L/checkpoint && has out "size 2"
 expect 1 "$R" log append --key "$TOK;object=alice?$P" --anchors anchors.cbor L cam.notice
 has err "not signed by the key in"
+
+# A publication whose log and top file token keys sign (docs/PUBLISH.md): the reader takes it
+# under the feed key's public half only.
+PROBE="$BUILD/responder/recalld-probe"
+[ -x "$PROBE" ] || fail "no $PROBE"
+mkdir pf && "$PROBE" fixture "$T/pf" -n 2 -L log.pub -O example.org/hsm-pub -W 3 -Q 2 || fail "fixture"
+expect 0 "$R" log create --origin example.org/hsm-pub --key "$TOK;object=log?$P" PL
+expect 0 "$R" log append --key "$TOK;object=log?$P" --anchors pf/anchors PL pf/n1.notice \
+	pf/n2.notice
+"$PROBE" cosign PL/checkpoint -w 0 -w 1 || fail "cosign"
+expect 0 "$R" publish -k "$TOK;object=feed?module-path=$MOD&$P" -a pf/anchors -l PL PUB &&
+	has out "PUB: serial 1, log size 2 (2 new), 2 notices in the feed"
+expect 0 "$R" publish verify -K feed.pub -a pf/anchors PUB && has out "new: serial 1"
+expect 1 "$R" publish verify -K alice.pub -a pf/anchors PUB && has err "cose.signatures"
+expect 1 "$R" publish -k "$TOK;object=alice?$P" -a pf/anchors -l PL PUB &&
+	has err "recall-publication"
 
 # Refusals: each names the URI (the PIN masked) and what to do.
 pkcs11-tool --module "$MOD" --token-label recall-test --login --pin 1234 --keypairgen \
