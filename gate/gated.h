@@ -160,8 +160,8 @@ struct gate_pub_stats {
 	uint64_t started, died, bad_msg;
 };
 /* With urls: makes the local key, sets g->cfg.feed and g->pub_pk, starts the fetcher. */
-int gate_pub_init(struct gate *g, char *const *urls, size_t n, uint64_t poll_ms, char *err,
-		  size_t errlen);
+int gate_pub_init(struct gate *g, char *const *urls, size_t n, uint64_t poll_ms,
+		  uint64_t timeout_ms, uint64_t max_bytes, char *err, size_t errlen);
 int gate_pub_fd(void); /* -1: none */
 void gate_pub_input(struct gate *g);
 void gate_pub_tick(struct gate *g); /* restarts a fetcher that died, after its backoff */
@@ -173,6 +173,7 @@ struct gated_opts {
 	char **publication; /* mirror URLs (recall-gate.conf "publication"); NULL: none */
 	size_t npublication;
 	uint64_t publication_poll_ms;
+	uint64_t publication_timeout_ms, publication_max_bytes; /* per file; per sync */
 	uint64_t absent_after_ms;
 	uint64_t search_interval_ms;
 	char *odhcpd_statefile;

@@ -32,7 +32,7 @@ struct rawconf {
 	unsigned check_mode, default_policy;
 	struct conf_addr_list responder;
 	struct conf_str_list remedy_allow, publication;
-	uint64_t publication_poll;
+	uint64_t publication_poll, publication_timeout, publication_max_bytes;
 	uint64_t check_interval, absent_after, search_interval;
 	bool fetch_upnp, fetch_mud;
 };
@@ -51,6 +51,10 @@ static const struct conf_key keys[] = {
     {"feed", CONF_PATH, F(feed), 0, 0, NULL, NULL, NULL, NULL}, /* default below */
     {"publication", CONF_STR_LIST, F(publication), 0, 16, NULL, NULL, NULL, NULL},
     {"publication-poll", CONF_DURATION, F(publication_poll), 1000, DAY, "5m", NULL, NULL, NULL},
+    {"publication-timeout", CONF_DURATION, F(publication_timeout), 1000, 600000, "30s", NULL, NULL,
+     NULL},
+    {"publication-max-bytes", CONF_UINT, F(publication_max_bytes), 1u << 20, (uint64_t)1 << 40,
+     "268435456", NULL, NULL, NULL},
     {"feed-key", CONF_PATH, F(feed_key), 0, 0, "/etc/recall/feed.pub", NULL, NULL, NULL},
     {"anchors", CONF_PATH, F(anchors), 0, 0, "/etc/recall/anchors.cbor", NULL, NULL, NULL},
     {"responder", CONF_ADDR_LIST, F(responder), 0, 4, NULL, NULL, NULL, NULL},
@@ -117,6 +121,8 @@ static int publication(struct rawconf *r, struct gated_opts *o, char *err, size_
 	o->publication = r->publication.v; /* kept: conf_free does not see them any more */
 	o->npublication = r->publication.n;
 	o->publication_poll_ms = r->publication_poll;
+	o->publication_timeout_ms = r->publication_timeout;
+	o->publication_max_bytes = r->publication_max_bytes;
 	r->publication.v = NULL;
 	r->publication.n = 0;
 	return 0;

@@ -26,8 +26,8 @@
 #define BACKOFF_MAX 300 /* s between restarts of a fetcher that keeps dying */
 
 static struct {
-	char prog[PATH_MAX], key[PATH_MAX], cache[PATH_MAX], poll[24];
-	char *argv[7 + GATE_PUB_MIRRORS + 1];
+	char prog[PATH_MAX], key[PATH_MAX], cache[PATH_MAX], poll[24], timeout[24], max[24];
+	char *argv[8 + GATE_PUB_MIRRORS + 1];
 	char *const *urls;
 	size_t n;
 	pid_t pid;
@@ -57,10 +57,11 @@ static void start(struct gate *g)
 	p.argv[3] = p.cache;
 	p.argv[4] = p.key;
 	p.argv[5] = p.poll;
-	p.argv[6] = "0"; /* transfer time: pubfetch's default (30 s) */
+	p.argv[6] = p.timeout;
+	p.argv[7] = p.max;
 	for (size_t i = 0; i < p.n; i++)
-		p.argv[7 + i] = p.urls[i];
-	p.argv[7 + p.n] = NULL;
+		p.argv[8 + i] = p.urls[i];
+	p.argv[8 + p.n] = NULL;
 	p.pid = fork();
 	if (p.pid == 0) {
 		/* fd 3 and the standard ones; no ambient capabilities, no new privileges: the
@@ -85,8 +86,8 @@ static void start(struct gate *g)
 	stats.started++;
 }
 
-int gate_pub_init(struct gate *g, char *const *urls, size_t n, uint64_t poll_ms, char *err,
-		  size_t errlen)
+int gate_pub_init(struct gate *g, char *const *urls, size_t n, uint64_t poll_ms,
+		  uint64_t timeout_ms, uint64_t max_bytes, char *err, size_t errlen)
 {
 	if (!n)
 		return 0;
@@ -94,6 +95,8 @@ int gate_pub_init(struct gate *g, char *const *urls, size_t n, uint64_t poll_ms,
 	p.urls = urls;
 	p.n = n > GATE_PUB_MIRRORS ? GATE_PUB_MIRRORS : n;
 	snprintf(p.poll, sizeof(p.poll), "%llu", (unsigned long long)poll_ms);
+	snprintf(p.timeout, sizeof(p.timeout), "%llu", (unsigned long long)timeout_ms);
+	snprintf(p.max, sizeof(p.max), "%llu", (unsigned long long)max_bytes);
 	if (prog_path(p.prog, sizeof(p.prog), "recall-gate-pub", RECALL_GATE_HELPERDIR, err,
 		      errlen) != 0)
 		return -1;

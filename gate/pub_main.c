@@ -7,7 +7,7 @@
  * log. It builds cache/feed signed by the gate's local feed key; the daemon reloads that file
  * when it changes and verifies it again. One message per mirror tried goes to fd 3.
  *
- *   recall-gate-pub FEED-KEY ANCHORS CACHE-DIR LOCAL-KEY POLL-MS TIMEOUT-MS URL...
+ *   recall-gate-pub FEED-KEY ANCHORS CACHE-DIR LOCAL-KEY POLL-MS TIMEOUT-MS MAX-BYTES URL...
  *
  * Confined before it reads anything: no capabilities, no new privileges, no core dumps. It
  * exits when the daemon goes (the pipe breaks, or PR_SET_PDEATHSIG). */
@@ -103,7 +103,7 @@ static void report(void *arg, size_t mirror, const struct pubsync_out *out)
 
 int main(int argc, char **argv)
 {
-	if (argc < 8 || argc - 7 > GATE_PUB_MIRRORS || isatty(GATE_PUB_FD) ||
+	if (argc < 9 || argc - 8 > GATE_PUB_MIRRORS || isatty(GATE_PUB_FD) ||
 	    gate_confine_writer(64) != 0) {
 		fprintf(stderr, "recall-gate-pub: started by recall-gate only\n");
 		return 2;
@@ -117,14 +117,17 @@ int main(int argc, char **argv)
 	struct rc_anchors anchors;
 	load(argv, pk, &anchors, sk);
 	char *end;
-	uint64_t poll_ms = strtoull(argv[5], &end, 10), timeout_ms = strtoull(argv[6], &end, 10);
+	uint64_t poll_ms = strtoull(argv[5], &end, 10), timeout_ms = strtoull(argv[6], &end, 10),
+		 max_bytes = strtoull(argv[7], &end, 10);
 	struct pubfetch_limits lim;
 	pubfetch_limits_default(&lim);
 	if (timeout_ms)
 		lim.timeout_ms = timeout_ms;
+	if (max_bytes)
+		lim.max_bytes = max_bytes;
 	struct pubfetch f;
 	char err[512];
-	if (pubfetch_init(&f, argv + 7, (size_t)argc - 7, &lim,
+	if (pubfetch_init(&f, argv + 8, (size_t)argc - 8, &lim,
 			  "recall-gate/" RECALL_VERSION_STRING, err, sizeof(err)) < 0)
 		die("mirrors", "", err);
 	struct pubsync_in in = {

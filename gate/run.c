@@ -161,7 +161,8 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 		log_warnx("DHCP fingerprints: %s (silent devices stay unknown)", err);
 	for (size_t i = 0; i < gate_inv_count(g->inv); i++)
 		gate_identity(gate_inv_at(g->inv, i), g->aliases);
-	if (gate_pub_init(g, o->publication, o->npublication, o->publication_poll_ms, err,
+	if (gate_pub_init(g, o->publication, o->npublication, o->publication_poll_ms,
+			  o->publication_timeout_ms, o->publication_max_bytes, err,
 			  sizeof(err)) < 0)
 		fatalx("publication: %s", err);
 	if (gate_check_init(g, err, sizeof(err)) < 0)

@@ -93,12 +93,14 @@ oui-file = $SRC/gate/data/oui.txt
 fetch-upnp = no
 fetch-mud = no
 publication-poll = 1s
+publication-timeout = 7s
+publication-max-bytes = 3145728
 publication = file://$T/M
 EOF
 
 # 0. Refused configurations, naming the key.
 refused() { # refused EXPECTED LINE: recall-gate with LINE added fails and says EXPECTED
-	{ cat gate.conf; echo "$2"; } >bad.conf
+	{ grep -v "^${2%% *} " gate.conf; echo "$2"; } >bad.conf # LINE replaces its key's line
 	if inns "$GATE" -c bad.conf run >bad.out 2>&1; then
 		bad "accepted: $2"
 	elif grep -q "$1" bad.out; then
@@ -110,6 +112,7 @@ refused() { # refused EXPECTED LINE: recall-gate with LINE added fails and says 
 refused "feed: not with publication" "feed = $T/feed"
 refused "publication: ftp://x/: expected an http://" "publication = ftp://x/"
 refused "publication: only with check-mode feed" "check-mode = checkin"
+refused "publication-max-bytes: 1000 is out of range 1048576" "publication-max-bytes = 1000"
 
 ctl() { inns "$GATE" -c gate.conf "$@"; }
 status() { ctl status --json 2>/dev/null; }
@@ -153,6 +156,8 @@ expect "the resident daemon maps neither libcurl nor libxml2" \
 	bash -c "! grep -q 'libcurl\\|libxml2' /proc/$(gpid)/maps"
 expect "recall-gate-pub maps libcurl" \
 	bash -c "grep -q libcurl /proc/\$(pgrep -n -x recall-gate-pub)/maps"
+expect "recall-gate-pub has publication-timeout and -max-bytes" \
+	bash -c "tr '\\0' ' ' </proc/\$(pgrep -n -x recall-gate-pub)/cmdline | grep -q ' 7000 3145728 file://'"
 
 # 2. A new notice, published; the mirror tampered (the new entry altered wherever it is).
 append n2.notice || die "append n2"
