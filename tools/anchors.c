@@ -34,7 +34,7 @@ static const char show_usage[] =
 
 static const char rotate_usage[] =
     "usage: recall anchors rotate --from CUR --to NEXT [--revoke KEY.pub|KID]...\n"
-    "                             [-k KEY.key]... -o OUT\n"
+    "                             [-k KEY]... -o OUT\n"
     "\n"
     "Write a rotation statement that replaces anchor set CUR (epoch E) with NEXT (epoch E+1),\n"
     "optionally revoking keys of CUR, signed by the secret keys given (none is fine: each key\n"
@@ -43,17 +43,17 @@ static const char rotate_usage[] =
     "      --from CUR       the current anchor set\n"
     "  -n, --to NEXT        the next anchor set (from 'recall anchors create --epoch E+1')\n"
     "  -r, --revoke KEY     a revoked key of CUR: its .pub file or its kid (16 hex digits)\n"
-    "  -k, --key KEY.key    sign with this secret key (repeatable)\n"
+    "  -k, --key KEY        sign with this key: a key file or a pkcs11: URI (repeatable)\n"
     "  -o, --output OUT     file to write\n"
     "  -h, --help           this text\n";
 
 static const char sign_usage[] =
-    "usage: recall anchors sign -k KEY.key [-o OUT] STATEMENT\n"
+    "usage: recall anchors sign -k KEY [-o OUT] STATEMENT\n"
     "\n"
     "Add one signature to a rotation statement (in place unless -o). Signing again with the\n"
     "same key replaces its signature; signature order never matters.\n"
     "\n"
-    "  -k, --key KEY.key  the secret key\n"
+    "  -k, --key KEY      the secret key: a key file or a pkcs11: URI\n"
     "  -o, --output OUT   write here instead of replacing STATEMENT\n"
     "  -h, --help         this text\n";
 

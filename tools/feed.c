@@ -15,7 +15,7 @@
 #include "signed.h"
 
 static const char build_usage[] =
-    "usage: recall feed build -k FEED.key -a ANCHORS -o OUT [--serial N] [--issued TIME]\n"
+    "usage: recall feed build -k KEY -a ANCHORS -o OUT [--serial N] [--issued TIME]\n"
     "                         [--expiry TIME | --valid DURATION] [-v] [--json] NOTICES...\n"
     "\n"
     "Compile signed notices into a feed signed by the feed key. NOTICES are files (each may\n"
@@ -23,7 +23,7 @@ static const char build_usage[] =
     "must meet the anchor set's threshold, fit in one answer, be unexpired at the issue time\n"
     "and have an id of its own; otherwise nothing is written and each problem is named.\n"
     "\n"
-    "  -k, --key FEED.key     feed signing key\n"
+    "  -k, --key KEY          feed signing key: a key file or a pkcs11: URI\n"
     "  -a, --anchors FILE     anchor set the notices are verified against (its id goes in\n"
     "                         the header)\n"
     "  -o, --output OUT       feed file to write\n"

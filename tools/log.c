@@ -25,7 +25,8 @@ static const char create_usage[] =
     "usage: recall log create --origin NAME --key LOGKEY DIR\n"
     "\n"
     "Make an empty log in DIR (created; must not hold a log): its checkpoint of size 0 signed\n"
-    "with the Ed25519 secret key LOGKEY under the note name NAME. Prints the verifier key.\n";
+    "with the Ed25519 secret key LOGKEY (a key file or a pkcs11: URI) under the note name NAME.\n"
+    "Prints the verifier key.\n";
 
 static const char append_usage[] =
     "usage: recall log append --key LOGKEY --anchors ANCHORS DIR FILE...\n"

@@ -24,13 +24,13 @@ static const char create_usage[] =
     "  -h, --help        this text\n";
 
 static const char sign_usage[] =
-    "usage: recall notice sign -k KEY.key [-o OUT] NOTICE\n"
+    "usage: recall notice sign -k KEY [-o OUT] NOTICE\n"
     "\n"
     "Add one signature to a notice (in place unless -o). Each key holder signs a copy on\n"
     "their own machine; 'recall notice merge' combines the copies in any order. Signing again\n"
     "with the same key replaces its signature.\n"
     "\n"
-    "  -k, --key KEY.key  the secret key\n"
+    "  -k, --key KEY      the secret key: a key file or a pkcs11: URI\n"
     "  -o, --output OUT   write here instead of replacing NOTICE\n"
     "  -h, --help         this text\n";
 

@@ -251,7 +251,7 @@ int signed_cmd(int argc, char **argv, const char *usage, bool merge, uint64_t ct
 		return signed_merge_files(out, ct, argv + optind, argc - optind);
 	}
 	if (!key || argc - optind != 1)
-		return usage_fail(usage, "%s sign: -k KEY.key and one %s", cmd, item);
+		return usage_fail(usage, "%s sign: -k KEY and one %s", cmd, item);
 	return signed_sign_file(argv[optind], out, ct, key);
 }
 
