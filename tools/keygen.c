@@ -11,12 +11,13 @@
 
 #include "cmds.h"
 #include "keyfile.h"
+#include "signed.h"
 #include "p11key.h"
 #include "util.h"
 
 static const char usage[] =
-    "usage: recall keygen [-c COMMENT] NAME\n"
-    "       recall keygen [-c COMMENT] [-p PUBFILE] pkcs11:URI\n"
+    "usage: recall keygen [-C COMMENT] [--json] NAME\n"
+    "       recall keygen [-C COMMENT] [-p PUBFILE] [--json] pkcs11:URI\n"
     "\n"
     "Make an Ed25519 key pair: NAME.key (the secret key, mode 0600) and NAME.pub (the public\n"
     "key, to share). Existing files are never overwritten. Prints the key id (kid: first 8\n"
@@ -28,6 +29,7 @@ static const char usage[] =
     "\n"
     "  -C, --comment TEXT  text appended to the public key line (e.g. who holds the key)\n"
     "  -p, --pub FILE      (token keys) write the public key line to FILE too\n"
+    "  -j, --json          print the kid, the files written and the public key as JSON\n"
     "  -h, --help          this text\n";
 
 /* Create path exclusively with mode and write all of buf; on failure removes it. */
@@ -47,11 +49,35 @@ static int write_new(const char *path, const char *buf, mode_t mode)
 	return 0;
 }
 
+static bool keygen_json; /* --json */
+
+/* What was made: the kid, the public key line, and the files written (NULL: none). */
+static void report(const uint8_t kid[static RC_KID_LEN], const char *pub, const char *secpath,
+		   const char *pubpath, const char *uri)
+{
+	char kidhex[2 * RC_KID_LEN + 1];
+	hex(kidhex, kid, RC_KID_LEN);
+	if (!keygen_json) {
+		if (uri)
+			printf("kid %s\nsecret key in the token (not extractable)\n%s", kidhex,
+			       pub);
+		else
+			printf("kid %s\nsecret key %s (keep it offline)\npublic key %s\n", kidhex,
+			       secpath, pubpath);
+		return;
+	}
+	json_t *j = json_pack("{s:s, s:s%}", "kid", kidhex, "public_key", pub, strcspn(pub, "\n"));
+	json_object_set_new(j, "secret_key_file", secpath ? json_string(secpath) : json_null());
+	json_object_set_new(j, "public_key_file", pubpath ? json_string(pubpath) : json_null());
+	json_object_set_new(j, "in_token", json_boolean(uri != NULL));
+	json_print(j);
+}
+
 /* The key pair made in a token: print the kid and the public key line (and write it). */
 static int keygen_token(const char *uri, const char *comment, const char *pubpath)
 {
 	uint8_t pk[RC_PK_LEN], kid[RC_KID_LEN];
-	char pub[KEY_LINE_MAX], kidhex[2 * RC_KID_LEN + 1];
+	char pub[KEY_LINE_MAX];
 	if (pubpath && access(pubpath, F_OK) == 0) {
 		warnx_("%s: already exists; not overwriting a key", pubpath);
 		return EXIT_FAIL;
@@ -62,8 +88,7 @@ static int keygen_token(const char *uri, const char *comment, const char *pubpat
 	key_format_public(pub, pk, comment);
 	if (pubpath && write_new(pubpath, pub, 0644) < 0)
 		return EXIT_FAIL;
-	printf("kid %s\nsecret key in the token (not extractable)\n%s",
-	       hex(kidhex, kid, RC_KID_LEN), pub);
+	report(kid, pub, NULL, pubpath, uri);
 	return EXIT_OK;
 }
 
@@ -72,13 +97,15 @@ int cmd_keygen(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"comment", required_argument, NULL, 'C'},
 	    {"pub", required_argument, NULL, 'p'},
+	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *comment = NULL, *pubpath = NULL;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+C:c:p:h", opts, NULL)) != -1) {
+	keygen_json = false;
+	while ((c = getopt_long(argc, argv, "+C:c:p:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': /* the old letter: -c is --config in every other program */
 			warnx_(
@@ -89,6 +116,9 @@ int cmd_keygen(int argc, char **argv)
 			break;
 		case 'p':
 			pubpath = optarg;
+			break;
+		case 'j':
+			keygen_json = true;
 			break;
 		default:
 			return usage_opt(c, usage);
@@ -124,7 +154,7 @@ int cmd_keygen(int argc, char **argv)
 	snprintf(ppath, nl + 5, "%s.pub", name);
 
 	uint8_t pk[RC_PK_LEN], kid[RC_KID_LEN];
-	char pub[KEY_LINE_MAX], kidhex[2 * RC_KID_LEN + 1];
+	char pub[KEY_LINE_MAX];
 	randombytes_buf(seed, 32);
 	crypto_sign_seed_keypair(pk, sk, seed);
 	rc_kid(kid, pk);
@@ -141,8 +171,7 @@ int cmd_keygen(int argc, char **argv)
 		unlink(kpath);
 		goto out;
 	}
-	printf("kid %s\nsecret key %s (keep it offline)\npublic key %s\n",
-	       hex(kidhex, kid, RC_KID_LEN), kpath, ppath);
+	report(kid, pub, kpath, ppath, NULL);
 	ret = EXIT_OK;
 out:
 	free(kpath);

@@ -66,4 +66,11 @@ expect 1 "$R" anchors create --k 1 -o x.cbor stray.pub && has err "stray.pub: li
 expect 1 "$R" notice sign -k missing.key n.notice && has err "missing.key: No such file"
 expect 1 "$R" anchors create --k 1 -o x.cbor alice.key && has err "alice.key: line 1: this is a secret key"
 expect 1 "$R" anchors create --k 1 -o x.cbor n.json && has err "n.json: line 1: not a recall public key"
+# --json: the same facts for scripts; the kid is the one signatures carry.
+expect 0 "$R" keygen --json -C "dana, anchor key" dana && cp out kj.json
+eq "$(json kj.json 'd["secret_key_file"]') $(json kj.json 'd["public_key_file"]')" "dana.key dana.pub"
+eq "$(json kj.json 'd["public_key"]')" "$(cat dana.pub)" "(public key line)"
+eq "$(json kj.json 'd["in_token"]')" "False"
+"$R" anchors create --k 1 -o dana.cbor dana.pub >/dev/null || fail "anchors create dana"
+expect 0 "$R" anchors show dana.cbor && has out "$(json kj.json 'd["kid"]')"
 finish

@@ -32,14 +32,17 @@ has alice.pub " alice's token"
 expect 0 "$R" keygen --pub feed.pub "$TOK;object=feed?module-path=$MOD&$P"
 expect 0 "$R" keygen --pub log.pub "$TOK;object=log?$P"
 expect 1 "$R" keygen --pub again.pub "$TOK;object=alice?$P" && has err "already holds an object"
+expect 0 "$R" keygen --json --pub erin.pub "$TOK;object=erin?$P" && cp out erin.json
+eq "$(json erin.json 'd["in_token"]') $(json erin.json 'd["secret_key_file"]')" "True None"
+eq "$(json erin.json 'd["public_key"]')" "$(cat erin.pub)" "(token public key line)"
 [ ! -e again.pub ] || fail "again.pub written for a refused key"
 expect 1 "$R" keygen "$TOK?$P" && has err "object=NAME"
 
 # The private keys are sensitive and never extractable (the token's own view).
 pkcs11-tool --module "$MOD" --token-label recall-test --login --pin 1234 --list-objects \
 	--type privkey >objs 2>&1 || fail "pkcs11-tool --list-objects"
-eq "$(grep -c 'Private Key Object; EC_EDWARDS' objs)" 3 "(Ed25519 private keys in the token)"
-eq "$(grep -c 'Access: *sensitive, always sensitive, never extractable' objs)" 3 "(access flags)"
+eq "$(grep -c 'Private Key Object; EC_EDWARDS' objs)" 4 "(Ed25519 private keys in the token)"
+eq "$(grep -c 'Access: *sensitive, always sensitive, never extractable' objs)" 4 "(access flags)"
 lacks objs ", extractable"
 # Asking the token for the key's value fails: CKA_SENSITIVE hides it.
 expect 1 env GNUTLS_PIN=1234 p11tool --provider "$MOD" --login --export \
