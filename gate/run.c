@@ -21,6 +21,7 @@
 #include "web.h"
 #include "gated.h"
 #include "log.h"
+#include "notify.h"
 #include "parse.h"
 
 int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int verbose);
@@ -39,27 +40,6 @@ static void on_signal(int sig)
 		hup_flag = 1;
 	else
 		stop_flag = 1;
-}
-
-/* systemd's readiness notification (Type=notify), without libsystemd: one datagram to
- * $NOTIFY_SOCKET (a path, or '@' for the abstract namespace). Nothing when unset. */
-static void notify_ready(void)
-{
-	const char *p = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	size_t n = p ? strlen(p) : 0;
-	if (n < 2 || n >= sizeof(sa.sun_path) || (p[0] != '/' && p[0] != '@'))
-		return;
-	memcpy(sa.sun_path, p, n);
-	if (p[0] == '@')
-		sa.sun_path[0] = 0;
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&sa,
-		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
-		log_warn("sd_notify");
-	close(fd);
 }
 
 static uint64_t now_s(void)
@@ -192,7 +172,8 @@ int gate_run(struct gate *g, const struct gated_opts *o, bool foreground, int ve
 	if (lan)
 		gate_listen_search(g);
 	gate_odhcpd_read(g);
-	notify_ready();
+	if (notify_send("READY=1") < 0)
+		log_warn("sd_notify");
 	log_info("started on %s: %zu devices known", g->cfg.interface, gate_inv_count(g->inv));
 
 	uint64_t search_every = o->search_interval_ms / 1000;

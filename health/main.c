@@ -14,6 +14,7 @@
 
 #include "hc.h"
 #include "log.h"
+#include "notify.h"
 
 #ifndef RECALL_VERSION_STRING
 #define RECALL_VERSION_STRING "0.1.0"
@@ -154,6 +155,17 @@ static int run(const struct opts *o, const struct hc_check *c, const struct hc_t
 	bool told = hc_bird_set(o->sock, o->proto, o->nproto, false, err, sizeof(err)) == 0;
 	if (!told)
 		log_warnx("%s", err);
+	/* Under systemd's watchdog (WatchdogSec=) every loop pets it: a checker hung in a check or
+	 * in BIRD's socket is killed, and the unit's ExecStopPost withdraws the routes it can no
+	 * longer vouch for. */
+	uint64_t wd = notify_watchdog_ms();
+	if (wd && wd < 2ull * (o->interval + (uint64_t)o->timeout * o->naddr))
+		log_warnx(
+		    "WatchdogSec (%llu ms) is shorter than two rounds of checks (%llu ms): "
+		    "systemd may kill a healthy checker",
+		    (unsigned long long)wd,
+		    (unsigned long long)(2ull * (o->interval + (uint64_t)o->timeout * o->naddr)));
+	notify_send("READY=1\nSTATUS=withdrawn: checking");
 	bool was_ok = true;
 	uint64_t next = now_ms();
 	while (!stop) {
@@ -163,11 +175,13 @@ static int run(const struct opts *o, const struct hc_check *c, const struct hc_t
 		was_ok = ok;
 		uint64_t now = now_ms();
 		enum hc_change ch = hc_fsm_step(&f, ok, now);
-		if (ch == HC_ANNOUNCE)
+		if (ch == HC_ANNOUNCE) {
 			log_info("announcing: %u checks in a row passed", o->rise);
-		else if (ch == HC_WITHDRAW)
+			notify_send("STATUS=announced");
+		} else if (ch == HC_WITHDRAW) {
 			log_info("withdrawing: %u checks in a row failed (%s)", o->fall, why);
-		else if (ok && !f.up && f.ok_run >= f.rise)
+			notify_send("STATUS=withdrawn: checks fail");
+		} else if (ok && !f.up && f.ok_run >= f.rise)
 			log_debug("hold-down: %llu ms left",
 				  (unsigned long long)hc_fsm_hold_left(&f, now));
 		/* told again every check: BIRD may have restarted (its protocols start disabled) */
@@ -178,6 +192,8 @@ static int run(const struct opts *o, const struct hc_check *c, const struct hc_t
 			log_info("BIRD told: protocols %s", f.up ? "enabled" : "disabled");
 			told = true;
 		}
+		if (wd)
+			notify_send("WATCHDOG=1");
 		next += o->interval;
 		now = now_ms();
 		if (next < now)
@@ -187,6 +203,7 @@ static int run(const struct opts *o, const struct hc_check *c, const struct hc_t
 			;
 	}
 	log_info("stopping: withdrawing");
+	notify_send("STOPPING=1");
 	if (hc_bird_set(o->sock, o->proto, o->nproto, false, err, sizeof(err)) < 0) {
 		log_warnx("%s", err);
 		return 1;

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "rd.h"
+#include "notify.h"
 #include "system.h"
 
 unsigned sys_cpus(void)
@@ -76,23 +77,8 @@ void sys_ready(void)
 
 void sys_notify(const char *msg)
 {
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa;
-	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sa.sun_path))
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	size_t n = strlen(path);
-	memcpy(sa.sun_path, path, n);
-	if (sa.sun_path[0] == '@')
-		sa.sun_path[0] = '\0'; /* abstract socket */
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
-	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0)
+	if (notify_send(msg) < 0)
 		log_debug("sd_notify: %s", strerror(errno));
-	close(fd);
 }
 
 /* Open path for writing without following a symbolic link in its last component and without
