@@ -23,6 +23,7 @@
 
 #include "helper.h"
 #include "parse.h"
+#include "seccomp.h"
 
 #define BODY_MAX GATE_UPNP_MAX
 
@@ -223,6 +224,11 @@ int main(int argc, char **argv)
 	if (argc != 1 || isatty(HELPER_FD) || gate_confine(32) != 0) {
 		fprintf(stderr, "recall-gate-helper: started by recall-gate only\n");
 		return 2;
+	}
+	char err[256];
+	if (gate_seccomp(err, sizeof(err)) != 0) {
+		fprintf(stderr, "recall-gate-helper: %s\n", err);
+		return 1;
 	}
 	CURLM *multi;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(multi = curl_multi_init()))

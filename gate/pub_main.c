@@ -32,6 +32,7 @@
 #include "pubmsg.h"
 #include "recall/anchors.h"
 #include "recall/error.h"
+#include "seccomp.h"
 
 #ifndef RECALL_VERSION_STRING
 #define RECALL_VERSION_STRING "0.1.0"
@@ -111,6 +112,9 @@ int main(int argc, char **argv)
 	log_init("recall-gate-pub", true, 0);
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	char serr[256];
+	if (gate_seccomp(serr, sizeof(serr)) != 0)
+		die("seccomp", "", serr);
 	if (sodium_init() < 0)
 		return 1;
 	uint8_t pk[32], sk[64];

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "parse.h"
 #include "web.h"
+#include "seccomp.h"
 
 #define WEB_IDLE_S  120 /* no connection this long: the process ends */
 #define NOTICES_MAX 32  /* notices held per inventory snapshot */
@@ -136,6 +137,10 @@ int main(int argc, char **argv)
 	log_init("recall-gate-web", true, 0);
 	if (gate_confine(0) != 0) { /* no capabilities, even when started by root (procd) */
 		log_warnx("cannot drop capabilities");
+		return 1;
+	}
+	if (gate_seccomp(err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
 		return 1;
 	}
 	ctl = argv[1];

@@ -25,7 +25,7 @@ libhogweed6 libnettle8 libgmp-dev libtasn1-6-dev libunistring-dev libidn2-dev li
 libssl-dev libnghttp2-dev libpsl-dev libzstd-dev libbrotli-dev zlib1g-dev libxml2-dev liblzma-dev
 libicu-dev libldns-dev libffi-dev libmnl-dev libmnl0 libcbor-dev libcbor0.8 libnftables-dev
 libnftables1 libnftnl-dev libxtables12 libp11-kit0 librtmp1 libssh2-1 libgssapi-krb5-2
-libldap-2.5-0"
+libldap-2.5-0 libseccomp-dev"
 cd "$W/debs"
 for p in $PKGS; do
 	ls "${p}"_*_armhf.deb >/dev/null 2>&1 || apt-get download "$p:armhf" >/dev/null
@@ -60,9 +60,9 @@ a() { for x in "$@"; do [ -f "$L/lib$x.a" ] && echo "$L/lib$x.a"; done; }
 {
 	link recall-gate main.c $(a jansson sodium m)
 	link recall-gate-helper helper_main.c $(a curl nghttp2 idn2 psl ssl crypto zstd brotlidec \
-		brotlicommon z xml2 icuuc icudata lzma ldns jansson unistring stdc++ m)
+		brotlicommon z xml2 icuuc icudata lzma ldns jansson unistring stdc++ seccomp m)
 	link recall-gate-web web_main.c $(a microhttpd gnutls hogweed nettle gmp tasn1 unistring \
-		idn2 ffi jansson sodium m)
+		idn2 ffi jansson sodium seccomp m)
 	link recall-gate-nft nft_main.c $(a nftnl gmp jansson m)
 }
 echo "armhf static ($($CC --version | head -1), glibc $($CC -print-file-name=libc.a)),"

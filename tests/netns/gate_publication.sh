@@ -156,6 +156,8 @@ expect "the resident daemon maps neither libcurl nor libxml2" \
 	bash -c "! grep -q 'libcurl\\|libxml2' /proc/$(gpid)/maps"
 expect "recall-gate-pub maps libcurl" \
 	bash -c "grep -q libcurl /proc/\$(pgrep -n -x recall-gate-pub)/maps"
+expect "recall-gate-pub runs under its seccomp filter" \
+	bash -c "grep -Eq '^Seccomp:[[:space:]]+2' /proc/\$(pgrep -n -x recall-gate-pub)/status"
 expect "recall-gate-pub has publication-timeout and -max-bytes" \
 	bash -c "tr '\\0' ' ' </proc/\$(pgrep -n -x recall-gate-pub)/cmdline | grep -q ' 7000 3145728 file://'"
 
