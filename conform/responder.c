@@ -7,9 +7,10 @@
  *
  * Keys derive from fixed seeds, so both commands agree without key files: epoch 1 is signed by
  * keys 0..2, epoch 2 (after the honest rotation) by keys 3..5, and keys 100..102 belong to the
- * attacker. The mode file's first word is re-read for every datagram. ALTADDR is an address of
- * the responder's host that is not the check-in address (for the wrong-source forgery). Runs
- * until killed or 15 minutes pass (bounded). */
+ * attacker. The mode file ("MODE [+SECONDS]") is re-read for every datagram: SECONDS is how far
+ * the DUT's clock was set ahead (set-clock), and the times this responder signs follow it. ALTADDR
+ * is an address of the responder's host that is not the check-in address (for the wrong-source
+ * forgery). Runs until killed or 15 minutes pass (bounded). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,13 @@
 #include "recall/notice.h"
 
 #define ATTACKER 100 /* first attacker key */
+
+static uint64_t clock_off; /* the DUT's clock is this far ahead of ours (the mode file) */
+
+static uint64_t now_dut(void)
+{
+	return (uint64_t)time(NULL) + clock_off;
+}
 
 static void key(int i, uint8_t pk[32], uint8_t sk[64])
 {
@@ -137,7 +145,7 @@ static int dup_signature(uint8_t *buf, size_t cap, size_t *len)
 static int make_notice(uint8_t *out, size_t cap, size_t *len, const struct rc_checkin *c,
 		       const char *mode, const struct rc_endpoint *eps, size_t neps)
 {
-	uint64_t now = (uint64_t)time(NULL);
+	uint64_t now = now_dut();
 	struct rc_notice n = {0};
 	bool m_expired = !strcmp(mode, "expired"), m_notyet = !strcmp(mode, "notyet");
 	n.id = rc_str_c("CONFORM-2026-0001");
@@ -198,9 +206,13 @@ static int make_rotation(uint8_t *out, size_t cap, size_t *len, uint64_t from, i
 static void mode_read(const char *path, char *mode, size_t cap)
 {
 	FILE *f = fopen(path, "r");
+	unsigned long long off = 0;
 	snprintf(mode, cap, "silent");
 	if (f && fscanf(f, "%31s", mode) != 1)
 		snprintf(mode, cap, "silent");
+	if (f && fscanf(f, " +%llu", &off) != 1)
+		off = 0;
+	clock_off = off;
 	if (f)
 		fclose(f);
 }
