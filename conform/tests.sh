@@ -308,7 +308,7 @@ rotation-epoch-skip checkin-size checkin-identity nonce-fresh"
 
 run_tests() {
 	if ! t_boot; then
-		for t in $LATER $TIME_TESTS $(for f in $FORGERIES; do echo "forgery-${f%%:*}"; done); do
+		for t in $LATER $TIME_TESTS $LOG_TESTS $(for f in $FORGERIES; do echo "forgery-${f%%:*}"; done); do
 			want "$t" && result "$t" - - fail "not run: no check-in after start"
 		done
 		return 0
@@ -327,5 +327,6 @@ run_tests() {
 	t_rotation_attack rotreplay rotation-replay
 	t_rotation_attack epochskip rotation-epoch-skip
 	t_time # tests_time.sh: the DUT's clock moves ahead from here on
+	t_log  # tests_log.sh: the DUT keeps the logged anchor set
 	t_datagrams
 }
