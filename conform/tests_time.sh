@@ -111,6 +111,7 @@ t_periodic() {
 	regular periodic periodic "$T_PERIODIC" 12.1,12.2,12.3 "$REG_RESIL"
 }
 
+# shellcheck disable=SC2034 # read by run_tests (tests.sh)
 TIME_TESTS="recheck release-expiry-clock periodic"
 
 t_time() {

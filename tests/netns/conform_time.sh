@@ -21,7 +21,7 @@ log-proof-below-quorum log-proof-stale'
 fails=0
 for sys in linux dummy; do
 	RECALL_AGENT=$B/agent/recall-agent RECALL_SYSTEM=$sys timeout 120 "$SUITE" \
-		--adapter "$S/conform/adapters/recall-agent" --only "$(echo $TESTS | tr ' ' ',')" \
+		--adapter "$S/conform/adapters/recall-agent" --only "$(echo "$TESTS" | tr ' \n' ',,')" \
 		--json "$W/$sys.json" --report "$W/$sys.txt"
 	rc=$?
 	missing=''
