@@ -17,14 +17,19 @@
 #define MAX_AGE 3600u
 #define FILLER  "recall-conform filler entry"
 
-/* Key 0: the log; 1..NWIT: the witnesses (fixed seeds, as the signing keys). */
-static void log_key(int i, uint8_t pk[32], uint8_t sk[64])
+void rl_key(const char *label, int i, uint8_t pk[32], uint8_t sk[64])
 {
 	char s[64];
 	uint8_t seed[32];
-	snprintf(s, sizeof(s), "recall-conform-log-key-%d", i);
+	snprintf(s, sizeof(s), "%s-%d", label, i);
 	crypto_hash_sha256(seed, (const uint8_t *)s, strlen(s));
 	crypto_sign_seed_keypair(pk, sk, seed);
+}
+
+/* Key 0: the log; 1..NWIT: the witnesses. */
+static void log_key(int i, uint8_t pk[32], uint8_t sk[64])
+{
+	rl_key("recall-conform-log-key", i, pk, sk);
 }
 
 static void wit_name(char *out, size_t cap, int i)

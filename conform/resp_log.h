@@ -9,6 +9,10 @@
 #include "recall/anchors.h"
 #include "recall/logproof.h"
 
+/* The suite's key i of a family (label): from a fixed seed, so that the responder's commands
+ * agree without key files. */
+void rl_key(const char *label, int i, uint8_t pk[32], uint8_t sk[64]);
+
 /* Give a the suite's log policy: one log key, 3 witnesses, quorum 2, cosignatures at most an
  * hour old. */
 int rl_policy(struct rc_anchors *a);

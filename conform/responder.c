@@ -40,11 +40,7 @@ static uint64_t now_dut(void)
 
 static void key(int i, uint8_t pk[32], uint8_t sk[64])
 {
-	char s[64];
-	uint8_t seed[32];
-	snprintf(s, sizeof(s), "recall-conform-key-%d", i);
-	crypto_hash_sha256(seed, (const uint8_t *)s, strlen(s));
-	crypto_sign_seed_keypair(pk, sk, seed);
+	rl_key("recall-conform-key", i, pk, sk);
 }
 
 /* First key of the set the suite uses at this epoch (1: 0..2, 2: 3..5, 3: 6..8, the logged set
