@@ -7,9 +7,10 @@
  *
  * Keys derive from fixed seeds, so both commands agree without key files: epoch 1 is signed by
  * keys 0..2, epoch 2 (after the honest rotation) by keys 3..5, and keys 100..102 belong to the
- * attacker. The mode file's first word is re-read for every datagram. ALTADDR is an address of
- * the responder's host that is not the check-in address (for the wrong-source forgery). Runs
- * until killed or 15 minutes pass (bounded). */
+ * attacker. The mode file ("MODE [+SECONDS]") is re-read for every datagram: SECONDS is how far
+ * the DUT's clock was set ahead (set-clock), and the times this responder signs follow it. ALTADDR
+ * is an address of the responder's host that is not the check-in address (for the wrong-source
+ * forgery). Runs until killed or 15 minutes pass (bounded). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,26 +21,33 @@
 #include <cbor.h>
 #include <sodium.h>
 
+#include "recall/tlog.h"
+
 #include "recall/anchors.h"
 #include "recall/cose.h"
 #include "recall/msg.h"
 #include "recall/notice.h"
+#include "resp_log.h"
 
 #define ATTACKER 100 /* first attacker key */
 
-static void key(int i, uint8_t pk[32], uint8_t sk[64])
+static uint64_t clock_off; /* the DUT's clock is this far ahead of ours (the mode file) */
+
+static uint64_t now_dut(void)
 {
-	char s[64];
-	uint8_t seed[32];
-	snprintf(s, sizeof(s), "recall-conform-key-%d", i);
-	crypto_hash_sha256(seed, (const uint8_t *)s, strlen(s));
-	crypto_sign_seed_keypair(pk, sk, seed);
+	return (uint64_t)time(NULL) + clock_off;
 }
 
-/* First key of the set the suite uses at this epoch (1: 0..2, 2: 3..5, else the attacker's). */
+static void key(int i, uint8_t pk[32], uint8_t sk[64])
+{
+	rl_key("recall-conform-key", i, pk, sk);
+}
+
+/* First key of the set the suite uses at this epoch (1: 0..2, 2: 3..5, 3: 6..8, the logged set
+ * that mode rotlog rotates to; else the attacker's). */
 static int epoch_keys(uint64_t epoch)
 {
-	return epoch == 1 ? 0 : epoch == 2 ? 3 : ATTACKER;
+	return epoch == 1 ? 0 : epoch == 2 ? 3 : epoch == 3 ? 6 : ATTACKER;
 }
 
 /* The anchor set of keys first..first+2, k = 2, at epoch (anchors sorted bytewise by key). */
@@ -137,7 +145,7 @@ static int dup_signature(uint8_t *buf, size_t cap, size_t *len)
 static int make_notice(uint8_t *out, size_t cap, size_t *len, const struct rc_checkin *c,
 		       const char *mode, const struct rc_endpoint *eps, size_t neps)
 {
-	uint64_t now = (uint64_t)time(NULL);
+	uint64_t now = now_dut();
 	struct rc_notice n = {0};
 	bool m_expired = !strcmp(mode, "expired"), m_notyet = !strcmp(mode, "notyet");
 	n.id = rc_str_c("CONFORM-2026-0001");
@@ -180,27 +188,33 @@ static int make_notice(uint8_t *out, size_t cap, size_t *len, const struct rc_ch
 	return rc || strcmp(mode, "dupkey") ? rc : dup_signature(out, cap, len);
 }
 
-/* A rotation statement from `from` to the set of keys next_first at epoch next_epoch, signed by
- * two keys from signer. */
+/* A rotation statement from `from` to the set of keys next_first at epoch next_epoch (with the
+ * suite's log policy if logged), signed by two keys from signer. */
 static int make_rotation(uint8_t *out, size_t cap, size_t *len, uint64_t from, int next_first,
-			 uint64_t next_epoch, int signer)
+			 uint64_t next_epoch, int signer, bool logged)
 {
 	struct rc_rotation r;
-	uint8_t payload[1024];
+	uint8_t payload[2048];
 	size_t pl;
 	memset(&r, 0, sizeof(r));
 	r.from_epoch = from;
 	anchor_set(&r.next, next_first, next_epoch);
-	int rc = rc_rotation_encode(&r, payload, sizeof(payload), &pl);
+	int rc = logged ? rl_policy(&r.next) : 0;
+	if (!rc)
+		rc = rc_rotation_encode(&r, payload, sizeof(payload), &pl);
 	return rc ? rc : sign(out, cap, len, RC_CT_ROTATION, payload, pl, signer, 2);
 }
 
 static void mode_read(const char *path, char *mode, size_t cap)
 {
 	FILE *f = fopen(path, "r");
+	unsigned long long off = 0;
 	snprintf(mode, cap, "silent");
 	if (f && fscanf(f, "%31s", mode) != 1)
 		snprintf(mode, cap, "silent");
+	if (f && fscanf(f, " +%llu", &off) != 1)
+		off = 0;
+	clock_off = off;
 	if (f)
 		fclose(f);
 }
@@ -279,6 +293,8 @@ static int parse_endpoints(struct rc_endpoint *eps, size_t *neps, char **txt, in
 struct episode {
 	uint8_t cur[RC_NONCE_LEN], prev[RC_NONCE_LEN]; /* first nonces of this and the last one */
 	unsigned count;                                /* check-ins answered in this mode */
+	uint8_t notice[RC_NOTICE_MAX + 512];           /* the last notice sent, for its proof */
+	size_t notice_len;
 };
 
 static size_t answer(uint8_t *out, size_t cap, const struct rc_checkin *c, const char *mode,
@@ -305,21 +321,37 @@ static size_t answer(uint8_t *out, size_t cap, const struct rc_checkin *c, const
 		uint64_t e = c->anchor_epoch;
 		int k = epoch_keys(e);
 		int rc = !strcmp(mode, "rotate")
-			     ? make_rotation(blob, sizeof(blob), &bl, e, 3, e + 1, k)
+			     ? make_rotation(blob, sizeof(blob), &bl, e, 3, e + 1, k, false)
 			 : !strcmp(mode, "rotreplay")
-			     ? make_rotation(blob, sizeof(blob), &bl, e - 1, ATTACKER, e, k)
-			     : make_rotation(blob, sizeof(blob), &bl, e, ATTACKER, e + 2, k);
+			     ? make_rotation(blob, sizeof(blob), &bl, e - 1, ATTACKER, e, k, false)
+			     : make_rotation(blob, sizeof(blob), &bl, e, ATTACKER, e + 2, k, false);
 		if (rc)
 			return 0;
 		a.type = RC_MSG_ROTATE;
 		a.blob = blob;
 		a.blob_len = bl;
+	} else if (!strcmp(mode, "rotlog") && c->anchor_epoch < 3) {
+		/* To the logged set (epoch 3) in honest steps: 1 to 2, 2 to 3. */
+		uint64_t e = c->anchor_epoch;
+		if (make_rotation(blob, sizeof(blob), &bl, e, e == 1 ? 3 : 6, e + 1, epoch_keys(e),
+				  e == 2))
+			return 0;
+		a.type = RC_MSG_ROTATE;
+		a.blob = blob;
+		a.blob_len = bl;
+	} else if (!strcmp(mode, "rotlog")) {
+		a.type = RC_MSG_CLEAR;
+		a.serial = 7;
 	} else {
 		a.type = RC_MSG_RECALLED;
 		if (make_notice(blob, sizeof(blob), &bl, c, mode, eps, neps))
 			return 0;
 		a.blob = blob;
 		a.blob_len = bl;
+		if (bl <= sizeof(ep->notice)) { /* what a proof request will ask about */
+			memcpy(ep->notice, blob, bl);
+			ep->notice_len = bl;
+		}
 		if (!strcmp(mode, "wrongnonce"))
 			a.nonce[0] ^= 0x5a;
 		if (!strcmp(mode, "stalenonce"))
@@ -337,6 +369,37 @@ static size_t answer(uint8_t *out, size_t cap, const struct rc_checkin *c, const
 	return len;
 }
 
+/* The answer to a proof request (0: none), logged to plog: a proof for the last notice sent, as
+ * mode says (lognone and every other mode: no answer, the proof is missing). */
+static size_t proof_answer(uint8_t *out, size_t cap, const uint8_t *in, size_t n, const char *mode,
+			   const struct episode *ep, const char *plog, double t0)
+{
+	struct rc_proofreq q;
+	struct rc_anchors a;
+	static uint8_t proof[RC_LOGPROOF_ENC_MAX];
+	uint8_t leaf[32];
+	size_t len = 0, pl = 0;
+	int rc = rc_proofreq_decode(&q, in, n, NULL);
+	rc_tlog_leaf_hash(leaf, ep->notice, ep->notice_len);
+	bool match = !rc && ep->notice_len && !memcmp(leaf, q.leaf, 32);
+	anchor_set(&a, epoch_keys(3), 3);
+	if (!rc && match && rl_mode(mode) && strcmp(mode, "lognone") && !rl_policy(&a) &&
+	    !rl_proof(proof, sizeof(proof), &pl, &a, ep->notice, ep->notice_len, mode, now_dut())) {
+		struct rc_answer ans = {.type = RC_MSG_PROOF, .blob = proof, .blob_len = pl};
+		memcpy(ans.nonce, q.nonce, RC_NONCE_LEN);
+		if (rc_answer_encode(&ans, out, cap, &len))
+			len = 0;
+	}
+	FILE *f = fopen(plog, "a");
+	if (f) {
+		fprintf(f, "t=%.3f len=%zu ok=%d epoch=%llu match=%d mode=%s sent=%zu\n",
+			now_s() - t0, n, !rc, rc ? 0ULL : (unsigned long long)q.anchor_epoch, match,
+			mode, len);
+		fclose(f);
+	}
+	return len;
+}
+
 static int cmd_serve(const char *addr, int port, const char *modefile, const char *logpath,
 		     const char *alt, char **eps_txt, int neps_txt)
 {
@@ -349,14 +412,16 @@ static int cmd_serve(const char *addr, int port, const char *modefile, const cha
 		return 1;
 	struct timeval tv = {1, 0};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	struct episode ep = {0};
-	char lastmode[32] = "";
+	static struct episode ep;
+	char lastmode[32] = "", plog[4096];
 	double t0 = now_s();
+	snprintf(plog, sizeof(plog), "%s.proof", logpath);
 	while (now_s() - t0 < 900) {
 		uint8_t in[2048], out[RC_ANSWER_MAX + 256];
 		struct sockaddr_storage from;
 		socklen_t fl = sizeof(from);
 		ssize_t n = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
+		size_t len;
 		if (n < 0)
 			continue;
 		char mode[32], src[INET6_ADDRSTRLEN] = "?", nonce[2 * RC_NONCE_LEN + 1];
@@ -373,6 +438,12 @@ static int cmd_serve(const char *addr, int port, const char *modefile, const cha
 			struct sockaddr_in6 *s = (void *)&from;
 			inet_ntop(AF_INET6, &s->sin6_addr, src, sizeof(src));
 			sport = ntohs(s->sin6_port);
+		}
+		if (rc_msg_peek_type(in, (size_t)n) == RC_MSG_PROOF_REQUEST) {
+			len = proof_answer(out, sizeof(out), in, (size_t)n, mode, &ep, plog, t0);
+			if (len)
+				sendto(fd, out, len, 0, (struct sockaddr *)&from, fl);
+			continue;
 		}
 		struct rc_checkin c;
 		struct rc_diag d = {0, NULL};
@@ -391,7 +462,7 @@ static int cmd_serve(const char *addr, int port, const char *modefile, const cha
 			memcpy(ep.cur, c.nonce, RC_NONCE_LEN);
 		}
 		hex(nonce, c.nonce, RC_NONCE_LEN);
-		size_t len =
+		len =
 		    strcmp(mode, "silent") ? answer(out, sizeof(out), &c, mode, eps, neps, &ep) : 0;
 		ep.count++;
 		if (lf) {

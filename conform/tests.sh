@@ -199,14 +199,16 @@ t_retry() {
 	n0=$(lines)
 	mode silent
 	trigger
+	# The episode the trigger started: a retry of an earlier one may come in before it.
+	episode() { since "$n0" | sed -n '/reason=\(attach\|boot\)/,$p'; }
 	i=0
-	while [ "$(since "$n0" | grep -c 'reason=retry')" -lt 6 ] && [ $i -lt 300 ]; do
+	while [ "$(episode | grep -c 'reason=retry')" -lt 6 ] && [ $i -lt 300 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
 	# Delays after attempt n: the gap minus the answer timeout, in [0, min(cap, base 2^(n-1))];
 	# full jitter: their mean over bound near 1/2 (6 samples: 0.1..0.9 is over 3 sigma).
-	v=$(since "$n0" | sed -n 's/^t=\([^ ]*\).*/\1/p' | head -n 7 | awk -v to="$T_TIMEOUT" -v b="$T_BASE" -v c="$T_CAP" '
+	v=$(episode | sed -n 's/^t=\([^ ]*\).*/\1/p' | head -n 7 | awk -v to="$T_TIMEOUT" -v b="$T_BASE" -v c="$T_CAP" '
 		NR > 1 { n = NR - 1; bound = b * 2 ^ (n - 1); if (bound > c) bound = c
 			u = (($1 - prev) - to) / bound; sum += u; k++
 			if (u < -0.2 || u > 1 + 0.4 / bound) bad = bad sprintf(" attempt %d: %.2f of bound", n, u)
@@ -308,7 +310,7 @@ rotation-epoch-skip checkin-size checkin-identity nonce-fresh"
 
 run_tests() {
 	if ! t_boot; then
-		for t in $LATER $(for f in $FORGERIES; do echo "forgery-${f%%:*}"; done); do
+		for t in $LATER $TIME_TESTS $LOG_TESTS $(for f in $FORGERIES; do echo "forgery-${f%%:*}"; done); do
 			want "$t" && result "$t" - - fail "not run: no check-in after start"
 		done
 		return 0
@@ -326,5 +328,7 @@ run_tests() {
 	t_rotation
 	t_rotation_attack rotreplay rotation-replay
 	t_rotation_attack epochskip rotation-epoch-skip
+	t_time # tests_time.sh: the DUT's clock moves ahead from here on
+	t_log  # tests_log.sh: the DUT keeps the logged anchor set
 	t_datagrams
 }
