@@ -39,11 +39,16 @@ export RECALL_AGENT="$QEMU $A/agent/recall-agent"
 fails=0
 # suite NAME SYSTEM EXPECTED ONLY: one run; 0 if it exited 0 with a JSON report.
 suite() {
-	RECALL_SYSTEM=$2 timeout 170 "$SUITE" --adapter "$S/conform/adapters/recall-agent" \
+	# The suite's PID names its namespaces (cf-net-PID): the exec keeps the PID.
+	RECALL_SYSTEM=$2 timeout 170 sh -c 'echo $$ >"$0"; exec "$@"' "$W/$1.pid" "$SUITE" --adapter "$S/conform/adapters/recall-agent" \
 		--expected "$3" --only "$4" --json "$W/$1.json" --report "$W/$1.txt" --keep 2>"$W/$1.err"
 	rc=$?
 	n=$(jq '.results | length' "$W/$1.json" 2>/dev/null || echo 0)
 	echo "$1: exit $rc, $n results: $(tail -n 1 "$W/$1.txt" 2>/dev/null)"
+	if ip netns list | grep -Eq "^cf-net-$(cat "$W/$1.pid")( |$)"; then
+		echo "FAIL: $1: cf-net-$(cat "$W/$1.pid") left"
+		fails=$((fails + 1))
+	fi
 	[ $rc -eq 0 ] && [ "$n" -ge "$5" ] && return 0
 	cat "$W/$1.txt" 2>/dev/null
 	fails=$((fails + 1))
@@ -71,6 +76,4 @@ fi
 suite dummy dummy "$S/conform/expected/recall-agent-dummy.txt" 'forgery-*' 20
 k=$(sed -n 's/^recall-conform: logs kept in //p' "$W/dummy.err")
 [ -n "$k" ] && rm -rf "$k"
-left=$(ip netns list | grep -c '^cf-')
-[ "$left" -eq 0 ] && echo "ok: no namespace left" || { echo "FAIL: $left cf- namespaces left"; fails=$((fails + 1)); }
 [ $fails -eq 0 ]
