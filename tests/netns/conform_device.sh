@@ -31,8 +31,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 mkdir -p "$W/dev"
 ip netns add "$DEVNS" && ip link add "$IFACE" type veth peer name d0 netns "$DEVNS" &&
-	ip -n "$DEVNS" link set lo up && ip netns exec "$DEVNS" sysctl -qw net.ipv6.conf.d0.accept_ra=0 ||
-	{ echo "FAIL: cannot make the simulated device"; exit 1; }
+	ip -n "$DEVNS" link set lo up || { echo "FAIL: cannot make the simulated device"; exit 1; }
 # The device is given the suite's anchor set (the same every run) and its datasheet values.
 "$B/conform/recall-conform-responder" anchors "$W/anchors.cbor" || exit 1
 "$AD" info | grep -v '^probe=' >"$W/info"
@@ -61,11 +60,16 @@ else
 	bad "no tester: exit $rc, $IFACE home: $(home && echo yes || echo no): $out"
 fi
 
-# The simulated device's IPv6 is static (it ignores the suite's router advertisements), like
-# the suite's own DUT namespace: put back after every step that takes its link down.
+# The simulated device takes its IPv6 address and default route from the suite's router
+# advertisements (SLAAC). A tester presses Enter once the device is up: here, once it has a
+# global address past duplicate address detection (bounded: 10 s).
 dev_v6() {
-	ip netns exec "$DEVNS" sh -c 'ip -6 addr replace 2001:db8:1::10/64 dev d0 nodad
-		ip -6 route replace default via 2001:db8:1::1 dev d0' 2>/dev/null
+	i=0
+	while ! ip -n "$DEVNS" -6 addr show dev d0 scope global | grep -v tentative | grep -q inet6 &&
+		[ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 }
 # driver: the tester. Reads the suite's standard error, answers each "[tester] STEP: ..." prompt.
 driver() {
