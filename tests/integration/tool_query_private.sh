@@ -99,6 +99,15 @@ until "$R" query -p "$P" --timeout 100 --vendor a --model b --fwver 1 127.0.0.1 
 	sleep 0.1
 done
 
+# loaded SERIAL: wait (bounded) until recalld has loaded the feed of that serial
+loaded() {
+	n=0
+	until grep -q "serial $1 loaded" recalld.log || [ $n -ge 50 ]; do
+		n=$((n + 1))
+		sleep 0.1
+	done
+}
+
 # verdict FILE: the JSON document's verdict (the answer, and verdict when there is one)
 verdict() {
 	json "$1" 'd["answer"] + "/" + d.get("verdict", "-") + "/" + d.get("notice", {}).get("id", "-")'
@@ -144,11 +153,7 @@ has out "(a notice of this model that does not cover this identity)"
 rm -f n000.notice n001.notice n002.notice
 expect 0 "$R" feed build -k feed.key -a anchors.cbor -o feed.new --serial 8 n*.notice
 mv feed.new feed
-n=0
-until grep -q 'serial 8 loaded' recalld.log || [ $n -ge 50 ]; do
-	n=$((n + 1))
-	sleep 0.1
-done
+loaded 8
 has recalld.log "feed serial 8 loaded"
 python3 - "$P" <<'PY' >req.out
 import hashlib, os, socket, sys
@@ -181,11 +186,7 @@ EOF
 signed_notice end.json end.notice alice bob
 expect 0 "$R" feed build -k feed.key -a anchors.cbor -o feed.new --serial 9 n*.notice end.notice
 mv feed.new feed
-n=0
-until grep -q 'serial 9 loaded' recalld.log || [ $n -ge 50 ]; do
-	n=$((n + 1))
-	sleep 0.1
-done
+loaded 9
 E="--vendor acme --model cam-e --fwver 1.0"
 expect 3 "$R" query -p "$P" -a anchors.cbor --private $E 127.0.0.1
 expect 3 "$R" query -p "$P" -a anchors.cbor $E 127.0.0.1

@@ -27,16 +27,20 @@ write_conf "transparency-log = $T/tlog" "state-dir = $T/state" "ratelimit = no" 
 start_recalld
 JUNK=$(free_port)
 
-dumpcap -q -i lo -f "udp port $PORT or udp port $JUNK" -w cap.pcapng >dumpcap.log 2>&1 &
-DC=$!
+# capture FILE: dumpcap on lo into FILE (pid in DC); dumpcap says "File: ..." once it
+# captures; wait for that (bounded).
+capture() {
+	dumpcap -q -i lo -f "udp port $PORT or udp port $JUNK" -w "$1" >"$1.log" 2>&1 &
+	DC=$!
+	i=0
+	until grep -q "File:" "$1.log" 2>/dev/null || [ $i -ge 100 ]; do
+		i=$((i + 1))
+		sleep 0.05
+	done
+	sleep 0.2
+}
+capture cap.pcapng
 trap 'kill $DC 2>/dev/null || true; cleanup' EXIT INT TERM
-# dumpcap says "File: ..." once it captures; wait for that (bounded).
-i=0
-until grep -q "File:" dumpcap.log 2>/dev/null || [ $i -ge 100 ]; do
-	i=$((i + 1))
-	sleep 0.05
-done
-sleep 0.2
 Q() { "$RT" query -p "$PORT" --vendor Acme "$@" 127.0.0.1 >/dev/null 2>&1 || true; }
 Q --model cam-9 --fwver 9.9.9 --epoch 2 --reason periodic # clear
 Q --model cam-1 --hwrev r2 --fwver 1.2.3 --anchors anchors # recalled, proof request, proof
@@ -164,14 +168,7 @@ grep -q "Malformed: message: string runs past the end" all.txt || fail "truncate
 # a private check-in carries the prefix and page and no identity field; a bucket its entries
 # and pages; a notice request the tag and index; a malformed private check-in (an identity map
 # where [prefix, page] goes) is flagged.
-dumpcap -q -i lo -f "udp port $PORT or udp port $JUNK" -w priv.pcapng >dumpcap2.log 2>&1 &
-DC=$!
-i=0
-until grep -q "File:" dumpcap2.log 2>/dev/null || [ $i -ge 100 ]; do
-	i=$((i + 1))
-	sleep 0.05
-done
-sleep 0.2
+capture priv.pcapng
 Q --private --model cam-9 --fwver 1.2.3 --epoch 2 # bucket without cam-9: clear
 Q --private --model cam-1 --fwver 1.2.3 --anchors anchors # bucket, request, recalled, proof
 python3 - "$JUNK" <<'PY'
