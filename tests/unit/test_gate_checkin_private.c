@@ -316,11 +316,42 @@ static void test_checkin_private_retries(void **state)
 	gate_done();
 }
 
+/* With RECALL_WRITE_SEEDS=DIR: seeds of fuzz_gate_answer (DIR/gate_answer/) for nonce 0: a
+ * bucket listing the fuzz target's model (acme / cam-1, 2 notices), and an empty one. */
+static void test_write_seeds(void **state)
+{
+	(void)state;
+	const char *dir0 = getenv("RECALL_WRITE_SEEDS");
+	if (!dir0)
+		return;
+	uint8_t tag[RC_PRIVATE_TAG_LEN], ebuf[RC_BUCKET_ENTRIES_MAX * RC_BUCKET_ENTRY_LEN];
+	uint16_t prefix;
+	rc_private_hash(rc_str_c("acme"), rc_str_c("cam-1"), tag, &prefix);
+	for (int k = 0; k < 2; k++) {
+		struct rc_bucket b = {.serial = 5, .pages = 1};
+		if (k == 0)
+			assert_int_equal(rc_private_table_bucket(&table, prefix, 0, ebuf, &b),
+					 RC_OK);
+		assert_int_equal(rc_bucket_find(&b, tag), k == 0 ? 2 : 0);
+		uint8_t out[RC_ANSWER_MAX];
+		size_t len;
+		assert_int_equal(rc_bucket_encode(&b, out, sizeof(out), &len), RC_OK);
+		char p[512];
+		snprintf(p, sizeof(p), "%s/gate_answer/%s.bin", dir0,
+			 k == 0 ? "bucket-listed" : "bucket-empty");
+		FILE *f = fopen(p, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(out, 1, len, f), len);
+		fclose(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_checkin_private),
 	    cmocka_unit_test(test_checkin_private_retries),
+	    cmocka_unit_test(test_write_seeds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
