@@ -357,8 +357,11 @@ size_t rd_answer_probed(struct rd_ctx *x, const struct rd_state *st, int family,
 			return 0;
 		}
 	}
-	if (rc_msg_peek_type(req, len) == RC_MSG_PROOF_REQUEST)
+	int type = rc_msg_peek_type(req, len);
+	if (type == RC_MSG_PROOF_REQUEST)
 		return proof(x, st, family, addr, req, len, limited, out);
+	if (type == RC_MSG_PRIVATE || type == RC_MSG_NOTICE_REQUEST)
+		return rd_answer_private(x, st, type, family, addr, req, len, limited, out);
 	/* a datagram equal to a check-in decoded before (but for the nonce) decodes alike */
 	struct rd_cache_entry *e = rd_cache_find(&x->cache, pr, req);
 	int err = RC_OK;

@@ -129,6 +129,22 @@ size_t rd_event_json(const struct rd_event *e, char *out, size_t cap, uint64_t p
 		    (unsigned long long)e->feed_serial);
 		goto end;
 	}
+	if (e->kind == RD_EV_NOTICE_REQ) {
+		/* a private device's request: its model's tag, never an identity */
+		static const char *const res[] = {"recalled", "clear", "exempt"};
+		PUT(",\"event\":\"notice_request\",\"tag\":\"");
+		for (size_t i = 0; i < RC_PRIVATE_TAG_LEN; i++)
+			PUT("%02x", e->leaf[i]);
+		PUT("\",\"index\":%u", (unsigned)e->index);
+		if (e->result != RD_NR_CLEAR) {
+			PUT(",\"notice\":");
+			STR(e->id, e->idlen);
+			PUT(",\"severity\":\"%s\"", rc_severity_name(e->severity));
+		}
+		PUT(",\"result\":\"%s\",\"feed_serial\":%llu}", res[e->result < 3 ? e->result : 1],
+		    (unsigned long long)e->feed_serial);
+		goto end;
+	}
 	if (e->sender == RC_SENDER_GATEWAY)
 		PUT(",\"sender\":\"gateway\"");
 	PUT(",\"vendor\":");

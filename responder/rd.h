@@ -16,6 +16,7 @@
 #include "recall/feed.h"
 #include "recall/msg.h"
 #include "recall/notice.h"
+#include "recall/private.h"
 
 #define RD_WORKERS_MAX       256
 #define RD_LISTEN_MAX        64
@@ -158,6 +159,18 @@ enum rd_ctr {
 	RD_C_ANS_PROOF,      /* proof answers */
 	RD_C_PROOF_UNKNOWN,  /* proof requests for a leaf no proof is held for */
 	RD_C_PROOF_WITHHELD, /* ... for a notice policy monitors, or from an exempt source */
+	RD_C_ANS_BUCKET,     /* bucket answers (to private check-ins) */
+	RD_C_PC_BUCKET,      /* private check-ins (PROTOCOL.md 18.3) by answer */
+	RD_C_PC_RETRY,
+	RD_C_PC_UNSUPPORTED,
+	RD_C_PC_ROTATE,
+	RD_C_NR_RECALLED, /* notice requests by answer */
+	RD_C_NR_CLEAR,
+	RD_C_NR_RETRY,
+	RD_C_NR_UNSUPPORTED,
+	RD_C_NR_ROTATE,
+	RD_C_PRIV_TOOLARGE, /* private check-ins for a bucket of more than 16 pages */
+	RD_C_PRIV_STALE,    /* ... or notice requests met between a next_change and the rebuild */
 	RD_C__COUNT
 };
 
@@ -204,14 +217,16 @@ bool rd_rl_allow(struct rd_ratelimit *rl, const struct rd_config *cfg, unsigned 
 
 /* ---- event log (eventlog.c) ---- */
 
-enum rd_event_kind { RD_EV_HIT, RD_EV_PROOF };
+enum rd_event_kind { RD_EV_HIT, RD_EV_PROOF, RD_EV_NOTICE_REQ };
+enum rd_nreq_result { RD_NR_RECALLED, RD_NR_CLEAR, RD_NR_EXEMPT };
 enum rd_proof_result { RD_PR_PROOF, RD_PR_UNKNOWN, RD_PR_WITHHELD };
 
 struct rd_event {
 	uint64_t time;
 	uint8_t kind;     /* enum rd_event_kind */
-	uint8_t result;   /* RD_EV_PROOF: enum rd_proof_result */
-	uint8_t leaf[32]; /* RD_EV_PROOF: the leaf hash asked for */
+	uint8_t result;   /* RD_EV_PROOF: enum rd_proof_result; RD_EV_NOTICE_REQ: rd_nreq_result */
+	uint8_t leaf[32]; /* RD_EV_PROOF: the leaf hash asked for; RD_EV_NOTICE_REQ: the tag */
+	uint16_t index;   /* RD_EV_NOTICE_REQ: the index asked for */
 	uint8_t family;
 	uint8_t action; /* enum rd_action */
 	uint8_t severity;
@@ -366,8 +381,20 @@ size_t rd_proof_answer(const struct rd_log *l, const struct rd_proof *p,
 int rd_read_file(const char *path, size_t max, bool nofollow, uint8_t **out, size_t *len);
 const char *rd_read_err(int e);
 
+/* The private check-in table of a state (private.c): the notices valid at the time it was
+ * built that policy enforces, by model tag. Replaced at its next_change
+ * (rd_server_refresh_private). */
+struct rd_ptab {
+	struct rc_private_table t;
+	size_t toolarge; /* buckets of more than RC_BUCKET_PAGES_MAX pages (not served) */
+	struct rc_private_row rows[];
+};
+
 struct rd_state {
-	uint64_t gen;       /* unique, increasing */
+	uint64_t gen; /* unique, increasing */
+	/* the table workers answer private check-ins from; swapped by the main thread, read
+	 * under the worker's using_pt hazard pointer */
+	_Atomic(struct rd_ptab *) priv;
 	struct rd_log *log; /* NULL: no proofs */
 	int log_res;        /* enum rd_log_res of this load */
 	bool log_new;       /* log made at this load from a newly accepted checkpoint */
@@ -405,6 +432,11 @@ int rd_state_load(struct rd_state **out, struct rd_config *cfg, const struct rd_
 void rd_state_free(struct rd_state *st);
 /* Statement to answer a device at this anchor epoch, or NULL. */
 const struct rd_rotation_stmt *rd_state_rotation(const struct rd_state *st, uint64_t epoch);
+
+/* ---- private check-ins (private.c, PROTOCOL.md 18.3) ---- */
+
+/* A table over st's feed and policy at now (malloc; NULL when out of memory). */
+struct rd_ptab *rd_ptab_build(const struct rd_state *st, uint64_t now);
 
 /* ---- check-in cache (cache.c) ---- */
 
@@ -492,9 +524,10 @@ struct rd_ctx {
 	struct rd_ratelimit rl;
 	struct rd_ring ring;
 	struct rd_cache cache;
-	uint64_t now_s;  /* wall clock, seconds: notice validity, event times */
-	uint64_t now_ms; /* monotonic milliseconds: rate limiting */
-	uint16_t port;   /* source port of the request being answered (events) */
+	uint64_t now_s;           /* wall clock, seconds: notice validity, event times */
+	uint64_t now_ms;          /* monotonic milliseconds: rate limiting */
+	uint16_t port;            /* source port of the request being answered (events) */
+	const struct rd_ptab *pt; /* the private table announced for this batch (NULL: st's) */
 };
 
 /* Why a datagram's source cannot be answered (checked before anything else is looked at). */
@@ -522,6 +555,12 @@ size_t rd_answer_probed(struct rd_ctx *x, const struct rd_state *st, int family,
 			const uint8_t *addr, uint16_t port, const uint8_t *req, size_t len,
 			const struct rd_cache_probe *pr, uint8_t out[static RC_ANSWER_MAX]);
 
+/* private.c: Answer a private check-in or a notice request (type given) whose source, size and rate
+ * limit are checked; limited: answer retry-later. Returns the answer length, 0 to drop. */
+size_t rd_answer_private(struct rd_ctx *x, const struct rd_state *st, int type, int family,
+			 const uint8_t *addr, const uint8_t *req, size_t len, bool limited,
+			 uint8_t out[static RC_ANSWER_MAX]);
+
 /* ---- workers and sockets (worker.c) ---- */
 
 struct rd_server;
@@ -536,6 +575,7 @@ struct rd_worker {
 	bool pktinfo[RD_LISTEN_MAX]; /* wildcard socket: answer from the address asked */
 	/* hazard pointer: the state in use (NULL: none); announced before it is dereferenced */
 	alignas(RD_CACHELINE) _Atomic(const struct rd_state *) using_st;
+	_Atomic(const struct rd_ptab *) using_pt; /* the same for the state's private table */
 	/* monotonic ms of its latest loop (a worker loops at least every 200 ms): /health */
 	_Atomic uint64_t beat_ms;
 	struct rd_counters cnt;
@@ -550,6 +590,9 @@ struct rd_server {
 	/* states replaced but maybe still in use by a worker; the main thread frees them */
 	size_t nretired;
 	struct rd_state *retired[8];
+	/* private tables replaced in a state but maybe still in use by a worker */
+	size_t npt_retired;
+	struct rd_ptab *pt_retired[8];
 	/* written by the main thread, read by the metrics thread */
 	_Atomic uint64_t feed_serial, feed_issued, feed_expiry, feed_loaded, notices, rotations;
 	_Atomic uint64_t anchor_epoch, start_time;
@@ -642,5 +685,8 @@ void rd_worker_release(struct rd_worker *w);
 void rd_server_publish(struct rd_server *srv, struct rd_state *st);
 /* Free retired states no worker uses any more; wait (sleeping) until all are free if wait. */
 void rd_server_reclaim(struct rd_server *srv, bool wait);
+/* The current state's private table, rebuilt when a notice has started or ended since it was
+ * built (now >= its next_change); the old one is retired. Main thread only. */
+void rd_server_refresh_private(struct rd_server *srv, uint64_t now);
 
 #endif

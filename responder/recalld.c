@@ -596,6 +596,7 @@ int main(int argc, char **argv)
 		pub_poll(&m);
 		drain_events(&m);
 		rd_metrics_sweep(&m.srv);
+		rd_server_refresh_private(&m.srv, wall_now());
 		rd_server_reclaim(&m.srv, false);
 		if (!m.expired_warned && wall_now() >= m.cur->fm->feed.meta.expiry) {
 			log_warnx("feed serial %llu has expired: answering retry-later until a "

@@ -324,6 +324,7 @@ void rd_state_free(struct rd_state *st)
 	if (!st)
 		return;
 	feedmap_put(st->fm);
+	free(atomic_load(&st->priv));
 	rd_log_free(st->log);
 	for (size_t i = 0; i < st->nrot; i++)
 		free(st->rot[i].bytes);
@@ -455,13 +456,22 @@ int rd_state_load(struct rd_state **out, struct rd_config *cfg, const struct rd_
 		fm->loaded_at = now;
 	}
 	st->fm = fm;
+	/* private check-ins are answered from a table of the feed under this policy */
+	struct rd_ptab *pt = rd_ptab_build(st, now);
+	if (!pt) {
+		rc = fail(err, cap, RD_LOAD_IO, "out of memory for the private check-in table");
+		fm = NULL; /* st->fm holds the reference */
+		goto out;
+	}
+	atomic_init(&st->priv, pt);
 	rd_log_load(st, cur, chrooted);
 	cfg->refs++;
 	*out = st;
 	return RD_LOAD_OK;
 out:
 	st->cfg = NULL;
-	st->fm = fm;
+	if (fm)
+		st->fm = fm;
 	rd_state_free(st);
 	return rc;
 }

@@ -241,11 +241,20 @@ const struct rd_state *rd_worker_acquire(struct rd_worker *w)
 		st = atomic_load(&w->srv->cur);
 		atomic_store(&w->using_st, st); /* announce before the first dereference */
 	} while (atomic_load(&w->srv->cur) != st);
+	/* the state's private table likewise: it may be replaced while the state stays */
+	const struct rd_ptab *pt;
+	do {
+		pt = atomic_load(&st->priv);
+		atomic_store(&w->using_pt, pt);
+	} while (atomic_load(&st->priv) != pt);
+	w->x.pt = pt;
 	return st;
 }
 
 void rd_worker_release(struct rd_worker *w)
 {
+	w->x.pt = NULL;
+	atomic_store(&w->using_pt, NULL);
 	atomic_store(&w->using_st, NULL);
 }
 
@@ -453,8 +462,57 @@ static bool in_use(const struct rd_server *srv, const struct rd_state *st)
 	return false;
 }
 
+static bool pt_in_use(const struct rd_server *srv, const struct rd_ptab *pt)
+{
+	for (unsigned i = 0; i < srv->nworkers; i++) {
+		if (atomic_load(&srv->w[i].using_pt) == pt)
+			return true;
+	}
+	return false;
+}
+
+static void reclaim_pt(struct rd_server *srv, bool wait)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < srv->npt_retired; i++) {
+		struct rd_ptab *pt = srv->pt_retired[i];
+		while (wait && pt_in_use(srv, pt)) {
+			struct timespec ts = {0, 1000000};
+			nanosleep(&ts, NULL);
+		}
+		if (pt_in_use(srv, pt))
+			srv->pt_retired[keep++] = pt;
+		else
+			free(pt);
+	}
+	srv->npt_retired = keep;
+}
+
+void rd_server_refresh_private(struct rd_server *srv, uint64_t now)
+{
+	struct rd_state *st = atomic_load(&srv->cur);
+	if (!st)
+		return;
+	struct rd_ptab *old = atomic_load(&st->priv);
+	if (old && now < old->t.next_change)
+		return;
+	struct rd_ptab *pt = rd_ptab_build(st, now);
+	if (!pt) {
+		/* private check-ins get retry-later until this succeeds on a later tick */
+		log_warnx("out of memory rebuilding the private check-in table; trying again");
+		return;
+	}
+	old = atomic_exchange(&st->priv, pt);
+	if (!old)
+		return;
+	if (srv->npt_retired == sizeof(srv->pt_retired) / sizeof(srv->pt_retired[0]))
+		reclaim_pt(srv, true);
+	srv->pt_retired[srv->npt_retired++] = old;
+}
+
 void rd_server_reclaim(struct rd_server *srv, bool wait)
 {
+	reclaim_pt(srv, wait);
 	size_t keep = 0;
 	for (size_t i = 0; i < srv->nretired; i++) {
 		struct rd_state *st = srv->retired[i];

@@ -16,23 +16,18 @@
 
 #include "cmds.h"
 #include "json_notice.h"
+#include "query.h"
 #include "recall/logproof.h"
 #include "recall/msg.h"
 #include "recall/tlog.h"
 #include "signed.h"
 #include "util.h"
 
-/* Exit codes of recall query (recall(1)). */
-#define Q_CLEAR      0
-#define Q_ERROR      1
-#define Q_RECALLED   EXIT_RECALLED /* a valid recall for this identity, verified with --anchors */
-#define Q_UNVERIFIED 4 /* a recall that was not verified or is not valid for this identity */
-#define Q_OTHER      5 /* retry-later, unsupported or rotate */
-
 static const char query_usage[] =
     "usage: recall query [-p PORT] [--vendor V --model M [--hwrev H] --fwver F\n"
     "                    [--build-date T] [--digest HEX] | --identity FILE] [--anchors FILE]\n"
-    "                    [--epoch N] [--reason R] [--state S] [--timeout T] [--json] ADDRESS\n"
+    "                    [--epoch N] [--reason R] [--state S] [--timeout T] [--private]\n"
+    "                    [--json] ADDRESS\n"
     "\n"
     "Send one check-in to the responder at ADDRESS (a numeric IPv4 or IPv6 address; names are\n"
     "not resolved) and show its answer: type, feed serial, the notice and who signed it,\n"
@@ -58,18 +53,12 @@ static const char query_usage[] =
     "      --state S         normal (default), quarantined or overridden\n"
     "      --timeout T       wait this long for the answer (default 3s; a number without\n"
     "                        a unit is milliseconds)\n"
+    "      --private         private mode (PROTOCOL.md 18): send only a 12-bit prefix of a\n"
+    "                        hash of vendor and model, fetch the notices of the model one\n"
+    "                        by one and decide locally; the same verdict and exit status,\n"
+    "                        with the round trips and bytes it took\n"
     "  -j, --json            print JSON for programs\n"
     "  -h, --help            this text\n";
-
-struct q {
-	char vendor[RC_NAME_MAX + 1], model[RC_NAME_MAX + 1], hwrev[RC_NAME_MAX + 1];
-	char fwver[RC_FWVER_MAX + 1];
-	const char *opt[6]; /* vendor model hwrev fwver build-date digest from options */
-	struct rc_checkin c;
-	uint8_t nonce[RC_NONCE_LEN]; /* of the datagram being answered */
-	struct rc_anchors anchors;
-	bool have_anchors, json;
-};
 
 /* Value of KEY=... in os-release text (quotes removed); false if absent. */
 static bool osrel(const char *text, const char *key, char *out, size_t cap)
@@ -180,8 +169,8 @@ static int address(const char *addr, const char *port, struct sockaddr_storage *
 	return 0;
 }
 
-static void addr_str(const struct sockaddr_storage *sa, socklen_t n, char h[static NI_MAXHOST],
-		     char p[static NI_MAXSERV])
+void addr_str(const struct sockaddr_storage *sa, socklen_t n, char h[static NI_MAXHOST],
+	      char p[static NI_MAXSERV])
 {
 	if (getnameinfo((const struct sockaddr *)sa, n, h, NI_MAXHOST, p, NI_MAXSERV,
 			NI_NUMERICHOST | NI_NUMERICSERV))
@@ -202,10 +191,21 @@ static bool same_peer(const struct sockaddr_storage *a, const struct sockaddr_st
 	       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
 }
 
-/* Send the check-in and wait for the answer to it: 0 with buf/len, or -1 (message printed). */
-static int exchange(const struct q *q, const struct sockaddr_storage *sa, socklen_t salen,
-		    const uint8_t *req, uint8_t *buf, size_t *len, double *rtt, unsigned timeout,
-		    struct rc_answer *a, unsigned *ignored)
+/* A bucket answer into bk, and its type, nonce and serial into a. */
+static int bucket_decode(struct rc_answer *a, struct rc_bucket *bk, const uint8_t *buf, size_t n,
+			 struct rc_diag *d)
+{
+	int err = rc_bucket_decode(bk, buf, n, d);
+	memset(a, 0, sizeof(*a));
+	a->type = RC_MSG_BUCKET;
+	memcpy(a->nonce, bk->nonce, RC_NONCE_LEN);
+	a->serial = bk->serial;
+	return err;
+}
+
+int exchange(const struct q *q, const struct sockaddr_storage *sa, socklen_t salen,
+	     const uint8_t *req, uint8_t *buf, size_t *len, double *rtt, unsigned timeout,
+	     struct rc_answer *a, struct rc_bucket *bk, unsigned *ignored)
 {
 	int fd = socket(sa->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (const struct sockaddr *)sa, salen) < 0) {
@@ -252,7 +252,9 @@ static int exchange(const struct q *q, const struct sockaddr_storage *sa, sockle
 			last = "an answer from another address";
 		} else if ((size_t)n > RC_ANSWER_MAX) {
 			last = "an answer larger than the check-in";
-		} else if ((err = rc_answer_decode(a, buf, (size_t)n, &d))) {
+		} else if ((err = bk && rc_msg_peek_type(buf, (size_t)n) == RC_MSG_BUCKET
+				      ? bucket_decode(a, bk, buf, (size_t)n, &d)
+				      : rc_answer_decode(a, buf, (size_t)n, &d))) {
 			last = "an answer that does not decode";
 			if (!q->json)
 				warnx_("ignored a %zd-byte datagram: %s%s%s", n,
@@ -269,8 +271,7 @@ static int exchange(const struct q *q, const struct sockaddr_storage *sa, sockle
 	}
 }
 
-/* Verify and print a recalled answer's notice; returns the exit code. */
-static int recalled(struct q *q, const struct rc_answer *a, json_t *out)
+int recalled(struct q *q, const struct rc_answer *a, json_t *out)
 {
 	struct rc_cose_sign m;
 	struct rc_notice n;
@@ -374,10 +375,8 @@ static int code_of(const char *(*name)(unsigned), const char *s)
 	return -1;
 }
 
-/* With a log policy in the anchors a valid recall counts only with its log proof: ask for it
- * (PROTOCOL.md 6.4, 7.8), verify it as a device would. Exit code: 3 logged, 4 not, 1 no answer. */
-static int logged(struct q *q, const struct sockaddr_storage *sa, socklen_t salen,
-		  const uint8_t *notice, size_t nlen, unsigned timeout, json_t *out)
+int logged(struct q *q, const struct sockaddr_storage *sa, socklen_t salen, const uint8_t *notice,
+	   size_t nlen, unsigned timeout, json_t *out)
 {
 	static uint8_t buf[65536]; /* notice points into the first answer's buffer */
 	struct rc_proofreq pr = {0};
@@ -394,7 +393,7 @@ static int logged(struct q *q, const struct sockaddr_storage *sa, socklen_t sale
 	pr.anchor_epoch = q->c.anchor_epoch;
 	memcpy(q->nonce, pr.nonce, RC_NONCE_LEN);
 	if (rc_proofreq_encode(&pr, req) != RC_OK ||
-	    exchange(q, sa, salen, req, buf, &len, &rtt, timeout, &a, &ignored) < 0) {
+	    exchange(q, sa, salen, req, buf, &len, &rtt, timeout, &a, NULL, &ignored) < 0) {
 		json_object_set_new(out, "log", json_pack("{s:s}", "verdict", "no-answer"));
 		if (!q->json) /* exchange said why */
 			printf(";; LOG: no answer to the proof request: will not be acted on\n");
@@ -437,7 +436,54 @@ static int logged(struct q *q, const struct sockaddr_storage *sa, socklen_t sale
 	return Q_RECALLED;
 }
 
-enum { O_VENDOR = 256, O_MODEL, O_HWREV, O_FWVER, O_BUILD, O_DIGEST, O_EPOCH, O_REASON, O_STATE };
+int query_verdict(struct q *q, const struct rc_answer *a, const struct sockaddr_storage *sa,
+		  socklen_t salen, unsigned timeout, json_t *out)
+{
+	int ret = Q_OTHER;
+	switch (a->type) {
+	case RC_MSG_CLEAR:
+		ret = Q_CLEAR;
+		json_object_set_new(out, "serial", json_integer((json_int_t)a->serial));
+		if (!q->json)
+			printf(";; CLEAR: feed serial %" PRIu64 "\n", a->serial);
+		break;
+	case RC_MSG_RECALLED:
+		ret = recalled(q, a, out);
+		if (ret == Q_RECALLED && q->anchors.has_log)
+			ret = logged(q, sa, salen, a->blob, a->blob_len, timeout, out);
+		break;
+	case RC_MSG_RETRY:
+		json_object_set_new(out, "delay", json_integer(a->delay));
+		if (!q->json)
+			printf(";; RETRY-LATER: in %" PRIu32 " s\n", a->delay);
+		break;
+	case RC_MSG_UNSUPPORTED:
+		json_object_set_new(out, "max_version", json_integer((json_int_t)a->max_version));
+		if (!q->json)
+			printf(";; UNSUPPORTED: the responder speaks up to version %" PRIu64 "\n",
+			       a->max_version);
+		break;
+	case RC_MSG_ROTATE:
+		ret = rotate(q, a, out);
+		break;
+	default:
+		break;
+	}
+	return ret;
+}
+
+enum {
+	O_VENDOR = 256,
+	O_MODEL,
+	O_HWREV,
+	O_FWVER,
+	O_BUILD,
+	O_DIGEST,
+	O_EPOCH,
+	O_REASON,
+	O_STATE,
+	O_PRIVATE
+};
 
 int cmd_query(int argc, char **argv)
 {
@@ -455,6 +501,7 @@ int cmd_query(int argc, char **argv)
 					     {"state", required_argument, NULL, O_STATE},
 					     {"timeout", required_argument, NULL, OPT_L('t')},
 					     {"json", no_argument, NULL, 'j'},
+					     {"private", no_argument, NULL, O_PRIVATE},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	static struct q q;
@@ -462,6 +509,7 @@ int cmd_query(int argc, char **argv)
 	const char *port = "7412", *idfile = NULL, *anchors = NULL, *epoch = NULL;
 	uint64_t timeout = 3000, v;
 	int c, x;
+	bool priv = false;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:i:a:t:jh", opts, NULL)) != -1) {
 		switch (c = opt_retired(c, "t", opts)) {
@@ -508,6 +556,9 @@ int cmd_query(int argc, char **argv)
 		case 'j':
 			q.json = true;
 			break;
+		case O_PRIVATE:
+			priv = true;
+			break;
 		default:
 			return usage_opt(c, query_usage);
 		}
@@ -528,6 +579,8 @@ int cmd_query(int argc, char **argv)
 	q.have_anchors = anchors != NULL;
 	if (anchors && !epoch)
 		q.c.anchor_epoch = q.anchors.epoch;
+	if (priv)
+		return query_private(&q, &sa, salen, (unsigned)timeout);
 	randombytes_buf(q.c.nonce, RC_NONCE_LEN);
 	memcpy(q.nonce, q.c.nonce, RC_NONCE_LEN);
 	uint8_t req[RC_CHECKIN_SIZE];
@@ -558,7 +611,8 @@ int cmd_query(int argc, char **argv)
 	size_t len = 0;
 	double rtt = 0;
 	unsigned ignored = 0;
-	if (exchange(&q, &sa, salen, req, buf, &len, &rtt, (unsigned)timeout, &a, &ignored) < 0)
+	if (exchange(&q, &sa, salen, req, buf, &len, &rtt, (unsigned)timeout, &a, NULL, &ignored) <
+	    0)
 		return Q_ERROR;
 	json_t *out =
 	    json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:i, s:s, s:i, s:f, s:i}", "server",
@@ -571,36 +625,7 @@ int cmd_query(int argc, char **argv)
 		       rc_msg_type_name(a.type), len, host, serv, rtt);
 		printf(ignored ? " (%u other datagrams ignored)\n" : "\n", ignored);
 	}
-	int ret = Q_OTHER;
-	switch (a.type) {
-	case RC_MSG_CLEAR:
-		ret = Q_CLEAR;
-		json_object_set_new(out, "serial", json_integer((json_int_t)a.serial));
-		if (!q.json)
-			printf(";; CLEAR: feed serial %" PRIu64 "\n", a.serial);
-		break;
-	case RC_MSG_RECALLED:
-		ret = recalled(&q, &a, out);
-		if (ret == Q_RECALLED && q.anchors.has_log)
-			ret = logged(&q, &sa, salen, a.blob, a.blob_len, (unsigned)timeout, out);
-		break;
-	case RC_MSG_RETRY:
-		json_object_set_new(out, "delay", json_integer(a.delay));
-		if (!q.json)
-			printf(";; RETRY-LATER: in %" PRIu32 " s\n", a.delay);
-		break;
-	case RC_MSG_UNSUPPORTED:
-		json_object_set_new(out, "max_version", json_integer((json_int_t)a.max_version));
-		if (!q.json)
-			printf(";; UNSUPPORTED: the responder speaks up to version %" PRIu64 "\n",
-			       a.max_version);
-		break;
-	case RC_MSG_ROTATE:
-		ret = rotate(&q, &a, out);
-		break;
-	default:
-		break;
-	}
+	int ret = query_verdict(&q, &a, &sa, salen, (unsigned)timeout, out);
 	json_object_set_new(out, "exit", json_integer(ret));
 	if (q.json)
 		json_print(out);

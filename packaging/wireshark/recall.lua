@@ -12,6 +12,7 @@ local MAX_ITEMS = 4096  -- per packet: a 1200-byte datagram holds fewer items
 local msg_types = {
 	[1] = "check-in", [2] = "clear", [3] = "recalled", [4] = "retry-later",
 	[5] = "unsupported", [6] = "rotate", [7] = "proof request", [8] = "proof",
+	[9] = "private check-in", [10] = "bucket", [11] = "notice request",
 }
 local reasons = { [0] = "boot", [1] = "attach", [2] = "periodic", [3] = "retry", [4] = "recheck" }
 local states = { [0] = "normal", [1] = "quarantined", [2] = "overridden" }
@@ -40,6 +41,14 @@ f("epoch", ProtoField.uint64, "epoch", "Anchor epoch")
 f("pad", ProtoField.uint32, "pad_len", "Pad length")
 f("leaf", ProtoField.bytes, "leaf_hash", "Leaf hash")
 f("ext", ProtoField.int64, "ext", "Extension key")
+f("prefix", ProtoField.uint16, "private.prefix", "Model hash prefix (12 bits)", base.HEX)
+f("page", ProtoField.uint8, "private.page", "Bucket page")
+f("tag", ProtoField.bytes, "private.tag", "Model tag")
+f("index", ProtoField.uint32, "private.index", "Notice index")
+f("entries", ProtoField.uint32, "bucket.entries", "Bucket entries")
+f("etag", ProtoField.bytes, "bucket.tag", "Listed model tag")
+f("ecount", ProtoField.uint16, "bucket.count", "Notices of the listed model")
+f("pages", ProtoField.uint8, "bucket.pages", "Bucket pages")
 f("atype", ProtoField.uint8, "answer.type", "Answer type", base.DEC, msg_types)
 f("serial", ProtoField.uint64, "answer.serial", "Feed serial")
 f("delay", ProtoField.uint32, "answer.delay", "Retry delay (s)")
@@ -372,6 +381,31 @@ local function log_proof(tree, tvb, off, len)
 	end, { 1, 2, 3, 4, 5 })
 end
 
+-- Private mode (PROTOCOL.md 18) --------------------------------------------------------------------
+-- A private check-in's [prefix, page]: no identity, only 12 bits of a hash of it.
+local function prefix_page(tree, tvb, v)
+	want(v, 4, "private")
+	if #v.items ~= 2 then bad(v, "private: array of " .. #v.items .. " items, not 2") end
+	local p, pg = uint(v.items[1], "private.prefix"), uint(v.items[2], "private.page")
+	tree:add(F.prefix, range(tvb, v.items[1]), p)
+	tree:add(F.page, range(tvb, v.items[2]), pg)
+	if p > 4095 or pg > 15 then tree:add_proto_expert_info(E.malformed, "private: prefix or page out of range") end
+	return string.format(" prefix 0x%03x page %d", p, pg)
+end
+
+-- A bucket's entries: 10 bytes each, tag (8) and count (u16).
+local function bucket_entries(tree, tvb, v)
+	want(v, 2, "bucket.entries")
+	if v.clen % 10 ~= 0 then bad(v, "bucket: entries of " .. v.clen .. " bytes, not a multiple of 10") end
+	local s = tree:add(recall, crange(tvb, v), "Bucket entries")
+	s:add(F.entries, crange(tvb, v), v.clen / 10)
+	for o = v.coff, v.coff + v.clen - 10, 10 do
+		s:add(F.etag, tvb(o, 8))
+		s:add(F.ecount, tvb(o + 8, 2))
+	end
+	return ", " .. (v.clen / 10) .. " entries"
+end
+
 -- Messages -------------------------------------------------------------------------------------
 local function identity(tree, tvb, m)
 	local s = tree:add(recall, range(tvb, m), "Identity")
@@ -395,7 +429,7 @@ local function message(tvb, pinfo, tree)
 	local k0 = m.keys[1]
 	if not k0 or k0.val ~= 0 or k0.major ~= 0 then bad(m, "message: key 0 (type) is not first") end
 	local t = uint(m.vals[1], "type")
-	local request = t == 1 or t == 7
+	local request = t == 1 or t == 7 or t == 9 or t == 11
 	tree:add(request and F.type or F.atype, range(tvb, m.vals[1]), t)
 	local info = msg_types[t] or ("type " .. t)
 	if request and tvb:len() ~= 1200 then
@@ -403,7 +437,8 @@ local function message(tvb, pinfo, tree)
 	end
 	local known = set({ 0, 1, 2 })
 	local keys = ({ [1] = { 3, 4, 5, 6, 7 }, [7] = { 3, 6, 7 }, [2] = { 3 }, [3] = { 4 },
-		[4] = { 5 }, [5] = { 6 }, [6] = { 7 }, [8] = { 8 } })[t]
+		[4] = { 5 }, [5] = { 6 }, [6] = { 7 }, [8] = { 8 }, [9] = { 3, 4, 5, 6, 7 },
+		[10] = { 3, 9, 10 }, [11] = { 3, 4, 6, 7 } })[t]
 	if not keys then bad(m.vals[1], "message: unknown type " .. t) end
 	local need = { 1, 2 }
 	for _, k in ipairs(keys) do
@@ -417,8 +452,17 @@ local function message(tvb, pinfo, tree)
 			if v.clen ~= 16 then tree:add_proto_expert_info(E.malformed, "nonce of " .. v.clen .. " bytes, not 16") end
 		elseif request and k == 3 then
 			if t == 7 then tree:add(F.leaf, crange(tvb, want(v, 2, "leaf_hash")))
+			elseif t == 11 then
+				tree:add(F.tag, crange(tvb, want(v, 2, "tag")))
+				info = info .. " tag " .. tostring(crange(tvb, v):bytes())
 			else tree:add(F.reason, range(tvb, v), uint(v, "reason")) end
-		elseif request and k == 4 then tree:add(F.state, range(tvb, v), uint(v, "state"))
+		elseif request and k == 4 then
+			if t == 11 then
+				local i = uint(v, "index")
+				tree:add(F.index, range(tvb, v), i)
+				info = info .. " index " .. i
+			else tree:add(F.state, range(tvb, v), uint(v, "state")) end
+		elseif request and k == 5 and t == 9 then info = info .. prefix_page(tree, tvb, v)
 		elseif request and k == 5 then info = info .. " " .. identity(tree, tvb, v)
 		elseif request and k == 6 then u64(tree, F.epoch, tvb, v, "epoch")
 		elseif request and k == 7 then tree:add(F.pad, range(tvb, v), want(v, 2, "pad").clen)
@@ -428,6 +472,10 @@ local function message(tvb, pinfo, tree)
 		elseif k == 6 then u64(tree, F.maxver, tvb, v, "max_version")
 		elseif k == 7 then cose(tree, tvb, want(v, 2, "rotation").coff, v.clen, pinfo, 65101)
 		elseif k == 8 then log_proof(tree, tvb, want(v, 2, "proof").coff, v.clen)
+		elseif k == 9 then info = info .. bucket_entries(tree, tvb, v)
+		elseif k == 10 then
+			tree:add(F.pages, range(tvb, v), uint(v, "pages"))
+			info = info .. ", " .. v.val .. " pages"
 		end
 	end, need)
 	return info

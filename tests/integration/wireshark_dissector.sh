@@ -159,3 +159,77 @@ grep -q "Malformed: message: nested deeper than 16" all.txt || fail "deep nestin
 grep -q "Malformed: message: key 0 (type) is not first" all.txt || fail "key order not reported"
 grep -q "Malformed: message: more items than bytes" all.txt || fail "huge count not reported"
 grep -q "Malformed: message: string runs past the end" all.txt || fail "truncated notice not reported"
+
+# Private mode (PROTOCOL.md 18): recall query --private to the same recalld, captured again:
+# a private check-in carries the prefix and page and no identity field; a bucket its entries
+# and pages; a notice request the tag and index; a malformed private check-in (an identity map
+# where [prefix, page] goes) is flagged.
+dumpcap -q -i lo -f "udp port $PORT or udp port $JUNK" -w priv.pcapng >dumpcap2.log 2>&1 &
+DC=$!
+i=0
+until grep -q "File:" dumpcap2.log 2>/dev/null || [ $i -ge 100 ]; do
+	i=$((i + 1))
+	sleep 0.05
+done
+sleep 0.2
+Q --private --model cam-9 --fwver 1.2.3 --epoch 2 # bucket without cam-9: clear
+Q --private --model cam-1 --fwver 1.2.3 --epoch 2 # bucket, notice request, recalled
+python3 - "$JUNK" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+ident = bytes.fromhex("a4 01 61 61 02 61 62 03 60 04 61 31")
+body = bytes.fromhex("a8 00 09 01 01 02 50") + bytes(16) + bytes.fromhex("03 00 04 00 05") + ident + bytes.fromhex("06 00 07")
+pad = 1200 - len(body) - 3
+s.sendto(body + bytes([0x59, pad >> 8, pad & 255]) + bytes(pad), ("127.0.0.1", int(sys.argv[1])))
+PY
+sleep 0.3
+kill -INT $DC
+wait $DC 2>/dev/null
+TS="tshark -X lua_script:$LUA -d udp.port==$PORT,recall -d udp.port==$JUNK,recall -r priv.pcapng"
+E=""
+for x in udp.dstport recall.type recall.answer.type recall.vendor recall.model recall.fwver \
+	recall.private.prefix recall.private.page recall.private.tag recall.private.index \
+	recall.bucket.entries recall.bucket.tag recall.bucket.count recall.bucket.pages \
+	recall.answer.serial recall.notice.id recall.malformed; do
+	E="$E -e $x"
+done
+# shellcheck disable=SC2086
+$TS -T fields -E header=y -E separator='|' -E occurrence=a -E aggregator=, $E >pfields.txt \
+	2>tshark.err || fail "tshark private: $(cat tshark.err)"
+$TS -V >pall.txt 2>&1 || fail "tshark -V private"
+grep -q "Lua Error" pall.txt && fail "Lua error on private traffic: $(grep -m 3 "Lua Error" pall.txt)"
+grep -q "Malformed: private: wrong CBOR type" pall.txt || fail "identity in a private check-in not reported"
+python3 - pfields.txt "$PORT" "$JUNK" <<'PY' || fail "private field values (above)"
+import hashlib, sys
+rows = [l.rstrip("\n").split("|") for l in open(sys.argv[1])]
+head = [h.replace("recall.", "") for h in rows[0]]
+pk = [dict(zip(head, r)) for r in rows[1:]]
+port, junk = sys.argv[2], sys.argv[3]
+def tag(m):
+    h = hashlib.sha256(b"recall-private-v1\0acme\0" + m.encode()).digest()
+    return h[:8].hex(), "0x%04x" % (h[0] << 4 | h[1] >> 4)
+fails = 0
+def check(what, got, want):
+    global fails
+    if got != want:
+        print("FAIL: %s: got %r, want %r" % (what, got, want))
+        fails += 1
+real = [p for p in pk if p["udp.dstport"] != junk]
+check("types", [p["type"] or p["answer.type"] for p in real], ["9", "10", "9", "10", "11", "3"])
+pc = [p for p in real if p["type"] == "9"]
+check("private check-ins: prefix, page", [(p["private.prefix"], p["private.page"]) for p in pc],
+      [(tag("cam-9")[1], "0"), (tag("cam-1")[1], "0")])
+check("no identity field", [p["vendor"] + p["model"] + p["fwver"] for p in pc], ["", ""])
+b = [p for p in real if p["answer.type"] == "10"]
+check("bucket pages, serial", [(p["bucket.pages"], p["answer.serial"]) for p in b], [("1", "1"), ("1", "1")])
+check("cam-1 listed", tag("cam-1")[0] in b[1]["bucket.tag"].split(","), True)
+check("counts", b[1]["bucket.count"].split(",")[b[1]["bucket.tag"].split(",").index(tag("cam-1")[0])], "1")
+nr = [p for p in real if p["type"] == "11"]
+check("notice request", [(p["private.tag"], p["private.index"]) for p in nr], [(tag("cam-1")[0], "0")])
+check("recalled", real[-1]["notice.id"], "RC-TEST-1")
+check("real traffic flagged", [p for p in real if p["malformed"]], [])
+bad = [p for p in pk if p["udp.dstport"] == junk]
+check("identity in a private check-in flagged", [bool(p["malformed"]) for p in bad], [True])
+print("wireshark_dissector: private mode: %d packets decoded" % len(pk))
+sys.exit(1 if fails else 0)
+PY
