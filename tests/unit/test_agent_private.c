@@ -12,7 +12,9 @@
 #include <cmocka.h>
 
 #include "fixtures.h"
+#include "logfix.h"
 #include "privcat.h"
+#include "recall/tlog.h"
 #include "sim.h"
 
 #define NOW FX_NOW
@@ -547,6 +549,44 @@ static void test_retry_later_and_unsupported(void **state)
 	assert_int_equal(W.s.q_apply, 0);
 }
 
+/* With a log policy (PROTOCOL.md 12.7) the recalled answer to a notice request is acted on only
+ * after its log proof, asked for as in normal mode. */
+static void test_log_proof(void **state)
+{
+	(void)state;
+	world_init(&W, 1);
+	privcat_identity(id_of(1, V10), &W.cfg.id);
+	W.cfg.private_mode = true;
+	assert_int_equal(fx_log_policy(&W.cfg.anchors, 3, 2, 86400, 0x70), RC_OK);
+	assert_int_equal(rc_agent_init(&W.a, &W.cfg, &sim_ops, &W.s), RC_OK);
+	assert_int_equal(rc_agent_start(&W.a), RC_OK);
+	assert_int_equal(respond(&T), RC_OK); /* bucket */
+	assert_int_equal(respond(&T), RC_OK); /* notice 0: N-4, covers */
+	const uint8_t *np;
+	size_t nl;
+	assert_true(rc_private_table_notice(&T, W.a.ptag, 0, &np, &nl));
+	struct rc_proofreq q;
+	assert_int_equal(sim_last_proofreq(&W.s, &q), RC_OK);
+	uint8_t leaf[32];
+	rc_tlog_leaf_hash(leaf, np, nl);
+	assert_memory_equal(q.leaf, leaf, sizeof(leaf));
+	assert_false(W.s.q_on);
+	static const uint64_t fresh[] = {NOW - 600, NOW - 300, 0};
+	struct rc_logproof lp;
+	static uint8_t pb[RC_LOGPROOF_ENC_MAX];
+	size_t pl;
+	assert_int_equal(fx_log_proof(&lp, &W.a.anchors, np, nl, 5, 13, fresh, 0x70), RC_OK);
+	assert_int_equal(rc_logproof_encode(&lp, pb, sizeof(pb), &pl), RC_OK);
+	assert_int_equal(sim_answer(&W.s, &W.a, RC_MSG_PROOF, 0, pb, pl), RC_OK);
+	struct rc_agent_status st;
+	rc_agent_status(&W.a, &st);
+	assert_int_equal(st.state, RC_AGENT_QUARANTINED);
+	assert_string_equal(st.notice_id, "N-4");
+	assert_true(st.logged);
+	assert_int_equal(st.c.proofs, 1);
+	assert_true(W.s.q_on);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -563,6 +603,7 @@ int main(void)
 	    cmocka_unit_test(test_retries),
 	    cmocka_unit_test(test_giveup_says_why),
 	    cmocka_unit_test(test_retry_later_and_unsupported),
+	    cmocka_unit_test(test_log_proof),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
