@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "gate_loopback.h"
 #include "fixtures.h"
 #include "gated.h"
 #include "recall/error.h"
@@ -52,20 +53,6 @@ static void notice(struct blob *o, const char *id, const char *model, const char
 	n.target.versions[0] = rc_str_c(ver);
 	n.target.nhwrevs = 0;
 	assert_int_equal(fx_signed_notice(o->b, sizeof(o->b), &o->n, &n, ks, nk), RC_OK);
-}
-
-static int udp(uint16_t *port)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	socklen_t l = sizeof(a);
-	getsockname(fd, (struct sockaddr *)&a, &l);
-	*port = ntohs(a.sin_port);
-	struct timeval tv = {2, 0};
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
 }
 
 /* The responders' feed: cam-1 has a notice for 0.9 (first in feed order) and one for 1.2.3. */
@@ -115,7 +102,7 @@ static void gate_private(void)
 	g.cfg.checkin_private = true;
 	snprintf(g.cfg.anchors, sizeof(g.cfg.anchors), "%s", anchors_path);
 	for (int i = 0; i < 2; i++) {
-		rs[i] = udp(&rport[i]);
+		rs[i] = udp_loopback(&rport[i]);
 		snprintf(g.cfg.responder[i], sizeof(g.cfg.responder[i]), "127.0.0.1:%u", rport[i]);
 	}
 	g.cfg.nresponder = 2;
