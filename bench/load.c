@@ -249,7 +249,9 @@ static void answered(struct thr *t, struct sock *s, const uint8_t *nonce, unsign
 		return;
 	}
 	struct slot *sl = &s->slots[si];
-	unsigned want = sl->kind == BK_CLEAR ? BA_CLEAR : cfg->proof ? BA_PROOF : BA_RECALLED;
+	unsigned want = sl->kind == BK_CLEAR ? (cfg->priv ? BA_BUCKET : BA_CLEAR)
+			: cfg->proof         ? BA_PROOF
+					     : BA_RECALLED;
 	if (type == BA_ECHO ? !cfg->echo : type != want)
 		t->c.wrong++;
 	t->c.answers[type]++;
@@ -271,6 +273,15 @@ static void one_answer(struct thr *t, struct sock *s, const uint8_t *p, size_t l
 		answered(t, s, p + cfg->nonce_off, BA_ECHO, len, now);
 		return;
 	}
+	if (cfg->priv && rc_msg_peek_type(p, len) == RC_MSG_BUCKET) {
+		struct rc_bucket b;
+		if (rc_bucket_decode(&b, p, len, NULL) != RC_OK) {
+			t->c.malformed++;
+			return;
+		}
+		answered(t, s, b.nonce, BA_BUCKET, len, now);
+		return;
+	}
 	struct rc_answer a;
 	if (rc_answer_decode(&a, p, len, NULL) != RC_OK) {
 		t->c.malformed++;
@@ -278,7 +289,7 @@ static void one_answer(struct thr *t, struct sock *s, const uint8_t *p, size_t l
 	}
 	/* answer types 2..6 in their order, then the proof answer */
 	unsigned type = a.type == RC_MSG_PROOF ? BA_PROOF : (unsigned)(a.type - RC_MSG_CLEAR);
-	if (type >= BA__COUNT || type == BA_ECHO) {
+	if (type >= BA__COUNT || type == BA_ECHO || type == BA_BUCKET) {
 		t->c.malformed++;
 		return;
 	}

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "recall/msg.h"
+#include "recall/private.h"
 
 enum bench_kind { BK_CLEAR = 0, BK_RECALLED = 1, BK_GARBAGE = 2, BK__COUNT };
 
@@ -21,6 +22,7 @@ enum bench_ans {
 	BA_ROTATE,
 	BA_ECHO,
 	BA_PROOF,
+	BA_BUCKET, /* private mode: the answer to a private check-in */
 	BA__COUNT
 };
 
@@ -71,8 +73,10 @@ struct bench_cfg {
 	uint64_t timeout_ns;
 	uint64_t rate; /* requests per second, all threads (0: as fast as answers come) */
 	unsigned mix[BK__COUNT];
-	bool echo;        /* the server echoes: an answer is the request (or its first bytes) */
-	bool proof;       /* the "recalled" requests are proof requests: they must get proofs */
+	bool echo;  /* the server echoes: an answer is the request (or its first bytes) */
+	bool proof; /* the "recalled" requests are proof requests: they must get proofs */
+	bool priv;  /* private mode: "clear" requests are private check-ins (bucket answers), the
+		       "recalled" ones notice requests (PROTOCOL.md 18) */
 	size_t nonce_off; /* where a check-in carries its nonce */
 	const struct bench_tpl *tpl[BK__COUNT];
 	size_t ntpl[BK__COUNT];

@@ -38,7 +38,7 @@ static const char usage_text[] =
     "usage: recall-bench [-s ADDR] [-p PORT] [--feed FEED] [-m C:R:G] [--duration T] [-n COUNT]\n"
     "                    [--threads N] [-S SOCKETS] [-b BATCH] [-w WINDOW] [-r RATE]\n"
     "                    [-T TIMEOUT] [-i IDENTS] [-P SERVER_PID] [--unlisted] [--echo]\n"
-    "                    [--proof NOTICE] [--json] [--strict]\n"
+    "                    [--proof NOTICE] [--private] [--json] [--strict]\n"
     "Load a recall responder on loopback with check-ins and garbage; report answers by kind,\n"
     "losses, answers per second and latency percentiles.\n"
     "  -s, --server ADDR     responder address: 127.0.0.0/8 or ::1 only (default 127.0.0.1)\n"
@@ -63,6 +63,11 @@ static const char usage_text[] =
     "      --echo            the server echoes datagrams: an answer is the request itself\n"
     "      --proof NOTICE    the recalled share of the mix are proof requests for the notice\n"
     "                        in this file (its exact signed bytes), which must get proofs\n"
+    "      --private         private mode (PROTOCOL.md 18): every device sends a private\n"
+    "                        check-in (its model's 12-bit prefix), answered by a bucket; the\n"
+    "                        recalled share also a notice request for its model's notice:\n"
+    "                        -m C:R:G sends private check-ins, notice requests and garbage\n"
+    "                        in the weights C+R:R:G (needs --feed)\n"
     "  -j, --json            one JSON object instead of text\n"
     "      --strict          exit 2 if anything was lost, late, wrong or malformed\n"
     "  -h, --help            this text; -V, --version: the version\n";
@@ -74,7 +79,7 @@ struct opts {
 	double duration;
 	unsigned mix[BK__COUNT];
 	long server_pid;
-	bool echo, json, strict, unlisted;
+	bool echo, json, strict, unlisted, priv;
 };
 
 static int usage_fail(const char *msg, const char *arg)
@@ -186,6 +191,7 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	    {"echo", no_argument, NULL, 'E'},
 	    {"proof", required_argument, NULL, 'R'},
 	    {"unlisted", no_argument, NULL, 'u'},
+	    {"private", no_argument, NULL, 'Q'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"strict", no_argument, NULL, 'X'},
 	    {"help", no_argument, NULL, 'h'},
@@ -285,6 +291,9 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		case 'u':
 			o->unlisted = true;
 			break;
+		case 'Q':
+			o->priv = true;
+			break;
 		case 'j':
 			o->json = true;
 			break;
@@ -305,6 +314,8 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_fail("unexpected argument", argv[optind]);
+	if (o->priv && (!o->feed || o->proof || o->echo))
+		return usage_fail("--private needs --feed, and no --proof or --echo", NULL);
 	if (o->mix[BK_RECALLED] && !o->feed && !o->proof)
 		return usage_fail("recalled requests need the feed (-f FEED) or a mix of C:0:G",
 				  NULL);
@@ -366,6 +377,38 @@ static int encode_proof(const char *path, uint64_t epoch, struct bench_tpl *tpl,
 		return -1;
 	}
 	*tpl = (struct bench_tpl){BK_RECALLED, RC_CHECKIN_SIZE, mem};
+	return 0;
+}
+
+/* Private mode's templates: a private check-in for every identity of v (its model's prefix,
+ * page 0) as kind BK_CLEAR, or a notice request for index 0 of its model's tag as BK_RECALLED;
+ * the nonce where a check-in has it. */
+static int encode_private(const struct bench_ident *v, long n, uint64_t epoch, unsigned kind,
+			  struct bench_tpl *tpl, uint8_t *mem, size_t nonce_off)
+{
+	for (long i = 0; i < n; i++) {
+		uint8_t tag[RC_PRIVATE_TAG_LEN], *out = mem + (size_t)i * RC_CHECKIN_SIZE;
+		uint16_t prefix;
+		rc_private_hash(rc_str_c(v[i].vendor), rc_str_c(v[i].model), tag, &prefix);
+		int rc;
+		if (kind == BK_CLEAR) {
+			struct rc_private_checkin c = {
+			    .reason = RC_REASON_PERIODIC, .prefix = prefix, .anchor_epoch = epoch};
+			memset(c.nonce, 0xa5, RC_NONCE_LEN);
+			rc = rc_private_checkin_encode(&c, out);
+		} else {
+			struct rc_notice_request q = {.anchor_epoch = epoch};
+			memset(q.nonce, 0xa5, RC_NONCE_LEN);
+			memcpy(q.tag, tag, RC_PRIVATE_TAG_LEN);
+			rc = rc_notice_request_encode(&q, out);
+		}
+		if (rc != RC_OK || out[nonce_off] != 0xa5 || out[nonce_off - 1] != 0x50) {
+			fprintf(stderr, "recall-bench: cannot encode a private request for %s/%s\n",
+				v[i].vendor, v[i].model);
+			return -1;
+		}
+		tpl[i] = (struct bench_tpl){(uint8_t)kind, RC_CHECKIN_SIZE, out};
+	}
 	return 0;
 }
 
@@ -438,10 +481,11 @@ static void report(const struct opts *o, const struct bench_result *r, struct sr
 		       sent, c->sent[0], c->sent[1], c->sent[2]);
 		printf("\"answered\":{\"total\":%" PRIu64 ",\"clear\":%" PRIu64
 		       ",\"recalled\":%" PRIu64 ",\"retry\":%" PRIu64 ",\"unsupported\":%" PRIu64
-		       ",\"rotate\":%" PRIu64 ",\"echo\":%" PRIu64 ",\"proof\":%" PRIu64 "},",
+		       ",\"rotate\":%" PRIu64 ",\"echo\":%" PRIu64 ",\"proof\":%" PRIu64
+		       ",\"bucket\":%" PRIu64 "},\"private\":%s,",
 		       ans, c->answers[BA_CLEAR], c->answers[BA_RECALLED], c->answers[BA_RETRY],
 		       c->answers[BA_UNSUPPORTED], c->answers[BA_ROTATE], c->answers[BA_ECHO],
-		       c->answers[BA_PROOF]);
+		       c->answers[BA_PROOF], c->answers[BA_BUCKET], o->priv ? "true" : "false");
 		printf(
 		    "\"lost\":%" PRIu64 ",\"late\":%" PRIu64 ",\"wrong\":%" PRIu64
 		    ",\"malformed\":%" PRIu64 ",\"unmatched\":%" PRIu64 ",\"send_errors\":%" PRIu64
@@ -469,10 +513,10 @@ static void report(const struct opts *o, const struct bench_result *r, struct sr
 	       sent, c->sent[0], c->sent[1], c->sent[2], (double)r->send_ns / 1e9);
 	printf("answered   %12" PRIu64 "  (clear %" PRIu64 ", recalled %" PRIu64 ", retry %" PRIu64
 	       ", unsupported %" PRIu64 ", rotate %" PRIu64 ", echo %" PRIu64 ", proof %" PRIu64
-	       ")\n",
+	       ", bucket %" PRIu64 ")\n",
 	       ans, c->answers[BA_CLEAR], c->answers[BA_RECALLED], c->answers[BA_RETRY],
 	       c->answers[BA_UNSUPPORTED], c->answers[BA_ROTATE], c->answers[BA_ECHO],
-	       c->answers[BA_PROOF]);
+	       c->answers[BA_PROOF], c->answers[BA_BUCKET]);
 	printf("lost       %12" PRIu64 "  (late %" PRIu64 ", wrong kind %" PRIu64
 	       ", malformed %" PRIu64 ", unmatched %" PRIu64 ", send errors %" PRIu64 ")\n",
 	       c->lost, c->late, c->wrong, c->malformed, c->unmatched, c->send_err);
@@ -530,7 +574,7 @@ int main(int argc, char **argv)
 			clr[i].expect = RC_MSG_CLEAR;
 		}
 	}
-	size_t nt = (size_t)nid * 2 + NGARBAGE;
+	size_t nt = (size_t)nid * 3 + NGARBAGE;
 	uint8_t *mem = malloc(nt * RC_CHECKIN_SIZE);
 	struct bench_tpl *tpl = calloc(nt, sizeof(*tpl));
 	if (!mem || !tpl)
@@ -543,6 +587,20 @@ int main(int argc, char **argv)
 	     encode_all(rec, nid, o.epoch, BK_RECALLED, tpl + ncl, mem + ncl * RC_CHECKIN_SIZE,
 			&cfg.nonce_off) < 0))
 		return EXIT_FAILED;
+	if (o.priv) {
+		/* every device's private check-in (both halves), then the recalled half's notice
+		 * requests: the check-in templates above are overwritten, their nonce offset kept
+		 */
+		ncl = 2 * (size_t)nid;
+		nre = (size_t)nid;
+		if (encode_private(clr, nid, o.epoch, BK_CLEAR, tpl, mem, cfg.nonce_off) < 0 ||
+		    encode_private(rec, nid, o.epoch, BK_CLEAR, tpl + nid,
+				   mem + (size_t)nid * RC_CHECKIN_SIZE, cfg.nonce_off) < 0 ||
+		    encode_private(rec, nid, o.epoch, BK_RECALLED, tpl + ncl,
+				   mem + ncl * RC_CHECKIN_SIZE, cfg.nonce_off) < 0)
+			return EXIT_FAILED;
+		o.mix[BK_CLEAR] += o.mix[BK_RECALLED];
+	}
 	make_garbage(tpl + ncl + nre, mem + (ncl + nre) * RC_CHECKIN_SIZE, tpl, ncl + nre);
 	cfg.tpl[BK_CLEAR] = tpl;
 	cfg.ntpl[BK_CLEAR] = ncl;
@@ -560,6 +618,7 @@ int main(int argc, char **argv)
 	cfg.rate = o.rate;
 	cfg.echo = o.echo;
 	cfg.proof = o.proof != NULL;
+	cfg.priv = o.priv;
 	memcpy(cfg.mix, o.mix, sizeof(cfg.mix));
 	randombytes_buf(cfg.tag, sizeof(cfg.tag));
 	/* a last resort if a thread ever failed to stop: the process cannot outlive its bounds */

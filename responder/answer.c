@@ -18,7 +18,7 @@ static uint64_t le64(const uint8_t *p)
 	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
-static bool exempt(const struct conf_prefix_list *l, int family, const uint8_t *addr)
+bool rd_exempt(const struct conf_prefix_list *l, int family, const uint8_t *addr)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		if (conf_prefix_match(&l->v[i], family, addr))
@@ -67,25 +67,34 @@ static void log_hit(struct rd_ctx *x, const struct rd_state *st, int family, con
 	rd_ring_push(&x->ring);
 }
 
+struct rd_event *rd_event_start(struct rd_ctx *x, const struct rd_state *st, int family,
+				const uint8_t *addr, uint8_t kind, uint8_t result)
+{
+	struct rd_event *e = rd_ring_slot(&x->ring);
+	if (!e) {
+		rd_count(x->cnt, RD_C_EVENTS_LOST);
+		return NULL;
+	}
+	memset(e, 0, sizeof(*e));
+	e->time = x->now_s;
+	e->kind = kind;
+	e->result = result;
+	e->family = family == AF_INET ? 4 : 6;
+	memcpy(e->addr, addr, family == AF_INET ? 4 : 16);
+	e->port = x->port;
+	e->feed_serial = st->fm->feed.meta.serial;
+	return e;
+}
+
 /* A proof request as an event: the notice it names (when one is served; a rotation statement
  * has none) and the outcome. */
 static void log_proof(struct rd_ctx *x, const struct rd_state *st, int family, const uint8_t *addr,
 		      const struct rc_proofreq *q, const struct rd_proof *p, uint8_t result)
 {
-	struct rd_event *e = rd_ring_slot(&x->ring);
-	if (!e) {
-		rd_count(x->cnt, RD_C_EVENTS_LOST);
+	struct rd_event *e = rd_event_start(x, st, family, addr, RD_EV_PROOF, result);
+	if (!e)
 		return;
-	}
-	memset(e, 0, sizeof(*e));
-	e->time = x->now_s;
-	e->kind = RD_EV_PROOF;
-	e->result = result;
 	memcpy(e->leaf, q->leaf, sizeof(e->leaf));
-	e->family = family == AF_INET ? 4 : 6;
-	memcpy(e->addr, addr, family == AF_INET ? 4 : 16);
-	e->port = x->port;
-	e->feed_serial = st->fm->feed.meta.serial;
 	if (p && p->notice != RD_PROOF_ROTATION) {
 		const struct rd_nsum *s = &st->fm->sum[p->notice];
 		e->severity = s->severity;
@@ -288,7 +297,7 @@ static size_t proof(struct rd_ctx *x, const struct rd_state *st, int family, con
 			struct rc_notice n;
 			memset(&n, 0, sizeof(n));
 			rd_nsum_notice(st->fm, p->notice, &n);
-			res = exempt(&cfg->exempt, family, addr) ||
+			res = rd_exempt(&cfg->exempt, family, addr) ||
 				      rd_policy_action(&cfg->policy, cfg->default_action, &n) !=
 					  RD_ENFORCE
 				  ? RD_PR_WITHHELD
@@ -348,7 +357,7 @@ size_t rd_answer_probed(struct rd_ctx *x, const struct rd_state *st, int family,
 		return 0;
 	}
 	bool limited = false;
-	if (cfg->rl_enable && !exempt(&cfg->rl_exempt, family, addr) &&
+	if (cfg->rl_enable && !rd_exempt(&cfg->rl_exempt, family, addr) &&
 	    !rd_rl_allow(&x->rl, cfg, x->nworkers, family, addr, x->now_ms, x->cnt)) {
 		limited = true;
 		if (cfg->rl_action == RD_RL_DROP || (++x->rl.slip % cfg->rl_slip) != 0) {
@@ -412,7 +421,7 @@ size_t rd_answer_probed(struct rd_ctx *x, const struct rd_state *st, int family,
 			struct rd_decision local;
 			d = decision(x, st, &q, &local);
 			bool hit = d->kind == RD_DEC_ENFORCE;
-			if (d->kind != RD_DEC_NONE && exempt(&cfg->exempt, family, addr)) {
+			if (d->kind != RD_DEC_NONE && rd_exempt(&cfg->exempt, family, addr)) {
 				rd_count(x->cnt, RD_C_HIT_EXEMPT);
 				hit = false;
 			} else if (d->kind != RD_DEC_NONE) {

@@ -44,35 +44,16 @@ struct rd_ptab *rd_ptab_build(const struct rd_state *st, uint64_t now)
 	return pt;
 }
 
-static bool exempt_src(const struct rd_config *cfg, int family, const uint8_t *addr)
-{
-	for (size_t i = 0; i < cfg->exempt.n; i++) {
-		if (conf_prefix_match(&cfg->exempt.v[i], family, addr))
-			return true;
-	}
-	return false;
-}
-
 /* A notice request as an event: the tag and index asked for, and what was answered. */
 static void log_request(struct rd_ctx *x, const struct rd_state *st, int family,
 			const uint8_t *addr, const struct rc_notice_request *q, uint8_t result,
 			const uint8_t *np, size_t nlen)
 {
-	struct rd_event *e = rd_ring_slot(&x->ring);
-	if (!e) {
-		rd_count(x->cnt, RD_C_EVENTS_LOST);
+	struct rd_event *e = rd_event_start(x, st, family, addr, RD_EV_NOTICE_REQ, result);
+	if (!e)
 		return;
-	}
-	memset(e, 0, sizeof(*e));
-	e->time = x->now_s;
-	e->kind = RD_EV_NOTICE_REQ;
-	e->result = result;
 	memcpy(e->leaf, q->tag, RC_PRIVATE_TAG_LEN);
 	e->index = q->index;
-	e->family = family == AF_INET ? 4 : 6;
-	memcpy(e->addr, addr, family == AF_INET ? 4 : 16);
-	e->port = x->port;
-	e->feed_serial = st->fm->feed.meta.serial;
 	/* the notice's id: decoded again (no heap), only with an event log */
 	struct rc_cose_sign m;
 	struct rc_notice n;
@@ -150,7 +131,7 @@ size_t rd_answer_private(struct rd_ctx *x, const struct rd_state *st, int type, 
 		memcpy(b.nonce, nonce, RC_NONCE_LEN);
 		b.serial = st->fm->feed.meta.serial;
 		/* an exempt source is never recalled: its bucket is empty, so it decides clear */
-		int e = exempt_src(cfg, family, addr)
+		int e = rd_exempt(&cfg->exempt, family, addr)
 			    ? (b.entries = ebuf, b.pages = 1, RC_OK)
 			    : rc_private_table_bucket(&pt->t, pc.prefix, pc.page, ebuf, &b);
 		if (e == RC_ERR_TOOLONG) {
@@ -176,7 +157,7 @@ size_t rd_answer_private(struct rd_ctx *x, const struct rd_state *st, int type, 
 		const uint8_t *np = NULL;
 		size_t nlen = 0;
 		bool have = rc_private_table_notice(&pt->t, nr.tag, nr.index, &np, &nlen);
-		bool ex = have && exempt_src(cfg, family, addr);
+		bool ex = have && rd_exempt(&cfg->exempt, family, addr);
 		if (have && !ex) {
 			a.type = RC_MSG_RECALLED;
 			a.blob = np;

@@ -555,6 +555,12 @@ size_t rd_answer_probed(struct rd_ctx *x, const struct rd_state *st, int family,
 			const uint8_t *addr, uint16_t port, const uint8_t *req, size_t len,
 			const struct rd_cache_probe *pr, uint8_t out[static RC_ANSWER_MAX]);
 
+/* Whether a source is in a prefix list (exempt, ratelimit-exempt). */
+bool rd_exempt(const struct conf_prefix_list *l, int family, const uint8_t *addr);
+/* A new event of kind for a request from (family, addr) with its time, source and feed serial,
+ * the rest zero; NULL (counted as lost) when the worker's queue is full. Push it when filled. */
+struct rd_event *rd_event_start(struct rd_ctx *x, const struct rd_state *st, int family,
+				const uint8_t *addr, uint8_t kind, uint8_t result);
 /* private.c: Answer a private check-in or a notice request (type given) whose source, size and rate
  * limit are checked; limited: answer retry-later. Returns the answer length, 0 to drop. */
 size_t rd_answer_private(struct rd_ctx *x, const struct rd_state *st, int type, int family,

@@ -7,7 +7,9 @@
  * more with other nonce bytes, then once more as it was.
  * Properties: never crash or leak; no answer is larger than its request; an answer decodes,
  * echoes the request's nonce and has a type the request calls for (a proof request, with no
- * log here, gets retry-later, rotate or unsupported); the worker with the cache
+ * log here, gets retry-later, rotate or unsupported; a private check-in a bucket, retry-later,
+ * rotate or unsupported; a notice request a recalled (of acme's), clear, retry-later, rotate or
+ * unsupported, PROTOCOL.md 18.3); the worker with the cache
  * answers exactly as the one without (byte for byte, same event-log lines); every event-log
  * line is one JSON object of printable ASCII.
  * With RECALL_WRITE_SEEDS=<corpus root> it writes its seed corpus (recalld_answer/) first. */
@@ -18,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "probe/rdworld.h"
+#include "recall/cose.h"
 #include "testutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -102,6 +105,26 @@ static void write_seeds(void)
 	if (rc_proofreq_encode(&q, b) != RC_OK)
 		abort();
 	seed("proof-request", b, sizeof(b)); /* no log in this world: retry-later */
+	/* private mode: cam-1's bucket (page 0, a page past the last), its notice and one more */
+	struct rc_private_checkin pc = {.prefix = 0, .anchor_epoch = 2};
+	struct rc_notice_request nr = {.anchor_epoch = 2};
+	rc_private_hash(rc_str_c("acme"), rc_str_c("cam-1"), nr.tag, &pc.prefix);
+	for (uint8_t page = 0; page < 2; page++) {
+		pc.page = (uint8_t)(page * 3);
+		if (rc_private_checkin_encode(&pc, b) != RC_OK)
+			abort();
+		seed(page ? "private-page-3" : "private", b, sizeof(b));
+	}
+	for (uint16_t i = 0; i < 2; i++) {
+		nr.index = i;
+		if (rc_notice_request_encode(&nr, b) != RC_OK)
+			abort();
+		seed(i ? "notice-request-1" : "notice-request", b, sizeof(b));
+	}
+	pc.anchor_epoch = 0;
+	if (rc_private_checkin_encode(&pc, b) != RC_OK)
+		abort();
+	seed("private-rotate", b, sizeof(b));
 	world_checkin(b, "cam-1", "1.2.3", 2, 3);
 	b[RC_CHECKIN_SIZE - 1] = 1; /* a non-zero pad byte */
 	tu_write_seed("recalld_answer", "pad-nonzero", b, sizeof(b));
@@ -166,6 +189,48 @@ static void fail(const char *what, const uint8_t *req)
 	abort();
 }
 
+/* A private check-in's or a notice request's answer (PROTOCOL.md 18.3). */
+static void private_answer(const uint8_t *req, int type, const uint8_t *a1, size_t n1)
+{
+	struct rc_private_checkin pc;
+	struct rc_notice_request nr;
+	struct rc_bucket b;
+	struct rc_answer a;
+	int e = type == RC_MSG_PRIVATE ? rc_private_checkin_decode(&pc, req, RC_CHECKIN_SIZE, NULL)
+				       : rc_notice_request_decode(&nr, req, RC_CHECKIN_SIZE, NULL);
+	const uint8_t *nonce = type == RC_MSG_PRIVATE ? pc.nonce : nr.nonce;
+	if (e != RC_OK && e != RC_ERR_VERSION)
+		fail("an answer to a private request that does not decode", req);
+	int at = rc_msg_peek_type(a1, n1);
+	if (at == RC_MSG_BUCKET) {
+		if (type != RC_MSG_PRIVATE || e || rc_bucket_decode(&b, a1, n1, NULL) != RC_OK ||
+		    memcmp(b.nonce, nonce, RC_NONCE_LEN) || b.serial != w.o.serial)
+			fail("a wrong bucket answer", req);
+		return;
+	}
+	if (rc_answer_decode(&a, a1, n1, NULL) != RC_OK || memcmp(a.nonce, nonce, RC_NONCE_LEN))
+		fail("a private answer that does not decode or echo the nonce", req);
+	if ((e == RC_ERR_VERSION) != (a.type == RC_MSG_UNSUPPORTED) ||
+	    (type == RC_MSG_PRIVATE && a.type != RC_MSG_RETRY && a.type != RC_MSG_ROTATE &&
+	     a.type != RC_MSG_UNSUPPORTED) ||
+	    (type == RC_MSG_NOTICE_REQUEST && a.type == RC_MSG_PROOF))
+		fail("a private answer of the wrong type", req);
+	if (a.type == RC_MSG_RECALLED) {
+		/* the notice of the tag asked for, and never the monitored one (cam-2) */
+		struct rc_cose_sign m;
+		struct rc_notice n;
+		uint8_t tag[RC_PRIVATE_TAG_LEN];
+		if (rc_cose_decode(&m, a.blob, a.blob_len, NULL) ||
+		    rc_notice_decode(&n, m.payload, m.payload_len, NULL))
+			fail("a recalled answer whose notice does not decode", req);
+		rc_private_hash(n.target.vendor, n.target.model, tag, NULL);
+		if (memcmp(tag, nr.tag, RC_PRIVATE_TAG_LEN) ||
+		    rc_str_eq(n.id, rc_str_c("RC-TEST-2")))
+			fail("a notice request answered with another model's or a monitored notice",
+			     req);
+	}
+}
+
 static void answer(const uint8_t *req)
 {
 	static const uint8_t addr[16] = {192, 0, 2, 1};
@@ -201,6 +266,11 @@ static void answer(const uint8_t *req)
 		    (a.type != RC_MSG_RETRY && a.type != RC_MSG_ROTATE &&
 		     a.type != RC_MSG_UNSUPPORTED))
 			fail("a wrong answer to a proof request", req);
+		return;
+	}
+	int type = rc_msg_peek_type(req, RC_CHECKIN_SIZE);
+	if (type == RC_MSG_PRIVATE || type == RC_MSG_NOTICE_REQUEST) {
+		private_answer(req, type, a1, n1);
 		return;
 	}
 	int e = rc_checkin_decode(&c, req, RC_CHECKIN_SIZE, NULL);
