@@ -39,11 +39,13 @@ void rc__agent_send_private(struct rc_agent *a, uint8_t reason)
 }
 
 /* The next step of the walk goes out at once, to the responder that answered, with a fresh
- * nonce; the answered one is spent. The attempt count stays: one budget per episode. */
+ * nonce. Every earlier nonce is forgotten, not only the answered one: a late answer to a retry
+ * of the previous step (another page, another index) must not be taken for this step's. The
+ * attempt count stays: one budget per episode. */
 static void next_step(struct rc_agent *a, struct rc_agent_pending *p)
 {
-	p->used = false;
 	a->rr = p->responder;
+	rc__agent_clear_pending(a);
 	a->waiting = false;
 	rc__agent_send_private(a, a->reason);
 }

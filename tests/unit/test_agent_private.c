@@ -283,23 +283,29 @@ static void test_second_notice_covers(void **state)
 	assert_true(W.s.q_on);
 }
 
-/* A model on the second page of the catalogue's two-page bucket, and one not listed at all. */
-static void test_paged_bucket(void **state)
+/* A model of the catalogue listed on the second page of its two-page bucket. */
+static int paged_second_page_model(void)
 {
-	(void)state;
 	uint8_t ebuf[RC_BUCKET_ENTRIES_MAX * RC_BUCKET_ENTRY_LEN], tag[RC_PRIVATE_TAG_LEN];
 	struct rc_bucket b;
 	assert_int_equal(rc_private_table_bucket(&T, C.paged_prefix, 1, ebuf, &b), RC_OK);
-	int m = -1;
-	for (int k = PRIVCAT_MODELS; m < 0 && k < PRIVCAT_MODELS + PRIVCAT_PAGED; k++) {
+	for (int k = PRIVCAT_MODELS; k < PRIVCAT_MODELS + PRIVCAT_PAGED; k++) {
 		struct rc_identity id;
 		uint16_t p;
 		privcat_identity(id_of(k, V10), &id);
 		rc_private_hash(id.vendor, id.model, tag, &p);
 		if (rc_bucket_find(&b, tag))
-			m = k;
+			return k;
 	}
-	assert_true(m >= 0);
+	fail_msg("no model on page 1");
+	return -1;
+}
+
+/* A model on the second page of the catalogue's two-page bucket, and one not listed at all. */
+static void test_paged_bucket(void **state)
+{
+	(void)state;
+	int m = paged_second_page_model();
 	start(id_of(m, V10), true, 1, 0);
 	assert_int_equal(run(&T), 3); /* page 0, page 1, notice 0 */
 	struct rc_private_checkin pc;
@@ -318,6 +324,33 @@ static void test_paged_bucket(void **state)
 	rc_agent_status(&W.a, &st);
 	assert_int_equal(st.state, RC_AGENT_IDLE);
 	assert_int_equal(st.c.clear, 1);
+}
+
+/* A late answer to a retry of an earlier step is no answer to the current one: page 0's bucket
+ * answering the page-0 retry after page 1 was asked for must not end the walk as clear. */
+static void test_late_answer_of_earlier_step(void **state)
+{
+	(void)state;
+	int m = paged_second_page_model();
+	start(id_of(m, V10), true, 1, 0);
+	uint8_t first[RC_NONCE_LEN], retry[RC_NONCE_LEN];
+	last_nonce(first);
+	while (W.s.nsent == 1)
+		sim_step(&W.s, &W.a);
+	last_nonce(retry);
+	assert_int_equal(bucket(&T, first, C.paged_prefix, 0), RC_OK);
+	struct rc_private_checkin pc;
+	assert_int_equal(rc_private_checkin_decode(&pc, sim_last(&W.s)->buf, RC_CHECKIN_SIZE, NULL),
+			 RC_OK);
+	assert_int_equal(pc.page, 1);
+	assert_int_equal(bucket(&T, retry, C.paged_prefix, 0), RC_ERR_NONCE);
+	struct rc_agent_status st;
+	rc_agent_status(&W.a, &st);
+	assert_int_equal(st.c.clear, 0);
+	assert_int_equal(st.state, RC_AGENT_WAIT);
+	assert_int_equal(run(&T), 4); /* page 0 twice, page 1, notice 0 */
+	rc_agent_status(&W.a, &st);
+	assert_int_equal(st.state, RC_AGENT_QUARANTINED);
 }
 
 /* The feed changed between the bucket and the notice request: the notice is gone, clear. */
@@ -596,6 +629,7 @@ int main(void)
 	    cmocka_unit_test(test_second_notice_covers),
 	    cmocka_unit_test(test_paged_bucket),
 	    cmocka_unit_test(test_feed_change_is_clear),
+	    cmocka_unit_test(test_late_answer_of_earlier_step),
 	    cmocka_unit_test(test_bucket_releases_like_clear),
 	    cmocka_unit_test(test_forged_notice_ignored),
 	    cmocka_unit_test(test_wrong_nonce_ignored),
