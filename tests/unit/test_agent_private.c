@@ -582,6 +582,36 @@ static void test_retry_later_and_unsupported(void **state)
 	assert_int_equal(W.s.q_apply, 0);
 }
 
+/* A rotate answer to a notice request is followed as for a check-in: the walk starts again at
+ * page 0 under the new epoch. */
+static void test_rotate(void **state)
+{
+	(void)state;
+	uint8_t nonce[RC_NONCE_LEN];
+	start(id_of(1, V10), true, 1, 0);
+	assert_int_equal(respond(&T), RC_OK);
+	assert_int_equal(last_type(), RC_MSG_NOTICE_REQUEST);
+	last_nonce(nonce);
+	struct rc_anchors next;
+	struct fx_key nk[3];
+	static uint8_t stmt[2048];
+	size_t sl;
+	assert_int_equal(fx_anchors(&next, nk, 3, 2, 2, 0x50), RC_OK);
+	assert_int_equal(fx_rotation(stmt, sizeof(stmt), &sl, &W.anc, &next, W.keys, 2), RC_OK);
+	assert_int_equal(answer(RC_MSG_ROTATE, nonce, 0, stmt, sl), RC_OK);
+	assert_int_equal(W.a.anchors.epoch, 2);
+	struct rc_private_checkin pc;
+	assert_int_equal(last_type(), RC_MSG_PRIVATE);
+	assert_int_equal(rc_private_checkin_decode(&pc, sim_last(&W.s)->buf, RC_CHECKIN_SIZE, NULL),
+			 RC_OK);
+	assert_int_equal(pc.page, 0);
+	assert_int_equal(pc.anchor_epoch, 2);
+	struct rc_agent_status st;
+	rc_agent_status(&W.a, &st);
+	assert_int_equal(st.c.rotations, 1);
+	assert_int_equal(st.state, RC_AGENT_WAIT);
+}
+
 /* With a log policy (PROTOCOL.md 12.7) the recalled answer to a notice request is acted on only
  * after its log proof, asked for as in normal mode. */
 static void test_log_proof(void **state)
@@ -637,6 +667,7 @@ int main(void)
 	    cmocka_unit_test(test_retries),
 	    cmocka_unit_test(test_giveup_says_why),
 	    cmocka_unit_test(test_retry_later_and_unsupported),
+	    cmocka_unit_test(test_rotate),
 	    cmocka_unit_test(test_log_proof),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
