@@ -173,7 +173,7 @@ until grep -q "File:" dumpcap2.log 2>/dev/null || [ $i -ge 100 ]; do
 done
 sleep 0.2
 Q --private --model cam-9 --fwver 1.2.3 --epoch 2 # bucket without cam-9: clear
-Q --private --model cam-1 --fwver 1.2.3 --epoch 2 # bucket, notice request, recalled
+Q --private --model cam-1 --fwver 1.2.3 --anchors anchors # bucket, request, recalled, proof
 python3 - "$JUNK" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -199,6 +199,13 @@ $TS -T fields -E header=y -E separator='|' -E occurrence=a -E aggregator=, $E >p
 $TS -V >pall.txt 2>&1 || fail "tshark -V private"
 grep -q "Lua Error" pall.txt && fail "Lua error on private traffic: $(grep -m 3 "Lua Error" pall.txt)"
 grep -q "Malformed: private: wrong CBOR type" pall.txt || fail "identity in a private check-in not reported"
+# the private walk acts on a logged recall as plain query does: proof request, exit 3
+rc=0
+"$RT" query -p "$PORT" --vendor Acme --model cam-1 --fwver 1.2.3 --anchors anchors --private \
+	--json 127.0.0.1 >pq.json 2>pq.err || rc=$?
+[ "$rc" -eq 3 ] || fail "query --private with a log policy: exit $rc: $(cat pq.json pq.err)"
+python3 -c 'import json, sys; d = json.load(open("pq.json")); sys.exit(not (d["log"]["verdict"] == "logged" and d["round_trips"] == 3))' ||
+	fail "query --private: not logged in 3 round trips: $(cat pq.json)"
 python3 - pfields.txt "$PORT" "$JUNK" <<'PY' || fail "private field values (above)"
 import hashlib, sys
 rows = [l.rstrip("\n").split("|") for l in open(sys.argv[1])]
@@ -215,7 +222,8 @@ def check(what, got, want):
         print("FAIL: %s: got %r, want %r" % (what, got, want))
         fails += 1
 real = [p for p in pk if p["udp.dstport"] != junk]
-check("types", [p["type"] or p["answer.type"] for p in real], ["9", "10", "9", "10", "11", "3"])
+check("types", [p["type"] or p["answer.type"] for p in real],
+      ["9", "10", "9", "10", "11", "3", "7", "8"])
 pc = [p for p in real if p["type"] == "9"]
 check("private check-ins: prefix, page", [(p["private.prefix"], p["private.page"]) for p in pc],
       [(tag("cam-9")[1], "0"), (tag("cam-1")[1], "0")])
@@ -226,7 +234,7 @@ check("cam-1 listed", tag("cam-1")[0] in b[1]["bucket.tag"].split(","), True)
 check("counts", b[1]["bucket.count"].split(",")[b[1]["bucket.tag"].split(",").index(tag("cam-1")[0])], "1")
 nr = [p for p in real if p["type"] == "11"]
 check("notice request", [(p["private.tag"], p["private.index"]) for p in nr], [(tag("cam-1")[0], "0")])
-check("recalled", real[-1]["notice.id"], "RC-TEST-1")
+check("recalled", real[5]["notice.id"], "RC-TEST-1")
 check("real traffic flagged", [p for p in real if p["malformed"]], [])
 bad = [p for p in pk if p["udp.dstport"] == junk]
 check("identity in a private check-in flagged", [bool(p["malformed"]) for p in bad], [True])
