@@ -4,7 +4,9 @@
 # bucket has two pages, models without notices, real firmware version strings), `recall query`
 # and `recall query --private` give the same verdict and exit status for every identity; the
 # walk takes the round trips 18.4 says; a notice request after the feed changed is answered
-# clear; recalld counts what it answered and logs no identity for a private check-in.
+# clear; a notice that ends while recalld runs leaves both modes clear (the private table is
+# rebuilt at its expiry, without a reload);
+# recalld counts what it answered and logs no identity for a private check-in.
 . "$(dirname "$0")/tool_common"
 RD="$BUILD/responder/recalld"
 [ -x "$RD" ] || { echo "SKIP: $RD not built"; exit 77; }
@@ -167,6 +169,31 @@ has req.out "type 2 nonce True serial 8"
 expect 0 "$R" query -p "$P" -a anchors.cbor --private --vendor acme --model cam-a --fwver 2.5 \
 	127.0.0.1
 has out ";; CLEAR: feed serial 8"
+
+# A notice that ends while recalld runs: the private table is rebuilt at its expiry (no reload),
+# and both modes turn from recalled to clear.
+END=$(($(date +%s) + 4))
+cat >end.json <<EOF
+{"id": "PQ-END", "issued": "2026-01-01", "expiry": $END, "action": "quarantine",
+ "severity": "high", "text": "ends soon", "remedy": {"url": "https://example.org/fw"},
+ "target": {"vendor": "acme", "model": "cam-e", "versions": ["1.0"]}}
+EOF
+signed_notice end.json end.notice alice bob
+expect 0 "$R" feed build -k feed.key -a anchors.cbor -o feed.new --serial 9 n*.notice end.notice
+mv feed.new feed
+n=0
+until grep -q 'serial 9 loaded' recalld.log || [ $n -ge 50 ]; do
+	n=$((n + 1))
+	sleep 0.1
+done
+E="--vendor acme --model cam-e --fwver 1.0"
+expect 3 "$R" query -p "$P" -a anchors.cbor --private $E 127.0.0.1
+expect 3 "$R" query -p "$P" -a anchors.cbor $E 127.0.0.1
+while [ "$(date +%s)" -le "$END" ]; do sleep 0.2; done
+sleep 0.2
+expect 0 "$R" query -p "$P" -a anchors.cbor --private $E 127.0.0.1
+has out ";; BUCKET: page 0 of 1, 0 models listed, not this model"
+expect 0 "$R" query -p "$P" -a anchors.cbor $E 127.0.0.1
 
 # recalld's side: counters, and events that name tags and no identity of a private check-in
 curl -s "http://127.0.0.1:$M/metrics" >metrics
