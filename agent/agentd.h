@@ -35,6 +35,7 @@ struct agentd_conf {
 	uint64_t periodic, recheck, timeout, backoff_base, backoff_cap, retries, debounce;
 	uint64_t attach_interval, timing_write_interval, start_spread;
 	bool checkin;
+	unsigned mode; /* enum agentd_mode */
 	unsigned wall_clock;
 	char *state_dir, *hooks_dir;
 	uint64_t hook_timeout;
@@ -46,6 +47,11 @@ struct agentd_conf {
 	uint64_t table, rule_priority;
 	char *dummy_record;
 };
+
+/* Check-in mode (recall-agent.conf(5) "mode"): normal check-ins name the identity, private
+ * ones a 12-bit prefix of its (vendor, model) hash (docs/PROTOCOL.md 18, docs/PRIVACY.md). */
+enum agentd_mode { AGENTD_MODE_NORMAL = 0, AGENTD_MODE_PRIVATE = 1 };
+const char *agentd_mode_name(unsigned mode);
 
 /* The loaded configuration: parsed file, canonical identity, core configuration. */
 struct agentd {

@@ -150,6 +150,8 @@ static void print_json(const struct agentd *d, const struct view *v)
 	jstr("hwrev", d->hwrev, strlen(d->hwrev), true);
 	jstr("fwver", d->fwver, strlen(d->fwver), true);
 	printf(",\"checkin\":%s", d->c.checkin ? "true" : "false");
+	const char *mode = agentd_mode_name(d->c.mode);
+	jstr("mode", mode, strlen(mode), true);
 	if (s->has_notice) {
 		printf(",\"notice\":{");
 		jstr("id", s->notice_id, strlen(s->notice_id), false);
@@ -197,7 +199,8 @@ static void print_json(const struct agentd *d, const struct view *v)
 	    c->rx_invalid,     c->rx_threshold,     c->rx_notcovered,  c->rx_expired,
 	    c->releases,       c->persist_errors,   c->state_corrupt,  c->quarantine_errors,
 	    c->log_suppressed, c->persists,         c->proof_requests, c->proofs,
-	    c->unlogged,       c->rx_proof_invalid, v->r.hooks_refused};
+	    c->unlogged,       c->rx_proof_invalid, c->buckets,        c->notice_requests,
+	    v->r.hooks_refused};
 	static const char *const names[] = {
 	    "send_errors",    "timeouts",         "giveups",        "answers",
 	    "clear",          "recalled",         "retry_later",    "unsupported",
@@ -205,7 +208,8 @@ static void print_json(const struct agentd *d, const struct view *v)
 	    "rx_invalid",     "rx_threshold",     "rx_notcovered",  "rx_expired",
 	    "releases",       "persist_errors",   "state_corrupt",  "quarantine_errors",
 	    "log_suppressed", "persists",         "proof_requests", "proofs",
-	    "unlogged",       "rx_proof_invalid", "hooks_refused"};
+	    "unlogged",       "rx_proof_invalid", "buckets",        "notice_requests",
+	    "hooks_refused"};
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
 		jnum(names[i], vals[i]);
 	printf("}}\n");
@@ -228,6 +232,11 @@ static void print_text(const struct agentd *d, const struct view *v)
 	printf("%-14s %s\n", "agent", v->running ? "running" : "not running (saved state)");
 	printf("%-14s %s %s %s %s\n", "identity", d->vendor, d->model, d->hwrev[0] ? d->hwrev : "-",
 	       d->fwver);
+	printf(
+	    "%-14s %s\n", "mode",
+	    d->c.mode == AGENTD_MODE_PRIVATE
+		? "private (check-ins name a 12-bit prefix of the model's hash, not the identity)"
+		: "normal (check-ins name the identity)");
 	printf("%-14s %s%s\n", "state", rc_agent_state_name(s->state),
 	       s->state == RC_AGENT_QUARANTINED ? " (LAN only: Internet access blocked)" : "");
 	if (s->has_notice) {
@@ -283,6 +292,9 @@ static void print_text(const struct agentd *d, const struct view *v)
 		       (unsigned long long)s->c.answers, (unsigned long long)s->c.timeouts,
 		       (unsigned long long)(s->c.rx_garbage + s->c.rx_source + s->c.rx_nonce +
 					    s->c.rx_invalid));
+	if (v->running && d->c.mode == AGENTD_MODE_PRIVATE)
+		printf("%-14s %llu bucket answers, %llu notice requests\n", "private",
+		       (unsigned long long)s->c.buckets, (unsigned long long)s->c.notice_requests);
 	if (v->running)
 		printf("%-14s %llu\n", "hooks refused", (unsigned long long)v->r.hooks_refused);
 }

@@ -18,6 +18,8 @@
 
 static const char *const clock_names[] = {"auto", "trusted", "untrusted", NULL};
 static const char *const system_names[] = {"linux", "dummy", NULL};
+/* Index = enum agentd_mode. */
+static const char *const mode_names[] = {"normal", "private", NULL};
 
 static const struct conf_key keys[] = {
     {"vendor", CONF_STRING, F(vendor), 0, 256, NULL, NULL, NULL, NULL},
@@ -32,6 +34,7 @@ static const struct conf_key keys[] = {
     {"port", CONF_UINT, F(port), 1, 65535, "7412", NULL, NULL, NULL},
     {"anchors", CONF_PATH, F(anchors), 1, 0, "/etc/recall/anchors.cbor", NULL, NULL, NULL},
     {"checkin", CONF_BOOL, F(checkin), 0, 0, "yes", NULL, NULL, NULL},
+    {"mode", CONF_ENUM, F(mode), 0, 0, "normal", mode_names, NULL, NULL},
     {"periodic", CONF_DURATION, F(periodic), DAY, 365 * DAY, "30d", NULL, NULL, NULL},
     {"recheck", CONF_DURATION, F(recheck), 60000, DAY, "1h", NULL, NULL, NULL},
     {"timeout", CONF_DURATION, F(timeout), 500, 60000, "3s", NULL, NULL, NULL},
@@ -58,6 +61,11 @@ static const struct conf_key keys[] = {
     {"dummy-record", CONF_PATH, F(dummy_record), 0, 0, NULL, NULL, NULL, NULL},
     CONF_END,
 };
+
+const char *agentd_mode_name(unsigned mode)
+{
+	return mode < sizeof(mode_names) / sizeof(mode_names[0]) - 1 ? mode_names[mode] : "unknown";
+}
 
 static int fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t cap, const char *fmt, ...)
@@ -262,6 +270,7 @@ static int finish(struct agentd *d, const char *path, const char *buf, size_t le
 		s->port = a->port ? a->port : (uint16_t)d->c.port;
 	}
 	d->ac.checkin_off = !d->c.checkin;
+	d->ac.private_mode = d->c.mode == AGENTD_MODE_PRIVATE;
 	d->ac.periodic_s = (uint32_t)(d->c.periodic / 1000);
 	d->ac.recheck_s = (uint32_t)(d->c.recheck / 1000);
 	d->ac.timeout_ms = (uint32_t)d->c.timeout;

@@ -27,6 +27,7 @@ struct gate_check_stats {
 	uint64_t feed_loads, feed_rejected, checks, recalled, possible;
 	uint64_t checkins, answers, rx_garbage, rx_source, rx_nonce, rx_invalid, rx_threshold,
 	    rx_notcovered, rx_expired, timeouts, giveups, rotations, send_errors;
+	uint64_t buckets, notice_requests; /* checkin-private (PROTOCOL.md 18.4) */
 };
 
 struct gate_pend {
@@ -38,6 +39,11 @@ struct gate_pend {
 	uint8_t rotations; /* rotations followed in this check */
 	uint64_t due_ms;   /* answer deadline, or when to send the next attempt */
 	bool waiting;      /* an attempt is outstanding (else: due_ms is a scheduled send) */
+	/* checkin-private: the walk of PROTOCOL.md 18.4: the bucket page asked for, or (walk) the
+	 * notice index asked for of count, and the bucket's serial */
+	bool walk;
+	uint8_t page;
+	uint16_t pindex, pcount;
 	/* the identity the check-in carried: an answer counts only if the device still has it */
 	char s[4][RC_FWVER_MAX + 1];
 };
@@ -50,6 +56,7 @@ struct gate_held {
 
 struct gate_check {
 	bool checkin;
+	bool priv; /* checkin mode with private check-ins */
 	int clock; /* -1: the kernel's NTP flag decides; 0/1: fixed (tests, operator) */
 	struct rc_anchors anchors;
 	uint8_t feed_pk[RC_PK_LEN];

@@ -4,7 +4,11 @@
  * responder address and port the nonce went to, decodable, an outstanding nonce, and for a
  * recall rc_notice_check (k of n, covers THIS identity, valid with the clock's trust).
  * Anything else is counted and ignored; silence changes nothing. At most GATE_TRIES attempts
- * per check, each with a fresh nonce, rotating over the responders. */
+ * per check, each with a fresh nonce, rotating over the responders. With checkin-private the
+ * check is PROTOCOL.md 18.4's walk instead: a private check-in naming a 12-bit prefix of the
+ * (vendor, model) hash, and only for a model the bucket answer lists, its notices one at a
+ * time from the responder that sent the bucket; the first that verifies and covers decides,
+ * and none (or an unlisted model) is clear. Each step gets GATE_TRIES attempts. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -20,6 +24,7 @@
 #include "check.h"
 #include "log.h"
 #include "recall/error.h"
+#include "recall/private.h"
 
 static struct log_rate rl_in = {0, 1, 10, 0, 0};
 
@@ -89,6 +94,7 @@ int gate_checkin_init(struct gate *g, char *err, size_t errlen)
 		}
 		c->nresp = i + 1;
 	}
+	c->priv = g->cfg.checkin_private;
 	/* One dual-stack socket (IPv4 as mapped addresses); IPv4 only where IPv6 is off. */
 	c->fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd >= 0) {
@@ -151,25 +157,55 @@ static bool same_identity(const struct gate_pend *p, const struct gate_device *d
 	return true;
 }
 
-static void attempt(struct gate *g, struct gate_pend *p, const struct gate_device *d)
+/* The datagram of p's next attempt into dg (a fresh nonce): a check-in, or with checkin-private
+ * the due step of the walk. */
+static int encode(struct gate *g, struct gate_pend *p, const struct gate_device *d,
+		  uint8_t dg[static RC_CHECKIN_SIZE])
 {
 	struct gate_check *c = g->check;
-	struct rc_checkin ci;
-	uint8_t dg[RC_CHECKIN_SIZE];
-	memset(&ci, 0, sizeof(ci));
+	uint8_t reason = p->tries ? RC_REASON_RETRY : RC_REASON_PERIODIC;
+	uint8_t state = gate_blocked(g, d) ? RC_STATE_QUARANTINED : RC_STATE_NORMAL;
 	randombytes_buf(p->nonce, RC_NONCE_LEN);
+	if (c->priv) {
+		uint8_t tag[RC_PRIVATE_TAG_LEN];
+		uint16_t prefix;
+		rc_private_hash(rc_str_c(p->s[0]), rc_str_c(p->s[1]), tag, &prefix);
+		if (p->walk) {
+			struct rc_notice_request q = {.index = p->pindex};
+			memcpy(q.nonce, p->nonce, RC_NONCE_LEN);
+			memcpy(q.tag, tag, sizeof(tag));
+			q.anchor_epoch = c->anchors.epoch;
+			c->st.notice_requests++;
+			return rc_notice_request_encode(&q, dg);
+		}
+		struct rc_private_checkin pc = {
+		    .reason = reason, .state = state, .prefix = prefix, .page = p->page};
+		memcpy(pc.nonce, p->nonce, RC_NONCE_LEN);
+		pc.anchor_epoch = c->anchors.epoch;
+		return rc_private_checkin_encode(&pc, dg);
+	}
+	struct rc_checkin ci;
+	memset(&ci, 0, sizeof(ci));
 	memcpy(ci.nonce, p->nonce, RC_NONCE_LEN);
-	ci.reason = p->tries ? RC_REASON_RETRY : RC_REASON_PERIODIC;
-	ci.state = gate_blocked(g, d) ? RC_STATE_QUARANTINED : RC_STATE_NORMAL;
+	ci.reason = reason;
+	ci.state = state;
 	ci.anchor_epoch = c->anchors.epoch;
 	ci.sender = RC_SENDER_GATEWAY;
 	pend_identity(p, d, &ci.id);
+	return rc_checkin_encode(&ci, dg);
+}
+
+static void attempt(struct gate *g, struct gate_pend *p, const struct gate_device *d)
+{
+	struct gate_check *c = g->check;
+	uint8_t dg[RC_CHECKIN_SIZE];
+	int e = encode(g, p, d, dg);
 	p->tries++;
 	p->waiting = true;
 	p->due_ms = gate_mono_ms() + GATE_TIMEOUT_MS;
 	struct sockaddr_storage ss;
 	socklen_t sl = resp_sa(c, p->resp, &ss);
-	if (rc_checkin_encode(&ci, dg) != RC_OK ||
+	if (e != RC_OK ||
 	    sendto(c->fd, dg, sizeof(dg), 0, (struct sockaddr *)&ss, sl) != (ssize_t)sizeof(dg)) {
 		c->st.send_errors++;
 		log_warnx_rl(&rl_in, "check-in to %s: %s", g->cfg.responder[p->resp],
@@ -205,6 +241,8 @@ void gate_checkin_send(struct gate *g, struct gate_device *d)
 		snprintf(p->s[i], sizeof(p->s[i]), "%.*s", (int)v[i]->n, v[i]->p ? v[i]->p : "");
 	p->tries = 0;
 	p->rotations = 0;
+	p->walk = false;
+	p->page = 0;
 	attempt(g, p, d);
 }
 
@@ -227,7 +265,8 @@ void gate_checkin_tick(struct gate *g, uint64_t mono_ms)
 				p->used = false; /* silence changes nothing */
 				continue;
 			}
-			p->resp = (uint8_t)((p->resp + 1) % c->nresp);
+			if (!p->walk && p->page == 0) /* a walk stays with its bucket's sender */
+				p->resp = (uint8_t)((p->resp + 1) % c->nresp);
 		}
 		attempt(g, p, d);
 	}
@@ -282,7 +321,8 @@ int gate_checkin_notice(struct gate_check *c, const char *id, struct rc_notice *
 	return -1;
 }
 
-/* A recalled answer for p's device: 0 if it passes every check of 9.4, else counted. */
+/* A recalled answer for p's device: 0 if it passes every check of 9.4, else the error, counted
+ * unless it is a walk's notice for another build of the model (the walk goes on). */
 static int judge_recall(struct gate *g, struct gate_pend *p, struct gate_device *d,
 			const struct rc_answer *a, struct rc_notice *n)
 {
@@ -298,8 +338,8 @@ static int judge_recall(struct gate *g, struct gate_pend *p, struct gate_device 
 		c->floor = n->issued; /* k authorities said it was signed then */
 	if (!e && !trusted && n->expiry <= judge)
 		e = RC_ERR_EXPIRED;
-	if (!e)
-		return 0;
+	if (!e || (e == RC_ERR_NOTCOVERED && p->walk))
+		return e;
 	c->st.rx_invalid++;
 	if (e == RC_ERR_THRESHOLD)
 		c->st.rx_threshold++;
@@ -309,7 +349,84 @@ static int judge_recall(struct gate *g, struct gate_pend *p, struct gate_device 
 		c->st.rx_expired++;
 	log_warnx_rl(&rl_in, "recalled answer for %s/%s discarded: %s (%s)", p->s[0], p->s[1],
 		     rc_strerror(e), dg.field ? dg.field : "notice");
-	return -1;
+	return e;
+}
+
+/* The check waiting for the answer with nonce from fam/addr/port, and its device (which still
+ * has the identity checked); NULL (counted) if there is none. */
+static struct gate_pend *find_pend(struct gate *g, const uint8_t nonce[RC_NONCE_LEN], uint8_t fam,
+				   const uint8_t addr[16], uint16_t port, struct gate_device **dp)
+{
+	struct gate_check *c = g->check;
+	struct gate_pend *p = NULL;
+	for (size_t i = 0; i < GATE_PEND_MAX && !p; i++)
+		if (c->pend[i].used && c->pend[i].waiting &&
+		    !sodium_memcmp(c->pend[i].nonce, nonce, RC_NONCE_LEN))
+			p = &c->pend[i];
+	if (!p) {
+		c->st.rx_nonce++;
+		return NULL;
+	}
+	unsigned r = p->resp;
+	if (fam != c->resp_family[r] || port != c->resp_port[r] ||
+	    memcmp(addr, c->resp_addr[r], fam == 4 ? 4 : 16)) {
+		c->st.rx_source++; /* not where this nonce went: spoofed or confused */
+		return NULL;
+	}
+	struct gate_device *d = gate_inv_find(g->inv, p->mac);
+	if (!d || !same_identity(p, d)) {
+		p->used = false;
+		return NULL;
+	}
+	*dp = d;
+	return p;
+}
+
+/* The next step of a walk, with its own attempts. */
+static void step(struct gate *g, struct gate_pend *p, struct gate_device *d)
+{
+	p->tries = 0;
+	attempt(g, p, d);
+}
+
+/* A bucket answer to a private check-in (PROTOCOL.md 18.4): unsigned, like clear, so it can
+ * only lead to clear or to notice requests. */
+static void on_bucket(struct gate *g, const uint8_t *buf, size_t len, uint8_t fam,
+		      const uint8_t addr[16], uint16_t port)
+{
+	struct gate_check *c = g->check;
+	struct rc_bucket b;
+	struct gate_device *d = NULL;
+	if (rc_bucket_decode(&b, buf, len, NULL) != RC_OK) {
+		c->st.rx_garbage++;
+		return;
+	}
+	struct gate_pend *p = find_pend(g, b.nonce, fam, addr, port, &d);
+	if (!p)
+		return;
+	if (p->walk) { /* a notice request is not answered by a bucket */
+		c->st.rx_invalid++;
+		return;
+	}
+	c->st.answers++;
+	c->st.buckets++;
+	uint8_t tag[RC_PRIVATE_TAG_LEN];
+	uint16_t prefix;
+	rc_private_hash(rc_str_c(p->s[0]), rc_str_c(p->s[1]), tag, &prefix);
+	unsigned n = rc_bucket_find(&b, tag);
+	if (!n && p->page + 1u >= b.pages) {
+		p->used = false;
+		gate_check_result(g, d, GATE_ST_CLEAR, NULL);
+		return;
+	}
+	if (!n) {
+		p->page++;
+	} else {
+		p->walk = true;
+		p->pindex = 0;
+		p->pcount = (uint16_t)n;
+	}
+	step(g, p, d);
 }
 
 void gate_checkin_answer(struct gate *g, const uint8_t *buf, size_t len, uint8_t fam,
@@ -317,31 +434,26 @@ void gate_checkin_answer(struct gate *g, const uint8_t *buf, size_t len, uint8_t
 {
 	struct gate_check *c = g->check;
 	struct rc_answer a;
+	if (c->priv && len <= RC_CHECKIN_SIZE && rc_msg_peek_type(buf, len) == RC_MSG_BUCKET) {
+		on_bucket(g, buf, len, fam, addr, port);
+		return;
+	}
 	if (len > RC_CHECKIN_SIZE || rc_answer_decode(&a, buf, len, NULL) != RC_OK) {
 		c->st.rx_garbage++;
 		return;
 	}
-	struct gate_pend *p = NULL;
-	for (size_t i = 0; i < GATE_PEND_MAX && !p; i++)
-		if (c->pend[i].used && c->pend[i].waiting &&
-		    !sodium_memcmp(c->pend[i].nonce, a.nonce, RC_NONCE_LEN))
-			p = &c->pend[i];
-	if (!p) {
-		c->st.rx_nonce++;
+	struct gate_device *d = NULL;
+	struct gate_pend *p = find_pend(g, a.nonce, fam, addr, port, &d);
+	if (!p)
 		return;
-	}
 	unsigned r = p->resp;
-	if (fam != c->resp_family[r] || port != c->resp_port[r] ||
-	    memcmp(addr, c->resp_addr[r], fam == 4 ? 4 : 16)) {
-		c->st.rx_source++; /* not where this nonce went: spoofed or confused */
-		return;
-	}
-	struct gate_device *d = gate_inv_find(g->inv, p->mac);
-	if (!d || !same_identity(p, d)) {
-		p->used = false;
+	/* Private: clear and recalled answer only a notice request, never a private check-in. */
+	if (c->priv && !p->walk && (a.type == RC_MSG_CLEAR || a.type == RC_MSG_RECALLED)) {
+		c->st.rx_invalid++;
 		return;
 	}
 	struct rc_notice n;
+	int e;
 	switch (a.type) {
 	case RC_MSG_CLEAR:
 		c->st.answers++;
@@ -349,7 +461,19 @@ void gate_checkin_answer(struct gate *g, const uint8_t *buf, size_t len, uint8_t
 		gate_check_result(g, d, GATE_ST_CLEAR, NULL);
 		break;
 	case RC_MSG_RECALLED:
-		if (judge_recall(g, p, d, &a, &n))
+		e = judge_recall(g, p, d, &a, &n);
+		if (e == RC_ERR_NOTCOVERED && p->walk) { /* authentic, another build: next */
+			if (p->pindex + 1u < p->pcount) {
+				p->pindex++;
+				step(g, p, d);
+				return;
+			}
+			c->st.answers++;
+			p->used = false;
+			gate_check_result(g, d, GATE_ST_CLEAR, NULL);
+			return;
+		}
+		if (e)
 			return; /* the check-in stays outstanding until its timeout */
 		c->st.answers++;
 		c->st.recalled++;
@@ -363,6 +487,8 @@ void gate_checkin_answer(struct gate *g, const uint8_t *buf, size_t len, uint8_t
 							  : a.delay;
 		c->st.answers++;
 		p->waiting = false;
+		p->walk = false; /* a walk starts again at page 0: the feed may change meanwhile */
+		p->page = 0;
 		p->due_ms = gate_mono_ms() + (uint64_t)s * 1000;
 		break;
 	}
@@ -379,6 +505,8 @@ void gate_checkin_answer(struct gate *g, const uint8_t *buf, size_t len, uint8_t
 			 (unsigned long long)next.epoch, g->cfg.anchors);
 		p->rotations++;
 		p->tries = 0;
+		p->walk = false;
+		p->page = 0;
 		attempt(g, p, d);
 		break;
 	}

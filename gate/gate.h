@@ -114,6 +114,7 @@ struct gate_config {
 	char state_dir[256];      /* /var/lib/recall-gate: inventory.json, enforce.json, password */
 	char web_listen[64];      /* "LANADDR:PORT"; default: the interface's first IPv4 address, 8080 */
 	char check_mode[8];       /* "feed" (default: private, needs feed+anchors) or "checkin" */
+	bool checkin_private;     /* checkin mode: private check-ins (PROTOCOL.md 18.4) */
 	char feed[256], anchors[256];
 	char feed_key[256];       /* feed mode: authority's feed public key (recalld feed-key) */
 	char responder[4][64];    /* "addr:port" check-in addresses for checkin mode */

@@ -34,7 +34,7 @@ struct rawconf {
 	struct conf_str_list remedy_allow, publication;
 	uint64_t publication_poll, publication_timeout, publication_max_bytes;
 	uint64_t check_interval, absent_after, search_interval;
-	bool fetch_upnp, fetch_mud;
+	bool fetch_upnp, fetch_mud, checkin_private;
 };
 
 #define F(x) offsetof(struct rawconf, x)
@@ -58,6 +58,7 @@ static const struct conf_key keys[] = {
     {"feed-key", CONF_PATH, F(feed_key), 0, 0, "/etc/recall/feed.pub", NULL, NULL, NULL},
     {"anchors", CONF_PATH, F(anchors), 0, 0, "/etc/recall/anchors.cbor", NULL, NULL, NULL},
     {"responder", CONF_ADDR_LIST, F(responder), 0, 4, NULL, NULL, NULL, NULL},
+    {"checkin-private", CONF_BOOL, F(checkin_private), 0, 0, "no", NULL, NULL, NULL},
     {"check-interval", CONF_DURATION, F(check_interval), 60000, 30 * DAY, "1d", NULL, NULL, NULL},
     {"vendors-map", CONF_PATH, F(vendors_map), 0, 0, "/usr/share/recall/gate/vendors.map", NULL,
      NULL, NULL},
@@ -147,6 +148,11 @@ static int config_load(const char *path, struct gate_config *c, struct gated_opt
 	rc |= copy(c->check_mode, sizeof(c->check_mode), mode_names[r.check_mode], "check-mode",
 		   err, el);
 	rc |= publication(&r, o, err, el);
+	if (r.checkin_private && r.check_mode != 1 && !rc) {
+		snprintf(err, el, "checkin-private: only with check-mode checkin");
+		rc = -1;
+	}
+	c->checkin_private = r.checkin_private;
 	rc |= copy(c->feed, sizeof(c->feed),
 		   r.feed ? r.feed : (r.publication.n ? "" : GATE_FEED_DEF), "feed", err, el);
 	rc |= copy(c->feed_key, sizeof(c->feed_key), r.feed_key, "feed-key", err, el);

@@ -1,11 +1,10 @@
 /* The agent's check-in state machine (WIRE "Agent state machine", docs/PORTING.md): triggers,
- * retries with full-jitter backoff, answer acceptance and release paths; signed answers are
- * in agent_recall.c. Callback-driven, no heap; fail open on everything but a valid recall. */
+ * retries with full-jitter backoff, answer dispatch and release paths; which request an answer
+ * fits and clear are in agent_answer.c, signed answers in agent_recall.c, private mode's walk
+ * in agent_private.c. Callback-driven, no heap; fail open on everything but a valid recall. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <sodium.h>
 
 #include "agent_state.h"
 #include "cose_int.h"
@@ -289,9 +288,10 @@ void rc__agent_clear_pending(struct rc_agent *a)
 	a->pend_head = 0;
 }
 
-/* Send a->buf.dgram (nonce n) to the current responder; proof: a proof request. */
+/* Send a->buf.dgram (nonce n) to the current responder; proof: a proof request; priv: the
+ * RC_AGENT_PEND_* kind of a check-in. */
 void rc__agent_send_dgram(struct rc_agent *a, const uint8_t n[RC_NONCE_LEN], bool proof,
-			  uint8_t reason)
+			  uint8_t priv, uint8_t reason)
 {
 	uint8_t r = a->rr;
 	struct rc_agent_pending *p = &a->pend[a->pend_head];
@@ -299,11 +299,14 @@ void rc__agent_send_dgram(struct rc_agent *a, const uint8_t n[RC_NONCE_LEN], boo
 	p->responder = r;
 	p->used = true;
 	p->proof = proof;
+	p->priv = priv;
 	a->pend_head = (uint8_t)((a->pend_head + 1) % RC_AGENT_OUTSTANDING);
 	if (proof)
 		a->c.proof_requests++;
 	else
 		a->c.checkins++;
+	if (priv == RC_AGENT_PEND_NOTICE)
+		a->c.notice_requests++;
 	if (a->ops->send(a->ctx, &a->cfg.responders[r], a->buf.dgram, RC_CHECKIN_SIZE) != 0) {
 		a->c.send_errors++;
 		if (proof)
@@ -316,6 +319,16 @@ void rc__agent_send_dgram(struct rc_agent *a, const uint8_t n[RC_NONCE_LEN], boo
 	} else if (proof) {
 		rc__agent_say(a, RC_LOG_DEBUG, "proof request (attempt %u) to responder %u",
 			      (unsigned)a->attempt + 1, (unsigned)r);
+	} else if (priv == RC_AGENT_PEND_NOTICE) {
+		rc__agent_say(a, RC_LOG_DEBUG,
+			      "notice request %u of %u (attempt %u) to responder %u",
+			      (unsigned)a->pindex + 1, (unsigned)a->pcount,
+			      (unsigned)a->attempt + 1, (unsigned)r);
+	} else if (priv == RC_AGENT_PEND_BUCKET) {
+		rc__agent_say(a, RC_LOG_DEBUG,
+			      "private check-in (%s, page %u, attempt %u) to responder %u",
+			      rc_reason_name(reason), (unsigned)a->page, (unsigned)a->attempt + 1,
+			      (unsigned)r);
 	} else {
 		rc__agent_say(a, RC_LOG_DEBUG, "check-in (%s, attempt %u) to responder %u",
 			      rc_reason_name(reason), (unsigned)a->attempt + 1, (unsigned)r);
@@ -334,9 +347,14 @@ bool rc__agent_start_wait(struct rc_agent *a, int encode_err, const char *what)
 	return false;
 }
 
-/* Send one check-in attempt and start waiting for its answer. */
+/* Send one check-in attempt and start waiting for its answer: in private mode the step of the
+ * walk that is due (agent_private.c). */
 static void send_attempt(struct rc_agent *a, uint8_t reason)
 {
+	if (a->cfg.private_mode) {
+		rc__agent_send_private(a, reason);
+		return;
+	}
 	struct rc_checkin ci;
 	memset(&ci, 0, sizeof(ci));
 	a->ops->random(a->ctx, ci.nonce, sizeof(ci.nonce));
@@ -345,7 +363,7 @@ static void send_attempt(struct rc_agent *a, uint8_t reason)
 	ci.anchor_epoch = a->anchors.epoch;
 	rc__agent_identity(a, &ci.id);
 	if (rc__agent_start_wait(a, rc_checkin_encode(&ci, a->buf.dgram), "check-in"))
-		rc__agent_send_dgram(a, ci.nonce, false, reason);
+		rc__agent_send_dgram(a, ci.nonce, false, RC_AGENT_PEND_CHECKIN, reason);
 }
 
 /* A new episode: fresh nonces, attempt counter and rotation budget. */
@@ -356,6 +374,8 @@ void rc__agent_begin(struct rc_agent *a, uint8_t reason)
 	a->rotations = 0;
 	a->reason = reason;
 	a->t_attach = RC_AGENT_NEVER;
+	a->walk = false;
+	a->page = 0;
 	send_attempt(a, reason);
 }
 
@@ -378,12 +398,21 @@ static void on_timeout(struct rc_agent *a)
 	a->waiting = false;
 	a->c.timeouts++;
 	a->attempt++;
-	a->rr = (uint8_t)((a->rr + 1) % a->cfg.nresponders);
+	/* A walk past its bucket answer stays with the responder that sent it (18.4). */
+	if (!a->walk && a->page == 0)
+		a->rr = (uint8_t)((a->rr + 1) % a->cfg.nresponders);
 	if (a->attempt > a->cfg.retries) {
 		a->c.giveups++;
 		rc__agent_sayr(a, RC_LOG_WARNING,
 			       "no answer after %u attempts; next regular check-in later",
 			       (unsigned)a->attempt);
+		if (a->cfg.private_mode && a->c.buckets == 0)
+			rc__agent_sayr(
+			    a, RC_LOG_WARNING,
+			    "private mode: no bucket answer yet; a responder that does "
+			    "not serve private check-ins (recalld before issue 18) drops "
+			    "them, and this device is not checked until it does (mode = "
+			    "normal sends the identity instead)");
 		rc__agent_schedule(a);
 		return;
 	}
@@ -400,6 +429,8 @@ void rc__agent_settle(struct rc_agent *a, uint8_t responder)
 	a->waiting = false;
 	a->attempt = 0;
 	a->rr = responder;
+	a->walk = false; /* a retry-later or a new episode walks from page 0 again */
+	a->page = 0;
 	a->last_answer = a->ops->wall(a->ctx, &trusted);
 	/* A trusted reading raises the time floor, saved with the next write. */
 	rc__agent_clock(a, &trusted);
@@ -452,6 +483,8 @@ int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const str
 			       "datagram from an address that is not a responder ignored");
 		return RC_ERR_INVALID;
 	}
+	if (a->cfg.private_mode && rc_msg_peek_type(buf, len) == RC_MSG_BUCKET)
+		return rc__agent_on_bucket(a, buf, len, (uint8_t)r);
 	struct rc_answer ans;
 	struct rc_diag d = {0, NULL};
 	int err = buf ? rc_answer_decode(&ans, buf, len, &d) : RC_ERR_INVALID;
@@ -462,33 +495,9 @@ int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const str
 		return err;
 	}
 	struct rc_agent_pending *p = NULL;
-	for (size_t i = 0; i < RC_AGENT_OUTSTANDING; i++)
-		if (a->pend[i].used &&
-		    sodium_memcmp(a->pend[i].nonce, ans.nonce, RC_NONCE_LEN) == 0)
-			p = &a->pend[i];
-	if (!p) {
-		a->c.rx_nonce++;
-		rc__agent_sayr(a, RC_LOG_INFO,
-			       "%s answer ignored: no outstanding check-in with its nonce",
-			       rc_msg_type_name(ans.type));
-		return RC_ERR_NONCE;
-	}
-	if (p->responder != (uint8_t)r) {
-		a->c.rx_source++;
-		rc__agent_sayr(a, RC_LOG_INFO,
-			       "answer ignored: nonce was sent to another responder");
-		return RC_ERR_INVALID;
-	}
-	/* A proof request is answered by a proof or retry-later (or unsupported) only: never by
-	 * clear, recalled or rotate; and a check-in never by a proof. */
-	bool for_proof =
-	    ans.type == RC_MSG_PROOF || ans.type == RC_MSG_RETRY || ans.type == RC_MSG_UNSUPPORTED;
-	if (p->proof ? !for_proof : ans.type == RC_MSG_PROOF) {
-		a->c.rx_invalid++;
-		rc__agent_sayr(a, RC_LOG_INFO, "%s answer to a %s ignored",
-			       rc_msg_type_name(ans.type), p->proof ? "proof request" : "check-in");
-		return RC_ERR_TYPE;
-	}
+	err = rc__agent_pending(a, ans.type, ans.nonce, (uint8_t)r, &p);
+	if (err)
+		return err;
 	if (p->proof && ans.type == RC_MSG_RETRY) {
 		rc__agent_on_unlogged(a, ans.delay, (uint8_t)r);
 		return RC_OK;
@@ -497,13 +506,7 @@ int rc_agent_input(struct rc_agent *a, const uint8_t *buf, size_t len, const str
 	case RC_MSG_PROOF:
 		return rc__agent_on_proof(a, ans.blob, ans.blob_len, (uint8_t)r);
 	case RC_MSG_CLEAR:
-		rc__agent_settle(a, (uint8_t)r);
-		a->c.clear++;
-		a->feed_serial = ans.serial;
-		if (a->mode != RC_AGENT_IDLE)
-			rc__agent_release(a, RC_AGENT_EV_RELEASED_CLEAR); /* written at once */
-		rc__agent_schedule(a);
-		rc__agent_persist_timing(a);
+		rc__agent_on_clear(a, (uint8_t)r, ans.serial);
 		return RC_OK;
 	case RC_MSG_RECALLED:
 		return rc__agent_on_recall(a, ans.blob, ans.blob_len, p);

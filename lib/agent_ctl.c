@@ -91,6 +91,8 @@ int rc_agent_init(struct rc_agent *a, const struct rc_agent_config *cfg,
 	if (c->start_spread_ms > RC_AGENT_START_SPREAD_MAX_MS) /* 0 stays 0: no spread */
 		c->start_spread_ms = RC_AGENT_START_SPREAD_MAX_MS;
 	rc__agent_fingerprint(a->fingerprint, &a->cfg.id);
+	if (c->private_mode) /* the tag and prefix never change while the identity does not */
+		rc_private_hash(a->cfg.id.vendor, a->cfg.id.model, a->ptag, &a->pprefix);
 	/* The firmware cannot be older than its build: the first time floor. */
 	a->floor = a->cfg.id.has_build_date ? a->cfg.id.build_date : 0;
 	a->mode = RC_AGENT_IDLE;

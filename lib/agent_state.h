@@ -98,9 +98,22 @@ int rc__agent_check_notice(struct rc_agent *a, const uint8_t *blob, size_t len,
 void rc__agent_settle(struct rc_agent *a, uint8_t responder);
 /* Start waiting for an answer; false (counted, logged) if the datagram did not encode. */
 bool rc__agent_start_wait(struct rc_agent *a, int encode_err, const char *what);
-/* Send a->buf.dgram (nonce n) to the current responder and remember the nonce. */
+/* Send a->buf.dgram (nonce n) to the current responder and remember the nonce (proof: a proof
+ * request; priv: RC_AGENT_PEND_*). */
 void rc__agent_send_dgram(struct rc_agent *a, const uint8_t n[RC_NONCE_LEN], bool proof,
-			  uint8_t reason);
+			  uint8_t priv, uint8_t reason);
+/* The outstanding datagram an answer of type t with nonce from responder r answers, if that type
+ * may answer it (else counted, logged, and the error returned). */
+int rc__agent_pending(struct rc_agent *a, uint8_t t, const uint8_t nonce[RC_NONCE_LEN], uint8_t r,
+		      struct rc_agent_pending **out);
+/* A clear answer (or private mode's equal): settle, release a held notice, schedule. */
+void rc__agent_on_clear(struct rc_agent *a, uint8_t responder, uint64_t serial);
+/* Private mode (agent_private.c, PROTOCOL.md 18.4): send the walk's due step (a private
+ * check-in for a->page, or a notice request for a->pindex); a bucket answer; a notice that
+ * verified but does not cover (p: the notice request it answered): the next index, or clear. */
+void rc__agent_send_private(struct rc_agent *a, uint8_t reason);
+int rc__agent_on_bucket(struct rc_agent *a, const uint8_t *buf, size_t len, uint8_t responder);
+int rc__agent_walk_next(struct rc_agent *a, struct rc_agent_pending *p);
 /* Answers with signed content (agent_recall.c); p: the outstanding datagram answered. */
 int rc__agent_on_recall(struct rc_agent *a, const uint8_t *blob, size_t len,
 			struct rc_agent_pending *p);

@@ -14,6 +14,7 @@
 #include "recall/logproof.h"
 #include "recall/msg.h"
 #include "recall/notice.h"
+#include "recall/private.h"
 
 #define RC_AGENT_RESPONDERS_MAX 4 /* check-in addresses (e.g. one IPv4, one IPv6 anycast) */
 #define RC_AGENT_OUTSTANDING    4 /* nonces of recent attempts still accepted */
@@ -149,6 +150,10 @@ struct rc_agent_config {
 	uint32_t attach_interval_ms; /* RC_AGENT_ATTACH_INTERVAL_MS, clamped to 1 ms..1 h */
 	uint32_t timing_write_s;     /* RC_AGENT_TIMING_WRITE_S, clamped to 1 s..24 h */
 	uint32_t start_spread_ms;    /* RC_AGENT_START_SPREAD_MS, at most 10 min; 0: none */
+	/* Private check-ins (docs/PROTOCOL.md 18.4): send a 12-bit prefix of the (vendor, model)
+	 * hash instead of the identity. No fallback to normal check-ins: a fallback is a downgrade
+	 * anyone on the path could trigger by dropping the private ones. */
+	bool private_mode;
 };
 
 /* Agent condition, as reported by rc_agent_status (WIRE states plus NOTIFIED). */
@@ -187,6 +192,9 @@ struct rc_agent_counters {
 	uint64_t proofs;   /* proofs that verified (the recall or rotation was then acted on) */
 	uint64_t unlogged; /* retry-later to a proof request: the entry is not logged */
 	uint64_t rx_proof_invalid; /* proof answers that did not verify (not acted on) */
+	/* Private mode (docs/PROTOCOL.md 18.4): */
+	uint64_t buckets;         /* bucket answers accepted */
+	uint64_t notice_requests; /* notice requests sent (also counted in checkins) */
 };
 
 struct rc_agent_status {
@@ -225,8 +233,12 @@ struct rc_agent_pending {
 	uint8_t nonce[RC_NONCE_LEN];
 	uint8_t responder; /* index into the configured responders */
 	bool used;
-	bool proof; /* the nonce of a proof request (only a proof or retry-later answers it) */
+	bool proof;   /* the nonce of a proof request (only a proof or retry-later answers it) */
+	uint8_t priv; /* RC_AGENT_PEND_*: what a check-in nonce of private mode was sent with */
 };
+#define RC_AGENT_PEND_CHECKIN 0 /* a check-in (or, with proof, a proof request) */
+#define RC_AGENT_PEND_BUCKET  1 /* a private check-in: a bucket answer expected */
+#define RC_AGENT_PEND_NOTICE  2 /* a notice request: recalled or clear expected */
 
 /* The whole agent. Treat as opaque; size is fixed (see docs/PORTING.md). */
 struct rc_agent {
@@ -279,6 +291,14 @@ struct rc_agent {
 	uint8_t pend_head;
 	uint64_t log_window;
 	uint32_t log_count;
+	/* Private mode: the model's tag and prefix (18.1), and the walk of the current episode:
+	 * the bucket page asked for, or (walk) the notice index asked for of count. */
+	uint8_t ptag[RC_PRIVATE_TAG_LEN];
+	uint16_t pprefix;
+	bool walk;
+	uint8_t page;
+	uint16_t pindex, pcount;
+	uint64_t pserial; /* the bucket's serial: "clear" when no notice covers */
 	struct rc_agent_counters c;
 	uint16_t cand_len; /* a verified recalled notice or rotation waiting for its log proof */
 	bool cand_rot;     /* cand is a rotation statement */

@@ -3,7 +3,11 @@
  * by UPnP). Whatever it holds, the device ends up quarantined only by a notice that passes
  * rc_notice_check for its identity with the fixture anchors (2 of 3); nothing crashes. Seeds
  * (corpus/gate_answer, written by test_gate_check with RECALL_WRITE_SEEDS) hold a genuine
- * recall, a forged one, clear, retry-later, unsupported and a rotation, all for nonce 0. */
+ * recall, a forged one, clear, retry-later, unsupported and a rotation, all for nonce 0; and
+ * (written by test_gate_checkin_private) bucket answers listing cam-1 or not.
+ * Every input is judged three times: as the answer to a check-in, and with checkin-private as
+ * the answer to a private check-in (which nothing may turn into a quarantine: a bucket is
+ * unsigned) and to a notice request. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,11 +54,12 @@ static void init(void)
 		abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* One answer to the device's outstanding check: priv, walk: checkin-private, a notice request
+ * outstanding (index 0 of 2) rather than a private check-in. */
+static void one(const uint8_t *data, size_t size, bool priv, bool walk)
 {
-	if (!dev)
-		init();
 	struct gate_check *c = g.check;
+	c->priv = priv;
 	c->anchors = anchors0;
 	c->floor = 0;
 	memset(c->held, 0, sizeof(c->held));
@@ -65,6 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct gate_pend *p = &c->pend[0];
 	p->used = p->waiting = true;
 	memcpy(p->mac, dev->mac, 6);
+	p->walk = walk;
+	p->pcount = walk ? 2 : 0;
 	const struct rc_str *s[4] = {&dev->id.vendor, &dev->id.model, &dev->id.hwrev,
 				     &dev->id.fwver};
 	for (int i = 0; i < 4; i++)
@@ -88,5 +95,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dev->state != GATE_ST_UNCHECKED && dev->state != GATE_ST_CLEAR &&
 	    dev->state != GATE_ST_QUARANTINED)
 		abort();
+	if (priv && !walk && dev->state == GATE_ST_QUARANTINED)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!dev)
+		init();
+	one(data, size, false, false);
+	one(data, size, true, false);
+	one(data, size, true, true);
 	return 0;
 }

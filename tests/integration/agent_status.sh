@@ -111,5 +111,15 @@ check '[ "$(line clock)" = trusted ] || [ "$(line clock)" = "not trusted (not sy
 check '{ [ "$(jval clock_trusted)" = true ] && grep -q "\"clock\":\"trusted\"" "$W/st.json"; } || grep -q "\"clock\":\"not-synchronised\"" "$W/st.json"' \
 	"--json: the same"
 
+# The check-in mode: normal unless mode = private (recall-agent.conf(5)).
+check '[ "$(line mode)" = "normal (check-ins name the identity)" ] && [ "$(jval mode)" = "\"normal\"" ]' \
+	"mode normal by default (got '$(line mode)', $(jval mode))"
+echo "mode = private" >>"$W/agent.conf"
+status
+check '[ "$(line mode)" = "private (check-ins name a 12-bit prefix of the model'"'"'s hash, not the identity)" ]' \
+	"mode = private shown (got '$(line mode)')"
+check 'python3 -c "import json,sys; d = json.load(open(sys.argv[1])); sys.exit(d[\"mode\"] != \"private\" or d[\"counters\"][\"buckets\"] != 0)" "$W/st.json"' \
+	"--json: mode private, counters.buckets"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -124,6 +124,15 @@ static void test_good(void **state)
 	assert_int_equal(load(BASE, "start-spread = 5m\n"), 0);
 	assert_int_equal(d.ac.start_spread_ms, 300000);
 	agentd_config_free(&d);
+	/* Check-in mode (recall-agent.conf(5) "mode"): normal unless private is asked for. */
+	assert_int_equal(load(BASE, ""), 0);
+	assert_int_equal(d.c.mode, AGENTD_MODE_NORMAL);
+	assert_false(d.ac.private_mode);
+	agentd_config_free(&d);
+	assert_int_equal(load(BASE, "mode = private\n"), 0);
+	assert_true(d.ac.private_mode);
+	assert_string_equal(agentd_mode_name(d.c.mode), "private");
+	agentd_config_free(&d);
 }
 
 static void test_identity_file(void **state)
@@ -173,6 +182,7 @@ static void test_errors(void **state)
 	    {"system = bsd\n", "system"},
 	    {"table = 254\n", "table"},
 	    {"checkin = maybe\n", "checkin"},
+	    {"mode = secret\n", "mode"},
 	    {"vendor = again\n", "set twice"},
 	    {"checkin-address = not-an-address\n", "checkin-address"},
 	    {"state-dir = relative/path\n", "state-dir"},

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "gate_loopback.h"
 #include "fixtures.h"
 #include "gated.h"
 #include "recall/error.h"
@@ -364,20 +365,6 @@ static void test_feed_refused(void **state)
 
 /* ---- checkin mode against a fake responder on loopback ---- */
 
-static int udp(uint16_t *port)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	socklen_t l = sizeof(a);
-	getsockname(fd, (struct sockaddr *)&a, &l);
-	*port = ntohs(a.sin_port);
-	struct timeval tv = {2, 0};
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
 /* Receive the gate's check-in: returns its nonce and where it came from. */
 static void recv_checkin(int fd, uint8_t nonce[RC_NONCE_LEN], struct sockaddr_storage *from,
 			 socklen_t *fl, const char *fwver)
@@ -410,7 +397,7 @@ static void test_checkin_mode(void **state)
 {
 	(void)state;
 	uint16_t port, port2;
-	int rs = udp(&port), other = udp(&port2);
+	int rs = udp_loopback(&port), other = udp_loopback(&port2);
 	memset(&g, 0, sizeof(g));
 	g.now = FX_NOW;
 	snprintf(g.cfg.check_mode, sizeof(g.cfg.check_mode), "checkin");
