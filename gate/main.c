@@ -129,6 +129,19 @@ static int publication(struct rawconf *r, struct gated_opts *o, char *err, size_
 	return 0;
 }
 
+/* What config_load allocated in o. */
+static void opts_free(struct gated_opts *o)
+{
+	free(o->ctl_socket);
+	free(o->odhcpd_statefile);
+	for (size_t i = 0; i < o->npublication; i++)
+		free(o->publication[i]);
+	free(o->publication);
+	o->ctl_socket = o->odhcpd_statefile = NULL;
+	o->publication = NULL;
+	o->npublication = 0;
+}
+
 static int config_load(const char *path, struct gate_config *c, struct gated_opts *o, char *err,
 		       size_t el)
 {
@@ -185,7 +198,11 @@ static int config_load(const char *path, struct gate_config *c, struct gated_opt
 		snprintf(err, el, "%s", tmp);
 	}
 	conf_free(keys, &r);
-	return (rc || !o->ctl_socket || !o->odhcpd_statefile) ? -1 : 0;
+	if (rc || !o->ctl_socket || !o->odhcpd_statefile) {
+		opts_free(o);
+		return -1;
+	}
+	return 0;
 }
 
 static int usage(FILE *f, int status)
@@ -276,10 +293,6 @@ int main(int argc, char **argv)
 		rc = cmd_action(o.ctl_socket, argc - 1, argv + 1);
 	else
 		rc = cmd_lease(o.ctl_socket, argc - 1, argv + 1);
-	free(o.ctl_socket);
-	free(o.odhcpd_statefile);
-	for (size_t i = 0; i < o.npublication; i++)
-		free(o.publication[i]);
-	free(o.publication);
+	opts_free(&o);
 	return rc;
 }
