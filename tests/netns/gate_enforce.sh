@@ -308,8 +308,8 @@ want = sys.argv[1]
 for d in json.load(sys.stdin)["devices"]:
     if d["mac"] == want:
         print(d["state"])' "$1"; }
-wait_state() { # wait_state MAC STATE: within 5 s
-	for _ in $(seq 50); do [ "$(gate_state "$1")" = "$2" ] && return 0; sleep 0.1; done
+wait_state() { # wait_state MAC STATE: within 15 s (a loaded CI machine starts the gate slowly)
+	for _ in $(seq 150); do [ "$(gate_state "$1")" = "$2" ] && return 0; sleep 0.1; done
 	return 1
 }
 # announce_until NS JSON MAC STATE: as an agent repeats its announcement (a reminder), up to 4
