@@ -10,8 +10,8 @@ B=${1:?usage: $0 BUILD_DIR}
 S=$(cd "$(dirname "$0")/../.." && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
 SUITE=$B/conform/recall-conform
-[ -x "$SUITE" ] && [ -x "$B/agent/recall-agent" ] || { echo "SKIP: suite or agent not built"; exit 77; }
-command -v jq >/dev/null && command -v dnsmasq >/dev/null || { echo "SKIP: needs jq, dnsmasq"; exit 77; }
+if ! [ -x "$SUITE" ] || ! [ -x "$B/agent/recall-agent" ]; then echo "SKIP: suite or agent not built"; exit 77; fi
+if ! command -v jq >/dev/null || ! command -v dnsmasq >/dev/null; then echo "SKIP: needs jq, dnsmasq"; exit 77; fi
 W=$(mktemp -d /tmp/conform_private.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 trap 'exit 1' INT TERM
@@ -44,5 +44,10 @@ done
 # another suite running on this machine at the same time.
 left=$(ip netns list | sed -n 's/^cf-[a-z]*-\([0-9]*\).*/\1/p' | sort -u |
 	while read -r p; do kill -0 "$p" 2>/dev/null || echo "$p"; done | wc -l)
-[ "$left" -eq 0 ] && echo "ok: no namespace left" || { echo "FAIL: namespaces of $left ended runs left"; fails=$((fails + 1)); }
+if [ "$left" -eq 0 ]; then
+	echo "ok: no namespace left"
+else
+	echo "FAIL: namespaces of $left ended runs left"
+	fails=$((fails + 1))
+fi
 [ $fails -eq 0 ]
