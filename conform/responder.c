@@ -28,6 +28,7 @@
 #include "recall/msg.h"
 #include "recall/notice.h"
 #include "resp_log.h"
+#include "resp_private.h"
 
 #define ATTACKER 100 /* first attacker key */
 
@@ -142,8 +143,8 @@ static int dup_signature(uint8_t *buf, size_t cap, size_t *len)
 }
 
 /* A notice for the check-in's identity, signed as mode says; 0 or an error. */
-static int make_notice(uint8_t *out, size_t cap, size_t *len, const struct rc_checkin *c,
-		       const char *mode, const struct rc_endpoint *eps, size_t neps)
+int make_notice(uint8_t *out, size_t cap, size_t *len, const struct rc_checkin *c, const char *mode,
+		const struct rc_endpoint *eps, size_t neps)
 {
 	uint64_t now = now_dut();
 	struct rc_notice n = {0};
@@ -163,6 +164,12 @@ static int make_notice(uint8_t *out, size_t cap, size_t *len, const struct rc_ch
 	}
 	n.target.nversions = 1;
 	n.target.versions[0] = !strcmp(mode, "otherfw") ? rc_str_c("0.0.0-conform") : c->id.fwver;
+	if (!c->id.fwver.n && strcmp(mode, "otherfw")) {
+		/* No firmware version (a private check-in names none): every build from "0". */
+		n.target.nversions = 0;
+		n.target.nranges = 1;
+		n.target.ranges[0].lo = (struct rc_bound){rc_str_c("0"), true};
+	}
 	n.action = RC_ACTION_QUARANTINE;
 	n.severity = RC_SEV_CRITICAL;
 	n.nrefs = 1;
@@ -290,15 +297,9 @@ static int parse_endpoints(struct rc_endpoint *eps, size_t *neps, char **txt, in
 }
 
 /* The answer to one check-in per mode into out (0: none). fd_out: which socket sends it. */
-struct episode {
-	uint8_t cur[RC_NONCE_LEN], prev[RC_NONCE_LEN]; /* first nonces of this and the last one */
-	unsigned count;                                /* check-ins answered in this mode */
-	uint8_t notice[RC_NOTICE_MAX + 512];           /* the last notice sent, for its proof */
-	size_t notice_len;
-};
 
-static size_t answer(uint8_t *out, size_t cap, const struct rc_checkin *c, const char *mode,
-		     const struct rc_endpoint *eps, size_t neps, struct episode *ep)
+size_t answer(uint8_t *out, size_t cap, const struct rc_checkin *c, const char *mode,
+	      const struct rc_endpoint *eps, size_t neps, struct episode *ep)
 {
 	struct rc_answer a = {0};
 	uint8_t blob[RC_NOTICE_MAX + 512];
@@ -400,6 +401,12 @@ static size_t proof_answer(uint8_t *out, size_t cap, const uint8_t *in, size_t n
 	return len;
 }
 
+/* The socket an answer leaves by: another port or source address for those forgeries. */
+static int out_fd(const char *mode, int fd, int fd_port, int fd_alt)
+{
+	return !strcmp(mode, "wrongport") ? fd_port : !strcmp(mode, "wrongsrc") ? fd_alt : fd;
+}
+
 static int cmd_serve(const char *addr, int port, const char *modefile, const char *logpath,
 		     const char *alt, char **eps_txt, int neps_txt)
 {
@@ -439,7 +446,25 @@ static int cmd_serve(const char *addr, int port, const char *modefile, const cha
 			inet_ntop(AF_INET6, &s->sin6_addr, src, sizeof(src));
 			sport = ntohs(s->sin6_port);
 		}
-		if (rc_msg_peek_type(in, (size_t)n) == RC_MSG_PROOF_REQUEST) {
+		int type = rc_msg_peek_type(in, (size_t)n);
+		if (type == RC_MSG_PRIVATE || type == RC_MSG_NOTICE_REQUEST) {
+			char pre[32], post[96], idpath[4096];
+			snprintf(pre, sizeof(pre), "t=%.3f", now_s() - t0);
+			snprintf(post, sizeof(post), "src=%s port=%d", src, sport);
+			snprintf(idpath, sizeof(idpath), "%s.id", modefile);
+			FILE *lf = fopen(logpath, "a");
+			len = lf ? rp_answer(out, sizeof(out), in, (size_t)n, mode, idpath, eps,
+					     neps, &ep, lf, pre, post)
+				 : 0;
+			if (lf)
+				fclose(lf);
+			ep.count++;
+			if (len)
+				sendto(out_fd(mode, fd, fd_port, fd_alt), out, len, 0,
+				       (struct sockaddr *)&from, fl);
+			continue;
+		}
+		if (type == RC_MSG_PROOF_REQUEST) {
 			len = proof_answer(out, sizeof(out), in, (size_t)n, mode, &ep, plog, t0);
 			if (len)
 				sendto(fd, out, len, 0, (struct sockaddr *)&from, fl);
@@ -480,10 +505,8 @@ static int cmd_serve(const char *addr, int port, const char *modefile, const cha
 		}
 		if (!len)
 			continue;
-		int ofd = !strcmp(mode, "wrongport")  ? fd_port
-			  : !strcmp(mode, "wrongsrc") ? fd_alt
-						      : fd;
-		sendto(ofd, out, len, 0, (struct sockaddr *)&from, fl);
+		sendto(out_fd(mode, fd, fd_port, fd_alt), out, len, 0, (struct sockaddr *)&from,
+		       fl);
 	}
 	return 0;
 }

@@ -269,7 +269,9 @@ t_datagrams() {
 		judge "$b" checkin-size 4,6.2 "$REG_DATA" "$tot check-ins, all 1200 bytes and well-formed" \
 			"not 1200 bytes or malformed: "
 	fi
-	if want checkin-identity; then
+	if want checkin-identity && [ "$DUT_MODE" = private ]; then
+		result checkin-identity 5,6.1 "$REG_DATA" skip "private mode: no identity (private-wire)"
+	elif want checkin-identity; then
 		# Strict decoding (6.1) admits no other field; the identity must be the stated one and
 		# the same in every check-in but for the firmware version.
 		d=$(grep ' ok=1 ' "$all" | sed 's/.* vendor=\([^ ]*\) model=\([^ ]*\) hwrev=\([^ ]*\) .* sender=\([^ ]*\) .*/\1 \2 \3 \4/' | sort -u)
@@ -310,7 +312,7 @@ rotation-epoch-skip checkin-size checkin-identity nonce-fresh"
 
 run_tests() {
 	if ! t_boot; then
-		for t in $LATER $TIME_TESTS $LOG_TESTS $(for f in $FORGERIES; do echo "forgery-${f%%:*}"; done); do
+		for t in $LATER $TIME_TESTS $LOG_TESTS $PRIVATE_TESTS $(for f in $FORGERIES; do echo "forgery-${f%%:*}"; done); do
 			want "$t" && result "$t" - - fail "not run: no check-in after start"
 		done
 		return 0
@@ -322,6 +324,7 @@ run_tests() {
 	t_override
 	t_release_clear
 	for f in $FORGERIES; do forgery "${f%%:*}" "${f#*:}"; done
+	t_private # tests_private.sh: the walk, release, and the private forgeries
 	t_retry
 	t_release_firmware
 	t_release_expiry
@@ -331,4 +334,5 @@ run_tests() {
 	t_time # tests_time.sh: the DUT's clock moves ahead from here on
 	t_log  # tests_log.sh: the DUT keeps the logged anchor set
 	t_datagrams
+	t_private_wire
 }

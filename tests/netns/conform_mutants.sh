@@ -3,7 +3,8 @@
 # check from a copy of recall-agent's sources (built here, in BUILD/conform-mutants, never in
 # the product's build) and names, on its "# expect:" line, the tests it must fail. The suite
 # runs against each mutant with those tests selected; the mutation score (mutants caught /
-# mutants) is printed and must be 100 %. Needs root (exit 77 otherwise). About 2.5 minutes.
+# mutants) is printed and must be 100 %. A "# mode: private" line runs the mutant's agent in
+# private mode (PROTOCOL.md 18). Needs root (exit 77 otherwise). About 3 minutes.
 set -u
 B=${1:?usage: $0 BUILD_DIR}
 S=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,6 +24,7 @@ caught=0 total=0
 for p in "$S"/conform/mutants/*.patch; do
 	name=$(basename "$p" .patch)
 	expect=$(sed -n 's/^# expect: //p' "$p")
+	dmode=$(sed -n 's/^# mode: //p' "$p")
 	total=$((total + 1))
 	(cd "$M/src" && patch -s -p1 <"$p") || { echo "FAIL: $name: patch does not apply"; continue; }
 	if timeout 300 cmake --build "$M/build" -j2 --target recall-agent >"$M/$name.build.log" 2>&1; then
@@ -32,7 +34,7 @@ for p in "$S"/conform/mutants/*.patch; do
 	fi
 	(cd "$M/src" && patch -s -R -p1 <"$p")
 	[ -x "$M/recall-agent-$name" ] || continue
-	RECALL_AGENT="$M/recall-agent-$name" timeout 170 "$SUITE" --adapter "$S/conform/adapters/recall-agent" \
+	RECALL_MODE=${dmode:-normal} RECALL_AGENT="$M/recall-agent-$name" timeout 170 "$SUITE" --adapter "$S/conform/adapters/recall-agent" \
 		--only "$expect" --json "$M/$name.json" --report "$M/$name.txt" >/dev/null 2>&1
 	rc=$?
 	missed=''
