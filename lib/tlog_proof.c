@@ -89,9 +89,11 @@ int rc_tlog_proof_parse(struct rc_tlog_proof *p, const char *s, size_t len, stru
 	for (; k < end; k++) {
 		if (s[k] < '0' || s[k] > '9')
 			return fail(d, k, "proof.index", RC_ERR_SYNTAX);
-		v = v * 10 + (uint64_t)(s[k] - '0');
-		if (v >= RC_TLOG_MAX_SIZE)
+		uint64_t dgt = (uint64_t)(s[k] - '0');
+		/* checked before the multiply: a wrapped product could pass the bound */
+		if (v > (RC_TLOG_MAX_SIZE - 1 - dgt) / 10)
 			return fail(d, i, "proof.index", RC_ERR_RANGE);
+		v = v * 10 + dgt;
 	}
 	p->index = v;
 	i = end + 1;

@@ -31,9 +31,11 @@ int wt_request_parse(struct wt_request *r, const char *s, size_t len, struct rc_
 	for (; i < end; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return fail(d, i, "old", RC_ERR_SYNTAX);
-		r->old = r->old * 10 + (uint64_t)(s[i] - '0');
-		if (r->old >= RC_TLOG_MAX_SIZE)
+		uint64_t dgt = (uint64_t)(s[i] - '0');
+		/* checked before the multiply: a wrapped product could pass the bound */
+		if (r->old > (RC_TLOG_MAX_SIZE - 1 - dgt) / 10)
 			return fail(d, 4, "old", RC_ERR_RANGE);
+		r->old = r->old * 10 + dgt;
 	}
 	/* Proof lines up to the empty line. */
 	for (i = end + 1; i < len && s[i] != '\n'; i = end + 1) {

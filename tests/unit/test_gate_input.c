@@ -392,6 +392,8 @@ static void url_mud(void **state)
 	    "https://a.example.com/x y",
 	    "https://a_b.example.com/x",
 	    "ftp://a.example.com/x",
+	    "https://a.example.com:4294967739/x", /* wraps to 443 in 32 bits */
+	    "https://a.example.com:65536/x",
 	};
 	for (size_t i = 0; i < N(bad); i++)
 		if (gate_url_check_mud(bad[i], err, sizeof(err)) != -1)
